@@ -1,0 +1,673 @@
+//! Assemble: lines + findings → the report (the production system's sections, plus the
+//! calculation trail and provenance). Everything here is sorted by explicit keys so the
+//! result does not depend on thread count or input order.
+
+use crate::model::{Col, Finding, Line, Method, Period, Quarter, RejectedRow, ScopeStatus, Sector, Severity};
+use crate::provenance::FileDigest;
+use crate::reference::policy::Rounding;
+use crate::reference::Policy;
+use rust_decimal::Decimal;
+use serde::ser::SerializeMap;
+use serde::{Serialize, Serializer};
+use std::collections::BTreeMap;
+
+pub const TOOL_NAME: &str = "cbam";
+pub const TOOL_VERSION: &str = env!("CARGO_PKG_VERSION");
+/// Fields whose value may differ between two runs on the same inputs; `cbam diff` ignores only these.
+pub const VOLATILE_FIELDS: [&str; 2] = ["report_metadata.generated_at", "importer_declaration.declaration_date"];
+
+mod num {
+    pub use rust_decimal::serde::arbitrary_precision::serialize as exact;
+    pub use rust_decimal::serde::arbitrary_precision_option::serialize as exact_opt;
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Importer {
+    pub name: String,
+    pub country: String,
+    pub eori: String,
+    pub declarant_name: String,
+    pub declarant_position: String,
+}
+
+/// Everything `assemble` needs besides the lines.
+pub struct AssembleInput<'a> {
+    pub lines: Vec<Line>,
+    pub rejected: Vec<RejectedRow>,
+    pub findings: Vec<Finding>,
+    pub rows_read: u64,
+    pub importer: Importer,
+    pub quarter: Option<Quarter>,
+    /// RFC 3339 UTC, e.g. 2026-01-15T09:30:00Z.
+    pub generated_at: String,
+    pub inputs: Vec<FileDigest>,
+    pub reference: Vec<FileDigest>,
+    pub policy: &'a Policy,
+    pub notes: Vec<String>,
+    pub details: bool,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Report {
+    pub report_metadata: ReportMetadata,
+    pub importer_declaration: ImporterDeclaration,
+    pub goods_summary: GoodsSummary,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detailed_goods: Option<DetailedGoods>,
+    pub emissions_summary: EmissionsSummary,
+    pub validation_results: ValidationResults,
+    pub provenance: Provenance,
+    /// The lines when they are not part of the JSON (`--details none`): still written by `--lines`.
+    #[serde(skip)]
+    pub undetailed_lines: Vec<Line>,
+}
+
+impl Report {
+    /// The calculated lines, sorted by shipment id.
+    pub fn lines(&self) -> &[Line] {
+        match &self.detailed_goods {
+            Some(d) => &d.0,
+            None => &self.undetailed_lines,
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct ReportMetadata {
+    pub report_id: String,
+    pub quarter: String,
+    pub reporting_period_start: String,
+    pub reporting_period_end: String,
+    pub period_type: Period,
+    pub generated_at: String,
+    pub generated_by: String,
+    pub version: String,
+    pub volatile_fields: Vec<&'static str>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ImporterDeclaration {
+    pub importer_name: String,
+    pub importer_country: String,
+    pub importer_eori: String,
+    pub declaration_date: String,
+    pub declarant_name: String,
+    pub declarant_position: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct RowCounts {
+    pub read: u64,
+    pub calculated: u64,
+    pub rejected: u64,
+    pub out_of_scope: u64,
+}
+
+#[derive(Debug, Serialize)]
+pub struct GoodsSummary {
+    pub total_shipments: u64,
+    #[serde(serialize_with = "num::exact")]
+    pub total_mass_tonnes: Decimal,
+    pub rows: RowCounts,
+    pub product_groups: Vec<ProductGroupSummary>,
+    pub origin_countries: Vec<OriginSummary>,
+    /// One entry per CN code × origin (what the registry reports as a good).
+    pub goods: Vec<GoodSummary>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ProductGroupSummary {
+    pub product_group: String,
+    pub sector: String,
+    pub shipment_count: u64,
+    #[serde(serialize_with = "num::exact")]
+    pub total_mass_tonnes: Decimal,
+    pub cn_codes: Vec<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct OriginSummary {
+    pub country_iso: String,
+    pub country_name: String,
+    pub shipment_count: u64,
+    #[serde(serialize_with = "num::exact")]
+    pub total_mass_tonnes: Decimal,
+}
+
+#[derive(Debug, Serialize)]
+pub struct GoodSummary {
+    pub cn_code: String,
+    pub origin_iso: String,
+    pub sector: String,
+    pub shipment_count: u64,
+    #[serde(serialize_with = "num::exact")]
+    pub total_mass_tonnes: Decimal,
+    #[serde(serialize_with = "num::exact")]
+    pub direct_emissions_tco2: Decimal,
+    #[serde(serialize_with = "num::exact")]
+    pub indirect_emissions_tco2: Decimal,
+    #[serde(serialize_with = "num::exact")]
+    pub total_emissions_tco2: Decimal,
+    pub actual_data_count: u64,
+    pub default_values_count: u64,
+}
+
+#[derive(Debug, Serialize)]
+pub struct EmissionsSummary {
+    #[serde(serialize_with = "num::exact")]
+    pub total_direct_emissions_tco2: Decimal,
+    #[serde(serialize_with = "num::exact")]
+    pub total_indirect_emissions_tco2: Decimal,
+    #[serde(serialize_with = "num::exact")]
+    pub total_embedded_emissions_tco2: Decimal,
+    /// The same sums before the total's rounding (line precision): what the totals round from.
+    pub exact_sums: ExactSums,
+    pub emissions_by_product_group: Vec<ShareEntry>,
+    pub emissions_by_origin_country: Vec<ShareEntry>,
+    #[serde(serialize_with = "num::exact_opt")]
+    pub emissions_intensity_tco2_per_tonne: Option<Decimal>,
+    pub calculation_methods_used: MethodCounts,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ExactSums {
+    #[serde(serialize_with = "num::exact")]
+    pub direct_emissions_tco2: Decimal,
+    #[serde(serialize_with = "num::exact")]
+    pub indirect_emissions_tco2: Decimal,
+    #[serde(serialize_with = "num::exact")]
+    pub total_emissions_tco2: Decimal,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ShareEntry {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub product_group: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub country_iso: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub country_name: Option<String>,
+    #[serde(serialize_with = "num::exact")]
+    pub total_emissions_tco2: Decimal,
+    #[serde(serialize_with = "num::exact")]
+    pub percentage_of_total: Decimal,
+}
+
+#[derive(Debug, Serialize)]
+pub struct MethodCounts {
+    pub default_values_count: u64,
+    pub actual_data_count: u64,
+    pub complex_goods_count: u64,
+    pub estimation_count: u64,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ValidationResults {
+    pub is_valid: bool,
+    pub error_count: u64,
+    pub warning_count: u64,
+    pub info_count: u64,
+    pub rows: RowCounts,
+    pub errors: Vec<Finding>,
+    pub warnings: Vec<Finding>,
+    pub infos: Vec<Finding>,
+    pub rejected_rows: Vec<RejectedRow>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Provenance {
+    pub tool: ToolInfo,
+    pub inputs: Vec<FileDigest>,
+    pub reference_data: Vec<FileDigest>,
+    pub policy: Policy,
+    pub calculation: CalculationInfo,
+    pub factors_used: Vec<FactorUsed>,
+    pub notes: Vec<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ToolInfo {
+    pub name: &'static str,
+    pub version: &'static str,
+}
+
+#[derive(Debug, Serialize)]
+pub struct CalculationInfo {
+    pub mass: &'static str,
+    pub line: String,
+    pub totals: String,
+    pub factor_order: &'static str,
+}
+
+#[derive(Debug, Serialize)]
+pub struct FactorUsed {
+    pub id: String,
+    pub matched_code: String,
+    pub description: String,
+    #[serde(serialize_with = "num::exact")]
+    pub direct_tco2_per_tonne: Decimal,
+    #[serde(serialize_with = "num::exact")]
+    pub indirect_tco2_per_tonne: Decimal,
+    #[serde(serialize_with = "num::exact")]
+    pub total_tco2_per_tonne: Decimal,
+    pub source: String,
+    pub confidence: String,
+    pub lines: u64,
+}
+
+/// The per-shipment lines, serialised in the production system's `detailed_goods` shape.
+#[derive(Debug)]
+pub struct DetailedGoods(pub Vec<Line>);
+
+impl Serialize for DetailedGoods {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeSeq;
+        let mut seq = s.serialize_seq(Some(self.0.len()))?;
+        for l in &self.0 {
+            seq.serialize_element(&DetailedGood(l))?;
+        }
+        seq.end()
+    }
+}
+
+struct DetailedGood<'a>(&'a Line);
+
+struct Enrichment<'a>(&'a Line);
+struct Calc<'a>(&'a Line);
+
+struct Exact(Decimal);
+impl Serialize for Exact {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        num::exact(&self.0, s)
+    }
+}
+
+impl Serialize for DetailedGood<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let l = self.0;
+        let row = &l.shipment.row;
+        let mut m = s.serialize_map(None)?;
+        for (i, name) in crate::model::SHIPMENT_COLUMNS.iter().enumerate() {
+            match i {
+                x if x == Col::CnCode as usize => m.serialize_entry(name, l.shipment.cn.as_str())?,
+                x if x == Col::NetMassKg as usize => m.serialize_entry(name, &Exact(l.shipment.net_mass_kg))?,
+                _ => m.serialize_entry(name, &row.fields[i])?,
+            }
+        }
+        if row.get(Col::CnCode) != l.shipment.cn.as_str() {
+            m.serialize_entry("cn_code_original", row.get(Col::CnCode))?;
+        }
+        for (k, v) in &row.extra {
+            m.serialize_entry(k, v)?;
+        }
+        m.serialize_entry("row", &row.row)?;
+        m.serialize_entry("_enrichment", &Enrichment(l))?;
+        m.serialize_entry("emissions_calculation", &Calc(l))?;
+        m.end()
+    }
+}
+
+impl Serialize for Enrichment<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let l = self.0;
+        let mut m = s.serialize_map(None)?;
+        match &l.shipment.scope {
+            ScopeStatus::InScope(e) | ScopeStatus::Excluded(e) => {
+                m.serialize_entry("product_group", e.sector.product_group())?;
+                m.serialize_entry("sector", e.sector.as_str())?;
+                m.serialize_entry("annex_i_entry", &e.code)?;
+                m.serialize_entry("in_cbam_scope", &matches!(l.shipment.scope, ScopeStatus::InScope(_)))?;
+            }
+            ScopeStatus::NotListed => {
+                m.serialize_entry("product_group", "")?;
+                m.serialize_entry("in_cbam_scope", &false)?;
+            }
+        }
+        m.serialize_entry("period", &Period::of(l.shipment.import_date))?;
+        m.end()
+    }
+}
+
+impl Serialize for Calc<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let l = self.0;
+        let mut m = s.serialize_map(None)?;
+        m.serialize_entry("calculation_method", l.method.as_str())?;
+        m.serialize_entry("factor_id", &l.factor.id)?;
+        m.serialize_entry("emission_factor_source", &l.factor.source)?;
+        m.serialize_entry("data_quality", &l.factor.data_quality)?;
+        m.serialize_entry("emission_factor_direct_tco2_per_ton", &Exact(l.factor.direct))?;
+        m.serialize_entry("emission_factor_indirect_tco2_per_ton", &Exact(l.factor.indirect))?;
+        m.serialize_entry("emission_factor_total_tco2_per_ton", &Exact(l.factor.total))?;
+        if let Some(mk) = l.markup {
+            m.serialize_entry("default_markup", &Exact(mk))?;
+        }
+        m.serialize_entry("mass_tonnes", &Exact(l.mass_tonnes))?;
+        m.serialize_entry("direct_emissions_tco2", &Exact(l.direct))?;
+        m.serialize_entry("indirect_emissions_tco2", &Exact(l.indirect))?;
+        m.serialize_entry("total_emissions_tco2", &Exact(l.total))?;
+        m.serialize_entry("trail", &l.reasons)?;
+        if !l.departures.is_empty() {
+            m.serialize_entry("departures_from_production_system", &l.departures)?;
+        }
+        m.end()
+    }
+}
+
+fn pct(part: Decimal, whole: Decimal, r: &Rounding) -> Decimal {
+    if whole.is_zero() {
+        return crate::reference::policy::fixed(Decimal::ZERO, 1, r.mode);
+    }
+    crate::reference::policy::fixed(part * Decimal::ONE_HUNDRED / whole, 1, r.mode)
+}
+
+pub fn assemble(mut inp: AssembleInput<'_>) -> Report {
+    let r = inp.policy.rounding;
+    // Explicit order: shipment id, then row number (ids are unique among calculated lines).
+    inp.lines.sort_by(|a, b| {
+        a.shipment.row.get(Col::ShipmentId).cmp(b.shipment.row.get(Col::ShipmentId)).then(a.shipment.row.row.cmp(&b.shipment.row.row))
+    });
+
+    // Quarter: --quarter, else the one all lines share.
+    let mut quarters: BTreeMap<Quarter, u64> = BTreeMap::new();
+    for l in &inp.lines {
+        *quarters.entry(l.shipment.quarter).or_insert(0) += 1;
+    }
+    let quarter = match inp.quarter {
+        Some(q) => Some(q),
+        None => {
+            if quarters.len() > 1 {
+                inp.findings.push(Finding::new(
+                    "RP001",
+                    Severity::Error,
+                    format!(
+                        "the calculated rows belong to {} quarters ({}); a report covers one quarter: pass --quarter",
+                        quarters.len(),
+                        quarters.iter().map(|(q, n)| format!("{q}: {n} rows")).collect::<Vec<_>>().join(", ")
+                    ),
+                ));
+            }
+            // Most rows; ties → the earliest quarter.
+            quarters.iter().max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0))).map(|(q, _)| *q)
+        }
+    };
+    if inp.lines.is_empty() {
+        inp.findings.push(Finding::new("RP002", Severity::Error, "no row could be calculated: the report has no goods"));
+    }
+
+    // Totals: sums of rounded lines.
+    let mut sum_d = Decimal::ZERO;
+    let mut sum_i = Decimal::ZERO;
+    let mut sum_t = Decimal::ZERO;
+    let mut sum_mass = Decimal::ZERO;
+    let mut n_actual = 0u64;
+    let mut n_default = 0u64;
+    let mut by_group: BTreeMap<Sector, (u64, Decimal, Decimal, Vec<String>)> = BTreeMap::new();
+    let mut by_origin: BTreeMap<String, (u64, Decimal, Decimal, String)> = BTreeMap::new();
+    let mut by_good: BTreeMap<(String, String), GoodSummary> = BTreeMap::new();
+    let mut factors: BTreeMap<String, FactorUsed> = BTreeMap::new();
+    for l in &inp.lines {
+        sum_d += l.direct;
+        sum_i += l.indirect;
+        sum_t += l.total;
+        sum_mass += l.mass_tonnes;
+        match l.method {
+            Method::ActualData => n_actual += 1,
+            Method::DefaultValues => n_default += 1,
+        }
+        let sector = match &l.shipment.scope {
+            ScopeStatus::InScope(e) | ScopeStatus::Excluded(e) => Some(e.sector),
+            ScopeStatus::NotListed => None,
+        };
+        if let Some(sec) = sector {
+            let g = by_group.entry(sec).or_insert((0, Decimal::ZERO, Decimal::ZERO, Vec::new()));
+            g.0 += 1;
+            g.1 += l.mass_tonnes;
+            g.2 += l.total;
+            g.3.push(l.shipment.cn.as_str().to_string());
+        }
+        let o = by_origin.entry(l.shipment.origin_iso.clone()).or_insert((0, Decimal::ZERO, Decimal::ZERO, String::new()));
+        o.0 += 1;
+        o.1 += l.mass_tonnes;
+        o.2 += l.total;
+        let name = l.shipment.row.get(Col::OriginCountry);
+        if !name.is_empty() && (o.3.is_empty() || name < o.3.as_str()) {
+            o.3 = name.to_string();
+        }
+        let g = by_good.entry((l.shipment.cn.as_str().to_string(), l.shipment.origin_iso.clone())).or_insert_with(|| GoodSummary {
+            cn_code: l.shipment.cn.as_str().to_string(),
+            origin_iso: l.shipment.origin_iso.clone(),
+            sector: sector.map(|s| s.as_str()).unwrap_or("").to_string(),
+            shipment_count: 0,
+            total_mass_tonnes: Decimal::ZERO,
+            direct_emissions_tco2: Decimal::ZERO,
+            indirect_emissions_tco2: Decimal::ZERO,
+            total_emissions_tco2: Decimal::ZERO,
+            actual_data_count: 0,
+            default_values_count: 0,
+        });
+        g.shipment_count += 1;
+        g.total_mass_tonnes += l.mass_tonnes;
+        g.direct_emissions_tco2 += l.direct;
+        g.indirect_emissions_tco2 += l.indirect;
+        g.total_emissions_tco2 += l.total;
+        match l.method {
+            Method::ActualData => g.actual_data_count += 1,
+            Method::DefaultValues => g.default_values_count += 1,
+        }
+        let f = factors.entry(l.factor.id.clone()).or_insert_with(|| FactorUsed {
+            id: l.factor.id.clone(),
+            matched_code: l.factor.matched_code.clone(),
+            description: l.factor.description.clone(),
+            direct_tco2_per_tonne: l.factor.direct,
+            indirect_tco2_per_tonne: l.factor.indirect,
+            total_tco2_per_tonne: l.factor.total,
+            source: l.factor.source.clone(),
+            confidence: l.factor.confidence.clone(),
+            lines: 0,
+        });
+        f.lines += 1;
+    }
+    let mass3 = |m: Decimal| crate::reference::policy::fixed(m, 3, r.mode);
+    let total_embedded = r.total(sum_t);
+
+    let mut product_groups: Vec<ProductGroupSummary> = by_group
+        .iter()
+        .map(|(sec, (n, mass, _, codes))| {
+            let mut codes = codes.clone();
+            codes.sort();
+            codes.dedup();
+            ProductGroupSummary {
+                product_group: sec.product_group().to_string(),
+                sector: sec.as_str().to_string(),
+                shipment_count: *n,
+                total_mass_tonnes: mass3(*mass),
+                cn_codes: codes,
+            }
+        })
+        .collect();
+    product_groups.sort_by(|a, b| a.product_group.cmp(&b.product_group));
+    let mut origin_countries: Vec<OriginSummary> = by_origin
+        .iter()
+        .map(|(iso, (n, mass, _, name))| OriginSummary {
+            country_iso: iso.clone(),
+            country_name: name.clone(),
+            shipment_count: *n,
+            total_mass_tonnes: mass3(*mass),
+        })
+        .collect();
+    origin_countries.sort_by(|a, b| b.total_mass_tonnes.cmp(&a.total_mass_tonnes).then(a.country_iso.cmp(&b.country_iso)));
+
+    let mut by_group_em: Vec<ShareEntry> = by_group
+        .iter()
+        .map(|(sec, (_, _, t, _))| ShareEntry {
+            product_group: Some(sec.product_group().to_string()),
+            country_iso: None,
+            country_name: None,
+            total_emissions_tco2: r.total(*t),
+            percentage_of_total: pct(*t, sum_t, &r),
+        })
+        .collect();
+    by_group_em.sort_by(|a, b| b.total_emissions_tco2.cmp(&a.total_emissions_tco2).then(a.product_group.cmp(&b.product_group)));
+    let mut by_origin_em: Vec<ShareEntry> = by_origin
+        .iter()
+        .map(|(iso, (_, _, t, name))| ShareEntry {
+            product_group: None,
+            country_iso: Some(iso.clone()),
+            country_name: Some(name.clone()),
+            total_emissions_tco2: r.total(*t),
+            percentage_of_total: pct(*t, sum_t, &r),
+        })
+        .collect();
+    by_origin_em.sort_by(|a, b| b.total_emissions_tco2.cmp(&a.total_emissions_tco2).then(a.country_iso.cmp(&b.country_iso)));
+
+    let goods: Vec<GoodSummary> = by_good
+        .into_values()
+        .map(|mut g| {
+            g.total_mass_tonnes = mass3(g.total_mass_tonnes);
+            g.direct_emissions_tco2 = r.line(g.direct_emissions_tco2);
+            g.indirect_emissions_tco2 = r.line(g.indirect_emissions_tco2);
+            g.total_emissions_tco2 = r.line(g.total_emissions_tco2);
+            g
+        })
+        .collect();
+
+    let out_of_scope = inp.rejected.iter().filter(|x| x.status == "out_of_scope").count() as u64;
+    let rejected = inp.rejected.len() as u64 - out_of_scope;
+    let rows = || RowCounts { read: inp.rows_read, calculated: inp.lines.len() as u64, rejected, out_of_scope };
+
+    inp.findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    let mut errors = Vec::new();
+    let mut warnings = Vec::new();
+    let mut infos = Vec::new();
+    for f in inp.findings.drain(..) {
+        match f.severity {
+            Severity::Error => errors.push(f),
+            Severity::Warning => warnings.push(f),
+            Severity::Info => infos.push(f),
+        }
+    }
+    inp.rejected.sort_by_key(|x| x.row);
+
+    let period_type = quarter.map(|q| Period::of(q.start())).unwrap_or(Period::Transitional);
+    let declaration_date = inp.generated_at.get(..10).unwrap_or("").to_string();
+    let mut report = Report {
+        report_metadata: ReportMetadata {
+            report_id: String::new(),
+            quarter: quarter.map(|q| q.to_string()).unwrap_or_default(),
+            reporting_period_start: quarter.map(|q| q.start().to_string()).unwrap_or_default(),
+            reporting_period_end: quarter.map(|q| q.end().to_string()).unwrap_or_default(),
+            period_type,
+            generated_at: inp.generated_at.clone(),
+            generated_by: format!("{TOOL_NAME} {TOOL_VERSION}"),
+            version: TOOL_VERSION.to_string(),
+            volatile_fields: VOLATILE_FIELDS.to_vec(),
+        },
+        importer_declaration: ImporterDeclaration {
+            importer_name: inp.importer.name.clone(),
+            importer_country: inp.importer.country.clone(),
+            importer_eori: inp.importer.eori.clone(),
+            declaration_date,
+            declarant_name: inp.importer.declarant_name.clone(),
+            declarant_position: inp.importer.declarant_position.clone(),
+        },
+        goods_summary: GoodsSummary {
+            total_shipments: inp.lines.len() as u64,
+            total_mass_tonnes: mass3(sum_mass),
+            rows: rows(),
+            product_groups,
+            origin_countries,
+            goods,
+        },
+        detailed_goods: None,
+        undetailed_lines: Vec::new(),
+        emissions_summary: EmissionsSummary {
+            total_direct_emissions_tco2: r.total(sum_d),
+            total_indirect_emissions_tco2: r.total(sum_i),
+            total_embedded_emissions_tco2: total_embedded,
+            exact_sums: ExactSums {
+                direct_emissions_tco2: r.line(sum_d),
+                indirect_emissions_tco2: r.line(sum_i),
+                total_emissions_tco2: r.line(sum_t),
+            },
+            emissions_by_product_group: by_group_em,
+            emissions_by_origin_country: by_origin_em,
+            emissions_intensity_tco2_per_tonne: (!sum_mass.is_zero())
+                .then(|| crate::reference::policy::fixed(sum_t / sum_mass, 3, r.mode)),
+            calculation_methods_used: MethodCounts {
+                default_values_count: n_default,
+                actual_data_count: n_actual,
+                complex_goods_count: 0,
+                estimation_count: 0,
+            },
+        },
+        validation_results: ValidationResults {
+            is_valid: errors.is_empty(),
+            error_count: errors.len() as u64,
+            warning_count: warnings.len() as u64,
+            info_count: infos.len() as u64,
+            rows: rows(),
+            errors,
+            warnings,
+            infos,
+            rejected_rows: std::mem::take(&mut inp.rejected),
+        },
+        provenance: Provenance {
+            tool: ToolInfo { name: TOOL_NAME, version: TOOL_VERSION },
+            inputs: inp.inputs,
+            reference_data: inp.reference,
+            policy: inp.policy.clone(),
+            calculation: CalculationInfo {
+                mass: "mass_t = net_mass_kg / 1000 (exact)",
+                line: format!(
+                    "direct = round(mass_t × SEE_direct, {dp}), indirect = round(mass_t × SEE_indirect, {dp}), total = direct + indirect; \
+                     definitive-period default values: total = round(mass_t × table total × (1 + mark-up), {dp}); rounding {mode:?}",
+                    dp = r.line_decimals,
+                    mode = r.mode
+                ),
+                totals: format!("sum of rounded lines, rounded to {} decimals ({:?})", r.total_decimals, r.mode),
+                factor_order: "supplier actuals (policy permitting) → EU default value (most specific CN match; definitive: origin table, fallback Other countries, × mark-up) → row rejected",
+            },
+            factors_used: factors.into_values().collect(),
+            notes: inp.notes,
+        },
+    };
+    report.report_metadata.report_id = report_id(&report);
+    if inp.details {
+        report.detailed_goods = Some(DetailedGoods(inp.lines));
+    } else {
+        report.undetailed_lines = inp.lines;
+    }
+    report
+}
+
+/// `CBAM-<quarter>-<16 hex>`: a digest of the report's non-volatile content (summaries,
+/// findings, provenance with the digests of every input), so the same inputs give the same id.
+fn report_id(r: &Report) -> String {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    let mut feed = |v: &dyn erased::Ser| h.update(v.json());
+    feed(&r.report_metadata.quarter);
+    feed(&r.importer_declaration.importer_eori);
+    feed(&r.importer_declaration.importer_name);
+    feed(&r.importer_declaration.declarant_name);
+    feed(&r.importer_declaration.declarant_position);
+    feed(&r.importer_declaration.importer_country);
+    feed(&r.goods_summary);
+    feed(&r.emissions_summary);
+    feed(&r.validation_results);
+    feed(&r.provenance);
+    let d = h.finalize();
+    format!("CBAM-{}-{}", if r.report_metadata.quarter.is_empty() { "NA" } else { &r.report_metadata.quarter }, &crate::provenance::hex(&d)[..16])
+}
+
+mod erased {
+    pub trait Ser {
+        fn json(&self) -> Vec<u8>;
+    }
+    impl<T: serde::Serialize> Ser for T {
+        fn json(&self) -> Vec<u8> {
+            serde_json::to_vec(self).unwrap_or_default()
+        }
+    }
+}

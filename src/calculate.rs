@@ -1,0 +1,370 @@
+//! Calculate: choose a factor for each shipment (supplier actuals → EU default → rejected),
+//! then multiply, in exact decimals, rounding once per value as the policy says.
+
+use crate::model::{
+    Col, EmissionFactor, Finding, Line, Method, Period, RejectedRow, ScopeStatus, Sector, Severity, Shipment,
+};
+use crate::reference::factors::DefaultChoice;
+use crate::reference::policy::SupplierMatching;
+use crate::reference::suppliers::{Supplier, SupplierActual};
+use crate::reference::{FactorTable, ReferenceData};
+use rayon::prelude::*;
+use rust_decimal::Decimal;
+
+#[derive(Debug, Default)]
+pub struct Calculated {
+    pub lines: Vec<Line>,
+    pub rejected: Vec<RejectedRow>,
+    pub findings: Vec<Finding>,
+}
+
+pub fn calculate(shipments: Vec<Shipment>, refdata: &ReferenceData, file: &str) -> Calculated {
+    let results: Vec<(Option<Line>, Vec<Finding>, Option<RejectedRow>)> =
+        shipments.into_par_iter().map(|s| calculate_one(s, refdata, file)).collect();
+    let mut c = Calculated::default();
+    for (line, f, rej) in results {
+        c.findings.extend(f);
+        if let Some(l) = line {
+            c.lines.push(l);
+        }
+        if let Some(r) = rej {
+            c.rejected.push(r);
+        }
+    }
+    c
+}
+
+fn sector_of(s: &Shipment) -> Option<Sector> {
+    match &s.scope {
+        ScopeStatus::InScope(e) | ScopeStatus::Excluded(e) => Some(e.sector),
+        ScopeStatus::NotListed => None,
+    }
+}
+
+fn annex_ii(s: &Shipment) -> bool {
+    matches!(&s.scope, ScopeStatus::InScope(e) if e.annex_ii)
+}
+
+/// The outcome of trying supplier actuals.
+struct ActualChoice {
+    actual: SupplierActual,
+    supplier: String,
+    reasons: Vec<String>,
+}
+
+fn try_actuals(
+    s: &Shipment,
+    refdata: &ReferenceData,
+    findings: &mut Vec<Finding>,
+    reasons: &mut Vec<String>,
+    departures: &mut Vec<String>,
+    file: &str,
+) -> Option<ActualChoice> {
+    let policy = &refdata.policy;
+    let warn = |code: &'static str, msg: String| {
+        Finding::new(code, Severity::Warning, msg).file(file).at_row(&s.row).field("supplier_id")
+    };
+    let Some(id) = s.supplier_id.as_deref() else {
+        let m = "has_actual_emissions is YES but supplier_id is empty; EU default value used".to_string();
+        reasons.push(m.clone());
+        findings.push(warn("CA001", m).expected("a supplier_id"));
+        return None;
+    };
+    let Some(sup) = refdata.suppliers.get(id) else {
+        let m = match &refdata.suppliers.file_name {
+            Some(f) => format!("supplier {id} is not in {f}; EU default value used"),
+            None => format!("supplier {id}: no supplier profiles were given (--suppliers); EU default value used"),
+        };
+        reasons.push(m.clone());
+        findings.push(warn("CA002", m).found(id));
+        return None;
+    };
+    let sector = sector_of(s);
+    let produced = sup.cn_codes_produced.contains(&s.cn);
+    let candidate: Result<&SupplierActual, (&'static str, String)> = match policy.supplier_matching {
+        SupplierMatching::CnCode => match (sup.by_cn.get(&s.cn), &sup.general) {
+            (Some(a), _) => Ok(a),
+            (None, Some(g)) if produced => Ok(g),
+            (None, None) if sup.by_cn.is_empty() => Err(("CA003", no_data(sup))),
+            _ => Err((
+                "CA004",
+                format!(
+                    "supplier {id} ({}) does not produce CN {} (cn_codes_produced: {}); its actuals are not used (policy supplier_matching: cn_code)",
+                    sup.name,
+                    s.cn.spaced(),
+                    list_codes(sup)
+                ),
+            )),
+        },
+        SupplierMatching::ProductGroup => match (sup.by_cn.get(&s.cn), &sup.general) {
+            (Some(a), _) => Ok(a),
+            (None, Some(g)) if sector.is_some_and(|x| sup.sectors.contains(&x)) => Ok(g),
+            (None, None) if sup.by_cn.is_empty() => Err(("CA003", no_data(sup))),
+            _ => Err((
+                "CA004",
+                format!(
+                    "supplier {id} ({}) produces {} but the shipment is {}; its actuals are not used (policy supplier_matching: product_group)",
+                    sup.name,
+                    sup.sectors.iter().map(|x| x.product_group()).collect::<Vec<_>>().join(", "),
+                    sector.map(|x| x.product_group()).unwrap_or("not a CBAM good")
+                ),
+            )),
+        },
+        SupplierMatching::None => match (sup.by_cn.get(&s.cn), &sup.general) {
+            (Some(a), _) => Ok(a),
+            (None, Some(g)) => {
+                if !produced {
+                    reasons.push(format!(
+                        "supplier {id} does not list CN {} among the codes it produces; its actuals are used anyway (policy supplier_matching: none)",
+                        s.cn.spaced()
+                    ));
+                }
+                Ok(g)
+            }
+            (None, None) => Err(("CA003", no_data(sup))),
+        },
+    };
+    let actual = match candidate {
+        Ok(a) => a,
+        Err((code, msg)) => {
+            if code == "CA004" {
+                if let Some(g) = &sup.general {
+                    departures.push(format!(
+                        "the production system would have applied supplier {id}'s actuals ({} direct / {} indirect tCO2e/t) to this good without checking what the supplier produces",
+                        g.direct, g.indirect
+                    ));
+                }
+            }
+            reasons.push(msg.clone());
+            findings.push(warn(code, msg).found(id));
+            return None;
+        }
+    };
+    if let Some(max_age) = policy.stale_after_years {
+        let oldest = s.import_date.year - max_age as i32;
+        let stale = match actual.reporting_year {
+            Some(y) => (y < oldest).then(|| format!(
+                "supplier {id}'s actual data is for {y}, more than {max_age} years before {}; not used (policy stale_after_years: {max_age})",
+                s.import_date.year
+            )),
+            None => Some(format!(
+                "supplier {id}'s actual data has no reporting_year, so its age cannot be checked; not used (policy stale_after_years: {max_age})"
+            )),
+        };
+        if let Some(m) = stale {
+            departures.push(format!("the production system does not check data age and would have used supplier {id}'s actuals"));
+            reasons.push(m.clone());
+            findings.push(warn("CA005", m).found(&actual.reporting_year.map(|y| y.to_string()).unwrap_or_default()));
+            return None;
+        }
+    }
+    if policy.require_verified && actual.verified != Some(true) {
+        let m = format!("supplier {id}'s actual data is not marked verified; not used (policy require_verified: true)");
+        reasons.push(m.clone());
+        findings.push(warn("CA010", m));
+        return None;
+    }
+    let mut r = Vec::new();
+    r.push(format!(
+        "supplier actuals: {id} ({}){}, reporting year {}, data quality {}, {}",
+        sup.name,
+        match actual.cn {
+            Some(c) => format!(", per-CN entry for {}", c.spaced()),
+            None => String::new(),
+        },
+        actual.reporting_year.map(|y| y.to_string()).unwrap_or_else(|| "not stated".into()),
+        actual.data_quality,
+        match actual.verified {
+            Some(true) => "verified",
+            Some(false) => "NOT verified",
+            None => "verification not stated",
+        }
+    ));
+    Some(ActualChoice { actual: actual.clone(), supplier: id.to_string(), reasons: r })
+}
+
+fn no_data(sup: &Supplier) -> String {
+    format!("supplier {} ({}) has no actual emissions data; EU default value used", sup.id, sup.name)
+}
+
+fn list_codes(sup: &Supplier) -> String {
+    if sup.cn_codes_produced.is_empty() {
+        "none listed".into()
+    } else {
+        sup.cn_codes_produced.iter().map(|c| c.as_str()).collect::<Vec<_>>().join(", ")
+    }
+}
+
+fn default_factor(s: &Shipment, refdata: &ReferenceData) -> Option<DefaultChoice> {
+    let period = Period::of(s.import_date);
+    match &refdata.factors {
+        FactorTable::User(u) => u.lookup(&s.cn),
+        FactorTable::Eu(t) => match period {
+            Period::Transitional => t.transitional(&s.cn),
+            Period::Definitive => t.definitive(&s.cn, &s.origin_iso, s.import_date, sector_of(s)?),
+        },
+    }
+}
+
+fn calculate_one(s: Shipment, refdata: &ReferenceData, file: &str) -> (Option<Line>, Vec<Finding>, Option<RejectedRow>) {
+    let mut findings = Vec::new();
+    let mut reasons = Vec::new();
+    let mut departures = Vec::new();
+    let rounding = refdata.policy.rounding;
+    let period = Period::of(s.import_date);
+
+    let actual = if s.wants_actuals {
+        try_actuals(&s, refdata, &mut findings, &mut reasons, &mut departures, file)
+    } else {
+        None
+    };
+
+    let (method, factor, markup) = match actual {
+        Some(a) => {
+            reasons.extend(a.reasons);
+            let f = EmissionFactor {
+                id: match a.actual.cn {
+                    Some(c) => format!("SUP:{}:{}", a.supplier, c),
+                    None => format!("SUP:{}", a.supplier),
+                },
+                direct: a.actual.direct,
+                indirect: a.actual.indirect,
+                total: a.actual.total,
+                matched_code: a.actual.cn.map(|c| c.as_str().to_string()).unwrap_or_default(),
+                description: String::new(),
+                source: a.actual.source.clone(),
+                confidence: "supplier".into(),
+                data_quality: a.actual.data_quality.clone(),
+            };
+            (Method::ActualData, f, None)
+        }
+        None => match default_factor(&s, refdata) {
+            Some(choice) => {
+                reasons.extend(choice.reasons);
+                let conf = choice.factor.confidence.as_str();
+                if matches!(conf, "heading-representative" | "single-source") {
+                    findings.push(
+                        Finding::new(
+                            "CA007",
+                            Severity::Info,
+                            format!(
+                                "default value for CN {} comes from a {conf} transcription ({}); check it against the Commission's table",
+                                s.cn.spaced(),
+                                choice.factor.matched_code
+                            ),
+                        )
+                        .file(file)
+                        .at_row(&s.row)
+                        .field("cn_code"),
+                    );
+                }
+                if choice.total_only {
+                    findings.push(
+                        Finding::new(
+                            "CA008",
+                            Severity::Warning,
+                            format!(
+                                "the default value for CN {} ({}) gives only a total ({}); it is reported as direct emissions with indirect 0",
+                                s.cn.spaced(),
+                                choice.factor.matched_code,
+                                choice.factor.total
+                            ),
+                        )
+                        .file(file)
+                        .at_row(&s.row)
+                        .field("cn_code"),
+                    );
+                }
+                if let FactorTable::Eu(_) = refdata.factors {
+                    departures.push(
+                        "EU default value used; the production system uses its own demo factor table (IEA/WSA/IAI/IPCC figures, not the Commission's default values)".into(),
+                    );
+                }
+                (Method::DefaultValues, choice.factor, choice.markup)
+            }
+            None => {
+                let table = match (&refdata.factors, period) {
+                    (FactorTable::User(u), _) => format!("the factor file {}", u.file_name),
+                    (FactorTable::Eu(_), Period::Transitional) => "the EU transitional default values".to_string(),
+                    (FactorTable::Eu(_), Period::Definitive) => "the EU default values (definitive period)".to_string(),
+                };
+                let f = Finding::new(
+                    "CA006",
+                    Severity::Error,
+                    format!("no emission factor for CN {} in {table}; the row is not calculated", s.cn.spaced()),
+                )
+                .file(file)
+                .at_row(&s.row)
+                .field("cn_code")
+                .expected("a CN code with a default value or usable supplier actuals")
+                .found(s.row.get(Col::CnCode));
+                let rej = RejectedRow {
+                    row: s.row.row,
+                    line: s.row.line,
+                    shipment_id: Some(s.row.get(Col::ShipmentId).to_string()),
+                    status: "rejected",
+                    codes: vec!["CA006"],
+                };
+                findings.push(f);
+                return (None, findings, Some(rej));
+            }
+        },
+    };
+
+    // Arithmetic. Checked: a hostile mass must not overflow into a panic.
+    let overflow = |findings: &mut Vec<Finding>| {
+        findings.push(
+            Finding::new("IN008", Severity::Error, "net_mass_kg is too large to calculate with".to_string())
+                .file(file)
+                .at_row(&s.row)
+                .field("net_mass_kg")
+                .expected("a realistic mass in kilograms")
+                .found(s.row.get(Col::NetMassKg)),
+        );
+        Some(RejectedRow {
+            row: s.row.row,
+            line: s.row.line,
+            shipment_id: Some(s.row.get(Col::ShipmentId).to_string()),
+            status: "rejected",
+            codes: vec!["IN008"],
+        })
+    };
+    let mass_t = s.net_mass_kg / Decimal::ONE_THOUSAND;
+    let (Some(d_raw), Some(i_raw), Some(t_raw)) =
+        (mass_t.checked_mul(factor.direct), mass_t.checked_mul(factor.indirect), mass_t.checked_mul(factor.total))
+    else {
+        let r = overflow(&mut findings);
+        return (None, findings, r);
+    };
+    let direct = rounding.line(d_raw);
+    let indirect = rounding.line(i_raw);
+    let total = if period == Period::Definitive && method == Method::DefaultValues {
+        // Definitive defaults: the table's total times (1 + mark-up) is what counts.
+        let m = Decimal::ONE + markup.unwrap_or(Decimal::ZERO);
+        match t_raw.checked_mul(m) {
+            Some(v) => rounding.line(v),
+            None => {
+                let r = overflow(&mut findings);
+                return (None, findings, r);
+            }
+        }
+    } else if period == Period::Definitive && annex_ii(&s) {
+        reasons.push("Annex II good: only direct emissions count in the definitive period".into());
+        direct
+    } else {
+        direct + indirect
+    };
+    let line = Line {
+        mass_tonnes: mass_t,
+        method,
+        factor,
+        markup,
+        direct,
+        indirect,
+        total,
+        reasons,
+        departures,
+        shipment: s,
+    };
+    (Some(line), findings, None)
+}

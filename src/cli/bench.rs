@@ -1,0 +1,108 @@
+//! `cbam generate` and `cbam bench`: seeded shipments and timed whole runs.
+
+use super::report::{self, Details};
+use super::Format;
+use anyhow::Context;
+use std::path::PathBuf;
+use std::time::Instant;
+
+#[derive(Debug, clap::Args)]
+pub struct GenerateArgs {
+    #[arg(long, default_value_t = 100_000)]
+    pub shipments: u64,
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// Quarter of the generated shipments.
+    #[arg(long, default_value = "2025Q4")]
+    pub quarter: String,
+    #[arg(long, value_name = "FILE")]
+    pub output: PathBuf,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct BenchArgs {
+    /// Comma-separated shipment counts.
+    #[arg(long, value_delimiter = ',', default_value = "100000,1000000")]
+    pub shipments: Vec<u64>,
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// Timed runs per configuration (the minimum and median are reported).
+    #[arg(long, default_value_t = 3)]
+    pub runs: usize,
+    /// Working directory for the generated input and reports (default: a temp dir).
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
+}
+
+pub fn generate(a: GenerateArgs) -> anyhow::Result<u8> {
+    let q = cbam::model::Quarter::parse(&a.quarter).with_context(|| format!("--quarter: expected YYYYQn, found {:?}", a.quarter))?;
+    cbam::write::atomic_write(&a.output, |w| cbam::bench::generate(w, a.shipments, a.seed, q.year, q.q))?;
+    Ok(0)
+}
+
+fn report_args(input: PathBuf, output: PathBuf, details: Details) -> report::Args {
+    report::Args {
+        input,
+        input_format: None,
+        output,
+        summary: None,
+        lines: None,
+        suppliers: None,
+        cn_codes: None,
+        emission_factors: None,
+        rules: None,
+        importer_name: "Bench Importer BV".into(),
+        importer_country: "NL".into(),
+        importer_eori: "NL123456789012".into(),
+        declarant_name: "Bench".into(),
+        declarant_position: "Benchmark".into(),
+        quarter: None,
+        generated_at: Some("2026-01-15T00:00:00Z".into()),
+        details,
+        format: Format::Table,
+        quiet: true,
+    }
+}
+
+pub fn bench(a: BenchArgs) -> anyhow::Result<u8> {
+    let tmp;
+    let dir = match &a.dir {
+        Some(d) => {
+            std::fs::create_dir_all(d)?;
+            d.clone()
+        }
+        None => {
+            tmp = std::env::temp_dir().join(format!("cbam-bench-{}", std::process::id()));
+            std::fs::create_dir_all(&tmp)?;
+            tmp
+        }
+    };
+    println!("threads: {}  runs: {}  seed: {}", rayon::current_num_threads(), a.runs, a.seed);
+    println!("{:>10} {:>10} {:>9} {:>9} {:>9} {:>12} {:>10}", "shipments", "input MB", "mode", "min s", "median s", "rows/s", "output MB");
+    for &n in &a.shipments {
+        let input = dir.join(format!("shipments-{n}-{}.csv", a.seed));
+        let t = Instant::now();
+        cbam::write::atomic_write(&input, |w| cbam::bench::generate(w, n, a.seed, 2025, 4))?;
+        let gen_s = t.elapsed().as_secs_f64();
+        let in_mb = std::fs::metadata(&input)?.len() as f64 / 1e6;
+        eprintln!("generated {n} shipments in {gen_s:.2} s");
+        for (mode, details) in [("full", Details::Full), ("summary", Details::None)] {
+            let output = dir.join(format!("report-{n}-{mode}.json"));
+            let mut times = Vec::new();
+            for _ in 0..a.runs.max(1) {
+                let t = Instant::now();
+                report::run(report_args(input.clone(), output.clone(), details))?;
+                times.push(t.elapsed().as_secs_f64());
+            }
+            times.sort_by(|x, y| x.total_cmp(y));
+            let min = times[0];
+            let med = times[times.len() / 2];
+            let out_mb = std::fs::metadata(&output)?.len() as f64 / 1e6;
+            println!("{n:>10} {in_mb:>10.1} {mode:>9} {min:>9.3} {med:>9.3} {:>12.0} {out_mb:>10.1}", n as f64 / min);
+        }
+    }
+    if a.dir.is_none() {
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+    Ok(0)
+}

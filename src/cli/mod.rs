@@ -1,0 +1,59 @@
+//! Command-line surface: one file per subcommand, each a flags struct and a `run`.
+
+mod bench;
+mod report;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(name = "cbam", version, about = "Offline EU CBAM emission reports: exact, reproducible, validated")]
+pub struct Cli {
+    /// Worker threads (default: all cores). Results do not depend on it.
+    #[arg(long, global = true)]
+    pub threads: Option<usize>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Shipments file → CBAM report JSON (+ Markdown summary, per-line CSV).
+    Report(report::Args),
+    /// Write N generated shipments (seeded) as CSV, for benchmarks and load tests.
+    Generate(bench::GenerateArgs),
+    /// Generate N shipments and time whole `report` runs (full and summary-only).
+    Bench(bench::BenchArgs),
+}
+
+/// Returns the process exit code.
+pub fn run() -> anyhow::Result<u8> {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let code = match e.kind() {
+                clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => 0,
+                _ => 2,
+            };
+            let _ = e.print();
+            return Ok(code);
+        }
+    };
+    if let Some(n) = cli.threads {
+        if n == 0 {
+            anyhow::bail!("--threads: expected a number of threads ≥ 1, found 0");
+        }
+        rayon::ThreadPoolBuilder::new().num_threads(n).build_global()?;
+    }
+    match cli.command {
+        Command::Report(a) => report::run(a),
+        Command::Generate(a) => bench::generate(a),
+        Command::Bench(a) => bench::bench(a),
+    }
+}
+
+/// Output format for what a command prints on stdout.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Table,
+    Json,
+}

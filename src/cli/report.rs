@@ -1,0 +1,200 @@
+//! `cbam report`: shipments → report JSON (+ `--summary` Markdown, `--lines` CSV).
+
+use super::Format;
+use anyhow::{bail, Context};
+use cbam::assemble::Importer;
+use cbam::intake::InputFormat;
+use cbam::model::Quarter;
+use cbam::pipeline::{build_report, ReportRequest};
+use cbam::reference::ReferencePaths;
+use cbam::write;
+use std::io::Write;
+use std::path::PathBuf;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Details {
+    /// One `detailed_goods` entry per shipment, with its calculation trail (the production shape).
+    Full,
+    /// Summaries only; per-shipment lines go to `--lines` if given.
+    None,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Shipments file (CSV or TSV in the production export format).
+    #[arg(long, visible_alias = "shipments", value_name = "FILE")]
+    pub input: PathBuf,
+    /// Override the format the extension implies: csv, tsv.
+    #[arg(long, value_name = "FORMAT")]
+    pub input_format: Option<String>,
+    /// Report JSON to write (atomically).
+    #[arg(long, value_name = "FILE")]
+    pub output: PathBuf,
+    /// Also write a Markdown summary.
+    #[arg(long, value_name = "FILE")]
+    pub summary: Option<PathBuf>,
+    /// Also write one CSV row per calculated shipment.
+    #[arg(long, value_name = "FILE")]
+    pub lines: Option<PathBuf>,
+    /// Supplier profiles (the production system's YAML).
+    #[arg(long, value_name = "FILE")]
+    pub suppliers: Option<PathBuf>,
+    /// CN scope table replacing the embedded Annex I scope (cn_codes.json or scope CSV).
+    #[arg(long, value_name = "FILE")]
+    pub cn_codes: Option<PathBuf>,
+    /// Default factors replacing the embedded EU default values (.py, .csv, .json, .yaml).
+    #[arg(long, value_name = "FILE")]
+    pub emission_factors: Option<PathBuf>,
+    /// Rules file with the calculation policy (default: the embedded rules/cbam_rules.yaml).
+    #[arg(long, value_name = "FILE")]
+    pub rules: Option<PathBuf>,
+    #[arg(long)]
+    pub importer_name: String,
+    /// EU member state of the importer (ISO 3166-1 alpha-2).
+    #[arg(long)]
+    pub importer_country: String,
+    /// Importer EORI number (two letters, then up to 15 letters or digits).
+    #[arg(long)]
+    pub importer_eori: String,
+    #[arg(long)]
+    pub declarant_name: String,
+    #[arg(long)]
+    pub declarant_position: String,
+    /// The report's quarter (YYYYQn); rows of other quarters are rejected. Default: the rows' quarter.
+    #[arg(long, visible_alias = "period", value_name = "YYYYQn")]
+    pub quarter: Option<String>,
+    /// Pin report_metadata.generated_at (YYYY-MM-DD, YYYY-MM-DDTHH:MM:SSZ, @EPOCH); else SOURCE_DATE_EPOCH, else now.
+    #[arg(long, value_name = "TIME")]
+    pub generated_at: Option<String>,
+    /// Per-shipment detail in the JSON.
+    #[arg(long, value_enum, default_value_t = Details::Full)]
+    pub details: Details,
+    /// What to print on stdout.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+    /// Print nothing on success.
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
+fn check_flags(a: &Args) -> anyhow::Result<()> {
+    let eori = a.importer_eori.trim();
+    let ok = eori.len() >= 3
+        && eori.len() <= 17
+        && eori.as_bytes()[..2].iter().all(u8::is_ascii_uppercase)
+        && eori.as_bytes()[2..].iter().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit());
+    if !ok {
+        bail!("--importer-eori: expected two upper-case letters then 1 to 15 letters or digits (e.g. NL123456789012), found {eori:?}");
+    }
+    if !cbam::enrich::EU27.contains(&a.importer_country.trim()) {
+        bail!("--importer-country: expected an EU member state code (e.g. NL), found {:?}", a.importer_country);
+    }
+    for (flag, v) in [("--importer-name", &a.importer_name), ("--declarant-name", &a.declarant_name), ("--declarant-position", &a.declarant_position)] {
+        if v.trim().is_empty() {
+            bail!("{flag}: expected a non-empty value");
+        }
+    }
+    Ok(())
+}
+
+pub fn run(a: Args) -> anyhow::Result<u8> {
+    check_flags(&a)?;
+    let input_format = match &a.input_format {
+        Some(f) => Some(InputFormat::parse(f).with_context(|| format!("--input-format: expected one of {}, found {f:?}", InputFormat::NAMES))?),
+        None => None,
+    };
+    let quarter = match &a.quarter {
+        Some(q) => Some(Quarter::parse(q.trim()).with_context(|| format!("--quarter: expected YYYYQn (e.g. 2025Q4), found {q:?}"))?),
+        None => None,
+    };
+    let generated_at = cbam::time::generated_at(a.generated_at.as_deref()).map_err(anyhow::Error::msg)?;
+    let req = ReportRequest {
+        input: a.input.clone(),
+        input_format,
+        reference: ReferencePaths {
+            cn_codes: a.cn_codes.clone(),
+            emission_factors: a.emission_factors.clone(),
+            suppliers: a.suppliers.clone(),
+            rules: a.rules.clone(),
+        },
+        importer: Importer {
+            name: a.importer_name.trim().to_string(),
+            country: a.importer_country.trim().to_string(),
+            eori: a.importer_eori.trim().to_string(),
+            declarant_name: a.declarant_name.trim().to_string(),
+            declarant_position: a.declarant_position.trim().to_string(),
+        },
+        quarter,
+        generated_at,
+        details: a.details == Details::Full,
+    };
+    let report = build_report(&req)?;
+    // All outputs are produced before any is renamed into place is not possible across files;
+    // each is atomic on its own, and the report JSON is written last so its presence means
+    // the run completed.
+    if let Some(p) = &a.summary {
+        let md = write::summary_markdown(&report);
+        write::atomic_write(p, |w| w.write_all(md.as_bytes()))?;
+    }
+    if let Some(p) = &a.lines {
+        write::atomic_write(p, |w| write::write_lines_csv(&report, w))?;
+    }
+    write::write_report(&a.output, &report)?;
+
+    let v = &report.validation_results;
+    let e = &report.emissions_summary;
+    let g = &report.goods_summary;
+    if !a.quiet {
+        let mut out = std::io::stdout().lock();
+        match a.format {
+            Format::Json => {
+                let s = serde_json::json!({
+                    "report_id": report.report_metadata.report_id,
+                    "output": a.output,
+                    "quarter": report.report_metadata.quarter,
+                    "rows": g.rows,
+                    "total_direct_emissions_tco2": e.total_direct_emissions_tco2.to_string(),
+                    "total_indirect_emissions_tco2": e.total_indirect_emissions_tco2.to_string(),
+                    "total_embedded_emissions_tco2": e.total_embedded_emissions_tco2.to_string(),
+                    "actual_data_count": e.calculation_methods_used.actual_data_count,
+                    "default_values_count": e.calculation_methods_used.default_values_count,
+                    "is_valid": v.is_valid,
+                    "errors": v.error_count,
+                    "warnings": v.warning_count,
+                });
+                writeln!(out, "{}", serde_json::to_string_pretty(&s)?)?;
+            }
+            Format::Table => {
+                writeln!(out, "report      {}  ({})", report.report_metadata.report_id, a.output.display())?;
+                writeln!(out, "quarter     {}", report.report_metadata.quarter)?;
+                writeln!(
+                    out,
+                    "rows        {} read = {} calculated + {} rejected + {} out of scope",
+                    g.rows.read, g.rows.calculated, g.rows.rejected, g.rows.out_of_scope
+                )?;
+                writeln!(
+                    out,
+                    "emissions   {} tCO2e total  ({} direct, {} indirect)",
+                    e.total_embedded_emissions_tco2, e.total_direct_emissions_tco2, e.total_indirect_emissions_tco2
+                )?;
+                writeln!(
+                    out,
+                    "methods     {} actual data, {} default values",
+                    e.calculation_methods_used.actual_data_count, e.calculation_methods_used.default_values_count
+                )?;
+                writeln!(out, "findings    {} errors, {} warnings, {} notes", v.error_count, v.warning_count, v.info_count)?;
+                for f in v.errors.iter().take(20) {
+                    let loc = match f.line {
+                        Some(l) => format!("line {l}"),
+                        None => "report".to_string(),
+                    };
+                    writeln!(out, "  error {} {} {}: {}", f.code, loc, f.field.unwrap_or(""), f.message)?;
+                }
+                if v.errors.len() > 20 {
+                    writeln!(out, "  … {} more errors in {}", v.errors.len() - 20, a.output.display())?;
+                }
+            }
+        }
+    }
+    Ok(if v.is_valid { 0 } else { 1 })
+}

@@ -1,0 +1,56 @@
+//! Every finding code the pipeline emits, with its default severity and meaning. The README's
+//! table is generated from this list (`cbam codes`), and tests check each code is reachable.
+
+use crate::model::Severity;
+
+pub struct CodeInfo {
+    pub code: &'static str,
+    pub severity: Severity,
+    pub stage: &'static str,
+    pub meaning: &'static str,
+    /// The production system's nearest code, for operators used to its messages.
+    pub production: &'static str,
+}
+
+macro_rules! codes {
+    ($( $c:literal, $sev:ident, $stage:literal, $prod:literal, $m:literal; )*) => {
+        pub const CODES: &[CodeInfo] = &[ $( CodeInfo { code: $c, severity: Severity::$sev, stage: $stage, meaning: $m, production: $prod } ),* ];
+    };
+}
+
+codes! {
+    "IN001", Error, "intake", "E001", "required field is empty (shipment_id, import_date, quarter, cn_code, origin_iso, net_mass_kg)";
+    "IN002", Error, "intake", "E002", "CN code malformed: not 8 digits after removing spaces and dots";
+    "IN003", Warning, "intake", "", "CN code is not a CBAM good (outside Annex I or an explicit exception); row excluded";
+    "IN004", Error, "intake", "E003", "import_date is not a valid YYYY-MM-DD date";
+    "IN005", Error, "intake", "W001", "import_date lies outside the row's quarter (severity from policy.date_outside_quarter)";
+    "IN006", Error, "intake", "", "quarter is not of the form YYYYQn";
+    "IN007", Error, "intake", "", "row's quarter differs from the report quarter given with --quarter";
+    "IN008", Error, "intake", "E004", "net_mass_kg is not a positive decimal number";
+    "IN009", Error, "intake", "E009", "origin_iso is not an ISO 3166-1 alpha-2 code (two upper-case letters)";
+    "IN010", Error, "intake", "", "shipment_id appears on more than one row (all such rows are rejected)";
+    "IN011", Warning, "intake", "", "has_actual_emissions is not YES/NO (treated as NO)";
+    "IN012", Warning, "intake", "E009", "importer_country is not an EU member state";
+    "IN013", Error, "intake", "", "row has a different number of fields than the header";
+    "IN014", Error, "intake", "", "a field exceeds 64 KiB";
+    "IN015", Warning, "intake", "", "file is not UTF-8; read as Latin-1";
+    "IN016", Warning, "intake", "W005", "product_group given in the row disagrees with the CN code's Annex I sector";
+    "IN017", Error, "intake", "", "import_date is before the CBAM reporting obligation began (2023-10-01)";
+    "CA001", Warning, "calculate", "", "actuals requested (has_actual_emissions=YES) but supplier_id is empty; default used";
+    "CA002", Warning, "calculate", "E007", "supplier not found in the supplier profiles; default used";
+    "CA003", Warning, "calculate", "VAL-030", "supplier has no actual emissions data; default used";
+    "CA004", Warning, "calculate", "VAL-032", "supplier does not produce this CN code / product group; default used";
+    "CA005", Warning, "calculate", "W003", "supplier data is stale (policy.stale_after_years); default used";
+    "CA006", Error, "calculate", "E005", "no emission factor for this CN code and period; row rejected";
+    "CA007", Info, "calculate", "", "default value from a lower-confidence transcription (heading-level or single source)";
+    "CA008", Warning, "calculate", "", "factor source gives only a total; reported as direct emissions";
+    "CA009", Warning, "calculate", "", "CN code outside Annex I calculated anyway (policy.out_of_scope: calculate)";
+    "CA010", Warning, "calculate", "", "supplier actuals not verified (policy.require_verified); default used";
+    "CA011", Warning, "calculate", "", "PARTIAL actuals are not supported; default values used";
+    "RP001", Error, "assemble", "VAL-003", "rows belong to more than one quarter and no --quarter was given";
+    "RP002", Error, "assemble", "", "no row could be calculated: the report has no goods";
+}
+
+pub fn info(code: &str) -> Option<&'static CodeInfo> {
+    CODES.iter().find(|c| c.code == code)
+}

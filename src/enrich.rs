@@ -1,0 +1,343 @@
+//! Enrich: interpret and check every field of every row; classify the CN code against
+//! Annex I. A row comes out as a `Shipment` or as a rejection listing *every* reason.
+
+use crate::model::{
+    CnCode, Col, Date, Finding, Quarter, RejectedRow, ScopeStatus, Sector, Severity, Shipment, ShipmentRow,
+    REQUIRED_COLUMNS,
+};
+use crate::reference::policy::{DateOutsideQuarter, OutOfScope};
+use crate::reference::ReferenceData;
+use rayon::prelude::*;
+use rust_decimal::Decimal;
+use std::collections::{HashMap, HashSet};
+use std::str::FromStr;
+
+pub const EU27: [&str; 27] = [
+    "AT", "BE", "BG", "HR", "CY", "CZ", "DK", "EE", "FI", "FR", "DE", "GR", "HU", "IE", "IT", "LV", "LT", "LU", "MT",
+    "NL", "PL", "PT", "RO", "SK", "SI", "ES", "SE",
+];
+
+/// The first day the CBAM reporting obligation covered (Art. 32 of Reg. 2023/956).
+pub const CBAM_START: Date = Date { year: 2023, month: 10, day: 1 };
+
+#[derive(Debug, Default)]
+pub struct Enriched {
+    pub shipments: Vec<Shipment>,
+    pub rejected: Vec<RejectedRow>,
+    pub findings: Vec<Finding>,
+}
+
+enum Outcome {
+    Ok(Box<Shipment>, Vec<Finding>),
+    OutOfScope(Vec<Finding>),
+    Rejected(Vec<Finding>),
+}
+
+fn severity_is_error(f: &[Finding]) -> bool {
+    f.iter().any(|f| f.severity == Severity::Error)
+}
+
+/// `report_quarter`: the quarter given with `--quarter`, if any.
+pub fn enrich(
+    rows: Vec<ShipmentRow>,
+    broken: Vec<(ShipmentRow, Vec<Finding>)>,
+    refdata: &ReferenceData,
+    report_quarter: Option<Quarter>,
+    file: &str,
+) -> Enriched {
+    // Duplicate ids: every row sharing an id is rejected, so the result does not depend on
+    // which copy came first.
+    let dups: HashSet<String> = {
+        let mut id_count: HashMap<&str, u32> = HashMap::with_capacity(rows.len());
+        for r in rows.iter().chain(broken.iter().map(|(r, _)| r)) {
+            let id = r.get(Col::ShipmentId);
+            if !id.is_empty() {
+                *id_count.entry(id).or_insert(0) += 1;
+            }
+        }
+        id_count.into_iter().filter(|(_, n)| *n > 1).map(|(id, _)| id.to_string()).collect()
+    };
+    let dup = |id: &str| !dups.is_empty() && dups.contains(id);
+
+    let outcomes: Vec<(ShipmentRow, Outcome)> = rows
+        .into_par_iter()
+        .map(|row| {
+            let is_dup = dup(row.get(Col::ShipmentId));
+            let out = check_row(&row, refdata, report_quarter, is_dup, file);
+            (row, out)
+        })
+        .collect();
+
+    let mut e = Enriched::default();
+    for (row, mut findings) in broken {
+        if dup(row.get(Col::ShipmentId)) {
+            findings.push(dup_finding(&row, file));
+        }
+        e.rejected.push(rejected(&row, "rejected", &findings));
+        e.findings.extend(findings);
+    }
+    for (row, out) in outcomes {
+        match out {
+            Outcome::Ok(s, f) => {
+                e.findings.extend(f);
+                e.shipments.push(*s);
+            }
+            Outcome::OutOfScope(f) => {
+                e.rejected.push(rejected(&row, "out_of_scope", &f));
+                e.findings.extend(f);
+            }
+            Outcome::Rejected(f) => {
+                e.rejected.push(rejected(&row, "rejected", &f));
+                e.findings.extend(f);
+            }
+        }
+    }
+    e.rejected.sort_by_key(|r| r.row);
+    e
+}
+
+fn rejected(row: &ShipmentRow, status: &'static str, f: &[Finding]) -> RejectedRow {
+    let mut codes: Vec<&'static str> =
+        f.iter().filter(|f| f.severity != Severity::Info).map(|f| f.code).collect();
+    codes.dedup();
+    let id = row.get(Col::ShipmentId);
+    RejectedRow {
+        row: row.row,
+        line: row.line,
+        shipment_id: (!id.is_empty()).then(|| crate::model::truncate_for_message(id)),
+        status,
+        codes,
+    }
+}
+
+fn dup_finding(row: &ShipmentRow, file: &str) -> Finding {
+    Finding::new("IN010", Severity::Error, "shipment_id appears on more than one row; every row with this id is rejected")
+        .file(file)
+        .at_row(row)
+        .field("shipment_id")
+        .expected("a unique shipment_id")
+        .found(row.get(Col::ShipmentId))
+}
+
+fn check_row(row: &ShipmentRow, refdata: &ReferenceData, report_quarter: Option<Quarter>, is_dup: bool, file: &str) -> Outcome {
+    let mut f: Vec<Finding> = Vec::new();
+    let mk = |code: &'static str, sev: Severity, col: Col, msg: String, expected: &str| {
+        Finding::new(code, sev, msg).file(file).at_row(row).field(col.name()).expected(expected).found(row.get(col))
+    };
+    for name in REQUIRED_COLUMNS {
+        let col = crate::model::SHIPMENT_COLUMNS.iter().position(|c| *c == name).unwrap_or(0);
+        if row.fields[col].is_empty() {
+            f.push(
+                Finding::new("IN001", Severity::Error, format!("required field {name} is empty"))
+                    .file(file)
+                    .at_row(row)
+                    .field(crate::model::SHIPMENT_COLUMNS[col])
+                    .expected("a value"),
+            );
+        }
+    }
+    if is_dup {
+        f.push(dup_finding(row, file));
+    }
+
+    let cn_text = row.get(Col::CnCode);
+    let cn = if cn_text.is_empty() {
+        None
+    } else {
+        let c = CnCode::normalise(cn_text);
+        if c.is_none() {
+            f.push(mk("IN002", Severity::Error, Col::CnCode, format!("CN code {cn_text:?} is not 8 digits"), "8 digits (spaces or dots allowed: 7208 10 00)"));
+        }
+        c
+    };
+
+    let date_text = row.get(Col::ImportDate);
+    let date = if date_text.is_empty() {
+        None
+    } else {
+        let d = Date::parse(date_text);
+        match d {
+            None => f.push(mk("IN004", Severity::Error, Col::ImportDate, format!("import_date {date_text:?} is not a valid date"), "YYYY-MM-DD")),
+            Some(d) if d < CBAM_START => f.push(mk(
+                "IN017",
+                Severity::Error,
+                Col::ImportDate,
+                format!("import_date {d} is before the CBAM reporting obligation began ({CBAM_START})"),
+                "2023-10-01 or later",
+            )),
+            _ => {}
+        }
+        d
+    };
+
+    let q_text = row.get(Col::Quarter);
+    let quarter = if q_text.is_empty() {
+        None
+    } else {
+        let q = Quarter::parse(q_text);
+        if q.is_none() {
+            f.push(mk("IN006", Severity::Error, Col::Quarter, format!("quarter {q_text:?} is not of the form YYYYQn"), "YYYYQn, e.g. 2025Q4"));
+        }
+        q
+    };
+    if let (Some(d), Some(q)) = (date, quarter) {
+        if Quarter::of_date(d) != q {
+            let sev = match refdata.policy.date_outside_quarter {
+                DateOutsideQuarter::Error => Severity::Error,
+                DateOutsideQuarter::Warning => Severity::Warning,
+            };
+            f.push(mk(
+                "IN005",
+                sev,
+                Col::ImportDate,
+                format!("import_date {d} lies outside the stated quarter {q} ({} … {})", q.start(), q.end()),
+                &format!("a date in {q}"),
+            ));
+        }
+    }
+    if let (Some(rq), Some(q)) = (report_quarter, quarter) {
+        if rq != q {
+            f.push(mk("IN007", Severity::Error, Col::Quarter, format!("row is for {q}, the report is for {rq} (--quarter)"), &rq.to_string()));
+        }
+    }
+
+    let mass_text = row.get(Col::NetMassKg);
+    let mass = if mass_text.is_empty() {
+        None
+    } else {
+        match parse_mass(mass_text) {
+            Some(m) if m > Decimal::ZERO => Some(m),
+            Some(_) => {
+                f.push(mk("IN008", Severity::Error, Col::NetMassKg, format!("net_mass_kg {mass_text} is not positive"), "a positive number of kilograms"));
+                None
+            }
+            None => {
+                f.push(mk("IN008", Severity::Error, Col::NetMassKg, format!("net_mass_kg {mass_text:?} is not a number"), "a decimal number of kilograms, e.g. 12450.5"));
+                None
+            }
+        }
+    };
+
+    let origin = row.get(Col::OriginIso);
+    if !origin.is_empty() && !(origin.len() == 2 && origin.bytes().all(|b| b.is_ascii_uppercase())) {
+        f.push(mk("IN009", Severity::Error, Col::OriginIso, format!("origin_iso {origin:?} is not an ISO 3166-1 alpha-2 code"), "two upper-case letters, e.g. CN"));
+    }
+    let importer_country = row.get(Col::ImporterCountry);
+    if !importer_country.is_empty() && !EU27.contains(&importer_country) {
+        f.push(mk(
+            "IN012",
+            Severity::Warning,
+            Col::ImporterCountry,
+            format!("importer_country {importer_country:?} is not an EU member state"),
+            "an EU27 ISO code",
+        ));
+    }
+
+    let actual_text = row.get(Col::HasActualEmissions);
+    let wants_actuals = match actual_text.to_ascii_uppercase().as_str() {
+        "YES" | "Y" | "TRUE" | "1" => true,
+        "NO" | "N" | "FALSE" | "0" | "" => false,
+        "PARTIAL" => {
+            f.push(mk(
+                "CA011",
+                Severity::Warning,
+                Col::HasActualEmissions,
+                "has_actual_emissions PARTIAL: partial actuals are not supported; EU default values are used".into(),
+                "YES or NO",
+            ));
+            false
+        }
+        _ => {
+            f.push(mk("IN011", Severity::Warning, Col::HasActualEmissions, format!("has_actual_emissions {actual_text:?} is not YES or NO; treated as NO"), "YES or NO"));
+            false
+        }
+    };
+
+    // Scope, once the code is known.
+    let mut out_of_scope = false;
+    let scope = cn.map(|c| refdata.scope.classify(&c));
+    if let (Some(c), Some(s)) = (cn, &scope) {
+        let why = match s {
+            ScopeStatus::InScope(entry) => {
+                let given = row.get(Col::ProductGroup);
+                if !given.is_empty() {
+                    let given_sector = Sector::parse(&given.to_ascii_lowercase());
+                    if given_sector != Some(entry.sector) {
+                        f.push(mk(
+                            "IN016",
+                            Severity::Warning,
+                            Col::ProductGroup,
+                            format!(
+                                "product_group {given:?} disagrees with CN {} (Annex I: {}); the CN code's sector is used",
+                                c.spaced(),
+                                entry.sector.product_group()
+                            ),
+                            entry.sector.product_group(),
+                        ));
+                    }
+                }
+                None
+            }
+            ScopeStatus::Excluded(entry) => Some(format!(
+                "CN {} is excluded from Annex I by the exception {} ({})",
+                c.spaced(),
+                entry.code,
+                entry.description
+            )),
+            ScopeStatus::NotListed => Some(if refdata.scope.exact_list {
+                format!("CN {} is not in the CN code list given with --cn-codes", c.spaced())
+            } else {
+                format!("CN {} is not covered by Annex I of Regulation (EU) 2023/956", c.spaced())
+            }),
+        };
+        if let Some(why) = why {
+            match refdata.policy.out_of_scope {
+                OutOfScope::Exclude => {
+                    out_of_scope = true;
+                    f.push(mk("IN003", Severity::Warning, Col::CnCode, format!("{why}: not a CBAM good, row excluded from the report"), "a CBAM good (Annex I)"));
+                }
+                OutOfScope::Calculate => f.push(mk(
+                    "CA009",
+                    Severity::Warning,
+                    Col::CnCode,
+                    format!("{why}: not a CBAM good, calculated anyway (policy.out_of_scope: calculate)"),
+                    "a CBAM good (Annex I)",
+                )),
+            }
+        }
+    }
+
+    if severity_is_error(&f) {
+        return Outcome::Rejected(f);
+    }
+    if out_of_scope {
+        return Outcome::OutOfScope(f);
+    }
+    // No error: every required value parsed.
+    let (Some(cn), Some(date), Some(quarter), Some(mass), Some(scope)) = (cn, date, quarter, mass, scope) else {
+        return Outcome::Rejected(f);
+    };
+    let supplier = row.get(Col::SupplierId);
+    let shipment = Shipment {
+        row: row.clone(),
+        cn,
+        import_date: date,
+        quarter,
+        origin_iso: origin.to_string(),
+        net_mass_kg: mass,
+        scope,
+        wants_actuals,
+        supplier_id: (!supplier.is_empty()).then(|| supplier.to_string()),
+    };
+    Outcome::Ok(Box::new(shipment), f)
+}
+
+/// A mass in kilograms: plain decimal text (`12450`, `12450.5`, `1.2e3` is refused: exports
+/// never write it and it hides typos). Never through f64.
+pub fn parse_mass(s: &str) -> Option<Decimal> {
+    let t = s.trim();
+    if t.is_empty() || !t.bytes().all(|b| b.is_ascii_digit() || b == b'.' || b == b'-' || b == b'+') {
+        return None;
+    }
+    Decimal::from_str(t).ok()
+}

@@ -1,0 +1,21 @@
+//! `cbam`: offline EU CBAM emission reports — exact, reproducible, validated.
+//!
+//! The pipeline runs one way: [`intake`] → [`enrich`] → [`calculate`] → [`assemble`] →
+//! (validate) → [`write`]. Domain types live in [`model`]; reference data in [`reference`].
+//! Row-level problems are [`model::Finding`]s (data); only unusable input is an [`Error`].
+
+pub mod assemble;
+pub mod bench;
+pub mod calculate;
+pub mod codes;
+pub mod enrich;
+pub mod error;
+pub mod intake;
+pub mod model;
+pub mod pipeline;
+pub mod provenance;
+pub mod reference;
+pub mod time;
+pub mod write;
+
+pub use error::{Error, Result};

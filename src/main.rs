@@ -1,0 +1,20 @@
+//! The `cbam` binary: parse flags, call the library, print, map errors to exit codes
+//! (0 ok, 1 findings of severity error, 2 usage / I/O / unreadable input).
+
+mod cli;
+
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    match cli::run() {
+        Ok(code) => ExitCode::from(code),
+        Err(err) => {
+            // A closed pipe (`cbam … | head`) is not an error worth a message.
+            if err.chain().any(|c| c.downcast_ref::<std::io::Error>().is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)) {
+                return ExitCode::SUCCESS;
+            }
+            eprintln!("cbam: error: {err:#}");
+            ExitCode::from(2)
+        }
+    }
+}

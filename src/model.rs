@@ -1,0 +1,528 @@
+//! Domain types shared by every pipeline stage. Stages pass these one way:
+//! intake → enrich → calculate → assemble → validate → write.
+
+use rust_decimal::Decimal;
+use serde::Serialize;
+use std::fmt;
+
+/// The 16 columns of the production system's shipments export, in its order.
+pub const SHIPMENT_COLUMNS: [&str; 16] = [
+    "shipment_id",
+    "import_date",
+    "quarter",
+    "cn_code",
+    "product_group",
+    "product_description",
+    "origin_iso",
+    "origin_country",
+    "importer_name",
+    "importer_country",
+    "net_mass_kg",
+    "port_of_entry",
+    "importer_reference",
+    "has_actual_emissions",
+    "supplier_id",
+    "notes",
+];
+
+/// Columns without which a row cannot be calculated (the production system's E001 set).
+pub const REQUIRED_COLUMNS: [&str; 6] = [
+    "shipment_id",
+    "import_date",
+    "quarter",
+    "cn_code",
+    "origin_iso",
+    "net_mass_kg",
+];
+
+/// Index of each known column inside `ShipmentRow::fields`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(usize)]
+pub enum Col {
+    ShipmentId = 0,
+    ImportDate,
+    Quarter,
+    CnCode,
+    ProductGroup,
+    ProductDescription,
+    OriginIso,
+    OriginCountry,
+    ImporterName,
+    ImporterCountry,
+    NetMassKg,
+    PortOfEntry,
+    ImporterReference,
+    HasActualEmissions,
+    SupplierId,
+    Notes,
+}
+
+impl Col {
+    pub fn name(self) -> &'static str {
+        SHIPMENT_COLUMNS[self as usize]
+    }
+}
+
+/// One input row as read, text only: nothing is interpreted at intake except the layout.
+/// `fields[i]` is the value of `SHIPMENT_COLUMNS[i]` (empty when the column is absent).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ShipmentRow {
+    /// 1-based data row number (the header is row 0).
+    pub row: u64,
+    /// 1-based physical line where the record starts.
+    pub line: u64,
+    pub fields: [String; 16],
+    /// Columns outside the 16 known ones, kept in input column order.
+    pub extra: Vec<(String, String)>,
+}
+
+impl ShipmentRow {
+    pub fn get(&self, c: Col) -> &str {
+        &self.fields[c as usize]
+    }
+}
+
+/// A calendar quarter, e.g. 2025Q4.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct Quarter {
+    pub year: i32,
+    pub q: u8,
+}
+
+impl Quarter {
+    /// Parses the export's `YYYYQn` form (also accepts `YYYY-Qn` and lower-case `q`? No:
+    /// the production system's regex is `^(\d{4})Q([1-4])$`, and a report must name one quarter
+    /// unambiguously, so only that form is accepted).
+    pub fn parse(s: &str) -> Option<Quarter> {
+        let b = s.as_bytes();
+        if b.len() != 6 || b[4] != b'Q' || !b[..4].iter().all(u8::is_ascii_digit) {
+            return None;
+        }
+        let q = b[5].wrapping_sub(b'0');
+        if !(1..=4).contains(&q) {
+            return None;
+        }
+        let year = s[..4].parse().ok()?;
+        Some(Quarter { year, q })
+    }
+    pub fn of_date(d: Date) -> Quarter {
+        Quarter { year: d.year, q: (d.month - 1) / 3 + 1 }
+    }
+    pub fn start(self) -> Date {
+        Date { year: self.year, month: (self.q - 1) * 3 + 1, day: 1 }
+    }
+    pub fn end(self) -> Date {
+        let month = self.q * 3;
+        Date { year: self.year, month, day: days_in_month(self.year, month) }
+    }
+}
+
+impl fmt::Display for Quarter {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}Q{}", self.year, self.q)
+    }
+}
+
+/// A calendar date (proleptic Gregorian), parsed strictly from `YYYY-MM-DD`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Date {
+    pub year: i32,
+    pub month: u8,
+    pub day: u8,
+}
+
+pub fn is_leap(y: i32) -> bool {
+    (y % 4 == 0 && y % 100 != 0) || y % 400 == 0
+}
+
+pub fn days_in_month(y: i32, m: u8) -> u8 {
+    match m {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if is_leap(y) => 29,
+        _ => 28,
+    }
+}
+
+impl Date {
+    /// Strict ISO date. A trailing time part (`2025-10-15T00:00:00`, `2025-10-15 00:00:00`)
+    /// is accepted only when it is midnight, because spreadsheets and pandas exports add it.
+    pub fn parse(s: &str) -> Option<Date> {
+        let s = s.trim();
+        let date = match s.len() {
+            10 => s,
+            n if n > 10 => {
+                let (d, rest) = s.split_at(10);
+                let rest = rest.trim_start_matches(['T', ' ']);
+                let rest = rest.trim_end_matches('Z');
+                if !(rest == "00:00:00" || rest == "00:00" || rest == "00:00:00.000") {
+                    return None;
+                }
+                d
+            }
+            _ => return None,
+        };
+        let b = date.as_bytes();
+        if b[4] != b'-' || b[7] != b'-' {
+            return None;
+        }
+        let digits = |r: std::ops::Range<usize>| -> Option<u32> {
+            let mut v = 0u32;
+            for &c in &b[r] {
+                if !c.is_ascii_digit() {
+                    return None;
+                }
+                v = v * 10 + (c - b'0') as u32;
+            }
+            Some(v)
+        };
+        let year = digits(0..4)? as i32;
+        let month = digits(5..7)? as u8;
+        let day = digits(8..10)? as u8;
+        if !(1..=12).contains(&month) || day == 0 || day > days_in_month(year, month) {
+            return None;
+        }
+        Some(Date { year, month, day })
+    }
+
+    /// Days since 1970-01-01 (for deadline arithmetic and epoch conversions).
+    pub fn to_days(self) -> i64 {
+        // Howard Hinnant's days_from_civil.
+        let y = if self.month <= 2 { self.year - 1 } else { self.year } as i64;
+        let era = if y >= 0 { y } else { y - 399 } / 400;
+        let yoe = y - era * 400;
+        let m = self.month as i64;
+        let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + self.day as i64 - 1;
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+        era * 146097 + doe - 719468
+    }
+
+    pub fn from_days(z: i64) -> Date {
+        let z = z + 719468;
+        let era = if z >= 0 { z } else { z - 146096 } / 146097;
+        let doe = z - era * 146097;
+        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+        let y = yoe + era * 400;
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+        let mp = (5 * doy + 2) / 153;
+        let d = (doy - (153 * mp + 2) / 5 + 1) as u8;
+        let m = if mp < 10 { mp + 3 } else { mp - 9 } as u8;
+        Date { year: (if m <= 2 { y + 1 } else { y }) as i32, month: m, day: d }
+    }
+}
+
+impl fmt::Display for Date {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:04}-{:02}-{:02}", self.year, self.month, self.day)
+    }
+}
+
+/// An 8-digit CN code, normalised (spaces and dots removed, leading zeros kept).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct CnCode(pub [u8; 8]);
+
+impl CnCode {
+    /// Normalises `7208 10 00`, `7208.10.00` and `72081000` to `72081000`.
+    /// Returns `None` unless exactly 8 ASCII digits remain.
+    pub fn normalise(s: &str) -> Option<CnCode> {
+        let mut out = [0u8; 8];
+        let mut n = 0;
+        for &c in s.trim().as_bytes() {
+            match c {
+                b'0'..=b'9' => {
+                    if n == 8 {
+                        return None;
+                    }
+                    out[n] = c;
+                    n += 1;
+                }
+                b' ' | b'.' => {}
+                _ => return None,
+            }
+        }
+        (n == 8).then_some(CnCode(out))
+    }
+    pub fn as_str(&self) -> &str {
+        // Only ASCII digits are ever stored.
+        std::str::from_utf8(&self.0).unwrap_or("00000000")
+    }
+    /// `7208 10 00`, the way the Combined Nomenclature prints codes.
+    pub fn spaced(&self) -> String {
+        let s = self.as_str();
+        format!("{} {} {}", &s[..4], &s[4..6], &s[6..])
+    }
+}
+
+impl fmt::Display for CnCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// CBAM sectors of Annex I.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Sector {
+    Cement,
+    Electricity,
+    Fertilisers,
+    IronSteel,
+    Aluminium,
+    Hydrogen,
+}
+
+impl Sector {
+    pub fn parse(s: &str) -> Option<Sector> {
+        Some(match s.trim() {
+            "cement" => Sector::Cement,
+            "electricity" => Sector::Electricity,
+            "fertilisers" | "fertilizers" | "fertiliser" | "fertilizer" => Sector::Fertilisers,
+            "iron_steel" | "iron and steel" | "steel" | "iron" => Sector::IronSteel,
+            "aluminium" | "aluminum" => Sector::Aluminium,
+            "hydrogen" | "chemicals" => Sector::Hydrogen,
+            _ => return None,
+        })
+    }
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Sector::Cement => "cement",
+            Sector::Electricity => "electricity",
+            Sector::Fertilisers => "fertilisers",
+            Sector::IronSteel => "iron_steel",
+            Sector::Aluminium => "aluminium",
+            Sector::Hydrogen => "hydrogen",
+        }
+    }
+    /// The production system's product_group vocabulary (used in its reports and supplier files).
+    pub fn product_group(self) -> &'static str {
+        match self {
+            Sector::Cement => "cement",
+            Sector::Electricity => "electricity",
+            Sector::Fertilisers => "fertilizers",
+            Sector::IronSteel => "steel",
+            Sector::Aluminium => "aluminum",
+            Sector::Hydrogen => "hydrogen",
+        }
+    }
+}
+
+/// How the Annex I scope classifies a CN code.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ScopeStatus {
+    /// In scope; the matching Annex I entry.
+    InScope(ScopeEntryRef),
+    /// Named by an explicit exception (e.g. 7204 ferrous scrap).
+    Excluded(ScopeEntryRef),
+    /// No Annex I entry covers it.
+    NotListed,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScopeEntryRef {
+    pub code: String,
+    pub sector: Sector,
+    pub gases: String,
+    /// Annex II: only direct emissions count in the definitive period.
+    pub annex_ii: bool,
+    pub description: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Error,
+    Warning,
+    Info,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+            Severity::Info => "info",
+        }
+    }
+}
+
+/// A problem or remark about the data. Findings are data, never errors: every one ends up in
+/// `validation_results`, with enough context to find the cell.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Finding {
+    pub code: &'static str,
+    pub severity: Severity,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub file: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub row: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub line: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub shipment_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expected: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub found: Option<String>,
+    pub message: String,
+}
+
+impl Finding {
+    pub fn new(code: &'static str, severity: Severity, message: impl Into<String>) -> Finding {
+        Finding {
+            code,
+            severity,
+            file: None,
+            row: None,
+            line: None,
+            shipment_id: None,
+            field: None,
+            expected: None,
+            found: None,
+            message: message.into(),
+        }
+    }
+    pub fn at_row(mut self, row: &ShipmentRow) -> Finding {
+        self.row = Some(row.row);
+        self.line = Some(row.line);
+        let id = row.get(Col::ShipmentId);
+        if !id.is_empty() {
+            self.shipment_id = Some(truncate_for_message(id));
+        }
+        self
+    }
+    pub fn field(mut self, f: &'static str) -> Finding {
+        self.field = Some(f);
+        self
+    }
+    pub fn expected(mut self, e: impl Into<String>) -> Finding {
+        self.expected = Some(e.into());
+        self
+    }
+    pub fn found(mut self, v: &str) -> Finding {
+        self.found = Some(truncate_for_message(v));
+        self
+    }
+    pub fn file(mut self, f: impl Into<String>) -> Finding {
+        self.file = Some(f.into());
+        self
+    }
+    /// Order used everywhere findings are listed: by row, then code, then field, then message.
+    pub fn sort_key(&self) -> (u64, &'static str, &str, &str) {
+        (self.row.unwrap_or(0), self.code, self.field.unwrap_or(""), &self.message)
+    }
+}
+
+/// Quoting a 1 MB field in a message helps nobody; cut it, saying so.
+pub fn truncate_for_message(s: &str) -> String {
+    const MAX: usize = 80;
+    if s.len() <= MAX {
+        return s.to_string();
+    }
+    let mut end = MAX;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}… ({} bytes)", &s[..end], s.len())
+}
+
+/// Which calculation period a shipment falls in (by import date).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Period {
+    /// 2023-10-01 … 2025-12-31: quarterly reports, global default values per CN code.
+    Transitional,
+    /// From 2026-01-01: annual declaration, default values per origin with mark-ups.
+    Definitive,
+}
+
+impl Period {
+    pub fn of(d: Date) -> Period {
+        if d.year >= 2026 {
+            Period::Definitive
+        } else {
+            Period::Transitional
+        }
+    }
+}
+
+/// A shipment that passed intake checks and was enriched: every field interpreted.
+#[derive(Debug, Clone)]
+pub struct Shipment {
+    pub row: ShipmentRow,
+    pub cn: CnCode,
+    pub import_date: Date,
+    pub quarter: Quarter,
+    pub origin_iso: String,
+    pub net_mass_kg: Decimal,
+    pub scope: ScopeStatus,
+    /// Whether the row asks for supplier actuals (`has_actual_emissions` = YES).
+    pub wants_actuals: bool,
+    pub supplier_id: Option<String>,
+}
+
+/// Calculation method, in the production system's vocabulary.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Method {
+    ActualData,
+    DefaultValues,
+}
+
+impl Method {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::ActualData => "actual_data",
+            Method::DefaultValues => "default_values",
+        }
+    }
+}
+
+/// A specific-embedded-emissions factor (tCO2e per tonne of good) with where it came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EmissionFactor {
+    /// Stable id, listed once in the report's provenance and referenced by each line.
+    pub id: String,
+    pub direct: Decimal,
+    pub indirect: Decimal,
+    /// The total the source states; may differ from direct + indirect by the source's rounding.
+    pub total: Decimal,
+    /// The code (or prefix) of the table row that matched.
+    pub matched_code: String,
+    pub description: String,
+    pub source: String,
+    /// official, gov-copy, agrees-with-verified, heading-representative, supplier, user-file …
+    pub confidence: String,
+    pub data_quality: String,
+}
+
+/// The result for one calculated shipment.
+#[derive(Debug, Clone)]
+pub struct Line {
+    pub shipment: Shipment,
+    pub method: Method,
+    pub factor: EmissionFactor,
+    pub mass_tonnes: Decimal,
+    /// Definitive-period default-value mark-up as a fraction (0.10 = 10 %), if applied.
+    pub markup: Option<Decimal>,
+    pub direct: Decimal,
+    pub indirect: Decimal,
+    pub total: Decimal,
+    /// Why this factor: the decision trail, one sentence per step.
+    pub reasons: Vec<String>,
+    /// Where this line departs from what the production system would have done.
+    pub departures: Vec<String>,
+}
+
+/// A row that was read but not calculated, with every reason.
+#[derive(Debug, Clone, Serialize)]
+pub struct RejectedRow {
+    pub row: u64,
+    pub line: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub shipment_id: Option<String>,
+    /// `rejected` (errors) or `out_of_scope` (not a CBAM good).
+    pub status: &'static str,
+    pub codes: Vec<&'static str>,
+}

@@ -1,0 +1,519 @@
+//! Default emission factors: the EU tables (embedded) or a user's factor file.
+
+use super::pydict::{self, PyValue};
+use super::{csv_records, has_ext};
+use crate::error::{Error, Result};
+use crate::model::{CnCode, Date, EmissionFactor, Sector};
+use rust_decimal::Decimal;
+use serde::Deserialize;
+use std::collections::HashMap;
+use std::path::Path;
+use std::str::FromStr;
+
+/// Where default values come from for a run.
+#[derive(Debug)]
+pub enum FactorTable {
+    /// The EU default values (transitional + definitive tables, mark-ups).
+    Eu(DefaultTables),
+    /// A user's file; it replaces the EU tables entirely, so what it lacks has no default.
+    User(UserFactors),
+}
+
+/// A default factor found for a shipment, with the reasoning that chose it.
+#[derive(Debug, Clone)]
+pub struct DefaultChoice {
+    pub factor: EmissionFactor,
+    /// Definitive-period mark-up (fraction), if one applies.
+    pub markup: Option<Decimal>,
+    pub reasons: Vec<String>,
+    /// The factor gives only a total; it is reported as direct emissions.
+    pub total_only: bool,
+}
+
+/// Parses a decimal from its text, exactly. `""` → None.
+pub fn dec(text: &str) -> std::result::Result<Option<Decimal>, String> {
+    let t = text.trim();
+    if t.is_empty() {
+        return Ok(None);
+    }
+    Decimal::from_str(t)
+        .or_else(|_| Decimal::from_scientific(t))
+        .map(Some)
+        .map_err(|_| format!("expected a decimal number, found {t:?}"))
+}
+
+#[derive(Debug, Clone)]
+pub struct TableRow {
+    pub code: String,
+    pub description: String,
+    pub direct: Option<Decimal>,
+    pub indirect: Option<Decimal>,
+    pub total: Option<Decimal>,
+    pub source: String,
+    pub confidence: String,
+    pub route: String,
+}
+
+#[derive(Debug, Default)]
+pub struct DefaultTables {
+    transitional: HashMap<String, TableRow>,
+    /// (origin ISO or `*`, code) → row.
+    definitive: HashMap<(String, String), TableRow>,
+    /// 10-digit TARIC rows under an 8-digit code (definitive table), for codes split that way.
+    taric_children: HashMap<String, Vec<String>>,
+    origins: HashMap<String, String>,
+    markups: HashMap<(i32, Sector), Decimal>,
+    last_markup_year: HashMap<Sector, i32>,
+}
+
+fn row_decimal(rec: &super::Rec, col: &str) -> Result<Option<Decimal>> {
+    dec(rec.get(col)).map_err(|_| rec.bad(col, "a decimal number or empty", rec.get(col)))
+}
+
+impl DefaultTables {
+    pub fn load(transitional: (&str, &str), definitive: (&str, &str), markups: (&str, &str)) -> Result<DefaultTables> {
+        let mut t = DefaultTables::default();
+        let p = Path::new(transitional.0);
+        for rec in csv_records(p, transitional.1, &["cn_code", "direct", "indirect", "total", "source", "confidence"])? {
+            let row = TableRow {
+                code: rec.get("cn_code").to_string(),
+                description: rec.get("description").to_string(),
+                direct: row_decimal(&rec, "direct")?,
+                indirect: row_decimal(&rec, "indirect")?,
+                total: row_decimal(&rec, "total")?,
+                source: rec.get("source").to_string(),
+                confidence: rec.get("confidence").to_string(),
+                route: String::new(),
+            };
+            if t.transitional.insert(row.code.clone(), row).is_some() {
+                return Err(rec.bad("cn_code", "each code once", rec.get("cn_code")));
+            }
+        }
+        let p = Path::new(definitive.0);
+        for rec in csv_records(p, definitive.1, &["origin_iso", "origin_country", "cn_code", "direct", "indirect", "total"])? {
+            let origin = rec.get("origin_iso").to_string();
+            let code = rec.get("cn_code").to_string();
+            let row = TableRow {
+                code: code.clone(),
+                description: rec.get("product_name").to_string(),
+                direct: row_decimal(&rec, "direct")?,
+                indirect: row_decimal(&rec, "indirect")?,
+                total: row_decimal(&rec, "total")?,
+                source: rec.get("source").to_string(),
+                confidence: "official".into(),
+                route: rec.get("route_code").to_string(),
+            };
+            t.origins.insert(origin.clone(), rec.get("origin_country").to_string());
+            if code.len() == 10 && origin == "*" {
+                t.taric_children.entry(code[..8].to_string()).or_default().push(code.clone());
+            }
+            if t.definitive.insert((origin, code.clone()), row).is_some() {
+                return Err(rec.bad("cn_code", "each (origin_iso, cn_code) once", &code));
+            }
+        }
+        let p = Path::new(markups.0);
+        for rec in csv_records(p, markups.1, &["year", "sector", "markup_pct"])? {
+            let year: i32 = rec.get("year").parse().map_err(|_| rec.bad("year", "a year", rec.get("year")))?;
+            let sector = Sector::parse(rec.get("sector")).ok_or_else(|| rec.bad("sector", "a CBAM sector", rec.get("sector")))?;
+            let pct = row_decimal(&rec, "markup_pct")?.ok_or_else(|| rec.bad("markup_pct", "a percentage", ""))?;
+            t.markups.insert((year, sector), pct / Decimal::ONE_HUNDRED);
+            let last = t.last_markup_year.entry(sector).or_insert(year);
+            *last = (*last).max(year);
+        }
+        Ok(t)
+    }
+
+    pub fn transitional_len(&self) -> usize {
+        self.transitional.len()
+    }
+
+    /// Transitional period: the most specific row (8 → 6 → 4 digits) that carries a figure.
+    pub fn transitional(&self, cn: &CnCode) -> Option<DefaultChoice> {
+        let s = cn.as_str();
+        let mut reasons = Vec::new();
+        for n in [8usize, 6, 4] {
+            let Some(row) = self.transitional.get(&s[..n]) else { continue };
+            if row.total.is_none() && row.direct.is_none() {
+                reasons.push(format!("table row {} has no figure in any source; trying a less specific row", row.code));
+                continue;
+            }
+            let level = match n {
+                8 => "CN line",
+                6 => "subheading",
+                _ => "heading",
+            };
+            reasons.push(format!(
+                "EU transitional default value (EC 22-Dec-2023 table), {level} {} \"{}\", confidence {}",
+                row.code, row.description, row.confidence
+            ));
+            let (factor, total_only) = factor_from_row(format!("EU-TDV:{}", row.code), row, "medium");
+            if total_only {
+                reasons.push("the source gives only a total for this line; it is reported as direct emissions, indirect 0".into());
+            }
+            return Some(DefaultChoice { factor, markup: None, reasons, total_only });
+        }
+        None
+    }
+
+    /// Definitive period: the origin's table row, else "Other countries and territories",
+    /// times (1 + the year's mark-up for the sector).
+    pub fn definitive(&self, cn: &CnCode, origin: &str, date: Date, sector: Sector) -> Option<DefaultChoice> {
+        let s = cn.as_str();
+        let mut reasons = Vec::new();
+        let mut found: Option<(&TableRow, &str)> = None;
+        'outer: for sheet in [origin, "*"] {
+            if sheet != "*" && !self.origins.contains_key(sheet) {
+                reasons.push(format!("no country table for origin {origin}; using \"Other countries and territories\""));
+                continue;
+            }
+            for n in [8usize, 6, 4] {
+                if let Some(row) = self.definitive.get(&(sheet.to_string(), s[..n].to_string())) {
+                    if row.total.is_some() {
+                        found = Some((row, sheet));
+                        break 'outer;
+                    }
+                }
+            }
+            // An 8-digit code split into TARIC lines: without the 10-digit code the residual
+            // line ("other", ending 90) is the one that applies.
+            if let Some(children) = self.taric_children.get(s) {
+                if let Some(code) = children.iter().find(|c| c.ends_with("90")) {
+                    if let Some(row) = self.definitive.get(&(sheet.to_string(), code.clone())) {
+                        if row.total.is_some() {
+                            reasons.push(format!(
+                                "CN {s} is split into TARIC lines {}; without a TARIC code the residual line {code} applies",
+                                children.join(", ")
+                            ));
+                            found = Some((row, sheet));
+                            break 'outer;
+                        }
+                    }
+                }
+            }
+            if sheet != "*" {
+                reasons.push(format!("the {origin} table has no value for {s}; using \"Other countries and territories\""));
+            }
+        }
+        let (row, sheet) = found?;
+        let sheet_name = self.origins.get(sheet).cloned().unwrap_or_else(|| sheet.to_string());
+        reasons.push(format!(
+            "EU default value (IR 2025/2621 as corrected by IR 2026/1740), table \"{sheet_name}\", code {} \"{}\"{}",
+            row.code,
+            row.description,
+            if row.route.is_empty() { String::new() } else { format!(", route {}", row.route) }
+        ));
+        let year = date.year;
+        let markup = self
+            .markups
+            .get(&(year, sector))
+            .or_else(|| {
+                let last = *self.last_markup_year.get(&sector)?;
+                if year > last {
+                    self.markups.get(&(last, sector))
+                } else {
+                    None
+                }
+            })
+            .copied();
+        let id = format!("EU-DDV:{}:{}", sheet, row.code);
+        let (mut factor, total_only) = factor_from_row(id, row, "medium");
+        factor.confidence = "official".into();
+        if let (Some(d), Some(i), Some(t)) = (row.direct, row.indirect, row.total) {
+            if d + i != t {
+                reasons.push(format!(
+                    "the table's total {t} differs from direct {d} + indirect {i} = {} (the published table rounds each column); the total is used",
+                    d + i
+                ));
+            }
+        }
+        match markup {
+            Some(m) => reasons.push(format!("mark-up for {} in {year}: {}%", sector.as_str(), (m * Decimal::ONE_HUNDRED).normalize())),
+            None => reasons.push(format!("no mark-up for {} in {year}", sector.as_str())),
+        }
+        Some(DefaultChoice { factor, markup, reasons, total_only })
+    }
+}
+
+fn factor_from_row(id: String, row: &TableRow, quality: &str) -> (EmissionFactor, bool) {
+    let (direct, indirect, total, total_only) = match (row.direct, row.indirect, row.total) {
+        (Some(d), Some(i), Some(t)) => (d, i, t, false),
+        (Some(d), Some(i), None) => (d, i, d + i, false),
+        (Some(d), None, t) => (d, Decimal::ZERO, t.unwrap_or(d), false),
+        (None, _, Some(t)) => (t, Decimal::ZERO, t, true),
+        (None, _, None) => (Decimal::ZERO, Decimal::ZERO, Decimal::ZERO, true),
+    };
+    (
+        EmissionFactor {
+            id,
+            direct,
+            indirect,
+            total,
+            matched_code: row.code.clone(),
+            description: row.description.clone(),
+            source: row.source.clone(),
+            confidence: row.confidence.clone(),
+            data_quality: quality.to_string(),
+        },
+        total_only,
+    )
+}
+
+/// A user's factor file: one global factor per CN code (or prefix). The first entry for a
+/// code wins, as in the production system's list lookup; later ones are noted.
+#[derive(Debug, Default)]
+pub struct UserFactors {
+    pub file_name: String,
+    by_code: HashMap<String, EmissionFactor>,
+    /// Codes in insertion order (for listing).
+    pub codes: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+struct YamlFactorFile {
+    factors: Vec<YamlFactor>,
+}
+
+#[derive(Debug, Deserialize)]
+struct YamlFactor {
+    #[serde(default)]
+    cn_code: Option<String>,
+    #[serde(default)]
+    cn_codes: Option<Vec<String>>,
+    #[serde(alias = "default_direct_tco2_per_ton", with = "rust_decimal::serde::str")]
+    direct: Decimal,
+    #[serde(alias = "default_indirect_tco2_per_ton", with = "rust_decimal::serde::str")]
+    indirect: Decimal,
+    #[serde(default, alias = "default_total_tco2_per_ton", with = "rust_decimal::serde::str_option")]
+    total: Option<Decimal>,
+    #[serde(default)]
+    source: Option<String>,
+    #[serde(default, alias = "product_name")]
+    description: Option<String>,
+}
+
+impl UserFactors {
+    pub fn lookup(&self, cn: &CnCode) -> Option<DefaultChoice> {
+        let s = cn.as_str();
+        for n in [8usize, 6, 4] {
+            if let Some(f) = self.by_code.get(&s[..n]) {
+                let reasons = vec![format!(
+                    "user factor file {}: entry {} \"{}\" for code {} (source: {})",
+                    self.file_name,
+                    f.id.trim_start_matches("USER:"),
+                    f.description,
+                    f.matched_code,
+                    if f.source.is_empty() { "not stated" } else { &f.source }
+                )];
+                return Some(DefaultChoice { factor: f.clone(), markup: None, reasons, total_only: false });
+            }
+        }
+        None
+    }
+
+    fn add(&mut self, code: &str, f: EmissionFactor, notes: &mut Vec<String>) {
+        if let Some(first) = self.by_code.get(code) {
+            notes.push(format!(
+                "{}: code {code} is listed by {} and {}; the first is used (the production system's lookup takes the first match)",
+                self.file_name,
+                first.id.trim_start_matches("USER:"),
+                f.id.trim_start_matches("USER:")
+            ));
+            return;
+        }
+        self.codes.push(code.to_string());
+        self.by_code.insert(code.to_string(), f);
+    }
+
+    pub fn load(path: &Path, text: &str, notes: &mut Vec<String>) -> Result<UserFactors> {
+        let file_name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let mut u = UserFactors { file_name, ..Default::default() };
+        let data_err = |message: String| Error::Data { path: path.to_path_buf(), message };
+        let code_of = |raw: &str, ctx: &str| -> Result<String> {
+            let c: String = raw.chars().filter(|c| !matches!(c, ' ' | '.')).collect();
+            if !(4..=8).contains(&c.len()) || !c.bytes().all(|b| b.is_ascii_digit()) {
+                return Err(data_err(format!("{ctx}: cn code {raw:?}: expected 4 to 8 digits")));
+            }
+            Ok(c)
+        };
+        if has_ext(path, "py") {
+            let (assigns, skipped) = pydict::parse_module(text);
+            let mut order: Vec<&pydict::Assignment> = assigns.iter().collect();
+            // `DB = {**A, **B}` fixes the merge order the production system looks factors up in.
+            if let Some(merged) = assigns.iter().rev().find(|a| {
+                matches!(&a.value, PyValue::Dict(items) if !items.is_empty() && items.iter().all(|(k, _)| matches!(k, PyValue::Spread(_))))
+            }) {
+                if let PyValue::Dict(items) = &merged.value {
+                    let names: Vec<&str> =
+                        items.iter().filter_map(|(k, _)| if let PyValue::Spread(n) = k { Some(n.as_str()) } else { None }).collect();
+                    order = names.iter().filter_map(|n| assigns.iter().find(|a| a.name == *n)).collect();
+                }
+            }
+            for a in order {
+                let PyValue::Dict(items) = &a.value else { continue };
+                for (k, entry) in items {
+                    let (PyValue::Str(key), PyValue::Dict(_)) = (k, entry) else { continue };
+                    let Some(PyValue::List(codes)) = entry.get("cn_codes") else { continue };
+                    let ctx = format!("{} line {}: {}[{key:?}]", u.file_name, a.line, a.name);
+                    let num = |field: &str| -> Result<Option<Decimal>> {
+                        match entry.get(field) {
+                            None | Some(PyValue::None) => Ok(None),
+                            Some(v) => {
+                                let t = v.as_text().ok_or_else(|| data_err(format!("{ctx}: field {field}: expected a number")))?;
+                                dec(t).map_err(|m| data_err(format!("{ctx}: field {field}: {m}")))
+                            }
+                        }
+                    };
+                    let direct = num("default_direct_tco2_per_ton")?
+                        .ok_or_else(|| data_err(format!("{ctx}: field default_direct_tco2_per_ton: expected a number, found nothing")))?;
+                    let indirect = num("default_indirect_tco2_per_ton")?.unwrap_or(Decimal::ZERO);
+                    let total = num("default_total_tco2_per_ton")?.unwrap_or(direct + indirect);
+                    let text_of = |field: &str| entry.get(field).and_then(|v| v.as_text()).unwrap_or("").to_string();
+                    for c in codes {
+                        let raw = c.as_text().ok_or_else(|| data_err(format!("{ctx}: cn_codes: expected strings")))?;
+                        let code = code_of(raw, &ctx)?;
+                        let f = EmissionFactor {
+                            id: format!("USER:{key}"),
+                            direct,
+                            indirect,
+                            total,
+                            matched_code: code.clone(),
+                            description: text_of("product_name"),
+                            source: text_of("source"),
+                            confidence: "user-file".into(),
+                            data_quality: "medium".into(),
+                        };
+                        u.add(&code, f, notes);
+                    }
+                }
+            }
+            if u.by_code.is_empty() {
+                let why = skipped
+                    .first()
+                    .map(|(n, e)| format!("; {n} at line {} column {}: {}", e.line, e.column, e.message))
+                    .unwrap_or_default();
+                return Err(data_err(format!(
+                    "no factor entries found (expected top-level NAME = {{ \"key\": {{\"cn_codes\": [...], \"default_direct_tco2_per_ton\": ...}} }}){why}"
+                )));
+            }
+        } else if has_ext(path, "csv") {
+            for rec in csv_records(path, text, &["cn_code", "direct", "indirect"])? {
+                let code = code_of(rec.get("cn_code"), &format!("line {}", rec.line))?;
+                let direct = row_decimal(&rec, "direct")?.ok_or_else(|| rec.bad("direct", "a number", ""))?;
+                let indirect = row_decimal(&rec, "indirect")?.ok_or_else(|| rec.bad("indirect", "a number", ""))?;
+                let total = if rec.has("total") { row_decimal(&rec, "total")? } else { None }.unwrap_or(direct + indirect);
+                let f = EmissionFactor {
+                    id: format!("USER:line{}", rec.line),
+                    direct,
+                    indirect,
+                    total,
+                    matched_code: code.clone(),
+                    description: rec.get("description").to_string(),
+                    source: rec.get("source").to_string(),
+                    confidence: "user-file".into(),
+                    data_quality: "medium".into(),
+                };
+                u.add(&code, f, notes);
+            }
+        } else if has_ext(path, "json") {
+            let v: serde_json::Value = serde_json::from_str(text).map_err(|e| Error::Parse {
+                path: path.to_path_buf(),
+                line: e.line() as u64,
+                message: format!("not valid JSON: {e}"),
+            })?;
+            let entries: Vec<(String, &serde_json::Value)> = match &v {
+                serde_json::Value::Array(a) => a.iter().enumerate().map(|(i, e)| (format!("[{i}]"), e)).collect(),
+                serde_json::Value::Object(o) if o.get("factors").is_some_and(|f| f.is_array()) => o["factors"]
+                    .as_array()
+                    .map(|a| a.iter().enumerate().map(|(i, e)| (format!("factors[{i}]"), e)).collect())
+                    .unwrap_or_default(),
+                serde_json::Value::Object(o) => o.iter().filter(|(k, _)| !k.starts_with('_')).map(|(k, e)| (k.clone(), e)).collect(),
+                _ => return Err(data_err("expected a list of factors, {\"factors\": [...]}, or an object keyed by name".into())),
+            };
+            for (key, e) in entries {
+                let num = |names: &[&str]| -> Result<Option<Decimal>> {
+                    for n in names {
+                        match e.get(*n) {
+                            Some(serde_json::Value::Number(x)) => {
+                                return dec(&x.to_string()).map_err(|m| data_err(format!("{key}.{n}: {m}")))
+                            }
+                            Some(serde_json::Value::String(s)) => return dec(s).map_err(|m| data_err(format!("{key}.{n}: {m}"))),
+                            Some(serde_json::Value::Null) | None => continue,
+                            Some(other) => return Err(data_err(format!("{key}.{n}: expected a number, found {other}"))),
+                        }
+                    }
+                    Ok(None)
+                };
+                let direct = num(&["direct", "default_direct_tco2_per_ton"])?
+                    .ok_or_else(|| data_err(format!("{key}: field direct: expected a number, found nothing")))?;
+                let indirect = num(&["indirect", "default_indirect_tco2_per_ton"])?.unwrap_or(Decimal::ZERO);
+                let total = num(&["total", "default_total_tco2_per_ton"])?.unwrap_or(direct + indirect);
+                let mut codes = Vec::new();
+                if let Some(c) = e.get("cn_code").and_then(|c| c.as_str()) {
+                    codes.push(c.to_string());
+                }
+                if let Some(cs) = e.get("cn_codes").and_then(|c| c.as_array()) {
+                    codes.extend(cs.iter().filter_map(|c| c.as_str().map(String::from)));
+                }
+                if codes.is_empty() {
+                    return Err(data_err(format!("{key}: expected cn_code or cn_codes")));
+                }
+                let s = |n: &str| e.get(n).and_then(|v| v.as_str()).unwrap_or("").to_string();
+                for c in codes {
+                    let code = code_of(&c, &key)?;
+                    let f = EmissionFactor {
+                        id: format!("USER:{key}"),
+                        direct,
+                        indirect,
+                        total,
+                        matched_code: code.clone(),
+                        description: if s("description").is_empty() { s("product_name") } else { s("description") },
+                        source: s("source"),
+                        confidence: "user-file".into(),
+                        data_quality: "medium".into(),
+                    };
+                    u.add(&code, f, notes);
+                }
+            }
+        } else if has_ext(path, "yaml") || has_ext(path, "yml") {
+            let parsed: std::result::Result<YamlFactorFile, _> = serde_saphyr::from_str(text);
+            let list = match parsed {
+                Ok(f) => f.factors,
+                Err(e1) => match serde_saphyr::from_str::<Vec<YamlFactor>>(text) {
+                    Ok(l) => l,
+                    Err(_) => return Err(data_err(format!("expected `factors: [ {{cn_code, direct, indirect, total, source}} ]`: {e1}"))),
+                },
+            };
+            for (i, e) in list.into_iter().enumerate() {
+                let mut codes: Vec<String> = e.cn_codes.clone().unwrap_or_default();
+                if let Some(c) = &e.cn_code {
+                    codes.insert(0, c.clone());
+                }
+                if codes.is_empty() {
+                    return Err(data_err(format!("factors[{i}]: expected cn_code or cn_codes")));
+                }
+                for c in codes {
+                    let code = code_of(&c, &format!("factors[{i}]"))?;
+                    let f = EmissionFactor {
+                        id: format!("USER:factors[{i}]"),
+                        direct: e.direct,
+                        indirect: e.indirect,
+                        total: e.total.unwrap_or(e.direct + e.indirect),
+                        matched_code: code.clone(),
+                        description: e.description.clone().unwrap_or_default(),
+                        source: e.source.clone().unwrap_or_default(),
+                        confidence: "user-file".into(),
+                        data_quality: "medium".into(),
+                    };
+                    u.add(&code, f, notes);
+                }
+            }
+        } else {
+            return Err(Error::UnsupportedFormat {
+                path: path.to_path_buf(),
+                found: path.extension().map(|e| e.to_string_lossy().into_owned()).unwrap_or_default(),
+                expected: "py, csv, json, yaml",
+            });
+        }
+        Ok(u)
+    }
+}

@@ -1,0 +1,196 @@
+//! Reference data: Annex I scope, EU default values, supplier profiles, calculation policy.
+//! The EU tables are compiled into the binary (`data/`); a file passed on the command line
+//! replaces the embedded table, and provenance records which one was used.
+
+pub mod factors;
+pub mod policy;
+pub mod pydict;
+pub mod scope;
+pub mod suppliers;
+
+use crate::error::{Error, Result};
+use crate::provenance::FileDigest;
+use std::path::{Path, PathBuf};
+
+pub use factors::{DefaultTables, FactorTable};
+pub use policy::{Policy, RoundingMode};
+pub use scope::AnnexScope;
+pub use suppliers::{SupplierActual, SupplierBook};
+
+/// The embedded data files, each with the name it carries in provenance.
+pub mod embedded {
+    pub const ANNEX_I_SCOPE: (&str, &str) = ("data/annex_i_scope.csv", include_str!("../../data/annex_i_scope.csv"));
+    pub const TRANSITIONAL: (&str, &str) =
+        ("data/default_values_transitional.csv", include_str!("../../data/default_values_transitional.csv"));
+    pub const DEFINITIVE: (&str, &str) =
+        ("data/default_values_definitive.csv", include_str!("../../data/default_values_definitive.csv"));
+    pub const MARKUPS: (&str, &str) =
+        ("data/default_value_markups.csv", include_str!("../../data/default_value_markups.csv"));
+    pub const RULES: (&str, &str) = ("rules/cbam_rules.yaml", include_str!("../../rules/cbam_rules.yaml"));
+}
+
+/// Everything the calculation reads besides the shipments.
+#[derive(Debug)]
+pub struct ReferenceData {
+    pub scope: AnnexScope,
+    pub factors: FactorTable,
+    pub suppliers: SupplierBook,
+    pub policy: Policy,
+    /// Digests of the reference data actually used, in a fixed order.
+    pub digests: Vec<FileDigest>,
+    /// Remarks from loading (e.g. skipped Python assignments, duplicate factor entries).
+    pub notes: Vec<String>,
+}
+
+/// Which files override the embedded data.
+#[derive(Debug, Clone, Default)]
+pub struct ReferencePaths {
+    pub cn_codes: Option<PathBuf>,
+    pub emission_factors: Option<PathBuf>,
+    pub suppliers: Option<PathBuf>,
+    pub rules: Option<PathBuf>,
+}
+
+pub fn read_text(path: &Path) -> Result<(String, Vec<u8>)> {
+    let bytes = std::fs::read(path).map_err(|source| Error::Read { path: path.to_path_buf(), source })?;
+    let body = bytes.strip_prefix(b"\xEF\xBB\xBF".as_slice()).unwrap_or(&bytes);
+    let text = std::str::from_utf8(body)
+        .map_err(|e| Error::Data {
+            path: path.to_path_buf(),
+            message: format!("not valid UTF-8 (byte offset {})", e.valid_up_to()),
+        })?
+        .to_string();
+    Ok((text, bytes))
+}
+
+impl ReferenceData {
+    pub fn load(paths: &ReferencePaths) -> Result<ReferenceData> {
+        let mut digests = Vec::new();
+        let mut notes = Vec::new();
+
+        let scope = match &paths.cn_codes {
+            Some(p) => {
+                let (text, bytes) = read_text(p)?;
+                digests.push(FileDigest::of("cn_codes", p, &bytes));
+                if has_ext(p, "json") {
+                    AnnexScope::from_cn_codes_json(p, &text)?
+                } else {
+                    AnnexScope::from_csv(p, &text)?
+                }
+            }
+            None => {
+                let (name, text) = embedded::ANNEX_I_SCOPE;
+                digests.push(FileDigest::embedded("cn_codes", name, text.as_bytes()));
+                AnnexScope::from_csv(Path::new(name), text)?
+            }
+        };
+
+        let factors = match &paths.emission_factors {
+            Some(p) => {
+                let (text, bytes) = read_text(p)?;
+                digests.push(FileDigest::of("emission_factors", p, &bytes));
+                FactorTable::User(factors::UserFactors::load(p, &text, &mut notes)?)
+            }
+            None => {
+                let mut t = Vec::new();
+                for (role, (name, text)) in [
+                    ("default_values_transitional", embedded::TRANSITIONAL),
+                    ("default_values_definitive", embedded::DEFINITIVE),
+                    ("default_value_markups", embedded::MARKUPS),
+                ] {
+                    digests.push(FileDigest::embedded(role, name, text.as_bytes()));
+                    t.push((name, text));
+                }
+                FactorTable::Eu(DefaultTables::load(t[0], t[1], t[2])?)
+            }
+        };
+
+        let suppliers = match &paths.suppliers {
+            Some(p) => {
+                let (text, bytes) = read_text(p)?;
+                digests.push(FileDigest::of("suppliers", p, &bytes));
+                SupplierBook::from_yaml(p, &text)?
+            }
+            None => SupplierBook::default(),
+        };
+
+        let policy = match &paths.rules {
+            Some(p) => {
+                let (text, bytes) = read_text(p)?;
+                digests.push(FileDigest::of("rules", p, &bytes));
+                Policy::from_rules_yaml(p, &text)?
+            }
+            None => {
+                let (name, text) = embedded::RULES;
+                digests.push(FileDigest::embedded("rules", name, text.as_bytes()));
+                Policy::from_rules_yaml(Path::new(name), text)?
+            }
+        };
+
+        Ok(ReferenceData { scope, factors, suppliers, policy, digests, notes })
+    }
+}
+
+pub fn has_ext(p: &Path, ext: &str) -> bool {
+    p.extension().and_then(|e| e.to_str()).is_some_and(|e| e.eq_ignore_ascii_case(ext))
+}
+
+/// One record of a reference CSV, for error messages that name file, line and column.
+pub struct Rec {
+    path: PathBuf,
+    pub line: u64,
+    headers: std::rc::Rc<Vec<String>>,
+    values: Vec<String>,
+}
+
+impl Rec {
+    pub fn get(&self, col: &str) -> &str {
+        self.headers.iter().position(|h| h == col).and_then(|i| self.values.get(i)).map(|s| s.as_str()).unwrap_or("")
+    }
+    pub fn has(&self, col: &str) -> bool {
+        self.headers.iter().any(|h| h == col)
+    }
+    pub fn bad(&self, col: &str, expected: &str, found: &str) -> Error {
+        Error::Parse {
+            path: self.path.clone(),
+            line: self.line,
+            message: format!("column {col}: expected {expected}, found {:?}", crate::model::truncate_for_message(found)),
+        }
+    }
+}
+
+/// Parses a reference CSV whose header must contain `required`.
+pub fn csv_records(path: &Path, text: &str, required: &[&str]) -> Result<Vec<Rec>> {
+    let mut rdr = csv::ReaderBuilder::new().flexible(false).from_reader(text.as_bytes());
+    let headers: Vec<String> = rdr
+        .headers()
+        .map_err(|e| Error::Parse { path: path.to_path_buf(), line: 1, message: e.to_string() })?
+        .iter()
+        .map(|h| h.trim().to_ascii_lowercase())
+        .collect();
+    for r in required {
+        if !headers.iter().any(|h| h == r) {
+            return Err(Error::MissingColumns {
+                path: path.to_path_buf(),
+                missing: r.to_string(),
+                found: headers.join(", "),
+            });
+        }
+    }
+    let headers = std::rc::Rc::new(headers);
+    let mut out = Vec::new();
+    for rec in rdr.records() {
+        let rec = rec.map_err(|e| Error::Parse {
+            path: path.to_path_buf(),
+            line: e.position().map(|p| p.line()).unwrap_or(0),
+            message: e.to_string(),
+        })?;
+        out.push(Rec {
+            path: path.to_path_buf(),
+            line: rec.position().map(|p| p.line()).unwrap_or(0),
+            headers: headers.clone(),
+            values: rec.iter().map(|v| v.trim().to_string()).collect(),
+        });
+    }
+    Ok(out)
+}

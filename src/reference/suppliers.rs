@@ -1,0 +1,173 @@
+//! Supplier profiles: the production system's YAML (`suppliers: [...]`), extended compatibly
+//! with `verified` and per-CN-code actuals (`actual_emissions_by_cn`). Numbers are read from
+//! their YAML text (never through f64).
+
+use crate::error::{Error, Result};
+use crate::model::{CnCode, Sector};
+use rust_decimal::Decimal;
+use serde::Deserialize;
+use std::collections::HashMap;
+use std::path::Path;
+
+#[derive(Debug, Deserialize)]
+struct SupplierFile {
+    #[serde(default)]
+    suppliers: Vec<SupplierYaml>,
+}
+
+#[derive(Debug, Deserialize)]
+struct SupplierYaml {
+    supplier_id: String,
+    #[serde(default)]
+    company_name: Option<String>,
+    #[serde(default)]
+    country_iso: Option<String>,
+    #[serde(default)]
+    product_groups: Vec<String>,
+    #[serde(default)]
+    cn_codes_produced: Vec<String>,
+    #[serde(default)]
+    actual_emissions_available: Option<bool>,
+    #[serde(default)]
+    actual_emissions_data: Option<ActualYaml>,
+    #[serde(default)]
+    actual_emissions_by_cn: Vec<ActualYaml>,
+    #[serde(default)]
+    verified: Option<bool>,
+}
+
+#[derive(Debug, Deserialize)]
+struct ActualYaml {
+    #[serde(default)]
+    cn_code: Option<String>,
+    #[serde(with = "rust_decimal::serde::str")]
+    direct_emissions_tco2_per_ton: Decimal,
+    #[serde(default, with = "rust_decimal::serde::str_option")]
+    indirect_emissions_tco2_per_ton: Option<Decimal>,
+    #[serde(default, with = "rust_decimal::serde::str_option")]
+    total_emissions_tco2_per_ton: Option<Decimal>,
+    #[serde(default)]
+    data_quality: Option<String>,
+    #[serde(default)]
+    reporting_year: Option<i32>,
+    #[serde(default)]
+    verified: Option<bool>,
+    #[serde(default)]
+    methodology: Option<String>,
+    #[serde(default)]
+    source: Option<String>,
+}
+
+/// Actual specific embedded emissions a supplier reported.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SupplierActual {
+    pub direct: Decimal,
+    pub indirect: Decimal,
+    pub total: Decimal,
+    pub data_quality: String,
+    pub reporting_year: Option<i32>,
+    pub verified: Option<bool>,
+    pub source: String,
+    /// `Some(cn)` for a per-CN-code entry, `None` for the supplier's general figures.
+    pub cn: Option<CnCode>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Supplier {
+    pub id: String,
+    pub name: String,
+    pub country_iso: String,
+    /// Product groups as sectors (the production system writes `steel`, `aluminum`, …).
+    pub sectors: Vec<Sector>,
+    pub cn_codes_produced: Vec<CnCode>,
+    /// `actual_emissions_data`, when present and `actual_emissions_available` is not false.
+    pub general: Option<SupplierActual>,
+    pub by_cn: HashMap<CnCode, SupplierActual>,
+}
+
+#[derive(Debug, Default)]
+pub struct SupplierBook {
+    pub by_id: HashMap<String, Supplier>,
+    pub file_name: Option<String>,
+}
+
+impl SupplierBook {
+    pub fn get(&self, id: &str) -> Option<&Supplier> {
+        self.by_id.get(id)
+    }
+
+    pub fn from_yaml(path: &Path, text: &str) -> Result<SupplierBook> {
+        let file: SupplierFile = serde_saphyr::from_str(text)
+            .map_err(|e| Error::Data { path: path.to_path_buf(), message: format!("not a supplier profile file: {e}") })?;
+        let err = |i: usize, id: &str, msg: String| Error::Data {
+            path: path.to_path_buf(),
+            message: format!("suppliers[{i}] ({id}): {msg}"),
+        };
+        let mut by_id = HashMap::new();
+        for (i, s) in file.suppliers.into_iter().enumerate() {
+            let id = s.supplier_id.trim().to_string();
+            if id.is_empty() {
+                return Err(err(i, "?", "supplier_id: expected a non-empty id".into()));
+            }
+            let mut sectors = Vec::new();
+            for g in &s.product_groups {
+                let sec = Sector::parse(&g.to_ascii_lowercase())
+                    .ok_or_else(|| err(i, &id, format!("product_groups: expected a CBAM product group, found {g:?}")))?;
+                sectors.push(sec);
+            }
+            let mut produced = Vec::new();
+            for c in &s.cn_codes_produced {
+                produced.push(
+                    CnCode::normalise(c)
+                        .ok_or_else(|| err(i, &id, format!("cn_codes_produced: expected 8-digit CN codes, found {c:?}")))?,
+                );
+            }
+            let convert = |a: &ActualYaml, cn: Option<CnCode>| -> SupplierActual {
+                let indirect = a.indirect_emissions_tco2_per_ton.unwrap_or(Decimal::ZERO);
+                SupplierActual {
+                    direct: a.direct_emissions_tco2_per_ton,
+                    indirect,
+                    total: a.total_emissions_tco2_per_ton.unwrap_or(a.direct_emissions_tco2_per_ton + indirect),
+                    data_quality: a.data_quality.clone().unwrap_or_else(|| "unknown".into()),
+                    reporting_year: a.reporting_year,
+                    verified: a.verified.or(s.verified),
+                    source: a
+                        .source
+                        .clone()
+                        .or_else(|| a.methodology.clone())
+                        .unwrap_or_else(|| "supplier profile".into()),
+                    cn,
+                }
+            };
+            let general = match (&s.actual_emissions_data, s.actual_emissions_available) {
+                (Some(_), Some(false)) => None,
+                (Some(a), _) => Some(convert(a, None)),
+                (None, _) => None,
+            };
+            let mut by_cn = HashMap::new();
+            for (j, a) in s.actual_emissions_by_cn.iter().enumerate() {
+                let raw = a.cn_code.as_deref().unwrap_or("");
+                let cn = CnCode::normalise(raw).ok_or_else(|| {
+                    err(i, &id, format!("actual_emissions_by_cn[{j}].cn_code: expected an 8-digit CN code, found {raw:?}"))
+                })?;
+                if by_cn.insert(cn, convert(a, Some(cn))).is_some() {
+                    return Err(err(i, &id, format!("actual_emissions_by_cn[{j}]: CN code {cn} listed twice")));
+                }
+            }
+            let sup = Supplier {
+                id: id.clone(),
+                name: s.company_name.unwrap_or_default(),
+                country_iso: s.country_iso.unwrap_or_default(),
+                sectors,
+                cn_codes_produced: produced,
+                general,
+                by_cn,
+            };
+            if by_id.insert(id.clone(), sup).is_some() {
+                return Err(err(i, &id, "supplier_id appears more than once".into()));
+            }
+        }
+        let file_name = path.file_name().map(|n| n.to_string_lossy().into_owned());
+        Ok(SupplierBook { by_id, file_name })
+    }
+}
