@@ -300,7 +300,7 @@ impl Serialize for DetailedGood<'_> {
         for (k, v) in &row.extra {
             m.serialize_entry(k, v)?;
         }
-        m.serialize_entry("row", &row.row)?;
+        m.serialize_entry("_row", &row.row)?;
         m.serialize_entry("_enrichment", &Enrichment(l))?;
         m.serialize_entry("emissions_calculation", &Calc(l))?;
         m.end()

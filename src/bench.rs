@@ -25,14 +25,14 @@ impl SplitMix64 {
 /// CBAM goods with transitional default values, with a rough import weight (steel dominates).
 const GOODS: &[(&str, &str, &str, u32)] = &[
     ("72081000", "steel", "Hot-rolled coils", 14),
-    ("72083900", "steel", "Hot-rolled flat, < 3 mm", 8),
+    ("72083900", "steel", "Hot-rolled flat under 3 mm", 8),
     ("72091700", "steel", "Cold-rolled flat", 8),
     ("72104900", "steel", "Galvanised flat", 8),
     ("72139100", "steel", "Wire rod", 6),
     ("72142000", "steel", "Rebar", 6),
     ("72163100", "steel", "U sections", 3),
     ("72011000", "steel", "Non-alloy pig iron", 3),
-    ("72029900", "steel", "Other ferro-alloys", 1),
+    ("72024900", "steel", "Ferro-chromium", 1),
     ("72031000", "steel", "Direct reduced iron", 2),
     ("73041900", "steel", "Line pipe", 2),
     ("73181500", "steel", "Screws and bolts", 3),

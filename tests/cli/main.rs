@@ -1,0 +1,74 @@
+//! One integration-test binary (links once): runs the built `cbam` on fixtures in temp dirs.
+
+mod bad_input;
+mod determinism;
+mod precision;
+mod properties;
+mod report;
+#[cfg(feature = "shared-reference")]
+mod shared_reference;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+pub fn fixture(p: &str) -> PathBuf {
+    root().join("fixtures").join(p)
+}
+
+pub fn cbam() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_cbam"));
+    c.env_remove("SOURCE_DATE_EPOCH");
+    c
+}
+
+/// `cbam report` with the importer flags every run needs, a pinned time, and `extra` flags.
+pub fn report_cmd(input: &Path, output: &Path, extra: &[&str]) -> Command {
+    let mut c = cbam();
+    c.arg("report")
+        .arg("--input")
+        .arg(input)
+        .arg("--output")
+        .arg(output)
+        .args(["--importer-name", "Noordzee Staal Import BV", "--importer-country", "NL", "--importer-eori", "NL123456789012"])
+        .args(["--declarant-name", "Jan de Vries", "--declarant-position", "Customs Compliance Officer"])
+        .args(["--generated-at", "2026-01-15T09:00:00Z"])
+        .args(extra);
+    c
+}
+
+pub fn run(mut c: Command) -> Output {
+    c.output().expect("cbam runs")
+}
+
+pub fn code(o: &Output) -> i32 {
+    o.status.code().expect("exit code, not a signal (no panic/abort)")
+}
+
+pub fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+pub fn json(p: &Path) -> serde_json::Value {
+    serde_json::from_slice(&std::fs::read(p).expect("report written")).expect("report is JSON")
+}
+
+pub fn tmp() -> tempfile::TempDir {
+    tempfile::tempdir().expect("temp dir")
+}
+
+/// Findings of every severity, as (code, row) pairs.
+pub fn finding_codes(r: &serde_json::Value) -> Vec<(String, u64)> {
+    let v = &r["validation_results"];
+    let mut out = Vec::new();
+    for k in ["errors", "warnings", "infos"] {
+        for f in v[k].as_array().unwrap() {
+            out.push((f["code"].as_str().unwrap().to_string(), f["row"].as_u64().unwrap_or(0)));
+        }
+    }
+    out.sort();
+    out
+}

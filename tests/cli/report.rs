@@ -1,0 +1,165 @@
+//! `cbam report` on the shipped fixtures: snapshot, accounting, factor choice, outputs.
+
+use super::*;
+
+fn fixture_report(dir: &Path, extra: &[&str]) -> (Output, serde_json::Value) {
+    let out = dir.join("r.json");
+    let mut args = vec!["--suppliers", fixture("suppliers.yaml").to_str().unwrap()].into_iter().map(String::from).collect::<Vec<_>>();
+    args.extend(extra.iter().map(|s| s.to_string()));
+    let a: Vec<&str> = args.iter().map(|s| s.as_str()).collect();
+    let o = run(report_cmd(&fixture("shipments_2025q4.csv"), &out, &a));
+    let r = json(&out);
+    (o, r)
+}
+
+#[test]
+fn fixture_report_snapshot() {
+    let d = tmp();
+    let (o, r) = fixture_report(d.path(), &[]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    insta::with_settings!({snapshot_path => "../../snapshots", prepend_module_to_snapshot => false}, {
+        insta::assert_json_snapshot!("fixture_report_2025q4", r, {
+            ".report_metadata.generated_at" => "[volatile]",
+            ".importer_declaration.declaration_date" => "[volatile]",
+        });
+    });
+}
+
+#[test]
+fn every_row_is_accounted_for() {
+    let d = tmp();
+    let (_, r) = fixture_report(d.path(), &[]);
+    let rows = &r["goods_summary"]["rows"];
+    assert_eq!(rows["read"], 24);
+    assert_eq!(rows["calculated"], 23);
+    assert_eq!(rows["out_of_scope"], 1);
+    assert_eq!(rows["rejected"], 0);
+    assert_eq!(r["detailed_goods"].as_array().unwrap().len(), 23);
+    let rej = r["validation_results"]["rejected_rows"].as_array().unwrap();
+    assert_eq!(rej.len(), 1);
+    assert_eq!(rej[0]["status"], "out_of_scope");
+    assert_eq!(rej[0]["codes"][0], "IN003");
+}
+
+fn line<'a>(r: &'a serde_json::Value, id: &str) -> &'a serde_json::Value {
+    r["detailed_goods"].as_array().unwrap().iter().find(|g| g["shipment_id"] == id).unwrap_or_else(|| panic!("{id} not calculated"))
+}
+
+#[test]
+fn factor_choice_follows_policy_and_says_why() {
+    let d = tmp();
+    let (_, r) = fixture_report(d.path(), &[]);
+    // (a) per-CN supplier actual beats the supplier's general figure.
+    let a = &line(&r, "FX-2025Q4-0004")["emissions_calculation"];
+    assert_eq!(a["calculation_method"], "actual_data");
+    assert_eq!(a["factor_id"], "SUP:SUP-FX-01:72081000");
+    assert_eq!(a["direct_emissions_tco2"].to_string(), "35.850");
+    // (c) supplier does not produce the code → EU default, with the reason and the departure.
+    let c = &line(&r, "FX-2025Q4-0003")["emissions_calculation"];
+    assert_eq!(c["calculation_method"], "default_values");
+    assert_eq!(c["factor_id"], "EU-TDV:25232100");
+    assert!(c["trail"][0].as_str().unwrap().contains("does not produce CN 2523 21 00"));
+    assert!(c["departures_from_production_system"][0].as_str().unwrap().contains("would have applied supplier SUP-FX-03"));
+    // (d) stale supplier data.
+    let s = &line(&r, "FX-2025Q4-0017")["emissions_calculation"];
+    assert_eq!(s["calculation_method"], "default_values");
+    assert!(s["trail"][0].as_str().unwrap().contains("2021"));
+    // Normalised CN codes keep the original in the trail.
+    let n = line(&r, "FX-2025Q4-0005");
+    assert_eq!(n["cn_code"], "72081000");
+    assert_eq!(n["cn_code_original"], "7208 10 00");
+    // Supplier warnings are findings too.
+    let codes = finding_codes(&r);
+    for c in ["CA001", "CA002", "CA003", "CA004", "CA005", "IN003"] {
+        assert!(codes.iter().any(|(x, _)| x == c), "missing finding {c}: {codes:?}");
+    }
+}
+
+#[test]
+fn strict_matching_rejects_what_product_group_matching_accepts() {
+    let d = tmp();
+    let rules = d.path().join("pg.yaml");
+    std::fs::write(&rules, "policy:\n  supplier_matching: product_group\n").unwrap();
+    let (_, r) = fixture_report(d.path(), &["--rules", rules.to_str().unwrap()]);
+    let c = &line(&r, "FX-2025Q4-0003")["emissions_calculation"];
+    assert_eq!(c["calculation_method"], "actual_data", "{c}");
+    assert_eq!(r["provenance"]["policy"]["supplier_matching"], "product_group");
+}
+
+#[test]
+fn totals_are_sums_of_rounded_lines() {
+    let d = tmp();
+    let (_, r) = fixture_report(d.path(), &[]);
+    let dec = |v: &serde_json::Value| v.to_string().parse::<rust_decimal::Decimal>().unwrap();
+    let mut sd = rust_decimal::Decimal::ZERO;
+    let mut si = rust_decimal::Decimal::ZERO;
+    let mut st = rust_decimal::Decimal::ZERO;
+    for g in r["detailed_goods"].as_array().unwrap() {
+        let e = &g["emissions_calculation"];
+        let (d_, i_, t_) = (dec(&e["direct_emissions_tco2"]), dec(&e["indirect_emissions_tco2"]), dec(&e["total_emissions_tco2"]));
+        assert_eq!(d_ + i_, t_, "total is direct + indirect");
+        sd += d_;
+        si += i_;
+        st += t_;
+    }
+    let es = &r["emissions_summary"];
+    assert_eq!(dec(&es["exact_sums"]["total_emissions_tco2"]), st);
+    assert_eq!(dec(&es["total_embedded_emissions_tco2"]), st.round_dp_with_strategy(2, rust_decimal::RoundingStrategy::MidpointNearestEven));
+    assert_eq!(dec(&es["total_direct_emissions_tco2"]), sd.round_dp_with_strategy(2, rust_decimal::RoundingStrategy::MidpointNearestEven));
+    assert_eq!(dec(&es["total_indirect_emissions_tco2"]), si.round_dp_with_strategy(2, rust_decimal::RoundingStrategy::MidpointNearestEven));
+}
+
+#[test]
+fn summary_and_lines_outputs() {
+    let d = tmp();
+    let md = d.path().join("s.md");
+    let lines = d.path().join("l.csv");
+    let (o, r) = fixture_report(d.path(), &["--summary", md.to_str().unwrap(), "--lines", lines.to_str().unwrap()]);
+    assert_eq!(code(&o), 0);
+    let md = std::fs::read_to_string(md).unwrap();
+    let total = r["emissions_summary"]["total_embedded_emissions_tco2"].to_string();
+    assert!(md.contains(&format!("**{total}**")), "summary states the total");
+    assert!(md.contains("## By sector") && md.contains("## By origin") && md.contains("## Findings"));
+    let csv = std::fs::read_to_string(lines).unwrap();
+    assert_eq!(csv.lines().count(), 1 + 23);
+    assert!(csv.lines().next().unwrap().starts_with("shipment_id,row,import_date"));
+}
+
+#[test]
+fn details_none_keeps_summaries_identical() {
+    let d = tmp();
+    let (_, full) = fixture_report(d.path(), &[]);
+    let (_, none) = fixture_report(d.path(), &["--details", "none"]);
+    assert!(none.get("detailed_goods").is_none());
+    assert_eq!(full["emissions_summary"], none["emissions_summary"]);
+    assert_eq!(full["goods_summary"], none["goods_summary"]);
+    assert_eq!(full["report_metadata"]["report_id"], none["report_metadata"]["report_id"]);
+}
+
+#[test]
+fn compat_policy_with_demo_factor_file_uses_first_match_and_calculates_scrap() {
+    let d = tmp();
+    let (o, r) = fixture_report(
+        d.path(),
+        &["--rules", root().join("rules/greenlang_compat.yaml").to_str().unwrap(), "--emission-factors", fixture("greenlang/emission_factors.py").to_str().unwrap()],
+    );
+    // Codes the demo factor table lacks are rejected with CA006, never silently zero.
+    assert_eq!(code(&o), 1);
+    let codes = finding_codes(&r);
+    assert!(codes.iter().any(|(c, _)| c == "CA006"));
+    // 72031000: the first entry listing it (BOF 2.000), as the production system's [0] lookup.
+    let dri = &line(&r, "FX-2025Q4-0006")["emissions_calculation"];
+    assert_eq!(dri["factor_id"], "USER:steel_basic_oxygen_furnace");
+    assert!(r["provenance"]["notes"].as_array().unwrap().iter().any(|n| n.as_str().unwrap().contains("72031000")));
+}
+
+#[test]
+fn stdout_json_format() {
+    let d = tmp();
+    let out = d.path().join("r.json");
+    let o = run(report_cmd(&fixture("shipments_2025q4.csv"), &out, &["--format", "json"]));
+    let s: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(s["rows"]["read"], 24);
+    let q = run(report_cmd(&fixture("shipments_2025q4.csv"), &out, &["-q"]));
+    assert!(q.stdout.is_empty());
+}
