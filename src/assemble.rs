@@ -9,7 +9,8 @@ use crate::reference::Policy;
 use rust_decimal::Decimal;
 use serde::ser::SerializeMap;
 use serde::{Serialize, Serializer};
-use std::collections::BTreeMap;
+use rayon::prelude::*;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 pub const TOOL_NAME: &str = "cbam";
 pub const TOOL_VERSION: &str = env!("CARGO_PKG_VERSION");
@@ -291,14 +292,14 @@ impl Serialize for DetailedGood<'_> {
             match i {
                 x if x == Col::CnCode as usize => m.serialize_entry(name, l.shipment.cn.as_str())?,
                 x if x == Col::NetMassKg as usize => m.serialize_entry(name, &Exact(l.shipment.net_mass_kg))?,
-                _ => m.serialize_entry(name, &row.fields[i])?,
+                _ => m.serialize_entry(name, row.field(i))?,
             }
         }
         if row.get(Col::CnCode) != l.shipment.cn.as_str() {
             m.serialize_entry("cn_code_original", row.get(Col::CnCode))?;
         }
         for (k, v) in &row.extra {
-            m.serialize_entry(k, v)?;
+            m.serialize_entry(&**k, v)?;
         }
         m.serialize_entry("_row", &row.row)?;
         m.serialize_entry("_enrichment", &Enrichment(l))?;
@@ -364,7 +365,7 @@ fn pct(part: Decimal, whole: Decimal, r: &Rounding) -> Decimal {
 pub fn assemble(mut inp: AssembleInput<'_>) -> Report {
     let r = inp.policy.rounding;
     // Explicit order: shipment id, then row number (ids are unique among calculated lines).
-    inp.lines.sort_by(|a, b| {
+    inp.lines.par_sort_unstable_by(|a, b| {
         a.shipment.row.get(Col::ShipmentId).cmp(b.shipment.row.get(Col::ShipmentId)).then(a.shipment.row.row.cmp(&b.shipment.row.row))
     });
 
@@ -402,10 +403,12 @@ pub fn assemble(mut inp: AssembleInput<'_>) -> Report {
     let mut sum_mass = Decimal::ZERO;
     let mut n_actual = 0u64;
     let mut n_default = 0u64;
-    let mut by_group: BTreeMap<Sector, (u64, Decimal, Decimal, Vec<String>)> = BTreeMap::new();
-    let mut by_origin: BTreeMap<String, (u64, Decimal, Decimal, String)> = BTreeMap::new();
-    let mut by_good: BTreeMap<(String, String), GoodSummary> = BTreeMap::new();
-    let mut factors: BTreeMap<String, FactorUsed> = BTreeMap::new();
+    // Per-line aggregation borrows from the lines (no per-line allocation); owned keys are
+    // made once per group, and every list is sorted by an explicit key below.
+    let mut by_group: BTreeMap<Sector, (u64, Decimal, Decimal, BTreeSet<crate::model::CnCode>)> = BTreeMap::new();
+    let mut by_origin: HashMap<&str, (u64, Decimal, Decimal, &str)> = HashMap::new();
+    let mut by_good: HashMap<(crate::model::CnCode, &str), GoodSummary> = HashMap::new();
+    let mut factors: HashMap<&str, FactorUsed> = HashMap::new();
     for l in &inp.lines {
         sum_d += l.direct;
         sum_i += l.indirect;
@@ -420,23 +423,24 @@ pub fn assemble(mut inp: AssembleInput<'_>) -> Report {
             ScopeStatus::NotListed => None,
         };
         if let Some(sec) = sector {
-            let g = by_group.entry(sec).or_insert((0, Decimal::ZERO, Decimal::ZERO, Vec::new()));
+            let g = by_group.entry(sec).or_insert((0, Decimal::ZERO, Decimal::ZERO, BTreeSet::new()));
             g.0 += 1;
             g.1 += l.mass_tonnes;
             g.2 += l.total;
-            g.3.push(l.shipment.cn.as_str().to_string());
+            g.3.insert(l.shipment.cn);
         }
-        let o = by_origin.entry(l.shipment.origin_iso.clone()).or_insert((0, Decimal::ZERO, Decimal::ZERO, String::new()));
+        let origin = l.shipment.origin_iso();
+        let o = by_origin.entry(origin).or_insert((0, Decimal::ZERO, Decimal::ZERO, ""));
         o.0 += 1;
         o.1 += l.mass_tonnes;
         o.2 += l.total;
         let name = l.shipment.row.get(Col::OriginCountry);
-        if !name.is_empty() && (o.3.is_empty() || name < o.3.as_str()) {
-            o.3 = name.to_string();
+        if !name.is_empty() && (o.3.is_empty() || name < o.3) {
+            o.3 = name;
         }
-        let g = by_good.entry((l.shipment.cn.as_str().to_string(), l.shipment.origin_iso.clone())).or_insert_with(|| GoodSummary {
+        let g = by_good.entry((l.shipment.cn, origin)).or_insert_with(|| GoodSummary {
             cn_code: l.shipment.cn.as_str().to_string(),
-            origin_iso: l.shipment.origin_iso.clone(),
+            origin_iso: origin.to_string(),
             sector: sector.map(|s| s.as_str()).unwrap_or("").to_string(),
             shipment_count: 0,
             total_mass_tonnes: Decimal::ZERO,
@@ -455,7 +459,7 @@ pub fn assemble(mut inp: AssembleInput<'_>) -> Report {
             Method::ActualData => g.actual_data_count += 1,
             Method::DefaultValues => g.default_values_count += 1,
         }
-        let f = factors.entry(l.factor.id.clone()).or_insert_with(|| FactorUsed {
+        let f = factors.entry(l.factor.id.as_str()).or_insert_with(|| FactorUsed {
             id: l.factor.id.clone(),
             matched_code: l.factor.matched_code.clone(),
             description: l.factor.description.clone(),
@@ -468,15 +472,19 @@ pub fn assemble(mut inp: AssembleInput<'_>) -> Report {
         });
         f.lines += 1;
     }
+    let by_origin: BTreeMap<String, (u64, Decimal, Decimal, String)> =
+        by_origin.into_iter().map(|(k, (n, m, t, name))| (k.to_string(), (n, m, t, name.to_string()))).collect();
+    let mut by_good: Vec<GoodSummary> = by_good.into_values().collect();
+    by_good.sort_by(|a, b| (&a.cn_code, &a.origin_iso).cmp(&(&b.cn_code, &b.origin_iso)));
+    let mut factors: Vec<FactorUsed> = factors.into_values().collect();
+    factors.sort_by(|a, b| a.id.cmp(&b.id));
     let mass3 = |m: Decimal| crate::reference::policy::fixed(m, 3, r.mode);
     let total_embedded = r.total(sum_t);
 
     let mut product_groups: Vec<ProductGroupSummary> = by_group
         .iter()
         .map(|(sec, (n, mass, _, codes))| {
-            let mut codes = codes.clone();
-            codes.sort();
-            codes.dedup();
+            let codes: Vec<String> = codes.iter().map(|c| c.as_str().to_string()).collect();
             ProductGroupSummary {
                 product_group: sec.product_group().to_string(),
                 sector: sec.as_str().to_string(),
@@ -522,7 +530,7 @@ pub fn assemble(mut inp: AssembleInput<'_>) -> Report {
     by_origin_em.sort_by(|a, b| b.total_emissions_tco2.cmp(&a.total_emissions_tco2).then(a.country_iso.cmp(&b.country_iso)));
 
     let goods: Vec<GoodSummary> = by_good
-        .into_values()
+        .into_iter()
         .map(|mut g| {
             g.total_mass_tonnes = mass3(g.total_mass_tonnes);
             g.direct_emissions_tco2 = r.line(g.direct_emissions_tco2);
@@ -628,7 +636,7 @@ pub fn assemble(mut inp: AssembleInput<'_>) -> Report {
                 totals: format!("sum of rounded lines, rounded to {} decimals ({:?})", r.total_decimals, r.mode),
                 factor_order: "supplier actuals (policy permitting) → EU default value (most specific CN match; definitive: origin table, fallback Other countries, × mark-up) → row rejected",
             },
-            factors_used: factors.into_values().collect(),
+            factors_used: factors,
             notes: inp.notes,
         },
     };

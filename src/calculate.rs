@@ -9,6 +9,8 @@ use crate::reference::policy::SupplierMatching;
 use crate::reference::suppliers::{Supplier, SupplierActual};
 use crate::reference::{FactorTable, ReferenceData};
 use rayon::prelude::*;
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 use rust_decimal::Decimal;
 
 #[derive(Debug, Default)]
@@ -18,9 +20,56 @@ pub struct Calculated {
     pub findings: Vec<Finding>,
 }
 
+/// What decides a default value: the same key always gives the same choice, so each is
+/// looked up once per run, not once per shipment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+struct DefaultKey {
+    cn: crate::model::CnCode,
+    period: Period,
+    /// Origin and year matter only in the definitive period.
+    origin: [u8; 2],
+    year: i32,
+    sector: Option<Sector>,
+}
+
+fn default_key(s: &Shipment) -> DefaultKey {
+    let period = Period::of(s.import_date);
+    match period {
+        Period::Transitional => DefaultKey { cn: s.cn, period, origin: [0, 0], year: 0, sector: None },
+        Period::Definitive => {
+            let o = s.origin_iso().as_bytes();
+            DefaultKey {
+                cn: s.cn,
+                period,
+                origin: [o.first().copied().unwrap_or(0), o.get(1).copied().unwrap_or(0)],
+                year: s.import_date.year,
+                sector: sector_of(s),
+            }
+        }
+    }
+}
+
+type Cache = HashMap<DefaultKey, Option<DefaultChoice>>;
+
 pub fn calculate(shipments: Vec<Shipment>, refdata: &ReferenceData, file: &str) -> Calculated {
+    let keys: HashSet<DefaultKey> = shipments
+        .par_iter()
+        .with_min_len(4096)
+        .fold(HashSet::new, |mut set, s| {
+            set.insert(default_key(s));
+            set
+        })
+        .reduce(HashSet::new, |mut a, b| {
+            a.extend(b);
+            a
+        });
+    let cache: Cache = keys.into_iter().map(|k| (k, default_factor(&k, refdata))).collect();
+    let eu_departure: Arc<str> = Arc::from(
+        "EU default value used; the production system uses its own demo factor table (IEA/WSA/IAI/IPCC figures, not the Commission's default values)",
+    );
+    let ctx = Ctx { refdata, file, cache: &cache, eu_departure };
     let results: Vec<(Option<Line>, Vec<Finding>, Option<RejectedRow>)> =
-        shipments.into_par_iter().map(|s| calculate_one(s, refdata, file)).collect();
+        shipments.into_par_iter().with_min_len(1024).map(|s| calculate_one(s, &ctx)).collect();
     let mut c = Calculated::default();
     for (line, f, rej) in results {
         c.findings.extend(f);
@@ -49,15 +98,15 @@ fn annex_ii(s: &Shipment) -> bool {
 struct ActualChoice {
     actual: SupplierActual,
     supplier: String,
-    reasons: Vec<String>,
+    reasons: Vec<Arc<str>>,
 }
 
 fn try_actuals(
     s: &Shipment,
     refdata: &ReferenceData,
     findings: &mut Vec<Finding>,
-    reasons: &mut Vec<String>,
-    departures: &mut Vec<String>,
+    reasons: &mut Vec<Arc<str>>,
+    departures: &mut Vec<Arc<str>>,
     file: &str,
 ) -> Option<ActualChoice> {
     let policy = &refdata.policy;
@@ -66,7 +115,7 @@ fn try_actuals(
     };
     let Some(id) = s.supplier_id.as_deref() else {
         let m = "has_actual_emissions is YES but supplier_id is empty; EU default value used".to_string();
-        reasons.push(m.clone());
+        reasons.push(m.as_str().into());
         findings.push(warn("CA001", m).expected("a supplier_id"));
         return None;
     };
@@ -75,7 +124,7 @@ fn try_actuals(
             Some(f) => format!("supplier {id} is not in {f}; EU default value used"),
             None => format!("supplier {id}: no supplier profiles were given (--suppliers); EU default value used"),
         };
-        reasons.push(m.clone());
+        reasons.push(m.as_str().into());
         findings.push(warn("CA002", m).found(id));
         return None;
     };
@@ -114,10 +163,10 @@ fn try_actuals(
             (Some(a), _) => Ok(a),
             (None, Some(g)) => {
                 if !produced {
-                    reasons.push(format!(
+                    reasons.push(Arc::from(format!(
                         "supplier {id} does not list CN {} among the codes it produces; its actuals are used anyway (policy supplier_matching: none)",
                         s.cn.spaced()
-                    ));
+                    )));
                 }
                 Ok(g)
             }
@@ -129,13 +178,13 @@ fn try_actuals(
         Err((code, msg)) => {
             if code == "CA004" {
                 if let Some(g) = &sup.general {
-                    departures.push(format!(
+                    departures.push(Arc::from(format!(
                         "the production system would have applied supplier {id}'s actuals ({} direct / {} indirect tCO2e/t) to this good without checking what the supplier produces",
                         g.direct, g.indirect
-                    ));
+                    )));
                 }
             }
-            reasons.push(msg.clone());
+            reasons.push(msg.as_str().into());
             findings.push(warn(code, msg).found(id));
             return None;
         }
@@ -152,20 +201,20 @@ fn try_actuals(
             )),
         };
         if let Some(m) = stale {
-            departures.push(format!("the production system does not check data age and would have used supplier {id}'s actuals"));
-            reasons.push(m.clone());
+            departures.push(Arc::from(format!("the production system does not check data age and would have used supplier {id}'s actuals")));
+            reasons.push(m.as_str().into());
             findings.push(warn("CA005", m).found(&actual.reporting_year.map(|y| y.to_string()).unwrap_or_default()));
             return None;
         }
     }
     if policy.require_verified && actual.verified != Some(true) {
         let m = format!("supplier {id}'s actual data is not marked verified; not used (policy require_verified: true)");
-        reasons.push(m.clone());
+        reasons.push(m.as_str().into());
         findings.push(warn("CA010", m));
         return None;
     }
     let mut r = Vec::new();
-    r.push(format!(
+    r.push(Arc::from(format!(
         "supplier actuals: {id} ({}){}, reporting year {}, data quality {}, {}",
         sup.name,
         match actual.cn {
@@ -179,7 +228,7 @@ fn try_actuals(
             Some(false) => "NOT verified",
             None => "verification not stated",
         }
-    ));
+    )));
     Some(ActualChoice { actual: actual.clone(), supplier: id.to_string(), reasons: r })
 }
 
@@ -195,18 +244,29 @@ fn list_codes(sup: &Supplier) -> String {
     }
 }
 
-fn default_factor(s: &Shipment, refdata: &ReferenceData) -> Option<DefaultChoice> {
-    let period = Period::of(s.import_date);
+fn default_factor(k: &DefaultKey, refdata: &ReferenceData) -> Option<DefaultChoice> {
     match &refdata.factors {
-        FactorTable::User(u) => u.lookup(&s.cn),
-        FactorTable::Eu(t) => match period {
-            Period::Transitional => t.transitional(&s.cn),
-            Period::Definitive => t.definitive(&s.cn, &s.origin_iso, s.import_date, sector_of(s)?),
+        FactorTable::User(u) => u.lookup(&k.cn),
+        FactorTable::Eu(t) => match k.period {
+            Period::Transitional => t.transitional(&k.cn),
+            Period::Definitive => {
+                let origin = std::str::from_utf8(&k.origin).unwrap_or("");
+                let date = crate::model::Date { year: k.year, month: 1, day: 1 };
+                t.definitive(&k.cn, origin, date, k.sector?)
+            }
         },
     }
 }
 
-fn calculate_one(s: Shipment, refdata: &ReferenceData, file: &str) -> (Option<Line>, Vec<Finding>, Option<RejectedRow>) {
+struct Ctx<'a> {
+    refdata: &'a ReferenceData,
+    file: &'a str,
+    cache: &'a Cache,
+    eu_departure: Arc<str>,
+}
+
+fn calculate_one(s: Shipment, ctx: &Ctx<'_>) -> (Option<Line>, Vec<Finding>, Option<RejectedRow>) {
+    let (refdata, file) = (ctx.refdata, ctx.file);
     let mut findings = Vec::new();
     let mut reasons = Vec::new();
     let mut departures = Vec::new();
@@ -236,11 +296,11 @@ fn calculate_one(s: Shipment, refdata: &ReferenceData, file: &str) -> (Option<Li
                 confidence: "supplier".into(),
                 data_quality: a.actual.data_quality.clone(),
             };
-            (Method::ActualData, f, None)
+            (Method::ActualData, Arc::new(f), None)
         }
-        None => match default_factor(&s, refdata) {
+        None => match ctx.cache.get(&default_key(&s)).and_then(|c| c.as_ref()) {
             Some(choice) => {
-                reasons.extend(choice.reasons);
+                reasons.extend(choice.reasons.iter().cloned());
                 let conf = choice.factor.confidence.as_str();
                 if matches!(conf, "heading-representative" | "single-source") {
                     findings.push(
@@ -276,11 +336,9 @@ fn calculate_one(s: Shipment, refdata: &ReferenceData, file: &str) -> (Option<Li
                     );
                 }
                 if let FactorTable::Eu(_) = refdata.factors {
-                    departures.push(
-                        "EU default value used; the production system uses its own demo factor table (IEA/WSA/IAI/IPCC figures, not the Commission's default values)".into(),
-                    );
+                    departures.push(ctx.eu_departure.clone());
                 }
-                (Method::DefaultValues, choice.factor, choice.markup)
+                (Method::DefaultValues, choice.factor.clone(), choice.markup)
             }
             None => {
                 let table = match (&refdata.factors, period) {

@@ -27,8 +27,18 @@ pub struct Enriched {
     pub findings: Vec<Finding>,
 }
 
+/// What the checks found; a valid row's parsed values are moved into the `Shipment` with the row.
+struct Parsed {
+    cn: CnCode,
+    import_date: Date,
+    quarter: Quarter,
+    net_mass_kg: Decimal,
+    scope: ScopeStatus,
+    wants_actuals: bool,
+}
+
 enum Outcome {
-    Ok(Box<Shipment>, Vec<Finding>),
+    Ok(Parsed, Vec<Finding>),
     OutOfScope(Vec<Finding>),
     Rejected(Vec<Finding>),
 }
@@ -61,6 +71,7 @@ pub fn enrich(
 
     let outcomes: Vec<(ShipmentRow, Outcome)> = rows
         .into_par_iter()
+        .with_min_len(1024)
         .map(|row| {
             let is_dup = dup(row.get(Col::ShipmentId));
             let out = check_row(&row, refdata, report_quarter, is_dup, file);
@@ -78,9 +89,20 @@ pub fn enrich(
     }
     for (row, out) in outcomes {
         match out {
-            Outcome::Ok(s, f) => {
+            Outcome::Ok(p, f) => {
                 e.findings.extend(f);
-                e.shipments.push(*s);
+                let supplier = row.get(Col::SupplierId);
+                let supplier_id = (!supplier.is_empty()).then(|| supplier.to_string());
+                e.shipments.push(Shipment {
+                    row,
+                    cn: p.cn,
+                    import_date: p.import_date,
+                    quarter: p.quarter,
+                    net_mass_kg: p.net_mass_kg,
+                    scope: p.scope,
+                    wants_actuals: p.wants_actuals,
+                    supplier_id,
+                });
             }
             Outcome::OutOfScope(f) => {
                 e.rejected.push(rejected(&row, "out_of_scope", &f));
@@ -126,7 +148,7 @@ fn check_row(row: &ShipmentRow, refdata: &ReferenceData, report_quarter: Option<
     };
     for name in REQUIRED_COLUMNS {
         let col = crate::model::SHIPMENT_COLUMNS.iter().position(|c| *c == name).unwrap_or(0);
-        if row.fields[col].is_empty() {
+        if row.field(col).is_empty() {
             f.push(
                 Finding::new("IN001", Severity::Error, format!("required field {name} is empty"))
                     .file(file)
@@ -317,19 +339,7 @@ fn check_row(row: &ShipmentRow, refdata: &ReferenceData, report_quarter: Option<
     let (Some(cn), Some(date), Some(quarter), Some(mass), Some(scope)) = (cn, date, quarter, mass, scope) else {
         return Outcome::Rejected(f);
     };
-    let supplier = row.get(Col::SupplierId);
-    let shipment = Shipment {
-        row: row.clone(),
-        cn,
-        import_date: date,
-        quarter,
-        origin_iso: origin.to_string(),
-        net_mass_kg: mass,
-        scope,
-        wants_actuals,
-        supplier_id: (!supplier.is_empty()).then(|| supplier.to_string()),
-    };
-    Outcome::Ok(Box::new(shipment), f)
+    Outcome::Ok(Parsed { cn, import_date: date, quarter, net_mass_kg: mass, scope, wants_actuals }, f)
 }
 
 /// A mass in kilograms: plain decimal text (`12450`, `12450.5`, `1.2e3` is refused: exports

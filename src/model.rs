@@ -64,21 +64,37 @@ impl Col {
 }
 
 /// One input row as read, text only: nothing is interpreted at intake except the layout.
-/// `fields[i]` is the value of `SHIPMENT_COLUMNS[i]` (empty when the column is absent).
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// The 16 known fields live in one buffer (one allocation per row, not sixteen: a million-row
+/// file is the normal case); `get` returns the value of a column, empty when it is absent.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct ShipmentRow {
     /// 1-based data row number (the header is row 0).
     pub row: u64,
     /// 1-based physical line where the record starts.
     pub line: u64,
-    pub fields: [String; 16],
+    buf: String,
+    ends: [u32; 16],
     /// Columns outside the 16 known ones, kept in input column order.
-    pub extra: Vec<(String, String)>,
+    pub extra: Vec<(std::sync::Arc<str>, String)>,
 }
 
 impl ShipmentRow {
+    /// `fields[i]` is the (already trimmed) value of `SHIPMENT_COLUMNS[i]`.
+    pub fn new(row: u64, line: u64, fields: [&str; 16]) -> ShipmentRow {
+        let mut buf = String::with_capacity(fields.iter().map(|f| f.len()).sum());
+        let mut ends = [0u32; 16];
+        for (i, f) in fields.iter().enumerate() {
+            buf.push_str(f);
+            ends[i] = buf.len() as u32;
+        }
+        ShipmentRow { row, line, buf, ends, extra: Vec::new() }
+    }
     pub fn get(&self, c: Col) -> &str {
-        &self.fields[c as usize]
+        self.field(c as usize)
+    }
+    pub fn field(&self, i: usize) -> &str {
+        let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };
+        &self.buf[start..self.ends[i] as usize]
     }
 }
 
@@ -428,7 +444,7 @@ pub fn truncate_for_message(s: &str) -> String {
 }
 
 /// Which calculation period a shipment falls in (by import date).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Period {
     /// 2023-10-01 … 2025-12-31: quarterly reports, global default values per CN code.
@@ -454,12 +470,17 @@ pub struct Shipment {
     pub cn: CnCode,
     pub import_date: Date,
     pub quarter: Quarter,
-    pub origin_iso: String,
     pub net_mass_kg: Decimal,
     pub scope: ScopeStatus,
     /// Whether the row asks for supplier actuals (`has_actual_emissions` = YES).
     pub wants_actuals: bool,
     pub supplier_id: Option<String>,
+}
+
+impl Shipment {
+    pub fn origin_iso(&self) -> &str {
+        self.row.get(Col::OriginIso)
+    }
 }
 
 /// Calculation method, in the production system's vocabulary.
@@ -502,17 +523,18 @@ pub struct EmissionFactor {
 pub struct Line {
     pub shipment: Shipment,
     pub method: Method,
-    pub factor: EmissionFactor,
+    /// Shared: a million lines on one default value point at one factor.
+    pub factor: std::sync::Arc<EmissionFactor>,
     pub mass_tonnes: Decimal,
     /// Definitive-period default-value mark-up as a fraction (0.10 = 10 %), if applied.
     pub markup: Option<Decimal>,
     pub direct: Decimal,
     pub indirect: Decimal,
     pub total: Decimal,
-    /// Why this factor: the decision trail, one sentence per step.
-    pub reasons: Vec<String>,
+    /// Why this factor: the decision trail, one sentence per step (shared text where possible).
+    pub reasons: Vec<std::sync::Arc<str>>,
     /// Where this line departs from what the production system would have done.
-    pub departures: Vec<String>,
+    pub departures: Vec<std::sync::Arc<str>>,
 }
 
 /// A row that was read but not calculated, with every reason.

@@ -31,7 +31,7 @@ pub(super) fn parse(path: &Path, display: &str, data: &[u8], format: InputFormat
 
     // Index of each known column in the file, and the extra columns.
     let mut known: [Option<usize>; 16] = [None; 16];
-    let mut extra: Vec<(usize, String)> = Vec::new();
+    let mut extra: Vec<(usize, std::sync::Arc<str>)> = Vec::new();
     for (i, name) in names.iter().enumerate() {
         match SHIPMENT_COLUMNS.iter().position(|c| c == name) {
             Some(k) => {
@@ -41,10 +41,10 @@ pub(super) fn parse(path: &Path, display: &str, data: &[u8], format: InputFormat
                 known[k] = Some(i);
             }
             None => {
-                if extra.iter().any(|(_, n)| n == name) {
+                if extra.iter().any(|(_, n)| n.to_ascii_lowercase() == *name) {
                     return Err(Error::DuplicateColumn { path: path.to_path_buf(), column: name.clone() });
                 }
-                extra.push((i, String::from_utf8_lossy(&header[i]).trim().to_string()))
+                extra.push((i, String::from_utf8_lossy(&header[i]).trim().into()))
             }
         }
     }
@@ -103,8 +103,8 @@ pub(super) fn parse(path: &Path, display: &str, data: &[u8], format: InputFormat
         // delimiters is an empty row and is reported below as missing fields.
         row_no += 1;
         let line = record.position().map(|p| p.line()).unwrap_or(0);
-        let mut row = ShipmentRow { row: row_no, line, fields: Default::default(), extra: Vec::new() };
         let mut problems = Vec::new();
+        let mut values: [&str; 16] = [""; 16];
         let field = |i: usize| -> &[u8] { record.get(i).unwrap_or(b"") };
         for (k, idx) in known.iter().enumerate() {
             if let Some(i) = *idx {
@@ -122,10 +122,12 @@ pub(super) fn parse(path: &Path, display: &str, data: &[u8], format: InputFormat
                     );
                     continue;
                 }
-                // Input was decoded to valid UTF-8 before parsing, and csv splits on ASCII bytes.
-                row.fields[k] = String::from_utf8_lossy(v).trim().to_string();
+                // Input was decoded to valid UTF-8 before parsing, and csv splits on ASCII bytes,
+                // so every field is valid UTF-8.
+                values[k] = std::str::from_utf8(v).unwrap_or("").trim();
             }
         }
+        let mut row = ShipmentRow::new(row_no, line, values);
         for (i, name) in &extra {
             let v = field(*i);
             if v.len() > MAX_FIELD_BYTES {
@@ -166,6 +168,6 @@ pub(super) fn parse(path: &Path, display: &str, data: &[u8], format: InputFormat
         findings: Vec::new(),
         rows_read: row_no,
         digest: FileDigest::placeholder(),
-        extra_columns: extra.into_iter().map(|(_, n)| n).collect(),
+        extra_columns: extra.into_iter().map(|(_, n)| n.to_string()).collect(),
     })
 }

@@ -81,13 +81,18 @@ pub fn read_shipments(path: &Path, format: Option<InputFormat>) -> Result<Intake
 
 /// UTF-8 (a BOM is dropped) or, failing that, Latin-1 with a warning that says where the first
 /// invalid byte was, so the operator can check the file was not mis-exported.
-pub fn decode_text(display: &str, bytes: Vec<u8>) -> (String, Vec<Finding>) {
-    let body = bytes.strip_prefix(b"\xEF\xBB\xBF".as_slice()).unwrap_or(&bytes);
+pub fn decode_text(display: &str, mut bytes: Vec<u8>) -> (String, Vec<Finding>) {
+    if bytes.starts_with(b"\xEF\xBB\xBF") {
+        bytes.drain(..3);
+    }
+    // Valid UTF-8 (the normal case) is taken over without a copy.
+    let bytes = match String::from_utf8(bytes) {
+        Ok(s) => return (s, Vec::new()),
+        Err(e) => e.into_bytes(),
+    };
+    let body = &bytes[..];
     match std::str::from_utf8(body) {
-        Ok(s) => {
-            let s = s.to_string();
-            (s, Vec::new())
-        }
+        Ok(s) => (s.to_string(), Vec::new()),
         Err(e) => {
             let at = e.valid_up_to();
             let line = 1 + memchr::memchr_iter(b'\n', &body[..at]).count() as u64;

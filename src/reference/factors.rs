@@ -7,6 +7,7 @@ use crate::model::{CnCode, Date, EmissionFactor, Sector};
 use rust_decimal::Decimal;
 use serde::Deserialize;
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::path::Path;
 use std::str::FromStr;
 
@@ -22,10 +23,10 @@ pub enum FactorTable {
 /// A default factor found for a shipment, with the reasoning that chose it.
 #[derive(Debug, Clone)]
 pub struct DefaultChoice {
-    pub factor: EmissionFactor,
+    pub factor: Arc<EmissionFactor>,
     /// Definitive-period mark-up (fraction), if one applies.
     pub markup: Option<Decimal>,
-    pub reasons: Vec<String>,
+    pub reasons: Vec<Arc<str>>,
     /// The factor gives only a total; it is reported as direct emissions.
     pub total_only: bool,
 }
@@ -150,7 +151,7 @@ impl DefaultTables {
             if total_only {
                 reasons.push("the source gives only a total for this line; it is reported as direct emissions, indirect 0".into());
             }
-            return Some(DefaultChoice { factor, markup: None, reasons, total_only });
+            return Some(DefaultChoice { factor: Arc::new(factor), markup: None, reasons: arcs(reasons), total_only });
         }
         None
     }
@@ -230,8 +231,12 @@ impl DefaultTables {
             Some(m) => reasons.push(format!("mark-up for {} in {year}: {}%", sector.as_str(), (m * Decimal::ONE_HUNDRED).normalize())),
             None => reasons.push(format!("no mark-up for {} in {year}", sector.as_str())),
         }
-        Some(DefaultChoice { factor, markup, reasons, total_only })
+        Some(DefaultChoice { factor: Arc::new(factor), markup, reasons: arcs(reasons), total_only })
     }
+}
+
+fn arcs(v: Vec<String>) -> Vec<Arc<str>> {
+    v.into_iter().map(Arc::from).collect()
 }
 
 fn factor_from_row(id: String, row: &TableRow, quality: &str) -> (EmissionFactor, bool) {
@@ -304,7 +309,7 @@ impl UserFactors {
                     f.matched_code,
                     if f.source.is_empty() { "not stated" } else { &f.source }
                 )];
-                return Some(DefaultChoice { factor: f.clone(), markup: None, reasons, total_only: false });
+                return Some(DefaultChoice { factor: Arc::new(f.clone()), markup: None, reasons: arcs(reasons), total_only: false });
             }
         }
         None

@@ -36,7 +36,7 @@ pub fn write_lines_csv(report: &Report, w: &mut dyn Write) -> std::io::Result<()
             &s.import_date.to_string(),
             &s.quarter.to_string(),
             s.cn.as_str(),
-            &s.origin_iso,
+            s.origin_iso(),
             s.supplier_id.as_deref().unwrap_or(""),
             &s.net_mass_kg.to_string(),
             &l.mass_tonnes.to_string(),
