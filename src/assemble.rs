@@ -10,7 +10,8 @@ use rust_decimal::Decimal;
 use serde::ser::SerializeMap;
 use serde::{Serialize, Serializer};
 use rayon::prelude::*;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use rustc_hash::FxHashMap as HashMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 pub const TOOL_NAME: &str = "cbam";
 pub const TOOL_VERSION: &str = env!("CARGO_PKG_VERSION");
@@ -347,9 +348,9 @@ impl Serialize for Calc<'_> {
         m.serialize_entry("direct_emissions_tco2", &Exact(l.direct))?;
         m.serialize_entry("indirect_emissions_tco2", &Exact(l.indirect))?;
         m.serialize_entry("total_emissions_tco2", &Exact(l.total))?;
-        m.serialize_entry("trail", &l.reasons)?;
+        m.serialize_entry("trail", &*l.reasons)?;
         if !l.departures.is_empty() {
-            m.serialize_entry("departures_from_production_system", &l.departures)?;
+            m.serialize_entry("departures_from_production_system", &*l.departures)?;
         }
         m.end()
     }
@@ -406,9 +407,9 @@ pub fn assemble(mut inp: AssembleInput<'_>) -> Report {
     // Per-line aggregation borrows from the lines (no per-line allocation); owned keys are
     // made once per group, and every list is sorted by an explicit key below.
     let mut by_group: BTreeMap<Sector, (u64, Decimal, Decimal, BTreeSet<crate::model::CnCode>)> = BTreeMap::new();
-    let mut by_origin: HashMap<&str, (u64, Decimal, Decimal, &str)> = HashMap::new();
-    let mut by_good: HashMap<(crate::model::CnCode, &str), GoodSummary> = HashMap::new();
-    let mut factors: HashMap<&str, FactorUsed> = HashMap::new();
+    let mut by_origin: HashMap<&str, (u64, Decimal, Decimal, &str)> = HashMap::default();
+    let mut by_good: HashMap<(crate::model::CnCode, &str), GoodSummary> = HashMap::default();
+    let mut factors: HashMap<&str, FactorUsed> = HashMap::default();
     for l in &inp.lines {
         sum_d += l.direct;
         sum_i += l.indirect;

@@ -9,7 +9,7 @@ use crate::reference::policy::SupplierMatching;
 use crate::reference::suppliers::{Supplier, SupplierActual};
 use crate::reference::{FactorTable, ReferenceData};
 use rayon::prelude::*;
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use std::sync::Arc;
 use rust_decimal::Decimal;
 
@@ -55,18 +55,18 @@ pub fn calculate(shipments: Vec<Shipment>, refdata: &ReferenceData, file: &str) 
     let keys: HashSet<DefaultKey> = shipments
         .par_iter()
         .with_min_len(4096)
-        .fold(HashSet::new, |mut set, s| {
+        .fold(HashSet::default, |mut set, s| {
             set.insert(default_key(s));
             set
         })
-        .reduce(HashSet::new, |mut a, b| {
+        .reduce(HashSet::default, |mut a, b| {
             a.extend(b);
             a
         });
     let cache: Cache = keys.into_iter().map(|k| (k, default_factor(&k, refdata))).collect();
-    let eu_departure: Arc<str> = Arc::from(
+    let eu_departure: Arc<[Arc<str>]> = Arc::from(vec![Arc::<str>::from(
         "EU default value used; the production system uses its own demo factor table (IEA/WSA/IAI/IPCC figures, not the Commission's default values)",
-    );
+    )]);
     let ctx = Ctx { refdata, file, cache: &cache, eu_departure };
     let results: Vec<(Option<Line>, Vec<Finding>, Option<RejectedRow>)> =
         shipments.into_par_iter().with_min_len(1024).map(|s| calculate_one(s, &ctx)).collect();
@@ -262,14 +262,17 @@ struct Ctx<'a> {
     refdata: &'a ReferenceData,
     file: &'a str,
     cache: &'a Cache,
-    eu_departure: Arc<str>,
+    eu_departure: Arc<[Arc<str>]>,
 }
 
 fn calculate_one(s: Shipment, ctx: &Ctx<'_>) -> (Option<Line>, Vec<Finding>, Option<RejectedRow>) {
     let (refdata, file) = (ctx.refdata, ctx.file);
     let mut findings = Vec::new();
-    let mut reasons = Vec::new();
-    let mut departures = Vec::new();
+    let mut reasons: Vec<Arc<str>> = Vec::new();
+    let mut departures: Vec<Arc<str>> = Vec::new();
+    // The common case (no supplier step): the cached trail is shared, not copied.
+    let mut shared_reasons: Option<Arc<[Arc<str>]>> = None;
+    let mut shared_departures: Option<Arc<[Arc<str>]>> = None;
     let rounding = refdata.policy.rounding;
     let period = Period::of(s.import_date);
 
@@ -300,7 +303,11 @@ fn calculate_one(s: Shipment, ctx: &Ctx<'_>) -> (Option<Line>, Vec<Finding>, Opt
         }
         None => match ctx.cache.get(&default_key(&s)).and_then(|c| c.as_ref()) {
             Some(choice) => {
-                reasons.extend(choice.reasons.iter().cloned());
+                if reasons.is_empty() {
+                    shared_reasons = Some(choice.reasons.clone());
+                } else {
+                    reasons.extend(choice.reasons.iter().cloned());
+                }
                 let conf = choice.factor.confidence.as_str();
                 if matches!(conf, "heading-representative" | "single-source") {
                     findings.push(
@@ -336,7 +343,11 @@ fn calculate_one(s: Shipment, ctx: &Ctx<'_>) -> (Option<Line>, Vec<Finding>, Opt
                     );
                 }
                 if let FactorTable::Eu(_) = refdata.factors {
-                    departures.push(ctx.eu_departure.clone());
+                    if departures.is_empty() {
+                        shared_departures = Some(ctx.eu_departure.clone());
+                    } else {
+                        departures.extend(ctx.eu_departure.iter().cloned());
+                    }
                 }
                 (Method::DefaultValues, choice.factor.clone(), choice.markup)
             }
@@ -420,8 +431,12 @@ fn calculate_one(s: Shipment, ctx: &Ctx<'_>) -> (Option<Line>, Vec<Finding>, Opt
         direct,
         indirect,
         total,
-        reasons,
-        departures,
+        reasons: match shared_reasons {
+            Some(r) if reasons.is_empty() => r,
+            Some(r) => r.iter().cloned().chain(reasons).collect(),
+            None => reasons.into(),
+        },
+        departures: shared_departures.unwrap_or_else(|| departures.into()),
         shipment: s,
     };
     (Some(line), findings, None)

@@ -9,7 +9,7 @@ use crate::reference::policy::{DateOutsideQuarter, OutOfScope};
 use crate::reference::ReferenceData;
 use rayon::prelude::*;
 use rust_decimal::Decimal;
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use std::str::FromStr;
 
 pub const EU27: [&str; 27] = [
@@ -58,7 +58,7 @@ pub fn enrich(
     // Duplicate ids: every row sharing an id is rejected, so the result does not depend on
     // which copy came first.
     let dups: HashSet<String> = {
-        let mut id_count: HashMap<&str, u32> = HashMap::with_capacity(rows.len());
+        let mut id_count: HashMap<&str, u32> = HashMap::with_capacity_and_hasher(rows.len(), Default::default());
         for r in rows.iter().chain(broken.iter().map(|(r, _)| r)) {
             let id = r.get(Col::ShipmentId);
             if !id.is_empty() {

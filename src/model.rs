@@ -326,9 +326,9 @@ impl Sector {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ScopeStatus {
     /// In scope; the matching Annex I entry.
-    InScope(ScopeEntryRef),
+    InScope(std::sync::Arc<ScopeEntryRef>),
     /// Named by an explicit exception (e.g. 7204 ferrous scrap).
-    Excluded(ScopeEntryRef),
+    Excluded(std::sync::Arc<ScopeEntryRef>),
     /// No Annex I entry covers it.
     NotListed,
 }
@@ -531,10 +531,10 @@ pub struct Line {
     pub direct: Decimal,
     pub indirect: Decimal,
     pub total: Decimal,
-    /// Why this factor: the decision trail, one sentence per step (shared text where possible).
-    pub reasons: Vec<std::sync::Arc<str>>,
+    /// Why this factor: the decision trail, one sentence per step (shared where lines agree).
+    pub reasons: std::sync::Arc<[std::sync::Arc<str>]>,
     /// Where this line departs from what the production system would have done.
-    pub departures: Vec<std::sync::Arc<str>>,
+    pub departures: std::sync::Arc<[std::sync::Arc<str>]>,
 }
 
 /// A row that was read but not calculated, with every reason.

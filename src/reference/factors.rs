@@ -26,7 +26,7 @@ pub struct DefaultChoice {
     pub factor: Arc<EmissionFactor>,
     /// Definitive-period mark-up (fraction), if one applies.
     pub markup: Option<Decimal>,
-    pub reasons: Vec<Arc<str>>,
+    pub reasons: Arc<[Arc<str>]>,
     /// The factor gives only a total; it is reported as direct emissions.
     pub total_only: bool,
 }
@@ -235,7 +235,7 @@ impl DefaultTables {
     }
 }
 
-fn arcs(v: Vec<String>) -> Vec<Arc<str>> {
+fn arcs(v: Vec<String>) -> Arc<[Arc<str>]> {
     v.into_iter().map(Arc::from).collect()
 }
 

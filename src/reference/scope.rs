@@ -12,7 +12,7 @@ use std::path::Path;
 pub struct ScopeRule {
     pub code: String,
     pub include: bool,
-    pub entry: ScopeEntryRef,
+    pub entry: std::sync::Arc<ScopeEntryRef>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -69,13 +69,13 @@ impl AnnexScope {
             let rule = ScopeRule {
                 code: code.to_string(),
                 include,
-                entry: ScopeEntryRef {
+                entry: std::sync::Arc::new(ScopeEntryRef {
                     code: code.to_string(),
                     sector,
                     gases: rec.get("gases").to_string(),
                     annex_ii,
                     description: rec.get("description").to_string(),
-                },
+                }),
             };
             if by_code.insert(code.to_string(), rule).is_some() {
                 return Err(rec.bad("code", "each code once", code));
@@ -118,7 +118,7 @@ impl AnnexScope {
             let rule = ScopeRule {
                 code: cn.as_str().to_string(),
                 include: true,
-                entry: ScopeEntryRef {
+                entry: std::sync::Arc::new(ScopeEntryRef {
                     code: cn.as_str().to_string(),
                     sector: group,
                     gases: "CO2".into(),
@@ -127,7 +127,7 @@ impl AnnexScope {
                         Sector::IronSteel | Sector::Aluminium | Sector::Hydrogen | Sector::Electricity
                     ),
                     description,
-                },
+                }),
             };
             by_code.insert(cn.as_str().to_string(), rule);
         }
