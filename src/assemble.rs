@@ -34,7 +34,10 @@ pub struct Importer {
 
 /// Everything `assemble` needs besides the lines.
 pub struct AssembleInput<'a> {
-    pub lines: Vec<Line>,
+    /// Sums over every calculated line (merged from the chunks).
+    pub totals: Totals,
+    /// The lines themselves, when they are written (`detailed_goods` or `--lines`).
+    pub lines: Option<Vec<Line>>,
     pub rejected: Vec<RejectedRow>,
     pub findings: Vec<Finding>,
     pub rows_read: u64,
@@ -46,7 +49,162 @@ pub struct AssembleInput<'a> {
     pub reference: Vec<FileDigest>,
     pub policy: &'a Policy,
     pub notes: Vec<String>,
+    /// Put the lines into `detailed_goods` (else they are only available to `--lines`).
     pub details: bool,
+}
+
+/// Sums over calculated lines, kept per chunk and merged: state per sector, origin, good and
+/// factor — never per row — so the summary does not need the lines.
+#[derive(Debug, Default)]
+pub struct Totals {
+    pub lines: u64,
+    sum_d: Decimal,
+    sum_i: Decimal,
+    sum_t: Decimal,
+    sum_mass: Decimal,
+    n_actual: u64,
+    n_default: u64,
+    quarters: BTreeMap<Quarter, u64>,
+    by_group: BTreeMap<Sector, (u64, Decimal, Decimal, BTreeSet<crate::model::CnCode>)>,
+    /// origin → (count, mass, total, smallest non-empty country name seen)
+    by_origin: HashMap<String, (u64, Decimal, Decimal, String)>,
+    by_good: HashMap<(crate::model::CnCode, String), GoodSummary>,
+    factors: HashMap<String, FactorUsed>,
+}
+
+impl Totals {
+    pub fn add(&mut self, l: &Line) {
+        self.lines += 1;
+        self.sum_d += l.direct;
+        self.sum_i += l.indirect;
+        self.sum_t += l.total;
+        self.sum_mass += l.mass_tonnes;
+        *self.quarters.entry(l.shipment.quarter).or_insert(0) += 1;
+        match l.method {
+            Method::ActualData => self.n_actual += 1,
+            Method::DefaultValues => self.n_default += 1,
+        }
+        let sector = match &l.shipment.scope {
+            ScopeStatus::InScope(e) | ScopeStatus::Excluded(e) => Some(e.sector),
+            ScopeStatus::NotListed => None,
+        };
+        if let Some(sec) = sector {
+            let g = self.by_group.entry(sec).or_insert((0, Decimal::ZERO, Decimal::ZERO, BTreeSet::new()));
+            g.0 += 1;
+            g.1 += l.mass_tonnes;
+            g.2 += l.total;
+            g.3.insert(l.shipment.cn);
+        }
+        let origin = l.shipment.origin_iso();
+        if !self.by_origin.contains_key(origin) {
+            self.by_origin.insert(origin.to_string(), (0, Decimal::ZERO, Decimal::ZERO, String::new()));
+        }
+        if let Some(o) = self.by_origin.get_mut(origin) {
+            o.0 += 1;
+            o.1 += l.mass_tonnes;
+            o.2 += l.total;
+            let name = l.shipment.row.get(Col::OriginCountry);
+            if !name.is_empty() && (o.3.is_empty() || name < o.3.as_str()) {
+                o.3 = name.to_string();
+            }
+        }
+        let key = (l.shipment.cn, origin.to_string());
+        let g = self.by_good.entry(key).or_insert_with(|| GoodSummary {
+            cn_code: l.shipment.cn.as_str().to_string(),
+            origin_iso: origin.to_string(),
+            sector: sector.map(|s| s.as_str()).unwrap_or("").to_string(),
+            shipment_count: 0,
+            total_mass_tonnes: Decimal::ZERO,
+            direct_emissions_tco2: Decimal::ZERO,
+            indirect_emissions_tco2: Decimal::ZERO,
+            total_emissions_tco2: Decimal::ZERO,
+            actual_data_count: 0,
+            default_values_count: 0,
+        });
+        g.shipment_count += 1;
+        g.total_mass_tonnes += l.mass_tonnes;
+        g.direct_emissions_tco2 += l.direct;
+        g.indirect_emissions_tco2 += l.indirect;
+        g.total_emissions_tco2 += l.total;
+        match l.method {
+            Method::ActualData => g.actual_data_count += 1,
+            Method::DefaultValues => g.default_values_count += 1,
+        }
+        match self.factors.get_mut(l.factor.id.as_str()) {
+            Some(f) => f.lines += 1,
+            None => {
+                self.factors.insert(
+                    l.factor.id.clone(),
+                    FactorUsed {
+                        id: l.factor.id.clone(),
+                        matched_code: l.factor.matched_code.clone(),
+                        description: l.factor.description.clone(),
+                        direct_tco2_per_tonne: l.factor.direct,
+                        indirect_tco2_per_tonne: l.factor.indirect,
+                        total_tco2_per_tonne: l.factor.total,
+                        source: l.factor.source.clone(),
+                        confidence: l.factor.confidence.clone(),
+                        lines: 1,
+                    },
+                );
+            }
+        }
+    }
+
+    /// Adds another chunk's sums. Decimal addition is exact, so the order of merging cannot
+    /// change a digit.
+    pub fn merge(&mut self, o: Totals) {
+        self.lines += o.lines;
+        self.sum_d += o.sum_d;
+        self.sum_i += o.sum_i;
+        self.sum_t += o.sum_t;
+        self.sum_mass += o.sum_mass;
+        self.n_actual += o.n_actual;
+        self.n_default += o.n_default;
+        for (q, n) in o.quarters {
+            *self.quarters.entry(q).or_insert(0) += n;
+        }
+        for (k, v) in o.by_group {
+            let g = self.by_group.entry(k).or_insert((0, Decimal::ZERO, Decimal::ZERO, BTreeSet::new()));
+            g.0 += v.0;
+            g.1 += v.1;
+            g.2 += v.2;
+            g.3.extend(v.3);
+        }
+        for (k, v) in o.by_origin {
+            let e = self.by_origin.entry(k).or_insert((0, Decimal::ZERO, Decimal::ZERO, String::new()));
+            e.0 += v.0;
+            e.1 += v.1;
+            e.2 += v.2;
+            if !v.3.is_empty() && (e.3.is_empty() || v.3 < e.3) {
+                e.3 = v.3;
+            }
+        }
+        for (k, v) in o.by_good {
+            match self.by_good.get_mut(&k) {
+                Some(g) => {
+                    g.shipment_count += v.shipment_count;
+                    g.total_mass_tonnes += v.total_mass_tonnes;
+                    g.direct_emissions_tco2 += v.direct_emissions_tco2;
+                    g.indirect_emissions_tco2 += v.indirect_emissions_tco2;
+                    g.total_emissions_tco2 += v.total_emissions_tco2;
+                    g.actual_data_count += v.actual_data_count;
+                    g.default_values_count += v.default_values_count;
+                }
+                None => {
+                    self.by_good.insert(k, v);
+                }
+            }
+        }
+        for (k, v) in o.factors {
+            match self.factors.get_mut(&k) {
+                Some(f) => f.lines += v.lines,
+                None => {
+                    self.factors.insert(k, v);
+                }
+            }
+        }
+    }
 }
 
 #[derive(Debug, Serialize)]
@@ -61,15 +219,39 @@ pub struct Report {
     pub provenance: Provenance,
     /// The lines when they are not part of the JSON (`--details none`): still written by `--lines`.
     #[serde(skip)]
-    pub undetailed_lines: Vec<Line>,
+    pub undetailed_lines: Option<LineSet>,
+}
+
+/// Calculated lines and the order they are reported in (by shipment id).
+#[derive(Debug)]
+pub struct LineSet {
+    pub lines: Vec<Line>,
+    pub order: Vec<u32>,
+}
+
+impl LineSet {
+    pub fn len(&self) -> usize {
+        self.order.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.order.is_empty()
+    }
+    /// The lines in report order.
+    pub fn iter(&self) -> impl Iterator<Item = &Line> {
+        self.order.iter().map(|&i| &self.lines[i as usize])
+    }
+    pub fn get(&self, k: usize) -> &Line {
+        &self.lines[self.order[k] as usize]
+    }
 }
 
 impl Report {
-    /// The calculated lines, sorted by shipment id.
-    pub fn lines(&self) -> &[Line] {
-        match &self.detailed_goods {
-            Some(d) => &d.0,
-            None => &self.undetailed_lines,
+    /// The calculated lines in report order (empty when they were not kept).
+    pub fn lines(&self) -> Box<dyn Iterator<Item = &Line> + '_> {
+        match (&self.detailed_goods, &self.undetailed_lines) {
+            (Some(d), _) => Box::new(d.0.iter()),
+            (None, Some(l)) => Box::new(l.iter()),
+            (None, None) => Box::new(std::iter::empty()),
         }
     }
 }
@@ -259,20 +441,21 @@ pub struct FactorUsed {
 
 /// The per-shipment lines, serialised in the production system's `detailed_goods` shape.
 #[derive(Debug)]
-pub struct DetailedGoods(pub Vec<Line>);
+pub struct DetailedGoods(pub LineSet);
 
 impl Serialize for DetailedGoods {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeSeq;
         let mut seq = s.serialize_seq(Some(self.0.len()))?;
-        for l in &self.0 {
+        for l in self.0.iter() {
             seq.serialize_element(&DetailedGood(l))?;
         }
         seq.end()
     }
 }
 
-struct DetailedGood<'a>(&'a Line);
+/// One `detailed_goods` entry.
+pub struct DetailedGood<'a>(pub &'a Line);
 
 struct Enrichment<'a>(&'a Line);
 struct Calc<'a>(&'a Line);
@@ -365,16 +548,20 @@ fn pct(part: Decimal, whole: Decimal, r: &Rounding) -> Decimal {
 
 pub fn assemble(mut inp: AssembleInput<'_>) -> Report {
     let r = inp.policy.rounding;
-    // Explicit order: shipment id, then row number (ids are unique among calculated lines).
-    inp.lines.par_sort_unstable_by(|a, b| {
-        a.shipment.row.get(Col::ShipmentId).cmp(b.shipment.row.get(Col::ShipmentId)).then(a.shipment.row.row.cmp(&b.shipment.row.row))
+    let t = std::mem::take(&mut inp.totals);
+    // Explicit order of the lines: shipment id, then row number. A permutation is sorted, not
+    // the (large) lines themselves.
+    let lines = inp.lines.take().map(|lines| {
+        let mut order: Vec<u32> = (0..lines.len() as u32).collect();
+        order.par_sort_unstable_by(|&a, &b| {
+            let (a, b) = (&lines[a as usize], &lines[b as usize]);
+            a.shipment.row.get(Col::ShipmentId).cmp(b.shipment.row.get(Col::ShipmentId)).then(a.shipment.row.row.cmp(&b.shipment.row.row))
+        });
+        LineSet { lines, order }
     });
 
     // Quarter: --quarter, else the one all lines share.
-    let mut quarters: BTreeMap<Quarter, u64> = BTreeMap::new();
-    for l in &inp.lines {
-        *quarters.entry(l.shipment.quarter).or_insert(0) += 1;
-    }
+    let quarters = &t.quarters;
     let quarter = match inp.quarter {
         Some(q) => Some(q),
         None => {
@@ -393,92 +580,17 @@ pub fn assemble(mut inp: AssembleInput<'_>) -> Report {
             quarters.iter().max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0))).map(|(q, _)| *q)
         }
     };
-    if inp.lines.is_empty() {
+    if t.lines == 0 {
         inp.findings.push(Finding::new("RP002", Severity::Error, "no row could be calculated: the report has no goods"));
     }
-
-    // Totals: sums of rounded lines.
-    let mut sum_d = Decimal::ZERO;
-    let mut sum_i = Decimal::ZERO;
-    let mut sum_t = Decimal::ZERO;
-    let mut sum_mass = Decimal::ZERO;
-    let mut n_actual = 0u64;
-    let mut n_default = 0u64;
-    // Per-line aggregation borrows from the lines (no per-line allocation); owned keys are
-    // made once per group, and every list is sorted by an explicit key below.
-    let mut by_group: BTreeMap<Sector, (u64, Decimal, Decimal, BTreeSet<crate::model::CnCode>)> = BTreeMap::new();
-    let mut by_origin: HashMap<&str, (u64, Decimal, Decimal, &str)> = HashMap::default();
-    let mut by_good: HashMap<(crate::model::CnCode, &str), GoodSummary> = HashMap::default();
-    let mut factors: HashMap<&str, FactorUsed> = HashMap::default();
-    for l in &inp.lines {
-        sum_d += l.direct;
-        sum_i += l.indirect;
-        sum_t += l.total;
-        sum_mass += l.mass_tonnes;
-        match l.method {
-            Method::ActualData => n_actual += 1,
-            Method::DefaultValues => n_default += 1,
-        }
-        let sector = match &l.shipment.scope {
-            ScopeStatus::InScope(e) | ScopeStatus::Excluded(e) => Some(e.sector),
-            ScopeStatus::NotListed => None,
-        };
-        if let Some(sec) = sector {
-            let g = by_group.entry(sec).or_insert((0, Decimal::ZERO, Decimal::ZERO, BTreeSet::new()));
-            g.0 += 1;
-            g.1 += l.mass_tonnes;
-            g.2 += l.total;
-            g.3.insert(l.shipment.cn);
-        }
-        let origin = l.shipment.origin_iso();
-        let o = by_origin.entry(origin).or_insert((0, Decimal::ZERO, Decimal::ZERO, ""));
-        o.0 += 1;
-        o.1 += l.mass_tonnes;
-        o.2 += l.total;
-        let name = l.shipment.row.get(Col::OriginCountry);
-        if !name.is_empty() && (o.3.is_empty() || name < o.3) {
-            o.3 = name;
-        }
-        let g = by_good.entry((l.shipment.cn, origin)).or_insert_with(|| GoodSummary {
-            cn_code: l.shipment.cn.as_str().to_string(),
-            origin_iso: origin.to_string(),
-            sector: sector.map(|s| s.as_str()).unwrap_or("").to_string(),
-            shipment_count: 0,
-            total_mass_tonnes: Decimal::ZERO,
-            direct_emissions_tco2: Decimal::ZERO,
-            indirect_emissions_tco2: Decimal::ZERO,
-            total_emissions_tco2: Decimal::ZERO,
-            actual_data_count: 0,
-            default_values_count: 0,
-        });
-        g.shipment_count += 1;
-        g.total_mass_tonnes += l.mass_tonnes;
-        g.direct_emissions_tco2 += l.direct;
-        g.indirect_emissions_tco2 += l.indirect;
-        g.total_emissions_tco2 += l.total;
-        match l.method {
-            Method::ActualData => g.actual_data_count += 1,
-            Method::DefaultValues => g.default_values_count += 1,
-        }
-        let f = factors.entry(l.factor.id.as_str()).or_insert_with(|| FactorUsed {
-            id: l.factor.id.clone(),
-            matched_code: l.factor.matched_code.clone(),
-            description: l.factor.description.clone(),
-            direct_tco2_per_tonne: l.factor.direct,
-            indirect_tco2_per_tonne: l.factor.indirect,
-            total_tco2_per_tonne: l.factor.total,
-            source: l.factor.source.clone(),
-            confidence: l.factor.confidence.clone(),
-            lines: 0,
-        });
-        f.lines += 1;
-    }
-    let by_origin: BTreeMap<String, (u64, Decimal, Decimal, String)> =
-        by_origin.into_iter().map(|(k, (n, m, t, name))| (k.to_string(), (n, m, t, name.to_string()))).collect();
-    let mut by_good: Vec<GoodSummary> = by_good.into_values().collect();
+    let (sum_d, sum_i, sum_t, sum_mass, n_actual, n_default) = (t.sum_d, t.sum_i, t.sum_t, t.sum_mass, t.n_actual, t.n_default);
+    let by_group = t.by_group;
+    let by_origin: BTreeMap<String, (u64, Decimal, Decimal, String)> = t.by_origin.into_iter().collect();
+    let mut by_good: Vec<GoodSummary> = t.by_good.into_values().collect();
     by_good.sort_by(|a, b| (&a.cn_code, &a.origin_iso).cmp(&(&b.cn_code, &b.origin_iso)));
-    let mut factors: Vec<FactorUsed> = factors.into_values().collect();
+    let mut factors: Vec<FactorUsed> = t.factors.into_values().collect();
     factors.sort_by(|a, b| a.id.cmp(&b.id));
+    let n_lines = t.lines;
     let mass3 = |m: Decimal| crate::reference::policy::fixed(m, 3, r.mode);
     let total_embedded = r.total(sum_t);
 
@@ -543,7 +655,7 @@ pub fn assemble(mut inp: AssembleInput<'_>) -> Report {
 
     let out_of_scope = inp.rejected.iter().filter(|x| x.status == "out_of_scope").count() as u64;
     let rejected = inp.rejected.len() as u64 - out_of_scope;
-    let rows = || RowCounts { read: inp.rows_read, calculated: inp.lines.len() as u64, rejected, out_of_scope };
+    let rows = || RowCounts { read: inp.rows_read, calculated: n_lines, rejected, out_of_scope };
 
     inp.findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     let mut errors = Vec::new();
@@ -581,7 +693,7 @@ pub fn assemble(mut inp: AssembleInput<'_>) -> Report {
             declarant_position: inp.importer.declarant_position.clone(),
         },
         goods_summary: GoodsSummary {
-            total_shipments: inp.lines.len() as u64,
+            total_shipments: n_lines,
             total_mass_tonnes: mass3(sum_mass),
             rows: rows(),
             product_groups,
@@ -589,7 +701,7 @@ pub fn assemble(mut inp: AssembleInput<'_>) -> Report {
             goods,
         },
         detailed_goods: None,
-        undetailed_lines: Vec::new(),
+        undetailed_lines: None,
         emissions_summary: EmissionsSummary {
             total_direct_emissions_tco2: r.total(sum_d),
             total_indirect_emissions_tco2: r.total(sum_i),
@@ -642,10 +754,9 @@ pub fn assemble(mut inp: AssembleInput<'_>) -> Report {
         },
     };
     report.report_metadata.report_id = report_id(&report);
-    if inp.details {
-        report.detailed_goods = Some(DetailedGoods(inp.lines));
-    } else {
-        report.undetailed_lines = inp.lines;
+    match (inp.details, lines) {
+        (true, Some(l)) => report.detailed_goods = Some(DetailedGoods(l)),
+        (_, l) => report.undetailed_lines = l,
     }
     report
 }

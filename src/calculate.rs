@@ -8,7 +8,6 @@ use crate::reference::factors::DefaultChoice;
 use crate::reference::policy::SupplierMatching;
 use crate::reference::suppliers::{Supplier, SupplierActual};
 use crate::reference::{FactorTable, ReferenceData};
-use rayon::prelude::*;
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use std::sync::Arc;
 use rust_decimal::Decimal;
@@ -51,25 +50,16 @@ fn default_key(s: &Shipment) -> DefaultKey {
 
 type Cache = HashMap<DefaultKey, Option<DefaultChoice>>;
 
+/// Calculates one chunk of shipments (sequentially: chunks run in parallel).
 pub fn calculate(shipments: Vec<Shipment>, refdata: &ReferenceData, file: &str) -> Calculated {
-    let keys: HashSet<DefaultKey> = shipments
-        .par_iter()
-        .with_min_len(4096)
-        .fold(HashSet::default, |mut set, s| {
-            set.insert(default_key(s));
-            set
-        })
-        .reduce(HashSet::default, |mut a, b| {
-            a.extend(b);
-            a
-        });
+    let keys: HashSet<DefaultKey> = shipments.iter().map(default_key).collect();
     let cache: Cache = keys.into_iter().map(|k| (k, default_factor(&k, refdata))).collect();
     let eu_departure: Arc<[Arc<str>]> = Arc::from(vec![Arc::<str>::from(
         "EU default value used; the production system uses its own demo factor table (IEA/WSA/IAI/IPCC figures, not the Commission's default values)",
     )]);
     let ctx = Ctx { refdata, file, cache: &cache, eu_departure };
     let results: Vec<(Option<Line>, Vec<Finding>, Option<RejectedRow>)> =
-        shipments.into_par_iter().with_min_len(1024).map(|s| calculate_one(s, &ctx)).collect();
+        shipments.into_iter().map(|s| calculate_one(s, &ctx)).collect();
     let mut c = Calculated::default();
     for (line, f, rej) in results {
         c.findings.extend(f);

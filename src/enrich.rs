@@ -7,9 +7,8 @@ use crate::model::{
 };
 use crate::reference::policy::{DateOutsideQuarter, OutOfScope};
 use crate::reference::ReferenceData;
-use rayon::prelude::*;
 use rust_decimal::Decimal;
-use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
+use rustc_hash::FxHashSet as HashSet;
 use std::str::FromStr;
 
 pub const EU27: [&str; 27] = [
@@ -47,6 +46,20 @@ fn severity_is_error(f: &[Finding]) -> bool {
     f.iter().any(|f| f.severity == Severity::Error)
 }
 
+/// Ids that appear on more than one row of the whole input. Every row sharing such an id is
+/// rejected, so the result does not depend on which copy came first.
+pub type DuplicateIds = HashSet<String>;
+
+/// A 64-bit fingerprint of a shipment id (for finding duplicates without keeping the ids).
+pub fn id_fingerprint(id: &str) -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = rustc_hash::FxBuildHasher.build_hasher();
+    h.write(id.as_bytes());
+    h.write_u8(0xff);
+    h.finish()
+}
+
+/// Checks one chunk of rows (sequentially: chunks run in parallel).
 /// `report_quarter`: the quarter given with `--quarter`, if any.
 pub fn enrich(
     rows: Vec<ShipmentRow>,
@@ -54,24 +67,11 @@ pub fn enrich(
     refdata: &ReferenceData,
     report_quarter: Option<Quarter>,
     file: &str,
+    dups: &DuplicateIds,
 ) -> Enriched {
-    // Duplicate ids: every row sharing an id is rejected, so the result does not depend on
-    // which copy came first.
-    let dups: HashSet<String> = {
-        let mut id_count: HashMap<&str, u32> = HashMap::with_capacity_and_hasher(rows.len(), Default::default());
-        for r in rows.iter().chain(broken.iter().map(|(r, _)| r)) {
-            let id = r.get(Col::ShipmentId);
-            if !id.is_empty() {
-                *id_count.entry(id).or_insert(0) += 1;
-            }
-        }
-        id_count.into_iter().filter(|(_, n)| *n > 1).map(|(id, _)| id.to_string()).collect()
-    };
     let dup = |id: &str| !dups.is_empty() && dups.contains(id);
-
     let outcomes: Vec<(ShipmentRow, Outcome)> = rows
-        .into_par_iter()
-        .with_min_len(1024)
+        .into_iter()
         .map(|row| {
             let is_dup = dup(row.get(Col::ShipmentId));
             let out = check_row(&row, refdata, report_quarter, is_dup, file);
@@ -114,7 +114,6 @@ pub fn enrich(
             }
         }
     }
-    e.rejected.sort_by_key(|r| r.row);
     e
 }
 

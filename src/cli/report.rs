@@ -127,6 +127,8 @@ pub fn run(a: Args) -> anyhow::Result<u8> {
         quarter,
         generated_at,
         details: a.details == Details::Full,
+        keep_lines: a.lines.is_some(),
+        chunk_bytes: None,
     };
     let report = build_report(&req)?;
     // All outputs are produced before any is renamed into place is not possible across files;

@@ -1,37 +1,55 @@
-//! CSV / TSV shipments: header-mapped (any column order, extra columns kept).
+//! CSV / TSV shipments: header-mapped (any column order, extra columns kept), parsed in
+//! independent chunks so a large file uses every core.
 
-use super::{InputFormat, Intake};
+use super::{ChunkRows, InputFormat};
 use crate::error::{Error, Result};
-use crate::model::{Col, Finding, Severity, ShipmentRow, REQUIRED_COLUMNS, SHIPMENT_COLUMNS};
-use crate::provenance::FileDigest;
+use crate::model::{Finding, Severity, ShipmentRow, REQUIRED_COLUMNS, SHIPMENT_COLUMNS};
 use std::path::Path;
+use std::sync::Arc;
 
 /// A field longer than this is not a shipment value; the row is rejected rather than carried.
 pub const MAX_FIELD_BYTES: usize = 64 * 1024;
 
-pub(super) fn parse(path: &Path, display: &str, data: &[u8], format: InputFormat) -> Result<Intake> {
+/// How a file's header maps onto the shipment columns.
+#[derive(Debug, Clone, Default)]
+pub struct Layout {
+    /// Index in the file of each of the 16 known columns.
+    pub known: [Option<usize>; 16],
+    /// Extra columns: (index in the file, name as written).
+    pub extra: Vec<(usize, Arc<str>)>,
+    pub ncols: usize,
+    /// Byte offset where the first data record starts.
+    pub body_start: usize,
+    /// Line number (1-based) of that first data record.
+    pub first_data_line: u64,
+}
+
+fn delimiter(format: InputFormat) -> u8 {
+    match format {
+        InputFormat::Csv => b',',
+        InputFormat::Tsv => b'\t',
+    }
+}
+
+pub fn layout(path: &Path, data: &[u8], format: InputFormat) -> Result<Layout> {
     if data.iter().all(|b| b.is_ascii_whitespace()) {
         return Err(Error::Empty { path: path.to_path_buf() });
     }
-    let delim = match format {
-        InputFormat::Csv => b',',
-        InputFormat::Tsv => b'\t',
-    };
-    let mut rdr = csv::ReaderBuilder::new()
-        .delimiter(delim)
-        .has_headers(true)
-        .flexible(true)
-        .from_reader(data);
-    let header = rdr
-        .byte_headers()
-        .map_err(|e| Error::Parse { path: path.to_path_buf(), line: 1, message: e.to_string() })?
-        .clone();
+    let delim = delimiter(format);
+    let mut rdr = csv::ReaderBuilder::new().delimiter(delim).has_headers(false).flexible(true).from_reader(data);
+    let mut header = csv::ByteRecord::new();
+    match rdr.read_byte_record(&mut header) {
+        Ok(true) => {}
+        Ok(false) => return Err(Error::Empty { path: path.to_path_buf() }),
+        Err(e) => return Err(Error::Parse { path: path.to_path_buf(), line: 1, message: e.to_string() }),
+    }
+    let body_start = rdr.position().byte() as usize;
+    let first_data_line = rdr.position().line();
     let names: Vec<String> =
         header.iter().map(|h| String::from_utf8_lossy(h).trim().to_ascii_lowercase()).collect();
 
-    // Index of each known column in the file, and the extra columns.
     let mut known: [Option<usize>; 16] = [None; 16];
-    let mut extra: Vec<(usize, std::sync::Arc<str>)> = Vec::new();
+    let mut extra: Vec<(usize, Arc<str>)> = Vec::new();
     for (i, name) in names.iter().enumerate() {
         match SHIPMENT_COLUMNS.iter().position(|c| c == name) {
             Some(k) => {
@@ -82,54 +100,132 @@ pub(super) fn parse(path: &Path, display: &str, data: &[u8], format: InputFormat
             found: names.join(", "),
         });
     }
+    Ok(Layout { known, extra, ncols: names.len(), body_start, first_data_line })
+}
 
-    let ncols = names.len();
-    let mut rows = Vec::new();
-    let mut broken = Vec::new();
+/// A byte range of whole records, and the line its first record starts on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Chunk {
+    pub start: usize,
+    pub end: usize,
+    pub first_line: u64,
+}
+
+/// Quoted spans `(open, close)` of the data, or `None` if a quote appears where RFC 4180 does
+/// not allow one (inside an unquoted field): then only a sequential parse is safe.
+fn quoted_spans(data: &[u8], from: usize) -> Option<Vec<(usize, usize)>> {
+    let mut spans = Vec::new();
+    let mut it = memchr::memchr_iter(b'"', &data[from..]).map(|i| i + from);
+    while let Some(open) = it.next() {
+        let prev = if open == from { b'\n' } else { data[open - 1] };
+        if !matches!(prev, b'\n' | b'\r' | b',' | b'\t') {
+            return None;
+        }
+        // Find the closing quote, skipping doubled quotes.
+        let close = loop {
+            let q = it.next()?;
+            if data.get(q + 1) == Some(&b'"') {
+                it.next();
+                continue;
+            }
+            break q;
+        };
+        if !matches!(data.get(close + 1), None | Some(b'\n') | Some(b'\r') | Some(b',') | Some(b'\t')) {
+            return None;
+        }
+        spans.push((open, close));
+    }
+    Some(spans)
+}
+
+pub fn chunks(data: &[u8], body_start: usize, target: usize) -> Vec<Chunk> {
+    let whole = |first_line| vec![Chunk { start: body_start, end: data.len(), first_line }];
+    let first_line = 1 + memchr::memchr_iter(b'\n', &data[..body_start]).count() as u64;
+    if data.len() - body_start <= target {
+        return whole(first_line);
+    }
+    let Some(spans) = quoted_spans(data, body_start) else {
+        return whole(first_line);
+    };
+    let mut out = Vec::new();
+    let mut start = body_start;
+    let mut line = first_line;
+    while start < data.len() {
+        let mut cut = (start + target).min(data.len());
+        // Advance to a newline outside every quoted span.
+        let end = loop {
+            if cut >= data.len() {
+                break data.len();
+            }
+            let Some(nl) = memchr::memchr(b'\n', &data[cut..]).map(|i| i + cut) else {
+                break data.len();
+            };
+            // The span that opens at or before nl, if it closes after it, contains it.
+            let k = spans.partition_point(|&(open, _)| open <= nl);
+            if k > 0 && spans[k - 1].1 > nl {
+                cut = spans[k - 1].1 + 1;
+                continue;
+            }
+            break nl + 1;
+        };
+        out.push(Chunk { start, end, first_line: line });
+        line += memchr::memchr_iter(b'\n', &data[start..end]).count() as u64;
+        start = end;
+    }
+    out
+}
+
+pub fn parse_chunk(data: &[u8], chunk: &Chunk, layout: &Layout, format: InputFormat, display: &str) -> ChunkRows {
+    let mut rdr = csv::ReaderBuilder::new()
+        .delimiter(delimiter(format))
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(&data[chunk.start..chunk.end]);
+    let mut out = ChunkRows::default();
     let mut record = csv::ByteRecord::new();
     let mut row_no: u64 = 0;
     loop {
         let more = match rdr.read_byte_record(&mut record) {
             Ok(m) => m,
             Err(e) => {
-                let line = e.position().map(|p| p.line()).unwrap_or(0);
-                return Err(Error::Parse { path: path.to_path_buf(), line, message: e.to_string() });
+                // Only I/O can fail on an in-memory slice with `flexible`; report, never panic.
+                row_no += 1;
+                let line = chunk.first_line + e.position().map(|p| p.line()).unwrap_or(1) - 1;
+                let row = ShipmentRow::new(row_no, line, [""; 16]);
+                let f = Finding::new("IN013", Severity::Error, format!("unreadable record: {e}")).file(display).at_row(&row);
+                out.broken.push((row, vec![f]));
+                break;
             }
         };
         if !more {
             break;
         }
-        // A blank line is not a row (csv already skips truly empty lines); a line of only
-        // delimiters is an empty row and is reported below as missing fields.
         row_no += 1;
-        let line = record.position().map(|p| p.line()).unwrap_or(0);
+        let line = chunk.first_line + record.position().map(|p| p.line()).unwrap_or(1) - 1;
         let mut problems = Vec::new();
         let mut values: [&str; 16] = [""; 16];
-        let field = |i: usize| -> &[u8] { record.get(i).unwrap_or(b"") };
-        for (k, idx) in known.iter().enumerate() {
-            if let Some(i) = *idx {
-                let v = field(i);
-                if v.len() > MAX_FIELD_BYTES {
-                    problems.push(
-                        Finding::new(
-                            "IN014",
-                            Severity::Error,
-                            format!("field {} is {} bytes long (limit {MAX_FIELD_BYTES})", SHIPMENT_COLUMNS[k], v.len()),
-                        )
-                        .field(SHIPMENT_COLUMNS[k])
-                        .expected(format!("at most {MAX_FIELD_BYTES} bytes"))
-                        .found(&format!("{} bytes", v.len())),
-                    );
-                    continue;
-                }
-                // Input was decoded to valid UTF-8 before parsing, and csv splits on ASCII bytes,
-                // so every field is valid UTF-8.
-                values[k] = std::str::from_utf8(v).unwrap_or("").trim();
+        for (k, idx) in layout.known.iter().enumerate() {
+            let Some(i) = *idx else { continue };
+            let v = record.get(i).unwrap_or(b"");
+            if v.len() > MAX_FIELD_BYTES {
+                problems.push(
+                    Finding::new(
+                        "IN014",
+                        Severity::Error,
+                        format!("field {} is {} bytes long (limit {MAX_FIELD_BYTES})", SHIPMENT_COLUMNS[k], v.len()),
+                    )
+                    .field(SHIPMENT_COLUMNS[k])
+                    .expected(format!("at most {MAX_FIELD_BYTES} bytes"))
+                    .found(&format!("{} bytes", v.len())),
+                );
+                continue;
             }
+            // The body is valid UTF-8 and csv splits on ASCII bytes, so every field is too.
+            values[k] = std::str::from_utf8(v).unwrap_or("").trim();
         }
         let mut row = ShipmentRow::new(row_no, line, values);
-        for (i, name) in &extra {
-            let v = field(*i);
+        for (i, name) in &layout.extra {
+            let v = record.get(*i).unwrap_or(b"");
             if v.len() > MAX_FIELD_BYTES {
                 problems.push(
                     Finding::new("IN014", Severity::Error, format!("extra column {name} is {} bytes long", v.len()))
@@ -138,36 +234,69 @@ pub(super) fn parse(path: &Path, display: &str, data: &[u8], format: InputFormat
                 );
                 continue;
             }
-            row.extra.push((name.clone(), String::from_utf8_lossy(v).to_string()));
+            row.extra.push((name.clone(), String::from_utf8_lossy(v).into_owned()));
         }
-        if record.len() != ncols {
+        if record.len() != layout.ncols {
             problems.push(
-                Finding::new(
-                    "IN013",
-                    Severity::Error,
-                    format!("row has {} fields, the header has {ncols}", record.len()),
-                )
-                .expected(format!("{ncols} fields"))
-                .found(&format!("{} fields", record.len())),
+                Finding::new("IN013", Severity::Error, format!("row has {} fields, the header has {}", record.len(), layout.ncols))
+                    .expected(format!("{} fields", layout.ncols))
+                    .found(&format!("{} fields", record.len())),
             );
         }
         if problems.is_empty() {
-            rows.push(row);
+            out.rows.push(row);
         } else {
             let problems = problems.into_iter().map(|f| f.file(display).at_row(&row)).collect();
-            broken.push((row, problems));
+            out.broken.push((row, problems));
         }
     }
-    if row_no == 0 {
-        return Err(Error::NoRows { path: path.to_path_buf() });
+    out.rows_read = row_no;
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn records(data: &[u8], target: usize) -> Vec<Vec<String>> {
+        let layout_start = memchr::memchr(b'\n', data).unwrap() + 1;
+        let mut out = Vec::new();
+        for c in chunks(data, layout_start, target) {
+            let mut rdr = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(&data[c.start..c.end]);
+            for r in rdr.records() {
+                out.push(r.unwrap().iter().map(String::from).collect());
+            }
+        }
+        out
     }
-    let _ = Col::ShipmentId;
-    Ok(Intake {
-        rows,
-        broken,
-        findings: Vec::new(),
-        rows_read: row_no,
-        digest: FileDigest::placeholder(),
-        extra_columns: extra.into_iter().map(|(_, n)| n.to_string()).collect(),
-    })
+
+    #[test]
+    fn chunks_never_split_a_quoted_newline() {
+        let mut data = b"a,b\n".to_vec();
+        for i in 0..200 {
+            data.extend_from_slice(format!("{i},\"line one\nline \"\"two\"\"\n{i}\"\n").as_bytes());
+        }
+        let sequential = records(&data, usize::MAX);
+        for target in [1, 7, 13, 64, 1000] {
+            assert_eq!(records(&data, target), sequential, "target {target}");
+        }
+        assert_eq!(sequential.len(), 200);
+    }
+
+    #[test]
+    fn stray_quote_falls_back_to_one_chunk() {
+        let mut data = b"a,b\n".to_vec();
+        for i in 0..100 {
+            data.extend_from_slice(format!("{i},12\" pipe\n").as_bytes());
+        }
+        assert_eq!(chunks(&data, 4, 10).len(), 1);
+    }
+
+    #[test]
+    fn chunk_lines_are_global() {
+        let data = b"h\nr1\nr2\n\"q\nq\"\nr4\n";
+        let cs = chunks(data, 2, 1);
+        let lines: Vec<u64> = cs.iter().map(|c| c.first_line).collect();
+        assert_eq!(lines, vec![2, 3, 4, 6]);
+    }
 }

@@ -1,7 +1,7 @@
 //! Intake: a shipments file → `ShipmentRow`s (text only) plus layout findings.
 //! Nothing is interpreted here except the file's layout; field checks live in `enrich`.
 
-mod delimited;
+pub mod delimited;
 
 use crate::error::{Error, Result};
 use crate::model::{Finding, ShipmentRow};
@@ -47,70 +47,101 @@ impl InputFormat {
     }
 }
 
-/// What intake produced from one file.
+/// A shipments file read into memory: the bytes the chunks are parsed from.
 #[derive(Debug)]
-pub struct Intake {
-    /// Rows whose layout is sound, in file order.
+pub struct Source {
+    path: std::path::PathBuf,
+    raw: Vec<u8>,
+    /// The Latin-1 decoding, when the file is not UTF-8.
+    latin1: Option<String>,
+    /// 3 when the file starts with a UTF-8 byte-order mark.
+    bom: usize,
+    /// The file name (never the full path: reports must not depend on where files live).
+    pub file_name: String,
+    /// File-level findings (encoding fallback).
+    pub findings: Vec<Finding>,
+    pub format: InputFormat,
+    /// How the file's header maps onto the shipment columns.
+    pub layout: Layout,
+}
+
+/// Rows parsed from one chunk of the file.
+#[derive(Debug, Default)]
+pub struct ChunkRows {
+    /// Rows whose layout is sound, in file order. Row numbers are chunk-local (1-based) until
+    /// the pipeline adds the chunk's offset.
     pub rows: Vec<ShipmentRow>,
     /// Rows that could not be laid out (wrong field count, oversize field), with their findings.
     pub broken: Vec<(ShipmentRow, Vec<Finding>)>,
-    /// File-level findings (encoding fallback, …).
-    pub findings: Vec<Finding>,
     pub rows_read: u64,
-    pub digest: FileDigest,
-    /// Columns beyond the 16 known ones, in input order.
-    pub extra_columns: Vec<String>,
 }
 
-/// Reads a shipments file. `format` overrides the extension.
-pub fn read_shipments(path: &Path, format: Option<InputFormat>) -> Result<Intake> {
+pub use delimited::Layout;
+
+/// Reads a shipments file, checks its encoding and maps its header. `format` overrides the
+/// extension.
+pub fn open_shipments(path: &Path, format: Option<InputFormat>) -> Result<Source> {
     let format = match format {
         Some(f) => f,
         None => InputFormat::from_path(path)?,
     };
-    let bytes = std::fs::read(path).map_err(|source| Error::Read { path: path.to_path_buf(), source })?;
-    let digest = FileDigest::of("shipments", path, &bytes);
-    let display = digest.file_name.clone();
-    let (text, mut findings) = decode_text(&display, bytes);
-    let mut intake = delimited::parse(path, &display, text.as_bytes(), format)?;
-    findings.append(&mut intake.findings);
-    intake.findings = findings;
-    intake.digest = digest;
-    Ok(intake)
+    let raw = std::fs::read(path).map_err(|source| Error::Read { path: path.to_path_buf(), source })?;
+    let file_name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let bom = if raw.starts_with(b"\xEF\xBB\xBF") { 3 } else { 0 };
+    let (latin1, findings) = match std::str::from_utf8(&raw[bom..]) {
+        Ok(_) => (None, Vec::new()),
+        Err(e) => {
+            let (text, f) = latin1_fallback(&file_name, &raw[bom..], e.valid_up_to());
+            (Some(text), f)
+        }
+    };
+    let mut src = Source { path: path.to_path_buf(), raw, latin1, bom, file_name, findings, format, layout: Layout::default() };
+    src.layout = delimited::layout(path, src.body(), format)?;
+    Ok(src)
 }
 
-/// UTF-8 (a BOM is dropped) or, failing that, Latin-1 with a warning that says where the first
-/// invalid byte was, so the operator can check the file was not mis-exported.
-pub fn decode_text(display: &str, mut bytes: Vec<u8>) -> (String, Vec<Finding>) {
-    if bytes.starts_with(b"\xEF\xBB\xBF") {
-        bytes.drain(..3);
-    }
-    // Valid UTF-8 (the normal case) is taken over without a copy.
-    let bytes = match String::from_utf8(bytes) {
-        Ok(s) => return (s, Vec::new()),
-        Err(e) => e.into_bytes(),
-    };
-    let body = &bytes[..];
-    match std::str::from_utf8(body) {
-        Ok(s) => (s.to_string(), Vec::new()),
-        Err(e) => {
-            let at = e.valid_up_to();
-            let line = 1 + memchr::memchr_iter(b'\n', &body[..at]).count() as u64;
-            let text: String = body.iter().map(|&b| b as char).collect();
-            let mut f = Finding::new(
-                "IN015",
-                crate::model::Severity::Warning,
-                format!(
-                    "file is not valid UTF-8 (first invalid byte 0x{:02X} at byte offset {at}, line {line}); \
-                     read as Latin-1 (ISO-8859-1) instead — check non-ASCII names",
-                    body[at]
-                ),
-            )
-            .file(display)
-            .expected("UTF-8")
-            .found("Latin-1 bytes");
-            f.line = Some(line);
-            (text, vec![f])
+impl Source {
+    /// The decoded file without its byte-order mark: always valid UTF-8.
+    pub fn body(&self) -> &[u8] {
+        match &self.latin1 {
+            Some(s) => s.as_bytes(),
+            None => &self.raw[self.bom..],
         }
     }
+
+    /// SHA-256 and size of the file as it is on disk.
+    pub fn digest(&self) -> FileDigest {
+        FileDigest::of("shipments", &self.path, &self.raw)
+    }
+
+    /// Splits the body (after the header) into chunks of about `target` bytes that end on
+    /// record boundaries. A newline ends a record only outside quotes; with RFC 4180 quoting
+    /// ("" inside quotes) that is exactly where the count of quote characters so far is even.
+    pub fn chunks(&self, target: usize) -> Vec<delimited::Chunk> {
+        delimited::chunks(self.body(), self.layout.body_start, target)
+    }
+
+    /// Parses one chunk; row numbers start at 1 within the chunk.
+    pub fn parse_chunk(&self, chunk: &delimited::Chunk) -> ChunkRows {
+        delimited::parse_chunk(self.body(), chunk, &self.layout, self.format, &self.file_name)
+    }
+}
+
+fn latin1_fallback(display: &str, body: &[u8], at: usize) -> (String, Vec<Finding>) {
+    let line = 1 + memchr::memchr_iter(b'\n', &body[..at]).count() as u64;
+    let text: String = body.iter().map(|&b| b as char).collect();
+    let mut f = Finding::new(
+        "IN015",
+        crate::model::Severity::Warning,
+        format!(
+            "file is not valid UTF-8 (first invalid byte 0x{:02X} at byte offset {at}, line {line}); \
+             read as Latin-1 (ISO-8859-1) instead — check non-ASCII names",
+            body[at]
+        ),
+    )
+    .file(display)
+    .expected("UTF-8")
+    .found("Latin-1 bytes");
+    f.line = Some(line);
+    (text, vec![f])
 }

@@ -25,10 +25,9 @@ pub const LINE_COLUMNS: [&str; 17] = [
 ];
 
 pub fn write_lines_csv(report: &Report, w: &mut dyn Write) -> std::io::Result<()> {
-    let lines = report.lines();
     let mut c = csv::Writer::from_writer(w);
     c.write_record(LINE_COLUMNS)?;
-    for l in lines {
+    for l in report.lines() {
         let s = &l.shipment;
         c.write_record([
             s.row.get(Col::ShipmentId),

@@ -26,7 +26,7 @@ fn thread_count_does_not_matter() {
     let input = d.path().join("gen.csv");
     let o = run({
         let mut c = cbam();
-        c.args(["generate", "--shipments", "5000", "--seed", "7", "--output"]).arg(&input);
+        c.args(["generate", "--shipments", "20000", "--seed", "7", "--output"]).arg(&input);
         c
     });
     assert_eq!(code(&o), 0);

@@ -17,6 +17,8 @@ fn request(input: std::path::PathBuf) -> ReportRequest {
         quarter: None,
         generated_at: "2026-01-01T00:00:00Z".into(),
         details: true,
+        keep_lines: true,
+        chunk_bytes: None,
     }
 }
 
@@ -74,6 +76,35 @@ proptest! {
         let rb = build_report(&request(b)).unwrap();
         prop_assert_eq!(serde_json::to_value(&ra.emissions_summary).unwrap(), serde_json::to_value(&rb.emissions_summary).unwrap());
         prop_assert_eq!(serde_json::to_value(&ra.goods_summary.goods).unwrap(), serde_json::to_value(&rb.goods_summary.goods).unwrap());
+    }
+
+    /// Cutting the file into chunks of any size (even one record each) gives the same bytes.
+    #[test]
+    fn chunking_does_not_change_the_report(
+        rows in proptest::collection::vec((0usize..CODES.len(), 0u64..5_000_000, 0u32..1000), 1..80),
+        dup in proptest::option::of(0usize..80),
+        chunk in 1usize..2000,
+    ) {
+        let dir = tempfile::tempdir().unwrap();
+        let mut text = csv(&rows);
+        if let Some(d) = dup {
+            // Repeat one row (same id) at the end: both copies must be rejected however chunked.
+            let line = text.lines().nth(1 + d % rows.len()).unwrap().to_string();
+            text.push_str(&line);
+            text.push('\n');
+        }
+        let p = dir.path().join("c.csv");
+        std::fs::write(&p, text).unwrap();
+        let whole = build_report(&request(p.clone())).unwrap();
+        let mut req = request(p);
+        req.chunk_bytes = Some(chunk);
+        let cut = build_report(&req).unwrap();
+        let a = serde_json::to_string(&whole).unwrap();
+        let b = serde_json::to_string(&cut).unwrap();
+        prop_assert_eq!(a, b);
+        if dup.is_some() {
+            prop_assert!(whole.validation_results.errors.iter().filter(|f| f.code == "IN010").count() >= 2);
+        }
     }
 
     #[test]
