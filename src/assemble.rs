@@ -53,6 +53,11 @@ pub struct AssembleInput<'a> {
     pub details: bool,
 }
 
+fn origin_key(origin: &str) -> [u8; 2] {
+    let b = origin.as_bytes();
+    [b.first().copied().unwrap_or(b'?'), b.get(1).copied().unwrap_or(b'?')]
+}
+
 /// Sums over calculated lines, kept per chunk and merged: state per sector, origin, good and
 /// factor — never per row — so the summary does not need the lines.
 #[derive(Debug, Default)]
@@ -66,9 +71,9 @@ pub struct Totals {
     n_default: u64,
     quarters: BTreeMap<Quarter, u64>,
     by_group: BTreeMap<Sector, (u64, Decimal, Decimal, BTreeSet<crate::model::CnCode>)>,
-    /// origin → (count, mass, total, smallest non-empty country name seen)
-    by_origin: HashMap<String, (u64, Decimal, Decimal, String)>,
-    by_good: HashMap<(crate::model::CnCode, String), GoodSummary>,
+    /// origin (ISO alpha-2, checked at intake) → (count, mass, total, smallest country name seen)
+    by_origin: HashMap<[u8; 2], (u64, Decimal, Decimal, String)>,
+    by_good: HashMap<(crate::model::CnCode, [u8; 2]), GoodSummary>,
     factors: HashMap<String, FactorUsed>,
 }
 
@@ -96,10 +101,9 @@ impl Totals {
             g.3.insert(l.shipment.cn);
         }
         let origin = l.shipment.origin_iso();
-        if !self.by_origin.contains_key(origin) {
-            self.by_origin.insert(origin.to_string(), (0, Decimal::ZERO, Decimal::ZERO, String::new()));
-        }
-        if let Some(o) = self.by_origin.get_mut(origin) {
+        let okey = origin_key(origin);
+        {
+            let o = self.by_origin.entry(okey).or_insert((0, Decimal::ZERO, Decimal::ZERO, String::new()));
             o.0 += 1;
             o.1 += l.mass_tonnes;
             o.2 += l.total;
@@ -108,8 +112,7 @@ impl Totals {
                 o.3 = name.to_string();
             }
         }
-        let key = (l.shipment.cn, origin.to_string());
-        let g = self.by_good.entry(key).or_insert_with(|| GoodSummary {
+        let g = self.by_good.entry((l.shipment.cn, okey)).or_insert_with(|| GoodSummary {
             cn_code: l.shipment.cn.as_str().to_string(),
             origin_iso: origin.to_string(),
             sector: sector.map(|s| s.as_str()).unwrap_or("").to_string(),
@@ -585,7 +588,8 @@ pub fn assemble(mut inp: AssembleInput<'_>) -> Report {
     }
     let (sum_d, sum_i, sum_t, sum_mass, n_actual, n_default) = (t.sum_d, t.sum_i, t.sum_t, t.sum_mass, t.n_actual, t.n_default);
     let by_group = t.by_group;
-    let by_origin: BTreeMap<String, (u64, Decimal, Decimal, String)> = t.by_origin.into_iter().collect();
+    let by_origin: BTreeMap<String, (u64, Decimal, Decimal, String)> =
+        t.by_origin.into_iter().map(|(k, v)| (String::from_utf8_lossy(&k).into_owned(), v)).collect();
     let mut by_good: Vec<GoodSummary> = t.by_good.into_values().collect();
     by_good.sort_by(|a, b| (&a.cn_code, &a.origin_iso).cmp(&(&b.cn_code, &b.origin_iso)));
     let mut factors: Vec<FactorUsed> = t.factors.into_values().collect();

@@ -8,16 +8,9 @@ use crate::reference::factors::DefaultChoice;
 use crate::reference::policy::SupplierMatching;
 use crate::reference::suppliers::{Supplier, SupplierActual};
 use crate::reference::{FactorTable, ReferenceData};
-use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
+use rustc_hash::FxHashMap as HashMap;
 use std::sync::Arc;
 use rust_decimal::Decimal;
-
-#[derive(Debug, Default)]
-pub struct Calculated {
-    pub lines: Vec<Line>,
-    pub rejected: Vec<RejectedRow>,
-    pub findings: Vec<Finding>,
-}
 
 /// What decides a default value: the same key always gives the same choice, so each is
 /// looked up once per run, not once per shipment.
@@ -50,27 +43,43 @@ fn default_key(s: &Shipment) -> DefaultKey {
 
 type Cache = HashMap<DefaultKey, Option<DefaultChoice>>;
 
-/// Calculates one chunk of shipments (sequentially: chunks run in parallel).
-pub fn calculate(shipments: Vec<Shipment>, refdata: &ReferenceData, file: &str) -> Calculated {
-    let keys: HashSet<DefaultKey> = shipments.iter().map(default_key).collect();
-    let cache: Cache = keys.into_iter().map(|k| (k, default_factor(&k, refdata))).collect();
-    let eu_departure: Arc<[Arc<str>]> = Arc::from(vec![Arc::<str>::from(
-        "EU default value used; the production system uses its own demo factor table (IEA/WSA/IAI/IPCC figures, not the Commission's default values)",
-    )]);
-    let ctx = Ctx { refdata, file, cache: &cache, eu_departure };
-    let results: Vec<(Option<Line>, Vec<Finding>, Option<RejectedRow>)> =
-        shipments.into_iter().map(|s| calculate_one(s, &ctx)).collect();
-    let mut c = Calculated::default();
-    for (line, f, rej) in results {
-        c.findings.extend(f);
-        if let Some(l) = line {
-            c.lines.push(l);
+/// Calculates shipments one at a time (a chunk's shipments stream through it; chunks run in
+/// parallel). Default-value choices are memoised per key.
+pub struct Calculator<'a> {
+    refdata: &'a ReferenceData,
+    file: &'a str,
+    cache: Cache,
+    eu_departure: Arc<[Arc<str>]>,
+}
+
+impl<'a> Calculator<'a> {
+    pub fn new(refdata: &'a ReferenceData, file: &'a str) -> Self {
+        let eu_departure: Arc<[Arc<str>]> = Arc::from(vec![Arc::<str>::from(
+            "EU default value used; the production system uses its own demo factor table (IEA/WSA/IAI/IPCC figures, not the Commission's default values)",
+        )]);
+        Calculator { refdata, file, cache: Cache::default(), eu_departure }
+    }
+
+    /// The line for a shipment, or its rejection; findings go to `out`.
+    pub fn line(&mut self, s: Shipment, out: &mut Vec<Finding>) -> Result<Line, RejectedRow> {
+        let k = default_key(&s);
+        if !self.cache.contains_key(&k) {
+            let choice = default_factor(&k, self.refdata);
+            self.cache.insert(k, choice);
         }
-        if let Some(r) = rej {
-            c.rejected.push(r);
+        let (line, findings, rejected) = calculate_one(s, self);
+        out.extend(findings);
+        match (line, rejected) {
+            (Some(l), _) => Ok(l),
+            (None, Some(r)) => Err(r),
+            (None, None) => unreachable_rejection(),
         }
     }
-    c
+}
+
+/// `calculate_one` always returns a line or a rejection; this keeps the types honest without a panic.
+fn unreachable_rejection() -> Result<Line, RejectedRow> {
+    Err(RejectedRow { row: 0, line: 0, shipment_id: None, status: "rejected", codes: vec!["CA006"] })
 }
 
 fn sector_of(s: &Shipment) -> Option<Sector> {
@@ -248,14 +257,7 @@ fn default_factor(k: &DefaultKey, refdata: &ReferenceData) -> Option<DefaultChoi
     }
 }
 
-struct Ctx<'a> {
-    refdata: &'a ReferenceData,
-    file: &'a str,
-    cache: &'a Cache,
-    eu_departure: Arc<[Arc<str>]>,
-}
-
-fn calculate_one(s: Shipment, ctx: &Ctx<'_>) -> (Option<Line>, Vec<Finding>, Option<RejectedRow>) {
+fn calculate_one(s: Shipment, ctx: &Calculator<'_>) -> (Option<Line>, Vec<Finding>, Option<RejectedRow>) {
     let (refdata, file) = (ctx.refdata, ctx.file);
     let mut findings = Vec::new();
     let mut reasons: Vec<Arc<str>> = Vec::new();

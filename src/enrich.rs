@@ -19,13 +19,6 @@ pub const EU27: [&str; 27] = [
 /// The first day the CBAM reporting obligation covered (Art. 32 of Reg. 2023/956).
 pub const CBAM_START: Date = Date { year: 2023, month: 10, day: 1 };
 
-#[derive(Debug, Default)]
-pub struct Enriched {
-    pub shipments: Vec<Shipment>,
-    pub rejected: Vec<RejectedRow>,
-    pub findings: Vec<Finding>,
-}
-
 /// What the checks found; a valid row's parsed values are moved into the `Shipment` with the row.
 struct Parsed {
     cn: CnCode,
@@ -59,41 +52,45 @@ pub fn id_fingerprint(id: &str) -> u64 {
     h.finish()
 }
 
-/// Checks one chunk of rows (sequentially: chunks run in parallel).
-/// `report_quarter`: the quarter given with `--quarter`, if any.
-pub fn enrich(
-    rows: Vec<ShipmentRow>,
-    broken: Vec<(ShipmentRow, Vec<Finding>)>,
-    refdata: &ReferenceData,
+/// Checks rows one at a time (a chunk's rows stream through it; chunks run in parallel).
+pub struct Checker<'a> {
+    refdata: &'a ReferenceData,
+    /// The quarter given with `--quarter`, if any.
     report_quarter: Option<Quarter>,
-    file: &str,
-    dups: &DuplicateIds,
-) -> Enriched {
-    let dup = |id: &str| !dups.is_empty() && dups.contains(id);
-    let outcomes: Vec<(ShipmentRow, Outcome)> = rows
-        .into_iter()
-        .map(|row| {
-            let is_dup = dup(row.get(Col::ShipmentId));
-            let out = check_row(&row, refdata, report_quarter, is_dup, file);
-            (row, out)
-        })
-        .collect();
+    file: &'a str,
+    dups: &'a DuplicateIds,
+    /// Annex I classification per CN code: a file has few distinct codes.
+    scope_memo: rustc_hash::FxHashMap<CnCode, ScopeStatus>,
+}
 
-    let mut e = Enriched::default();
-    for (row, mut findings) in broken {
-        if dup(row.get(Col::ShipmentId)) {
-            findings.push(dup_finding(&row, file));
-        }
-        e.rejected.push(rejected(&row, "rejected", &findings));
-        e.findings.extend(findings);
+impl<'a> Checker<'a> {
+    pub fn new(refdata: &'a ReferenceData, report_quarter: Option<Quarter>, file: &'a str, dups: &'a DuplicateIds) -> Self {
+        Checker { refdata, report_quarter, file, dups, scope_memo: Default::default() }
     }
-    for (row, out) in outcomes {
-        match out {
+
+    fn is_dup(&self, row: &ShipmentRow) -> bool {
+        !self.dups.is_empty() && self.dups.contains(row.get(Col::ShipmentId))
+    }
+
+    /// A row intake could not lay out: rejected with its findings (and the duplicate finding).
+    pub fn broken(&self, row: ShipmentRow, mut findings: Vec<Finding>, out: &mut Vec<Finding>) -> RejectedRow {
+        if self.is_dup(&row) {
+            findings.push(dup_finding(&row, self.file));
+        }
+        let r = rejected(&row, "rejected", &findings);
+        out.extend(findings);
+        r
+    }
+
+    /// Checks every field; findings go to `out`. A valid row becomes a `Shipment`.
+    pub fn check(&mut self, row: ShipmentRow, out: &mut Vec<Finding>) -> Result<Shipment, RejectedRow> {
+        let is_dup = self.is_dup(&row);
+        match check_row(&row, self, is_dup) {
             Outcome::Ok(p, f) => {
-                e.findings.extend(f);
+                out.extend(f);
                 let supplier = row.get(Col::SupplierId);
                 let supplier_id = (!supplier.is_empty()).then(|| supplier.to_string());
-                e.shipments.push(Shipment {
+                Ok(Shipment {
                     row,
                     cn: p.cn,
                     import_date: p.import_date,
@@ -102,19 +99,29 @@ pub fn enrich(
                     scope: p.scope,
                     wants_actuals: p.wants_actuals,
                     supplier_id,
-                });
+                })
             }
             Outcome::OutOfScope(f) => {
-                e.rejected.push(rejected(&row, "out_of_scope", &f));
-                e.findings.extend(f);
+                let r = rejected(&row, "out_of_scope", &f);
+                out.extend(f);
+                Err(r)
             }
             Outcome::Rejected(f) => {
-                e.rejected.push(rejected(&row, "rejected", &f));
-                e.findings.extend(f);
+                let r = rejected(&row, "rejected", &f);
+                out.extend(f);
+                Err(r)
             }
         }
     }
-    e
+
+    fn classify(&mut self, cn: CnCode) -> ScopeStatus {
+        if let Some(s) = self.scope_memo.get(&cn) {
+            return s.clone();
+        }
+        let s = self.refdata.scope.classify(&cn);
+        self.scope_memo.insert(cn, s.clone());
+        s
+    }
 }
 
 fn rejected(row: &ShipmentRow, status: &'static str, f: &[Finding]) -> RejectedRow {
@@ -140,7 +147,8 @@ fn dup_finding(row: &ShipmentRow, file: &str) -> Finding {
         .found(row.get(Col::ShipmentId))
 }
 
-fn check_row(row: &ShipmentRow, refdata: &ReferenceData, report_quarter: Option<Quarter>, is_dup: bool, file: &str) -> Outcome {
+fn check_row(row: &ShipmentRow, checker: &mut Checker<'_>, is_dup: bool) -> Outcome {
+    let (refdata, report_quarter, file) = (checker.refdata, checker.report_quarter, checker.file);
     let mut f: Vec<Finding> = Vec::new();
     let mk = |code: &'static str, sev: Severity, col: Col, msg: String, expected: &str| {
         Finding::new(code, sev, msg).file(file).at_row(row).field(col.name()).expected(expected).found(row.get(col))
@@ -276,7 +284,7 @@ fn check_row(row: &ShipmentRow, refdata: &ReferenceData, report_quarter: Option<
 
     // Scope, once the code is known.
     let mut out_of_scope = false;
-    let scope = cn.map(|c| refdata.scope.classify(&c));
+    let scope = cn.map(|c| checker.classify(c));
     if let (Some(c), Some(s)) = (cn, &scope) {
         let why = match s {
             ScopeStatus::InScope(entry) => {

@@ -89,6 +89,25 @@ impl ShipmentRow {
         }
         ShipmentRow { row, line, buf, ends, extra: Vec::new() }
     }
+    /// From raw field bytes: each is trimmed of ASCII whitespace; the row is validated as
+    /// UTF-8 once (not per field). Invalid UTF-8 is replaced (U+FFFD), never a panic.
+    pub fn from_bytes(row: u64, line: u64, fields: [&[u8]; 16]) -> ShipmentRow {
+        let mut buf: Vec<u8> = Vec::with_capacity(fields.iter().map(|f| f.len()).sum());
+        let mut ends = [0u32; 16];
+        for (i, f) in fields.iter().enumerate() {
+            buf.extend_from_slice(f.trim_ascii());
+            ends[i] = buf.len() as u32;
+        }
+        match String::from_utf8(buf) {
+            Ok(buf) => ShipmentRow { row, line, buf, ends, extra: Vec::new() },
+            Err(e) => {
+                let fields: Vec<String> = fields.iter().map(|f| String::from_utf8_lossy(f.trim_ascii()).into_owned()).collect();
+                let _ = e;
+                let refs: [&str; 16] = std::array::from_fn(|i| fields[i].as_str());
+                ShipmentRow::new(row, line, refs)
+            }
+        }
+    }
     pub fn get(&self, c: Col) -> &str {
         self.field(c as usize)
     }

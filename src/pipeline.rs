@@ -82,33 +82,43 @@ struct Pass {
 
 fn process_chunk(src: &Source, chunk: &Chunk, refdata: &ReferenceData, req: &ReportRequest, dups: &DuplicateIds) -> ChunkResult {
     let file = src.file_name.as_str();
-    let parsed = src.parse_chunk(chunk);
-    let fingerprints = parsed
-        .rows
-        .iter()
-        .chain(parsed.broken.iter().map(|(r, _)| r))
-        .map(|r| r.get(Col::ShipmentId))
-        .filter(|id| !id.is_empty())
-        .map(enrich::id_fingerprint)
-        .collect();
-    let enriched = enrich::enrich(parsed.rows, parsed.broken, refdata, req.quarter, file, dups);
-    let calculated = calculate::calculate(enriched.shipments, refdata, file);
-    let mut totals = Totals::default();
-    for l in &calculated.lines {
-        totals.add(l);
-    }
-    let mut findings = enriched.findings;
-    findings.extend(calculated.findings);
-    let mut rejected = enriched.rejected;
-    rejected.extend(calculated.rejected);
-    ChunkResult {
-        rows_read: parsed.rows_read,
-        lines: if req.details || req.keep_lines { calculated.lines } else { Vec::new() },
-        totals,
-        findings,
-        rejected,
-        fingerprints,
-    }
+    let keep = req.details || req.keep_lines;
+    let mut checker = enrich::Checker::new(refdata, req.quarter, file, dups);
+    let mut calculator = calculate::Calculator::new(refdata, file);
+    let mut r = ChunkResult::default();
+    // Each record flows intake → enrich → calculate → totals before the next is read.
+    r.rows_read = src.parse_chunk(chunk, |record| {
+        let row = match &record {
+            intake::Record::Row(row) | intake::Record::Broken(row, _) => row,
+        };
+        let id = row.get(Col::ShipmentId);
+        if !id.is_empty() {
+            r.fingerprints.push(enrich::id_fingerprint(id));
+        }
+        let shipment = match record {
+            intake::Record::Broken(row, findings) => {
+                r.rejected.push(checker.broken(row, findings, &mut r.findings));
+                return;
+            }
+            intake::Record::Row(row) => match checker.check(row, &mut r.findings) {
+                Ok(s) => s,
+                Err(rej) => {
+                    r.rejected.push(rej);
+                    return;
+                }
+            },
+        };
+        match calculator.line(shipment, &mut r.findings) {
+            Ok(line) => {
+                r.totals.add(&line);
+                if keep {
+                    r.lines.push(line);
+                }
+            }
+            Err(rej) => r.rejected.push(rej),
+        }
+    });
+    r
 }
 
 fn run_pass(src: &Source, chunks: &[Chunk], refdata: &ReferenceData, req: &ReportRequest, dups: &DuplicateIds) -> Pass {
@@ -150,15 +160,15 @@ fn duplicate_ids(src: &Source, chunks: &[Chunk], mut fingerprints: Vec<u64>) -> 
     let found: Vec<Vec<String>> = chunks
         .par_iter()
         .map(|c| {
-            let parsed = src.parse_chunk(c);
-            parsed
-                .rows
-                .iter()
-                .chain(parsed.broken.iter().map(|(r, _)| r))
-                .map(|r| r.get(Col::ShipmentId))
-                .filter(|id| !id.is_empty() && candidates.contains(&enrich::id_fingerprint(id)))
-                .map(String::from)
-                .collect()
+            let mut ids = Vec::new();
+            src.parse_chunk(c, |record| {
+                let (intake::Record::Row(row) | intake::Record::Broken(row, _)) = &record;
+                let id = row.get(Col::ShipmentId);
+                if !id.is_empty() && candidates.contains(&enrich::id_fingerprint(id)) {
+                    ids.push(id.to_string());
+                }
+            });
+            ids
         })
         .collect();
     for id in found.into_iter().flatten() {

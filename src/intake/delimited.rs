@@ -1,7 +1,7 @@
 //! CSV / TSV shipments: header-mapped (any column order, extra columns kept), parsed in
 //! independent chunks so a large file uses every core.
 
-use super::{ChunkRows, InputFormat};
+use super::{InputFormat, Record};
 use crate::error::{Error, Result};
 use crate::model::{Finding, Severity, ShipmentRow, REQUIRED_COLUMNS, SHIPMENT_COLUMNS};
 use std::path::Path;
@@ -175,13 +175,12 @@ pub fn chunks(data: &[u8], body_start: usize, target: usize) -> Vec<Chunk> {
     out
 }
 
-pub fn parse_chunk(data: &[u8], chunk: &Chunk, layout: &Layout, format: InputFormat, display: &str) -> ChunkRows {
+pub fn parse_chunk(data: &[u8], chunk: &Chunk, layout: &Layout, format: InputFormat, display: &str, mut each: impl FnMut(Record)) -> u64 {
     let mut rdr = csv::ReaderBuilder::new()
         .delimiter(delimiter(format))
         .has_headers(false)
         .flexible(true)
         .from_reader(&data[chunk.start..chunk.end]);
-    let mut out = ChunkRows::default();
     let mut record = csv::ByteRecord::new();
     let mut row_no: u64 = 0;
     loop {
@@ -193,7 +192,7 @@ pub fn parse_chunk(data: &[u8], chunk: &Chunk, layout: &Layout, format: InputFor
                 let line = chunk.first_line + e.position().map(|p| p.line()).unwrap_or(1) - 1;
                 let row = ShipmentRow::new(row_no, line, [""; 16]);
                 let f = Finding::new("IN013", Severity::Error, format!("unreadable record: {e}")).file(display).at_row(&row);
-                out.broken.push((row, vec![f]));
+                each(Record::Broken(row, vec![f]));
                 break;
             }
         };
@@ -203,7 +202,7 @@ pub fn parse_chunk(data: &[u8], chunk: &Chunk, layout: &Layout, format: InputFor
         row_no += 1;
         let line = chunk.first_line + record.position().map(|p| p.line()).unwrap_or(1) - 1;
         let mut problems = Vec::new();
-        let mut values: [&str; 16] = [""; 16];
+        let mut values: [&[u8]; 16] = [b""; 16];
         for (k, idx) in layout.known.iter().enumerate() {
             let Some(i) = *idx else { continue };
             let v = record.get(i).unwrap_or(b"");
@@ -220,10 +219,9 @@ pub fn parse_chunk(data: &[u8], chunk: &Chunk, layout: &Layout, format: InputFor
                 );
                 continue;
             }
-            // The body is valid UTF-8 and csv splits on ASCII bytes, so every field is too.
-            values[k] = std::str::from_utf8(v).unwrap_or("").trim();
+            values[k] = v;
         }
-        let mut row = ShipmentRow::new(row_no, line, values);
+        let mut row = ShipmentRow::from_bytes(row_no, line, values);
         for (i, name) in &layout.extra {
             let v = record.get(*i).unwrap_or(b"");
             if v.len() > MAX_FIELD_BYTES {
@@ -244,14 +242,13 @@ pub fn parse_chunk(data: &[u8], chunk: &Chunk, layout: &Layout, format: InputFor
             );
         }
         if problems.is_empty() {
-            out.rows.push(row);
+            each(Record::Row(row));
         } else {
             let problems = problems.into_iter().map(|f| f.file(display).at_row(&row)).collect();
-            out.broken.push((row, problems));
+            each(Record::Broken(row, problems));
         }
     }
-    out.rows_read = row_no;
-    out
+    row_no
 }
 
 #[cfg(test)]

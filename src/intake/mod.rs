@@ -65,15 +65,13 @@ pub struct Source {
     pub layout: Layout,
 }
 
-/// Rows parsed from one chunk of the file.
-#[derive(Debug, Default)]
-pub struct ChunkRows {
-    /// Rows whose layout is sound, in file order. Row numbers are chunk-local (1-based) until
-    /// the pipeline adds the chunk's offset.
-    pub rows: Vec<ShipmentRow>,
-    /// Rows that could not be laid out (wrong field count, oversize field), with their findings.
-    pub broken: Vec<(ShipmentRow, Vec<Finding>)>,
-    pub rows_read: u64,
+/// One record of the file as intake hands it on.
+#[derive(Debug)]
+pub enum Record {
+    /// Layout sound; row numbers are chunk-local (1-based) until the pipeline adds the offset.
+    Row(ShipmentRow),
+    /// Could not be laid out (wrong field count, oversize field), with its findings.
+    Broken(ShipmentRow, Vec<Finding>),
 }
 
 pub use delimited::Layout;
@@ -121,9 +119,10 @@ impl Source {
         delimited::chunks(self.body(), self.layout.body_start, target)
     }
 
-    /// Parses one chunk; row numbers start at 1 within the chunk.
-    pub fn parse_chunk(&self, chunk: &delimited::Chunk) -> ChunkRows {
-        delimited::parse_chunk(self.body(), chunk, &self.layout, self.format, &self.file_name)
+    /// Parses one chunk, handing each record to `each`; returns the number of records.
+    /// Row numbers start at 1 within the chunk.
+    pub fn parse_chunk(&self, chunk: &delimited::Chunk, each: impl FnMut(Record)) -> u64 {
+        delimited::parse_chunk(self.body(), chunk, &self.layout, self.format, &self.file_name, each)
     }
 }
 
