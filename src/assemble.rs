@@ -58,80 +58,66 @@ fn origin_key(origin: &str) -> [u8; 2] {
     [b.first().copied().unwrap_or(b'?'), b.get(1).copied().unwrap_or(b'?')]
 }
 
-/// Sums over calculated lines, kept per chunk and merged: state per sector, origin, good and
-/// factor — never per row — so the summary does not need the lines.
+/// Sums over calculated lines, kept per chunk and merged: state per good (CN code × origin)
+/// and per factor — never per row — so the summary does not need the lines. Every other
+/// total (sector, origin, report) is derived from the per-good sums at the end.
 #[derive(Debug, Default)]
 pub struct Totals {
-    pub lines: u64,
-    sum_d: Decimal,
-    sum_i: Decimal,
-    sum_t: Decimal,
-    sum_mass: Decimal,
-    n_actual: u64,
-    n_default: u64,
     quarters: BTreeMap<Quarter, u64>,
-    by_group: BTreeMap<Sector, (u64, Decimal, Decimal, BTreeSet<crate::model::CnCode>)>,
-    /// origin (ISO alpha-2, checked at intake) → (count, mass, total, smallest country name seen)
-    by_origin: HashMap<[u8; 2], (u64, Decimal, Decimal, String)>,
-    by_good: HashMap<(crate::model::CnCode, [u8; 2]), GoodSummary>,
+    by_good: HashMap<(crate::model::CnCode, [u8; 2]), GoodAgg>,
     factors: HashMap<String, FactorUsed>,
 }
 
+#[derive(Debug, Clone)]
+struct GoodAgg {
+    sector: Option<Sector>,
+    /// The smallest non-empty origin_country text seen (any choice would do; this one is stable).
+    country_name: String,
+    count: u64,
+    actual: u64,
+    mass: Decimal,
+    direct: Decimal,
+    indirect: Decimal,
+    total: Decimal,
+}
+
 impl Totals {
+    pub fn lines(&self) -> u64 {
+        self.by_good.values().map(|g| g.count).sum()
+    }
+
     pub fn add(&mut self, l: &Line) {
-        self.lines += 1;
-        self.sum_d += l.direct;
-        self.sum_i += l.indirect;
-        self.sum_t += l.total;
-        self.sum_mass += l.mass_tonnes;
-        *self.quarters.entry(l.shipment.quarter).or_insert(0) += 1;
-        match l.method {
-            Method::ActualData => self.n_actual += 1,
-            Method::DefaultValues => self.n_default += 1,
-        }
-        let sector = match &l.shipment.scope {
-            ScopeStatus::InScope(e) | ScopeStatus::Excluded(e) => Some(e.sector),
-            ScopeStatus::NotListed => None,
-        };
-        if let Some(sec) = sector {
-            let g = self.by_group.entry(sec).or_insert((0, Decimal::ZERO, Decimal::ZERO, BTreeSet::new()));
-            g.0 += 1;
-            g.1 += l.mass_tonnes;
-            g.2 += l.total;
-            g.3.insert(l.shipment.cn);
-        }
-        let origin = l.shipment.origin_iso();
-        let okey = origin_key(origin);
-        {
-            let o = self.by_origin.entry(okey).or_insert((0, Decimal::ZERO, Decimal::ZERO, String::new()));
-            o.0 += 1;
-            o.1 += l.mass_tonnes;
-            o.2 += l.total;
-            let name = l.shipment.row.get(Col::OriginCountry);
-            if !name.is_empty() && (o.3.is_empty() || name < o.3.as_str()) {
-                o.3 = name.to_string();
+        match self.quarters.get_mut(&l.shipment.quarter) {
+            Some(n) => *n += 1,
+            None => {
+                self.quarters.insert(l.shipment.quarter, 1);
             }
         }
-        let g = self.by_good.entry((l.shipment.cn, okey)).or_insert_with(|| GoodSummary {
-            cn_code: l.shipment.cn.as_str().to_string(),
-            origin_iso: origin.to_string(),
-            sector: sector.map(|s| s.as_str()).unwrap_or("").to_string(),
-            shipment_count: 0,
-            total_mass_tonnes: Decimal::ZERO,
-            direct_emissions_tco2: Decimal::ZERO,
-            indirect_emissions_tco2: Decimal::ZERO,
-            total_emissions_tco2: Decimal::ZERO,
-            actual_data_count: 0,
-            default_values_count: 0,
+        let origin = l.shipment.origin_iso();
+        let g = self.by_good.entry((l.shipment.cn, origin_key(origin))).or_insert_with(|| GoodAgg {
+            sector: match &l.shipment.scope {
+                ScopeStatus::InScope(e) | ScopeStatus::Excluded(e) => Some(e.sector),
+                ScopeStatus::NotListed => None,
+            },
+            country_name: String::new(),
+            count: 0,
+            actual: 0,
+            mass: Decimal::ZERO,
+            direct: Decimal::ZERO,
+            indirect: Decimal::ZERO,
+            total: Decimal::ZERO,
         });
-        g.shipment_count += 1;
-        g.total_mass_tonnes += l.mass_tonnes;
-        g.direct_emissions_tco2 += l.direct;
-        g.indirect_emissions_tco2 += l.indirect;
-        g.total_emissions_tco2 += l.total;
-        match l.method {
-            Method::ActualData => g.actual_data_count += 1,
-            Method::DefaultValues => g.default_values_count += 1,
+        g.count += 1;
+        g.mass += l.mass_tonnes;
+        g.direct += l.direct;
+        g.indirect += l.indirect;
+        g.total += l.total;
+        if l.method == Method::ActualData {
+            g.actual += 1;
+        }
+        let name = l.shipment.row.get(Col::OriginCountry);
+        if !name.is_empty() && (g.country_name.is_empty() || name < g.country_name.as_str()) {
+            g.country_name = name.to_string();
         }
         match self.factors.get_mut(l.factor.id.as_str()) {
             Some(f) => f.lines += 1,
@@ -157,42 +143,21 @@ impl Totals {
     /// Adds another chunk's sums. Decimal addition is exact, so the order of merging cannot
     /// change a digit.
     pub fn merge(&mut self, o: Totals) {
-        self.lines += o.lines;
-        self.sum_d += o.sum_d;
-        self.sum_i += o.sum_i;
-        self.sum_t += o.sum_t;
-        self.sum_mass += o.sum_mass;
-        self.n_actual += o.n_actual;
-        self.n_default += o.n_default;
         for (q, n) in o.quarters {
             *self.quarters.entry(q).or_insert(0) += n;
-        }
-        for (k, v) in o.by_group {
-            let g = self.by_group.entry(k).or_insert((0, Decimal::ZERO, Decimal::ZERO, BTreeSet::new()));
-            g.0 += v.0;
-            g.1 += v.1;
-            g.2 += v.2;
-            g.3.extend(v.3);
-        }
-        for (k, v) in o.by_origin {
-            let e = self.by_origin.entry(k).or_insert((0, Decimal::ZERO, Decimal::ZERO, String::new()));
-            e.0 += v.0;
-            e.1 += v.1;
-            e.2 += v.2;
-            if !v.3.is_empty() && (e.3.is_empty() || v.3 < e.3) {
-                e.3 = v.3;
-            }
         }
         for (k, v) in o.by_good {
             match self.by_good.get_mut(&k) {
                 Some(g) => {
-                    g.shipment_count += v.shipment_count;
-                    g.total_mass_tonnes += v.total_mass_tonnes;
-                    g.direct_emissions_tco2 += v.direct_emissions_tco2;
-                    g.indirect_emissions_tco2 += v.indirect_emissions_tco2;
-                    g.total_emissions_tco2 += v.total_emissions_tco2;
-                    g.actual_data_count += v.actual_data_count;
-                    g.default_values_count += v.default_values_count;
+                    g.count += v.count;
+                    g.actual += v.actual;
+                    g.mass += v.mass;
+                    g.direct += v.direct;
+                    g.indirect += v.indirect;
+                    g.total += v.total;
+                    if !v.country_name.is_empty() && (g.country_name.is_empty() || v.country_name < g.country_name) {
+                        g.country_name = v.country_name;
+                    }
                 }
                 None => {
                     self.by_good.insert(k, v);
@@ -583,18 +548,55 @@ pub fn assemble(mut inp: AssembleInput<'_>) -> Report {
             quarters.iter().max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0))).map(|(q, _)| *q)
         }
     };
-    if t.lines == 0 {
+    if t.lines() == 0 {
         inp.findings.push(Finding::new("RP002", Severity::Error, "no row could be calculated: the report has no goods"));
     }
-    let (sum_d, sum_i, sum_t, sum_mass, n_actual, n_default) = (t.sum_d, t.sum_i, t.sum_t, t.sum_mass, t.n_actual, t.n_default);
-    let by_group = t.by_group;
-    let by_origin: BTreeMap<String, (u64, Decimal, Decimal, String)> =
-        t.by_origin.into_iter().map(|(k, v)| (String::from_utf8_lossy(&k).into_owned(), v)).collect();
-    let mut by_good: Vec<GoodSummary> = t.by_good.into_values().collect();
-    by_good.sort_by(|a, b| (&a.cn_code, &a.origin_iso).cmp(&(&b.cn_code, &b.origin_iso)));
+    // Everything below derives from the per-good sums, in a fixed (sorted) order.
+    let mut goods_agg: Vec<((crate::model::CnCode, [u8; 2]), GoodAgg)> = t.by_good.into_iter().collect();
+    goods_agg.sort_by(|a, b| a.0.cmp(&b.0));
+    let (mut sum_d, mut sum_i, mut sum_t, mut sum_mass) = (Decimal::ZERO, Decimal::ZERO, Decimal::ZERO, Decimal::ZERO);
+    let (mut n_actual, mut n_lines) = (0u64, 0u64);
+    let mut by_group: BTreeMap<Sector, (u64, Decimal, Decimal, BTreeSet<crate::model::CnCode>)> = BTreeMap::new();
+    let mut by_origin: BTreeMap<String, (u64, Decimal, Decimal, String)> = BTreeMap::new();
+    let mut by_good: Vec<GoodSummary> = Vec::with_capacity(goods_agg.len());
+    for ((cn, okey), g) in &goods_agg {
+        sum_d += g.direct;
+        sum_i += g.indirect;
+        sum_t += g.total;
+        sum_mass += g.mass;
+        n_actual += g.actual;
+        n_lines += g.count;
+        if let Some(sec) = g.sector {
+            let e = by_group.entry(sec).or_insert((0, Decimal::ZERO, Decimal::ZERO, BTreeSet::new()));
+            e.0 += g.count;
+            e.1 += g.mass;
+            e.2 += g.total;
+            e.3.insert(*cn);
+        }
+        let origin = String::from_utf8_lossy(okey).into_owned();
+        let o = by_origin.entry(origin.clone()).or_insert((0, Decimal::ZERO, Decimal::ZERO, String::new()));
+        o.0 += g.count;
+        o.1 += g.mass;
+        o.2 += g.total;
+        if !g.country_name.is_empty() && (o.3.is_empty() || g.country_name < o.3) {
+            o.3 = g.country_name.clone();
+        }
+        by_good.push(GoodSummary {
+            cn_code: cn.as_str().to_string(),
+            origin_iso: origin,
+            sector: g.sector.map(|s| s.as_str()).unwrap_or("").to_string(),
+            shipment_count: g.count,
+            total_mass_tonnes: g.mass,
+            direct_emissions_tco2: g.direct,
+            indirect_emissions_tco2: g.indirect,
+            total_emissions_tco2: g.total,
+            actual_data_count: g.actual,
+            default_values_count: g.count - g.actual,
+        });
+    }
+    let n_default = n_lines - n_actual;
     let mut factors: Vec<FactorUsed> = t.factors.into_values().collect();
     factors.sort_by(|a, b| a.id.cmp(&b.id));
-    let n_lines = t.lines;
     let mass3 = |m: Decimal| crate::reference::policy::fixed(m, 3, r.mode);
     let total_embedded = r.total(sum_t);
 

@@ -3,7 +3,6 @@
 
 use crate::model::{
     CnCode, Col, Date, Finding, Quarter, RejectedRow, ScopeStatus, Sector, Severity, Shipment, ShipmentRow,
-    REQUIRED_COLUMNS,
 };
 use crate::reference::policy::{DateOutsideQuarter, OutOfScope};
 use crate::reference::ReferenceData;
@@ -15,6 +14,13 @@ pub const EU27: [&str; 27] = [
     "AT", "BE", "BG", "HR", "CY", "CZ", "DK", "EE", "FI", "FR", "DE", "GR", "HU", "IE", "IT", "LV", "LT", "LU", "MT",
     "NL", "PL", "PT", "RO", "SK", "SI", "ES", "SE",
 ];
+
+/// The required columns (see `REQUIRED_COLUMNS`), as indices.
+const REQUIRED: [Col; 6] = [Col::ShipmentId, Col::ImportDate, Col::Quarter, Col::CnCode, Col::OriginIso, Col::NetMassKg];
+
+pub fn is_eu27(cc: &str) -> bool {
+    cc.len() == 2 && EU27.contains(&cc)
+}
 
 /// The first day the CBAM reporting obligation covered (Art. 32 of Reg. 2023/956).
 pub const CBAM_START: Date = Date { year: 2023, month: 10, day: 1 };
@@ -153,8 +159,8 @@ fn check_row(row: &ShipmentRow, checker: &mut Checker<'_>, is_dup: bool) -> Outc
     let mk = |code: &'static str, sev: Severity, col: Col, msg: String, expected: &str| {
         Finding::new(code, sev, msg).file(file).at_row(row).field(col.name()).expected(expected).found(row.get(col))
     };
-    for name in REQUIRED_COLUMNS {
-        let col = crate::model::SHIPMENT_COLUMNS.iter().position(|c| *c == name).unwrap_or(0);
+    for col in REQUIRED {
+        let (col, name) = (col as usize, col.name());
         if row.field(col).is_empty() {
             f.push(
                 Finding::new("IN001", Severity::Error, format!("required field {name} is empty"))
@@ -252,7 +258,7 @@ fn check_row(row: &ShipmentRow, checker: &mut Checker<'_>, is_dup: bool) -> Outc
         f.push(mk("IN009", Severity::Error, Col::OriginIso, format!("origin_iso {origin:?} is not an ISO 3166-1 alpha-2 code"), "two upper-case letters, e.g. CN"));
     }
     let importer_country = row.get(Col::ImporterCountry);
-    if !importer_country.is_empty() && !EU27.contains(&importer_country) {
+    if !importer_country.is_empty() && !is_eu27(importer_country) {
         f.push(mk(
             "IN012",
             Severity::Warning,
@@ -263,10 +269,11 @@ fn check_row(row: &ShipmentRow, checker: &mut Checker<'_>, is_dup: bool) -> Outc
     }
 
     let actual_text = row.get(Col::HasActualEmissions);
-    let wants_actuals = match actual_text.to_ascii_uppercase().as_str() {
-        "YES" | "Y" | "TRUE" | "1" => true,
-        "NO" | "N" | "FALSE" | "0" | "" => false,
-        "PARTIAL" => {
+    let is = |w: &str| actual_text.eq_ignore_ascii_case(w);
+    let wants_actuals = match () {
+        _ if is("YES") || is("Y") || is("TRUE") || is("1") => true,
+        _ if actual_text.is_empty() || is("NO") || is("N") || is("FALSE") || is("0") => false,
+        _ if is("PARTIAL") => {
             f.push(mk(
                 "CA011",
                 Severity::Warning,
@@ -290,7 +297,7 @@ fn check_row(row: &ShipmentRow, checker: &mut Checker<'_>, is_dup: bool) -> Outc
             ScopeStatus::InScope(entry) => {
                 let given = row.get(Col::ProductGroup);
                 if !given.is_empty() {
-                    let given_sector = Sector::parse(&given.to_ascii_lowercase());
+                    let given_sector = Sector::parse_ignore_case(given);
                     if given_sector != Some(entry.sector) {
                         f.push(mk(
                             "IN016",

@@ -318,6 +318,18 @@ impl Sector {
             _ => return None,
         })
     }
+    /// `parse`, ignoring ASCII case, without allocating (it runs once per row).
+    pub fn parse_ignore_case(s: &str) -> Option<Sector> {
+        let t = s.trim();
+        if t.len() > 16 {
+            return None;
+        }
+        let mut buf = [0u8; 16];
+        for (i, b) in t.bytes().enumerate() {
+            buf[i] = b.to_ascii_lowercase();
+        }
+        std::str::from_utf8(&buf[..t.len()]).ok().and_then(Sector::parse)
+    }
     pub fn as_str(self) -> &'static str {
         match self {
             Sector::Cement => "cement",
