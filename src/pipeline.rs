@@ -179,11 +179,15 @@ fn duplicate_ids(src: &Source, chunks: &[Chunk], mut fingerprints: Vec<u64>) -> 
 
 /// Same as `build_report`, with reference data already loaded (the benchmark reuses it).
 pub fn build_report_with(req: &ReportRequest, refdata: &ReferenceData) -> Result<Report> {
+    let trace = Trace::new();
     let src = intake::open_shipments(&req.input, req.input_format)?;
+    trace.mark("open (read, UTF-8 check, header)");
     let chunks = src.chunks(req.chunk_bytes.unwrap_or(CHUNK_BYTES).max(1));
+    trace.mark("chunk");
     let no_dups = DuplicateIds::default();
     // The input's SHA-256 runs beside the first pass.
     let (digest, mut pass) = rayon::join(|| src.digest(), || run_pass(&src, &chunks, refdata, req, &no_dups));
+    trace.mark("parse + check + calculate (+ SHA-256)");
     if pass.rows_read == 0 {
         return Err(Error::NoRows { path: req.input.clone() });
     }
@@ -192,6 +196,7 @@ pub fn build_report_with(req: &ReportRequest, refdata: &ReferenceData) -> Result
         // Rare: some ids repeat. Every row with such an id is rejected, so run again knowing them.
         pass = run_pass(&src, &chunks, refdata, req, &dups);
     }
+    trace.mark("duplicates");
     let mut findings = src.findings.clone();
     findings.append(&mut pass.findings);
     let report = assemble::assemble(AssembleInput {
@@ -209,5 +214,27 @@ pub fn build_report_with(req: &ReportRequest, refdata: &ReferenceData) -> Result
         notes: refdata.notes.clone(),
         details: req.details,
     });
+    trace.mark("assemble");
     Ok(report)
+}
+
+/// Stage timings on stderr when `CBAM_TRACE` is set (for the benchmark; never in the report).
+pub struct Trace(Option<std::cell::Cell<std::time::Instant>>);
+
+impl Trace {
+    pub fn new() -> Trace {
+        Trace(std::env::var_os("CBAM_TRACE").map(|_| std::cell::Cell::new(std::time::Instant::now())))
+    }
+    pub fn mark(&self, stage: &str) {
+        if let Some(t) = &self.0 {
+            eprintln!("cbam-trace {:>8.3} s  {stage}", t.get().elapsed().as_secs_f64());
+            t.set(std::time::Instant::now());
+        }
+    }
+}
+
+impl Default for Trace {
+    fn default() -> Self {
+        Trace::new()
+    }
 }

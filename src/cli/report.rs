@@ -131,6 +131,7 @@ pub fn run(a: Args) -> anyhow::Result<u8> {
         chunk_bytes: None,
     };
     let report = build_report(&req)?;
+    let trace = cbam::pipeline::Trace::new();
     // All outputs are produced before any is renamed into place is not possible across files;
     // each is atomic on its own, and the report JSON is written last so its presence means
     // the run completed.
@@ -142,6 +143,7 @@ pub fn run(a: Args) -> anyhow::Result<u8> {
         write::atomic_write(p, |w| write::write_lines_csv(&report, w))?;
     }
     write::write_report(&a.output, &report)?;
+    trace.mark("write");
 
     let v = &report.validation_results;
     let e = &report.emissions_summary;

@@ -51,7 +51,7 @@ impl InputFormat {
 #[derive(Debug)]
 pub struct Source {
     path: std::path::PathBuf,
-    raw: Vec<u8>,
+    raw: Bytes,
     /// The Latin-1 decoding, when the file is not UTF-8.
     latin1: Option<String>,
     /// 3 when the file starts with a UTF-8 byte-order mark.
@@ -83,13 +83,13 @@ pub fn open_shipments(path: &Path, format: Option<InputFormat>) -> Result<Source
         Some(f) => f,
         None => InputFormat::from_path(path)?,
     };
-    let raw = std::fs::read(path).map_err(|source| Error::Read { path: path.to_path_buf(), source })?;
+    let raw = Bytes::open(path)?;
     let file_name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let bom = if raw.starts_with(b"\xEF\xBB\xBF") { 3 } else { 0 };
-    let (latin1, findings) = match std::str::from_utf8(&raw[bom..]) {
-        Ok(_) => (None, Vec::new()),
-        Err(e) => {
-            let (text, f) = latin1_fallback(&file_name, &raw[bom..], e.valid_up_to());
+    let (latin1, findings) = match first_invalid_utf8(&raw[bom..]) {
+        None => (None, Vec::new()),
+        Some(at) => {
+            let (text, f) = latin1_fallback(&file_name, &raw[bom..], at);
             (Some(text), f)
         }
     };
@@ -124,6 +124,66 @@ impl Source {
     pub fn parse_chunk(&self, chunk: &delimited::Chunk, each: impl FnMut(Record)) -> u64 {
         delimited::parse_chunk(self.body(), chunk, &self.layout, self.format, &self.file_name, each)
     }
+}
+
+/// The file's bytes: memory-mapped when it is a regular, non-empty file (no copy of a 100 MB
+/// export), read into memory otherwise.
+#[derive(Debug)]
+enum Bytes {
+    Mapped(memmap2::Mmap),
+    Owned(Vec<u8>),
+}
+
+impl std::ops::Deref for Bytes {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        match self {
+            Bytes::Mapped(m) => m,
+            Bytes::Owned(v) => v,
+        }
+    }
+}
+
+impl Bytes {
+    fn open(path: &Path) -> Result<Bytes> {
+        let err = |source| Error::Read { path: path.to_path_buf(), source };
+        let file = std::fs::File::open(path).map_err(err)?;
+        let meta = file.metadata().map_err(err)?;
+        if meta.is_file() && meta.len() > 0 {
+            // SAFETY: the map is read-only and lives as long as `Source`. If another process
+            // truncates or rewrites the file while `cbam` runs, the report may not match the
+            // digest; that is the same hazard as reading a file being written, which an
+            // operator avoids by not editing an input during a run.
+            if let Ok(m) = unsafe { memmap2::Mmap::map(&file) } {
+                return Ok(Bytes::Mapped(m));
+            }
+        }
+        let mut v = Vec::new();
+        std::io::Read::read_to_end(&mut &file, &mut v).map_err(err)?;
+        Ok(Bytes::Owned(v))
+    }
+}
+
+/// Offset of the first byte that is not valid UTF-8, checked in parallel pieces cut at
+/// newlines (ASCII, so never inside a character).
+fn first_invalid_utf8(data: &[u8]) -> Option<usize> {
+    use rayon::prelude::*;
+    const PIECE: usize = 8 << 20;
+    let mut cuts = vec![0];
+    while *cuts.last().unwrap_or(&0) + PIECE < data.len() {
+        let from = cuts[cuts.len() - 1] + PIECE;
+        match memchr::memchr(b'\n', &data[from..]) {
+            Some(i) => cuts.push(from + i + 1),
+            None => break,
+        }
+    }
+    cuts.push(data.len());
+    cuts.par_windows(2)
+        .map(|w| std::str::from_utf8(&data[w[0]..w[1]]).err().map(|e| w[0] + e.valid_up_to()))
+        .collect::<Vec<_>>()
+        .into_iter()
+        .flatten()
+        .next()
 }
 
 fn latin1_fallback(display: &str, body: &[u8], at: usize) -> (String, Vec<Finding>) {
