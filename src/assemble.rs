@@ -487,7 +487,7 @@ impl Serialize for Calc<'_> {
         let mut m = s.serialize_map(None)?;
         m.serialize_entry("calculation_method", l.method.as_str())?;
         m.serialize_entry("factor_id", &l.factor.id)?;
-        m.serialize_entry("emission_factor_source", &l.factor.source)?;
+        m.serialize_entry("emission_factor_source", &l.factor.label)?;
         m.serialize_entry("data_quality", &l.factor.data_quality)?;
         m.serialize_entry("emission_factor_direct_tco2_per_ton", &Exact(l.factor.direct))?;
         m.serialize_entry("emission_factor_indirect_tco2_per_ton", &Exact(l.factor.indirect))?;

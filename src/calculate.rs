@@ -55,7 +55,7 @@ pub struct Calculator<'a> {
 impl<'a> Calculator<'a> {
     pub fn new(refdata: &'a ReferenceData, file: &'a str) -> Self {
         let eu_departure: Arc<[Arc<str>]> = Arc::from(vec![Arc::<str>::from(
-            "EU default value used; the production system uses its own demo factor table (IEA/WSA/IAI/IPCC figures, not the Commission's default values)",
+            "EU default value, not the production system's demo factor table (IEA/WSA/IAI/IPCC figures)",
         )]);
         Calculator { refdata, file, cache: Cache::default(), eu_departure }
     }
@@ -288,6 +288,7 @@ fn calculate_one(s: Shipment, ctx: &Calculator<'_>) -> (Option<Line>, Vec<Findin
                 matched_code: a.actual.cn.map(|c| c.as_str().to_string()).unwrap_or_default(),
                 description: String::new(),
                 source: a.actual.source.clone(),
+                label: format!("Supplier {} actual data ({} quality)", a.supplier, a.actual.data_quality),
                 confidence: "supplier".into(),
                 data_quality: a.actual.data_quality.clone(),
             };

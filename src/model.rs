@@ -92,6 +92,27 @@ impl ShipmentRow {
     /// From raw field bytes: each is trimmed of ASCII whitespace; the row is validated as
     /// UTF-8 once (not per field). Invalid UTF-8 is replaced (U+FFFD), never a panic.
     pub fn from_bytes(row: u64, line: u64, fields: [&[u8]; 16]) -> ShipmentRow {
+        Self::from_bytes_checked(row, line, fields)
+    }
+
+    /// `from_bytes` for fields cut from text already validated as UTF-8 (the intake body is
+    /// checked whole, or decoded from Latin-1): the per-row check is skipped in release builds.
+    pub fn from_valid_utf8_fields(row: u64, line: u64, fields: [&[u8]; 16]) -> ShipmentRow {
+        let mut buf: Vec<u8> = Vec::with_capacity(fields.iter().map(|f| f.len()).sum());
+        let mut ends = [0u32; 16];
+        for (i, f) in fields.iter().enumerate() {
+            buf.extend_from_slice(f.trim_ascii());
+            ends[i] = buf.len() as u32;
+        }
+        debug_assert!(std::str::from_utf8(&buf).is_ok());
+        // SAFETY: every field is a piece of valid UTF-8 text cut at ASCII bytes (delimiters,
+        // quotes, line ends) and trimmed of ASCII whitespace; csv only unescapes `""` to `"`.
+        // Pieces of valid UTF-8 cut at ASCII boundaries, and their concatenation, are valid.
+        let buf = unsafe { String::from_utf8_unchecked(buf) };
+        ShipmentRow { row, line, buf, ends, extra: Vec::new() }
+    }
+
+    fn from_bytes_checked(row: u64, line: u64, fields: [&[u8]; 16]) -> ShipmentRow {
         let mut buf: Vec<u8> = Vec::with_capacity(fields.iter().map(|f| f.len()).sum());
         let mut ends = [0u32; 16];
         for (i, f) in fields.iter().enumerate() {
@@ -543,7 +564,10 @@ pub struct EmissionFactor {
     /// The code (or prefix) of the table row that matched.
     pub matched_code: String,
     pub description: String,
+    /// The full source text (listed once, in provenance.factors_used).
     pub source: String,
+    /// A short name of the source, repeated on each line (`emission_factor_source`).
+    pub label: String,
     /// official, gov-copy, agrees-with-verified, heading-representative, supplier, user-file …
     pub confidence: String,
     pub data_quality: String,

@@ -37,7 +37,9 @@ pub struct ReportRequest {
 }
 
 pub fn build_report(req: &ReportRequest) -> Result<Report> {
+    let trace = Trace::new();
     let refdata = ReferenceData::load(&req.reference)?;
+    trace.mark("reference data");
     build_report_with(req, &refdata)
 }
 

@@ -175,7 +175,7 @@ pub fn chunks(data: &[u8], body_start: usize, target: usize) -> Vec<Chunk> {
     out
 }
 
-pub fn parse_chunk(data: &[u8], chunk: &Chunk, layout: &Layout, format: InputFormat, display: &str, mut each: impl FnMut(Record)) -> u64 {
+pub(super) fn parse_chunk(data: &[u8], chunk: &Chunk, layout: &Layout, format: InputFormat, display: &str, mut each: impl FnMut(Record)) -> u64 {
     let mut rdr = csv::ReaderBuilder::new()
         .delimiter(delimiter(format))
         .has_headers(false)
@@ -221,7 +221,8 @@ pub fn parse_chunk(data: &[u8], chunk: &Chunk, layout: &Layout, format: InputFor
             }
             values[k] = v;
         }
-        let mut row = ShipmentRow::from_bytes(row_no, line, values);
+        // `data` is the validated (or Latin-1-decoded) body: see `Source::body`.
+        let mut row = ShipmentRow::from_valid_utf8_fields(row_no, line, values);
         for (i, name) in &layout.extra {
             let v = record.get(*i).unwrap_or(b"");
             if v.len() > MAX_FIELD_BYTES {

@@ -143,11 +143,9 @@ impl DefaultTables {
                 6 => "subheading",
                 _ => "heading",
             };
-            reasons.push(format!(
-                "EU transitional default value (EC 22-Dec-2023 table), {level} {} \"{}\", confidence {}",
-                row.code, row.description, row.confidence
-            ));
-            let (factor, total_only) = factor_from_row(format!("EU-TDV:{}", row.code), row, "medium");
+            reasons.push(format!("EU transitional default value for {level} {} (confidence {})", row.code, row.confidence));
+            let label = format!("EU transitional default values (EC, 22 Dec 2023), {} {}", level, row.code);
+            let (factor, total_only) = factor_from_row(format!("EU-TDV:{}", row.code), label, row, "medium");
             if total_only {
                 reasons.push("the source gives only a total for this line; it is reported as direct emissions, indirect 0".into());
             }
@@ -217,7 +215,8 @@ impl DefaultTables {
             })
             .copied();
         let id = format!("EU-DDV:{}:{}", sheet, row.code);
-        let (mut factor, total_only) = factor_from_row(id, row, "medium");
+        let label = format!("EU default values (IR 2025/2621 as corrected by IR 2026/1740), {sheet_name}, {}", row.code);
+        let (mut factor, total_only) = factor_from_row(id, label, row, "medium");
         factor.confidence = "official".into();
         if let (Some(d), Some(i), Some(t)) = (row.direct, row.indirect, row.total) {
             if d + i != t {
@@ -235,11 +234,21 @@ impl DefaultTables {
     }
 }
 
+/// A user file's factor is labelled by its own source text (as the production system does),
+/// or by the file when it states none.
+fn label_of(source: &str, file: &str) -> String {
+    if source.is_empty() {
+        format!("factor file {file}")
+    } else {
+        source.to_string()
+    }
+}
+
 fn arcs(v: Vec<String>) -> Arc<[Arc<str>]> {
     v.into_iter().map(Arc::from).collect()
 }
 
-fn factor_from_row(id: String, row: &TableRow, quality: &str) -> (EmissionFactor, bool) {
+fn factor_from_row(id: String, label: String, row: &TableRow, quality: &str) -> (EmissionFactor, bool) {
     let (direct, indirect, total, total_only) = match (row.direct, row.indirect, row.total) {
         (Some(d), Some(i), Some(t)) => (d, i, t, false),
         (Some(d), Some(i), None) => (d, i, d + i, false),
@@ -256,6 +265,7 @@ fn factor_from_row(id: String, row: &TableRow, quality: &str) -> (EmissionFactor
             matched_code: row.code.clone(),
             description: row.description.clone(),
             source: row.source.clone(),
+            label,
             confidence: row.confidence.clone(),
             data_quality: quality.to_string(),
         },
@@ -384,6 +394,7 @@ impl UserFactors {
                             matched_code: code.clone(),
                             description: text_of("product_name"),
                             source: text_of("source"),
+                            label: label_of(&text_of("source"), &u.file_name),
                             confidence: "user-file".into(),
                             data_quality: "medium".into(),
                         };
@@ -414,6 +425,7 @@ impl UserFactors {
                     matched_code: code.clone(),
                     description: rec.get("description").to_string(),
                     source: rec.get("source").to_string(),
+                    label: label_of(rec.get("source"), &u.file_name),
                     confidence: "user-file".into(),
                     data_quality: "medium".into(),
                 };
@@ -473,6 +485,7 @@ impl UserFactors {
                         matched_code: code.clone(),
                         description: if s("description").is_empty() { s("product_name") } else { s("description") },
                         source: s("source"),
+                        label: label_of(&s("source"), &u.file_name),
                         confidence: "user-file".into(),
                         data_quality: "medium".into(),
                     };
@@ -506,6 +519,7 @@ impl UserFactors {
                         matched_code: code.clone(),
                         description: e.description.clone().unwrap_or_default(),
                         source: e.source.clone().unwrap_or_default(),
+                        label: label_of(e.source.as_deref().unwrap_or(""), &u.file_name),
                         confidence: "user-file".into(),
                         data_quality: "medium".into(),
                     };

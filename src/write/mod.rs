@@ -40,10 +40,87 @@ pub fn atomic_write(path: &Path, f: impl FnOnce(&mut dyn Write) -> std::io::Resu
     })
 }
 
+/// Lines rendered per parallel batch (bounded memory: one batch of text at a time).
+const BATCH_LINES: usize = 65_536;
+
 /// The report as pretty JSON (2-space indent, like the production system), newline-terminated.
+///
+/// The bytes are exactly `serde_json::to_writer_pretty(report)`, but `detailed_goods` — a
+/// million entries on a large file — is rendered in parallel batches: the rest of the report
+/// is serialised without it, and the rendered entries are spliced in before
+/// `emissions_summary` (top-level keys are the only lines indented by exactly two spaces).
 pub fn report_json(report: &Report, w: &mut dyn Write) -> std::io::Result<()> {
-    serde_json::to_writer_pretty(&mut *w, report).map_err(std::io::Error::other)?;
+    use crate::assemble::DetailedGood;
+    use rayon::prelude::*;
+    let Some(goods) = &report.detailed_goods else {
+        serde_json::to_writer_pretty(&mut *w, report).map_err(std::io::Error::other)?;
+        return w.write_all(b"\n");
+    };
+    let head = serde_json::to_vec_pretty(&ReportWithoutGoods(report)).map_err(std::io::Error::other)?;
+    const MARK: &[u8] = b"\n  \"emissions_summary\": ";
+    let at = memchr::memmem::find(&head, MARK).ok_or_else(|| std::io::Error::other("report layout: emissions_summary not found"))?;
+    w.write_all(&head[..at + 1])?;
+    let set = &goods.0;
+    if set.is_empty() {
+        w.write_all(b"  \"detailed_goods\": [],")?;
+    } else {
+        w.write_all(b"  \"detailed_goods\": [")?;
+        let n = set.len();
+        let mut start = 0;
+        while start < n {
+            let end = (start + BATCH_LINES).min(n);
+            let parts: Vec<std::io::Result<Vec<u8>>> = (start..end)
+                .into_par_iter()
+                .with_min_len(1024)
+                .fold(
+                    || Ok(Vec::with_capacity(1 << 20)),
+                    |acc: std::io::Result<Vec<u8>>, k| {
+                        let mut buf = acc?;
+                        let mut one = Vec::with_capacity(1024);
+                        serde_json::to_writer_pretty(&mut one, &DetailedGood(set.get(k))).map_err(std::io::Error::other)?;
+                        // Entries sit at depth 2: four more spaces on every line.
+                        if k > 0 {
+                            buf.push(b',');
+                        }
+                        buf.extend_from_slice(b"\n    ");
+                        let mut last = 0;
+                        for i in memchr::memchr_iter(b'\n', &one) {
+                            buf.extend_from_slice(&one[last..=i]);
+                            buf.extend_from_slice(b"    ");
+                            last = i + 1;
+                        }
+                        buf.extend_from_slice(&one[last..]);
+                        Ok(buf)
+                    },
+                )
+                .collect();
+            for p in parts {
+                w.write_all(&p?)?;
+            }
+            start = end;
+        }
+        w.write_all(b"\n  ],")?;
+    }
+    w.write_all(&head[at..])?;
     w.write_all(b"\n")
+}
+
+/// The report without `detailed_goods` (the JSON writer renders those itself).
+struct ReportWithoutGoods<'a>(&'a Report);
+
+impl serde::Serialize for ReportWithoutGoods<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let r = self.0;
+        let mut m = s.serialize_map(None)?;
+        m.serialize_entry("report_metadata", &r.report_metadata)?;
+        m.serialize_entry("importer_declaration", &r.importer_declaration)?;
+        m.serialize_entry("goods_summary", &r.goods_summary)?;
+        m.serialize_entry("emissions_summary", &r.emissions_summary)?;
+        m.serialize_entry("validation_results", &r.validation_results)?;
+        m.serialize_entry("provenance", &r.provenance)?;
+        m.end()
+    }
 }
 
 pub fn write_report(path: &Path, report: &Report) -> Result<()> {

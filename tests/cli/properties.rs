@@ -117,3 +117,19 @@ proptest! {
         prop_assert_eq!(r.scale(), 3);
     }
 }
+
+/// The parallel JSON writer produces exactly serde_json's pretty output.
+#[test]
+fn parallel_json_writer_matches_serde_json() {
+    for details in [true, false] {
+        let mut req = request(crate::fixture("shipments_2025q4.csv"));
+        req.details = details;
+        req.reference.suppliers = Some(crate::fixture("suppliers.yaml"));
+        let report = build_report(&req).unwrap();
+        let mut ours = Vec::new();
+        cbam::write::report_json(&report, &mut ours).unwrap();
+        let mut expected = serde_json::to_vec_pretty(&report).unwrap();
+        expected.push(b'\n');
+        assert_eq!(String::from_utf8(ours).unwrap(), String::from_utf8(expected).unwrap());
+    }
+}

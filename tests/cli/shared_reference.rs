@@ -60,7 +60,7 @@ fn default_policy_accounts_for_all_rows_and_says_where_it_departs() {
     for g in goods {
         let e = &g["emissions_calculation"];
         if e["calculation_method"] == "default_values" {
-            assert!(e["departures_from_production_system"].as_array().unwrap().iter().any(|x| x.as_str().unwrap().contains("EU default value used")));
+            assert!(e["departures_from_production_system"].as_array().unwrap().iter().any(|x| x.as_str().unwrap().contains("not the production system's demo factor table")));
         }
     }
     // Two lines on supplier actuals: SUP-0007 (2023) and SUP-0010 (2023); SUP-0013's 2022 data is stale.
