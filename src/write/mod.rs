@@ -2,6 +2,7 @@
 //! file beside its target and renamed into place, so a reader never sees half a report, and a
 //! failed run leaves any earlier file untouched.
 
+pub mod json_line;
 mod lines;
 mod markdown;
 
@@ -80,7 +81,7 @@ pub fn report_json(report: &Report, w: &mut (dyn Write + Send)) -> std::io::Resu
                             buf.push(b',');
                         }
                         buf.extend_from_slice(b"\n    ");
-                        serde_json::to_writer(&mut buf, &crate::assemble::DetailedGood(set.get(k))).map_err(std::io::Error::other)?;
+                        json_line::detailed_good(&mut buf, set.get(k));
                         Ok(buf)
                     },
                 )
