@@ -9,8 +9,16 @@ use std::io::Write;
 
 /// Appends `s` as a JSON string.
 pub fn string(buf: &mut Vec<u8>, s: &str) {
-    buf.push(b'"');
     let b = s.as_bytes();
+    // Fast path: nothing to escape (almost every value).
+    if !b.iter().any(|&c| c < 0x20 || c == b'"' || c == b'\\') {
+        buf.reserve(b.len() + 2);
+        buf.push(b'"');
+        buf.extend_from_slice(b);
+        buf.push(b'"');
+        return;
+    }
+    buf.push(b'"');
     let mut start = 0;
     for (i, &c) in b.iter().enumerate() {
         let esc: &[u8] = match c {
@@ -37,16 +45,46 @@ pub fn string(buf: &mut Vec<u8>, s: &str) {
     buf.push(b'"');
 }
 
+/// Keys are plain ASCII identifiers: written as they are.
 fn key(buf: &mut Vec<u8>, k: &str, first: bool) {
     if !first {
         buf.push(b',');
     }
-    string(buf, k);
-    buf.push(b':');
+    buf.push(b'"');
+    buf.extend_from_slice(k.as_bytes());
+    buf.extend_from_slice(b"\":");
 }
 
-fn decimal(buf: &mut Vec<u8>, d: Decimal) {
-    let _ = write!(buf, "{d}");
+/// A decimal exactly as `Decimal`'s `Display` writes it (all `scale` places kept), without
+/// the formatting machinery: mantissa digits with the point inserted.
+pub fn decimal(buf: &mut Vec<u8>, d: Decimal) {
+    let m = d.mantissa();
+    let scale = d.scale() as usize;
+    if m < 0 {
+        buf.push(b'-');
+    }
+    let mut digits = [0u8; 40];
+    let mut n = m.unsigned_abs();
+    let mut len = 0;
+    loop {
+        digits[len] = b'0' + (n % 10) as u8;
+        n /= 10;
+        len += 1;
+        if n == 0 {
+            break;
+        }
+    }
+    // Enough digits for "0.000…": at least scale + 1.
+    while len < scale + 1 {
+        digits[len] = b'0';
+        len += 1;
+    }
+    for i in (0..len).rev() {
+        buf.push(digits[i]);
+        if i == scale && scale > 0 {
+            buf.push(b'.');
+        }
+    }
 }
 
 fn strings(buf: &mut Vec<u8>, items: &[std::sync::Arc<str>]) {
@@ -150,6 +188,21 @@ pub fn detailed_good(buf: &mut Vec<u8>, l: &Line) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn decimals_print_like_display() {
+        use std::str::FromStr;
+        for t in ["0", "-0.5", "2.030", "0.001", "12345678901234.5678901", "1.0000000000000000001", "-7.90", "100", "0.000"] {
+            let d = Decimal::from_str(t).unwrap();
+            let mut buf = Vec::new();
+            decimal(&mut buf, d);
+            assert_eq!(String::from_utf8(buf).unwrap(), d.to_string(), "{t}");
+        }
+        let max = Decimal::MAX;
+        let mut buf = Vec::new();
+        decimal(&mut buf, max);
+        assert_eq!(String::from_utf8(buf).unwrap(), max.to_string());
+    }
 
     #[test]
     fn escapes_like_serde_json() {

@@ -15,7 +15,18 @@ pub use lines::write_lines_csv;
 pub use markdown::summary_markdown;
 
 /// Writes through `f` into `path` atomically (temp file in the same directory, then rename).
+/// A target that exists and is not a regular file (`/dev/null`, `/dev/stdout`, a FIFO) is
+/// written directly: renaming over a device node would replace it.
 pub fn atomic_write(path: &Path, f: impl FnOnce(&mut (dyn Write + Send)) -> std::io::Result<()>) -> Result<()> {
+    if let Ok(meta) = std::fs::metadata(path) {
+        if !meta.is_file() && !meta.is_dir() {
+            let werr = |source| Error::Write { path: path.to_path_buf(), source };
+            let file = std::fs::OpenOptions::new().write(true).open(path).map_err(werr)?;
+            let mut w = BufWriter::with_capacity(1 << 20, file);
+            f(&mut w).map_err(werr)?;
+            return w.flush().map_err(werr);
+        }
+    }
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
         _ => PathBuf::from("."),

@@ -213,3 +213,14 @@ fn other_row_checks() {
         assert!(codes.contains(&(c.to_string(), row)), "{c} on row {row}: {codes:?}");
     }
 }
+
+/// Writing to a device (e.g. /dev/null) writes through it; it must never be replaced by a
+/// renamed temp file.
+#[cfg(unix)]
+#[test]
+fn output_to_a_device_is_written_not_replaced() {
+    use std::os::unix::fs::FileTypeExt;
+    let o = run(report_cmd(&fixture("shipments_2025q4.csv"), Path::new("/dev/null"), &["--summary", "/dev/null"]));
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(std::fs::metadata("/dev/null").unwrap().file_type().is_char_device());
+}
