@@ -64,14 +64,27 @@ pub fn decimal(buf: &mut Vec<u8>, d: Decimal) {
         buf.push(b'-');
     }
     let mut digits = [0u8; 40];
-    let mut n = m.unsigned_abs();
     let mut len = 0;
-    loop {
-        digits[len] = b'0' + (n % 10) as u8;
-        n /= 10;
-        len += 1;
-        if n == 0 {
-            break;
+    let abs = m.unsigned_abs();
+    // u128 division is a library call; nearly every value fits a u64.
+    if let Ok(mut n) = u64::try_from(abs) {
+        loop {
+            digits[len] = b'0' + (n % 10) as u8;
+            n /= 10;
+            len += 1;
+            if n == 0 {
+                break;
+            }
+        }
+    } else {
+        let mut n = abs;
+        loop {
+            digits[len] = b'0' + (n % 10) as u8;
+            n /= 10;
+            len += 1;
+            if n == 0 {
+                break;
+            }
         }
     }
     // Enough digits for "0.000…": at least scale + 1.
