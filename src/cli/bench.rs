@@ -86,6 +86,21 @@ pub fn bench(a: BenchArgs) -> anyhow::Result<u8> {
         let gen_s = t.elapsed().as_secs_f64();
         let in_mb = std::fs::metadata(&input)?.len() as f64 / 1e6;
         eprintln!("generated {n} shipments in {gen_s:.2} s");
+        // The floor: the csv crate's tokenizer alone, one thread, over the same file.
+        let mut floor = f64::MAX;
+        for _ in 0..a.runs.max(1) {
+            let t = Instant::now();
+            let bytes = std::fs::read(&input)?;
+            let mut rdr = csv::ReaderBuilder::new().from_reader(&bytes[..]);
+            let mut rec = csv::ByteRecord::new();
+            let mut rows = 0u64;
+            while rdr.read_byte_record(&mut rec)? {
+                rows += 1;
+            }
+            floor = floor.min(t.elapsed().as_secs_f64());
+            anyhow::ensure!(rows == n, "tokenizer read {rows} rows, expected {n}");
+        }
+        println!("{n:>10} {in_mb:>10.1} {:>9} {floor:>9.3} {:>9} {:>12.0} {:>10}", "csv-floor", "", n as f64 / floor, "");
         for (mode, details) in [("full", Details::Full), ("summary", Details::None)] {
             let output = dir.join(format!("report-{n}-{mode}.json"));
             let mut times = Vec::new();
