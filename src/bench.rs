@@ -44,7 +44,7 @@ const GOODS: &[(&str, &str, &str, u32)] = &[
     ("25231000", "cement", "Cement clinker", 3),
     ("25232900", "cement", "Grey portland cement", 4),
     ("28141000", "fertilizers", "Anhydrous ammonia", 2),
-    ("31021010", "fertilizers", "Urea", 3),
+    ("31021090", "fertilizers", "Urea", 3),
     ("31023090", "fertilizers", "Ammonium nitrate", 2),
     ("28080000", "fertilizers", "Nitric acid", 1),
     ("28041000", "hydrogen", "Hydrogen", 1),

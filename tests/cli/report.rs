@@ -168,3 +168,59 @@ fn stdout_json_format() {
     let q = run(report_cmd(&fixture("shipments_2025q4.csv"), &out, &["-q"]));
     assert!(q.stdout.is_empty());
 }
+
+#[test]
+fn tsv_input_gives_the_same_numbers() {
+    let d = tmp();
+    let src = std::fs::read_to_string(fixture("shipments_2025q4.csv")).unwrap();
+    // Re-write as TSV with the csv crate (quoted fields stay intact).
+    let mut rdr = csv::ReaderBuilder::new().from_reader(src.as_bytes());
+    let p = d.path().join("s.tsv");
+    let mut w = csv::WriterBuilder::new().delimiter(b'\t').from_path(&p).unwrap();
+    w.write_record(rdr.headers().unwrap()).unwrap();
+    for r in rdr.records() {
+        w.write_record(&r.unwrap()).unwrap();
+    }
+    w.flush().unwrap();
+    let (_, csv_r) = fixture_report(d.path(), &[]);
+    let out = d.path().join("t.json");
+    let o = run(report_cmd(&p, &out, &["--suppliers", fixture("suppliers.yaml").to_str().unwrap()]));
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let tsv_r = json(&out);
+    assert_eq!(csv_r["emissions_summary"], tsv_r["emissions_summary"]);
+    assert_eq!(csv_r["goods_summary"], tsv_r["goods_summary"]);
+}
+
+#[test]
+fn definitive_period_uses_origin_tables_fallback_and_markup() {
+    let d = tmp();
+    let header = std::fs::read_to_string(fixture("shipments_2025q4.csv")).unwrap().lines().next().unwrap().to_string();
+    let p = d.path().join("def.csv");
+    std::fs::write(
+        &p,
+        format!(
+            "{header}\n\
+             D-1,2026-02-10,2026Q1,72081000,steel,coil,CN,China,Imp,NL,1000,P,R,NO,,\n\
+             D-2,2026-02-10,2026Q1,25231000,cement,clinker,EG,Egypt,Imp,NL,1000,P,R,NO,,\n\
+             D-3,2026-02-10,2026Q1,72081000,steel,coil,MX,Mexico,Imp,NL,1000,P,R,NO,,\n"
+        ),
+    )
+    .unwrap();
+    let out = d.path().join("r.json");
+    let o = run(report_cmd(&p, &out, &[]));
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let r = json(&out);
+    assert_eq!(r["report_metadata"]["period_type"], "definitive");
+    let e = |id: &str| line(&r, id)["emissions_calculation"].clone();
+    // China table, heading 7208: 3.187 (Annex II: direct only) × 1.10 for 2026.
+    assert_eq!(e("D-1")["factor_id"], "EU-DDV:CN:7208");
+    assert_eq!(e("D-1")["total_emissions_tco2"].to_string(), "3.506");
+    // Clinker without a TARIC code: the residual "other (grey) clinker" line; cement counts
+    // direct + indirect: (1.24 + 0.03 = 1.27) × 1.10.
+    assert_eq!(e("D-2")["factor_id"], "EU-DDV:EG:2523100090");
+    assert_eq!(e("D-2")["total_emissions_tco2"].to_string(), "1.397");
+    // No Mexican table: "Other countries and territories".
+    assert_eq!(e("D-3")["factor_id"], "EU-DDV:*:7208");
+    assert_eq!(e("D-3")["total_emissions_tco2"].to_string(), "4.454");
+    assert!(e("D-3")["trail"][0].as_str().unwrap().contains("no country table for origin MX"));
+}
