@@ -43,7 +43,8 @@ pub fn build_report(req: &ReportRequest) -> Result<Report> {
     build_report_with(req, &refdata)
 }
 
-/// What one chunk produced. Row numbers are chunk-local until `shift` adds the offset.
+/// What one chunk produced (row numbers chunk-local until `shift` adds the offset), and, once
+/// merged in file order, what the whole pass produced.
 #[derive(Default)]
 struct ChunkResult {
     rows_read: u64,
@@ -71,15 +72,6 @@ impl ChunkResult {
             r.row += offset;
         }
     }
-}
-
-struct Pass {
-    rows_read: u64,
-    lines: Vec<Line>,
-    totals: Totals,
-    findings: Vec<Finding>,
-    rejected: Vec<RejectedRow>,
-    fingerprints: Vec<u64>,
 }
 
 fn process_chunk(src: &Source, chunk: &Chunk, refdata: &ReferenceData, req: &ReportRequest, dups: &DuplicateIds) -> ChunkResult {
@@ -123,15 +115,12 @@ fn process_chunk(src: &Source, chunk: &Chunk, refdata: &ReferenceData, req: &Rep
     r
 }
 
-fn run_pass(src: &Source, chunks: &[Chunk], refdata: &ReferenceData, req: &ReportRequest, dups: &DuplicateIds) -> Pass {
+fn run_pass(src: &Source, chunks: &[Chunk], refdata: &ReferenceData, req: &ReportRequest, dups: &DuplicateIds) -> ChunkResult {
     let results: Vec<ChunkResult> = chunks.par_iter().map(|c| process_chunk(src, c, refdata, req, dups)).collect();
-    let mut pass = Pass {
-        rows_read: 0,
+    let mut pass = ChunkResult {
         lines: Vec::with_capacity(results.iter().map(|r| r.lines.len()).sum()),
-        totals: Totals::default(),
-        findings: Vec::new(),
-        rejected: Vec::new(),
         fingerprints: Vec::with_capacity(results.iter().map(|r| r.fingerprints.len()).sum()),
+        ..ChunkResult::default()
     };
     for mut r in results {
         r.shift(pass.rows_read);

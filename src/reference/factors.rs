@@ -325,6 +325,24 @@ impl UserFactors {
         None
     }
 
+    /// One factor of the file, for `code`: `[direct, indirect, total]` in tCO2e per tonne.
+    fn add_entry(&mut self, id: String, code: String, values: [Decimal; 3], description: String, source: String, notes: &mut Vec<String>) {
+        let label = label_of(&source, &self.file_name);
+        let f = EmissionFactor {
+            id,
+            direct: values[0],
+            indirect: values[1],
+            total: values[2],
+            matched_code: code.clone(),
+            description,
+            source,
+            label,
+            confidence: "user-file".into(),
+            data_quality: "medium".into(),
+        };
+        self.add(&code, f, notes);
+    }
+
     fn add(&mut self, code: &str, f: EmissionFactor, notes: &mut Vec<String>) {
         if let Some(first) = self.by_code.get(code) {
             notes.push(format!(
@@ -386,19 +404,7 @@ impl UserFactors {
                     for c in codes {
                         let raw = c.as_text().ok_or_else(|| data_err(format!("{ctx}: cn_codes: expected strings")))?;
                         let code = code_of(raw, &ctx)?;
-                        let f = EmissionFactor {
-                            id: format!("USER:{key}"),
-                            direct,
-                            indirect,
-                            total,
-                            matched_code: code.clone(),
-                            description: text_of("product_name"),
-                            source: text_of("source"),
-                            label: label_of(&text_of("source"), &u.file_name),
-                            confidence: "user-file".into(),
-                            data_quality: "medium".into(),
-                        };
-                        u.add(&code, f, notes);
+                        u.add_entry(format!("USER:{key}"), code, [direct, indirect, total], text_of("product_name"), text_of("source"), notes);
                     }
                 }
             }
@@ -417,19 +423,7 @@ impl UserFactors {
                 let direct = row_decimal(&rec, "direct")?.ok_or_else(|| rec.bad("direct", "a number", ""))?;
                 let indirect = row_decimal(&rec, "indirect")?.ok_or_else(|| rec.bad("indirect", "a number", ""))?;
                 let total = if rec.has("total") { row_decimal(&rec, "total")? } else { None }.unwrap_or(direct + indirect);
-                let f = EmissionFactor {
-                    id: format!("USER:line{}", rec.line),
-                    direct,
-                    indirect,
-                    total,
-                    matched_code: code.clone(),
-                    description: rec.get("description").to_string(),
-                    source: rec.get("source").to_string(),
-                    label: label_of(rec.get("source"), &u.file_name),
-                    confidence: "user-file".into(),
-                    data_quality: "medium".into(),
-                };
-                u.add(&code, f, notes);
+                u.add_entry(format!("USER:line{}", rec.line), code, [direct, indirect, total], rec.get("description").to_string(), rec.get("source").to_string(), notes);
             }
         } else if has_ext(path, "json") {
             let v: serde_json::Value = serde_json::from_str(text).map_err(|e| Error::Parse {
@@ -477,19 +471,7 @@ impl UserFactors {
                 let s = |n: &str| e.get(n).and_then(|v| v.as_str()).unwrap_or("").to_string();
                 for c in codes {
                     let code = code_of(&c, &key)?;
-                    let f = EmissionFactor {
-                        id: format!("USER:{key}"),
-                        direct,
-                        indirect,
-                        total,
-                        matched_code: code.clone(),
-                        description: if s("description").is_empty() { s("product_name") } else { s("description") },
-                        source: s("source"),
-                        label: label_of(&s("source"), &u.file_name),
-                        confidence: "user-file".into(),
-                        data_quality: "medium".into(),
-                    };
-                    u.add(&code, f, notes);
+                    u.add_entry(format!("USER:{key}"), code, [direct, indirect, total], if s("description").is_empty() { s("product_name") } else { s("description") }, s("source"), notes);
                 }
             }
         } else if has_ext(path, "yaml") || has_ext(path, "yml") {
@@ -511,19 +493,7 @@ impl UserFactors {
                 }
                 for c in codes {
                     let code = code_of(&c, &format!("factors[{i}]"))?;
-                    let f = EmissionFactor {
-                        id: format!("USER:factors[{i}]"),
-                        direct: e.direct,
-                        indirect: e.indirect,
-                        total: e.total.unwrap_or(e.direct + e.indirect),
-                        matched_code: code.clone(),
-                        description: e.description.clone().unwrap_or_default(),
-                        source: e.source.clone().unwrap_or_default(),
-                        label: label_of(e.source.as_deref().unwrap_or(""), &u.file_name),
-                        confidence: "user-file".into(),
-                        data_quality: "medium".into(),
-                    };
-                    u.add(&code, f, notes);
+                    u.add_entry(format!("USER:factors[{i}]"), code, [e.direct, e.indirect, e.total.unwrap_or(e.direct + e.indirect)], e.description.clone().unwrap_or_default(), e.source.clone().unwrap_or_default(), notes);
                 }
             }
         } else {

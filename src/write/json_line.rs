@@ -66,26 +66,24 @@ pub fn decimal(buf: &mut Vec<u8>, d: Decimal) {
     let mut digits = [0u8; 40];
     let mut len = 0;
     let abs = m.unsigned_abs();
+    // Least significant digit first; the same loop for u64 and u128.
+    macro_rules! push_digits {
+        ($n:expr) => {{
+            let mut n = $n;
+            loop {
+                digits[len] = b'0' + (n % 10) as u8;
+                n /= 10;
+                len += 1;
+                if n == 0 {
+                    break;
+                }
+            }
+        }};
+    }
     // u128 division is a library call; nearly every value fits a u64.
-    if let Ok(mut n) = u64::try_from(abs) {
-        loop {
-            digits[len] = b'0' + (n % 10) as u8;
-            n /= 10;
-            len += 1;
-            if n == 0 {
-                break;
-            }
-        }
-    } else {
-        let mut n = abs;
-        loop {
-            digits[len] = b'0' + (n % 10) as u8;
-            n /= 10;
-            len += 1;
-            if n == 0 {
-                break;
-            }
-        }
+    match u64::try_from(abs) {
+        Ok(n) => push_digits!(n),
+        Err(_) => push_digits!(abs),
     }
     // Enough digits for "0.000…": at least scale + 1.
     while len < scale + 1 {
