@@ -224,3 +224,32 @@ fn definitive_period_uses_origin_tables_fallback_and_markup() {
     assert_eq!(e("D-3")["total_emissions_tco2"].to_string(), "4.454");
     assert!(e("D-3")["trail"][0].as_str().unwrap().contains("no country table for origin MX"));
 }
+
+#[test]
+fn columns_in_any_order_and_extra_columns_are_kept() {
+    let d = tmp();
+    let src = std::fs::read_to_string(fixture("shipments_2025q4.csv")).unwrap();
+    let mut rdr = csv::ReaderBuilder::new().from_reader(src.as_bytes());
+    let headers: Vec<String> = rdr.headers().unwrap().iter().map(String::from).collect();
+    // Reverse the column order and add a column the production export does not have.
+    let p = d.path().join("reordered.csv");
+    let mut w = csv::Writer::from_path(&p).unwrap();
+    let mut h: Vec<&str> = headers.iter().rev().map(|s| s.as_str()).collect();
+    h.push("customs_declaration_number");
+    w.write_record(&h).unwrap();
+    for (i, r) in rdr.records().enumerate() {
+        let r = r.unwrap();
+        let mut row: Vec<String> = r.iter().rev().map(String::from).collect();
+        row.push(format!("25NL{i:014}"));
+        w.write_record(&row).unwrap();
+    }
+    w.flush().unwrap();
+    let out = d.path().join("r.json");
+    let o = run(report_cmd(&p, &out, &["--suppliers", fixture("suppliers.yaml").to_str().unwrap()]));
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let r = json(&out);
+    let (_, base) = fixture_report(d.path(), &[]);
+    assert_eq!(r["emissions_summary"], base["emissions_summary"]);
+    let g = line(&r, "FX-2025Q4-0001");
+    assert_eq!(g["customs_declaration_number"], "25NL00000000000000");
+}
