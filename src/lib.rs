@@ -16,6 +16,7 @@ pub mod pipeline;
 pub mod provenance;
 pub mod reference;
 pub mod time;
+pub mod validate;
 pub mod write;
 
 pub use error::{Error, Result};

@@ -2,6 +2,7 @@
 
 mod bench;
 mod report;
+mod validate;
 
 use clap::{Parser, Subcommand};
 
@@ -19,6 +20,8 @@ pub struct Cli {
 pub enum Command {
     /// Shipments file → CBAM report JSON (+ Markdown summary, per-line CSV).
     Report(report::Args),
+    /// Check any CBAM report (ours or the production system's) against the rules.
+    Validate(validate::Args),
     /// Write N generated shipments (seeded) as CSV, for benchmarks and load tests.
     Generate(bench::GenerateArgs),
     /// Generate N shipments and time whole `report` runs (full and summary-only).
@@ -46,6 +49,7 @@ pub fn run() -> anyhow::Result<u8> {
     }
     match cli.command {
         Command::Report(a) => report::run(a),
+        Command::Validate(a) => validate::run(a),
         Command::Generate(a) => bench::generate(a),
         Command::Bench(a) => bench::bench(a),
     }

@@ -1,0 +1,132 @@
+//! `cbam validate`: any CBAM report (ours or the production system's) against the rules.
+
+use super::Format;
+use anyhow::Context;
+use cbam::reference::{AnnexScope, SupplierBook};
+use cbam::validate::{self, rules::RuleSet};
+use std::io::Write;
+use std::path::PathBuf;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The report JSON to check.
+    #[arg(long, value_name = "FILE")]
+    pub report: PathBuf,
+    /// Rules file (default: the embedded rules/cbam_rules.yaml). The production system's
+    /// cbam_rules.yaml loads too: its rules run through cbam's rules with the same id.
+    #[arg(long, value_name = "FILE")]
+    pub rules: Option<PathBuf>,
+    /// Supplier profiles, for the supplier rules (VAL-031, VAL-032); without them those rules do not run, and say so.
+    #[arg(long, value_name = "FILE")]
+    pub suppliers: Option<PathBuf>,
+    /// CN scope table replacing the embedded Annex I scope.
+    #[arg(long, value_name = "FILE")]
+    pub cn_codes: Option<PathBuf>,
+    /// Run only these rules (ids, comma-separated or repeated).
+    #[arg(long, value_delimiter = ',', value_name = "RULE")]
+    pub only: Vec<String>,
+    /// Skip these rules.
+    #[arg(long, value_delimiter = ',', value_name = "RULE")]
+    pub skip: Vec<String>,
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+    /// Print nothing; the exit code tells.
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
+pub fn run(a: Args) -> anyhow::Result<u8> {
+    let rules = match &a.rules {
+        Some(p) => {
+            let (text, _) = cbam::reference::read_text(p)?;
+            RuleSet::from_yaml(p, &text)?
+        }
+        None => RuleSet::embedded()?,
+    };
+    for id in a.only.iter().chain(&a.skip) {
+        let known = rules.rules.iter().any(|r| r.id == *id) || rules.not_run.iter().any(|r| r.id == *id);
+        anyhow::ensure!(known, "--only/--skip: no rule {id:?} in the rules file");
+    }
+    let scope = match &a.cn_codes {
+        Some(p) => {
+            let (text, _) = cbam::reference::read_text(p)?;
+            if cbam::reference::has_ext(p, "json") {
+                AnnexScope::from_cn_codes_json(p, &text)?
+            } else {
+                AnnexScope::from_csv(p, &text)?
+            }
+        }
+        None => {
+            let (name, text) = cbam::reference::embedded::ANNEX_I_SCOPE;
+            AnnexScope::from_csv(std::path::Path::new(name), text)?
+        }
+    };
+    let suppliers = match &a.suppliers {
+        Some(p) => {
+            let (text, _) = cbam::reference::read_text(p)?;
+            Some(SupplierBook::from_yaml(p, &text)?)
+        }
+        None => None,
+    };
+    let (report, nan) = validate::read_report(&a.report)?;
+    let ctx = validate::Context { scope: &scope, suppliers: suppliers.as_ref() };
+    let v = validate::validate(&rules, &report, &ctx, &a.only, &a.skip);
+    if !a.quiet {
+        let mut out = std::io::stdout().lock();
+        match a.format {
+            Format::Json => {
+                let j = serde_json::json!({
+                    "report": a.report.file_name().map(|n| n.to_string_lossy().into_owned()),
+                    "rules_format": rules.format,
+                    "non_json_numbers_read_as_null": nan,
+                    "valid": v.valid,
+                    "error_count": v.error_count,
+                    "warning_count": v.warning_count,
+                    "info_count": v.info_count,
+                    "rules": v.rules,
+                    "findings": v.findings,
+                });
+                writeln!(out, "{}", serde_json::to_string_pretty(&j).context("json")?)?;
+            }
+            Format::Table => {
+                if nan > 0 {
+                    writeln!(out, "note: {nan} NaN/Infinity token(s) in the report (not JSON) were read as null")?;
+                }
+                if !v.findings.is_empty() {
+                    let w_rule = v.findings.iter().map(|f| f.rule.len()).max().unwrap_or(4).max(4);
+                    let w_path = v.findings.iter().map(|f| f.path.len()).max().unwrap_or(5).clamp(5, 60);
+                    writeln!(out, "{:<w_rule$}  {:<8}  {:<w_path$}  message", "rule", "severity", "where")?;
+                    for f in &v.findings {
+                        writeln!(out, "{:<w_rule$}  {:<8}  {:<w_path$}  {}", f.rule, f.severity.as_str(), f.path, f.message)?;
+                    }
+                    writeln!(out)?;
+                }
+                let count = |s: &str| v.rules.iter().filter(|r| r.status == s).count();
+                writeln!(
+                    out,
+                    "rules: {} — {} passed, {} failed, {} not applicable, {} not run",
+                    v.rules.len(),
+                    count("passed"),
+                    count("failed"),
+                    count("not_applicable"),
+                    count("not_run")
+                )?;
+                for r in &v.rules {
+                    if r.findings > 0 || r.status == "not_run" {
+                        let why = r.reason.as_deref().map(|x| format!(" ({x})")).unwrap_or_default();
+                        writeln!(out, "  {:<24} {:<14} {:>7} finding(s){why}", r.id, r.status, r.findings)?;
+                    }
+                }
+                writeln!(
+                    out,
+                    "{}: {} errors, {} warnings, {} notes",
+                    if v.valid { "valid" } else { "NOT valid" },
+                    v.error_count,
+                    v.warning_count,
+                    v.info_count
+                )?;
+            }
+        }
+    }
+    Ok(if v.valid { 0 } else { 1 })
+}

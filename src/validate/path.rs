@@ -1,0 +1,157 @@
+//! Report paths: `a.b.c`, with `[]` to range over an array (`detailed_goods[].cn_code`).
+//! Parsed once when the rules load (a bad path is a load error), evaluated over JSON.
+
+use serde_json::Value;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Segment {
+    pub key: String,
+    /// `key[]`: the value is an array; continue in each element.
+    pub each: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Path {
+    pub text: String,
+    pub segments: Vec<Segment>,
+}
+
+impl Path {
+    pub fn parse(text: &str) -> Result<Path, String> {
+        let text = text.trim();
+        if text.is_empty() {
+            return Err("empty path".into());
+        }
+        let mut segments = Vec::new();
+        for part in text.split('.') {
+            let (key, each) = match part.strip_suffix("[]") {
+                Some(k) => (k, true),
+                None => (part, false),
+            };
+            if key.is_empty() || !key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-') {
+                return Err(format!("path {text:?}: segment {part:?} is not a key (letters, digits, _ and -, optionally followed by [])"));
+            }
+            segments.push(Segment { key: key.to_string(), each });
+        }
+        Ok(Path { text: text.to_string(), segments })
+    }
+
+    /// Whether the path ranges over an array.
+    pub fn is_multi(&self) -> bool {
+        self.segments.iter().any(|s| s.each)
+    }
+
+    /// Every place the path reaches: the concrete JSON path (`detailed_goods[3].cn_code`) and
+    /// the value there, or `None` where a key is missing (so `required` can say where).
+    pub fn eval<'v>(&self, root: &'v Value) -> Vec<(String, Option<&'v Value>)> {
+        let mut out = Vec::new();
+        self.visit(root, &mut |idx, v| out.push((self.render(idx), v)));
+        out
+    }
+
+    /// Calls `f` for every place the path reaches with the array indices taken on the way
+    /// (render them with `render` only when needed: a million lines, few findings).
+    pub fn visit<'v>(&self, root: &'v Value, f: &mut dyn FnMut(&[usize], Option<&'v Value>)) {
+        let mut idx = Vec::new();
+        visit(root, &self.segments, &mut idx, f);
+    }
+
+    /// The concrete path for the indices `visit` reported.
+    pub fn render(&self, idx: &[usize]) -> String {
+        let mut out = String::new();
+        let mut k = 0;
+        for (n, s) in self.segments.iter().enumerate() {
+            if n > 0 {
+                out.push('.');
+            }
+            out.push_str(&s.key);
+            if s.each {
+                match idx.get(k) {
+                    Some(i) => out.push_str(&format!("[{i}]")),
+                    None => break,
+                }
+                k += 1;
+            }
+        }
+        out
+    }
+
+    /// The single value of a path without `[]` (None if missing).
+    pub fn get<'v>(&self, root: &'v Value) -> Option<&'v Value> {
+        let mut v = root;
+        for s in &self.segments {
+            v = v.get(&s.key)?;
+        }
+        if v.is_null() {
+            None
+        } else {
+            Some(v)
+        }
+    }
+}
+
+fn visit<'v>(v: &'v Value, segs: &[Segment], idx: &mut Vec<usize>, f: &mut dyn FnMut(&[usize], Option<&'v Value>)) {
+    let Some((s, rest)) = segs.split_first() else {
+        f(idx, if v.is_null() { None } else { Some(v) });
+        return;
+    };
+    let Some(child) = v.get(&s.key) else {
+        f(idx, None);
+        return;
+    };
+    if s.each {
+        match child.as_array() {
+            Some(items) => {
+                for (i, item) in items.iter().enumerate() {
+                    idx.push(i);
+                    visit(item, rest, idx, f);
+                    idx.pop();
+                }
+            }
+            None => f(idx, None),
+        }
+    } else {
+        visit(child, rest, idx, f);
+    }
+}
+
+/// A JSON value as text for comparisons and messages: strings as they are, numbers as
+/// written (exact, arbitrary precision), booleans as true/false.
+pub fn text(v: &Value) -> Option<String> {
+    match v {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        Value::Bool(b) => Some(b.to_string()),
+        _ => None,
+    }
+}
+
+/// A JSON value as an exact decimal: a number, or a string holding one.
+pub fn decimal(v: &Value) -> Option<rust_decimal::Decimal> {
+    use std::str::FromStr;
+    let t = match v {
+        Value::Number(n) => n.to_string(),
+        Value::String(s) => s.trim().to_string(),
+        _ => return None,
+    };
+    rust_decimal::Decimal::from_str(&t).or_else(|_| rust_decimal::Decimal::from_scientific(&t)).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn evaluates_arrays_and_reports_missing() {
+        let v: Value = serde_json::from_str(r#"{"a": [{"b": 1}, {"c": 2}, {"b": null}], "d": {"e": "x"}}"#).unwrap();
+        let p = Path::parse("a[].b").unwrap();
+        let got: Vec<(String, Option<String>)> = p.eval(&v).into_iter().map(|(k, v)| (k, v.and_then(text))).collect();
+        assert_eq!(
+            got,
+            vec![("a[0].b".into(), Some("1".into())), ("a[1].b".into(), None), ("a[2].b".into(), None)]
+        );
+        assert_eq!(Path::parse("d.e").unwrap().get(&v).and_then(text).as_deref(), Some("x"));
+        assert!(Path::parse("a..b").is_err());
+        assert!(Path::parse("a[0]").is_err());
+    }
+}
