@@ -370,10 +370,12 @@ impl RuleSet {
 }
 
 /// Production rules we cannot run, and why.
-const NO_EQUIVALENT: [(&str, &str); 3] = [
+const NO_EQUIVALENT: [(&str, &str); 5] = [
+    ("VAL-020", "cbam calculates no complex goods (neither does the production system), so a complex-goods mass share is always 0; the 20 % limit on default values is cbam's CBAM-070, measured by emissions"),
+    ("VAL-030", "supplier completeness is decided at intake, where the shipment row is known (findings CA001–CA003 in the report); a report does not carry has_actual_emissions reliably"),
     ("VAL-021", "complex goods with precursors are not calculated by cbam (nor by the production system): there is no complex_goods_components data to check"),
     ("VAL-022", "complex goods with precursors are not calculated by cbam (nor by the production system): there are no precursor mass fractions to check"),
-    ("VAL-012", "its typical-range table has no legal source; cbam checks factors against the EU default values instead"),
+    ("VAL-012", "its typical-range table has no legal source (cbam does not invent ranges to check factors against)"),
 ];
 
 type CompileError = (String, String);

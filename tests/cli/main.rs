@@ -5,6 +5,7 @@ mod determinism;
 mod precision;
 mod properties;
 mod report;
+mod validate;
 #[cfg(feature = "shared-reference")]
 mod shared_reference;
 
