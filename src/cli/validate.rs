@@ -68,9 +68,8 @@ pub fn run(a: Args) -> anyhow::Result<u8> {
         }
         None => None,
     };
-    let (report, nan) = validate::read_report(&a.report)?;
     let ctx = validate::Context { scope: &scope, suppliers: suppliers.as_ref() };
-    let v = validate::validate(&rules, &report, &ctx, &a.only, &a.skip);
+    let (v, nan) = validate::validate_file(&a.report, &rules, &ctx, &a.only, &a.skip)?;
     if !a.quiet {
         let mut out = std::io::stdout().lock();
         match a.format {

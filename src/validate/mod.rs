@@ -117,6 +117,137 @@ fn replace_non_json_numbers(b: &[u8]) -> (std::borrow::Cow<'_, [u8]>, u64) {
     (std::borrow::Cow::Owned(out), n)
 }
 
+/// Reads a report from a file in two passes over its bytes — the report without its lines,
+/// then the lines one batch at a time — and validates it; a million-line report never sits in
+/// memory as a JSON tree. Returns the validation and the count of NaN tokens read as null.
+pub fn validate_file(path: &std::path::Path, set: &RuleSet, ctx: &Context<'_>, only: &[String], skip: &[String]) -> Result<(Validation, u64)> {
+    let bytes = std::fs::read(path).map_err(|source| Error::Read { path: path.to_path_buf(), source })?;
+    let (clean, replaced) = replace_non_json_numbers(&bytes);
+    let parse_err = |e: serde_json::Error| Error::Parse { path: path.to_path_buf(), line: e.line() as u64, message: format!("not a JSON report: {e}") };
+    let head = {
+        let mut de = serde_json::Deserializer::from_slice(&clean);
+        let head = serde::de::DeserializeSeed::deserialize(Top { feed: None }, &mut de).map_err(parse_err)?;
+        de.end().map_err(parse_err)?;
+        head
+    };
+    let mut failure = None;
+    let v = validate_stream(set, &head, ctx, only, skip, |feed| {
+        let mut de = serde_json::Deserializer::from_slice(&clean);
+        if let Err(e) = serde::de::DeserializeSeed::deserialize(Top { feed: Some(feed) }, &mut de) {
+            failure = Some(e);
+        }
+    });
+    if let Some(e) = failure {
+        return Err(parse_err(e));
+    }
+    Ok((v, replaced))
+}
+
+/// The report's top-level object. Without `feed`: every key but the lines, as a JSON object
+/// (with `detailed_goods` as an empty array when present). With `feed`: only the lines, handed
+/// over in batches.
+struct Top<'f> {
+    feed: Option<&'f mut dyn FnMut(Vec<(usize, Value)>)>,
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for Top<'_> {
+    type Value = Value;
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> std::result::Result<Value, D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for Top<'_> {
+    type Value = Value;
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a JSON object (a CBAM report)")
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(mut self, mut map: A) -> std::result::Result<Value, A::Error> {
+        let mut head = serde_json::Map::new();
+        while let Some(key) = map.next_key::<String>()? {
+            match (&mut self.feed, key == LINES) {
+                (None, true) => {
+                    // Lines are skipped on this pass; note what was there.
+                    let kind = map.next_value_seed(Lines { feed: None })?;
+                    head.insert(key, kind);
+                }
+                (None, false) => {
+                    let v: Value = map.next_value()?;
+                    head.insert(key, v);
+                }
+                (Some(feed), true) => {
+                    map.next_value_seed(Lines { feed: Some(&mut **feed) })?;
+                }
+                (Some(_), false) => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(Value::Object(head))
+    }
+}
+
+/// `detailed_goods`: streamed in batches (with `feed`) or skipped. Returns what stands in the
+/// head for it: an empty array for an array, the value itself otherwise.
+struct Lines<'f> {
+    feed: Option<&'f mut dyn FnMut(Vec<(usize, Value)>)>,
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for Lines<'_> {
+    type Value = Value;
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> std::result::Result<Value, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for Lines<'_> {
+    type Value = Value;
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("the detailed_goods array")
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> std::result::Result<Value, A::Error> {
+        match self.feed {
+            None => while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {},
+            Some(feed) => {
+                let mut batch = Vec::with_capacity(BATCH);
+                let mut i = 0usize;
+                while let Some(v) = seq.next_element::<Value>()? {
+                    batch.push((i, v));
+                    i += 1;
+                    if batch.len() == BATCH {
+                        feed(std::mem::replace(&mut batch, Vec::with_capacity(BATCH)));
+                    }
+                }
+                if !batch.is_empty() {
+                    feed(batch);
+                }
+            }
+        }
+        Ok(Value::Array(Vec::new()))
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> std::result::Result<Value, A::Error> {
+        serde::Deserialize::deserialize(serde::de::value::MapAccessDeserializer::new(map))
+    }
+    fn visit_unit<E>(self) -> std::result::Result<Value, E> {
+        Ok(Value::Null)
+    }
+    fn visit_bool<E>(self, v: bool) -> std::result::Result<Value, E> {
+        Ok(Value::Bool(v))
+    }
+    fn visit_str<E>(self, v: &str) -> std::result::Result<Value, E> {
+        Ok(Value::String(v.to_string()))
+    }
+    fn visit_i64<E>(self, v: i64) -> std::result::Result<Value, E> {
+        Ok(Value::from(v))
+    }
+    fn visit_u64<E>(self, v: u64) -> std::result::Result<Value, E> {
+        Ok(Value::from(v))
+    }
+    fn visit_f64<E>(self, v: f64) -> std::result::Result<Value, E> {
+        Ok(Value::from(v))
+    }
+}
+
 fn holds(c: &Condition, v: &Value) -> bool {
     let Some(x) = c.path.get(v) else { return c.if_missing };
     let t = text(x).unwrap_or_default();
@@ -163,7 +294,7 @@ fn shown(v: Option<&Value>) -> Option<String> {
 }
 
 /// Runs one rule. `Err(reason)`: the rule cannot run on this input (e.g. needs supplier profiles).
-fn run_rule(rule: &Rule, report: &Value, ctx: &Context<'_>) -> std::result::Result<Vec<RuleFinding>, String> {
+fn run_rule(rule: &Rule, report: &Value, head: &Value, ctx: &Context<'_>) -> std::result::Result<Vec<RuleFinding>, String> {
     let mut out = Out { rule, findings: Vec::new() };
     match &rule.check {
         Check::Required { paths } => {
@@ -302,7 +433,7 @@ fn run_rule(rule: &Rule, report: &Value, ctx: &Context<'_>) -> std::result::Resu
         Check::DateWithin { path, from, to, report_period } => {
             let (mut lo, mut hi) = (*from, *to);
             if *report_period {
-                let get = |p: &str| Path::parse(p).ok().and_then(|p| p.get(report).and_then(text)).and_then(|t| Date::parse(&t));
+                let get = |p: &str| Path::parse(p).ok().and_then(|p| p.get(head).and_then(text)).and_then(|t| Date::parse(&t));
                 match (get("report_metadata.reporting_period_start"), get("report_metadata.reporting_period_end")) {
                     (Some(a), Some(b)) => {
                         lo = Some(a);
@@ -421,55 +552,351 @@ fn run_rule(rule: &Rule, report: &Value, ctx: &Context<'_>) -> std::result::Resu
     Ok(out.findings)
 }
 
-/// Runs every rule (in parallel; results in rule order) and tallies them.
+/// How a rule meets a report whose lines (`detailed_goods`) arrive in batches.
+enum Plan {
+    /// Reads only the report outside the lines.
+    Head,
+    /// Reads each line on its own (the rule's line paths, evaluated per line).
+    Line,
+    /// Accumulates over the lines, decides at the end.
+    Across,
+}
+
+const LINES: &str = "detailed_goods";
+
+fn is_line_path(p: &Path) -> bool {
+    p.segments.first().is_some_and(|s| s.key == LINES && s.each)
+}
+
+fn plan(rule: &Rule) -> Plan {
+    match &rule.check {
+        Check::Required { paths } => {
+            if paths.iter().any(is_line_path) {
+                Plan::Line
+            } else {
+                Plan::Head
+            }
+        }
+        Check::SumEquals { sum_of: p, .. } | Check::Unique { path: p } => {
+            if is_line_path(p) {
+                Plan::Across
+            } else {
+                Plan::Head
+            }
+        }
+        Check::RatioAtMost { each: p, .. } | Check::DeMinimis { each: p, .. } => {
+            if is_line_path(p) {
+                Plan::Across
+            } else {
+                Plan::Head
+            }
+        }
+        Check::Pattern { path: p, .. }
+        | Check::Range { path: p, .. }
+        | Check::OneOf { path: p, .. }
+        | Check::InSet { path: p, .. }
+        | Check::DateWithin { path: p, .. }
+        | Check::QuarterWithin { path: p, .. }
+        | Check::InScope { path: p }
+        | Check::LineSum { each: p, .. }
+        | Check::SupplierMatches { each: p, .. } => {
+            if is_line_path(p) {
+                Plan::Line
+            } else {
+                Plan::Head
+            }
+        }
+    }
+}
+
+/// Running state of an `Across` rule.
+enum Acc {
+    Sum(Decimal),
+    Ratio(Decimal, Decimal),
+    Unique(rustc_hash::FxHashMap<String, usize>, Vec<RuleFinding>),
+    Total(Decimal),
+}
+
+/// `detailed_goods[0]…` as rendered on a one-line document → the line's real index.
+fn reindex(mut f: RuleFinding, i: usize) -> RuleFinding {
+    let from = format!("{LINES}[0]");
+    let to = format!("{LINES}[{i}]");
+    if f.path.starts_with(&from) {
+        f.path = f.path.replacen(&from, &to, 1);
+    }
+    f.message = f.message.replacen(&from, &to, 1);
+    f
+}
+
+/// The relative path of a line path (`detailed_goods[].a.b` → `a.b`).
+fn rel(p: &Path) -> Path {
+    Path { text: p.segments[1..].iter().map(|s| s.key.as_str()).collect::<Vec<_>>().join("."), segments: p.segments[1..].to_vec() }
+}
+
+/// Validates a report held in memory.
 pub fn validate(set: &RuleSet, report: &Value, ctx: &Context<'_>, only: &[String], skip: &[String]) -> Validation {
+    let mut head = report.clone();
+    let lines = head.as_object_mut().and_then(|o| o.get_mut(LINES)).map(std::mem::take);
+    let lines: Vec<Value> = match lines {
+        Some(Value::Array(a)) => {
+            head[LINES] = Value::Array(Vec::new());
+            a
+        }
+        Some(other) => {
+            head[LINES] = other;
+            Vec::new()
+        }
+        None => Vec::new(),
+    };
+    validate_stream(set, &head, ctx, only, skip, |feed| {
+        let mut it = lines.into_iter().enumerate().peekable();
+        while it.peek().is_some() {
+            let batch: Vec<(usize, Value)> = it.by_ref().take(BATCH).collect();
+            feed(batch);
+        }
+    })
+}
+
+/// Lines per batch when streaming.
+pub const BATCH: usize = 8192;
+
+/// Validates a report given as its `head` (everything but the lines; `detailed_goods` present
+/// as an empty array if the report has it) and its lines, which `produce` hands over in
+/// batches of (index, line). Memory: one batch of lines plus per-rule sums.
+pub fn validate_stream(
+    set: &RuleSet,
+    head: &Value,
+    ctx: &Context<'_>,
+    only: &[String],
+    skip: &[String],
+    produce: impl FnOnce(&mut dyn FnMut(Vec<(usize, Value)>)),
+) -> Validation {
     let selected: Vec<&Rule> = set
         .rules
         .iter()
         .filter(|r| (only.is_empty() || only.iter().any(|o| *o == r.id)) && !skip.iter().any(|s| *s == r.id))
         .collect();
-    let results: Vec<(RuleResult, Vec<RuleFinding>)> = selected
-        .par_iter()
-        .map(|rule| {
-            let mut res = RuleResult {
-                id: rule.id.clone(),
-                name: rule.name.clone(),
-                severity: rule.severity,
-                check: rule.check.name(),
-                regulation: rule.regulation.clone(),
-                status: "passed",
-                findings: 0,
-                reason: None,
-            };
-            if !rule.applies_when.iter().all(|c| holds(c, report)) {
-                res.status = "not_applicable";
-                return (res, Vec::new());
-            }
-            match run_rule(rule, report, ctx) {
-                Ok(f) => {
-                    res.findings = f.len() as u64;
-                    if f.iter().any(|f| f.severity != Severity::Info) {
-                        res.status = "failed";
-                    }
-                    (res, f)
-                }
-                Err(reason) => {
-                    res.status = "not_run";
-                    res.reason = Some(reason);
-                    (res, Vec::new())
-                }
-            }
+    let mut results: Vec<RuleResult> = selected
+        .iter()
+        .map(|rule| RuleResult {
+            id: rule.id.clone(),
+            name: rule.name.clone(),
+            severity: rule.severity,
+            check: rule.check.name(),
+            regulation: rule.regulation.clone(),
+            status: "passed",
+            findings: 0,
+            reason: None,
         })
         .collect();
-    let mut rules = Vec::new();
-    let mut findings = Vec::new();
-    for (r, f) in results {
-        rules.push(r);
-        findings.extend(f);
+    let applies: Vec<bool> = selected.iter().map(|r| r.applies_when.iter().all(|c| holds(c, head))).collect();
+    let plans: Vec<Plan> = selected.iter().map(|r| plan(r)).collect();
+    let mut findings: Vec<Vec<RuleFinding>> = vec![Vec::new(); selected.len()];
+    let mut not_run: Vec<Option<String>> = vec![None; selected.len()];
+
+    // Head rules, and the head part of `required`.
+    let head_runs: Vec<(usize, std::result::Result<Vec<RuleFinding>, String>)> = selected
+        .par_iter()
+        .enumerate()
+        .filter(|(k, _)| applies[*k])
+        .filter_map(|(k, rule)| match (&plans[k], &rule.check) {
+            (Plan::Head, _) => Some((k, run_rule(rule, head, head, ctx))),
+            (Plan::Line, Check::Required { paths }) => {
+                let head_paths: Vec<Path> = paths.iter().filter(|p| !is_line_path(p)).cloned().collect();
+                if head_paths.is_empty() {
+                    return None;
+                }
+                let mut r = (*rule).clone();
+                r.check = Check::Required { paths: head_paths };
+                Some((k, run_rule(&r, head, head, ctx)))
+            }
+            _ => None,
+        })
+        .collect();
+    for (k, res) in head_runs {
+        match res {
+            Ok(f) => findings[k].extend(f),
+            Err(why) => not_run[k] = Some(why),
+        }
+    }
+
+    // Line rules: each line on its own (a one-line document), in parallel within a batch.
+    let line_rules: Vec<(usize, Rule)> = selected
+        .iter()
+        .enumerate()
+        .filter(|(k, _)| applies[*k] && matches!(plans[*k], Plan::Line))
+        .map(|(k, r)| {
+            let mut r = (*r).clone();
+            if let Check::Required { paths } = &mut r.check {
+                paths.retain(is_line_path);
+            }
+            (k, r)
+        })
+        .collect();
+    let mut accs: Vec<Option<Acc>> = selected
+        .iter()
+        .enumerate()
+        .map(|(k, r)| {
+            if !applies[k] || !matches!(plans[k], Plan::Across) {
+                return None;
+            }
+            Some(match &r.check {
+                Check::SumEquals { .. } => Acc::Sum(Decimal::ZERO),
+                Check::RatioAtMost { .. } => Acc::Ratio(Decimal::ZERO, Decimal::ZERO),
+                Check::Unique { .. } => Acc::Unique(Default::default(), Vec::new()),
+                _ => Acc::Total(Decimal::ZERO),
+            })
+        })
+        .collect();
+
+    let mut feed = |batch: Vec<(usize, Value)>| {
+        // One-line documents: the rules' `detailed_goods[]` paths then reach exactly this line.
+        // (Built by hand: `json!` would re-serialise the line.)
+        let docs: Vec<(usize, Value)> = batch
+            .into_iter()
+            .map(|(i, v)| {
+                let mut m = serde_json::Map::with_capacity(1);
+                m.insert(LINES.to_string(), Value::Array(vec![v]));
+                (i, Value::Object(m))
+            })
+            .collect();
+        let per_line: Vec<Vec<(usize, std::result::Result<Vec<RuleFinding>, String>)>> = docs
+            .par_iter()
+            .with_min_len(256)
+            .map(|(i, doc)| line_rules.iter().map(|(k, r)| (*k, run_rule(r, doc, head, ctx).map(|f| f.into_iter().map(|f| reindex(f, *i)).collect()))).collect())
+            .collect();
+        for line in per_line {
+            for (k, res) in line {
+                match res {
+                    Ok(f) => findings[k].extend(f),
+                    Err(why) => not_run[k] = Some(why),
+                }
+            }
+        }
+        // Across rules: sums over the lines, in order.
+        for (k, acc) in accs.iter_mut().enumerate() {
+            let Some(acc) = acc else { continue };
+            let rule = selected[k];
+            for (i, doc) in &docs {
+                let el = &doc[LINES][0];
+                match (&rule.check, &mut *acc) {
+                    (Check::SumEquals { sum_of, .. }, Acc::Sum(sum)) => {
+                        rel(sum_of).visit(el, &mut |_, v| {
+                            if let Some(d) = v.and_then(decimal) {
+                                *sum += d;
+                            }
+                        });
+                    }
+                    (Check::RatioAtMost { numerator, denominator, when, scope, .. }, Acc::Ratio(num, den)) => {
+                        if scope.iter().all(|c| holds(c, el)) {
+                            *den += denominator.get(el).and_then(decimal).unwrap_or(Decimal::ZERO);
+                            if when.iter().all(|c| holds(c, el)) {
+                                *num += numerator.get(el).and_then(decimal).unwrap_or(Decimal::ZERO);
+                            }
+                        }
+                    }
+                    (Check::Unique { path }, Acc::Unique(first, out)) => {
+                        let r = rel(path);
+                        r.visit(el, &mut |idx, v| {
+                            let Some(t) = v.and_then(text) else { return };
+                            let here = format!("{LINES}[{i}].{}", r.render(idx));
+                            match first.get(&t) {
+                                Some(at) => out.push(RuleFinding {
+                                    rule: rule.id.clone(),
+                                    name: rule.name.clone(),
+                                    severity: rule.severity,
+                                    path: here.clone(),
+                                    found: Some(t.clone()),
+                                    expected: Some("a unique value".into()),
+                                    message: format!("{here} repeats {t:?} first seen at {LINES}[{at}]"),
+                                }),
+                                None => {
+                                    first.insert(t, *i);
+                                }
+                            }
+                        });
+                    }
+                    (Check::DeMinimis { mass, cn, exclude_prefixes, .. }, Acc::Total(total)) => {
+                        let code = cn.get(el).and_then(text).unwrap_or_default();
+                        if !exclude_prefixes.iter().any(|p| code.starts_with(p.as_str())) {
+                            *total += mass.get(el).and_then(decimal).unwrap_or(Decimal::ZERO);
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+    };
+    produce(&mut feed);
+
+    // Decide the Across rules.
+    for (k, acc) in accs.into_iter().enumerate() {
+        let Some(acc) = acc else { continue };
+        let rule = selected[k];
+        let mut out = Out { rule, findings: Vec::new() };
+        match (&rule.check, acc) {
+            (Check::SumEquals { path, sum_of, factor, tolerance }, Acc::Sum(sum)) => {
+                if let Some(total) = path.get(head).and_then(decimal) {
+                    let sum = sum * factor;
+                    if (total - sum).abs() > *tolerance {
+                        out.add(
+                            path.text.clone(),
+                            Some(total.to_string()),
+                            Some(format!("{sum} (sum of {}) ± {tolerance}", sum_of.text)),
+                            format!("{} is {total}, but the sum of {} is {sum} (difference {}, tolerance {tolerance})", path.text, sum_of.text, (total - sum).abs()),
+                        );
+                    }
+                }
+            }
+            (Check::RatioAtMost { each, max, .. }, Acc::Ratio(num, den)) => {
+                if den > Decimal::ZERO {
+                    let ratio = num / den;
+                    if ratio > *max {
+                        let pct = |d: Decimal| (d * Decimal::ONE_HUNDRED).round_dp(2).normalize();
+                        out.add(
+                            each.text.clone(),
+                            Some(format!("{}%", pct(ratio))),
+                            Some(format!("at most {}%", pct(*max))),
+                            format!("{}: {num} of {den} ({}%); at most {}% is allowed", rule.name, pct(ratio), pct(*max)),
+                        );
+                    }
+                }
+            }
+            (Check::Unique { .. }, Acc::Unique(_, f)) => out.findings = f,
+            (Check::DeMinimis { each, threshold, .. }, Acc::Total(total)) => {
+                let msg = if total <= *threshold {
+                    format!("{total} t of CBAM goods (hydrogen and electricity excluded): at or below the {threshold} t annual de minimis threshold, so no CBAM obligation arises for them")
+                } else {
+                    format!("{total} t of CBAM goods (hydrogen and electricity excluded): above the {threshold} t annual de minimis threshold: an authorised CBAM declarant must declare them and surrender certificates")
+                };
+                out.add(each.text.clone(), Some(total.to_string()), Some(format!("threshold {threshold} t")), msg);
+            }
+            _ => {}
+        }
+        findings[k].extend(out.findings);
+    }
+
+    let mut all = Vec::new();
+    for (k, r) in results.iter_mut().enumerate() {
+        if !applies[k] {
+            r.status = "not_applicable";
+            continue;
+        }
+        if let Some(why) = not_run[k].take() {
+            r.status = "not_run";
+            r.reason = Some(why);
+            continue;
+        }
+        let f = std::mem::take(&mut findings[k]);
+        r.findings = f.len() as u64;
+        if f.iter().any(|f| f.severity != Severity::Info) {
+            r.status = "failed";
+        }
+        all.extend(f);
     }
     for n in &set.not_run {
         if (only.is_empty() || only.contains(&n.id)) && !skip.contains(&n.id) {
-            rules.push(RuleResult {
+            results.push(RuleResult {
                 id: n.id.clone(),
                 name: n.name.clone(),
                 severity: Severity::Info,
@@ -481,14 +908,14 @@ pub fn validate(set: &RuleSet, report: &Value, ctx: &Context<'_>, only: &[String
             });
         }
     }
-    let count = |s: Severity| findings.iter().filter(|f| f.severity == s).count() as u64;
+    let count = |s: Severity| all.iter().filter(|f| f.severity == s).count() as u64;
     Validation {
         valid: count(Severity::Error) == 0,
         error_count: count(Severity::Error),
         warning_count: count(Severity::Warning),
         info_count: count(Severity::Info),
-        rules,
-        findings,
+        rules: results,
+        findings: all,
     }
 }
 
