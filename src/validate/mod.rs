@@ -209,17 +209,30 @@ impl<'de> serde::de::Visitor<'de> for Lines<'_> {
         match self.feed {
             None => while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {},
             Some(feed) => {
-                let mut batch = Vec::with_capacity(BATCH);
-                let mut i = 0usize;
-                while let Some(v) = seq.next_element::<Value>()? {
-                    batch.push((i, v));
-                    i += 1;
-                    if batch.len() == BATCH {
-                        feed(std::mem::replace(&mut batch, Vec::with_capacity(BATCH)));
+                // Each line is taken as raw JSON text (a scan, no tree), and a batch of them is
+                // parsed into trees in parallel: the tree-building is the costly part.
+                let mut raw: Vec<&'de serde_json::value::RawValue> = Vec::with_capacity(BATCH);
+                let mut first = 0usize;
+                let mut flush = |raw: &mut Vec<&'de serde_json::value::RawValue>, first: &mut usize| -> std::result::Result<(), A::Error> {
+                    let parsed: std::result::Result<Vec<(usize, Value)>, serde_json::Error> = raw
+                        .par_iter()
+                        .enumerate()
+                        .map(|(k, r)| serde_json::from_str::<Value>(r.get()).map(|v| (*first + k, v)))
+                        .collect();
+                    let batch = parsed.map_err(serde::de::Error::custom)?;
+                    *first += raw.len();
+                    raw.clear();
+                    feed(batch);
+                    Ok(())
+                };
+                while let Some(r) = seq.next_element::<&'de serde_json::value::RawValue>()? {
+                    raw.push(r);
+                    if raw.len() == BATCH {
+                        flush(&mut raw, &mut first)?;
                     }
                 }
-                if !batch.is_empty() {
-                    feed(batch);
+                if !raw.is_empty() {
+                    flush(&mut raw, &mut first)?;
                 }
             }
         }
