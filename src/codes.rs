@@ -36,6 +36,7 @@ codes! {
     "IN015", Warning, "intake", "", "file is not UTF-8; read as Latin-1";
     "IN016", Warning, "intake", "W005", "product_group given in the row disagrees with the CN code's Annex I sector";
     "IN017", Error, "intake", "", "import_date is before the CBAM reporting obligation began (2023-10-01)";
+    "IN018", Warning, "intake", "", "origin is an EU member state or an Annex III exempt country (IS, LI, NO, CH): not a CBAM import; row excluded";
     "CA001", Warning, "calculate", "", "actuals requested (has_actual_emissions=YES) but supplier_id is empty; default used";
     "CA002", Warning, "calculate", "E007", "supplier not found in the supplier profiles; default used";
     "CA003", Warning, "calculate", "VAL-030", "supplier has no actual emissions data; default used";

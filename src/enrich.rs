@@ -263,6 +263,14 @@ fn check_row(row: &ShipmentRow, checker: &mut Checker<'_>, is_dup: bool) -> Outc
     if !origin.is_empty() && !(origin.len() == 2 && origin.bytes().all(|b| b.is_ascii_uppercase())) {
         f.push(mk("IN009", Severity::Error, Col::OriginIso, format!("origin_iso {origin:?} is not an ISO 3166-1 alpha-2 code"), "two upper-case letters, e.g. CN"));
     }
+    // Goods from the Union or from an Annex III country are not CBAM imports.
+    let origin_exempt = if is_eu27(origin) {
+        Some("an EU member state: the goods are not an import from a third country")
+    } else if crate::validate::rules::ANNEX_III.contains(&origin) {
+        Some("exempt from CBAM under Annex III of Regulation (EU) 2023/956 (IS, LI, NO, CH)")
+    } else {
+        None
+    };
     let importer_country = row.get(Col::ImporterCountry);
     if !importer_country.is_empty() && !is_eu27(importer_country) {
         f.push(mk(
@@ -349,6 +357,10 @@ fn check_row(row: &ShipmentRow, checker: &mut Checker<'_>, is_dup: bool) -> Outc
         }
     }
 
+    if let Some(why) = origin_exempt {
+        out_of_scope = true;
+        f.push(mk("IN018", Severity::Warning, Col::OriginIso, format!("origin {origin} is {why}; row excluded from the report"), "a third country not in Annex III"));
+    }
     if severity_is_error(&f) {
         return Outcome::Rejected(f);
     }

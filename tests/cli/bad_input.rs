@@ -202,6 +202,9 @@ fn other_row_checks() {
         "X-5,2025-07-02,2025Q3,72081000,steel,coil,CN,China,Imp,NL,100,P,R,NO,,",
         // CA011: PARTIAL
         "X-6,2025-10-02,2025Q4,72081000,steel,coil,CN,China,Imp,NL,100,P,R,PARTIAL,,",
+        // IN018: origin exempt (Annex III) or inside the Union
+        "X-7,2025-10-02,2025Q4,72081000,steel,coil,CH,Switzerland,Imp,NL,100,P,R,NO,,",
+        "X-8,2025-10-02,2025Q4,72081000,steel,coil,DE,Germany,Imp,NL,100,P,R,NO,,",
     ];
     let p = d.path().join("x.csv");
     std::fs::write(&p, format!("{header}\n{}\n", rows.join("\n"))).unwrap();
@@ -209,7 +212,7 @@ fn other_row_checks() {
     let _ = run(report_cmd(&p, &out, &["--quarter", "2025Q4"]));
     let r = json(&out);
     let codes = finding_codes(&r);
-    for (c, row) in [("IN003", 1), ("IN011", 2), ("IN012", 2), ("IN016", 3), ("IN017", 4), ("IN007", 4), ("IN007", 5), ("CA011", 6)] {
+    for (c, row) in [("IN003", 1), ("IN011", 2), ("IN012", 2), ("IN016", 3), ("IN017", 4), ("IN007", 4), ("IN007", 5), ("CA011", 6), ("IN018", 7), ("IN018", 8)] {
         assert!(codes.contains(&(c.to_string(), row)), "{c} on row {row}: {codes:?}");
     }
 }
