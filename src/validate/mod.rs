@@ -7,7 +7,7 @@ pub mod rules;
 use crate::error::{Error, Result};
 use crate::model::{CnCode, Date, Quarter, ScopeStatus, Severity};
 use crate::reference::{AnnexScope, SupplierBook};
-use path::{decimal, text, Path};
+use path::{decimal, text, Node, Path};
 use rayon::prelude::*;
 use rules::{Check, Condition, Rule, RuleSet};
 use rust_decimal::Decimal;
@@ -147,7 +147,7 @@ pub fn validate_file(path: &std::path::Path, set: &RuleSet, ctx: &Context<'_>, o
 /// (with `detailed_goods` as an empty array when present). With `feed`: only the lines, handed
 /// over in batches.
 struct Top<'f> {
-    feed: Option<&'f mut dyn FnMut(Vec<(usize, Value)>)>,
+    feed: Option<&'f mut dyn FnMut(Vec<(usize, JsonLine)>)>,
 }
 
 impl<'de> serde::de::DeserializeSeed<'de> for Top<'_> {
@@ -190,7 +190,7 @@ impl<'de> serde::de::Visitor<'de> for Top<'_> {
 /// `detailed_goods`: streamed in batches (with `feed`) or skipped. Returns what stands in the
 /// head for it: an empty array for an array, the value itself otherwise.
 struct Lines<'f> {
-    feed: Option<&'f mut dyn FnMut(Vec<(usize, Value)>)>,
+    feed: Option<&'f mut dyn FnMut(Vec<(usize, JsonLine)>)>,
 }
 
 impl<'de> serde::de::DeserializeSeed<'de> for Lines<'_> {
@@ -214,10 +214,10 @@ impl<'de> serde::de::Visitor<'de> for Lines<'_> {
                 let mut raw: Vec<&'de serde_json::value::RawValue> = Vec::with_capacity(BATCH);
                 let mut first = 0usize;
                 let mut flush = |raw: &mut Vec<&'de serde_json::value::RawValue>, first: &mut usize| -> std::result::Result<(), A::Error> {
-                    let parsed: std::result::Result<Vec<(usize, Value)>, serde_json::Error> = raw
+                    let parsed: std::result::Result<Vec<(usize, JsonLine)>, serde_json::Error> = raw
                         .par_iter()
                         .enumerate()
-                        .map(|(k, r)| serde_json::from_str::<Value>(r.get()).map(|v| (*first + k, v)))
+                        .map(|(k, r)| serde_json::from_str::<Value>(r.get()).map(|v| (*first + k, JsonLine::new(v))))
                         .collect();
                     let batch = parsed.map_err(serde::de::Error::custom)?;
                     *first += raw.len();
@@ -261,7 +261,7 @@ impl<'de> serde::de::Visitor<'de> for Lines<'_> {
     }
 }
 
-fn holds(c: &Condition, v: &Value) -> bool {
+fn holds<'a, N: Node<'a>>(c: &Condition, v: N) -> bool {
     let Some(x) = c.path.get(v) else { return c.if_missing };
     let t = text(x).unwrap_or_default();
     if !c.one_of.is_empty() && !c.one_of.iter().any(|o| *o == t) {
@@ -276,7 +276,7 @@ fn holds(c: &Condition, v: &Value) -> bool {
     true
 }
 
-fn cn_of(v: &Value) -> Option<CnCode> {
+fn cn_of<'a, N: Node<'a>>(v: N) -> Option<CnCode> {
     CnCode::normalise(&text(v)?)
 }
 
@@ -302,12 +302,12 @@ impl Out<'_> {
     }
 }
 
-fn shown(v: Option<&Value>) -> Option<String> {
-    v.map(|v| text(v).unwrap_or_else(|| v.to_string()))
+fn shown<'a, N: Node<'a>>(v: Option<N>) -> Option<String> {
+    v.map(|v| v.text().unwrap_or_else(|| v.raw()))
 }
 
 /// Runs one rule. `Err(reason)`: the rule cannot run on this input (e.g. needs supplier profiles).
-fn run_rule(rule: &Rule, report: &Value, head: &Value, ctx: &Context<'_>) -> std::result::Result<Vec<RuleFinding>, String> {
+fn run_rule<'a, N: Node<'a>>(rule: &Rule, report: N, head: &Value, ctx: &Context<'_>) -> std::result::Result<Vec<RuleFinding>, String> {
     let mut out = Out { rule, findings: Vec::new() };
     match &rule.check {
         Check::Required { paths } => {
@@ -315,8 +315,7 @@ fn run_rule(rule: &Rule, report: &Value, head: &Value, ctx: &Context<'_>) -> std
                 p.visit(report, &mut |idx, v| {
                     let missing = match v {
                         None => true,
-                        Some(Value::String(s)) => s.trim().is_empty(),
-                        Some(_) => false,
+                        Some(v) => v.is_blank(),
                     };
                     if missing {
                         out.add(p.render(idx), shown(v), Some("a value".into()), format!("{} is missing or empty", p.render(idx)));
@@ -330,7 +329,7 @@ fn run_rule(rule: &Rule, report: &Value, head: &Value, ctx: &Context<'_>) -> std
                 Some(t) if re.is_match(&t) => {}
                 t => out.add(
                     path.render(idx),
-                    t.or_else(|| Some(v.to_string())),
+                    t.or_else(|| Some(v.raw())),
                     Some(format!("matching {pattern}")),
                     format!("{} does not match {pattern}", path.render(idx)),
                 ),
@@ -664,7 +663,7 @@ pub fn validate(set: &RuleSet, report: &Value, ctx: &Context<'_>, only: &[String
     validate_stream(set, &head, ctx, only, skip, |feed| {
         let mut it = lines.into_iter().enumerate().peekable();
         while it.peek().is_some() {
-            let batch: Vec<(usize, Value)> = it.by_ref().take(BATCH).collect();
+            let batch: Vec<(usize, JsonLine)> = it.by_ref().take(BATCH).map(|(i, v)| (i, JsonLine::new(v))).collect();
             feed(batch);
         }
     })
@@ -673,16 +672,48 @@ pub fn validate(set: &RuleSet, report: &Value, ctx: &Context<'_>, only: &[String
 /// Lines per batch when streaming.
 pub const BATCH: usize = 8192;
 
+/// One line of a report as the rules see it: the line, and the one-line document
+/// `{"detailed_goods": [line]}` that the rules' `detailed_goods[]` paths reach it through.
+pub trait LineItem: Send + Sync {
+    type N<'a>: Node<'a>
+    where
+        Self: 'a;
+    fn doc(&self) -> Self::N<'_>;
+    fn line(&self) -> Self::N<'_>;
+}
+
+/// A line read from a report file (held as its one-line document).
+pub struct JsonLine(Value);
+
+impl JsonLine {
+    pub fn new(line: Value) -> JsonLine {
+        // (Built by hand: `json!` would re-serialise the line.)
+        let mut m = serde_json::Map::with_capacity(1);
+        m.insert(LINES.to_string(), Value::Array(vec![line]));
+        JsonLine(Value::Object(m))
+    }
+}
+
+impl LineItem for JsonLine {
+    type N<'a> = &'a Value;
+    fn doc(&self) -> &Value {
+        &self.0
+    }
+    fn line(&self) -> &Value {
+        &self.0[LINES][0]
+    }
+}
+
 /// Validates a report given as its `head` (everything but the lines; `detailed_goods` present
 /// as an empty array if the report has it) and its lines, which `produce` hands over in
 /// batches of (index, line). Memory: one batch of lines plus per-rule sums.
-pub fn validate_stream(
+pub fn validate_stream<T: LineItem>(
     set: &RuleSet,
     head: &Value,
     ctx: &Context<'_>,
     only: &[String],
     skip: &[String],
-    produce: impl FnOnce(&mut dyn FnMut(Vec<(usize, Value)>)),
+    produce: impl FnOnce(&mut dyn FnMut(Vec<(usize, T)>)),
 ) -> Validation {
     let selected: Vec<&Rule> = set
         .rules
@@ -762,21 +793,12 @@ pub fn validate_stream(
         })
         .collect();
 
-    let mut feed = |batch: Vec<(usize, Value)>| {
+    let mut feed = |docs: Vec<(usize, T)>| {
         // One-line documents: the rules' `detailed_goods[]` paths then reach exactly this line.
-        // (Built by hand: `json!` would re-serialise the line.)
-        let docs: Vec<(usize, Value)> = batch
-            .into_iter()
-            .map(|(i, v)| {
-                let mut m = serde_json::Map::with_capacity(1);
-                m.insert(LINES.to_string(), Value::Array(vec![v]));
-                (i, Value::Object(m))
-            })
-            .collect();
         let per_line: Vec<Vec<(usize, std::result::Result<Vec<RuleFinding>, String>)>> = docs
             .par_iter()
             .with_min_len(256)
-            .map(|(i, doc)| line_rules.iter().map(|(k, r)| (*k, run_rule(r, doc, head, ctx).map(|f| f.into_iter().map(|f| reindex(f, *i)).collect()))).collect())
+            .map(|(i, doc)| line_rules.iter().map(|(k, r)| (*k, run_rule(r, doc.doc(), head, ctx).map(|f| f.into_iter().map(|f| reindex(f, *i)).collect()))).collect())
             .collect();
         for line in per_line {
             for (k, res) in line {
@@ -791,7 +813,7 @@ pub fn validate_stream(
             let Some(acc) = acc else { continue };
             let rule = selected[k];
             for (i, doc) in &docs {
-                let el = &doc[LINES][0];
+                let el = doc.line();
                 match (&rule.check, &mut *acc) {
                     (Check::SumEquals { sum_of, .. }, Acc::Sum(sum)) => {
                         rel(sum_of).visit(el, &mut |_, v| {

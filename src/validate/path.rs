@@ -1,7 +1,65 @@
 //! Report paths: `a.b.c`, with `[]` to range over an array (`detailed_goods[].cn_code`).
 //! Parsed once when the rules load (a bad path is a load error), evaluated over JSON.
 
+use rust_decimal::Decimal;
 use serde_json::Value;
+use std::str::FromStr;
+
+/// What the rules read: a JSON-like tree. Implemented for `serde_json::Value` (reports read from
+/// files) and for the pipeline's typed lines (no JSON built at all).
+pub trait Node<'a>: Copy + Sized {
+    /// A key of an object (`None` when missing or when this is not an object).
+    fn child(self, key: &str) -> Option<Self>;
+    /// The elements, when this is an array.
+    fn elements(self) -> Option<Vec<Self>>;
+    fn is_null(self) -> bool;
+    /// Strings as they are, numbers as written, booleans as true/false.
+    fn text(self) -> Option<String>;
+    /// A number, or a string holding one, as an exact decimal.
+    fn decimal(self) -> Option<Decimal> {
+        let t = self.text()?;
+        let t = t.trim();
+        Decimal::from_str(t).or_else(|_| Decimal::from_scientific(t)).ok()
+    }
+    /// A string that is empty or blank.
+    fn is_blank(self) -> bool;
+    /// The value as JSON text, for messages.
+    fn raw(self) -> String;
+}
+
+impl<'a> Node<'a> for &'a Value {
+    fn child(self, key: &str) -> Option<Self> {
+        self.get(key)
+    }
+    fn elements(self) -> Option<Vec<Self>> {
+        self.as_array().map(|a| a.iter().collect())
+    }
+    fn is_null(self) -> bool {
+        Value::is_null(self)
+    }
+    fn text(self) -> Option<String> {
+        match self {
+            Value::String(s) => Some(s.clone()),
+            Value::Number(n) => Some(n.to_string()),
+            Value::Bool(b) => Some(b.to_string()),
+            _ => None,
+        }
+    }
+    fn decimal(self) -> Option<Decimal> {
+        let t = match self {
+            Value::Number(n) => n.to_string(),
+            Value::String(s) => s.trim().to_string(),
+            _ => return None,
+        };
+        Decimal::from_str(&t).or_else(|_| Decimal::from_scientific(&t)).ok()
+    }
+    fn is_blank(self) -> bool {
+        matches!(self, Value::String(s) if s.trim().is_empty())
+    }
+    fn raw(self) -> String {
+        self.to_string()
+    }
+}
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Segment {
@@ -43,7 +101,7 @@ impl Path {
 
     /// Every place the path reaches: the concrete JSON path (`detailed_goods[3].cn_code`) and
     /// the value there, or `None` where a key is missing (so `required` can say where).
-    pub fn eval<'v>(&self, root: &'v Value) -> Vec<(String, Option<&'v Value>)> {
+    pub fn eval<'v, N: Node<'v>>(&self, root: N) -> Vec<(String, Option<N>)> {
         let mut out = Vec::new();
         self.visit(root, &mut |idx, v| out.push((self.render(idx), v)));
         out
@@ -51,7 +109,7 @@ impl Path {
 
     /// Calls `f` for every place the path reaches with the array indices taken on the way
     /// (render them with `render` only when needed: a million lines, few findings).
-    pub fn visit<'v>(&self, root: &'v Value, f: &mut dyn FnMut(&[usize], Option<&'v Value>)) {
+    pub fn visit<'v, N: Node<'v>>(&self, root: N, f: &mut dyn FnMut(&[usize], Option<N>)) {
         let mut idx = Vec::new();
         visit(root, &self.segments, &mut idx, f);
     }
@@ -77,10 +135,10 @@ impl Path {
     }
 
     /// The single value of a path without `[]` (None if missing).
-    pub fn get<'v>(&self, root: &'v Value) -> Option<&'v Value> {
+    pub fn get<'v, N: Node<'v>>(&self, root: N) -> Option<N> {
         let mut v = root;
         for s in &self.segments {
-            v = v.get(&s.key)?;
+            v = v.child(&s.key)?;
         }
         if v.is_null() {
             None
@@ -90,19 +148,19 @@ impl Path {
     }
 }
 
-fn visit<'v>(v: &'v Value, segs: &[Segment], idx: &mut Vec<usize>, f: &mut dyn FnMut(&[usize], Option<&'v Value>)) {
+fn visit<'v, N: Node<'v>>(v: N, segs: &[Segment], idx: &mut Vec<usize>, f: &mut dyn FnMut(&[usize], Option<N>)) {
     let Some((s, rest)) = segs.split_first() else {
         f(idx, if v.is_null() { None } else { Some(v) });
         return;
     };
-    let Some(child) = v.get(&s.key) else {
+    let Some(child) = v.child(&s.key) else {
         f(idx, None);
         return;
     };
     if s.each {
-        match child.as_array() {
+        match child.elements() {
             Some(items) => {
-                for (i, item) in items.iter().enumerate() {
+                for (i, item) in items.into_iter().enumerate() {
                     idx.push(i);
                     visit(item, rest, idx, f);
                     idx.pop();
@@ -117,24 +175,13 @@ fn visit<'v>(v: &'v Value, segs: &[Segment], idx: &mut Vec<usize>, f: &mut dyn F
 
 /// A JSON value as text for comparisons and messages: strings as they are, numbers as
 /// written (exact, arbitrary precision), booleans as true/false.
-pub fn text(v: &Value) -> Option<String> {
-    match v {
-        Value::String(s) => Some(s.clone()),
-        Value::Number(n) => Some(n.to_string()),
-        Value::Bool(b) => Some(b.to_string()),
-        _ => None,
-    }
+pub fn text<'a, N: Node<'a>>(v: N) -> Option<String> {
+    v.text()
 }
 
-/// A JSON value as an exact decimal: a number, or a string holding one.
-pub fn decimal(v: &Value) -> Option<rust_decimal::Decimal> {
-    use std::str::FromStr;
-    let t = match v {
-        Value::Number(n) => n.to_string(),
-        Value::String(s) => s.trim().to_string(),
-        _ => return None,
-    };
-    rust_decimal::Decimal::from_str(&t).or_else(|_| rust_decimal::Decimal::from_scientific(&t)).ok()
+/// A value as an exact decimal: a number, or a string holding one.
+pub fn decimal<'a, N: Node<'a>>(v: N) -> Option<Decimal> {
+    v.decimal()
 }
 
 #[cfg(test)]
@@ -145,12 +192,12 @@ mod tests {
     fn evaluates_arrays_and_reports_missing() {
         let v: Value = serde_json::from_str(r#"{"a": [{"b": 1}, {"c": 2}, {"b": null}], "d": {"e": "x"}}"#).unwrap();
         let p = Path::parse("a[].b").unwrap();
-        let got: Vec<(String, Option<String>)> = p.eval(&v).into_iter().map(|(k, v)| (k, v.and_then(text))).collect();
+        let got: Vec<(String, Option<String>)> = p.eval(&v).into_iter().map(|(k, v)| (k, v.and_then(|x| x.text()))).collect();
         assert_eq!(
             got,
             vec![("a[0].b".into(), Some("1".into())), ("a[1].b".into(), None), ("a[2].b".into(), None)]
         );
-        assert_eq!(Path::parse("d.e").unwrap().get(&v).and_then(text).as_deref(), Some("x"));
+        assert_eq!(Path::parse("d.e").unwrap().get(&v).and_then(|x| x.text()).as_deref(), Some("x"));
         assert!(Path::parse("a..b").is_err());
         assert!(Path::parse("a[0]").is_err());
     }
