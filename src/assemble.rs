@@ -234,6 +234,8 @@ pub struct ReportMetadata {
     pub generated_at: String,
     pub generated_by: String,
     pub version: String,
+    /// `full` (one `detailed_goods` entry per shipment) or `summary` (`--details none`).
+    pub details: &'static str,
     pub volatile_fields: Vec<&'static str>,
 }
 
@@ -360,6 +362,8 @@ pub struct ValidationResults {
     pub warning_count: u64,
     pub info_count: u64,
     pub rows: RowCounts,
+    /// Every rule of the rules file: passed, failed, not applicable or not run (with why).
+    pub rules_checked: Vec<crate::validate::RuleResult>,
     pub errors: Vec<Finding>,
     pub warnings: Vec<Finding>,
     pub infos: Vec<Finding>,
@@ -688,6 +692,7 @@ pub fn assemble(mut inp: AssembleInput<'_>) -> Report {
             generated_at: inp.generated_at.clone(),
             generated_by: format!("{TOOL_NAME} {TOOL_VERSION}"),
             version: TOOL_VERSION.to_string(),
+            details: if inp.details { "full" } else { "summary" },
             volatile_fields: VOLATILE_FIELDS.to_vec(),
         },
         importer_declaration: ImporterDeclaration {
@@ -734,6 +739,7 @@ pub fn assemble(mut inp: AssembleInput<'_>) -> Report {
             warning_count: warnings.len() as u64,
             info_count: infos.len() as u64,
             rows: rows(),
+            rules_checked: Vec::new(),
             errors,
             warnings,
             infos,
@@ -769,7 +775,7 @@ pub fn assemble(mut inp: AssembleInput<'_>) -> Report {
 
 /// `CBAM-<quarter>-<16 hex>`: a digest of the report's non-volatile content (summaries,
 /// findings, provenance with the digests of every input), so the same inputs give the same id.
-fn report_id(r: &Report) -> String {
+pub fn report_id(r: &Report) -> String {
     use sha2::{Digest, Sha256};
     let mut h = Sha256::new();
     let mut feed = |v: &dyn erased::Ser| h.update(v.json());
@@ -797,3 +803,23 @@ mod erased {
         }
     }
 }
+
+/// The report without `detailed_goods` (the JSON writer renders those itself; the rules read
+/// the lines one by one).
+pub struct ReportHead<'a>(pub &'a Report);
+
+impl serde::Serialize for ReportHead<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let r = self.0;
+        let mut m = s.serialize_map(None)?;
+        m.serialize_entry("report_metadata", &r.report_metadata)?;
+        m.serialize_entry("importer_declaration", &r.importer_declaration)?;
+        m.serialize_entry("goods_summary", &r.goods_summary)?;
+        m.serialize_entry("emissions_summary", &r.emissions_summary)?;
+        m.serialize_entry("validation_results", &r.validation_results)?;
+        m.serialize_entry("provenance", &r.provenance)?;
+        m.end()
+    }
+}
+

@@ -138,7 +138,7 @@ impl<'a> Checker<'a> {
 
 fn rejected(row: &ShipmentRow, status: &'static str, f: &[Finding]) -> RejectedRow {
     let mut codes: Vec<&'static str> =
-        f.iter().filter(|f| f.severity != Severity::Info).map(|f| f.code).collect();
+        f.iter().filter(|f| f.severity != Severity::Info).filter_map(|f| crate::codes::info(&f.code).map(|c| c.code)).collect();
     codes.dedup();
     let id = row.get(Col::ShipmentId);
     RejectedRow {

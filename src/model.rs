@@ -417,7 +417,8 @@ impl Severity {
 /// `validation_results`, with enough context to find the cell.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Finding {
-    pub code: &'static str,
+    /// A pipeline code (IN0xx, CA0xx, RP0xx) or the id of the rule that found it.
+    pub code: std::borrow::Cow<'static, str>,
     pub severity: Severity,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub file: Option<String>,
@@ -429,6 +430,9 @@ pub struct Finding {
     pub shipment_id: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub field: Option<&'static str>,
+    /// For rule findings: the JSON path in the report (e.g. `detailed_goods[3].cn_code`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub expected: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -439,13 +443,14 @@ pub struct Finding {
 impl Finding {
     pub fn new(code: &'static str, severity: Severity, message: impl Into<String>) -> Finding {
         Finding {
-            code,
+            code: std::borrow::Cow::Borrowed(code),
             severity,
             file: None,
             row: None,
             line: None,
             shipment_id: None,
             field: None,
+            path: None,
             expected: None,
             found: None,
             message: message.into(),
@@ -477,8 +482,8 @@ impl Finding {
         self
     }
     /// Order used everywhere findings are listed: by row, then code, then field, then message.
-    pub fn sort_key(&self) -> (u64, &'static str, &str, &str) {
-        (self.row.unwrap_or(0), self.code, self.field.unwrap_or(""), &self.message)
+    pub fn sort_key(&self) -> (u64, &str, &str, &str, &str) {
+        (self.row.unwrap_or(0), &self.code, self.field.unwrap_or(""), self.path.as_deref().unwrap_or(""), &self.message)
     }
 }
 

@@ -206,6 +206,13 @@ pub fn build_report_with(req: &ReportRequest, refdata: &ReferenceData) -> Result
         details: req.details,
     });
     trace.mark("assemble");
+    let mut report = report;
+    let ctx = crate::validate::Context {
+        scope: &refdata.scope,
+        suppliers: refdata.suppliers.file_name.is_some().then_some(&refdata.suppliers),
+    };
+    crate::validate::check_report(&mut report, &refdata.rules, &ctx);
+    trace.mark("rules");
     Ok(report)
 }
 

@@ -36,6 +36,8 @@ pub struct ReferenceData {
     pub factors: FactorTable,
     pub suppliers: SupplierBook,
     pub policy: Policy,
+    /// The validation rules of the same rules file.
+    pub rules: crate::validate::rules::RuleSet,
     /// Digests of the reference data actually used, in a fixed order.
     pub digests: Vec<FileDigest>,
     /// Remarks from loading (e.g. skipped Python assignments, duplicate factor entries).
@@ -114,20 +116,20 @@ impl ReferenceData {
             None => SupplierBook::default(),
         };
 
-        let policy = match &paths.rules {
+        let (policy, rules) = match &paths.rules {
             Some(p) => {
                 let (text, bytes) = read_text(p)?;
                 digests.push(FileDigest::of("rules", p, &bytes));
-                Policy::from_rules_yaml(p, &text)?
+                (Policy::from_rules_yaml(p, &text)?, crate::validate::rules::RuleSet::from_yaml(p, &text)?)
             }
             None => {
                 let (name, text) = embedded::RULES;
                 digests.push(FileDigest::embedded("rules", name, text.as_bytes()));
-                Policy::from_rules_yaml(Path::new(name), text)?
+                (Policy::from_rules_yaml(Path::new(name), text)?, crate::validate::rules::RuleSet::from_yaml(Path::new(name), text)?)
             }
         };
 
-        Ok(ReferenceData { scope, factors, suppliers, policy, digests, notes })
+        Ok(ReferenceData { scope, factors, suppliers, policy, rules, digests, notes })
     }
 }
 

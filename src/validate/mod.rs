@@ -3,6 +3,7 @@
 
 pub mod path;
 pub mod rules;
+pub mod typed;
 
 use crate::error::{Error, Result};
 use crate::model::{CnCode, Date, Quarter, ScopeStatus, Severity};
@@ -115,6 +116,57 @@ fn replace_non_json_numbers(b: &[u8]) -> (std::borrow::Cow<'_, [u8]>, u64) {
         i += 1;
     }
     (std::borrow::Cow::Owned(out), n)
+}
+
+/// Runs the rules inside `cbam report`: over the report's summary sections and its lines (the
+/// typed lines, no JSON built), exactly as `cbam validate` would over the written file. Rule
+/// findings join `validation_results` (code = rule id, with the JSON path), every rule's outcome
+/// goes to `rules_checked`, and the counts and report id are brought up to date.
+pub fn check_report(report: &mut crate::assemble::Report, set: &RuleSet, ctx: &Context<'_>) {
+    use crate::model::Finding;
+    let mut head = serde_json::to_value(crate::assemble::ReportHead(report)).unwrap_or(Value::Null);
+    if report.detailed_goods.is_some() {
+        if let Some(o) = head.as_object_mut() {
+            o.insert(LINES.to_string(), Value::Array(Vec::new()));
+        }
+    }
+    let v = match &report.detailed_goods {
+        Some(goods) => validate_stream(set, &head, ctx, &[], &[], |feed| {
+            let mut batch: Vec<(usize, &crate::model::Line)> = Vec::with_capacity(BATCH);
+            for (i, l) in goods.0.iter().enumerate() {
+                batch.push((i, l));
+                if batch.len() == BATCH {
+                    feed(std::mem::replace(&mut batch, Vec::with_capacity(BATCH)));
+                }
+            }
+            if !batch.is_empty() {
+                feed(batch);
+            }
+        }),
+        None => validate_stream::<&crate::model::Line>(set, &head, ctx, &[], &[], |_| {}),
+    };
+    let vr = &mut report.validation_results;
+    for f in v.findings {
+        let mut g = Finding::new("", f.severity, f.message);
+        g.code = std::borrow::Cow::Owned(f.rule);
+        g.path = Some(f.path);
+        g.found = f.found;
+        g.expected = f.expected;
+        match g.severity {
+            Severity::Error => vr.errors.push(g),
+            Severity::Warning => vr.warnings.push(g),
+            Severity::Info => vr.infos.push(g),
+        }
+    }
+    for list in [&mut vr.errors, &mut vr.warnings, &mut vr.infos] {
+        list.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    }
+    vr.error_count = vr.errors.len() as u64;
+    vr.warning_count = vr.warnings.len() as u64;
+    vr.info_count = vr.infos.len() as u64;
+    vr.is_valid = vr.errors.is_empty();
+    vr.rules_checked = v.rules;
+    report.report_metadata.report_id = crate::assemble::report_id(report);
 }
 
 /// Reads a report from a file in two passes over its bytes — the report without its lines,
@@ -737,6 +789,25 @@ pub fn validate_stream<T: LineItem>(
     let plans: Vec<Plan> = selected.iter().map(|r| plan(r)).collect();
     let mut findings: Vec<Vec<RuleFinding>> = vec![Vec::new(); selected.len()];
     let mut not_run: Vec<Option<String>> = vec![None; selected.len()];
+    // A summary-only report has no lines: say so for every rule that reads them.
+    let has_lines = head.get(LINES).is_some();
+    let applies: Vec<bool> = applies
+        .into_iter()
+        .enumerate()
+        .map(|(k, a)| {
+            if a && !has_lines && !matches!(plans[k], Plan::Head) {
+                let reads_only_lines = match &selected[k].check {
+                    Check::Required { paths } => paths.iter().all(is_line_path),
+                    _ => true,
+                };
+                if reads_only_lines || !matches!(selected[k].check, Check::Required { .. }) {
+                    not_run[k] = Some("the report has no detailed_goods (summary only, --details none)".into());
+                    return false;
+                }
+            }
+            a
+        })
+        .collect();
 
     // Head rules, and the head part of `required`.
     let head_runs: Vec<(usize, std::result::Result<Vec<RuleFinding>, String>)> = selected
@@ -913,11 +984,16 @@ pub fn validate_stream<T: LineItem>(
 
     let mut all = Vec::new();
     for (k, r) in results.iter_mut().enumerate() {
+        if let Some(why) = not_run[k].take() {
+            r.status = "not_run";
+            r.reason = Some(why);
+            continue;
+        }
         if !applies[k] {
             r.status = "not_applicable";
             continue;
         }
-        if let Some(why) = not_run[k].take() {
+        if let Some(why) = None::<String> {
             r.status = "not_run";
             r.reason = Some(why);
             continue;

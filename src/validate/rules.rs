@@ -156,6 +156,9 @@ struct RulesFile {
     rules: Option<Vec<RuleYaml>>,
     #[serde(default)]
     validation_rules: Option<Vec<ProductionRule>>,
+    /// Only looked at to accept a policy-only file (its rules are then the embedded ones).
+    #[serde(default)]
+    policy: Option<serde::de::IgnoredAny>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -361,6 +364,9 @@ impl RuleSet {
                 }
                 Ok(RuleSet { rules, not_run, format: "production" })
             }
+            // A policy-only file (e.g. rules/greenlang_compat.yaml) changes how to calculate,
+            // not what to check: the embedded rules apply.
+            (None, None) if file.policy.is_some() => RuleSet::embedded(),
             (None, None) => Err(Error::Data {
                 path: path.to_path_buf(),
                 message: "rules file: expected a `rules:` list (or the production system's `validation_rules:`)".into(),

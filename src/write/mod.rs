@@ -69,7 +69,7 @@ pub fn report_json(report: &Report, w: &mut (dyn Write + Send)) -> std::io::Resu
         serde_json::to_writer_pretty(&mut *w, report).map_err(std::io::Error::other)?;
         return w.write_all(b"\n");
     };
-    let head = serde_json::to_vec_pretty(&ReportWithoutGoods(report)).map_err(std::io::Error::other)?;
+    let head = serde_json::to_vec_pretty(&crate::assemble::ReportHead(report)).map_err(std::io::Error::other)?;
     const MARK: &[u8] = b"\n  \"emissions_summary\": ";
     let at = memchr::memmem::find(&head, MARK).ok_or_else(|| std::io::Error::other("report layout: emissions_summary not found"))?;
     w.write_all(&head[..at + 1])?;
@@ -125,24 +125,6 @@ pub fn report_json(report: &Report, w: &mut (dyn Write + Send)) -> std::io::Resu
     }
     w.write_all(&head[at..])?;
     w.write_all(b"\n")
-}
-
-/// The report without `detailed_goods` (the JSON writer renders those itself).
-struct ReportWithoutGoods<'a>(&'a Report);
-
-impl serde::Serialize for ReportWithoutGoods<'_> {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let r = self.0;
-        let mut m = s.serialize_map(None)?;
-        m.serialize_entry("report_metadata", &r.report_metadata)?;
-        m.serialize_entry("importer_declaration", &r.importer_declaration)?;
-        m.serialize_entry("goods_summary", &r.goods_summary)?;
-        m.serialize_entry("emissions_summary", &r.emissions_summary)?;
-        m.serialize_entry("validation_results", &r.validation_results)?;
-        m.serialize_entry("provenance", &r.provenance)?;
-        m.end()
-    }
 }
 
 pub fn write_report(path: &Path, report: &Report) -> Result<()> {

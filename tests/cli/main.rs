@@ -61,8 +61,28 @@ pub fn tmp() -> tempfile::TempDir {
     tempfile::tempdir().expect("temp dir")
 }
 
-/// Findings of every severity, as (code, row) pairs.
+/// Pipeline findings (intake, calculation, report: IN/CA/RP codes) of every severity, as
+/// (code, row) pairs. Rule findings (code = rule id) are checked by `rule_codes`.
 pub fn finding_codes(r: &serde_json::Value) -> Vec<(String, u64)> {
+    all_codes(r).into_iter().filter(|(c, _)| ["IN", "CA", "RP"].iter().any(|p| c.starts_with(p))).collect()
+}
+
+/// Rule findings in a report's validation_results, as (rule id, severity).
+pub fn rule_codes(r: &serde_json::Value) -> Vec<(String, String)> {
+    let v = &r["validation_results"];
+    let mut out = Vec::new();
+    for k in ["errors", "warnings", "infos"] {
+        for f in v[k].as_array().unwrap() {
+            if f.get("path").is_some() {
+                out.push((f["code"].as_str().unwrap().to_string(), f["severity"].as_str().unwrap().to_string()));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+fn all_codes(r: &serde_json::Value) -> Vec<(String, u64)> {
     let v = &r["validation_results"];
     let mut out = Vec::new();
     for k in ["errors", "warnings", "infos"] {

@@ -31,6 +31,24 @@ fn fixture_report_snapshot() {
 }
 
 #[test]
+fn rules_run_in_the_pipeline() {
+    let d = tmp();
+    let (_, r) = fixture_report(d.path(), &[]);
+    // The fixture is 87 % default values for Q4 2025: the 20 % rule warns (and the report is still valid).
+    assert_eq!(rule_codes(&r), vec![("CBAM-070".to_string(), "warning".to_string())]);
+    assert_eq!(r["validation_results"]["is_valid"], true);
+    let checked = r["validation_results"]["rules_checked"].as_array().unwrap();
+    assert_eq!(checked.len(), 24);
+    // The same as `cbam validate` says of the written file.
+    let out = d.path().join("r.json");
+    let mut c = cbam();
+    c.args(["validate", "--format", "json", "--suppliers"]).arg(fixture("suppliers.yaml")).arg("--report").arg(&out);
+    let o = run(c);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(&v["rules"], &r["validation_results"]["rules_checked"]);
+}
+
+#[test]
 fn every_row_is_accounted_for() {
     let d = tmp();
     let (_, r) = fixture_report(d.path(), &[]);
@@ -138,7 +156,10 @@ fn details_none_keeps_summaries_identical() {
     assert!(none.get("detailed_goods").is_none());
     assert_eq!(full["emissions_summary"], none["emissions_summary"]);
     assert_eq!(full["goods_summary"], none["goods_summary"]);
-    assert_eq!(full["report_metadata"]["report_id"], none["report_metadata"]["report_id"]);
+    assert_eq!(none["report_metadata"]["details"], "summary");
+    // Rules that read the lines say why they did not run on a summary-only report.
+    let not_run = none["validation_results"]["rules_checked"].as_array().unwrap().iter().filter(|r| r["status"] == "not_run").count();
+    assert!(not_run > 10, "{not_run}");
 }
 
 #[test]

@@ -28,7 +28,12 @@ fn reproduces_production_totals_with_its_factors_and_policy() {
         d.path(),
         &["--rules", root().join("rules/greenlang_compat.yaml").to_str().unwrap(), "--emission-factors", fixture("greenlang/emission_factors.py").to_str().unwrap()],
     );
-    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    // The numbers are the production system's; the rules still say where it goes wrong:
+    // ferrous scrap calculated as a CBAM good, supplier actuals on codes they do not produce.
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    let errors: std::collections::BTreeSet<String> =
+        r["validation_results"]["errors"].as_array().unwrap().iter().map(|f| f["code"].as_str().unwrap().to_string()).collect();
+    assert_eq!(errors, ["VAL-002.annex-i", "VAL-032"].iter().map(|s| s.to_string()).collect());
     let e = &r["emissions_summary"];
     assert_eq!(e["total_embedded_emissions_tco2"].to_string(), "663.91");
     assert_eq!(e["total_direct_emissions_tco2"].to_string(), "408.70");
