@@ -315,12 +315,19 @@ impl<'de> serde::de::Visitor<'de> for Lines<'_> {
 
 fn holds<'a, N: Node<'a>>(c: &Condition, v: N) -> bool {
     let Some(x) = c.path.get(v) else { return c.if_missing };
-    let t = text(x).unwrap_or_default();
-    if !c.one_of.is_empty() && !c.one_of.iter().any(|o| *o == t) {
+    let owned;
+    let t: &str = match x.as_str() {
+        Some(s) => s,
+        None => {
+            owned = text(x).unwrap_or_default();
+            &owned
+        }
+    };
+    if !c.one_of.is_empty() && !c.one_of.iter().any(|o| o == t) {
         return false;
     }
     if c.from.is_some() || c.to.is_some() {
-        let Some(d) = Date::parse(&t) else { return false };
+        let Some(d) = Date::parse(t) else { return false };
         if c.from.is_some_and(|f| d < f) || c.to.is_some_and(|e| d > e) {
             return false;
         }
@@ -377,6 +384,9 @@ fn run_rule<'a, N: Node<'a>>(rule: &Rule, report: N, head: &Value, ctx: &Context
         }
         Check::Pattern { path, re, pattern } => path.visit(report, &mut |idx, v| {
             let Some(v) = v else { return };
+            if v.as_str().is_some_and(|s| re.is_match(s)) {
+                return;
+            }
             match text(v) {
                 Some(t) if re.is_match(&t) => {}
                 t => out.add(
@@ -407,6 +417,9 @@ fn run_rule<'a, N: Node<'a>>(rule: &Rule, report: N, head: &Value, ctx: &Context
         }),
         Check::OneOf { path, values } => path.visit(report, &mut |idx, v| {
             let Some(v) = v else { return };
+            if v.as_str().is_some_and(|s| values.iter().any(|x| x == s)) {
+                return;
+            }
             let t = text(v).unwrap_or_default();
             if !values.contains(&t) {
                 out.add(path.render(idx), Some(t.clone()), Some(format!("one of {}", values.join(", "))), format!("{} is {t:?}", path.render(idx)));
@@ -414,6 +427,9 @@ fn run_rule<'a, N: Node<'a>>(rule: &Rule, report: N, head: &Value, ctx: &Context
         }),
         Check::InSet { path, set, negate } => path.visit(report, &mut |idx, v| {
             let Some(v) = v else { return };
+            if v.as_str().is_some_and(|s| set.contains(s) != *negate) {
+                return;
+            }
             let t = text(v).unwrap_or_default();
             let inside = set.contains(&t);
             if inside == *negate {
@@ -531,6 +547,11 @@ fn run_rule<'a, N: Node<'a>>(rule: &Rule, report: N, head: &Value, ctx: &Context
         }),
         Check::InScope { path } => path.visit(report, &mut |idx, v| {
             let Some(v) = v else { return };
+            if let Some(cn) = v.as_str().and_then(CnCode::normalise) {
+                if matches!(ctx.scope.classify(&cn), ScopeStatus::InScope(_)) {
+                    return;
+                }
+            }
             let t = text(v).unwrap_or_default();
             let here = path.render(idx);
             match CnCode::normalise(&t) {
@@ -864,19 +885,46 @@ pub fn validate_stream<T: LineItem>(
         })
         .collect();
 
+    // Relative paths of the Across rules, made once (not per line).
+    let rel_paths: Vec<Option<Path>> = selected
+        .iter()
+        .map(|r| match &r.check {
+            Check::SumEquals { sum_of: p, .. } | Check::Unique { path: p } if is_line_path(p) => Some(rel(p)),
+            _ => None,
+        })
+        .collect();
+    // Rules that cannot run on this input at all are decided once, not per line.
+    let line_rules: Vec<(usize, Rule)> = line_rules
+        .into_iter()
+        .filter(|(k, r)| {
+            if matches!(r.check, Check::SupplierMatches { .. }) && ctx.suppliers.is_none() {
+                not_run[*k] = Some("needs the supplier profiles (--suppliers)".into());
+                return false;
+            }
+            true
+        })
+        .collect();
     let mut feed = |docs: Vec<(usize, T)>| {
         // One-line documents: the rules' `detailed_goods[]` paths then reach exactly this line.
-        let per_line: Vec<Vec<(usize, std::result::Result<Vec<RuleFinding>, String>)>> = docs
+        // Only what a rule found (or why it could not run) is kept: nothing per clean line.
+        let per_line: Vec<(usize, std::result::Result<RuleFinding, String>)> = docs
             .par_iter()
             .with_min_len(256)
-            .map(|(i, doc)| line_rules.iter().map(|(k, r)| (*k, run_rule(r, doc.doc(), head, ctx).map(|f| f.into_iter().map(|f| reindex(f, *i)).collect()))).collect())
-            .collect();
-        for line in per_line {
-            for (k, res) in line {
-                match res {
-                    Ok(f) => findings[k].extend(f),
-                    Err(why) => not_run[k] = Some(why),
+            .flat_map_iter(|(i, doc)| {
+                let mut got = Vec::new();
+                for (k, r) in &line_rules {
+                    match run_rule(r, doc.doc(), head, ctx) {
+                        Ok(f) => got.extend(f.into_iter().map(|f| (*k, Ok(reindex(f, *i))))),
+                        Err(why) => got.push((*k, Err(why))),
+                    }
                 }
+                got
+            })
+            .collect();
+        for (k, res) in per_line {
+            match res {
+                Ok(f) => findings[k].push(f),
+                Err(why) => not_run[k] = Some(why),
             }
         }
         // Across rules: sums over the lines, in order.
@@ -886,8 +934,9 @@ pub fn validate_stream<T: LineItem>(
             for (i, doc) in &docs {
                 let el = doc.line();
                 match (&rule.check, &mut *acc) {
-                    (Check::SumEquals { sum_of, .. }, Acc::Sum(sum)) => {
-                        rel(sum_of).visit(el, &mut |_, v| {
+                    (Check::SumEquals { .. }, Acc::Sum(sum)) => {
+                        let Some(r) = &rel_paths[k] else { continue };
+                        r.visit(el, &mut |_, v| {
                             if let Some(d) = v.and_then(decimal) {
                                 *sum += d;
                             }
@@ -901,13 +950,14 @@ pub fn validate_stream<T: LineItem>(
                             }
                         }
                     }
-                    (Check::Unique { path }, Acc::Unique(first, out)) => {
-                        let r = rel(path);
+                    (Check::Unique { .. }, Acc::Unique(first, out)) => {
+                        let Some(r) = &rel_paths[k] else { continue };
                         r.visit(el, &mut |idx, v| {
                             let Some(t) = v.and_then(text) else { return };
-                            let here = format!("{LINES}[{i}].{}", r.render(idx));
                             match first.get(&t) {
-                                Some(at) => out.push(RuleFinding {
+                                Some(at) => {
+                                    let here = format!("{LINES}[{i}].{}", r.render(idx));
+                                    out.push(RuleFinding {
                                     rule: rule.id.clone(),
                                     name: rule.name.clone(),
                                     severity: rule.severity,
@@ -915,7 +965,8 @@ pub fn validate_stream<T: LineItem>(
                                     found: Some(t.clone()),
                                     expected: Some("a unique value".into()),
                                     message: format!("{here} repeats {t:?} first seen at {LINES}[{at}]"),
-                                }),
+                                })
+                                }
                                 None => {
                                     first.insert(t, *i);
                                 }

@@ -10,8 +10,12 @@ use std::str::FromStr;
 pub trait Node<'a>: Copy + Sized {
     /// A key of an object (`None` when missing or when this is not an object).
     fn child(self, key: &str) -> Option<Self>;
-    /// The elements, when this is an array.
-    fn elements(self) -> Option<Vec<Self>>;
+    /// The number of elements, when this is an array.
+    fn len(self) -> Option<usize>;
+    /// Element `i` of an array.
+    fn element(self, i: usize) -> Option<Self>;
+    /// A string value, borrowed (no copy); `None` for other kinds.
+    fn as_str(self) -> Option<&'a str>;
     fn is_null(self) -> bool;
     /// Strings as they are, numbers as written, booleans as true/false.
     fn text(self) -> Option<String>;
@@ -31,8 +35,14 @@ impl<'a> Node<'a> for &'a Value {
     fn child(self, key: &str) -> Option<Self> {
         self.get(key)
     }
-    fn elements(self) -> Option<Vec<Self>> {
-        self.as_array().map(|a| a.iter().collect())
+    fn len(self) -> Option<usize> {
+        self.as_array().map(|a| a.len())
+    }
+    fn element(self, i: usize) -> Option<Self> {
+        self.as_array().and_then(|a| a.get(i))
+    }
+    fn as_str(self) -> Option<&'a str> {
+        Value::as_str(self)
     }
     fn is_null(self) -> bool {
         Value::is_null(self)
@@ -158,12 +168,14 @@ fn visit<'v, N: Node<'v>>(v: N, segs: &[Segment], idx: &mut Vec<usize>, f: &mut 
         return;
     };
     if s.each {
-        match child.elements() {
-            Some(items) => {
-                for (i, item) in items.into_iter().enumerate() {
-                    idx.push(i);
-                    visit(item, rest, idx, f);
-                    idx.pop();
+        match child.len() {
+            Some(n) => {
+                for i in 0..n {
+                    if let Some(item) = child.element(i) {
+                        idx.push(i);
+                        visit(item, rest, idx, f);
+                        idx.pop();
+                    }
                 }
             }
             None => f(idx, None),

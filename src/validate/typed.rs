@@ -24,6 +24,31 @@ pub enum LineNode<'a> {
     Strings(&'a [Arc<str>]),
 }
 
+/// `SHIPMENT_COLUMNS` position of a key, by a `match` (rules ask per line, per rule).
+fn column_index(key: &str) -> Option<usize> {
+    let i = match key {
+        "shipment_id" => Col::ShipmentId,
+        "import_date" => Col::ImportDate,
+        "quarter" => Col::Quarter,
+        "cn_code" => Col::CnCode,
+        "product_group" => Col::ProductGroup,
+        "product_description" => Col::ProductDescription,
+        "origin_iso" => Col::OriginIso,
+        "origin_country" => Col::OriginCountry,
+        "importer_name" => Col::ImporterName,
+        "importer_country" => Col::ImporterCountry,
+        "net_mass_kg" => Col::NetMassKg,
+        "port_of_entry" => Col::PortOfEntry,
+        "importer_reference" => Col::ImporterReference,
+        "has_actual_emissions" => Col::HasActualEmissions,
+        "supplier_id" => Col::SupplierId,
+        "notes" => Col::Notes,
+        _ => return None,
+    };
+    debug_assert_eq!(SHIPMENT_COLUMNS[i as usize], key);
+    Some(i as usize)
+}
+
 impl<'a> Node<'a> for LineNode<'a> {
     fn child(self, key: &str) -> Option<Self> {
         use LineNode::*;
@@ -31,7 +56,7 @@ impl<'a> Node<'a> for LineNode<'a> {
             Doc(l) => (key == "detailed_goods").then_some(One(l)),
             Good(l) => {
                 let row = &l.shipment.row;
-                if let Some(i) = SHIPMENT_COLUMNS.iter().position(|c| *c == key) {
+                if let Some(i) = column_index(key) {
                     return Some(match i {
                         x if x == Col::CnCode as usize => Str(l.shipment.cn.as_str()),
                         x if x == Col::NetMassKg as usize => Dec(l.shipment.net_mass_kg),
@@ -84,10 +109,25 @@ impl<'a> Node<'a> for LineNode<'a> {
         }
     }
 
-    fn elements(self) -> Option<Vec<Self>> {
+    fn len(self) -> Option<usize> {
         match self {
-            LineNode::One(l) => Some(vec![LineNode::Good(l)]),
-            LineNode::Strings(s) => Some(s.iter().map(|x| LineNode::Str(x)).collect()),
+            LineNode::One(_) => Some(1),
+            LineNode::Strings(s) => Some(s.len()),
+            _ => None,
+        }
+    }
+
+    fn element(self, i: usize) -> Option<Self> {
+        match self {
+            LineNode::One(l) => (i == 0).then_some(LineNode::Good(l)),
+            LineNode::Strings(s) => s.get(i).map(|x| LineNode::Str(x)),
+            _ => None,
+        }
+    }
+
+    fn as_str(self) -> Option<&'a str> {
+        match self {
+            LineNode::Str(s) => Some(s),
             _ => None,
         }
     }
