@@ -335,6 +335,11 @@ fn holds<'a, N: Node<'a>>(c: &Condition, v: N) -> bool {
     true
 }
 
+/// `Some(n)` for the pattern `^\d{n}$`.
+fn digits_only(pattern: &str) -> Option<usize> {
+    pattern.strip_prefix("^\\d{")?.strip_suffix("}$")?.parse().ok()
+}
+
 fn cn_of<'a, N: Node<'a>>(v: N) -> Option<CnCode> {
     CnCode::normalise(&text(v)?)
 }
@@ -384,7 +389,11 @@ fn run_rule<'a, N: Node<'a>>(rule: &Rule, report: N, head: &Value, ctx: &Context
         }
         Check::Pattern { path, re, pattern } => path.visit(report, &mut |idx, v| {
             let Some(v) = v else { return };
-            if v.as_str().is_some_and(|s| re.is_match(s)) {
+            if v.as_str().is_some_and(|s| match digits_only(pattern) {
+                // `^\d{N}$` (CN codes): the same test without the regex machinery.
+                Some(n) => s.len() == n && s.bytes().all(|b| b.is_ascii_digit()),
+                None => re.is_match(s),
+            }) {
                 return;
             }
             match text(v) {
@@ -513,8 +522,8 @@ fn run_rule<'a, N: Node<'a>>(rule: &Rule, report: N, head: &Value, ctx: &Context
         Check::DateWithin { path, from, to, report_period } => {
             let (mut lo, mut hi) = (*from, *to);
             if *report_period {
-                let get = |p: &str| Path::parse(p).ok().and_then(|p| p.get(head).and_then(text)).and_then(|t| Date::parse(&t));
-                match (get("report_metadata.reporting_period_start"), get("report_metadata.reporting_period_end")) {
+                let get = |k: &str| head.get("report_metadata").and_then(|m| m.get(k)).and_then(|v| v.as_str()).and_then(Date::parse);
+                match (get("reporting_period_start"), get("reporting_period_end")) {
                     (Some(a), Some(b)) => {
                         lo = Some(a);
                         hi = Some(b);
@@ -1084,6 +1093,13 @@ pub fn validate_stream<T: LineItem>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn digit_patterns_are_recognised() {
+        assert_eq!(digits_only(r"^\d{8}$"), Some(8));
+        assert_eq!(digits_only(r"^\d{8}"), None);
+        assert_eq!(digits_only(r"^[0-9]{8}$"), None);
+    }
 
     #[test]
     fn nan_tokens_outside_strings_become_null() {

@@ -101,6 +101,9 @@ impl Path {
             }
             segments.push(Segment { key: key.to_string(), each });
         }
+        if segments.iter().filter(|s| s.each).count() > MAX_DEPTH {
+            return Err(format!("path {text:?}: more than {MAX_DEPTH} [] levels"));
+        }
         Ok(Path { text: text.to_string(), segments })
     }
 
@@ -120,7 +123,7 @@ impl Path {
     /// Calls `f` for every place the path reaches with the array indices taken on the way
     /// (render them with `render` only when needed: a million lines, few findings).
     pub fn visit<'v, N: Node<'v>>(&self, root: N, f: &mut dyn FnMut(&[usize], Option<N>)) {
-        let mut idx = Vec::new();
+        let mut idx = Indices { buf: [0; MAX_DEPTH], len: 0 };
         visit(root, &self.segments, &mut idx, f);
     }
 
@@ -158,27 +161,41 @@ impl Path {
     }
 }
 
-fn visit<'v, N: Node<'v>>(v: N, segs: &[Segment], idx: &mut Vec<usize>, f: &mut dyn FnMut(&[usize], Option<N>)) {
+/// Array indices on the way down, without allocating (paths nest arrays only a few deep).
+const MAX_DEPTH: usize = 16;
+struct Indices {
+    buf: [usize; MAX_DEPTH],
+    len: usize,
+}
+
+impl Indices {
+    fn get(&self) -> &[usize] {
+        &self.buf[..self.len]
+    }
+}
+
+fn visit<'v, N: Node<'v>>(v: N, segs: &[Segment], idx: &mut Indices, f: &mut dyn FnMut(&[usize], Option<N>)) {
     let Some((s, rest)) = segs.split_first() else {
-        f(idx, if v.is_null() { None } else { Some(v) });
+        f(idx.get(), if v.is_null() { None } else { Some(v) });
         return;
     };
     let Some(child) = v.child(&s.key) else {
-        f(idx, None);
+        f(idx.get(), None);
         return;
     };
     if s.each {
         match child.len() {
-            Some(n) => {
+            Some(n) if idx.len < MAX_DEPTH => {
                 for i in 0..n {
                     if let Some(item) = child.element(i) {
-                        idx.push(i);
+                        idx.buf[idx.len] = i;
+                        idx.len += 1;
                         visit(item, rest, idx, f);
-                        idx.pop();
+                        idx.len -= 1;
                     }
                 }
             }
-            None => f(idx, None),
+            _ => f(idx.get(), None),
         }
     } else {
         visit(child, rest, idx, f);
