@@ -207,9 +207,11 @@ pub fn build_report_with(req: &ReportRequest, refdata: &ReferenceData) -> Result
     });
     trace.mark("assemble");
     let mut report = report;
+    let schema = crate::validate::schema::ReportSchema::embedded().map_err(|message| Error::Data { path: "rules/report.schema.json".into(), message })?;
     let ctx = crate::validate::Context {
         scope: &refdata.scope,
         suppliers: refdata.suppliers.file_name.is_some().then_some(&refdata.suppliers),
+        schema: Some(&schema),
     };
     crate::validate::check_report(&mut report, &refdata.rules, &ctx);
     trace.mark("rules");

@@ -44,7 +44,7 @@ pub fn run(a: Args) -> anyhow::Result<u8> {
         None => RuleSet::embedded()?,
     };
     for id in a.only.iter().chain(&a.skip) {
-        let known = rules.rules.iter().any(|r| r.id == *id) || rules.not_run.iter().any(|r| r.id == *id);
+        let known = rules.rules.iter().any(|r| r.id == *id) || rules.not_run.iter().any(|r| r.id == *id) || id == cbam::validate::schema::RULE_ID;
         anyhow::ensure!(known, "--only/--skip: no rule {id:?} in the rules file");
     }
     let scope = match &a.cn_codes {
@@ -68,7 +68,8 @@ pub fn run(a: Args) -> anyhow::Result<u8> {
         }
         None => None,
     };
-    let ctx = validate::Context { scope: &scope, suppliers: suppliers.as_ref() };
+    let schema = validate::schema::ReportSchema::embedded().map_err(anyhow::Error::msg)?;
+    let ctx = validate::Context { scope: &scope, suppliers: suppliers.as_ref(), schema: Some(&schema) };
     let (v, nan) = validate::validate_file(&a.report, &rules, &ctx, &a.only, &a.skip)?;
     if !a.quiet {
         let mut out = std::io::stdout().lock();

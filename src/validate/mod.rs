@@ -3,6 +3,7 @@
 
 pub mod path;
 pub mod rules;
+pub mod schema;
 pub mod typed;
 
 use crate::error::{Error, Result};
@@ -59,6 +60,8 @@ pub struct Validation {
 pub struct Context<'a> {
     pub scope: &'a AnnexScope,
     pub suppliers: Option<&'a SupplierBook>,
+    /// The report's JSON Schema, checked before the rules (None: not checked).
+    pub schema: Option<&'a schema::ReportSchema>,
 }
 
 /// Reads a report file as JSON. The production system writes bare `NaN` for empty cells
@@ -762,6 +765,11 @@ pub trait LineItem: Send + Sync {
         Self: 'a;
     fn doc(&self) -> Self::N<'_>;
     fn line(&self) -> Self::N<'_>;
+    /// The line as JSON, when it was read as JSON (the schema checks those; typed lines are
+    /// well-formed by construction).
+    fn json(&self) -> Option<&Value> {
+        None
+    }
 }
 
 /// A line read from a report file (held as its one-line document).
@@ -783,6 +791,9 @@ impl LineItem for JsonLine {
     }
     fn line(&self) -> &Value {
         &self.0[LINES][0]
+    }
+    fn json(&self) -> Option<&Value> {
+        Some(&self.0[LINES][0])
     }
 }
 
@@ -913,7 +924,15 @@ pub fn validate_stream<T: LineItem>(
             true
         })
         .collect();
+    // The JSON Schema first: structure and types.
+    let schema = ctx.schema.filter(|_| (only.is_empty() || only.iter().any(|o| o == schema::RULE_ID)) && !skip.iter().any(|s| s == schema::RULE_ID));
+    let mut schema_findings: Vec<RuleFinding> = schema.map(|s| s.check_head(head)).unwrap_or_default();
     let mut feed = |docs: Vec<(usize, T)>| {
+        if let Some(s) = schema {
+            let found: Vec<RuleFinding> =
+                docs.par_iter().with_min_len(256).flat_map_iter(|(i, d)| d.json().map(|j| s.check_line(*i, j)).unwrap_or_default()).collect();
+            schema_findings.extend(found);
+        }
         // One-line documents: the rules' `detailed_goods[]` paths then reach exactly this line.
         // Only what a rule found (or why it could not run) is kept: nothing per clean line.
         let per_line: Vec<(usize, std::result::Result<RuleFinding, String>)> = docs
@@ -1043,7 +1062,24 @@ pub fn validate_stream<T: LineItem>(
     }
 
     let mut all = Vec::new();
-    for (k, r) in results.iter_mut().enumerate() {
+    if schema.is_some() {
+        results.insert(
+            0,
+            RuleResult {
+                id: schema::RULE_ID.into(),
+                name: "Report structure (JSON Schema)".into(),
+                severity: Severity::Error,
+                check: "json_schema",
+                regulation: schema::SCHEMA.0.into(),
+                status: if schema_findings.is_empty() { "passed" } else { "failed" },
+                findings: schema_findings.len() as u64,
+                reason: None,
+            },
+        );
+        all.append(&mut schema_findings);
+    }
+    let offset = usize::from(schema.is_some());
+    for (k, r) in results.iter_mut().skip(offset).enumerate() {
         if let Some(why) = not_run[k].take() {
             r.status = "not_run";
             r.reason = Some(why);

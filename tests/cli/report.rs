@@ -38,7 +38,8 @@ fn rules_run_in_the_pipeline() {
     assert_eq!(rule_codes(&r), vec![("CBAM-070".to_string(), "warning".to_string())]);
     assert_eq!(r["validation_results"]["is_valid"], true);
     let checked = r["validation_results"]["rules_checked"].as_array().unwrap();
-    assert_eq!(checked.len(), 25);
+    assert_eq!(checked.len(), 26, "the JSON Schema check and 25 rules");
+    assert_eq!((checked[0]["id"].as_str(), checked[0]["status"].as_str()), (Some("SCHEMA"), Some("passed")));
     // The same as `cbam validate` says of the written file.
     let out = d.path().join("r.json");
     let mut c = cbam();

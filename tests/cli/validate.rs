@@ -117,6 +117,8 @@ fn every_rule_has_a_violation_and_a_pass() {
     };
     let num = |s: &str| Value::Number(s.parse().unwrap());
     let cases: Vec<(&str, Box<dyn Fn(&mut Value)>)> = vec![
+        // The JSON Schema (structure and types), checked before the rules.
+        ("SCHEMA", set("/detailed_goods/0/net_mass_kg", "heavy".into())),
         ("VAL-040", Box::new(|r: &mut Value| {
             r.as_object_mut().unwrap().remove("emissions_summary");
         })),
