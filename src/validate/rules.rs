@@ -290,8 +290,23 @@ impl RuleSet {
     }
 
     pub fn from_yaml(path: &FsPath, text: &str) -> Result<RuleSet> {
-        let file: RulesFile = serde_saphyr::from_str(text)
-            .map_err(|e| Error::Data { path: path.to_path_buf(), message: format!("rules file: {e}") })?;
+        let file: RulesFile = serde_saphyr::from_str(text).map_err(|e| {
+            let msg = e.to_string();
+            // Name the rule the error sits in: the nearest `id:` at or above the error's line.
+            let line = msg
+                .split("line ")
+                .nth(1)
+                .and_then(|r| r.split(|c: char| !c.is_ascii_digit()).next())
+                .and_then(|n| n.parse::<usize>().ok());
+            let rule = line.and_then(|l| {
+                text.lines().take(l).collect::<Vec<_>>().into_iter().rev().find_map(|t| {
+                    let t = t.trim_start().trim_start_matches("- ").trim();
+                    t.strip_prefix("id:").or_else(|| t.strip_prefix("rule_id:")).map(|v| v.trim().trim_matches(|c| c == '"' || c == '\'').to_string())
+                })
+            });
+            let which = rule.map(|r| format!("rule {r}: ")).unwrap_or_default();
+            Error::Data { path: path.to_path_buf(), message: format!("rules file: {which}{msg}") }
+        })?;
         match (file.rules, file.validation_rules) {
             (Some(rules), _) => {
                 let mut out = Vec::new();

@@ -285,5 +285,6 @@ fn broken_rules_files_name_the_rule_and_line() {
     c.args(["validate", "--report"]).arg(&report).arg("--rules").arg(&p);
     let o = run(c);
     assert_eq!(code(&o), 2);
-    assert!(stderr(&o).contains("severity"), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(err.contains("rule BAD-2") && err.contains("line 5") && err.contains("severity"), "{err}");
 }
