@@ -1,6 +1,7 @@
 //! Command-line surface: one file per subcommand, each a flags struct and a `run`.
 
 mod bench;
+mod deadlines;
 mod report;
 mod validate;
 
@@ -22,6 +23,8 @@ pub enum Command {
     Report(report::Args),
     /// Check any CBAM report (ours or the production system's) against the rules.
     Validate(validate::Args),
+    /// Reporting, modification, declaration and surrender dates around a day.
+    Deadlines(deadlines::Args),
     /// Write N generated shipments (seeded) as CSV, for benchmarks and load tests.
     Generate(bench::GenerateArgs),
     /// Generate N shipments and time whole `report` runs (full and summary-only).
@@ -50,6 +53,7 @@ pub fn run() -> anyhow::Result<u8> {
     match cli.command {
         Command::Report(a) => report::run(a),
         Command::Validate(a) => validate::run(a),
+        Command::Deadlines(a) => deadlines::run(a),
         Command::Generate(a) => bench::generate(a),
         Command::Bench(a) => bench::bench(a),
     }
