@@ -8,6 +8,7 @@ pub mod assemble;
 pub mod bench;
 pub mod calculate;
 pub mod codes;
+pub mod compare;
 pub mod deadlines;
 pub mod enrich;
 pub mod error;

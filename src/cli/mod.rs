@@ -2,6 +2,7 @@
 
 mod bench;
 mod deadlines;
+mod diff;
 mod report;
 mod validate;
 
@@ -23,6 +24,8 @@ pub enum Command {
     Report(report::Args),
     /// Check any CBAM report (ours or the production system's) against the rules.
     Validate(validate::Args),
+    /// Compare two reports canonically, ignoring only the declared volatile fields.
+    Diff(diff::Args),
     /// Reporting, modification, declaration and surrender dates around a day.
     Deadlines(deadlines::Args),
     /// Write N generated shipments (seeded) as CSV, for benchmarks and load tests.
@@ -54,6 +57,7 @@ pub fn run() -> anyhow::Result<u8> {
         Command::Report(a) => report::run(a),
         Command::Validate(a) => validate::run(a),
         Command::Deadlines(a) => deadlines::run(a),
+        Command::Diff(a) => diff::run(a),
         Command::Generate(a) => bench::generate(a),
         Command::Bench(a) => bench::bench(a),
     }

@@ -3,6 +3,7 @@
 mod bad_input;
 mod deadlines;
 mod determinism;
+mod diff;
 mod precision;
 mod properties;
 mod report;

@@ -1,0 +1,95 @@
+//! `cbam diff`: canonical comparison ignoring only the declared volatile fields.
+
+use super::*;
+use serde_json::Value;
+
+fn diff(a: &Path, b: &Path, extra: &[&str]) -> (i32, Value) {
+    let mut c = cbam();
+    c.arg("diff").arg(a).arg(b).args(["--format", "json"]).args(extra);
+    let o = run(c);
+    let v = serde_json::from_slice(&o.stdout).unwrap_or_else(|_| panic!("{}", stderr(&o)));
+    (code(&o), v)
+}
+
+fn report(dir: &Path, name: &str, time: &str) -> PathBuf {
+    let out = dir.join(name);
+    let mut c = cbam();
+    c.args(["report", "--input"]).arg(fixture("shipments_2025q4.csv")).arg("--output").arg(&out);
+    c.args(["--importer-name", "N", "--importer-country", "NL", "--importer-eori", "NL1", "--declarant-name", "D", "--declarant-position", "P"]);
+    c.args(["--generated-at", time]);
+    let o = run(c);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    out
+}
+
+fn write(dir: &Path, name: &str, v: &Value, pretty: bool) -> PathBuf {
+    let p = dir.join(name);
+    std::fs::write(&p, if pretty { serde_json::to_vec_pretty(v).unwrap() } else { serde_json::to_vec(v).unwrap() }).unwrap();
+    p
+}
+
+#[test]
+fn same_inputs_at_another_time_are_identical() {
+    let d = tmp();
+    let a = report(d.path(), "a.json", "2026-01-01");
+    let b = report(d.path(), "b.json", "2026-03-01T12:00:00Z");
+    assert_ne!(std::fs::read(&a).unwrap(), std::fs::read(&b).unwrap(), "the bytes differ in the volatile fields");
+    let (c, v) = diff(&a, &b, &[]);
+    assert_eq!(c, 0, "{v}");
+    assert_eq!(v["ignored"], serde_json::json!(["report_metadata.generated_at", "importer_declaration.declaration_date"]));
+}
+
+#[test]
+fn reordered_keys_and_compact_formatting_are_identical() {
+    let d = tmp();
+    let a = report(d.path(), "a.json", "2026-01-01");
+    let v = json(&a);
+    // Re-serialised compactly, keys in another order (serde_json sorts when reparsing as a BTreeMap-free Value).
+    let mut m: Vec<(String, Value)> = v.as_object().unwrap().clone().into_iter().collect();
+    m.reverse();
+    let reordered: serde_json::Map<String, Value> = m.into_iter().collect();
+    let b = write(d.path(), "b.json", &Value::Object(reordered), false);
+    assert_eq!(diff(&a, &b, &[]).0, 0);
+}
+
+#[test]
+fn a_changed_number_is_reported_with_path_and_both_values() {
+    let d = tmp();
+    let a = report(d.path(), "a.json", "2026-01-01");
+    let mut v = json(&a);
+    let before = v["detailed_goods"][3]["emissions_calculation"]["total_emissions_tco2"].to_string();
+    v["detailed_goods"][3]["emissions_calculation"]["total_emissions_tco2"] = Value::Number("39.676".parse().unwrap());
+    let b = write(d.path(), "b.json", &v, true);
+    let (c, out) = diff(&a, &b, &[]);
+    assert_eq!(c, 1);
+    assert_eq!(out["difference_count"], 1);
+    let f = &out["differences"][0];
+    assert_eq!(f["path"], "detailed_goods[3].emissions_calculation.total_emissions_tco2");
+    assert_eq!((f["a"].as_str(), f["b"].as_str()), (Some(before.as_str()), Some("39.676")));
+    // --ignore takes it out.
+    assert_eq!(diff(&a, &b, &["--ignore", "detailed_goods[].emissions_calculation.total_emissions_tco2"]).0, 0);
+}
+
+#[test]
+fn a_truncated_report_is_different() {
+    let d = tmp();
+    let a = report(d.path(), "a.json", "2026-01-01");
+    let mut v = json(&a);
+    v["detailed_goods"].as_array_mut().unwrap().pop();
+    let b = write(d.path(), "b.json", &v, true);
+    let (c, out) = diff(&a, &b, &[]);
+    assert_eq!(c, 1);
+    let f = &out["differences"][0];
+    assert_eq!(f["path"], "detailed_goods[22]");
+    assert!(f["b"].is_null());
+}
+
+#[test]
+fn production_layout_with_nan_is_accepted() {
+    let p = fixture("greenlang/report_v1_2025q4.json");
+    let (c, out) = diff(&p, &p, &[]);
+    assert_eq!((c, out["identical"].as_bool()), (0, Some(true)));
+    let mut c = cbam();
+    c.args(["diff", "--report1"]).arg(&p).arg("--report2").arg(fixture("shipments_2025q4.csv"));
+    assert_eq!(code(&run(c)), 2, "a CSV is not a report");
+}
