@@ -7,6 +7,7 @@
 pub mod assemble;
 pub mod bench;
 pub mod calculate;
+pub mod cn;
 pub mod codes;
 pub mod compare;
 pub mod deadlines;

@@ -1,6 +1,7 @@
 //! Command-line surface: one file per subcommand, each a flags struct and a `run`.
 
 mod bench;
+mod cn;
 mod deadlines;
 mod diff;
 mod report;
@@ -26,6 +27,8 @@ pub enum Command {
     Validate(validate::Args),
     /// Compare two reports canonically, ignoring only the declared volatile fields.
     Diff(diff::Args),
+    /// CN codes against Annex I: lookup, validate a code list, classify a shipments file.
+    Cn(cn::Args),
     /// Reporting, modification, declaration and surrender dates around a day.
     Deadlines(deadlines::Args),
     /// Write N generated shipments (seeded) as CSV, for benchmarks and load tests.
@@ -56,6 +59,7 @@ pub fn run() -> anyhow::Result<u8> {
     match cli.command {
         Command::Report(a) => report::run(a),
         Command::Validate(a) => validate::run(a),
+        Command::Cn(a) => cn::run(a),
         Command::Deadlines(a) => deadlines::run(a),
         Command::Diff(a) => diff::run(a),
         Command::Generate(a) => bench::generate(a),

@@ -1,6 +1,7 @@
 //! One integration-test binary (links once): runs the built `cbam` on fixtures in temp dirs.
 
 mod bad_input;
+mod cn;
 mod deadlines;
 mod determinism;
 mod diff;
