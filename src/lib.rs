@@ -20,6 +20,7 @@ pub mod provenance;
 pub mod reference;
 pub mod time;
 pub mod validate;
+pub mod verify;
 pub mod write;
 
 pub use error::{Error, Result};

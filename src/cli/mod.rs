@@ -6,6 +6,7 @@ mod deadlines;
 mod diff;
 mod report;
 mod validate;
+mod verify;
 
 use clap::{Parser, Subcommand};
 
@@ -29,6 +30,8 @@ pub enum Command {
     Diff(diff::Args),
     /// CN codes against Annex I: lookup, validate a code list, classify a shipments file.
     Cn(cn::Args),
+    /// Recomputed figures against expected ones (report, baseline or CSV), within a tolerance.
+    Verify(verify::Args),
     /// Reporting, modification, declaration and surrender dates around a day.
     Deadlines(deadlines::Args),
     /// Write N generated shipments (seeded) as CSV, for benchmarks and load tests.
@@ -61,6 +64,7 @@ pub fn run() -> anyhow::Result<u8> {
         Command::Validate(a) => validate::run(a),
         Command::Cn(a) => cn::run(a),
         Command::Deadlines(a) => deadlines::run(a),
+        Command::Verify(a) => verify::run(a),
         Command::Diff(a) => diff::run(a),
         Command::Generate(a) => bench::generate(a),
         Command::Bench(a) => bench::bench(a),

@@ -75,7 +75,7 @@ pub fn read_report(path: &std::path::Path) -> Result<(Value, u64)> {
         message: format!("not a JSON report: {e}"),
     })?;
     if !v.is_object() {
-        return Err(Error::Data { path: path.to_path_buf(), message: "expected a JSON object (a CBAM report)".into() });
+        return Err(Error::Data { path: path.to_path_buf(), message: "expected a JSON object (a CBAM report or baseline)".into() });
     }
     Ok((v, replaced))
 }

@@ -9,6 +9,7 @@ mod precision;
 mod properties;
 mod report;
 mod validate;
+mod verify;
 #[cfg(feature = "shared-reference")]
 mod shared_reference;
 
