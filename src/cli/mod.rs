@@ -4,6 +4,7 @@ mod bench;
 mod cn;
 mod deadlines;
 mod diff;
+mod explain;
 mod report;
 mod validate;
 mod verify;
@@ -32,6 +33,8 @@ pub enum Command {
     Cn(cn::Args),
     /// Recomputed figures against expected ones (report, baseline or CSV), within a tolerance.
     Verify(verify::Args),
+    /// The calculation trail of one shipment: inputs, scope, factor and why, arithmetic, rounding.
+    Explain(explain::Args),
     /// Reporting, modification, declaration and surrender dates around a day.
     Deadlines(deadlines::Args),
     /// Write N generated shipments (seeded) as CSV, for benchmarks and load tests.
@@ -64,6 +67,7 @@ pub fn run() -> anyhow::Result<u8> {
         Command::Validate(a) => validate::run(a),
         Command::Cn(a) => cn::run(a),
         Command::Deadlines(a) => deadlines::run(a),
+        Command::Explain(a) => explain::run(a),
         Command::Verify(a) => verify::run(a),
         Command::Diff(a) => diff::run(a),
         Command::Generate(a) => bench::generate(a),

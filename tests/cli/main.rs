@@ -5,6 +5,7 @@ mod cn;
 mod deadlines;
 mod determinism;
 mod diff;
+mod explain;
 mod precision;
 mod properties;
 mod report;
