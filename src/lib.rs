@@ -18,6 +18,7 @@ pub mod model;
 pub mod pipeline;
 pub mod provenance;
 pub mod reference;
+pub mod suppliers_audit;
 pub mod time;
 pub mod validate;
 pub mod verify;

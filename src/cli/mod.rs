@@ -6,6 +6,7 @@ mod deadlines;
 mod diff;
 mod explain;
 mod report;
+mod suppliers;
 mod validate;
 mod verify;
 
@@ -35,6 +36,8 @@ pub enum Command {
     Verify(verify::Args),
     /// The calculation trail of one shipment: inputs, scope, factor and why, arithmetic, rounding.
     Explain(explain::Args),
+    /// Supplier profiles: `suppliers audit`.
+    Suppliers(suppliers::Args),
     /// Reporting, modification, declaration and surrender dates around a day.
     Deadlines(deadlines::Args),
     /// Write N generated shipments (seeded) as CSV, for benchmarks and load tests.
@@ -67,6 +70,7 @@ pub fn run() -> anyhow::Result<u8> {
         Command::Validate(a) => validate::run(a),
         Command::Cn(a) => cn::run(a),
         Command::Deadlines(a) => deadlines::run(a),
+        Command::Suppliers(a) => suppliers::run(a),
         Command::Explain(a) => explain::run(a),
         Command::Verify(a) => verify::run(a),
         Command::Diff(a) => diff::run(a),

@@ -54,6 +54,8 @@ struct ActualYaml {
     verified: Option<bool>,
     #[serde(default)]
     methodology: Option<String>,
+    #[serde(default, with = "rust_decimal::serde::str_option")]
+    data_completeness_pct: Option<Decimal>,
     #[serde(default)]
     source: Option<String>,
 }
@@ -67,6 +69,9 @@ pub struct SupplierActual {
     pub data_quality: String,
     pub reporting_year: Option<i32>,
     pub verified: Option<bool>,
+    pub completeness_pct: Option<Decimal>,
+    /// The total as the supplier stated it (None: not stated, computed as direct + indirect).
+    pub stated_total: Option<Decimal>,
     pub source: String,
     /// `Some(cn)` for a per-CN-code entry, `None` for the supplier's general figures.
     pub cn: Option<CnCode>,
@@ -131,6 +136,8 @@ impl SupplierBook {
                     data_quality: a.data_quality.clone().unwrap_or_else(|| "unknown".into()),
                     reporting_year: a.reporting_year,
                     verified: a.verified.or(s.verified),
+                    completeness_pct: a.data_completeness_pct,
+                    stated_total: a.total_emissions_tco2_per_ton,
                     source: a
                         .source
                         .clone()

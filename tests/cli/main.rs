@@ -13,6 +13,7 @@ mod validate;
 mod verify;
 #[cfg(feature = "shared-reference")]
 mod shared_reference;
+mod suppliers;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
