@@ -60,6 +60,7 @@ pub fn run(a: Args) -> anyhow::Result<u8> {
                     }
                     for dv in &l.default_values {
                         writeln!(out, "  default, {}: {} → {} direct / {} indirect / {} total tCO2e/t ({})", dv.table, dv.matched_code, dv.direct, dv.indirect, dv.total, dv.confidence)?;
+                        writeln!(out, "    source: {}", dv.source)?;
                     }
                 }
             }
