@@ -226,3 +226,34 @@ fn output_to_a_device_is_written_not_replaced() {
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     assert!(std::fs::metadata("/dev/null").unwrap().file_type().is_char_device());
 }
+
+/// Hostile reference files: exit 2 with a message, bounded time and memory, never a panic.
+#[test]
+fn hostile_yaml_and_json_are_refused() {
+    let d = tmp();
+    let mut laughs = vec![r#"a0: &a0 ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]"#.to_string()];
+    for i in 1..10 {
+        laughs.push(format!("a{i}: &a{i} [{}]", vec![format!("*a{}", i - 1); 9].join(",")));
+    }
+    laughs.push("suppliers: *a9".into());
+    let billion = d.path().join("laughs.yaml");
+    std::fs::write(&billion, laughs.join("\n")).unwrap();
+    let deep_yaml = d.path().join("deep.yaml");
+    std::fs::write(&deep_yaml, format!("suppliers: {}{}\n", "[".repeat(50_000), "]".repeat(50_000))).unwrap();
+    let deep_json = d.path().join("deep.json");
+    std::fs::write(&deep_json, format!("{{\"a\": {}{}}}", "[".repeat(100_000), "]".repeat(100_000))).unwrap();
+    let out = d.path().join("r.json");
+    for (flag, file, needle) in [("--suppliers", &billion, "budget"), ("--suppliers", &deep_yaml, "recursion"), ("--rules", &billion, "budget")] {
+        let o = run(report_cmd(&fixture("shipments_2025q4.csv"), &out, &[flag, file.to_str().unwrap()]));
+        assert_eq!(code(&o), 2, "{flag} {file:?}");
+        assert!(stderr(&o).contains(needle), "{}", stderr(&o));
+        assert!(!out.exists());
+    }
+    for cmd in [vec!["validate", "--report"], vec!["diff", deep_json.to_str().unwrap()]] {
+        let mut c = cbam();
+        c.args(&cmd).arg(&deep_json);
+        let o = run(c);
+        assert_eq!(code(&o), 2, "{cmd:?}: {}", stderr(&o));
+        assert!(stderr(&o).contains("deep.json"), "{}", stderr(&o));
+    }
+}
