@@ -955,15 +955,15 @@ pub fn validate_stream<T: LineItem>(
                 Err(why) => not_run[k] = Some(why),
             }
         }
-        // Across rules: sums over the lines, in order.
-        for (k, acc) in accs.iter_mut().enumerate() {
-            let Some(acc) = acc else { continue };
+        // Across rules: sums over the lines, in order; each rule's sum on its own core.
+        accs.par_iter_mut().enumerate().for_each(|(k, acc)| {
+            let Some(acc) = acc else { return };
             let rule = selected[k];
             for (i, doc) in &docs {
                 let el = doc.line();
                 match (&rule.check, &mut *acc) {
                     (Check::SumEquals { .. }, Acc::Sum(sum)) => {
-                        let Some(r) = &rel_paths[k] else { continue };
+                        let Some(r) = &rel_paths[k] else { return };
                         r.visit(el, &mut |_, v| {
                             if let Some(d) = v.and_then(decimal) {
                                 *sum += d;
@@ -979,7 +979,7 @@ pub fn validate_stream<T: LineItem>(
                         }
                     }
                     (Check::Unique { .. }, Acc::Unique(first, out)) => {
-                        let Some(r) = &rel_paths[k] else { continue };
+                        let Some(r) = &rel_paths[k] else { return };
                         r.visit(el, &mut |idx, v| {
                             let Some(t) = v.and_then(text) else { return };
                             match first.get(&t) {
@@ -1010,7 +1010,7 @@ pub fn validate_stream<T: LineItem>(
                     _ => {}
                 }
             }
-        }
+        });
     };
     produce(&mut feed);
 
