@@ -29,10 +29,13 @@ pub enum Sub {
         #[arg(value_name = "FILE")]
         file: PathBuf,
     },
-    /// How the CN codes of a shipments file classify.
+    /// How the CN codes of a shipments file classify (per code with counts; --each: per shipment).
     Enrich {
         #[arg(long, visible_alias = "input", value_name = "FILE")]
         shipments: PathBuf,
+        /// List every shipment with its code's classification.
+        #[arg(long)]
+        each: bool,
     },
 }
 
@@ -81,15 +84,19 @@ pub fn run(a: Args) -> anyhow::Result<u8> {
             }
             Ok(if problems.is_empty() { 0 } else { 1 })
         }
-        Sub::Enrich { shipments } => {
+        Sub::Enrich { shipments, each } => {
             let src = cbam::intake::open_shipments(&shipments, None)?;
             let mut by: BTreeMap<(String, String, String), u64> = BTreeMap::new();
+            let mut per_row: Vec<(String, String, String, String)> = Vec::new();
             let mut rows = 0u64;
             for c in src.chunks(usize::MAX) {
                 rows += src.parse_chunk(&c, |r| {
                     let (cbam::intake::Record::Row(row) | cbam::intake::Record::Broken(row, _)) = &r;
                     let l = cbam::cn::lookup(row.get(cbam::model::Col::CnCode), &refdata.scope, &cbam::reference::FactorTable::User(Default::default()));
                     let code = l.cn_code.clone().unwrap_or_else(|| l.input.clone());
+                    if each {
+                        per_row.push((row.get(cbam::model::Col::ShipmentId).to_string(), code.clone(), l.status.to_string(), l.sector.unwrap_or("").to_string()));
+                    }
                     *by.entry((l.status.to_string(), l.sector.unwrap_or("").to_string(), code)).or_insert(0) += 1;
                 });
             }
@@ -99,8 +106,19 @@ pub fn run(a: Args) -> anyhow::Result<u8> {
             }
             if a.format == Format::Json {
                 let codes: Vec<_> = by.iter().map(|((s, sec, c), n)| serde_json::json!({"cn_code": c, "status": s, "sector": sec, "rows": n})).collect();
-                writeln!(out, "{}", serde_json::to_string_pretty(&serde_json::json!({"rows": rows, "by_status": status, "codes": codes}))?)?;
+                let mut j = serde_json::json!({"rows": rows, "by_status": status, "codes": codes});
+                if each {
+                    j["shipments"] = per_row.iter().map(|(id, c, s, sec)| serde_json::json!({"shipment_id": id, "cn_code": c, "status": s, "sector": sec})).collect();
+                }
+                writeln!(out, "{}", serde_json::to_string_pretty(&j)?)?;
             } else {
+                if each {
+                    writeln!(out, "{:<24}  {:<10}  {:<11}  sector", "shipment_id", "cn_code", "status")?;
+                    for (id, c, s, sec) in &per_row {
+                        writeln!(out, "{id:<24}  {c:<10}  {s:<11}  {sec}")?;
+                    }
+                    writeln!(out)?;
+                }
                 writeln!(out, "{:<10}  {:<11}  {:<12}  rows", "cn_code", "status", "sector")?;
                 for ((s, sec, c), n) in &by {
                     writeln!(out, "{c:<10}  {s:<11}  {sec:<12}  {n}")?;

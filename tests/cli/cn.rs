@@ -49,6 +49,11 @@ fn enrich_counts_a_shipments_file() {
     assert_eq!(v["rows"], 24);
     assert_eq!(v["by_status"]["in_scope"], 23);
     assert_eq!(v["by_status"]["excluded"], 1);
+    let (_, v) = cn_json(&["enrich", "--each", "--shipments", fixture("shipments_2025q4.csv").to_str().unwrap()]);
+    let s = v["shipments"].as_array().unwrap();
+    assert_eq!(s.len(), 24);
+    let scrap = s.iter().find(|x| x["shipment_id"] == "FX-2025Q4-0021").unwrap();
+    assert_eq!((scrap["cn_code"].as_str(), scrap["status"].as_str()), (Some("72044900"), Some("excluded")));
 }
 
 #[cfg(feature = "shared-reference")]
