@@ -88,7 +88,14 @@ fn a_truncated_report_is_different() {
 fn production_layout_with_nan_is_accepted() {
     let p = fixture("greenlang/report_v1_2025q4.json");
     let (c, out) = diff(&p, &p, &[]);
-    assert_eq!((c, out["identical"].as_bool()), (0, Some(true)));
+    assert_eq!((c, out["byte_identical"].as_bool()), (0, Some(true)));
+    // Not byte-identical (re-indented), so both are parsed, NaN cells included.
+    let d = tmp();
+    let q = d.path().join("reindented.json");
+    let text = std::fs::read_to_string(&p).unwrap().replace("\n  ", "\n    ");
+    std::fs::write(&q, text).unwrap();
+    let (c, out) = diff(&p, &q, &[]);
+    assert_eq!((c, out["identical"].as_bool(), out.get("byte_identical")), (0, Some(true), None));
     let mut c = cbam();
     c.args(["diff", "--report1"]).arg(&p).arg("--report2").arg(fixture("shipments_2025q4.csv"));
     assert_eq!(code(&run(c)), 2, "a CSV is not a report");
