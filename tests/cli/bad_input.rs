@@ -249,7 +249,8 @@ fn hostile_yaml_and_json_are_refused() {
         assert!(stderr(&o).contains(needle), "{}", stderr(&o));
         assert!(!out.exists());
     }
-    for cmd in [vec!["validate", "--report"], vec!["diff", deep_json.to_str().unwrap()]] {
+    let other = fixture("greenlang/report_v1_2025q4.json");
+    for cmd in [vec!["validate", "--report"], vec!["diff", other.to_str().unwrap()]] {
         let mut c = cbam();
         c.args(&cmd).arg(&deep_json);
         let o = run(c);
