@@ -1,5 +1,5 @@
-//! Every finding code the pipeline emits, with its default severity and meaning. The README's
-//! table is generated from this list (`cbam codes`), and tests check each code is reachable.
+//! Every finding code the pipeline emits, with its default severity and meaning (the README's
+//! table repeats it; a test checks the two agree).
 
 use crate::model::Severity;
 

@@ -276,3 +276,15 @@ fn columns_in_any_order_and_extra_columns_are_kept() {
     let g = line(&r, "FX-2025Q4-0001");
     assert_eq!(g["customs_declaration_number"], "25NL00000000000000");
 }
+
+/// Every pipeline finding code is in the README's table with its severity, and vice versa.
+#[test]
+fn readme_lists_every_finding_code() {
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    for c in cbam::codes::CODES {
+        let row = readme.lines().find(|l| l.starts_with(&format!("| {} |", c.code))).unwrap_or_else(|| panic!("{} missing from README", c.code));
+        assert!(row.contains(c.severity.as_str()), "{row}");
+    }
+    let listed = readme.lines().filter(|l| l.starts_with("| IN0") || l.starts_with("| CA0") || l.starts_with("| RP0")).count();
+    assert_eq!(listed, cbam::codes::CODES.len());
+}
