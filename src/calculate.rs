@@ -67,19 +67,10 @@ impl<'a> Calculator<'a> {
             let choice = default_factor(&k, self.refdata);
             self.cache.insert(k, choice);
         }
-        let (line, findings, rejected) = calculate_one(s, self);
+        let (result, findings) = calculate_one(s, self);
         out.extend(findings);
-        match (line, rejected) {
-            (Some(l), _) => Ok(l),
-            (None, Some(r)) => Err(r),
-            (None, None) => unreachable_rejection(),
-        }
+        result
     }
-}
-
-/// `calculate_one` always returns a line or a rejection; this keeps the types honest without a panic.
-fn unreachable_rejection() -> Result<Line, RejectedRow> {
-    Err(RejectedRow { row: 0, line: 0, shipment_id: None, status: "rejected", codes: vec!["CA006"] })
 }
 
 fn sector_of(s: &Shipment) -> Option<Sector> {
@@ -257,7 +248,7 @@ fn default_factor(k: &DefaultKey, refdata: &ReferenceData) -> Option<DefaultChoi
     }
 }
 
-fn calculate_one(s: Shipment, ctx: &Calculator<'_>) -> (Option<Line>, Vec<Finding>, Option<RejectedRow>) {
+fn calculate_one(s: Shipment, ctx: &Calculator<'_>) -> (Result<Line, RejectedRow>, Vec<Finding>) {
     let (refdata, file) = (ctx.refdata, ctx.file);
     let mut findings = Vec::new();
     let mut reasons: Vec<Arc<str>> = Vec::new();
@@ -368,7 +359,7 @@ fn calculate_one(s: Shipment, ctx: &Calculator<'_>) -> (Option<Line>, Vec<Findin
                     codes: vec!["CA006"],
                 };
                 findings.push(f);
-                return (None, findings, Some(rej));
+                return (Err(rej), findings);
             }
         },
     };
@@ -383,20 +374,20 @@ fn calculate_one(s: Shipment, ctx: &Calculator<'_>) -> (Option<Line>, Vec<Findin
                 .expected("a realistic mass in kilograms")
                 .found(s.row.get(Col::NetMassKg)),
         );
-        Some(RejectedRow {
+        RejectedRow {
             row: s.row.row,
             line: s.row.line,
             shipment_id: Some(s.row.get(Col::ShipmentId).to_string()),
             status: "rejected",
             codes: vec!["IN008"],
-        })
+        }
     };
     let mass_t = s.net_mass_kg / Decimal::ONE_THOUSAND;
     let (Some(d_raw), Some(i_raw), Some(t_raw)) =
         (mass_t.checked_mul(factor.direct), mass_t.checked_mul(factor.indirect), mass_t.checked_mul(factor.total))
     else {
         let r = overflow(&mut findings);
-        return (None, findings, r);
+        return (Err(r), findings);
     };
     let direct = rounding.line(d_raw);
     let indirect = rounding.line(i_raw);
@@ -407,7 +398,7 @@ fn calculate_one(s: Shipment, ctx: &Calculator<'_>) -> (Option<Line>, Vec<Findin
             Some(v) => rounding.line(v),
             None => {
                 let r = overflow(&mut findings);
-                return (None, findings, r);
+                return (Err(r), findings);
             }
         }
     } else if period == Period::Definitive && annex_ii(&s) {
@@ -432,5 +423,5 @@ fn calculate_one(s: Shipment, ctx: &Calculator<'_>) -> (Option<Line>, Vec<Findin
         departures: shared_departures.unwrap_or_else(|| departures.into()),
         shipment: s,
     };
-    (Some(line), findings, None)
+    (Ok(line), findings)
 }

@@ -26,7 +26,7 @@ codes! {
     "IN005", Error, "intake", "W001", "import_date lies outside the row's quarter (severity from policy.date_outside_quarter)";
     "IN006", Error, "intake", "", "quarter is not of the form YYYYQn";
     "IN007", Error, "intake", "", "row's quarter differs from the report quarter given with --quarter";
-    "IN008", Error, "intake", "E004", "net_mass_kg is not a positive decimal number";
+    "IN008", Error, "intake", "E004", "net_mass_kg is not a positive decimal number (or is above 10^9 kg)";
     "IN009", Error, "intake", "E009", "origin_iso is not an ISO 3166-1 alpha-2 code (two upper-case letters)";
     "IN010", Error, "intake", "", "shipment_id appears on more than one row (all such rows are rejected)";
     "IN011", Warning, "intake", "", "has_actual_emissions is not YES/NO (treated as NO)";

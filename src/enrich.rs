@@ -22,6 +22,9 @@ pub fn is_eu27(cc: &str) -> bool {
     cc.len() == 2 && EU27.contains(&cc)
 }
 
+/// The largest mass accepted for one shipment: 10^9 kg (a million tonnes).
+pub const MAX_MASS_KG: u64 = 1_000_000_000;
+
 /// The first day the CBAM reporting obligation covered (Art. 32 of Reg. 2023/956).
 pub const CBAM_START: Date = Date { year: 2023, month: 10, day: 1 };
 
@@ -247,6 +250,12 @@ fn check_row(row: &ShipmentRow, checker: &mut Checker<'_>, is_dup: bool) -> Outc
         None
     } else {
         match parse_mass(mass_text) {
+            // A single shipment above a million tonnes is a typo or an attack; bounding it keeps
+            // every sum far inside Decimal's range (no overflow, no panic, on any number of rows).
+            Some(m) if m > Decimal::from(MAX_MASS_KG) => {
+                f.push(mk("IN008", Severity::Error, Col::NetMassKg, format!("net_mass_kg {mass_text} is more than {MAX_MASS_KG} kg (a million tonnes) for one shipment"), "a realistic mass in kilograms"));
+                None
+            }
             Some(m) if m > Decimal::ZERO => Some(m),
             Some(_) => {
                 f.push(mk("IN008", Severity::Error, Col::NetMassKg, format!("net_mass_kg {mass_text} is not positive"), "a positive number of kilograms"));

@@ -326,7 +326,8 @@ impl UserFactors {
     }
 
     /// One factor of the file, for `code`: `[direct, indirect, total]` in tCO2e per tonne.
-    fn add_entry(&mut self, id: String, code: String, values: [Decimal; 3], description: String, source: String, notes: &mut Vec<String>) {
+    fn add_entry(&mut self, id: String, code: String, values: [Decimal; 3], description: String, source: String, notes: &mut Vec<String>) -> std::result::Result<(), String> {
+        check_factor_values(&values).map_err(|m| format!("{}: {m}", id.trim_start_matches("USER:")))?;
         let label = label_of(&source, &self.file_name);
         let f = EmissionFactor {
             id,
@@ -341,6 +342,7 @@ impl UserFactors {
             data_quality: "medium".into(),
         };
         self.add(&code, f, notes);
+        Ok(())
     }
 
     fn add(&mut self, code: &str, f: EmissionFactor, notes: &mut Vec<String>) {
@@ -404,7 +406,7 @@ impl UserFactors {
                     for c in codes {
                         let raw = c.as_text().ok_or_else(|| data_err(format!("{ctx}: cn_codes: expected strings")))?;
                         let code = code_of(raw, &ctx)?;
-                        u.add_entry(format!("USER:{key}"), code, [direct, indirect, total], text_of("product_name"), text_of("source"), notes);
+                        u.add_entry(format!("USER:{key}"), code, [direct, indirect, total], text_of("product_name"), text_of("source"), notes).map_err(|m| data_err(m))?;
                     }
                 }
             }
@@ -423,7 +425,7 @@ impl UserFactors {
                 let direct = row_decimal(&rec, "direct")?.ok_or_else(|| rec.bad("direct", "a number", ""))?;
                 let indirect = row_decimal(&rec, "indirect")?.ok_or_else(|| rec.bad("indirect", "a number", ""))?;
                 let total = if rec.has("total") { row_decimal(&rec, "total")? } else { None }.unwrap_or(direct + indirect);
-                u.add_entry(format!("USER:line{}", rec.line), code, [direct, indirect, total], rec.get("description").to_string(), rec.get("source").to_string(), notes);
+                u.add_entry(format!("USER:line{}", rec.line), code, [direct, indirect, total], rec.get("description").to_string(), rec.get("source").to_string(), notes).map_err(|m| data_err(m))?;
             }
         } else if has_ext(path, "json") {
             let v: serde_json::Value = serde_json::from_str(text).map_err(|e| Error::Parse {
@@ -471,7 +473,7 @@ impl UserFactors {
                 let s = |n: &str| e.get(n).and_then(|v| v.as_str()).unwrap_or("").to_string();
                 for c in codes {
                     let code = code_of(&c, &key)?;
-                    u.add_entry(format!("USER:{key}"), code, [direct, indirect, total], if s("description").is_empty() { s("product_name") } else { s("description") }, s("source"), notes);
+                    u.add_entry(format!("USER:{key}"), code, [direct, indirect, total], if s("description").is_empty() { s("product_name") } else { s("description") }, s("source"), notes).map_err(|m| data_err(m))?;
                 }
             }
         } else if has_ext(path, "yaml") || has_ext(path, "yml") {
@@ -493,7 +495,7 @@ impl UserFactors {
                 }
                 for c in codes {
                     let code = code_of(&c, &format!("factors[{i}]"))?;
-                    u.add_entry(format!("USER:factors[{i}]"), code, [e.direct, e.indirect, e.total.unwrap_or(e.direct + e.indirect)], e.description.clone().unwrap_or_default(), e.source.clone().unwrap_or_default(), notes);
+                    u.add_entry(format!("USER:factors[{i}]"), code, [e.direct, e.indirect, e.total.unwrap_or(e.direct + e.indirect)], e.description.clone().unwrap_or_default(), e.source.clone().unwrap_or_default(), notes).map_err(|m| data_err(m))?;
                 }
             }
         } else {
@@ -504,5 +506,16 @@ impl UserFactors {
             });
         }
         Ok(u)
+    }
+}
+
+/// Specific embedded emissions are a few tCO2e per tonne (hydrogen, the highest, about 20);
+/// a value beyond ±1000 is a unit or typing error, and bounding it keeps every sum exact.
+pub const MAX_FACTOR: i64 = 1000;
+
+pub fn check_factor_values(values: &[Decimal]) -> std::result::Result<(), String> {
+    match values.iter().find(|v| v.abs() > Decimal::from(MAX_FACTOR)) {
+        Some(v) => Err(format!("factor {v} tCO2e/t is outside ±{MAX_FACTOR} (a unit or typing error?)")),
+        None => Ok(()),
     }
 }

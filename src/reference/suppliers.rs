@@ -146,6 +146,10 @@ impl SupplierBook {
                     cn,
                 }
             };
+            for (j, a) in s.actual_emissions_data.iter().chain(s.actual_emissions_by_cn.iter()).enumerate() {
+                let vals = [a.direct_emissions_tco2_per_ton, a.indirect_emissions_tco2_per_ton.unwrap_or_default(), a.total_emissions_tco2_per_ton.unwrap_or_default()];
+                crate::reference::factors::check_factor_values(&vals).map_err(|m| err(i, &id, format!("actual emissions entry {j}: {m}")))?;
+            }
             let general = match (&s.actual_emissions_data, s.actual_emissions_available) {
                 (Some(_), Some(false)) => None,
                 (Some(a), _) => Some(convert(a, None)),

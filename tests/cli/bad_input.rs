@@ -201,6 +201,8 @@ fn other_row_checks() {
         "X-5,2025-07-02,2025Q3,72081000,steel,coil,CN,China,Imp,NL,100,P,R,NO,,",
         // CA011: PARTIAL
         "X-6,2025-10-02,2025Q4,72081000,steel,coil,CN,China,Imp,NL,100,P,R,PARTIAL,,",
+        // IN008: absurd masses are refused before they reach any sum
+        "X-9,2025-10-02,2025Q4,72081000,steel,coil,CN,China,Imp,NL,9999999999999999999999999999,P,R,NO,,",
         // IN018: origin exempt (Annex III) or inside the Union
         "X-7,2025-10-02,2025Q4,72081000,steel,coil,CH,Switzerland,Imp,NL,100,P,R,NO,,",
         "X-8,2025-10-02,2025Q4,72081000,steel,coil,DE,Germany,Imp,NL,100,P,R,NO,,",
@@ -211,7 +213,7 @@ fn other_row_checks() {
     let _ = run(report_cmd(&p, &out, &["--quarter", "2025Q4"]));
     let r = json(&out);
     let codes = finding_codes(&r);
-    for (c, row) in [("IN003", 1), ("IN011", 2), ("IN012", 2), ("IN016", 3), ("IN017", 4), ("IN007", 4), ("IN007", 5), ("CA011", 6), ("IN018", 7), ("IN018", 8)] {
+    for (c, row) in [("IN003", 1), ("IN011", 2), ("IN012", 2), ("IN016", 3), ("IN017", 4), ("IN007", 4), ("IN007", 5), ("CA011", 6), ("IN008", 7), ("IN018", 8), ("IN018", 9)] {
         assert!(codes.contains(&(c.to_string(), row)), "{c} on row {row}: {codes:?}");
     }
 }
@@ -256,5 +258,22 @@ fn hostile_yaml_and_json_are_refused() {
         let o = run(c);
         assert_eq!(code(&o), 2, "{cmd:?}: {}", stderr(&o));
         assert!(stderr(&o).contains("deep.json"), "{}", stderr(&o));
+    }
+}
+
+/// Absurd factors are load errors (they would be unit mistakes, and could overflow sums).
+#[test]
+fn absurd_factors_are_refused() {
+    let d = tmp();
+    let f = d.path().join("f.csv");
+    std::fs::write(&f, "cn_code,direct,indirect\n72081000,100000000000000000000,0\n").unwrap();
+    let s = d.path().join("s.yaml");
+    std::fs::write(&s, "suppliers:\n  - supplier_id: S\n    actual_emissions_data:\n      direct_emissions_tco2_per_ton: 2000\n").unwrap();
+    let out = d.path().join("r.json");
+    for (flag, file) in [("--emission-factors", &f), ("--suppliers", &s)] {
+        let o = run(report_cmd(&fixture("shipments_2025q4.csv"), &out, &[flag, file.to_str().unwrap()]));
+        assert_eq!(code(&o), 2, "{flag}");
+        assert!(stderr(&o).contains("outside ±1000"), "{}", stderr(&o));
+        assert!(!out.exists());
     }
 }
