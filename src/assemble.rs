@@ -2,21 +2,26 @@
 //! calculation trail and provenance). Everything here is sorted by explicit keys so the
 //! result does not depend on thread count or input order.
 
-use crate::model::{Col, Finding, Line, Method, Period, Quarter, RejectedRow, ScopeStatus, Sector, Severity};
+use crate::model::{
+    Col, Finding, Line, Method, Period, Quarter, RejectedRow, ScopeStatus, Sector, Severity,
+};
 use crate::provenance::FileDigest;
 use crate::reference::policy::Rounding;
 use crate::reference::Policy;
+use rayon::prelude::*;
 use rust_decimal::Decimal;
+use rustc_hash::FxHashMap as HashMap;
 use serde::ser::SerializeMap;
 use serde::{Serialize, Serializer};
-use rayon::prelude::*;
-use rustc_hash::FxHashMap as HashMap;
 use std::collections::{BTreeMap, BTreeSet};
 
 pub const TOOL_NAME: &str = "cbam";
 pub const TOOL_VERSION: &str = env!("CARGO_PKG_VERSION");
 /// Fields whose value may differ between two runs on the same inputs; `cbam diff` ignores only these.
-pub const VOLATILE_FIELDS: [&str; 2] = ["report_metadata.generated_at", "importer_declaration.declaration_date"];
+pub const VOLATILE_FIELDS: [&str; 2] = [
+    "report_metadata.generated_at",
+    "importer_declaration.declaration_date",
+];
 
 mod num {
     pub use rust_decimal::serde::arbitrary_precision::serialize as exact;
@@ -55,7 +60,10 @@ pub struct AssembleInput<'a> {
 
 fn origin_key(origin: &str) -> [u8; 2] {
     let b = origin.as_bytes();
-    [b.first().copied().unwrap_or(b'?'), b.get(1).copied().unwrap_or(b'?')]
+    [
+        b.first().copied().unwrap_or(b'?'),
+        b.get(1).copied().unwrap_or(b'?'),
+    ]
 }
 
 /// Sums over calculated lines, kept per chunk and merged: state per good (CN code × origin)
@@ -94,19 +102,22 @@ impl Totals {
             }
         }
         let origin = l.shipment.origin_iso();
-        let g = self.by_good.entry((l.shipment.cn, origin_key(origin))).or_insert_with(|| GoodAgg {
-            sector: match &l.shipment.scope {
-                ScopeStatus::InScope(e) | ScopeStatus::Excluded(e) => Some(e.sector),
-                ScopeStatus::NotListed => None,
-            },
-            country_name: String::new(),
-            count: 0,
-            actual: 0,
-            mass: Decimal::ZERO,
-            direct: Decimal::ZERO,
-            indirect: Decimal::ZERO,
-            total: Decimal::ZERO,
-        });
+        let g = self
+            .by_good
+            .entry((l.shipment.cn, origin_key(origin)))
+            .or_insert_with(|| GoodAgg {
+                sector: match &l.shipment.scope {
+                    ScopeStatus::InScope(e) | ScopeStatus::Excluded(e) => Some(e.sector),
+                    ScopeStatus::NotListed => None,
+                },
+                country_name: String::new(),
+                count: 0,
+                actual: 0,
+                mass: Decimal::ZERO,
+                direct: Decimal::ZERO,
+                indirect: Decimal::ZERO,
+                total: Decimal::ZERO,
+            });
         g.count += 1;
         g.mass += l.mass_tonnes;
         g.direct += l.direct;
@@ -155,7 +166,9 @@ impl Totals {
                     g.direct += v.direct;
                     g.indirect += v.indirect;
                     g.total += v.total;
-                    if !v.country_name.is_empty() && (g.country_name.is_empty() || v.country_name < g.country_name) {
+                    if !v.country_name.is_empty()
+                        && (g.country_name.is_empty() || v.country_name < g.country_name)
+                    {
                         g.country_name = v.country_name;
                     }
                 }
@@ -446,8 +459,12 @@ impl Serialize for DetailedGood<'_> {
         let mut m = s.serialize_map(None)?;
         for (i, name) in crate::model::SHIPMENT_COLUMNS.iter().enumerate() {
             match i {
-                x if x == Col::CnCode as usize => m.serialize_entry(name, l.shipment.cn.as_str())?,
-                x if x == Col::NetMassKg as usize => m.serialize_entry(name, &Exact(l.shipment.net_mass_kg))?,
+                x if x == Col::CnCode as usize => {
+                    m.serialize_entry(name, l.shipment.cn.as_str())?
+                }
+                x if x == Col::NetMassKg as usize => {
+                    m.serialize_entry(name, &Exact(l.shipment.net_mass_kg))?
+                }
                 _ => m.serialize_entry(name, row.field(i))?,
             }
         }
@@ -473,7 +490,10 @@ impl Serialize for Enrichment<'_> {
                 m.serialize_entry("product_group", e.sector.product_group())?;
                 m.serialize_entry("sector", e.sector.as_str())?;
                 m.serialize_entry("annex_i_entry", &e.code)?;
-                m.serialize_entry("in_cbam_scope", &matches!(l.shipment.scope, ScopeStatus::InScope(_)))?;
+                m.serialize_entry(
+                    "in_cbam_scope",
+                    &matches!(l.shipment.scope, ScopeStatus::InScope(_)),
+                )?;
             }
             ScopeStatus::NotListed => {
                 m.serialize_entry("product_group", "")?;
@@ -493,8 +513,14 @@ impl Serialize for Calc<'_> {
         m.serialize_entry("factor_id", &l.factor.id)?;
         m.serialize_entry("emission_factor_source", &l.factor.label)?;
         m.serialize_entry("data_quality", &l.factor.data_quality)?;
-        m.serialize_entry("emission_factor_direct_tco2_per_ton", &Exact(l.factor.direct))?;
-        m.serialize_entry("emission_factor_indirect_tco2_per_ton", &Exact(l.factor.indirect))?;
+        m.serialize_entry(
+            "emission_factor_direct_tco2_per_ton",
+            &Exact(l.factor.direct),
+        )?;
+        m.serialize_entry(
+            "emission_factor_indirect_tco2_per_ton",
+            &Exact(l.factor.indirect),
+        )?;
         m.serialize_entry("emission_factor_total_tco2_per_ton", &Exact(l.factor.total))?;
         if let Some(mk) = l.markup {
             m.serialize_entry("default_markup", &Exact(mk))?;
@@ -527,7 +553,11 @@ pub fn assemble(mut inp: AssembleInput<'_>) -> Report {
         let mut order: Vec<u32> = (0..lines.len() as u32).collect();
         order.par_sort_unstable_by(|&a, &b| {
             let (a, b) = (&lines[a as usize], &lines[b as usize]);
-            a.shipment.row.get(Col::ShipmentId).cmp(b.shipment.row.get(Col::ShipmentId)).then(a.shipment.row.row.cmp(&b.shipment.row.row))
+            a.shipment
+                .row
+                .get(Col::ShipmentId)
+                .cmp(b.shipment.row.get(Col::ShipmentId))
+                .then(a.shipment.row.row.cmp(&b.shipment.row.row))
         });
         LineSet { lines, order }
     });
@@ -549,18 +579,28 @@ pub fn assemble(mut inp: AssembleInput<'_>) -> Report {
                 ));
             }
             // Most rows; ties → the earliest quarter.
-            quarters.iter().max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0))).map(|(q, _)| *q)
+            quarters
+                .iter()
+                .max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0)))
+                .map(|(q, _)| *q)
         }
     };
     if t.lines() == 0 {
-        inp.findings.push(Finding::new("RP002", Severity::Error, "no row could be calculated: the report has no goods"));
+        inp.findings.push(Finding::new(
+            "RP002",
+            Severity::Error,
+            "no row could be calculated: the report has no goods",
+        ));
     }
     // Everything below derives from the per-good sums, in a fixed (sorted) order.
-    let mut goods_agg: Vec<((crate::model::CnCode, [u8; 2]), GoodAgg)> = t.by_good.into_iter().collect();
+    let mut goods_agg: Vec<((crate::model::CnCode, [u8; 2]), GoodAgg)> =
+        t.by_good.into_iter().collect();
     goods_agg.sort_by(|a, b| a.0.cmp(&b.0));
-    let (mut sum_d, mut sum_i, mut sum_t, mut sum_mass) = (Decimal::ZERO, Decimal::ZERO, Decimal::ZERO, Decimal::ZERO);
+    let (mut sum_d, mut sum_i, mut sum_t, mut sum_mass) =
+        (Decimal::ZERO, Decimal::ZERO, Decimal::ZERO, Decimal::ZERO);
     let (mut n_actual, mut n_lines) = (0u64, 0u64);
-    let mut by_group: BTreeMap<Sector, (u64, Decimal, Decimal, BTreeSet<crate::model::CnCode>)> = BTreeMap::new();
+    let mut by_group: BTreeMap<Sector, (u64, Decimal, Decimal, BTreeSet<crate::model::CnCode>)> =
+        BTreeMap::new();
     let mut by_origin: BTreeMap<String, (u64, Decimal, Decimal, String)> = BTreeMap::new();
     let mut by_good: Vec<GoodSummary> = Vec::with_capacity(goods_agg.len());
     for ((cn, okey), g) in &goods_agg {
@@ -571,14 +611,22 @@ pub fn assemble(mut inp: AssembleInput<'_>) -> Report {
         n_actual += g.actual;
         n_lines += g.count;
         if let Some(sec) = g.sector {
-            let e = by_group.entry(sec).or_insert((0, Decimal::ZERO, Decimal::ZERO, BTreeSet::new()));
+            let e =
+                by_group
+                    .entry(sec)
+                    .or_insert((0, Decimal::ZERO, Decimal::ZERO, BTreeSet::new()));
             e.0 += g.count;
             e.1 += g.mass;
             e.2 += g.total;
             e.3.insert(*cn);
         }
         let origin = String::from_utf8_lossy(okey).into_owned();
-        let o = by_origin.entry(origin.clone()).or_insert((0, Decimal::ZERO, Decimal::ZERO, String::new()));
+        let o = by_origin.entry(origin.clone()).or_insert((
+            0,
+            Decimal::ZERO,
+            Decimal::ZERO,
+            String::new(),
+        ));
         o.0 += g.count;
         o.1 += g.mass;
         o.2 += g.total;
@@ -627,7 +675,11 @@ pub fn assemble(mut inp: AssembleInput<'_>) -> Report {
             total_mass_tonnes: mass3(*mass),
         })
         .collect();
-    origin_countries.sort_by(|a, b| b.total_mass_tonnes.cmp(&a.total_mass_tonnes).then(a.country_iso.cmp(&b.country_iso)));
+    origin_countries.sort_by(|a, b| {
+        b.total_mass_tonnes
+            .cmp(&a.total_mass_tonnes)
+            .then(a.country_iso.cmp(&b.country_iso))
+    });
 
     let mut by_group_em: Vec<ShareEntry> = by_group
         .iter()
@@ -639,7 +691,11 @@ pub fn assemble(mut inp: AssembleInput<'_>) -> Report {
             percentage_of_total: pct(*t, sum_t, &r),
         })
         .collect();
-    by_group_em.sort_by(|a, b| b.total_emissions_tco2.cmp(&a.total_emissions_tco2).then(a.product_group.cmp(&b.product_group)));
+    by_group_em.sort_by(|a, b| {
+        b.total_emissions_tco2
+            .cmp(&a.total_emissions_tco2)
+            .then(a.product_group.cmp(&b.product_group))
+    });
     let mut by_origin_em: Vec<ShareEntry> = by_origin
         .iter()
         .map(|(iso, (_, _, t, name))| ShareEntry {
@@ -650,7 +706,11 @@ pub fn assemble(mut inp: AssembleInput<'_>) -> Report {
             percentage_of_total: pct(*t, sum_t, &r),
         })
         .collect();
-    by_origin_em.sort_by(|a, b| b.total_emissions_tco2.cmp(&a.total_emissions_tco2).then(a.country_iso.cmp(&b.country_iso)));
+    by_origin_em.sort_by(|a, b| {
+        b.total_emissions_tco2
+            .cmp(&a.total_emissions_tco2)
+            .then(a.country_iso.cmp(&b.country_iso))
+    });
 
     let goods: Vec<GoodSummary> = by_good
         .into_iter()
@@ -663,9 +723,18 @@ pub fn assemble(mut inp: AssembleInput<'_>) -> Report {
         })
         .collect();
 
-    let out_of_scope = inp.rejected.iter().filter(|x| x.status == "out_of_scope").count() as u64;
+    let out_of_scope = inp
+        .rejected
+        .iter()
+        .filter(|x| x.status == "out_of_scope")
+        .count() as u64;
     let rejected = inp.rejected.len() as u64 - out_of_scope;
-    let rows = || RowCounts { read: inp.rows_read, calculated: n_lines, rejected, out_of_scope };
+    let rows = || RowCounts {
+        read: inp.rows_read,
+        calculated: n_lines,
+        rejected,
+        out_of_scope,
+    };
 
     inp.findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     let mut errors = Vec::new();
@@ -680,7 +749,9 @@ pub fn assemble(mut inp: AssembleInput<'_>) -> Report {
     }
     inp.rejected.sort_by_key(|x| x.row);
 
-    let period_type = quarter.map(|q| Period::of(q.start())).unwrap_or(Period::Transitional);
+    let period_type = quarter
+        .map(|q| Period::of(q.start()))
+        .unwrap_or(Period::Transitional);
     let declaration_date = inp.generated_at.get(..10).unwrap_or("").to_string();
     let mut report = Report {
         report_metadata: ReportMetadata {
@@ -790,7 +861,15 @@ pub fn report_id(r: &Report) -> String {
     feed(&r.validation_results);
     feed(&r.provenance);
     let d = h.finalize();
-    format!("CBAM-{}-{}", if r.report_metadata.quarter.is_empty() { "NA" } else { &r.report_metadata.quarter }, &crate::provenance::hex(&d)[..16])
+    format!(
+        "CBAM-{}-{}",
+        if r.report_metadata.quarter.is_empty() {
+            "NA"
+        } else {
+            &r.report_metadata.quarter
+        },
+        &crate::provenance::hex(&d)[..16]
+    )
 }
 
 mod erased {
@@ -822,4 +901,3 @@ impl serde::Serialize for ReportHead<'_> {
         m.end()
     }
 }
-

@@ -70,7 +70,16 @@ const IMPORTERS: &[(&str, &str)] = &[
     ("Baltic Metals OÜ", "EE"),
 ];
 
-const PORTS: &[&str] = &["Rotterdam", "Antwerp", "Hamburg", "Genoa", "Barcelona", "Le Havre", "Gdansk", "Piraeus"];
+const PORTS: &[&str] = &[
+    "Rotterdam",
+    "Antwerp",
+    "Hamburg",
+    "Genoa",
+    "Barcelona",
+    "Le Havre",
+    "Gdansk",
+    "Piraeus",
+];
 
 /// Writes `n` shipments of quarter `year`Q`q` as CSV.
 pub fn generate(w: &mut dyn Write, n: u64, seed: u64, year: i32, q: u8) -> std::io::Result<()> {

@@ -2,15 +2,16 @@
 //! then multiply, in exact decimals, rounding once per value as the policy says.
 
 use crate::model::{
-    Col, EmissionFactor, Finding, Line, Method, Period, RejectedRow, ScopeStatus, Sector, Severity, Shipment,
+    Col, EmissionFactor, Finding, Line, Method, Period, RejectedRow, ScopeStatus, Sector, Severity,
+    Shipment,
 };
 use crate::reference::factors::DefaultChoice;
 use crate::reference::policy::SupplierMatching;
 use crate::reference::suppliers::{Supplier, SupplierActual};
 use crate::reference::{FactorTable, ReferenceData};
+use rust_decimal::Decimal;
 use rustc_hash::FxHashMap as HashMap;
 use std::sync::Arc;
-use rust_decimal::Decimal;
 
 /// What decides a default value: the same key always gives the same choice, so each is
 /// looked up once per run, not once per shipment.
@@ -27,13 +28,22 @@ struct DefaultKey {
 fn default_key(s: &Shipment) -> DefaultKey {
     let period = Period::of(s.import_date);
     match period {
-        Period::Transitional => DefaultKey { cn: s.cn, period, origin: [0, 0], year: 0, sector: None },
+        Period::Transitional => DefaultKey {
+            cn: s.cn,
+            period,
+            origin: [0, 0],
+            year: 0,
+            sector: None,
+        },
         Period::Definitive => {
             let o = s.origin_iso().as_bytes();
             DefaultKey {
                 cn: s.cn,
                 period,
-                origin: [o.first().copied().unwrap_or(0), o.get(1).copied().unwrap_or(0)],
+                origin: [
+                    o.first().copied().unwrap_or(0),
+                    o.get(1).copied().unwrap_or(0),
+                ],
                 year: s.import_date.year,
                 sector: sector_of(s),
             }
@@ -57,7 +67,12 @@ impl<'a> Calculator<'a> {
         let eu_departure: Arc<[Arc<str>]> = Arc::from(vec![Arc::<str>::from(
             "EU default value, not the production system's demo factor table (IEA/WSA/IAI/IPCC figures)",
         )]);
-        Calculator { refdata, file, cache: Cache::default(), eu_departure }
+        Calculator {
+            refdata,
+            file,
+            cache: Cache::default(),
+            eu_departure,
+        }
     }
 
     /// The line for a shipment, or its rejection; findings go to `out`.
@@ -101,10 +116,14 @@ fn try_actuals(
 ) -> Option<ActualChoice> {
     let policy = &refdata.policy;
     let warn = |code: &'static str, msg: String| {
-        Finding::new(code, Severity::Warning, msg).file(file).at_row(&s.row).field("supplier_id")
+        Finding::new(code, Severity::Warning, msg)
+            .file(file)
+            .at_row(&s.row)
+            .field("supplier_id")
     };
     let Some(id) = s.supplier_id.as_deref() else {
-        let m = "has_actual_emissions is YES but supplier_id is empty; EU default value used".to_string();
+        let m = "has_actual_emissions is YES but supplier_id is empty; EU default value used"
+            .to_string();
         reasons.push(m.as_str().into());
         findings.push(warn("CA001", m).expected("a supplier_id"));
         return None;
@@ -193,7 +212,14 @@ fn try_actuals(
         if let Some(m) = stale {
             departures.push(Arc::from(format!("the production system does not check data age and would have used supplier {id}'s actuals")));
             reasons.push(m.as_str().into());
-            findings.push(warn("CA005", m).found(&actual.reporting_year.map(|y| y.to_string()).unwrap_or_default()));
+            findings.push(
+                warn("CA005", m).found(
+                    &actual
+                        .reporting_year
+                        .map(|y| y.to_string())
+                        .unwrap_or_default(),
+                ),
+            );
             return None;
         }
     }
@@ -211,7 +237,10 @@ fn try_actuals(
             Some(c) => format!(", per-CN entry for {}", c.spaced()),
             None => String::new(),
         },
-        actual.reporting_year.map(|y| y.to_string()).unwrap_or_else(|| "not stated".into()),
+        actual
+            .reporting_year
+            .map(|y| y.to_string())
+            .unwrap_or_else(|| "not stated".into()),
         actual.data_quality,
         match actual.verified {
             Some(true) => "verified",
@@ -219,18 +248,29 @@ fn try_actuals(
             None => "verification not stated",
         }
     )));
-    Some(ActualChoice { actual: actual.clone(), supplier: id.to_string(), reasons: r })
+    Some(ActualChoice {
+        actual: actual.clone(),
+        supplier: id.to_string(),
+        reasons: r,
+    })
 }
 
 fn no_data(sup: &Supplier) -> String {
-    format!("supplier {} ({}) has no actual emissions data; EU default value used", sup.id, sup.name)
+    format!(
+        "supplier {} ({}) has no actual emissions data; EU default value used",
+        sup.id, sup.name
+    )
 }
 
 fn list_codes(sup: &Supplier) -> String {
     if sup.cn_codes_produced.is_empty() {
         "none listed".into()
     } else {
-        sup.cn_codes_produced.iter().map(|c| c.as_str()).collect::<Vec<_>>().join(", ")
+        sup.cn_codes_produced
+            .iter()
+            .map(|c| c.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
     }
 }
 
@@ -241,7 +281,11 @@ fn default_factor(k: &DefaultKey, refdata: &ReferenceData) -> Option<DefaultChoi
             Period::Transitional => t.transitional(&k.cn),
             Period::Definitive => {
                 let origin = std::str::from_utf8(&k.origin).unwrap_or("");
-                let date = crate::model::Date { year: k.year, month: 1, day: 1 };
+                let date = crate::model::Date {
+                    year: k.year,
+                    month: 1,
+                    day: 1,
+                };
                 t.definitive(&k.cn, origin, date, k.sector?)
             }
         },
@@ -260,7 +304,14 @@ fn calculate_one(s: Shipment, ctx: &Calculator<'_>) -> (Result<Line, RejectedRow
     let period = Period::of(s.import_date);
 
     let actual = if s.wants_actuals {
-        try_actuals(&s, refdata, &mut findings, &mut reasons, &mut departures, file)
+        try_actuals(
+            &s,
+            refdata,
+            &mut findings,
+            &mut reasons,
+            &mut departures,
+            file,
+        )
     } else {
         None
     };
@@ -276,10 +327,17 @@ fn calculate_one(s: Shipment, ctx: &Calculator<'_>) -> (Result<Line, RejectedRow
                 direct: a.actual.direct,
                 indirect: a.actual.indirect,
                 total: a.actual.total,
-                matched_code: a.actual.cn.map(|c| c.as_str().to_string()).unwrap_or_default(),
+                matched_code: a
+                    .actual
+                    .cn
+                    .map(|c| c.as_str().to_string())
+                    .unwrap_or_default(),
                 description: String::new(),
                 source: a.actual.source.clone(),
-                label: format!("Supplier {} actual data ({} quality)", a.supplier, a.actual.data_quality),
+                label: format!(
+                    "Supplier {} actual data ({} quality)",
+                    a.supplier, a.actual.data_quality
+                ),
                 confidence: "supplier".into(),
                 data_quality: a.actual.data_quality.clone(),
             };
@@ -338,13 +396,20 @@ fn calculate_one(s: Shipment, ctx: &Calculator<'_>) -> (Result<Line, RejectedRow
             None => {
                 let table = match (&refdata.factors, period) {
                     (FactorTable::User(u), _) => format!("the factor file {}", u.file_name),
-                    (FactorTable::Eu(_), Period::Transitional) => "the EU transitional default values".to_string(),
-                    (FactorTable::Eu(_), Period::Definitive) => "the EU default values (definitive period)".to_string(),
+                    (FactorTable::Eu(_), Period::Transitional) => {
+                        "the EU transitional default values".to_string()
+                    }
+                    (FactorTable::Eu(_), Period::Definitive) => {
+                        "the EU default values (definitive period)".to_string()
+                    }
                 };
                 let f = Finding::new(
                     "CA006",
                     Severity::Error,
-                    format!("no emission factor for CN {} in {table}; the row is not calculated", s.cn.spaced()),
+                    format!(
+                        "no emission factor for CN {} in {table}; the row is not calculated",
+                        s.cn.spaced()
+                    ),
                 )
                 .file(file)
                 .at_row(&s.row)
@@ -367,12 +432,16 @@ fn calculate_one(s: Shipment, ctx: &Calculator<'_>) -> (Result<Line, RejectedRow
     // Arithmetic. Checked: a hostile mass must not overflow into a panic.
     let overflow = |findings: &mut Vec<Finding>| {
         findings.push(
-            Finding::new("IN008", Severity::Error, "net_mass_kg is too large to calculate with".to_string())
-                .file(file)
-                .at_row(&s.row)
-                .field("net_mass_kg")
-                .expected("a realistic mass in kilograms")
-                .found(s.row.get(Col::NetMassKg)),
+            Finding::new(
+                "IN008",
+                Severity::Error,
+                "net_mass_kg is too large to calculate with".to_string(),
+            )
+            .file(file)
+            .at_row(&s.row)
+            .field("net_mass_kg")
+            .expected("a realistic mass in kilograms")
+            .found(s.row.get(Col::NetMassKg)),
         );
         RejectedRow {
             row: s.row.row,
@@ -383,9 +452,11 @@ fn calculate_one(s: Shipment, ctx: &Calculator<'_>) -> (Result<Line, RejectedRow
         }
     };
     let mass_t = s.net_mass_kg / Decimal::ONE_THOUSAND;
-    let (Some(d_raw), Some(i_raw), Some(t_raw)) =
-        (mass_t.checked_mul(factor.direct), mass_t.checked_mul(factor.indirect), mass_t.checked_mul(factor.total))
-    else {
+    let (Some(d_raw), Some(i_raw), Some(t_raw)) = (
+        mass_t.checked_mul(factor.direct),
+        mass_t.checked_mul(factor.indirect),
+        mass_t.checked_mul(factor.total),
+    ) else {
         let r = overflow(&mut findings);
         return (Err(r), findings);
     };

@@ -43,7 +43,9 @@ pub fn lookup(input: &str, scope: &AnnexScope, factors: &FactorTable) -> Lookup 
         indirect_counted_definitive: None,
         default_values: Vec::new(),
     };
-    let Some(cn) = CnCode::normalise(input) else { return l };
+    let Some(cn) = CnCode::normalise(input) else {
+        return l;
+    };
     l.cn_code = Some(cn.as_str().to_string());
     let (status, entry) = match scope.classify(&cn) {
         ScopeStatus::InScope(e) => ("in_scope", Some(e)),
@@ -75,11 +77,24 @@ pub fn lookup(input: &str, scope: &AnnexScope, factors: &FactorTable) -> Lookup 
     match factors {
         FactorTable::Eu(t) => {
             if let Some(c) = t.transitional(&cn) {
-                l.default_values.push(dv("transitional (2023-10 … 2025-12)", c));
+                l.default_values
+                    .push(dv("transitional (2023-10 … 2025-12)", c));
             }
             if let Some(sector) = entry.map(|e| e.sector) {
-                if let Some(c) = t.definitive(&cn, "*", Date { year: 2026, month: 1, day: 1 }, sector) {
-                    l.default_values.push(dv("definitive, Other countries and territories (without mark-up)", c));
+                if let Some(c) = t.definitive(
+                    &cn,
+                    "*",
+                    Date {
+                        year: 2026,
+                        month: 1,
+                        day: 1,
+                    },
+                    sector,
+                ) {
+                    l.default_values.push(dv(
+                        "definitive, Other countries and territories (without mark-up)",
+                        c,
+                    ));
                 }
             }
         }
@@ -106,19 +121,31 @@ pub fn validate_list(codes: &[(String, Option<String>)], scope: &AnnexScope) -> 
     let mut out = Vec::new();
     for (raw, claimed) in codes {
         let Some(cn) = CnCode::normalise(raw) else {
-            out.push(CodeProblem { code: raw.clone(), problem: "malformed", message: format!("{raw:?} is not an 8-digit CN code") });
+            out.push(CodeProblem {
+                code: raw.clone(),
+                problem: "malformed",
+                message: format!("{raw:?} is not an 8-digit CN code"),
+            });
             continue;
         };
         match scope.classify(&cn) {
             ScopeStatus::NotListed => out.push(CodeProblem {
                 code: raw.clone(),
                 problem: "not_in_annex_i",
-                message: format!("CN {} is not covered by Annex I of Regulation (EU) 2023/956", cn.spaced()),
+                message: format!(
+                    "CN {} is not covered by Annex I of Regulation (EU) 2023/956",
+                    cn.spaced()
+                ),
             }),
             ScopeStatus::Excluded(e) => out.push(CodeProblem {
                 code: raw.clone(),
                 problem: "excluded",
-                message: format!("CN {} is excluded from Annex I by the exception {} ({})", cn.spaced(), e.code, e.description),
+                message: format!(
+                    "CN {} is excluded from Annex I by the exception {} ({})",
+                    cn.spaced(),
+                    e.code,
+                    e.description
+                ),
             }),
             ScopeStatus::InScope(e) => {
                 if let Some(c) = claimed {
@@ -148,14 +175,24 @@ pub fn read_list(path: &std::path::Path) -> crate::Result<Vec<(String, Option<St
     use crate::error::Error;
     let (text, _) = crate::reference::read_text(path)?;
     if crate::reference::has_ext(path, "json") {
-        let v: serde_json::Value = serde_json::from_str(&text)
-            .map_err(|e| Error::Parse { path: path.to_path_buf(), line: e.line() as u64, message: format!("not valid JSON: {e}") })?;
-        let obj = v.as_object().ok_or_else(|| Error::Data { path: path.to_path_buf(), message: "expected an object keyed by CN code".into() })?;
+        let v: serde_json::Value = serde_json::from_str(&text).map_err(|e| Error::Parse {
+            path: path.to_path_buf(),
+            line: e.line() as u64,
+            message: format!("not valid JSON: {e}"),
+        })?;
+        let obj = v.as_object().ok_or_else(|| Error::Data {
+            path: path.to_path_buf(),
+            message: "expected an object keyed by CN code".into(),
+        })?;
         return Ok(obj
             .iter()
             .filter(|(k, _)| !k.starts_with('_'))
             .map(|(k, e)| {
-                let claimed = e.get("product_group").or_else(|| e.get("cbam_category")).and_then(|s| s.as_str()).map(String::from);
+                let claimed = e
+                    .get("product_group")
+                    .or_else(|| e.get("cbam_category"))
+                    .and_then(|s| s.as_str())
+                    .map(String::from);
                 (k.clone(), claimed)
             })
             .collect());
@@ -165,10 +202,18 @@ pub fn read_list(path: &std::path::Path) -> crate::Result<Vec<(String, Option<St
         return Ok(recs
             .iter()
             .map(|r| {
-                let claimed = [r.get("sector"), r.get("product_group")].into_iter().find(|s| !s.is_empty()).map(String::from);
+                let claimed = [r.get("sector"), r.get("product_group")]
+                    .into_iter()
+                    .find(|s| !s.is_empty())
+                    .map(String::from);
                 (r.get("cn_code").to_string(), claimed)
             })
             .collect());
     }
-    Ok(text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')).map(|l| (l.to_string(), None)).collect())
+    Ok(text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .map(|l| (l.to_string(), None))
+        .collect())
 }

@@ -19,7 +19,11 @@ pub struct Ignore(Vec<Path>);
 
 impl Ignore {
     pub fn new(paths: &[String]) -> Result<Ignore, String> {
-        paths.iter().map(|p| Path::parse(p)).collect::<Result<Vec<_>, _>>().map(Ignore)
+        paths
+            .iter()
+            .map(|p| Path::parse(p))
+            .collect::<Result<Vec<_>, _>>()
+            .map(Ignore)
     }
     /// `segs` is the concrete path as (key, index-if-array-element) steps.
     fn matches(&self, segs: &[(String, Option<usize>)]) -> bool {
@@ -27,7 +31,10 @@ impl Ignore {
             if p.segments.len() != segs.len() {
                 return false;
             }
-            p.segments.iter().zip(segs).all(|(s, (k, i))| s.key == *k && s.each == i.is_some())
+            p.segments
+                .iter()
+                .zip(segs)
+                .all(|(s, (k, i))| s.key == *k && s.each == i.is_some())
         })
     }
 }
@@ -37,7 +44,11 @@ pub fn declared_volatile(v: &Value) -> Vec<String> {
     v.get("report_metadata")
         .and_then(|m| m.get("volatile_fields"))
         .and_then(|f| f.as_array())
-        .map(|a| a.iter().filter_map(|x| x.as_str().map(String::from)).collect())
+        .map(|a| {
+            a.iter()
+                .filter_map(|x| x.as_str().map(String::from))
+                .collect()
+        })
         .unwrap_or_default()
 }
 
@@ -65,7 +76,8 @@ fn same_scalar(a: &Value, b: &Value) -> bool {
     match (a, b) {
         (Value::Number(x), Value::Number(y)) => {
             let (x, y) = (x.to_string(), y.to_string());
-            x == y || matches!((x.parse::<rust_decimal::Decimal>(), y.parse::<rust_decimal::Decimal>()), (Ok(p), Ok(q)) if p == q)
+            x == y
+                || matches!((x.parse::<rust_decimal::Decimal>(), y.parse::<rust_decimal::Decimal>()), (Ok(p), Ok(q)) if p == q)
         }
         _ => a == b,
     }
@@ -79,7 +91,13 @@ pub fn differences(a: &Value, b: &Value, ignore: &Ignore) -> Vec<Difference> {
     out
 }
 
-fn walk(a: &Value, b: &Value, segs: &mut Vec<(String, Option<usize>)>, ignore: &Ignore, out: &mut Vec<Difference>) {
+fn walk(
+    a: &Value,
+    b: &Value,
+    segs: &mut Vec<(String, Option<usize>)>,
+    ignore: &Ignore,
+    out: &mut Vec<Difference>,
+) {
     if !segs.is_empty() && ignore.matches(segs) {
         return;
     }
@@ -94,7 +112,11 @@ fn walk(a: &Value, b: &Value, segs: &mut Vec<(String, Option<usize>)>, ignore: &
                     (Some(p), Some(q)) => walk(p, q, segs, ignore, out),
                     (p, q) => {
                         if !ignore.matches(segs) {
-                            out.push(Difference { path: render(segs), a: p.map(|v| v.to_string()), b: q.map(|v| v.to_string()) });
+                            out.push(Difference {
+                                path: render(segs),
+                                a: p.map(|v| v.to_string()),
+                                b: q.map(|v| v.to_string()),
+                            });
                         }
                     }
                 }
@@ -110,7 +132,11 @@ fn walk(a: &Value, b: &Value, segs: &mut Vec<(String, Option<usize>)>, ignore: &
                     (Some(p), Some(q)) => walk(p, q, segs, ignore, out),
                     (p, q) => {
                         if !ignore.matches(segs) {
-                            out.push(Difference { path: render(segs), a: p.map(|v| v.to_string()), b: q.map(|v| v.to_string()) });
+                            out.push(Difference {
+                                path: render(segs),
+                                a: p.map(|v| v.to_string()),
+                                b: q.map(|v| v.to_string()),
+                            });
                         }
                     }
                 }
@@ -122,7 +148,11 @@ fn walk(a: &Value, b: &Value, segs: &mut Vec<(String, Option<usize>)>, ignore: &
         }
         _ => {
             if !same_scalar(a, b) {
-                out.push(Difference { path: render(segs), a: Some(a.to_string()), b: Some(b.to_string()) });
+                out.push(Difference {
+                    path: render(segs),
+                    a: Some(a.to_string()),
+                    b: Some(b.to_string()),
+                });
             }
         }
     }
@@ -139,14 +169,24 @@ mod tests {
     #[test]
     fn key_order_and_number_spelling_do_not_matter() {
         let none = Ignore::new(&[]).unwrap();
-        assert!(differences(&v(r#"{"a": 1.50, "b": [1, 2]}"#), &v(r#"{"b": [1, 2], "a": 1.5}"#), &none).is_empty());
+        assert!(differences(
+            &v(r#"{"a": 1.50, "b": [1, 2]}"#),
+            &v(r#"{"b": [1, 2], "a": 1.5}"#),
+            &none
+        )
+        .is_empty());
     }
 
     #[test]
     fn differences_name_the_path_and_both_values() {
         let none = Ignore::new(&[]).unwrap();
-        let d = differences(&v(r#"{"a": {"x": [1, 2, 3]}, "c": 1}"#), &v(r#"{"a": {"x": [1, 5]}, "d": 2}"#), &none);
-        let got: Vec<(String, Option<String>, Option<String>)> = d.into_iter().map(|d| (d.path, d.a, d.b)).collect();
+        let d = differences(
+            &v(r#"{"a": {"x": [1, 2, 3]}, "c": 1}"#),
+            &v(r#"{"a": {"x": [1, 5]}, "d": 2}"#),
+            &none,
+        );
+        let got: Vec<(String, Option<String>, Option<String>)> =
+            d.into_iter().map(|d| (d.path, d.a, d.b)).collect();
         assert_eq!(
             got,
             vec![
@@ -161,7 +201,11 @@ mod tests {
     #[test]
     fn ignored_paths_and_wildcards() {
         let ig = Ignore::new(&["m.t".into(), "g[].ts".into()]).unwrap();
-        let d = differences(&v(r#"{"m": {"t": 1}, "g": [{"ts": 1, "k": 1}]}"#), &v(r#"{"m": {"t": 2}, "g": [{"ts": 2, "k": 1}]}"#), &ig);
+        let d = differences(
+            &v(r#"{"m": {"t": 1}, "g": [{"ts": 1, "k": 1}]}"#),
+            &v(r#"{"m": {"t": 2}, "g": [{"ts": 2, "k": 1}]}"#),
+            &ig,
+        );
         assert!(d.is_empty(), "{d:?}");
     }
 }

@@ -7,7 +7,10 @@
 use crate::model::Date;
 use serde::Serialize;
 
-pub const CALENDAR: (&str, &str) = ("data/cbam_calendar.csv", include_str!("../data/cbam_calendar.csv"));
+pub const CALENDAR: (&str, &str) = (
+    "data/cbam_calendar.csv",
+    include_str!("../data/cbam_calendar.csv"),
+);
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Event {
@@ -24,8 +27,25 @@ pub struct Event {
     pub days: i64,
 }
 
-fn ev(date: Date, kind: &'static str, period: String, description: String, source: &str) -> (Date, Event) {
-    (date, Event { date: date.to_string(), kind, period, description, source: source.to_string(), status: "", days: 0 })
+fn ev(
+    date: Date,
+    kind: &'static str,
+    period: String,
+    description: String,
+    source: &str,
+) -> (Date, Event) {
+    (
+        date,
+        Event {
+            date: date.to_string(),
+            kind,
+            period,
+            description,
+            source: source.to_string(),
+            status: "",
+            days: 0,
+        },
+    )
 }
 
 /// Every dated obligation, from the first transitional report to the declarations of the year
@@ -36,15 +56,43 @@ pub fn events(today: Date, days_ahead: u32) -> Vec<Event> {
     for rec in rdr.records().flatten() {
         let (period, due, until, source) = (&rec[0], &rec[1], &rec[2], &rec[3]);
         if let (Some(due), Some(until)) = (Date::parse(due), Date::parse(until)) {
-            out.push(ev(due, "report_due", period.to_string(), format!("CBAM quarterly report for {period} due (transitional period)"), source));
-            out.push(ev(until, "modification_until", period.to_string(), format!("last day to modify the {period} report"), source));
+            out.push(ev(
+                due,
+                "report_due",
+                period.to_string(),
+                format!("CBAM quarterly report for {period} due (transitional period)"),
+                source,
+            ));
+            out.push(ev(
+                until,
+                "modification_until",
+                period.to_string(),
+                format!("last day to modify the {period} report"),
+                source,
+            ));
         }
     }
     let decl_src = "Reg (EU) 2023/956 Art. 6(1) and 22(1) as amended by Reg (EU) 2025/2083 (docs/domain/regulation.md §5.2)";
     for year in 2026..=today.year.max(2026) + 1 {
-        let due = Date { year: year + 1, month: 9, day: 30 };
-        out.push(ev(due, "declaration_due", year.to_string(), format!("annual CBAM declaration for {year} imports due"), decl_src));
-        out.push(ev(due, "surrender_due", year.to_string(), format!("surrender of CBAM certificates for {year} embedded emissions"), decl_src));
+        let due = Date {
+            year: year + 1,
+            month: 9,
+            day: 30,
+        };
+        out.push(ev(
+            due,
+            "declaration_due",
+            year.to_string(),
+            format!("annual CBAM declaration for {year} imports due"),
+            decl_src,
+        ));
+        out.push(ev(
+            due,
+            "surrender_due",
+            year.to_string(),
+            format!("surrender of CBAM certificates for {year} embedded emissions"),
+            decl_src,
+        ));
         if year >= 2027 {
             for (q, (m, d)) in [(1, (3, 31)), (2, (6, 30)), (3, (9, 30)), (4, (12, 31))] {
                 out.push(ev(
@@ -64,7 +112,11 @@ pub fn events(today: Date, days_ahead: u32) -> Vec<Event> {
         "CBAM certificates on sale on the common central platform (no purchases during 2026)".into(),
         "Reg (EU) 2023/956 Art. 20(1) as amended by Reg (EU) 2025/2083 (docs/domain/regulation.md §5.3)",
     ));
-    out.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.kind.cmp(b.1.kind)).then(a.1.period.cmp(&b.1.period)));
+    out.sort_by(|a, b| {
+        a.0.cmp(&b.0)
+            .then(a.1.kind.cmp(b.1.kind))
+            .then(a.1.period.cmp(&b.1.period))
+    });
     let t = today.to_days();
     out.into_iter()
         .map(|(d, mut e)| {

@@ -2,7 +2,8 @@
 //! Annex I. A row comes out as a `Shipment` or as a rejection listing *every* reason.
 
 use crate::model::{
-    CnCode, Col, Date, Finding, Quarter, RejectedRow, ScopeStatus, Sector, Severity, Shipment, ShipmentRow,
+    CnCode, Col, Date, Finding, Quarter, RejectedRow, ScopeStatus, Sector, Severity, Shipment,
+    ShipmentRow,
 };
 use crate::reference::policy::{DateOutsideQuarter, OutOfScope};
 use crate::reference::ReferenceData;
@@ -11,12 +12,19 @@ use rustc_hash::FxHashSet as HashSet;
 use std::str::FromStr;
 
 pub const EU27: [&str; 27] = [
-    "AT", "BE", "BG", "HR", "CY", "CZ", "DK", "EE", "FI", "FR", "DE", "GR", "HU", "IE", "IT", "LV", "LT", "LU", "MT",
-    "NL", "PL", "PT", "RO", "SK", "SI", "ES", "SE",
+    "AT", "BE", "BG", "HR", "CY", "CZ", "DK", "EE", "FI", "FR", "DE", "GR", "HU", "IE", "IT", "LV",
+    "LT", "LU", "MT", "NL", "PL", "PT", "RO", "SK", "SI", "ES", "SE",
 ];
 
 /// The required columns (see `REQUIRED_COLUMNS`), as indices.
-const REQUIRED: [Col; 6] = [Col::ShipmentId, Col::ImportDate, Col::Quarter, Col::CnCode, Col::OriginIso, Col::NetMassKg];
+const REQUIRED: [Col; 6] = [
+    Col::ShipmentId,
+    Col::ImportDate,
+    Col::Quarter,
+    Col::CnCode,
+    Col::OriginIso,
+    Col::NetMassKg,
+];
 
 pub fn is_eu27(cc: &str) -> bool {
     cc.len() == 2 && EU27.contains(&cc)
@@ -26,7 +34,11 @@ pub fn is_eu27(cc: &str) -> bool {
 pub const MAX_MASS_KG: u64 = 1_000_000_000;
 
 /// The first day the CBAM reporting obligation covered (Art. 32 of Reg. 2023/956).
-pub const CBAM_START: Date = Date { year: 2023, month: 10, day: 1 };
+pub const CBAM_START: Date = Date {
+    year: 2023,
+    month: 10,
+    day: 1,
+};
 
 /// What the checks found; a valid row's parsed values are moved into the `Shipment` with the row.
 struct Parsed {
@@ -73,8 +85,19 @@ pub struct Checker<'a> {
 }
 
 impl<'a> Checker<'a> {
-    pub fn new(refdata: &'a ReferenceData, report_quarter: Option<Quarter>, file: &'a str, dups: &'a DuplicateIds) -> Self {
-        Checker { refdata, report_quarter, file, dups, scope_memo: Default::default() }
+    pub fn new(
+        refdata: &'a ReferenceData,
+        report_quarter: Option<Quarter>,
+        file: &'a str,
+        dups: &'a DuplicateIds,
+    ) -> Self {
+        Checker {
+            refdata,
+            report_quarter,
+            file,
+            dups,
+            scope_memo: Default::default(),
+        }
     }
 
     fn is_dup(&self, row: &ShipmentRow) -> bool {
@@ -82,7 +105,12 @@ impl<'a> Checker<'a> {
     }
 
     /// A row intake could not lay out: rejected with its findings (and the duplicate finding).
-    pub fn broken(&self, row: ShipmentRow, mut findings: Vec<Finding>, out: &mut Vec<Finding>) -> RejectedRow {
+    pub fn broken(
+        &self,
+        row: ShipmentRow,
+        mut findings: Vec<Finding>,
+        out: &mut Vec<Finding>,
+    ) -> RejectedRow {
         if self.is_dup(&row) {
             findings.push(dup_finding(&row, self.file));
         }
@@ -92,7 +120,11 @@ impl<'a> Checker<'a> {
     }
 
     /// Checks every field; findings go to `out`. A valid row becomes a `Shipment`.
-    pub fn check(&mut self, row: ShipmentRow, out: &mut Vec<Finding>) -> Result<Shipment, RejectedRow> {
+    pub fn check(
+        &mut self,
+        row: ShipmentRow,
+        out: &mut Vec<Finding>,
+    ) -> Result<Shipment, RejectedRow> {
         let is_dup = self.is_dup(&row);
         match check_row(&row, self, is_dup) {
             Outcome::Ok(p, f) => {
@@ -140,8 +172,11 @@ impl<'a> Checker<'a> {
 }
 
 fn rejected(row: &ShipmentRow, status: &'static str, f: &[Finding]) -> RejectedRow {
-    let mut codes: Vec<&'static str> =
-        f.iter().filter(|f| f.severity != Severity::Info).filter_map(|f| crate::codes::info(&f.code).map(|c| c.code)).collect();
+    let mut codes: Vec<&'static str> = f
+        .iter()
+        .filter(|f| f.severity != Severity::Info)
+        .filter_map(|f| crate::codes::info(&f.code).map(|c| c.code))
+        .collect();
     codes.dedup();
     let id = row.get(Col::ShipmentId);
     RejectedRow {
@@ -154,29 +189,42 @@ fn rejected(row: &ShipmentRow, status: &'static str, f: &[Finding]) -> RejectedR
 }
 
 fn dup_finding(row: &ShipmentRow, file: &str) -> Finding {
-    Finding::new("IN010", Severity::Error, "shipment_id appears on more than one row; every row with this id is rejected")
-        .file(file)
-        .at_row(row)
-        .field("shipment_id")
-        .expected("a unique shipment_id")
-        .found(row.get(Col::ShipmentId))
+    Finding::new(
+        "IN010",
+        Severity::Error,
+        "shipment_id appears on more than one row; every row with this id is rejected",
+    )
+    .file(file)
+    .at_row(row)
+    .field("shipment_id")
+    .expected("a unique shipment_id")
+    .found(row.get(Col::ShipmentId))
 }
 
 fn check_row(row: &ShipmentRow, checker: &mut Checker<'_>, is_dup: bool) -> Outcome {
     let (refdata, report_quarter, file) = (checker.refdata, checker.report_quarter, checker.file);
     let mut f: Vec<Finding> = Vec::new();
     let mk = |code: &'static str, sev: Severity, col: Col, msg: String, expected: &str| {
-        Finding::new(code, sev, msg).file(file).at_row(row).field(col.name()).expected(expected).found(row.get(col))
+        Finding::new(code, sev, msg)
+            .file(file)
+            .at_row(row)
+            .field(col.name())
+            .expected(expected)
+            .found(row.get(col))
     };
     for col in REQUIRED {
         let (col, name) = (col as usize, col.name());
         if row.field(col).is_empty() {
             f.push(
-                Finding::new("IN001", Severity::Error, format!("required field {name} is empty"))
-                    .file(file)
-                    .at_row(row)
-                    .field(crate::model::SHIPMENT_COLUMNS[col])
-                    .expected("a value"),
+                Finding::new(
+                    "IN001",
+                    Severity::Error,
+                    format!("required field {name} is empty"),
+                )
+                .file(file)
+                .at_row(row)
+                .field(crate::model::SHIPMENT_COLUMNS[col])
+                .expected("a value"),
             );
         }
     }
@@ -190,7 +238,13 @@ fn check_row(row: &ShipmentRow, checker: &mut Checker<'_>, is_dup: bool) -> Outc
     } else {
         let c = CnCode::normalise(cn_text);
         if c.is_none() {
-            f.push(mk("IN002", Severity::Error, Col::CnCode, format!("CN code {cn_text:?} is not 8 digits"), "8 digits (spaces or dots allowed: 7208 10 00)"));
+            f.push(mk(
+                "IN002",
+                Severity::Error,
+                Col::CnCode,
+                format!("CN code {cn_text:?} is not 8 digits"),
+                "8 digits (spaces or dots allowed: 7208 10 00)",
+            ));
         }
         c
     };
@@ -201,12 +255,20 @@ fn check_row(row: &ShipmentRow, checker: &mut Checker<'_>, is_dup: bool) -> Outc
     } else {
         let d = Date::parse(date_text);
         match d {
-            None => f.push(mk("IN004", Severity::Error, Col::ImportDate, format!("import_date {date_text:?} is not a valid date"), "YYYY-MM-DD")),
+            None => f.push(mk(
+                "IN004",
+                Severity::Error,
+                Col::ImportDate,
+                format!("import_date {date_text:?} is not a valid date"),
+                "YYYY-MM-DD",
+            )),
             Some(d) if d < CBAM_START => f.push(mk(
                 "IN017",
                 Severity::Error,
                 Col::ImportDate,
-                format!("import_date {d} is before the CBAM reporting obligation began ({CBAM_START})"),
+                format!(
+                    "import_date {d} is before the CBAM reporting obligation began ({CBAM_START})"
+                ),
                 "2023-10-01 or later",
             )),
             _ => {}
@@ -220,7 +282,13 @@ fn check_row(row: &ShipmentRow, checker: &mut Checker<'_>, is_dup: bool) -> Outc
     } else {
         let q = Quarter::parse(q_text);
         if q.is_none() {
-            f.push(mk("IN006", Severity::Error, Col::Quarter, format!("quarter {q_text:?} is not of the form YYYYQn"), "YYYYQn, e.g. 2025Q4"));
+            f.push(mk(
+                "IN006",
+                Severity::Error,
+                Col::Quarter,
+                format!("quarter {q_text:?} is not of the form YYYYQn"),
+                "YYYYQn, e.g. 2025Q4",
+            ));
         }
         q
     };
@@ -234,14 +302,24 @@ fn check_row(row: &ShipmentRow, checker: &mut Checker<'_>, is_dup: bool) -> Outc
                 "IN005",
                 sev,
                 Col::ImportDate,
-                format!("import_date {d} lies outside the stated quarter {q} ({} … {})", q.start(), q.end()),
+                format!(
+                    "import_date {d} lies outside the stated quarter {q} ({} … {})",
+                    q.start(),
+                    q.end()
+                ),
                 &format!("a date in {q}"),
             ));
         }
     }
     if let (Some(rq), Some(q)) = (report_quarter, quarter) {
         if rq != q {
-            f.push(mk("IN007", Severity::Error, Col::Quarter, format!("row is for {q}, the report is for {rq} (--quarter)"), &rq.to_string()));
+            f.push(mk(
+                "IN007",
+                Severity::Error,
+                Col::Quarter,
+                format!("row is for {q}, the report is for {rq} (--quarter)"),
+                &rq.to_string(),
+            ));
         }
     }
 
@@ -258,19 +336,38 @@ fn check_row(row: &ShipmentRow, checker: &mut Checker<'_>, is_dup: bool) -> Outc
             }
             Some(m) if m > Decimal::ZERO => Some(m),
             Some(_) => {
-                f.push(mk("IN008", Severity::Error, Col::NetMassKg, format!("net_mass_kg {mass_text} is not positive"), "a positive number of kilograms"));
+                f.push(mk(
+                    "IN008",
+                    Severity::Error,
+                    Col::NetMassKg,
+                    format!("net_mass_kg {mass_text} is not positive"),
+                    "a positive number of kilograms",
+                ));
                 None
             }
             None => {
-                f.push(mk("IN008", Severity::Error, Col::NetMassKg, format!("net_mass_kg {mass_text:?} is not a number"), "a decimal number of kilograms, e.g. 12450.5"));
+                f.push(mk(
+                    "IN008",
+                    Severity::Error,
+                    Col::NetMassKg,
+                    format!("net_mass_kg {mass_text:?} is not a number"),
+                    "a decimal number of kilograms, e.g. 12450.5",
+                ));
                 None
             }
         }
     };
 
     let origin = row.get(Col::OriginIso);
-    if !origin.is_empty() && !(origin.len() == 2 && origin.bytes().all(|b| b.is_ascii_uppercase())) {
-        f.push(mk("IN009", Severity::Error, Col::OriginIso, format!("origin_iso {origin:?} is not an ISO 3166-1 alpha-2 code"), "two upper-case letters, e.g. CN"));
+    if !origin.is_empty() && !(origin.len() == 2 && origin.bytes().all(|b| b.is_ascii_uppercase()))
+    {
+        f.push(mk(
+            "IN009",
+            Severity::Error,
+            Col::OriginIso,
+            format!("origin_iso {origin:?} is not an ISO 3166-1 alpha-2 code"),
+            "two upper-case letters, e.g. CN",
+        ));
     }
     // Goods from the Union or from an Annex III country are not CBAM imports.
     let origin_exempt = if is_eu27(origin) {
@@ -307,7 +404,13 @@ fn check_row(row: &ShipmentRow, checker: &mut Checker<'_>, is_dup: bool) -> Outc
             false
         }
         _ => {
-            f.push(mk("IN011", Severity::Warning, Col::HasActualEmissions, format!("has_actual_emissions {actual_text:?} is not YES or NO; treated as NO"), "YES or NO"));
+            f.push(mk(
+                "IN011",
+                Severity::Warning,
+                Col::HasActualEmissions,
+                format!("has_actual_emissions {actual_text:?} is not YES or NO; treated as NO"),
+                "YES or NO",
+            ));
             false
         }
     };
@@ -344,9 +447,15 @@ fn check_row(row: &ShipmentRow, checker: &mut Checker<'_>, is_dup: bool) -> Outc
                 entry.description
             )),
             ScopeStatus::NotListed => Some(if refdata.scope.exact_list {
-                format!("CN {} is not in the CN code list given with --cn-codes", c.spaced())
+                format!(
+                    "CN {} is not in the CN code list given with --cn-codes",
+                    c.spaced()
+                )
             } else {
-                format!("CN {} is not covered by Annex I of Regulation (EU) 2023/956", c.spaced())
+                format!(
+                    "CN {} is not covered by Annex I of Regulation (EU) 2023/956",
+                    c.spaced()
+                )
             }),
         };
         if let Some(why) = why {
@@ -368,7 +477,13 @@ fn check_row(row: &ShipmentRow, checker: &mut Checker<'_>, is_dup: bool) -> Outc
 
     if let Some(why) = origin_exempt {
         out_of_scope = true;
-        f.push(mk("IN018", Severity::Warning, Col::OriginIso, format!("origin {origin} is {why}; row excluded from the report"), "a third country not in Annex III"));
+        f.push(mk(
+            "IN018",
+            Severity::Warning,
+            Col::OriginIso,
+            format!("origin {origin} is {why}; row excluded from the report"),
+            "a third country not in Annex III",
+        ));
     }
     if severity_is_error(&f) {
         return Outcome::Rejected(f);
@@ -377,17 +492,33 @@ fn check_row(row: &ShipmentRow, checker: &mut Checker<'_>, is_dup: bool) -> Outc
         return Outcome::OutOfScope(f);
     }
     // No error: every required value parsed.
-    let (Some(cn), Some(date), Some(quarter), Some(mass), Some(scope)) = (cn, date, quarter, mass, scope) else {
+    let (Some(cn), Some(date), Some(quarter), Some(mass), Some(scope)) =
+        (cn, date, quarter, mass, scope)
+    else {
         return Outcome::Rejected(f);
     };
-    Outcome::Ok(Parsed { cn, import_date: date, quarter, net_mass_kg: mass, scope, wants_actuals }, f)
+    Outcome::Ok(
+        Parsed {
+            cn,
+            import_date: date,
+            quarter,
+            net_mass_kg: mass,
+            scope,
+            wants_actuals,
+        },
+        f,
+    )
 }
 
 /// A mass in kilograms: plain decimal text (`12450`, `12450.5`, `1.2e3` is refused: exports
 /// never write it and it hides typos). Never through f64.
 pub fn parse_mass(s: &str) -> Option<Decimal> {
     let t = s.trim();
-    if t.is_empty() || !t.bytes().all(|b| b.is_ascii_digit() || b == b'.' || b == b'-' || b == b'+') {
+    if t.is_empty()
+        || !t
+            .bytes()
+            .all(|b| b.is_ascii_digit() || b == b'.' || b == b'-' || b == b'+')
+    {
         return None;
     }
     Decimal::from_str(t).ok()

@@ -87,7 +87,13 @@ impl ShipmentRow {
             buf.push_str(f);
             ends[i] = buf.len() as u32;
         }
-        ShipmentRow { row, line, buf, ends, extra: Vec::new() }
+        ShipmentRow {
+            row,
+            line,
+            buf,
+            ends,
+            extra: Vec::new(),
+        }
     }
     /// From raw field bytes: each is trimmed of ASCII whitespace; the row is validated as
     /// UTF-8 once (not per field). Invalid UTF-8 is replaced (U+FFFD), never a panic.
@@ -109,7 +115,13 @@ impl ShipmentRow {
         // quotes, line ends) and trimmed of ASCII whitespace; csv only unescapes `""` to `"`.
         // Pieces of valid UTF-8 cut at ASCII boundaries, and their concatenation, are valid.
         let buf = unsafe { String::from_utf8_unchecked(buf) };
-        ShipmentRow { row, line, buf, ends, extra: Vec::new() }
+        ShipmentRow {
+            row,
+            line,
+            buf,
+            ends,
+            extra: Vec::new(),
+        }
     }
 
     fn from_bytes_checked(row: u64, line: u64, fields: [&[u8]; 16]) -> ShipmentRow {
@@ -120,9 +132,18 @@ impl ShipmentRow {
             ends[i] = buf.len() as u32;
         }
         match String::from_utf8(buf) {
-            Ok(buf) => ShipmentRow { row, line, buf, ends, extra: Vec::new() },
+            Ok(buf) => ShipmentRow {
+                row,
+                line,
+                buf,
+                ends,
+                extra: Vec::new(),
+            },
             Err(e) => {
-                let fields: Vec<String> = fields.iter().map(|f| String::from_utf8_lossy(f.trim_ascii()).into_owned()).collect();
+                let fields: Vec<String> = fields
+                    .iter()
+                    .map(|f| String::from_utf8_lossy(f.trim_ascii()).into_owned())
+                    .collect();
                 let _ = e;
                 let refs: [&str; 16] = std::array::from_fn(|i| fields[i].as_str());
                 ShipmentRow::new(row, line, refs)
@@ -162,14 +183,25 @@ impl Quarter {
         Some(Quarter { year, q })
     }
     pub fn of_date(d: Date) -> Quarter {
-        Quarter { year: d.year, q: (d.month - 1) / 3 + 1 }
+        Quarter {
+            year: d.year,
+            q: (d.month - 1) / 3 + 1,
+        }
     }
     pub fn start(self) -> Date {
-        Date { year: self.year, month: (self.q - 1) * 3 + 1, day: 1 }
+        Date {
+            year: self.year,
+            month: (self.q - 1) * 3 + 1,
+            day: 1,
+        }
     }
     pub fn end(self) -> Date {
         let month = self.q * 3;
-        Date { year: self.year, month, day: days_in_month(self.year, month) }
+        Date {
+            year: self.year,
+            month,
+            day: days_in_month(self.year, month),
+        }
     }
 }
 
@@ -244,7 +276,11 @@ impl Date {
     /// Days since 1970-01-01 (for deadline arithmetic and epoch conversions).
     pub fn to_days(self) -> i64 {
         // Howard Hinnant's days_from_civil.
-        let y = if self.month <= 2 { self.year - 1 } else { self.year } as i64;
+        let y = if self.month <= 2 {
+            self.year - 1
+        } else {
+            self.year
+        } as i64;
         let era = if y >= 0 { y } else { y - 399 } / 400;
         let yoe = y - era * 400;
         let m = self.month as i64;
@@ -263,7 +299,11 @@ impl Date {
         let mp = (5 * doy + 2) / 153;
         let d = (doy - (153 * mp + 2) / 5 + 1) as u8;
         let m = if mp < 10 { mp + 3 } else { mp - 9 } as u8;
-        Date { year: (if m <= 2 { y + 1 } else { y }) as i32, month: m, day: d }
+        Date {
+            year: (if m <= 2 { y + 1 } else { y }) as i32,
+            month: m,
+            day: d,
+        }
     }
 }
 
@@ -349,7 +389,9 @@ impl Sector {
         for (i, b) in t.bytes().enumerate() {
             buf[i] = b.to_ascii_lowercase();
         }
-        std::str::from_utf8(&buf[..t.len()]).ok().and_then(Sector::parse)
+        std::str::from_utf8(&buf[..t.len()])
+            .ok()
+            .and_then(Sector::parse)
     }
     pub fn as_str(self) -> &'static str {
         match self {
@@ -395,7 +437,9 @@ pub struct ScopeEntryRef {
     pub description: String,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     Error,
@@ -483,7 +527,13 @@ impl Finding {
     }
     /// Order used everywhere findings are listed: by row, then code, then field, then message.
     pub fn sort_key(&self) -> (u64, &str, &str, &str, &str) {
-        (self.row.unwrap_or(0), &self.code, self.field.unwrap_or(""), self.path.as_deref().unwrap_or(""), &self.message)
+        (
+            self.row.unwrap_or(0),
+            &self.code,
+            self.field.unwrap_or(""),
+            self.path.as_deref().unwrap_or(""),
+            &self.message,
+        )
     }
 }
 

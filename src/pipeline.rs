@@ -74,7 +74,13 @@ impl ChunkResult {
     }
 }
 
-fn process_chunk(src: &Source, chunk: &Chunk, refdata: &ReferenceData, req: &ReportRequest, dups: &DuplicateIds) -> ChunkResult {
+fn process_chunk(
+    src: &Source,
+    chunk: &Chunk,
+    refdata: &ReferenceData,
+    req: &ReportRequest,
+    dups: &DuplicateIds,
+) -> ChunkResult {
     let file = src.file_name.as_str();
     let keep = req.details || req.keep_lines;
     let mut checker = enrich::Checker::new(refdata, req.quarter, file, dups);
@@ -91,7 +97,8 @@ fn process_chunk(src: &Source, chunk: &Chunk, refdata: &ReferenceData, req: &Rep
         }
         let shipment = match record {
             intake::Record::Broken(row, findings) => {
-                r.rejected.push(checker.broken(row, findings, &mut r.findings));
+                r.rejected
+                    .push(checker.broken(row, findings, &mut r.findings));
                 return;
             }
             intake::Record::Row(row) => match checker.check(row, &mut r.findings) {
@@ -115,8 +122,17 @@ fn process_chunk(src: &Source, chunk: &Chunk, refdata: &ReferenceData, req: &Rep
     r
 }
 
-fn run_pass(src: &Source, chunks: &[Chunk], refdata: &ReferenceData, req: &ReportRequest, dups: &DuplicateIds) -> ChunkResult {
-    let results: Vec<ChunkResult> = chunks.par_iter().map(|c| process_chunk(src, c, refdata, req, dups)).collect();
+fn run_pass(
+    src: &Source,
+    chunks: &[Chunk],
+    refdata: &ReferenceData,
+    req: &ReportRequest,
+    dups: &DuplicateIds,
+) -> ChunkResult {
+    let results: Vec<ChunkResult> = chunks
+        .par_iter()
+        .map(|c| process_chunk(src, c, refdata, req, dups))
+        .collect();
     let mut pass = ChunkResult {
         lines: Vec::with_capacity(results.iter().map(|r| r.lines.len()).sum()),
         fingerprints: Vec::with_capacity(results.iter().map(|r| r.fingerprints.len()).sum()),
@@ -165,7 +181,11 @@ fn duplicate_ids(src: &Source, chunks: &[Chunk], mut fingerprints: Vec<u64>) -> 
     for id in found.into_iter().flatten() {
         *counts.entry(id).or_insert(0) += 1;
     }
-    counts.into_iter().filter(|(_, n)| *n > 1).map(|(id, _)| id).collect()
+    counts
+        .into_iter()
+        .filter(|(_, n)| *n > 1)
+        .map(|(id, _)| id)
+        .collect()
 }
 
 /// Same as `build_report`, with reference data already loaded (the benchmark reuses it).
@@ -177,10 +197,15 @@ pub fn build_report_with(req: &ReportRequest, refdata: &ReferenceData) -> Result
     trace.mark("chunk");
     let no_dups = DuplicateIds::default();
     // The input's SHA-256 runs beside the first pass.
-    let (digest, mut pass) = rayon::join(|| src.digest(), || run_pass(&src, &chunks, refdata, req, &no_dups));
+    let (digest, mut pass) = rayon::join(
+        || src.digest(),
+        || run_pass(&src, &chunks, refdata, req, &no_dups),
+    );
     trace.mark("parse + check + calculate (+ SHA-256)");
     if pass.rows_read == 0 {
-        return Err(Error::NoRows { path: req.input.clone() });
+        return Err(Error::NoRows {
+            path: req.input.clone(),
+        });
     }
     let dups = duplicate_ids(&src, &chunks, std::mem::take(&mut pass.fingerprints));
     if !dups.is_empty() {
@@ -207,10 +232,18 @@ pub fn build_report_with(req: &ReportRequest, refdata: &ReferenceData) -> Result
     });
     trace.mark("assemble");
     let mut report = report;
-    let schema = crate::validate::schema::ReportSchema::embedded().map_err(|message| Error::Data { path: "rules/report.schema.json".into(), message })?;
+    let schema =
+        crate::validate::schema::ReportSchema::embedded().map_err(|message| Error::Data {
+            path: "rules/report.schema.json".into(),
+            message,
+        })?;
     let ctx = crate::validate::Context {
         scope: &refdata.scope,
-        suppliers: refdata.suppliers.file_name.is_some().then_some(&refdata.suppliers),
+        suppliers: refdata
+            .suppliers
+            .file_name
+            .is_some()
+            .then_some(&refdata.suppliers),
         schema: Some(&schema),
     };
     crate::validate::check_report(&mut report, &refdata.rules, &ctx);
@@ -223,11 +256,16 @@ pub struct Trace(Option<std::cell::Cell<std::time::Instant>>);
 
 impl Trace {
     pub fn new() -> Trace {
-        Trace(std::env::var_os("CBAM_TRACE").map(|_| std::cell::Cell::new(std::time::Instant::now())))
+        Trace(
+            std::env::var_os("CBAM_TRACE").map(|_| std::cell::Cell::new(std::time::Instant::now())),
+        )
     }
     pub fn mark(&self, stage: &str) {
         if let Some(t) = &self.0 {
-            eprintln!("cbam-trace {:>8.3} s  {stage}", t.get().elapsed().as_secs_f64());
+            eprintln!(
+                "cbam-trace {:>8.3} s  {stage}",
+                t.get().elapsed().as_secs_f64()
+            );
             t.set(std::time::Instant::now());
         }
     }

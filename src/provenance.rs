@@ -23,7 +23,13 @@ impl FileDigest {
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_else(|| path.to_string_lossy().into_owned());
-        FileDigest { role, origin: "file", file_name, sha256: sha256_hex(bytes), size_bytes: bytes.len() as u64 }
+        FileDigest {
+            role,
+            origin: "file",
+            file_name,
+            sha256: sha256_hex(bytes),
+            size_bytes: bytes.len() as u64,
+        }
     }
     pub fn embedded(role: &'static str, name: &str, bytes: &[u8]) -> FileDigest {
         FileDigest {
@@ -35,7 +41,13 @@ impl FileDigest {
         }
     }
     pub fn placeholder() -> FileDigest {
-        FileDigest { role: "", origin: "", file_name: String::new(), sha256: String::new(), size_bytes: 0 }
+        FileDigest {
+            role: "",
+            origin: "",
+            file_name: String::new(),
+            sha256: String::new(),
+            size_bytes: 0,
+        }
     }
 }
 

@@ -44,49 +44,133 @@ pub struct ShippedRow {
     pub claims_actuals: bool,
 }
 
-pub fn audit(book: &SupplierBook, shipments: &[ShippedRow], this_year: i32, stale_after_years: u32) -> (Vec<SupplierSummary>, Vec<AuditFinding>) {
+pub fn audit(
+    book: &SupplierBook,
+    shipments: &[ShippedRow],
+    this_year: i32,
+    stale_after_years: u32,
+) -> (Vec<SupplierSummary>, Vec<AuditFinding>) {
     let mut findings = Vec::new();
     let mut summaries = Vec::new();
     let mut ids: Vec<&String> = book.by_id.keys().collect();
     ids.sort();
-    let f = |findings: &mut Vec<AuditFinding>, id: &str, sev, check, ship: Option<&str>, msg: String| {
-        findings.push(AuditFinding { supplier_id: id.to_string(), severity: sev, check, shipment_id: ship.map(String::from), message: msg });
+    let f = |findings: &mut Vec<AuditFinding>,
+             id: &str,
+             sev,
+             check,
+             ship: Option<&str>,
+             msg: String| {
+        findings.push(AuditFinding {
+            supplier_id: id.to_string(),
+            severity: sev,
+            check,
+            shipment_id: ship.map(String::from),
+            message: msg,
+        });
     };
     for id in ids {
         let s = &book.by_id[id];
-        let actuals: Vec<&crate::reference::SupplierActual> = s.general.iter().chain(s.by_cn.values()).collect();
+        let actuals: Vec<&crate::reference::SupplierActual> =
+            s.general.iter().chain(s.by_cn.values()).collect();
         let main = s.general.as_ref().or_else(|| s.by_cn.values().next());
-        for (field, missing) in [("company_name", s.name.is_empty()), ("country_iso", s.country_iso.is_empty()), ("cn_codes_produced", s.cn_codes_produced.is_empty())] {
+        for (field, missing) in [
+            ("company_name", s.name.is_empty()),
+            ("country_iso", s.country_iso.is_empty()),
+            ("cn_codes_produced", s.cn_codes_produced.is_empty()),
+        ] {
             if missing {
-                f(&mut findings, id, Severity::Warning, "missing_field", None, format!("{id}: {field} is missing or empty"));
+                f(
+                    &mut findings,
+                    id,
+                    Severity::Warning,
+                    "missing_field",
+                    None,
+                    format!("{id}: {field} is missing or empty"),
+                );
             }
         }
         if actuals.is_empty() {
-            f(&mut findings, id, Severity::Info, "no_actual_data", None, format!("{id}: no actual emissions data (EU default values apply to its goods)"));
+            f(
+                &mut findings,
+                id,
+                Severity::Info,
+                "no_actual_data",
+                None,
+                format!("{id}: no actual emissions data (EU default values apply to its goods)"),
+            );
         }
         for a in &actuals {
-            let what = a.cn.map(|c| format!("actuals for {}", c.spaced())).unwrap_or_else(|| "actual_emissions_data".into());
+            let what =
+                a.cn.map(|c| format!("actuals for {}", c.spaced()))
+                    .unwrap_or_else(|| "actual_emissions_data".into());
             if let Some(t) = a.stated_total {
                 if (a.direct + a.indirect - t).abs() > Decimal::new(1, 3) {
-                    f(&mut findings, id, Severity::Error, "total_mismatch", None, format!("{id} {what}: direct {} + indirect {} = {}, but total says {t}", a.direct, a.indirect, a.direct + a.indirect));
+                    f(
+                        &mut findings,
+                        id,
+                        Severity::Error,
+                        "total_mismatch",
+                        None,
+                        format!(
+                            "{id} {what}: direct {} + indirect {} = {}, but total says {t}",
+                            a.direct,
+                            a.indirect,
+                            a.direct + a.indirect
+                        ),
+                    );
                 }
             }
             match a.reporting_year {
-                None => f(&mut findings, id, Severity::Warning, "missing_field", None, format!("{id} {what}: no reporting_year, so its age cannot be checked")),
-                Some(y) if this_year - y > stale_after_years as i32 => {
-                    f(&mut findings, id, Severity::Warning, "stale", None, format!("{id} {what}: data for {y} is {} years old (limit {stale_after_years})", this_year - y))
-                }
+                None => f(
+                    &mut findings,
+                    id,
+                    Severity::Warning,
+                    "missing_field",
+                    None,
+                    format!("{id} {what}: no reporting_year, so its age cannot be checked"),
+                ),
+                Some(y) if this_year - y > stale_after_years as i32 => f(
+                    &mut findings,
+                    id,
+                    Severity::Warning,
+                    "stale",
+                    None,
+                    format!(
+                        "{id} {what}: data for {y} is {} years old (limit {stale_after_years})",
+                        this_year - y
+                    ),
+                ),
                 _ => {}
             }
             if a.verified != Some(true) {
-                f(&mut findings, id, Severity::Info, "unverified", None, format!("{id} {what}: not marked verified"));
+                f(
+                    &mut findings,
+                    id,
+                    Severity::Info,
+                    "unverified",
+                    None,
+                    format!("{id} {what}: not marked verified"),
+                );
             }
             if a.completeness_pct.is_some_and(|c| c < Decimal::from(80)) {
-                f(&mut findings, id, Severity::Warning, "incomplete", None, format!("{id} {what}: data completeness {}% (below 80%)", a.completeness_pct.unwrap_or_default()));
+                f(
+                    &mut findings,
+                    id,
+                    Severity::Warning,
+                    "incomplete",
+                    None,
+                    format!(
+                        "{id} {what}: data completeness {}% (below 80%)",
+                        a.completeness_pct.unwrap_or_default()
+                    ),
+                );
             }
         }
         let mine: Vec<&ShippedRow> = shipments.iter().filter(|r| r.supplier_id == *id).collect();
-        let mut shipped: Vec<String> = mine.iter().filter_map(|r| r.cn.map(|c| c.as_str().to_string())).collect();
+        let mut shipped: Vec<String> = mine
+            .iter()
+            .filter_map(|r| r.cn.map(|c| c.as_str().to_string()))
+            .collect();
         shipped.sort();
         shipped.dedup();
         for r in mine.iter().filter(|r| r.claims_actuals) {
@@ -102,7 +186,17 @@ pub fn audit(book: &SupplierBook, shipments: &[ShippedRow], this_year: i32, stal
                     format!("shipment {} claims {id}'s actual data for CN {}, which {id} does not produce ({})", r.shipment_id, cn.spaced(), s.cn_codes_produced.iter().map(|c| c.as_str()).collect::<Vec<_>>().join(", ")),
                 );
             } else if actuals.is_empty() {
-                f(&mut findings, id, Severity::Warning, "no_actual_data", Some(&r.shipment_id), format!("shipment {} claims actual data, but {id} has none", r.shipment_id));
+                f(
+                    &mut findings,
+                    id,
+                    Severity::Warning,
+                    "no_actual_data",
+                    Some(&r.shipment_id),
+                    format!(
+                        "shipment {} claims actual data, but {id} has none",
+                        r.shipment_id
+                    ),
+                );
             }
         }
         summaries.push(SupplierSummary {
@@ -115,7 +209,11 @@ pub fn audit(book: &SupplierBook, shipments: &[ShippedRow], this_year: i32, stal
             reporting_year: main.and_then(|a| a.reporting_year),
             age_years: main.and_then(|a| a.reporting_year).map(|y| this_year - y),
             verified: main.and_then(|a| a.verified),
-            cn_codes_produced: s.cn_codes_produced.iter().map(|c| c.as_str().to_string()).collect(),
+            cn_codes_produced: s
+                .cn_codes_produced
+                .iter()
+                .map(|c| c.as_str().to_string())
+                .collect(),
             cn_codes_shipped: shipped,
             shipments: mine.len() as u64,
             shipments_claiming_actuals: mine.iter().filter(|r| r.claims_actuals).count() as u64,
@@ -124,11 +222,25 @@ pub fn audit(book: &SupplierBook, shipments: &[ShippedRow], this_year: i32, stal
     let mut unknown: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
     for r in shipments {
         if !r.supplier_id.is_empty() && !book.by_id.contains_key(&r.supplier_id) {
-            unknown.entry(&r.supplier_id).or_default().push(&r.shipment_id);
+            unknown
+                .entry(&r.supplier_id)
+                .or_default()
+                .push(&r.shipment_id);
         }
     }
     for (id, ships) in unknown {
-        f(&mut findings, id, Severity::Warning, "unknown_supplier", None, format!("{id} is named by {} shipment(s) ({}) but is not in the supplier profiles", ships.len(), ships.join(", ")));
+        f(
+            &mut findings,
+            id,
+            Severity::Warning,
+            "unknown_supplier",
+            None,
+            format!(
+                "{id} is named by {} shipment(s) ({}) but is not in the supplier profiles",
+                ships.len(),
+                ships.join(", ")
+            ),
+        );
     }
     (summaries, findings)
 }

@@ -8,7 +8,12 @@ pub fn rfc3339_utc(epoch_secs: i64) -> String {
     let days = epoch_secs.div_euclid(86_400);
     let secs = epoch_secs.rem_euclid(86_400);
     let d = Date::from_days(days);
-    format!("{d}T{:02}:{:02}:{:02}Z", secs / 3600, (secs / 60) % 60, secs % 60)
+    format!(
+        "{d}T{:02}:{:02}:{:02}Z",
+        secs / 3600,
+        (secs / 60) % 60,
+        secs % 60
+    )
 }
 
 /// Accepts `YYYY-MM-DD`, `YYYY-MM-DDTHH:MM:SSZ` (or `+00:00`), or `@<epoch seconds>`;
@@ -24,7 +29,9 @@ pub fn parse_timestamp(s: &str) -> Option<String> {
     let (date, rest) = (s.get(..10)?, s.get(10..)?);
     let d = Date::parse(date)?;
     let rest = rest.strip_prefix('T').or_else(|| rest.strip_prefix(' '))?;
-    let time = rest.strip_suffix('Z').or_else(|| rest.strip_suffix("+00:00"))?;
+    let time = rest
+        .strip_suffix('Z')
+        .or_else(|| rest.strip_suffix("+00:00"))?;
     let b = time.as_bytes();
     if b.len() != 8 || b[2] != b':' || b[5] != b':' {
         return None;
@@ -41,15 +48,15 @@ pub fn parse_timestamp(s: &str) -> Option<String> {
 pub fn generated_at(explicit: Option<&str>) -> Result<String, String> {
     if let Some(s) = explicit {
         return parse_timestamp(s).ok_or_else(|| {
-            format!("--generated-at: expected YYYY-MM-DD, YYYY-MM-DDTHH:MM:SSZ or @EPOCH, found {s:?}")
+            format!(
+                "--generated-at: expected YYYY-MM-DD, YYYY-MM-DDTHH:MM:SSZ or @EPOCH, found {s:?}"
+            )
         });
     }
     if let Ok(v) = std::env::var("SOURCE_DATE_EPOCH") {
-        return v
-            .trim()
-            .parse::<i64>()
-            .map(rfc3339_utc)
-            .map_err(|_| format!("SOURCE_DATE_EPOCH: expected integer seconds since 1970, found {v:?}"));
+        return v.trim().parse::<i64>().map(rfc3339_utc).map_err(|_| {
+            format!("SOURCE_DATE_EPOCH: expected integer seconds since 1970, found {v:?}")
+        });
     }
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -65,9 +72,18 @@ mod tests {
     fn epoch_round_trip() {
         assert_eq!(rfc3339_utc(0), "1970-01-01T00:00:00Z");
         assert_eq!(rfc3339_utc(1_767_225_600), "2026-01-01T00:00:00Z");
-        assert_eq!(parse_timestamp("2026-01-31T10:20:30Z").as_deref(), Some("2026-01-31T10:20:30Z"));
-        assert_eq!(parse_timestamp("2024-02-29").as_deref(), Some("2024-02-29T00:00:00Z"));
+        assert_eq!(
+            parse_timestamp("2026-01-31T10:20:30Z").as_deref(),
+            Some("2026-01-31T10:20:30Z")
+        );
+        assert_eq!(
+            parse_timestamp("2024-02-29").as_deref(),
+            Some("2024-02-29T00:00:00Z")
+        );
         assert_eq!(parse_timestamp("2025-02-29"), None);
-        assert_eq!(parse_timestamp("@86400").as_deref(), Some("1970-01-02T00:00:00Z"));
+        assert_eq!(
+            parse_timestamp("@86400").as_deref(),
+            Some("1970-01-02T00:00:00Z")
+        );
     }
 }

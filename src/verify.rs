@@ -38,18 +38,36 @@ fn dec(v: Option<&Value>) -> Option<Decimal> {
 
 /// A report (ours or the production system's), or a baseline `{shipment_id: {direct, indirect, total}}`.
 pub fn from_json(path: &Path, v: &Value) -> Result<Figures> {
-    let bad = |m: String| Error::Data { path: path.to_path_buf(), message: m };
+    let bad = |m: String| Error::Data {
+        path: path.to_path_buf(),
+        message: m,
+    };
     let mut f = Figures::default();
     if let Some(goods) = v.get("detailed_goods").and_then(|g| g.as_array()) {
         for (i, g) in goods.iter().enumerate() {
-            let id = g.get("shipment_id").and_then(|x| x.text()).ok_or_else(|| bad(format!("detailed_goods[{i}]: no shipment_id")))?;
-            let e = g.get("emissions_calculation").ok_or_else(|| bad(format!("detailed_goods[{i}] ({id}): no emissions_calculation")))?;
+            let id = g
+                .get("shipment_id")
+                .and_then(|x| x.text())
+                .ok_or_else(|| bad(format!("detailed_goods[{i}]: no shipment_id")))?;
+            let e = g.get("emissions_calculation").ok_or_else(|| {
+                bad(format!(
+                    "detailed_goods[{i}] ({id}): no emissions_calculation"
+                ))
+            })?;
             let t = Triple {
                 direct: dec(e.get("direct_emissions_tco2")).unwrap_or_default(),
                 indirect: dec(e.get("indirect_emissions_tco2")).unwrap_or_default(),
-                total: dec(e.get("total_emissions_tco2")).ok_or_else(|| bad(format!("detailed_goods[{i}] ({id}): no total_emissions_tco2")))?,
+                total: dec(e.get("total_emissions_tco2")).ok_or_else(|| {
+                    bad(format!(
+                        "detailed_goods[{i}] ({id}): no total_emissions_tco2"
+                    ))
+                })?,
             };
-            let sector = g.get("_enrichment").and_then(|x| x.get("product_group")).or_else(|| g.get("product_group")).and_then(|x| x.text());
+            let sector = g
+                .get("_enrichment")
+                .and_then(|x| x.get("product_group"))
+                .or_else(|| g.get("product_group"))
+                .and_then(|x| x.text());
             let origin = g.get("origin_iso").and_then(|x| x.text());
             if f.lines.insert(id.clone(), (t, sector, origin)).is_some() {
                 return Err(bad(format!("shipment {id} appears twice")));
@@ -58,21 +76,36 @@ pub fn from_json(path: &Path, v: &Value) -> Result<Figures> {
         let es = v.get("emissions_summary");
         if let Some(total) = dec(es.and_then(|e| e.get("total_embedded_emissions_tco2"))) {
             f.stated_total = Some(Triple {
-                direct: dec(es.and_then(|e| e.get("total_direct_emissions_tco2"))).unwrap_or_default(),
-                indirect: dec(es.and_then(|e| e.get("total_indirect_emissions_tco2"))).unwrap_or_default(),
+                direct: dec(es.and_then(|e| e.get("total_direct_emissions_tco2")))
+                    .unwrap_or_default(),
+                indirect: dec(es.and_then(|e| e.get("total_indirect_emissions_tco2")))
+                    .unwrap_or_default(),
                 total,
             });
         }
         return Ok(f);
     }
-    let obj = v.as_object().ok_or_else(|| bad("expected a report or a baseline object {shipment_id: {direct, indirect, total}}".into()))?;
+    let obj = v.as_object().ok_or_else(|| {
+        bad(
+            "expected a report or a baseline object {shipment_id: {direct, indirect, total}}"
+                .into(),
+        )
+    })?;
     if obj.contains_key("report_metadata") {
-        return Err(bad("the report has no detailed_goods (summary only): per-shipment figures are needed".into()));
+        return Err(bad(
+            "the report has no detailed_goods (summary only): per-shipment figures are needed"
+                .into(),
+        ));
     }
     for (id, e) in obj {
         let get = |k: &[&str]| k.iter().find_map(|k| dec(e.get(*k)));
-        let total = get(&["total", "total_emissions_tco2"]).ok_or_else(|| bad(format!("{id}: no total")))?;
-        let t = Triple { direct: get(&["direct", "direct_emissions_tco2"]).unwrap_or_default(), indirect: get(&["indirect", "indirect_emissions_tco2"]).unwrap_or_default(), total };
+        let total = get(&["total", "total_emissions_tco2"])
+            .ok_or_else(|| bad(format!("{id}: no total")))?;
+        let t = Triple {
+            direct: get(&["direct", "direct_emissions_tco2"]).unwrap_or_default(),
+            indirect: get(&["indirect", "indirect_emissions_tco2"]).unwrap_or_default(),
+            total,
+        };
         f.lines.insert(id.clone(), (t, None, None));
     }
     Ok(f)
@@ -84,19 +117,31 @@ pub fn from_csv(path: &Path) -> Result<Figures> {
     let recs = crate::reference::csv_records(path, &text, &["shipment_id"])?;
     let mut f = Figures::default();
     for r in recs {
-        let pick = |names: &[&str]| names.iter().find(|n| r.has(n)).map(|n| (n.to_string(), r.get(n).to_string()));
+        let pick = |names: &[&str]| {
+            names
+                .iter()
+                .find(|n| r.has(n))
+                .map(|n| (n.to_string(), r.get(n).to_string()))
+        };
         let num = |names: &[&str]| -> Result<Decimal> {
             match pick(names) {
                 None => Ok(Decimal::ZERO),
-                Some((n, t)) => crate::reference::factors::dec(&t).map(|d| d.unwrap_or_default()).map_err(|_| r.bad(&n, "a number", &t)),
+                Some((n, t)) => crate::reference::factors::dec(&t)
+                    .map(|d| d.unwrap_or_default())
+                    .map_err(|_| r.bad(&n, "a number", &t)),
             }
         };
         if pick(&["total", "total_emissions_tco2"]).is_none() {
             return Err(r.bad("total", "a total or total_emissions_tco2 column", ""));
         }
-        let t = Triple { direct: num(&["direct", "direct_emissions_tco2"])?, indirect: num(&["indirect", "indirect_emissions_tco2"])?, total: num(&["total", "total_emissions_tco2"])? };
+        let t = Triple {
+            direct: num(&["direct", "direct_emissions_tco2"])?,
+            indirect: num(&["indirect", "indirect_emissions_tco2"])?,
+            total: num(&["total", "total_emissions_tco2"])?,
+        };
         let origin = r.has("origin_iso").then(|| r.get("origin_iso").to_string());
-        f.lines.insert(r.get("shipment_id").to_string(), (t, None, origin));
+        f.lines
+            .insert(r.get("shipment_id").to_string(), (t, None, origin));
     }
     Ok(f)
 }
@@ -135,8 +180,18 @@ pub fn compare(actual: &Figures, expected: &Figures, abs: Decimal, rel: Decimal)
         match actual.lines.get(id) {
             None => missing.push(id.clone()),
             Some((a, asec, aorig)) => {
-                dev.push(Deviation { level: "shipment", key: id.clone(), actual: a.total, expected: e.total, difference: a.total - e.total, within_tolerance: within(a.total, e.total) });
-                for (level, k) in [("sector", sector.clone().or(asec.clone())), ("origin", origin.clone().or(aorig.clone()))] {
+                dev.push(Deviation {
+                    level: "shipment",
+                    key: id.clone(),
+                    actual: a.total,
+                    expected: e.total,
+                    difference: a.total - e.total,
+                    within_tolerance: within(a.total, e.total),
+                });
+                for (level, k) in [
+                    ("sector", sector.clone().or(asec.clone())),
+                    ("origin", origin.clone().or(aorig.clone())),
+                ] {
                     if let Some(k) = k {
                         let g = groups.entry((level, k)).or_default();
                         g.0 += a.total;
@@ -153,16 +208,47 @@ pub fn compare(actual: &Figures, expected: &Figures, abs: Decimal, rel: Decimal)
         }
     }
     for ((level, k), (a, e)) in groups {
-        dev.push(Deviation { level, key: k, actual: a, expected: e, difference: a - e, within_tolerance: within(a, e) });
+        dev.push(Deviation {
+            level,
+            key: k,
+            actual: a,
+            expected: e,
+            difference: a - e,
+            within_tolerance: within(a, e),
+        });
     }
-    for (key, a, e) in [("direct", ta.direct, te.direct), ("indirect", ta.indirect, te.indirect), ("total", ta.total, te.total)] {
-        dev.push(Deviation { level: "total", key: key.into(), actual: a, expected: e, difference: a - e, within_tolerance: within(a, e) });
+    for (key, a, e) in [
+        ("direct", ta.direct, te.direct),
+        ("indirect", ta.indirect, te.indirect),
+        ("total", ta.total, te.total),
+    ] {
+        dev.push(Deviation {
+            level: "total",
+            key: key.into(),
+            actual: a,
+            expected: e,
+            difference: a - e,
+            within_tolerance: within(a, e),
+        });
     }
     let outside = dev.iter().filter(|d| !d.within_tolerance).count() as u64;
-    dev.sort_by(|x, y| y.difference.abs().cmp(&x.difference.abs()).then(x.level.cmp(y.level)).then(x.key.cmp(&y.key)));
+    dev.sort_by(|x, y| {
+        y.difference
+            .abs()
+            .cmp(&x.difference.abs())
+            .then(x.level.cmp(y.level))
+            .then(x.key.cmp(&y.key))
+    });
     let compared = expected.lines.len() as u64 - missing.len() as u64;
     let ok = outside == 0 && missing.is_empty() && extra.is_empty();
-    Comparison { shipments_compared: compared, missing_in_actual: missing, extra_in_actual: extra, outside_tolerance: outside, deviations: dev, ok }
+    Comparison {
+        shipments_compared: compared,
+        missing_in_actual: missing,
+        extra_in_actual: extra,
+        outside_tolerance: outside,
+        deviations: dev,
+        ok,
+    }
 }
 
 /// Figures of a report built in this run (`--sample-shipments`).
@@ -170,12 +256,25 @@ pub fn from_report(r: &crate::assemble::Report) -> Figures {
     let mut f = Figures::default();
     for l in r.lines() {
         let sector = match &l.shipment.scope {
-            crate::model::ScopeStatus::InScope(e) | crate::model::ScopeStatus::Excluded(e) => Some(e.sector.product_group().to_string()),
+            crate::model::ScopeStatus::InScope(e) | crate::model::ScopeStatus::Excluded(e) => {
+                Some(e.sector.product_group().to_string())
+            }
             crate::model::ScopeStatus::NotListed => None,
         };
         f.lines.insert(
-            l.shipment.row.get(crate::model::Col::ShipmentId).to_string(),
-            (Triple { direct: l.direct, indirect: l.indirect, total: l.total }, sector, Some(l.shipment.origin_iso().to_string())),
+            l.shipment
+                .row
+                .get(crate::model::Col::ShipmentId)
+                .to_string(),
+            (
+                Triple {
+                    direct: l.direct,
+                    indirect: l.indirect,
+                    total: l.total,
+                },
+                sector,
+                Some(l.shipment.origin_iso().to_string()),
+            ),
         );
     }
     f

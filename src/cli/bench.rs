@@ -35,8 +35,11 @@ pub struct BenchArgs {
 }
 
 pub fn generate(a: GenerateArgs) -> anyhow::Result<u8> {
-    let q = cbam::model::Quarter::parse(&a.quarter).with_context(|| format!("--quarter: expected YYYYQn, found {:?}", a.quarter))?;
-    cbam::write::atomic_write(&a.output, |w| cbam::bench::generate(w, a.shipments, a.seed, q.year, q.q))?;
+    let q = cbam::model::Quarter::parse(&a.quarter)
+        .with_context(|| format!("--quarter: expected YYYYQn, found {:?}", a.quarter))?;
+    cbam::write::atomic_write(&a.output, |w| {
+        cbam::bench::generate(w, a.shipments, a.seed, q.year, q.q)
+    })?;
     Ok(0)
 }
 
@@ -77,8 +80,16 @@ pub fn bench(a: BenchArgs) -> anyhow::Result<u8> {
             tmp
         }
     };
-    println!("threads: {}  runs: {}  seed: {}", rayon::current_num_threads(), a.runs, a.seed);
-    println!("{:>10} {:>10} {:>9} {:>9} {:>9} {:>12} {:>10}", "shipments", "input MB", "mode", "min s", "median s", "rows/s", "output MB");
+    println!(
+        "threads: {}  runs: {}  seed: {}",
+        rayon::current_num_threads(),
+        a.runs,
+        a.seed
+    );
+    println!(
+        "{:>10} {:>10} {:>9} {:>9} {:>9} {:>12} {:>10}",
+        "shipments", "input MB", "mode", "min s", "median s", "rows/s", "output MB"
+    );
     for &n in &a.shipments {
         let input = dir.join(format!("shipments-{n}-{}.csv", a.seed));
         let t = Instant::now();
@@ -100,7 +111,13 @@ pub fn bench(a: BenchArgs) -> anyhow::Result<u8> {
             floor = floor.min(t.elapsed().as_secs_f64());
             anyhow::ensure!(rows == n, "tokenizer read {rows} rows, expected {n}");
         }
-        println!("{n:>10} {in_mb:>10.1} {:>9} {floor:>9.3} {:>9} {:>12.0} {:>10}", "csv-floor", "", n as f64 / floor, "");
+        println!(
+            "{n:>10} {in_mb:>10.1} {:>9} {floor:>9.3} {:>9} {:>12.0} {:>10}",
+            "csv-floor",
+            "",
+            n as f64 / floor,
+            ""
+        );
         for (mode, details) in [("full", Details::Full), ("summary", Details::None)] {
             let output = dir.join(format!("report-{n}-{mode}.json"));
             let mut times = Vec::new();
@@ -113,7 +130,10 @@ pub fn bench(a: BenchArgs) -> anyhow::Result<u8> {
             let min = times[0];
             let med = times[times.len() / 2];
             let out_mb = std::fs::metadata(&output)?.len() as f64 / 1e6;
-            println!("{n:>10} {in_mb:>10.1} {mode:>9} {min:>9.3} {med:>9.3} {:>12.0} {out_mb:>10.1}", n as f64 / min);
+            println!(
+                "{n:>10} {in_mb:>10.1} {mode:>9} {min:>9.3} {med:>9.3} {:>12.0} {out_mb:>10.1}",
+                n as f64 / min
+            );
         }
     }
     if a.dir.is_none() {

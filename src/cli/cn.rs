@@ -40,17 +40,30 @@ pub enum Sub {
 }
 
 pub fn run(a: Args) -> anyhow::Result<u8> {
-    let refdata = ReferenceData::load(&ReferencePaths { cn_codes: a.cn_codes.clone(), ..Default::default() })?;
+    let refdata = ReferenceData::load(&ReferencePaths {
+        cn_codes: a.cn_codes.clone(),
+        ..Default::default()
+    })?;
     let mut out = std::io::stdout().lock();
     match a.command {
         Sub::Lookup { codes } => {
-            let found: Vec<_> = codes.iter().map(|c| cbam::cn::lookup(c, &refdata.scope, &refdata.factors)).collect();
+            let found: Vec<_> = codes
+                .iter()
+                .map(|c| cbam::cn::lookup(c, &refdata.scope, &refdata.factors))
+                .collect();
             if a.format == Format::Json {
                 writeln!(out, "{}", serde_json::to_string_pretty(&found)?)?;
             } else {
                 for l in &found {
-                    writeln!(out, "{}  {}", l.cn_code.as_deref().unwrap_or(&l.input), l.status)?;
-                    if let (Some(s), Some(e), Some(d)) = (l.sector, &l.annex_i_entry, &l.description) {
+                    writeln!(
+                        out,
+                        "{}  {}",
+                        l.cn_code.as_deref().unwrap_or(&l.input),
+                        l.status
+                    )?;
+                    if let (Some(s), Some(e), Some(d)) =
+                        (l.sector, &l.annex_i_entry, &l.description)
+                    {
                         writeln!(out, "  sector {s}, Annex I entry {e}: {d}")?;
                     }
                     if l.gases.is_some() {
@@ -58,16 +71,38 @@ pub fn run(a: Args) -> anyhow::Result<u8> {
                             out,
                             "  gases {}; indirect emissions counted in the definitive period: {}",
                             l.gases.as_deref().unwrap_or(""),
-                            if l.indirect_counted_definitive == Some(true) { "yes" } else { "no (Annex II)" }
+                            if l.indirect_counted_definitive == Some(true) {
+                                "yes"
+                            } else {
+                                "no (Annex II)"
+                            }
                         )?;
                     }
                     for dv in &l.default_values {
-                        writeln!(out, "  default, {}: {} → {} direct / {} indirect / {} total tCO2e/t ({})", dv.table, dv.matched_code, dv.direct, dv.indirect, dv.total, dv.confidence)?;
+                        writeln!(
+                            out,
+                            "  default, {}: {} → {} direct / {} indirect / {} total tCO2e/t ({})",
+                            dv.table,
+                            dv.matched_code,
+                            dv.direct,
+                            dv.indirect,
+                            dv.total,
+                            dv.confidence
+                        )?;
                         writeln!(out, "    source: {}", dv.source)?;
                     }
                 }
             }
-            anyhow::ensure!(found.iter().all(|l| l.status != "malformed"), "not an 8-digit CN code: {}", found.iter().filter(|l| l.status == "malformed").map(|l| l.input.as_str()).collect::<Vec<_>>().join(", "));
+            anyhow::ensure!(
+                found.iter().all(|l| l.status != "malformed"),
+                "not an 8-digit CN code: {}",
+                found
+                    .iter()
+                    .filter(|l| l.status == "malformed")
+                    .map(|l| l.input.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
             Ok(0)
         }
         Sub::Validate { file } => {
@@ -80,7 +115,12 @@ pub fn run(a: Args) -> anyhow::Result<u8> {
                 for p in &problems {
                     writeln!(out, "{:<10}  {:<14}  {}", p.code, p.problem, p.message)?;
                 }
-                writeln!(out, "{} codes checked, {} problem(s)", list.len(), problems.len())?;
+                writeln!(
+                    out,
+                    "{} codes checked, {} problem(s)",
+                    list.len(),
+                    problems.len()
+                )?;
             }
             Ok(if problems.is_empty() { 0 } else { 1 })
         }
@@ -91,13 +131,28 @@ pub fn run(a: Args) -> anyhow::Result<u8> {
             let mut rows = 0u64;
             for c in src.chunks(usize::MAX) {
                 rows += src.parse_chunk(&c, |r| {
-                    let (cbam::intake::Record::Row(row) | cbam::intake::Record::Broken(row, _)) = &r;
-                    let l = cbam::cn::lookup(row.get(cbam::model::Col::CnCode), &refdata.scope, &cbam::reference::FactorTable::User(Default::default()));
+                    let (cbam::intake::Record::Row(row) | cbam::intake::Record::Broken(row, _)) =
+                        &r;
+                    let l = cbam::cn::lookup(
+                        row.get(cbam::model::Col::CnCode),
+                        &refdata.scope,
+                        &cbam::reference::FactorTable::User(Default::default()),
+                    );
                     let code = l.cn_code.clone().unwrap_or_else(|| l.input.clone());
                     if each {
-                        per_row.push((row.get(cbam::model::Col::ShipmentId).to_string(), code.clone(), l.status.to_string(), l.sector.unwrap_or("").to_string()));
+                        per_row.push((
+                            row.get(cbam::model::Col::ShipmentId).to_string(),
+                            code.clone(),
+                            l.status.to_string(),
+                            l.sector.unwrap_or("").to_string(),
+                        ));
                     }
-                    *by.entry((l.status.to_string(), l.sector.unwrap_or("").to_string(), code)).or_insert(0) += 1;
+                    *by.entry((
+                        l.status.to_string(),
+                        l.sector.unwrap_or("").to_string(),
+                        code,
+                    ))
+                    .or_insert(0) += 1;
                 });
             }
             let mut status: BTreeMap<&str, u64> = BTreeMap::new();
@@ -113,17 +168,33 @@ pub fn run(a: Args) -> anyhow::Result<u8> {
                 writeln!(out, "{}", serde_json::to_string_pretty(&j)?)?;
             } else {
                 if each {
-                    writeln!(out, "{:<24}  {:<10}  {:<11}  sector", "shipment_id", "cn_code", "status")?;
+                    writeln!(
+                        out,
+                        "{:<24}  {:<10}  {:<11}  sector",
+                        "shipment_id", "cn_code", "status"
+                    )?;
                     for (id, c, s, sec) in &per_row {
                         writeln!(out, "{id:<24}  {c:<10}  {s:<11}  {sec}")?;
                     }
                     writeln!(out)?;
                 }
-                writeln!(out, "{:<10}  {:<11}  {:<12}  rows", "cn_code", "status", "sector")?;
+                writeln!(
+                    out,
+                    "{:<10}  {:<11}  {:<12}  rows",
+                    "cn_code", "status", "sector"
+                )?;
                 for ((s, sec, c), n) in &by {
                     writeln!(out, "{c:<10}  {s:<11}  {sec:<12}  {n}")?;
                 }
-                writeln!(out, "{rows} rows: {}", status.iter().map(|(s, n)| format!("{n} {s}")).collect::<Vec<_>>().join(", "))?;
+                writeln!(
+                    out,
+                    "{rows} rows: {}",
+                    status
+                        .iter()
+                        .map(|(s, n)| format!("{n} {s}"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )?;
             }
             Ok(0)
         }

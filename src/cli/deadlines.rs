@@ -21,7 +21,8 @@ pub struct Args {
 
 pub fn run(a: Args) -> anyhow::Result<u8> {
     let today = match &a.today {
-        Some(t) => cbam::model::Date::parse(t).with_context(|| format!("--today: expected YYYY-MM-DD, found {t:?}"))?,
+        Some(t) => cbam::model::Date::parse(t)
+            .with_context(|| format!("--today: expected YYYY-MM-DD, found {t:?}"))?,
         None => {
             let now = cbam::time::generated_at(None).map_err(anyhow::Error::msg)?;
             cbam::model::Date::parse(&now[..10]).context("system clock")?
@@ -38,10 +39,22 @@ pub fn run(a: Args) -> anyhow::Result<u8> {
             writeln!(out, "{}", serde_json::to_string_pretty(&j)?)?;
         }
         Format::Table => {
-            writeln!(out, "today {today}, due soon = within {} days", a.days_ahead)?;
-            writeln!(out, "{:<10}  {:<9}  {:>6}  {:<24}  {:<8}  what", "date", "status", "days", "kind", "period")?;
+            writeln!(
+                out,
+                "today {today}, due soon = within {} days",
+                a.days_ahead
+            )?;
+            writeln!(
+                out,
+                "{:<10}  {:<9}  {:>6}  {:<24}  {:<8}  what",
+                "date", "status", "days", "kind", "period"
+            )?;
             for e in &events {
-                writeln!(out, "{:<10}  {:<9}  {:>6}  {:<24}  {:<8}  {}", e.date, e.status, e.days, e.kind, e.period, e.description)?;
+                writeln!(
+                    out,
+                    "{:<10}  {:<9}  {:>6}  {:<24}  {:<8}  {}",
+                    e.date, e.status, e.days, e.kind, e.period, e.description
+                )?;
             }
         }
     }

@@ -38,12 +38,20 @@ pub fn run(a: Args) -> anyhow::Result<u8> {
         let same = ma.len() == mb.len() && {
             let (x, y) = (std::fs::read(&pa).ok(), std::fs::read(&pb).ok());
             // Only a JSON object can be a report; anything else goes to the full read (and its error).
-            x.is_some() && x == y && x.as_deref().and_then(|b| b.iter().find(|c| !c.is_ascii_whitespace())) == Some(&b'{')
+            x.is_some()
+                && x == y
+                && x.as_deref()
+                    .and_then(|b| b.iter().find(|c| !c.is_ascii_whitespace()))
+                    == Some(&b'{')
         };
         if same {
             let mut out = std::io::stdout().lock();
             match a.format {
-                Format::Json => writeln!(out, "{}", serde_json::json!({"identical": true, "byte_identical": true, "difference_count": 0, "differences": []}))?,
+                Format::Json => writeln!(
+                    out,
+                    "{}",
+                    serde_json::json!({"identical": true, "byte_identical": true, "difference_count": 0, "differences": []})
+                )?,
                 Format::Table => writeln!(out, "identical (byte for byte)")?,
             }
             return Ok(0);
@@ -52,7 +60,10 @@ pub fn run(a: Args) -> anyhow::Result<u8> {
     let (va, _) = cbam::validate::read_report(&pa)?;
     let (vb, _) = cbam::validate::read_report(&pb)?;
     let mut ignored = declared_volatile(&va);
-    for p in declared_volatile(&vb).into_iter().chain(a.ignore.iter().cloned()) {
+    for p in declared_volatile(&vb)
+        .into_iter()
+        .chain(a.ignore.iter().cloned())
+    {
         if !ignored.contains(&p) {
             ignored.push(p);
         }
@@ -75,13 +86,22 @@ pub fn run(a: Args) -> anyhow::Result<u8> {
                 writeln!(out, "identical (ignoring {})", ignored.join(", "))?;
             } else {
                 for d in diffs.iter().take(a.max) {
-                    let show = |v: &Option<String>| v.as_deref().map(|s| cbam::model::truncate_for_message(s)).unwrap_or_else(|| "(missing)".into());
+                    let show = |v: &Option<String>| {
+                        v.as_deref()
+                            .map(|s| cbam::model::truncate_for_message(s))
+                            .unwrap_or_else(|| "(missing)".into())
+                    };
                     writeln!(out, "{}\n  A: {}\n  B: {}", d.path, show(&d.a), show(&d.b))?;
                 }
                 if diffs.len() > a.max {
                     writeln!(out, "… {} more", diffs.len() - a.max)?;
                 }
-                writeln!(out, "{} difference(s) (ignoring {})", diffs.len(), ignored.join(", "))?;
+                writeln!(
+                    out,
+                    "{} difference(s) (ignoring {})",
+                    diffs.len(),
+                    ignored.join(", ")
+                )?;
             }
         }
     }

@@ -67,17 +67,25 @@ pub fn run(a: Args) -> anyhow::Result<u8> {
         (None, None) => bail!("give --report FILE or --input FILE"),
     };
     let id = a.shipment_id.as_str();
-    let line = report.get("detailed_goods").and_then(|g| g.as_array()).and_then(|g| g.iter().find(|l| s(&l["shipment_id"]) == id));
+    let line = report
+        .get("detailed_goods")
+        .and_then(|g| g.as_array())
+        .and_then(|g| g.iter().find(|l| s(&l["shipment_id"]) == id));
     let vr = &report["validation_results"];
     let findings: Vec<&Value> = ["errors", "warnings", "infos"]
         .iter()
         .flat_map(|k| vr[*k].as_array().into_iter().flatten())
         .filter(|f| {
             f["shipment_id"].as_str() == Some(id)
-                || f["path"].as_str().is_some_and(|p| line.is_some() && p.starts_with(&format!("detailed_goods[{}]", index_of(&report, id))))
+                || f["path"].as_str().is_some_and(|p| {
+                    line.is_some()
+                        && p.starts_with(&format!("detailed_goods[{}]", index_of(&report, id)))
+                })
         })
         .collect();
-    let rejected = vr["rejected_rows"].as_array().and_then(|r| r.iter().find(|x| x["shipment_id"].as_str() == Some(id)));
+    let rejected = vr["rejected_rows"]
+        .as_array()
+        .and_then(|r| r.iter().find(|x| x["shipment_id"].as_str() == Some(id)));
     if line.is_none() && rejected.is_none() {
         bail!("shipment {id:?} is in neither detailed_goods nor rejected_rows of the report");
     }
@@ -90,26 +98,66 @@ pub fn run(a: Args) -> anyhow::Result<u8> {
     match line {
         None => {
             let r = rejected.cloned().unwrap_or_default();
-            writeln!(out, "shipment {id}: NOT calculated ({}, row {}, line {}): {}", s(&r["status"]), s(&r["row"]), s(&r["line"]), r["codes"])?;
+            writeln!(
+                out,
+                "shipment {id}: NOT calculated ({}, row {}, line {}): {}",
+                s(&r["status"]),
+                s(&r["row"]),
+                s(&r["line"]),
+                r["codes"]
+            )?;
         }
         Some(l) => {
             let e = &l["emissions_calculation"];
             writeln!(out, "shipment {id} (row {})", s(&l["_row"]))?;
             writeln!(out, "input")?;
-            for k in ["import_date", "quarter", "cn_code", "cn_code_original", "origin_iso", "origin_country", "net_mass_kg", "has_actual_emissions", "supplier_id"] {
+            for k in [
+                "import_date",
+                "quarter",
+                "cn_code",
+                "cn_code_original",
+                "origin_iso",
+                "origin_country",
+                "net_mass_kg",
+                "has_actual_emissions",
+                "supplier_id",
+            ] {
                 if let Some(v) = l.get(k).filter(|v| !v.is_null()) {
                     writeln!(out, "  {k:<22} {}", s(v))?;
                 }
             }
             let en = &l["_enrichment"];
             if en.is_object() {
-                writeln!(out, "scope\n  Annex I entry {} ({}), in CBAM scope: {}, period {}", s(&en["annex_i_entry"]), s(&en["sector"]), s(&en["in_cbam_scope"]), s(&en["period"]))?;
+                writeln!(
+                    out,
+                    "scope\n  Annex I entry {} ({}), in CBAM scope: {}, period {}",
+                    s(&en["annex_i_entry"]),
+                    s(&en["sector"]),
+                    s(&en["in_cbam_scope"]),
+                    s(&en["period"])
+                )?;
             }
-            writeln!(out, "factor\n  {} ({}): {} direct / {} indirect / {} total tCO2e per tonne", s(&e["factor_id"]), s(&e["calculation_method"]), s(&e["emission_factor_direct_tco2_per_ton"]), s(&e["emission_factor_indirect_tco2_per_ton"]), s(&e["emission_factor_total_tco2_per_ton"]))?;
+            writeln!(
+                out,
+                "factor\n  {} ({}): {} direct / {} indirect / {} total tCO2e per tonne",
+                s(&e["factor_id"]),
+                s(&e["calculation_method"]),
+                s(&e["emission_factor_direct_tco2_per_ton"]),
+                s(&e["emission_factor_indirect_tco2_per_ton"]),
+                s(&e["emission_factor_total_tco2_per_ton"])
+            )?;
             let fid = s(&e["factor_id"]);
-            if let Some(f) = report["provenance"]["factors_used"].as_array().and_then(|f| f.iter().find(|f| s(&f["id"]) == fid)) {
+            if let Some(f) = report["provenance"]["factors_used"]
+                .as_array()
+                .and_then(|f| f.iter().find(|f| s(&f["id"]) == fid))
+            {
                 writeln!(out, "  source: {}", s(&f["source"]))?;
-                writeln!(out, "  confidence: {}; {} line(s) in this report use it", s(&f["confidence"]), s(&f["lines"]))?;
+                writeln!(
+                    out,
+                    "  confidence: {}; {} line(s) in this report use it",
+                    s(&f["confidence"]),
+                    s(&f["lines"])
+                )?;
             } else {
                 writeln!(out, "  source: {}", s(&e["emission_factor_source"]))?;
             }
@@ -128,15 +176,42 @@ pub fn run(a: Args) -> anyhow::Result<u8> {
             let pol = &report["provenance"]["policy"]["rounding"];
             let dp = pol["line_decimals"].as_u64().unwrap_or(3);
             let mode = pol["mode"].as_str().unwrap_or("half_even");
-            writeln!(out, "arithmetic (exact, then rounded to {dp} decimals, {mode})")?;
-            if let (Some(kg), Some(fd), Some(fi), Some(ft)) = (d(&l["net_mass_kg"]), d(&e["emission_factor_direct_tco2_per_ton"]), d(&e["emission_factor_indirect_tco2_per_ton"]), d(&e["emission_factor_total_tco2_per_ton"])) {
+            writeln!(
+                out,
+                "arithmetic (exact, then rounded to {dp} decimals, {mode})"
+            )?;
+            if let (Some(kg), Some(fd), Some(fi), Some(ft)) = (
+                d(&l["net_mass_kg"]),
+                d(&e["emission_factor_direct_tco2_per_ton"]),
+                d(&e["emission_factor_indirect_tco2_per_ton"]),
+                d(&e["emission_factor_total_tco2_per_ton"]),
+            ) {
                 let mt = kg / Decimal::ONE_THOUSAND;
                 writeln!(out, "  mass_t   = {kg} kg / 1000 = {mt} t")?;
-                writeln!(out, "  direct   = {mt} × {fd} = {} → {}", mt * fd, s(&e["direct_emissions_tco2"]))?;
-                writeln!(out, "  indirect = {mt} × {fi} = {} → {}", mt * fi, s(&e["indirect_emissions_tco2"]))?;
+                writeln!(
+                    out,
+                    "  direct   = {mt} × {fd} = {} → {}",
+                    mt * fd,
+                    s(&e["direct_emissions_tco2"])
+                )?;
+                writeln!(
+                    out,
+                    "  indirect = {mt} × {fi} = {} → {}",
+                    mt * fi,
+                    s(&e["indirect_emissions_tco2"])
+                )?;
                 match d(&e["default_markup"]) {
-                    Some(m) => writeln!(out, "  total    = {mt} × {ft} × (1 + {m}) = {} → {}", mt * ft * (Decimal::ONE + m), s(&e["total_emissions_tco2"]))?,
-                    None => writeln!(out, "  total    = direct + indirect = {}", s(&e["total_emissions_tco2"]))?,
+                    Some(m) => writeln!(
+                        out,
+                        "  total    = {mt} × {ft} × (1 + {m}) = {} → {}",
+                        mt * ft * (Decimal::ONE + m),
+                        s(&e["total_emissions_tco2"])
+                    )?,
+                    None => writeln!(
+                        out,
+                        "  total    = direct + indirect = {}",
+                        s(&e["total_emissions_tco2"])
+                    )?,
                 }
             }
         }
@@ -144,12 +219,21 @@ pub fn run(a: Args) -> anyhow::Result<u8> {
     if !findings.is_empty() {
         writeln!(out, "findings")?;
         for f in findings {
-            writeln!(out, "  {} {} {}", s(&f["severity"]), s(&f["code"]), s(&f["message"]))?;
+            writeln!(
+                out,
+                "  {} {} {}",
+                s(&f["severity"]),
+                s(&f["code"]),
+                s(&f["message"])
+            )?;
         }
     }
     Ok(0)
 }
 
 fn index_of(report: &Value, id: &str) -> usize {
-    report["detailed_goods"].as_array().and_then(|g| g.iter().position(|l| l["shipment_id"].as_str() == Some(id))).unwrap_or(usize::MAX)
+    report["detailed_goods"]
+        .as_array()
+        .and_then(|g| g.iter().position(|l| l["shipment_id"].as_str() == Some(id)))
+        .unwrap_or(usize::MAX)
 }

@@ -13,7 +13,11 @@ mod verify;
 use clap::{Parser, Subcommand};
 
 #[derive(Debug, Parser)]
-#[command(name = "cbam", version, about = "Offline EU CBAM emission reports: exact, reproducible, validated")]
+#[command(
+    name = "cbam",
+    version,
+    about = "Offline EU CBAM emission reports: exact, reproducible, validated"
+)]
 pub struct Cli {
     /// Worker threads (default: all cores). Results do not depend on it.
     #[arg(long, global = true)]
@@ -63,7 +67,9 @@ pub fn run() -> anyhow::Result<u8> {
         if n == 0 {
             anyhow::bail!("--threads: expected a number of threads ≥ 1, found 0");
         }
-        rayon::ThreadPoolBuilder::new().num_threads(n).build_global()?;
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(n)
+            .build_global()?;
     }
     match cli.command {
         Command::Report(a) => report::run(a),

@@ -82,14 +82,23 @@ fn check_flags(a: &Args) -> anyhow::Result<()> {
     let ok = eori.len() >= 3
         && eori.len() <= 17
         && eori.as_bytes()[..2].iter().all(u8::is_ascii_uppercase)
-        && eori.as_bytes()[2..].iter().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit());
+        && eori.as_bytes()[2..]
+            .iter()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit());
     if !ok {
         bail!("--importer-eori: expected two upper-case letters then 1 to 15 letters or digits (e.g. NL123456789012), found {eori:?}");
     }
     if !cbam::enrich::EU27.contains(&a.importer_country.trim()) {
-        bail!("--importer-country: expected an EU member state code (e.g. NL), found {:?}", a.importer_country);
+        bail!(
+            "--importer-country: expected an EU member state code (e.g. NL), found {:?}",
+            a.importer_country
+        );
     }
-    for (flag, v) in [("--importer-name", &a.importer_name), ("--declarant-name", &a.declarant_name), ("--declarant-position", &a.declarant_position)] {
+    for (flag, v) in [
+        ("--importer-name", &a.importer_name),
+        ("--declarant-name", &a.declarant_name),
+        ("--declarant-position", &a.declarant_position),
+    ] {
         if v.trim().is_empty() {
             bail!("{flag}: expected a non-empty value");
         }
@@ -100,14 +109,23 @@ fn check_flags(a: &Args) -> anyhow::Result<()> {
 pub fn run(a: Args) -> anyhow::Result<u8> {
     check_flags(&a)?;
     let input_format = match &a.input_format {
-        Some(f) => Some(InputFormat::parse(f).with_context(|| format!("--input-format: expected one of {}, found {f:?}", InputFormat::NAMES))?),
+        Some(f) => Some(InputFormat::parse(f).with_context(|| {
+            format!(
+                "--input-format: expected one of {}, found {f:?}",
+                InputFormat::NAMES
+            )
+        })?),
         None => None,
     };
-    let quarter = match &a.quarter {
-        Some(q) => Some(Quarter::parse(q.trim()).with_context(|| format!("--quarter: expected YYYYQn (e.g. 2025Q4), found {q:?}"))?),
-        None => None,
-    };
-    let generated_at = cbam::time::generated_at(a.generated_at.as_deref()).map_err(anyhow::Error::msg)?;
+    let quarter =
+        match &a.quarter {
+            Some(q) => Some(Quarter::parse(q.trim()).with_context(|| {
+                format!("--quarter: expected YYYYQn (e.g. 2025Q4), found {q:?}")
+            })?),
+            None => None,
+        };
+    let generated_at =
+        cbam::time::generated_at(a.generated_at.as_deref()).map_err(anyhow::Error::msg)?;
     let req = ReportRequest {
         input: a.input.clone(),
         input_format,
@@ -169,7 +187,12 @@ pub fn run(a: Args) -> anyhow::Result<u8> {
                 writeln!(out, "{}", serde_json::to_string_pretty(&s)?)?;
             }
             Format::Table => {
-                writeln!(out, "report      {}  ({})", report.report_metadata.report_id, a.output.display())?;
+                writeln!(
+                    out,
+                    "report      {}  ({})",
+                    report.report_metadata.report_id,
+                    a.output.display()
+                )?;
                 writeln!(out, "quarter     {}", report.report_metadata.quarter)?;
                 writeln!(
                     out,
@@ -179,23 +202,42 @@ pub fn run(a: Args) -> anyhow::Result<u8> {
                 writeln!(
                     out,
                     "emissions   {} tCO2e total  ({} direct, {} indirect)",
-                    e.total_embedded_emissions_tco2, e.total_direct_emissions_tco2, e.total_indirect_emissions_tco2
+                    e.total_embedded_emissions_tco2,
+                    e.total_direct_emissions_tco2,
+                    e.total_indirect_emissions_tco2
                 )?;
                 writeln!(
                     out,
                     "methods     {} actual data, {} default values",
-                    e.calculation_methods_used.actual_data_count, e.calculation_methods_used.default_values_count
+                    e.calculation_methods_used.actual_data_count,
+                    e.calculation_methods_used.default_values_count
                 )?;
-                writeln!(out, "findings    {} errors, {} warnings, {} notes", v.error_count, v.warning_count, v.info_count)?;
+                writeln!(
+                    out,
+                    "findings    {} errors, {} warnings, {} notes",
+                    v.error_count, v.warning_count, v.info_count
+                )?;
                 for f in v.errors.iter().take(20) {
                     let loc = match f.line {
                         Some(l) => format!("line {l}"),
                         None => "report".to_string(),
                     };
-                    writeln!(out, "  error {} {} {}: {}", f.code, loc, f.field.unwrap_or(""), f.message)?;
+                    writeln!(
+                        out,
+                        "  error {} {} {}: {}",
+                        f.code,
+                        loc,
+                        f.field.unwrap_or(""),
+                        f.message
+                    )?;
                 }
                 if v.errors.len() > 20 {
-                    writeln!(out, "  … {} more errors in {}", v.errors.len() - 20, a.output.display())?;
+                    writeln!(
+                        out,
+                        "  … {} more errors in {}",
+                        v.errors.len() - 20,
+                        a.output.display()
+                    )?;
                 }
             }
         }

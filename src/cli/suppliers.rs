@@ -32,12 +32,22 @@ pub enum Sub {
 }
 
 pub fn run(a: Args) -> anyhow::Result<u8> {
-    let Sub::Audit { suppliers, shipments, today, stale_after_years, format } = a.command;
+    let Sub::Audit {
+        suppliers,
+        shipments,
+        today,
+        stale_after_years,
+        format,
+    } = a.command;
     let (text, _) = cbam::reference::read_text(&suppliers)?;
     let book = cbam::reference::SupplierBook::from_yaml(&suppliers, &text)?;
     let today = match &today {
-        Some(t) => cbam::model::Date::parse(t).with_context(|| format!("--today: expected YYYY-MM-DD, found {t:?}"))?,
-        None => cbam::model::Date::parse(&cbam::time::generated_at(None).map_err(anyhow::Error::msg)?[..10]).context("clock")?,
+        Some(t) => cbam::model::Date::parse(t)
+            .with_context(|| format!("--today: expected YYYY-MM-DD, found {t:?}"))?,
+        None => cbam::model::Date::parse(
+            &cbam::time::generated_at(None).map_err(anyhow::Error::msg)?[..10],
+        )
+        .context("clock")?,
     };
     let mut rows = Vec::new();
     if let Some(p) = &shipments {
@@ -51,13 +61,18 @@ pub fn run(a: Args) -> anyhow::Result<u8> {
                     shipment_id: row.get(Col::ShipmentId).to_string(),
                     supplier_id: row.get(Col::SupplierId).to_string(),
                     cn: cbam::model::CnCode::normalise(row.get(Col::CnCode)),
-                    claims_actuals: ["YES", "Y", "TRUE", "1"].iter().any(|w| yes.eq_ignore_ascii_case(w)),
+                    claims_actuals: ["YES", "Y", "TRUE", "1"]
+                        .iter()
+                        .any(|w| yes.eq_ignore_ascii_case(w)),
                 });
             });
         }
     }
     let (summary, findings) = audit(&book, &rows, today.year, stale_after_years);
-    let errors = findings.iter().filter(|f| f.severity == cbam::model::Severity::Error).count();
+    let errors = findings
+        .iter()
+        .filter(|f| f.severity == cbam::model::Severity::Error)
+        .count();
     let mut out = std::io::stdout().lock();
     match format {
         Format::Json => {
@@ -71,12 +86,19 @@ pub fn run(a: Args) -> anyhow::Result<u8> {
                     out,
                     "{:<10}  {:<28}  {:<2}  {:<6}  {:<6}  {:>4}  {:>3}  {:<8}  {} ({})",
                     s.supplier_id,
-                    cbam::model::truncate_for_message(&s.name).chars().take(28).collect::<String>(),
+                    cbam::model::truncate_for_message(&s.name)
+                        .chars()
+                        .take(28)
+                        .collect::<String>(),
                     s.country_iso,
                     if s.actual_data { "yes" } else { "no" },
                     s.data_quality.as_deref().unwrap_or("-"),
-                    s.reporting_year.map(|y| y.to_string()).unwrap_or_else(|| "-".into()),
-                    s.age_years.map(|y| y.to_string()).unwrap_or_else(|| "-".into()),
+                    s.reporting_year
+                        .map(|y| y.to_string())
+                        .unwrap_or_else(|| "-".into()),
+                    s.age_years
+                        .map(|y| y.to_string())
+                        .unwrap_or_else(|| "-".into()),
                     match s.verified {
                         Some(true) => "yes",
                         Some(false) => "no",
@@ -89,10 +111,21 @@ pub fn run(a: Args) -> anyhow::Result<u8> {
             if !findings.is_empty() {
                 writeln!(out)?;
                 for f in &findings {
-                    writeln!(out, "{:<8}  {:<16}  {}", f.severity.as_str(), f.check, f.message)?;
+                    writeln!(
+                        out,
+                        "{:<8}  {:<16}  {}",
+                        f.severity.as_str(),
+                        f.check,
+                        f.message
+                    )?;
                 }
             }
-            writeln!(out, "{} suppliers, {} finding(s), {errors} error(s)", summary.len(), findings.len())?;
+            writeln!(
+                out,
+                "{} suppliers, {} finding(s), {errors} error(s)",
+                summary.len(),
+                findings.len()
+            )?;
         }
     }
     Ok(if errors > 0 { 1 } else { 0 })

@@ -44,7 +44,9 @@ pub fn run(a: Args) -> anyhow::Result<u8> {
         None => RuleSet::embedded()?,
     };
     for id in a.only.iter().chain(&a.skip) {
-        let known = rules.rules.iter().any(|r| r.id == *id) || rules.not_run.iter().any(|r| r.id == *id) || id == cbam::validate::schema::RULE_ID;
+        let known = rules.rules.iter().any(|r| r.id == *id)
+            || rules.not_run.iter().any(|r| r.id == *id)
+            || id == cbam::validate::schema::RULE_ID;
         anyhow::ensure!(known, "--only/--skip: no rule {id:?} in the rules file");
     }
     let scope = match &a.cn_codes {
@@ -69,7 +71,11 @@ pub fn run(a: Args) -> anyhow::Result<u8> {
         None => None,
     };
     let schema = validate::schema::ReportSchema::embedded().map_err(anyhow::Error::msg)?;
-    let ctx = validate::Context { scope: &scope, suppliers: suppliers.as_ref(), schema: Some(&schema) };
+    let ctx = validate::Context {
+        scope: &scope,
+        suppliers: suppliers.as_ref(),
+        schema: Some(&schema),
+    };
     let (v, nan) = validate::validate_file(&a.report, &rules, &ctx, &a.only, &a.skip)?;
     if !a.quiet {
         let mut out = std::io::stdout().lock();
@@ -93,11 +99,34 @@ pub fn run(a: Args) -> anyhow::Result<u8> {
                     writeln!(out, "note: {nan} NaN/Infinity token(s) in the report (not JSON) were read as null")?;
                 }
                 if !v.findings.is_empty() {
-                    let w_rule = v.findings.iter().map(|f| f.rule.len()).max().unwrap_or(4).max(4);
-                    let w_path = v.findings.iter().map(|f| f.path.len()).max().unwrap_or(5).clamp(5, 60);
-                    writeln!(out, "{:<w_rule$}  {:<8}  {:<w_path$}  message", "rule", "severity", "where")?;
+                    let w_rule = v
+                        .findings
+                        .iter()
+                        .map(|f| f.rule.len())
+                        .max()
+                        .unwrap_or(4)
+                        .max(4);
+                    let w_path = v
+                        .findings
+                        .iter()
+                        .map(|f| f.path.len())
+                        .max()
+                        .unwrap_or(5)
+                        .clamp(5, 60);
+                    writeln!(
+                        out,
+                        "{:<w_rule$}  {:<8}  {:<w_path$}  message",
+                        "rule", "severity", "where"
+                    )?;
                     for f in &v.findings {
-                        writeln!(out, "{:<w_rule$}  {:<8}  {:<w_path$}  {}", f.rule, f.severity.as_str(), f.path, f.message)?;
+                        writeln!(
+                            out,
+                            "{:<w_rule$}  {:<8}  {:<w_path$}  {}",
+                            f.rule,
+                            f.severity.as_str(),
+                            f.path,
+                            f.message
+                        )?;
                     }
                     writeln!(out)?;
                 }
@@ -113,8 +142,16 @@ pub fn run(a: Args) -> anyhow::Result<u8> {
                 )?;
                 for r in &v.rules {
                     if r.findings > 0 || r.status == "not_run" {
-                        let why = r.reason.as_deref().map(|x| format!(" ({x})")).unwrap_or_default();
-                        writeln!(out, "  {:<24} {:<14} {:>7} finding(s){why}", r.id, r.status, r.findings)?;
+                        let why = r
+                            .reason
+                            .as_deref()
+                            .map(|x| format!(" ({x})"))
+                            .unwrap_or_default();
+                        writeln!(
+                            out,
+                            "  {:<24} {:<14} {:>7} finding(s){why}",
+                            r.id, r.status, r.findings
+                        )?;
                     }
                 }
                 writeln!(

@@ -12,7 +12,11 @@ use std::str::FromStr;
 pub struct Args {
     /// The figures to check: a report (ours or the production system's), a baseline JSON
     /// {shipment_id: {direct, indirect, total}}, or a CSV (shipment_id, total[, direct, indirect]).
-    #[arg(long, value_name = "FILE", required_unless_present = "sample_shipments")]
+    #[arg(
+        long,
+        value_name = "FILE",
+        required_unless_present = "sample_shipments"
+    )]
     pub actual: Option<PathBuf>,
     /// A shipments file to calculate first (embedded defaults, or the reference flags below) and use as the actual figures.
     #[arg(long, value_name = "FILE", conflicts_with = "actual")]
@@ -42,8 +46,10 @@ pub struct Args {
 }
 
 pub fn run(a: Args) -> anyhow::Result<u8> {
-    let abs = Decimal::from_str(&a.tolerance).with_context(|| format!("--tolerance: expected a number, found {:?}", a.tolerance))?;
-    let rel = Decimal::from_str(&a.relative).with_context(|| format!("--relative: expected a number, found {:?}", a.relative))?;
+    let abs = Decimal::from_str(&a.tolerance)
+        .with_context(|| format!("--tolerance: expected a number, found {:?}", a.tolerance))?;
+    let rel = Decimal::from_str(&a.relative)
+        .with_context(|| format!("--relative: expected a number, found {:?}", a.relative))?;
     let actual = match (&a.actual, &a.sample_shipments) {
         (Some(p), _) => verify::read(p)?,
         (None, Some(s)) => {
@@ -79,15 +85,48 @@ pub fn run(a: Args) -> anyhow::Result<u8> {
             writeln!(out, "{}", serde_json::to_string_pretty(&j)?)?;
         }
         Format::Table => {
-            writeln!(out, "{:<9}  {:<24}  {:>14}  {:>14}  {:>12}  ok", "level", "key", "actual", "expected", "difference")?;
+            writeln!(
+                out,
+                "{:<9}  {:<24}  {:>14}  {:>14}  {:>12}  ok",
+                "level", "key", "actual", "expected", "difference"
+            )?;
             for d in c.deviations.iter().take(a.max) {
-                writeln!(out, "{:<9}  {:<24}  {:>14}  {:>14}  {:>12}  {}", d.level, d.key, d.actual, d.expected, d.difference, if d.within_tolerance { "yes" } else { "NO" })?;
+                writeln!(
+                    out,
+                    "{:<9}  {:<24}  {:>14}  {:>14}  {:>12}  {}",
+                    d.level,
+                    d.key,
+                    d.actual,
+                    d.expected,
+                    d.difference,
+                    if d.within_tolerance { "yes" } else { "NO" }
+                )?;
             }
             if !c.missing_in_actual.is_empty() {
-                writeln!(out, "missing in actual ({}): {}", c.missing_in_actual.len(), c.missing_in_actual.iter().take(20).cloned().collect::<Vec<_>>().join(", "))?;
+                writeln!(
+                    out,
+                    "missing in actual ({}): {}",
+                    c.missing_in_actual.len(),
+                    c.missing_in_actual
+                        .iter()
+                        .take(20)
+                        .cloned()
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )?;
             }
             if !c.extra_in_actual.is_empty() {
-                writeln!(out, "extra in actual ({}): {}", c.extra_in_actual.len(), c.extra_in_actual.iter().take(20).cloned().collect::<Vec<_>>().join(", "))?;
+                writeln!(
+                    out,
+                    "extra in actual ({}): {}",
+                    c.extra_in_actual.len(),
+                    c.extra_in_actual
+                        .iter()
+                        .take(20)
+                        .cloned()
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )?;
             }
             writeln!(
                 out,

@@ -33,20 +33,38 @@ fn delimiter(format: InputFormat) -> u8 {
 
 pub fn layout(path: &Path, data: &[u8], format: InputFormat) -> Result<Layout> {
     if data.iter().all(|b| b.is_ascii_whitespace()) {
-        return Err(Error::Empty { path: path.to_path_buf() });
+        return Err(Error::Empty {
+            path: path.to_path_buf(),
+        });
     }
     let delim = delimiter(format);
-    let mut rdr = csv::ReaderBuilder::new().delimiter(delim).has_headers(false).flexible(true).from_reader(data);
+    let mut rdr = csv::ReaderBuilder::new()
+        .delimiter(delim)
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(data);
     let mut header = csv::ByteRecord::new();
     match rdr.read_byte_record(&mut header) {
         Ok(true) => {}
-        Ok(false) => return Err(Error::Empty { path: path.to_path_buf() }),
-        Err(e) => return Err(Error::Parse { path: path.to_path_buf(), line: 1, message: e.to_string() }),
+        Ok(false) => {
+            return Err(Error::Empty {
+                path: path.to_path_buf(),
+            })
+        }
+        Err(e) => {
+            return Err(Error::Parse {
+                path: path.to_path_buf(),
+                line: 1,
+                message: e.to_string(),
+            })
+        }
     }
     let body_start = rdr.position().byte() as usize;
     let first_data_line = rdr.position().line();
-    let names: Vec<String> =
-        header.iter().map(|h| String::from_utf8_lossy(h).trim().to_ascii_lowercase()).collect();
+    let names: Vec<String> = header
+        .iter()
+        .map(|h| String::from_utf8_lossy(h).trim().to_ascii_lowercase())
+        .collect();
 
     let mut known: [Option<usize>; 16] = [None; 16];
     let mut extra: Vec<(usize, Arc<str>)> = Vec::new();
@@ -54,13 +72,19 @@ pub fn layout(path: &Path, data: &[u8], format: InputFormat) -> Result<Layout> {
         match SHIPMENT_COLUMNS.iter().position(|c| c == name) {
             Some(k) => {
                 if known[k].is_some() {
-                    return Err(Error::DuplicateColumn { path: path.to_path_buf(), column: name.clone() });
+                    return Err(Error::DuplicateColumn {
+                        path: path.to_path_buf(),
+                        column: name.clone(),
+                    });
                 }
                 known[k] = Some(i);
             }
             None => {
                 if extra.iter().any(|(_, n)| n.to_ascii_lowercase() == *name) {
-                    return Err(Error::DuplicateColumn { path: path.to_path_buf(), column: name.clone() });
+                    return Err(Error::DuplicateColumn {
+                        path: path.to_path_buf(),
+                        column: name.clone(),
+                    });
                 }
                 extra.push((i, String::from_utf8_lossy(&header[i]).trim().into()))
             }
@@ -75,13 +99,19 @@ pub fn layout(path: &Path, data: &[u8], format: InputFormat) -> Result<Layout> {
         if names.len() == 1 {
             let h = &names[0];
             let (found, hint) = if h.contains(';') {
-                (Some("';'"), "csv after converting, or re-export with commas")
+                (
+                    Some("';'"),
+                    "csv after converting, or re-export with commas",
+                )
             } else if h.contains('\t') {
                 (Some("tab"), "tsv")
             } else if h.contains(',') {
                 (Some("','"), "csv")
             } else if h.contains('|') {
-                (Some("'|'"), "csv after converting, or re-export with commas")
+                (
+                    Some("'|'"),
+                    "csv after converting, or re-export with commas",
+                )
             } else {
                 (None, "")
             };
@@ -100,7 +130,13 @@ pub fn layout(path: &Path, data: &[u8], format: InputFormat) -> Result<Layout> {
             found: names.join(", "),
         });
     }
-    Ok(Layout { known, extra, ncols: names.len(), body_start, first_data_line })
+    Ok(Layout {
+        known,
+        extra,
+        ncols: names.len(),
+        body_start,
+        first_data_line,
+    })
 }
 
 /// A byte range of whole records, and the line its first record starts on.
@@ -130,7 +166,10 @@ fn quoted_spans(data: &[u8], from: usize) -> Option<Vec<(usize, usize)>> {
             }
             break q;
         };
-        if !matches!(data.get(close + 1), None | Some(b'\n') | Some(b'\r') | Some(b',') | Some(b'\t')) {
+        if !matches!(
+            data.get(close + 1),
+            None | Some(b'\n') | Some(b'\r') | Some(b',') | Some(b'\t')
+        ) {
             return None;
         }
         spans.push((open, close));
@@ -139,7 +178,13 @@ fn quoted_spans(data: &[u8], from: usize) -> Option<Vec<(usize, usize)>> {
 }
 
 pub fn chunks(data: &[u8], body_start: usize, target: usize) -> Vec<Chunk> {
-    let whole = |first_line| vec![Chunk { start: body_start, end: data.len(), first_line }];
+    let whole = |first_line| {
+        vec![Chunk {
+            start: body_start,
+            end: data.len(),
+            first_line,
+        }]
+    };
     let first_line = 1 + memchr::memchr_iter(b'\n', &data[..body_start]).count() as u64;
     if data.len() - body_start <= target {
         return whole(first_line);
@@ -168,14 +213,25 @@ pub fn chunks(data: &[u8], body_start: usize, target: usize) -> Vec<Chunk> {
             }
             break nl + 1;
         };
-        out.push(Chunk { start, end, first_line: line });
+        out.push(Chunk {
+            start,
+            end,
+            first_line: line,
+        });
         line += memchr::memchr_iter(b'\n', &data[start..end]).count() as u64;
         start = end;
     }
     out
 }
 
-pub(super) fn parse_chunk(data: &[u8], chunk: &Chunk, layout: &Layout, format: InputFormat, display: &str, mut each: impl FnMut(Record)) -> u64 {
+pub(super) fn parse_chunk(
+    data: &[u8],
+    chunk: &Chunk,
+    layout: &Layout,
+    format: InputFormat,
+    display: &str,
+    mut each: impl FnMut(Record),
+) -> u64 {
     let mut rdr = csv::ReaderBuilder::new()
         .delimiter(delimiter(format))
         .has_headers(false)
@@ -191,7 +247,9 @@ pub(super) fn parse_chunk(data: &[u8], chunk: &Chunk, layout: &Layout, format: I
                 row_no += 1;
                 let line = chunk.first_line + e.position().map(|p| p.line()).unwrap_or(1) - 1;
                 let row = ShipmentRow::new(row_no, line, [""; 16]);
-                let f = Finding::new("IN013", Severity::Error, format!("unreadable record: {e}")).file(display).at_row(&row);
+                let f = Finding::new("IN013", Severity::Error, format!("unreadable record: {e}"))
+                    .file(display)
+                    .at_row(&row);
                 each(Record::Broken(row, vec![f]));
                 break;
             }
@@ -211,7 +269,11 @@ pub(super) fn parse_chunk(data: &[u8], chunk: &Chunk, layout: &Layout, format: I
                     Finding::new(
                         "IN014",
                         Severity::Error,
-                        format!("field {} is {} bytes long (limit {MAX_FIELD_BYTES})", SHIPMENT_COLUMNS[k], v.len()),
+                        format!(
+                            "field {} is {} bytes long (limit {MAX_FIELD_BYTES})",
+                            SHIPMENT_COLUMNS[k],
+                            v.len()
+                        ),
                     )
                     .field(SHIPMENT_COLUMNS[k])
                     .expected(format!("at most {MAX_FIELD_BYTES} bytes"))
@@ -227,25 +289,41 @@ pub(super) fn parse_chunk(data: &[u8], chunk: &Chunk, layout: &Layout, format: I
             let v = record.get(*i).unwrap_or(b"");
             if v.len() > MAX_FIELD_BYTES {
                 problems.push(
-                    Finding::new("IN014", Severity::Error, format!("extra column {name} is {} bytes long", v.len()))
-                        .expected(format!("at most {MAX_FIELD_BYTES} bytes"))
-                        .found(&format!("{} bytes", v.len())),
+                    Finding::new(
+                        "IN014",
+                        Severity::Error,
+                        format!("extra column {name} is {} bytes long", v.len()),
+                    )
+                    .expected(format!("at most {MAX_FIELD_BYTES} bytes"))
+                    .found(&format!("{} bytes", v.len())),
                 );
                 continue;
             }
-            row.extra.push((name.clone(), String::from_utf8_lossy(v).into_owned()));
+            row.extra
+                .push((name.clone(), String::from_utf8_lossy(v).into_owned()));
         }
         if record.len() != layout.ncols {
             problems.push(
-                Finding::new("IN013", Severity::Error, format!("row has {} fields, the header has {}", record.len(), layout.ncols))
-                    .expected(format!("{} fields", layout.ncols))
-                    .found(&format!("{} fields", record.len())),
+                Finding::new(
+                    "IN013",
+                    Severity::Error,
+                    format!(
+                        "row has {} fields, the header has {}",
+                        record.len(),
+                        layout.ncols
+                    ),
+                )
+                .expected(format!("{} fields", layout.ncols))
+                .found(&format!("{} fields", record.len())),
             );
         }
         if problems.is_empty() {
             each(Record::Row(row));
         } else {
-            let problems = problems.into_iter().map(|f| f.file(display).at_row(&row)).collect();
+            let problems = problems
+                .into_iter()
+                .map(|f| f.file(display).at_row(&row))
+                .collect();
             each(Record::Broken(row, problems));
         }
     }
@@ -260,7 +338,10 @@ mod tests {
         let layout_start = memchr::memchr(b'\n', data).unwrap() + 1;
         let mut out = Vec::new();
         for c in chunks(data, layout_start, target) {
-            let mut rdr = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(&data[c.start..c.end]);
+            let mut rdr = csv::ReaderBuilder::new()
+                .has_headers(false)
+                .flexible(true)
+                .from_reader(&data[c.start..c.end]);
             for r in rdr.records() {
                 out.push(r.unwrap().iter().map(String::from).collect());
             }

@@ -40,7 +40,11 @@ impl InputFormat {
             "tsv" | "tab" => Ok(InputFormat::Tsv),
             _ => Err(Error::UnsupportedFormat {
                 path: path.to_path_buf(),
-                found: if ext.is_empty() { "(no extension)".into() } else { format!(".{ext}") },
+                found: if ext.is_empty() {
+                    "(no extension)".into()
+                } else {
+                    format!(".{ext}")
+                },
                 expected: "csv, tsv (or pass --input-format)",
             }),
         }
@@ -84,8 +88,15 @@ pub fn open_shipments(path: &Path, format: Option<InputFormat>) -> Result<Source
         None => InputFormat::from_path(path)?,
     };
     let raw = Bytes::open(path)?;
-    let file_name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let bom = if raw.starts_with(b"\xEF\xBB\xBF") { 3 } else { 0 };
+    let file_name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let bom = if raw.starts_with(b"\xEF\xBB\xBF") {
+        3
+    } else {
+        0
+    };
     let (latin1, findings) = match first_invalid_utf8(&raw[bom..]) {
         None => (None, Vec::new()),
         Some(at) => {
@@ -93,7 +104,16 @@ pub fn open_shipments(path: &Path, format: Option<InputFormat>) -> Result<Source
             (Some(text), f)
         }
     };
-    let mut src = Source { path: path.to_path_buf(), raw, latin1, bom, file_name, findings, format, layout: Layout::default() };
+    let mut src = Source {
+        path: path.to_path_buf(),
+        raw,
+        latin1,
+        bom,
+        file_name,
+        findings,
+        format,
+        layout: Layout::default(),
+    };
     src.layout = delimited::layout(path, src.body(), format)?;
     Ok(src)
 }
@@ -122,7 +142,14 @@ impl Source {
     /// Parses one chunk, handing each record to `each`; returns the number of records.
     /// Row numbers start at 1 within the chunk.
     pub fn parse_chunk(&self, chunk: &delimited::Chunk, each: impl FnMut(Record)) -> u64 {
-        delimited::parse_chunk(self.body(), chunk, &self.layout, self.format, &self.file_name, each)
+        delimited::parse_chunk(
+            self.body(),
+            chunk,
+            &self.layout,
+            self.format,
+            &self.file_name,
+            each,
+        )
     }
 }
 
@@ -146,7 +173,10 @@ impl std::ops::Deref for Bytes {
 
 impl Bytes {
     fn open(path: &Path) -> Result<Bytes> {
-        let err = |source| Error::Read { path: path.to_path_buf(), source };
+        let err = |source| Error::Read {
+            path: path.to_path_buf(),
+            source,
+        };
         let file = std::fs::File::open(path).map_err(err)?;
         let meta = file.metadata().map_err(err)?;
         if meta.is_file() && meta.len() > 0 {
@@ -179,7 +209,11 @@ fn first_invalid_utf8(data: &[u8]) -> Option<usize> {
     }
     cuts.push(data.len());
     cuts.par_windows(2)
-        .map(|w| std::str::from_utf8(&data[w[0]..w[1]]).err().map(|e| w[0] + e.valid_up_to()))
+        .map(|w| {
+            std::str::from_utf8(&data[w[0]..w[1]])
+                .err()
+                .map(|e| w[0] + e.valid_up_to())
+        })
         .collect::<Vec<_>>()
         .into_iter()
         .flatten()

@@ -7,9 +7,9 @@ use crate::model::{CnCode, Date, EmissionFactor, Sector};
 use rust_decimal::Decimal;
 use serde::Deserialize;
 use std::collections::HashMap;
-use std::sync::Arc;
 use std::path::Path;
 use std::str::FromStr;
+use std::sync::Arc;
 
 /// Where default values come from for a run.
 #[derive(Debug)]
@@ -72,10 +72,25 @@ fn row_decimal(rec: &super::Rec, col: &str) -> Result<Option<Decimal>> {
 }
 
 impl DefaultTables {
-    pub fn load(transitional: (&str, &str), definitive: (&str, &str), markups: (&str, &str)) -> Result<DefaultTables> {
+    pub fn load(
+        transitional: (&str, &str),
+        definitive: (&str, &str),
+        markups: (&str, &str),
+    ) -> Result<DefaultTables> {
         let mut t = DefaultTables::default();
         let p = Path::new(transitional.0);
-        for rec in csv_records(p, transitional.1, &["cn_code", "direct", "indirect", "total", "source", "confidence"])? {
+        for rec in csv_records(
+            p,
+            transitional.1,
+            &[
+                "cn_code",
+                "direct",
+                "indirect",
+                "total",
+                "source",
+                "confidence",
+            ],
+        )? {
             let row = TableRow {
                 code: rec.get("cn_code").to_string(),
                 description: rec.get("description").to_string(),
@@ -91,7 +106,18 @@ impl DefaultTables {
             }
         }
         let p = Path::new(definitive.0);
-        for rec in csv_records(p, definitive.1, &["origin_iso", "origin_country", "cn_code", "direct", "indirect", "total"])? {
+        for rec in csv_records(
+            p,
+            definitive.1,
+            &[
+                "origin_iso",
+                "origin_country",
+                "cn_code",
+                "direct",
+                "indirect",
+                "total",
+            ],
+        )? {
             let origin = rec.get("origin_iso").to_string();
             let code = rec.get("cn_code").to_string();
             let row = TableRow {
@@ -104,9 +130,13 @@ impl DefaultTables {
                 confidence: "official".into(),
                 route: rec.get("route_code").to_string(),
             };
-            t.origins.insert(origin.clone(), rec.get("origin_country").to_string());
+            t.origins
+                .insert(origin.clone(), rec.get("origin_country").to_string());
             if code.len() == 10 && origin == "*" {
-                t.taric_children.entry(code[..8].to_string()).or_default().push(code.clone());
+                t.taric_children
+                    .entry(code[..8].to_string())
+                    .or_default()
+                    .push(code.clone());
             }
             if t.definitive.insert((origin, code.clone()), row).is_some() {
                 return Err(rec.bad("cn_code", "each (origin_iso, cn_code) once", &code));
@@ -114,9 +144,14 @@ impl DefaultTables {
         }
         let p = Path::new(markups.0);
         for rec in csv_records(p, markups.1, &["year", "sector", "markup_pct"])? {
-            let year: i32 = rec.get("year").parse().map_err(|_| rec.bad("year", "a year", rec.get("year")))?;
-            let sector = Sector::parse(rec.get("sector")).ok_or_else(|| rec.bad("sector", "a CBAM sector", rec.get("sector")))?;
-            let pct = row_decimal(&rec, "markup_pct")?.ok_or_else(|| rec.bad("markup_pct", "a percentage", ""))?;
+            let year: i32 = rec
+                .get("year")
+                .parse()
+                .map_err(|_| rec.bad("year", "a year", rec.get("year")))?;
+            let sector = Sector::parse(rec.get("sector"))
+                .ok_or_else(|| rec.bad("sector", "a CBAM sector", rec.get("sector")))?;
+            let pct = row_decimal(&rec, "markup_pct")?
+                .ok_or_else(|| rec.bad("markup_pct", "a percentage", ""))?;
             t.markups.insert((year, sector), pct / Decimal::ONE_HUNDRED);
             let last = t.last_markup_year.entry(sector).or_insert(year);
             *last = (*last).max(year);
@@ -133,9 +168,14 @@ impl DefaultTables {
         let s = cn.as_str();
         let mut reasons = Vec::new();
         for n in [8usize, 6, 4] {
-            let Some(row) = self.transitional.get(&s[..n]) else { continue };
+            let Some(row) = self.transitional.get(&s[..n]) else {
+                continue;
+            };
             if row.total.is_none() && row.direct.is_none() {
-                reasons.push(format!("table row {} has no figure in any source; trying a less specific row", row.code));
+                reasons.push(format!(
+                    "table row {} has no figure in any source; trying a less specific row",
+                    row.code
+                ));
                 continue;
             }
             let level = match n {
@@ -143,20 +183,38 @@ impl DefaultTables {
                 6 => "subheading",
                 _ => "heading",
             };
-            reasons.push(format!("EU transitional default value for {level} {} (confidence {})", row.code, row.confidence));
-            let label = format!("EU transitional default values (EC, 22 Dec 2023), {} {}", level, row.code);
-            let (factor, total_only) = factor_from_row(format!("EU-TDV:{}", row.code), label, row, "medium");
+            reasons.push(format!(
+                "EU transitional default value for {level} {} (confidence {})",
+                row.code, row.confidence
+            ));
+            let label = format!(
+                "EU transitional default values (EC, 22 Dec 2023), {} {}",
+                level, row.code
+            );
+            let (factor, total_only) =
+                factor_from_row(format!("EU-TDV:{}", row.code), label, row, "medium");
             if total_only {
                 reasons.push("the source gives only a total for this line; it is reported as direct emissions, indirect 0".into());
             }
-            return Some(DefaultChoice { factor: Arc::new(factor), markup: None, reasons: arcs(reasons), total_only });
+            return Some(DefaultChoice {
+                factor: Arc::new(factor),
+                markup: None,
+                reasons: arcs(reasons),
+                total_only,
+            });
         }
         None
     }
 
     /// Definitive period: the origin's table row, else "Other countries and territories",
     /// times (1 + the year's mark-up for the sector).
-    pub fn definitive(&self, cn: &CnCode, origin: &str, date: Date, sector: Sector) -> Option<DefaultChoice> {
+    pub fn definitive(
+        &self,
+        cn: &CnCode,
+        origin: &str,
+        date: Date,
+        sector: Sector,
+    ) -> Option<DefaultChoice> {
         let s = cn.as_str();
         let mut reasons = Vec::new();
         let mut found: Option<(&TableRow, &str)> = None;
@@ -166,7 +224,10 @@ impl DefaultTables {
                 continue;
             }
             for n in [8usize, 6, 4] {
-                if let Some(row) = self.definitive.get(&(sheet.to_string(), s[..n].to_string())) {
+                if let Some(row) = self
+                    .definitive
+                    .get(&(sheet.to_string(), s[..n].to_string()))
+                {
                     if row.total.is_some() {
                         found = Some((row, sheet));
                         break 'outer;
@@ -194,7 +255,11 @@ impl DefaultTables {
             }
         }
         let (row, sheet) = found?;
-        let sheet_name = self.origins.get(sheet).cloned().unwrap_or_else(|| sheet.to_string());
+        let sheet_name = self
+            .origins
+            .get(sheet)
+            .cloned()
+            .unwrap_or_else(|| sheet.to_string());
         reasons.push(format!(
             "EU default value (IR 2025/2621 as corrected by IR 2026/1740), table \"{sheet_name}\", code {} \"{}\"{}",
             row.code,
@@ -215,7 +280,10 @@ impl DefaultTables {
             })
             .copied();
         let id = format!("EU-DDV:{}:{}", sheet, row.code);
-        let label = format!("EU default values (IR 2025/2621 as corrected by IR 2026/1740), {sheet_name}, {}", row.code);
+        let label = format!(
+            "EU default values (IR 2025/2621 as corrected by IR 2026/1740), {sheet_name}, {}",
+            row.code
+        );
         let (mut factor, total_only) = factor_from_row(id, label, row, "medium");
         factor.confidence = "official".into();
         if let (Some(d), Some(i), Some(t)) = (row.direct, row.indirect, row.total) {
@@ -227,10 +295,19 @@ impl DefaultTables {
             }
         }
         match markup {
-            Some(m) => reasons.push(format!("mark-up for {} in {year}: {}%", sector.as_str(), (m * Decimal::ONE_HUNDRED).normalize())),
+            Some(m) => reasons.push(format!(
+                "mark-up for {} in {year}: {}%",
+                sector.as_str(),
+                (m * Decimal::ONE_HUNDRED).normalize()
+            )),
             None => reasons.push(format!("no mark-up for {} in {year}", sector.as_str())),
         }
-        Some(DefaultChoice { factor: Arc::new(factor), markup, reasons: arcs(reasons), total_only })
+        Some(DefaultChoice {
+            factor: Arc::new(factor),
+            markup,
+            reasons: arcs(reasons),
+            total_only,
+        })
     }
 }
 
@@ -248,7 +325,12 @@ fn arcs(v: Vec<String>) -> Arc<[Arc<str>]> {
     v.into_iter().map(Arc::from).collect()
 }
 
-fn factor_from_row(id: String, label: String, row: &TableRow, quality: &str) -> (EmissionFactor, bool) {
+fn factor_from_row(
+    id: String,
+    label: String,
+    row: &TableRow,
+    quality: &str,
+) -> (EmissionFactor, bool) {
     let (direct, indirect, total, total_only) = match (row.direct, row.indirect, row.total) {
         (Some(d), Some(i), Some(t)) => (d, i, t, false),
         (Some(d), Some(i), None) => (d, i, d + i, false),
@@ -294,11 +376,21 @@ struct YamlFactor {
     cn_code: Option<String>,
     #[serde(default)]
     cn_codes: Option<Vec<String>>,
-    #[serde(alias = "default_direct_tco2_per_ton", with = "rust_decimal::serde::str")]
+    #[serde(
+        alias = "default_direct_tco2_per_ton",
+        with = "rust_decimal::serde::str"
+    )]
     direct: Decimal,
-    #[serde(alias = "default_indirect_tco2_per_ton", with = "rust_decimal::serde::str")]
+    #[serde(
+        alias = "default_indirect_tco2_per_ton",
+        with = "rust_decimal::serde::str"
+    )]
     indirect: Decimal,
-    #[serde(default, alias = "default_total_tco2_per_ton", with = "rust_decimal::serde::str_option")]
+    #[serde(
+        default,
+        alias = "default_total_tco2_per_ton",
+        with = "rust_decimal::serde::str_option"
+    )]
     total: Option<Decimal>,
     #[serde(default)]
     source: Option<String>,
@@ -317,17 +409,35 @@ impl UserFactors {
                     f.id.trim_start_matches("USER:"),
                     f.description,
                     f.matched_code,
-                    if f.source.is_empty() { "not stated" } else { &f.source }
+                    if f.source.is_empty() {
+                        "not stated"
+                    } else {
+                        &f.source
+                    }
                 )];
-                return Some(DefaultChoice { factor: Arc::new(f.clone()), markup: None, reasons: arcs(reasons), total_only: false });
+                return Some(DefaultChoice {
+                    factor: Arc::new(f.clone()),
+                    markup: None,
+                    reasons: arcs(reasons),
+                    total_only: false,
+                });
             }
         }
         None
     }
 
     /// One factor of the file, for `code`: `[direct, indirect, total]` in tCO2e per tonne.
-    fn add_entry(&mut self, id: String, code: String, values: [Decimal; 3], description: String, source: String, notes: &mut Vec<String>) -> std::result::Result<(), String> {
-        check_factor_values(&values).map_err(|m| format!("{}: {m}", id.trim_start_matches("USER:")))?;
+    fn add_entry(
+        &mut self,
+        id: String,
+        code: String,
+        values: [Decimal; 3],
+        description: String,
+        source: String,
+        notes: &mut Vec<String>,
+    ) -> std::result::Result<(), String> {
+        check_factor_values(&values)
+            .map_err(|m| format!("{}: {m}", id.trim_start_matches("USER:")))?;
         let label = label_of(&source, &self.file_name);
         let f = EmissionFactor {
             id,
@@ -360,13 +470,24 @@ impl UserFactors {
     }
 
     pub fn load(path: &Path, text: &str, notes: &mut Vec<String>) -> Result<UserFactors> {
-        let file_name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-        let mut u = UserFactors { file_name, ..Default::default() };
-        let data_err = |message: String| Error::Data { path: path.to_path_buf(), message };
+        let file_name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let mut u = UserFactors {
+            file_name,
+            ..Default::default()
+        };
+        let data_err = |message: String| Error::Data {
+            path: path.to_path_buf(),
+            message,
+        };
         let code_of = |raw: &str, ctx: &str| -> Result<String> {
             let c: String = raw.chars().filter(|c| !matches!(c, ' ' | '.')).collect();
             if !(4..=8).contains(&c.len()) || !c.bytes().all(|b| b.is_ascii_digit()) {
-                return Err(data_err(format!("{ctx}: cn code {raw:?}: expected 4 to 8 digits")));
+                return Err(data_err(format!(
+                    "{ctx}: cn code {raw:?}: expected 4 to 8 digits"
+                )));
             }
             Ok(c)
         };
@@ -384,16 +505,24 @@ impl UserFactors {
                 }
             }
             for a in order {
-                let PyValue::Dict(items) = &a.value else { continue };
+                let PyValue::Dict(items) = &a.value else {
+                    continue;
+                };
                 for (k, entry) in items {
-                    let (PyValue::Str(key), PyValue::Dict(_)) = (k, entry) else { continue };
-                    let Some(PyValue::List(codes)) = entry.get("cn_codes") else { continue };
+                    let (PyValue::Str(key), PyValue::Dict(_)) = (k, entry) else {
+                        continue;
+                    };
+                    let Some(PyValue::List(codes)) = entry.get("cn_codes") else {
+                        continue;
+                    };
                     let ctx = format!("{} line {}: {}[{key:?}]", u.file_name, a.line, a.name);
                     let num = |field: &str| -> Result<Option<Decimal>> {
                         match entry.get(field) {
                             None | Some(PyValue::None) => Ok(None),
                             Some(v) => {
-                                let t = v.as_text().ok_or_else(|| data_err(format!("{ctx}: field {field}: expected a number")))?;
+                                let t = v.as_text().ok_or_else(|| {
+                                    data_err(format!("{ctx}: field {field}: expected a number"))
+                                })?;
                                 dec(t).map_err(|m| data_err(format!("{ctx}: field {field}: {m}")))
                             }
                         }
@@ -402,18 +531,39 @@ impl UserFactors {
                         .ok_or_else(|| data_err(format!("{ctx}: field default_direct_tco2_per_ton: expected a number, found nothing")))?;
                     let indirect = num("default_indirect_tco2_per_ton")?.unwrap_or(Decimal::ZERO);
                     let total = num("default_total_tco2_per_ton")?.unwrap_or(direct + indirect);
-                    let text_of = |field: &str| entry.get(field).and_then(|v| v.as_text()).unwrap_or("").to_string();
+                    let text_of = |field: &str| {
+                        entry
+                            .get(field)
+                            .and_then(|v| v.as_text())
+                            .unwrap_or("")
+                            .to_string()
+                    };
                     for c in codes {
-                        let raw = c.as_text().ok_or_else(|| data_err(format!("{ctx}: cn_codes: expected strings")))?;
+                        let raw = c.as_text().ok_or_else(|| {
+                            data_err(format!("{ctx}: cn_codes: expected strings"))
+                        })?;
                         let code = code_of(raw, &ctx)?;
-                        u.add_entry(format!("USER:{key}"), code, [direct, indirect, total], text_of("product_name"), text_of("source"), notes).map_err(|m| data_err(m))?;
+                        u.add_entry(
+                            format!("USER:{key}"),
+                            code,
+                            [direct, indirect, total],
+                            text_of("product_name"),
+                            text_of("source"),
+                            notes,
+                        )
+                        .map_err(|m| data_err(m))?;
                     }
                 }
             }
             if u.by_code.is_empty() {
                 let why = skipped
                     .first()
-                    .map(|(n, e)| format!("; {n} at line {} column {}: {}", e.line, e.column, e.message))
+                    .map(|(n, e)| {
+                        format!(
+                            "; {n} at line {} column {}: {}",
+                            e.line, e.column, e.message
+                        )
+                    })
                     .unwrap_or_default();
                 return Err(data_err(format!(
                     "no factor entries found (expected top-level NAME = {{ \"key\": {{\"cn_codes\": [...], \"default_direct_tco2_per_ton\": ...}} }}){why}"
@@ -422,10 +572,25 @@ impl UserFactors {
         } else if has_ext(path, "csv") {
             for rec in csv_records(path, text, &["cn_code", "direct", "indirect"])? {
                 let code = code_of(rec.get("cn_code"), &format!("line {}", rec.line))?;
-                let direct = row_decimal(&rec, "direct")?.ok_or_else(|| rec.bad("direct", "a number", ""))?;
-                let indirect = row_decimal(&rec, "indirect")?.ok_or_else(|| rec.bad("indirect", "a number", ""))?;
-                let total = if rec.has("total") { row_decimal(&rec, "total")? } else { None }.unwrap_or(direct + indirect);
-                u.add_entry(format!("USER:line{}", rec.line), code, [direct, indirect, total], rec.get("description").to_string(), rec.get("source").to_string(), notes).map_err(|m| data_err(m))?;
+                let direct = row_decimal(&rec, "direct")?
+                    .ok_or_else(|| rec.bad("direct", "a number", ""))?;
+                let indirect = row_decimal(&rec, "indirect")?
+                    .ok_or_else(|| rec.bad("indirect", "a number", ""))?;
+                let total = if rec.has("total") {
+                    row_decimal(&rec, "total")?
+                } else {
+                    None
+                }
+                .unwrap_or(direct + indirect);
+                u.add_entry(
+                    format!("USER:line{}", rec.line),
+                    code,
+                    [direct, indirect, total],
+                    rec.get("description").to_string(),
+                    rec.get("source").to_string(),
+                    notes,
+                )
+                .map_err(|m| data_err(m))?;
             }
         } else if has_ext(path, "json") {
             let v: serde_json::Value = serde_json::from_str(text).map_err(|e| Error::Parse {
@@ -434,32 +599,61 @@ impl UserFactors {
                 message: format!("not valid JSON: {e}"),
             })?;
             let entries: Vec<(String, &serde_json::Value)> = match &v {
-                serde_json::Value::Array(a) => a.iter().enumerate().map(|(i, e)| (format!("[{i}]"), e)).collect(),
-                serde_json::Value::Object(o) if o.get("factors").is_some_and(|f| f.is_array()) => o["factors"]
+                serde_json::Value::Array(a) => a
+                    .iter()
+                    .enumerate()
+                    .map(|(i, e)| (format!("[{i}]"), e))
+                    .collect(),
+                serde_json::Value::Object(o) if o.get("factors").is_some_and(|f| f.is_array()) => o
+                    ["factors"]
                     .as_array()
-                    .map(|a| a.iter().enumerate().map(|(i, e)| (format!("factors[{i}]"), e)).collect())
+                    .map(|a| {
+                        a.iter()
+                            .enumerate()
+                            .map(|(i, e)| (format!("factors[{i}]"), e))
+                            .collect()
+                    })
                     .unwrap_or_default(),
-                serde_json::Value::Object(o) => o.iter().filter(|(k, _)| !k.starts_with('_')).map(|(k, e)| (k.clone(), e)).collect(),
-                _ => return Err(data_err("expected a list of factors, {\"factors\": [...]}, or an object keyed by name".into())),
+                serde_json::Value::Object(o) => o
+                    .iter()
+                    .filter(|(k, _)| !k.starts_with('_'))
+                    .map(|(k, e)| (k.clone(), e))
+                    .collect(),
+                _ => return Err(data_err(
+                    "expected a list of factors, {\"factors\": [...]}, or an object keyed by name"
+                        .into(),
+                )),
             };
             for (key, e) in entries {
                 let num = |names: &[&str]| -> Result<Option<Decimal>> {
                     for n in names {
                         match e.get(*n) {
                             Some(serde_json::Value::Number(x)) => {
-                                return dec(&x.to_string()).map_err(|m| data_err(format!("{key}.{n}: {m}")))
+                                return dec(&x.to_string())
+                                    .map_err(|m| data_err(format!("{key}.{n}: {m}")))
                             }
-                            Some(serde_json::Value::String(s)) => return dec(s).map_err(|m| data_err(format!("{key}.{n}: {m}"))),
+                            Some(serde_json::Value::String(s)) => {
+                                return dec(s).map_err(|m| data_err(format!("{key}.{n}: {m}")))
+                            }
                             Some(serde_json::Value::Null) | None => continue,
-                            Some(other) => return Err(data_err(format!("{key}.{n}: expected a number, found {other}"))),
+                            Some(other) => {
+                                return Err(data_err(format!(
+                                    "{key}.{n}: expected a number, found {other}"
+                                )))
+                            }
                         }
                     }
                     Ok(None)
                 };
-                let direct = num(&["direct", "default_direct_tco2_per_ton"])?
-                    .ok_or_else(|| data_err(format!("{key}: field direct: expected a number, found nothing")))?;
-                let indirect = num(&["indirect", "default_indirect_tco2_per_ton"])?.unwrap_or(Decimal::ZERO);
-                let total = num(&["total", "default_total_tco2_per_ton"])?.unwrap_or(direct + indirect);
+                let direct = num(&["direct", "default_direct_tco2_per_ton"])?.ok_or_else(|| {
+                    data_err(format!(
+                        "{key}: field direct: expected a number, found nothing"
+                    ))
+                })?;
+                let indirect =
+                    num(&["indirect", "default_indirect_tco2_per_ton"])?.unwrap_or(Decimal::ZERO);
+                let total =
+                    num(&["total", "default_total_tco2_per_ton"])?.unwrap_or(direct + indirect);
                 let mut codes = Vec::new();
                 if let Some(c) = e.get("cn_code").and_then(|c| c.as_str()) {
                     codes.push(c.to_string());
@@ -473,7 +667,19 @@ impl UserFactors {
                 let s = |n: &str| e.get(n).and_then(|v| v.as_str()).unwrap_or("").to_string();
                 for c in codes {
                     let code = code_of(&c, &key)?;
-                    u.add_entry(format!("USER:{key}"), code, [direct, indirect, total], if s("description").is_empty() { s("product_name") } else { s("description") }, s("source"), notes).map_err(|m| data_err(m))?;
+                    u.add_entry(
+                        format!("USER:{key}"),
+                        code,
+                        [direct, indirect, total],
+                        if s("description").is_empty() {
+                            s("product_name")
+                        } else {
+                            s("description")
+                        },
+                        s("source"),
+                        notes,
+                    )
+                    .map_err(|m| data_err(m))?;
                 }
             }
         } else if has_ext(path, "yaml") || has_ext(path, "yml") {
@@ -491,17 +697,34 @@ impl UserFactors {
                     codes.insert(0, c.clone());
                 }
                 if codes.is_empty() {
-                    return Err(data_err(format!("factors[{i}]: expected cn_code or cn_codes")));
+                    return Err(data_err(format!(
+                        "factors[{i}]: expected cn_code or cn_codes"
+                    )));
                 }
                 for c in codes {
                     let code = code_of(&c, &format!("factors[{i}]"))?;
-                    u.add_entry(format!("USER:factors[{i}]"), code, [e.direct, e.indirect, e.total.unwrap_or(e.direct + e.indirect)], e.description.clone().unwrap_or_default(), e.source.clone().unwrap_or_default(), notes).map_err(|m| data_err(m))?;
+                    u.add_entry(
+                        format!("USER:factors[{i}]"),
+                        code,
+                        [
+                            e.direct,
+                            e.indirect,
+                            e.total.unwrap_or(e.direct + e.indirect),
+                        ],
+                        e.description.clone().unwrap_or_default(),
+                        e.source.clone().unwrap_or_default(),
+                        notes,
+                    )
+                    .map_err(|m| data_err(m))?;
                 }
             }
         } else {
             return Err(Error::UnsupportedFormat {
                 path: path.to_path_buf(),
-                found: path.extension().map(|e| e.to_string_lossy().into_owned()).unwrap_or_default(),
+                found: path
+                    .extension()
+                    .map(|e| e.to_string_lossy().into_owned())
+                    .unwrap_or_default(),
                 expected: "py, csv, json, yaml",
             });
         }
@@ -515,7 +738,9 @@ pub const MAX_FACTOR: i64 = 1000;
 
 pub fn check_factor_values(values: &[Decimal]) -> std::result::Result<(), String> {
     match values.iter().find(|v| v.abs() > Decimal::from(MAX_FACTOR)) {
-        Some(v) => Err(format!("factor {v} tCO2e/t is outside ±{MAX_FACTOR} (a unit or typing error?)")),
+        Some(v) => Err(format!(
+            "factor {v} tCO2e/t is outside ±{MAX_FACTOR} (a unit or typing error?)"
+        )),
         None => Ok(()),
     }
 }

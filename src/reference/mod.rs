@@ -19,14 +19,26 @@ pub use suppliers::{SupplierActual, SupplierBook};
 
 /// The embedded data files, each with the name it carries in provenance.
 pub mod embedded {
-    pub const ANNEX_I_SCOPE: (&str, &str) = ("data/annex_i_scope.csv", include_str!("../../data/annex_i_scope.csv"));
-    pub const TRANSITIONAL: (&str, &str) =
-        ("data/default_values_transitional.csv", include_str!("../../data/default_values_transitional.csv"));
-    pub const DEFINITIVE: (&str, &str) =
-        ("data/default_values_definitive.csv", include_str!("../../data/default_values_definitive.csv"));
-    pub const MARKUPS: (&str, &str) =
-        ("data/default_value_markups.csv", include_str!("../../data/default_value_markups.csv"));
-    pub const RULES: (&str, &str) = ("rules/cbam_rules.yaml", include_str!("../../rules/cbam_rules.yaml"));
+    pub const ANNEX_I_SCOPE: (&str, &str) = (
+        "data/annex_i_scope.csv",
+        include_str!("../../data/annex_i_scope.csv"),
+    );
+    pub const TRANSITIONAL: (&str, &str) = (
+        "data/default_values_transitional.csv",
+        include_str!("../../data/default_values_transitional.csv"),
+    );
+    pub const DEFINITIVE: (&str, &str) = (
+        "data/default_values_definitive.csv",
+        include_str!("../../data/default_values_definitive.csv"),
+    );
+    pub const MARKUPS: (&str, &str) = (
+        "data/default_value_markups.csv",
+        include_str!("../../data/default_value_markups.csv"),
+    );
+    pub const RULES: (&str, &str) = (
+        "rules/cbam_rules.yaml",
+        include_str!("../../rules/cbam_rules.yaml"),
+    );
 }
 
 /// Everything the calculation reads besides the shipments.
@@ -54,8 +66,13 @@ pub struct ReferencePaths {
 }
 
 pub fn read_text(path: &Path) -> Result<(String, Vec<u8>)> {
-    let bytes = std::fs::read(path).map_err(|source| Error::Read { path: path.to_path_buf(), source })?;
-    let body = bytes.strip_prefix(b"\xEF\xBB\xBF".as_slice()).unwrap_or(&bytes);
+    let bytes = std::fs::read(path).map_err(|source| Error::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let body = bytes
+        .strip_prefix(b"\xEF\xBB\xBF".as_slice())
+        .unwrap_or(&bytes);
     let text = std::str::from_utf8(body)
         .map_err(|e| Error::Data {
             path: path.to_path_buf(),
@@ -120,21 +137,37 @@ impl ReferenceData {
             Some(p) => {
                 let (text, bytes) = read_text(p)?;
                 digests.push(FileDigest::of("rules", p, &bytes));
-                (Policy::from_rules_yaml(p, &text)?, crate::validate::rules::RuleSet::from_yaml(p, &text)?)
+                (
+                    Policy::from_rules_yaml(p, &text)?,
+                    crate::validate::rules::RuleSet::from_yaml(p, &text)?,
+                )
             }
             None => {
                 let (name, text) = embedded::RULES;
                 digests.push(FileDigest::embedded("rules", name, text.as_bytes()));
-                (Policy::from_rules_yaml(Path::new(name), text)?, crate::validate::rules::RuleSet::from_yaml(Path::new(name), text)?)
+                (
+                    Policy::from_rules_yaml(Path::new(name), text)?,
+                    crate::validate::rules::RuleSet::from_yaml(Path::new(name), text)?,
+                )
             }
         };
 
-        Ok(ReferenceData { scope, factors, suppliers, policy, rules, digests, notes })
+        Ok(ReferenceData {
+            scope,
+            factors,
+            suppliers,
+            policy,
+            rules,
+            digests,
+            notes,
+        })
     }
 }
 
 pub fn has_ext(p: &Path, ext: &str) -> bool {
-    p.extension().and_then(|e| e.to_str()).is_some_and(|e| e.eq_ignore_ascii_case(ext))
+    p.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case(ext))
 }
 
 /// One record of a reference CSV, for error messages that name file, line and column.
@@ -147,7 +180,12 @@ pub struct Rec {
 
 impl Rec {
     pub fn get(&self, col: &str) -> &str {
-        self.headers.iter().position(|h| h == col).and_then(|i| self.values.get(i)).map(|s| s.as_str()).unwrap_or("")
+        self.headers
+            .iter()
+            .position(|h| h == col)
+            .and_then(|i| self.values.get(i))
+            .map(|s| s.as_str())
+            .unwrap_or("")
     }
     pub fn has(&self, col: &str) -> bool {
         self.headers.iter().any(|h| h == col)
@@ -156,17 +194,26 @@ impl Rec {
         Error::Parse {
             path: self.path.clone(),
             line: self.line,
-            message: format!("column {col}: expected {expected}, found {:?}", crate::model::truncate_for_message(found)),
+            message: format!(
+                "column {col}: expected {expected}, found {:?}",
+                crate::model::truncate_for_message(found)
+            ),
         }
     }
 }
 
 /// Parses a reference CSV whose header must contain `required`.
 pub fn csv_records(path: &Path, text: &str, required: &[&str]) -> Result<Vec<Rec>> {
-    let mut rdr = csv::ReaderBuilder::new().flexible(false).from_reader(text.as_bytes());
+    let mut rdr = csv::ReaderBuilder::new()
+        .flexible(false)
+        .from_reader(text.as_bytes());
     let headers: Vec<String> = rdr
         .headers()
-        .map_err(|e| Error::Parse { path: path.to_path_buf(), line: 1, message: e.to_string() })?
+        .map_err(|e| Error::Parse {
+            path: path.to_path_buf(),
+            line: 1,
+            message: e.to_string(),
+        })?
         .iter()
         .map(|h| h.trim().to_ascii_lowercase())
         .collect();

@@ -76,7 +76,11 @@ fn half_even() -> RoundingMode {
 
 impl Default for Rounding {
     fn default() -> Self {
-        Rounding { line_decimals: 3, total_decimals: 2, mode: RoundingMode::HalfEven }
+        Rounding {
+            line_decimals: 3,
+            total_decimals: 2,
+            mode: RoundingMode::HalfEven,
+        }
     }
 }
 
@@ -157,8 +161,10 @@ impl Policy {
     /// Reads the `policy` section of a rules file (other sections are for the rules engine).
     /// The production system's file has none; its `constants.rounding_precision` is honoured.
     pub fn from_rules_yaml(path: &Path, text: &str) -> Result<Policy> {
-        let f: RulesFile = serde_saphyr::from_str(text)
-            .map_err(|e| Error::Data { path: path.to_path_buf(), message: format!("rules file: {e}") })?;
+        let f: RulesFile = serde_saphyr::from_str(text).map_err(|e| Error::Data {
+            path: path.to_path_buf(),
+            message: format!("rules file: {e}"),
+        })?;
         let mut p = match f.policy {
             Some(p) => p,
             None => {

@@ -61,7 +61,9 @@ pub fn parse_module(src: &str) -> (Vec<Assignment>, Vec<(String, PyError)>) {
     let mut line_no = 1u64;
     // Inside a triple-quoted module docstring or string, lines are not statements.
     while pos < bytes.len() {
-        let line_end = memchr::memchr(b'\n', &bytes[pos..]).map(|i| pos + i).unwrap_or(bytes.len());
+        let line_end = memchr::memchr(b'\n', &bytes[pos..])
+            .map(|i| pos + i)
+            .unwrap_or(bytes.len());
         let line = &src[pos..line_end];
         // Skip over a top-level triple-quoted string starting on this line.
         if let Some(q) = triple_quote_start(line) {
@@ -77,13 +79,25 @@ pub fn parse_module(src: &str) -> (Vec<Assignment>, Vec<(String, PyError)>) {
             let start = pos + rhs_off;
             let first = bytes.get(start).copied();
             if matches!(first, Some(b'{') | Some(b'[') | Some(b'(')) {
-                let mut p = Parser { src: bytes, pos: start, line: line_no, line_start: pos, depth: 0 };
+                let mut p = Parser {
+                    src: bytes,
+                    pos: start,
+                    line: line_no,
+                    line_start: pos,
+                    depth: 0,
+                };
                 match p.value() {
                     Ok(v) => {
-                        out.push(Assignment { name: name.to_string(), line: line_no, value: v });
+                        out.push(Assignment {
+                            name: name.to_string(),
+                            line: line_no,
+                            value: v,
+                        });
                         line_no = p.line;
                         // Continue from the end of the literal's line.
-                        let end = memchr::memchr(b'\n', &bytes[p.pos..]).map(|i| p.pos + i).unwrap_or(bytes.len());
+                        let end = memchr::memchr(b'\n', &bytes[p.pos..])
+                            .map(|i| p.pos + i)
+                            .unwrap_or(bytes.len());
                         pos = end + 1;
                         line_no += 1;
                         continue;
@@ -100,7 +114,8 @@ pub fn parse_module(src: &str) -> (Vec<Assignment>, Vec<(String, PyError)>) {
 
 fn triple_quote_start(line: &str) -> Option<&'static str> {
     let t = line.trim_start();
-    let t = t.trim_start_matches(|c: char| matches!(c, 'r' | 'R' | 'u' | 'U' | 'b' | 'B' | 'f' | 'F'));
+    let t =
+        t.trim_start_matches(|c: char| matches!(c, 'r' | 'R' | 'u' | 'U' | 'b' | 'B' | 'f' | 'F'));
     if line.starts_with(' ') || line.starts_with('\t') {
         return None;
     }
@@ -124,7 +139,10 @@ fn assignment_head(line: &str) -> Option<(&str, usize)> {
         i += 1;
     }
     let name = &line[..i];
-    if matches!(name, "def" | "class" | "import" | "from" | "if" | "for" | "while" | "return" | "with" | "try") {
+    if matches!(
+        name,
+        "def" | "class" | "import" | "from" | "if" | "for" | "while" | "return" | "with" | "try"
+    ) {
         return None;
     }
     let mut j = i;
@@ -159,7 +177,11 @@ const MAX_DEPTH: u32 = 64;
 
 impl Parser<'_> {
     fn err(&self, message: impl Into<String>) -> PyError {
-        PyError { line: self.line, column: (self.pos - self.line_start + 1) as u64, message: message.into() }
+        PyError {
+            line: self.line,
+            column: (self.pos - self.line_start + 1) as u64,
+            message: message.into(),
+        }
     }
 
     fn skip_ws(&mut self) {
@@ -192,7 +214,9 @@ impl Parser<'_> {
 
     fn value(&mut self) -> Result<PyValue, PyError> {
         self.skip_ws();
-        let c = self.peek().ok_or_else(|| self.err("unexpected end of file"))?;
+        let c = self
+            .peek()
+            .ok_or_else(|| self.err("unexpected end of file"))?;
         match c {
             b'{' => self.container(b'}', true),
             b'[' => self.container(b']', false),
@@ -207,7 +231,9 @@ impl Parser<'_> {
                 }
                 if j < self.src.len()
                     && matches!(self.src[j], b'"' | b'\'')
-                    && self.src[self.pos..j].iter().all(|c| b"rRuUbBfF".contains(c))
+                    && self.src[self.pos..j]
+                        .iter()
+                        .all(|c| b"rRuUbBfF".contains(c))
                 {
                     return self.strings();
                 }
@@ -219,7 +245,9 @@ impl Parser<'_> {
                     _ => {
                         self.skip_ws();
                         if matches!(self.peek(), Some(b'(') | Some(b'.') | Some(b'[')) {
-                            return Err(self.err(format!("`{name}…` is an expression, not a literal")));
+                            return Err(
+                                self.err(format!("`{name}…` is an expression, not a literal"))
+                            );
                         }
                         Ok(PyValue::Name(name))
                     }
@@ -231,7 +259,9 @@ impl Parser<'_> {
 
     fn ident(&mut self) -> String {
         let s = self.pos;
-        while self.pos < self.src.len() && (self.src[self.pos].is_ascii_alphanumeric() || self.src[self.pos] == b'_') {
+        while self.pos < self.src.len()
+            && (self.src[self.pos].is_ascii_alphanumeric() || self.src[self.pos] == b'_')
+        {
             self.pos += 1;
         }
         String::from_utf8_lossy(&self.src[s..self.pos]).into_owned()
@@ -282,13 +312,22 @@ impl Parser<'_> {
                     is_set_or_tuple_paren = true;
                 }
                 Some(c) if c == close => {}
-                Some(c) => return Err(self.err(format!("expected ',' or {:?}, found {:?}", close as char, c as char))),
+                Some(c) => {
+                    return Err(self.err(format!(
+                        "expected ',' or {:?}, found {:?}",
+                        close as char, c as char
+                    )))
+                }
                 None => return Err(self.err(format!("missing closing {:?}", close as char))),
             }
         }
         let _ = is_set_or_tuple_paren;
         self.depth -= 1;
-        Ok(if is_dict { PyValue::Dict(pairs) } else { PyValue::List(items) })
+        Ok(if is_dict {
+            PyValue::Dict(pairs)
+        } else {
+            PyValue::List(items)
+        })
     }
 
     /// One or more adjacent string literals (implicit concatenation).
@@ -335,7 +374,11 @@ impl Parser<'_> {
                 self.line_start = self.pos + 1;
             }
             if c == b'\\' && !raw {
-                let e = self.src.get(self.pos + 1).copied().ok_or_else(|| self.err("unterminated string"))?;
+                let e = self
+                    .src
+                    .get(self.pos + 1)
+                    .copied()
+                    .ok_or_else(|| self.err("unterminated string"))?;
                 self.pos += 2;
                 match e {
                     b'n' => buf.push(b'\n'),
@@ -353,7 +396,10 @@ impl Parser<'_> {
                             b'u' => 4,
                             _ => 8,
                         };
-                        let hex = self.src.get(self.pos..self.pos + n).ok_or_else(|| self.err("bad escape"))?;
+                        let hex = self
+                            .src
+                            .get(self.pos..self.pos + n)
+                            .ok_or_else(|| self.err("bad escape"))?;
                         let cp = u32::from_str_radix(std::str::from_utf8(hex).unwrap_or("zz"), 16)
                             .map_err(|_| self.err("bad escape"))?;
                         let ch = char::from_u32(cp).ok_or_else(|| self.err("bad escape"))?;
@@ -426,7 +472,10 @@ B: dict = {**A, "z": (1, -2.5e3)}
         assert_eq!(k.get("s"), Some(&PyValue::Str("abc".into())));
         assert_eq!(
             k.get("cn_codes"),
-            Some(&PyValue::List(vec![PyValue::Str("72031000".into()), PyValue::Str("72044100".into())]))
+            Some(&PyValue::List(vec![
+                PyValue::Str("72031000".into()),
+                PyValue::Str("72044100".into())
+            ]))
         );
         assert_eq!(a[1].name, "B");
     }

@@ -49,7 +49,11 @@ impl AnnexScope {
     /// `code,kind,sector,gases,annex_ii,description,source` (data/annex_i_scope.csv).
     pub fn from_csv(path: &Path, text: &str) -> Result<AnnexScope> {
         let mut by_code = HashMap::new();
-        for rec in csv_records(path, text, &["code", "kind", "sector", "gases", "annex_ii", "description"])? {
+        for rec in csv_records(
+            path,
+            text,
+            &["code", "kind", "sector", "gases", "annex_ii", "description"],
+        )? {
             let code = rec.get("code");
             if code.is_empty() || code.len() > 8 || !code.bytes().all(|b| b.is_ascii_digit()) {
                 return Err(rec.bad("code", "2 to 8 digits", code));
@@ -81,7 +85,10 @@ impl AnnexScope {
                 return Err(rec.bad("code", "each code once", code));
             }
         }
-        Ok(AnnexScope { by_code, exact_list: false })
+        Ok(AnnexScope {
+            by_code,
+            exact_list: false,
+        })
     }
 
     /// The production system's `cn_codes.json`: `{ "_metadata": {...}, "25231000": {product_group, description, ...} }`.
@@ -109,12 +116,21 @@ impl AnnexScope {
                 .get("cbam_category")
                 .and_then(|g| g.as_str())
                 .and_then(Sector::parse)
-                .or_else(|| entry.get("product_group").and_then(|g| g.as_str()).and_then(Sector::parse))
+                .or_else(|| {
+                    entry
+                        .get("product_group")
+                        .and_then(|g| g.as_str())
+                        .and_then(Sector::parse)
+                })
                 .ok_or_else(|| Error::Data {
                     path: path.to_path_buf(),
                     message: format!("code {k}: field product_group: expected a CBAM sector"),
                 })?;
-            let description = entry.get("description").and_then(|d| d.as_str()).unwrap_or("").to_string();
+            let description = entry
+                .get("description")
+                .and_then(|d| d.as_str())
+                .unwrap_or("")
+                .to_string();
             let rule = ScopeRule {
                 code: cn.as_str().to_string(),
                 include: true,
@@ -124,13 +140,19 @@ impl AnnexScope {
                     gases: "CO2".into(),
                     annex_ii: matches!(
                         group,
-                        Sector::IronSteel | Sector::Aluminium | Sector::Hydrogen | Sector::Electricity
+                        Sector::IronSteel
+                            | Sector::Aluminium
+                            | Sector::Hydrogen
+                            | Sector::Electricity
                     ),
                     description,
                 }),
             };
             by_code.insert(cn.as_str().to_string(), rule);
         }
-        Ok(AnnexScope { by_code, exact_list: true })
+        Ok(AnnexScope {
+            by_code,
+            exact_list: true,
+        })
     }
 }

@@ -102,8 +102,10 @@ impl SupplierBook {
     }
 
     pub fn from_yaml(path: &Path, text: &str) -> Result<SupplierBook> {
-        let file: SupplierFile = serde_saphyr::from_str(text)
-            .map_err(|e| Error::Data { path: path.to_path_buf(), message: format!("not a supplier profile file: {e}") })?;
+        let file: SupplierFile = serde_saphyr::from_str(text).map_err(|e| Error::Data {
+            path: path.to_path_buf(),
+            message: format!("not a supplier profile file: {e}"),
+        })?;
         let err = |i: usize, id: &str, msg: String| Error::Data {
             path: path.to_path_buf(),
             message: format!("suppliers[{i}] ({id}): {msg}"),
@@ -116,23 +118,33 @@ impl SupplierBook {
             }
             let mut sectors = Vec::new();
             for g in &s.product_groups {
-                let sec = Sector::parse(&g.to_ascii_lowercase())
-                    .ok_or_else(|| err(i, &id, format!("product_groups: expected a CBAM product group, found {g:?}")))?;
+                let sec = Sector::parse(&g.to_ascii_lowercase()).ok_or_else(|| {
+                    err(
+                        i,
+                        &id,
+                        format!("product_groups: expected a CBAM product group, found {g:?}"),
+                    )
+                })?;
                 sectors.push(sec);
             }
             let mut produced = Vec::new();
             for c in &s.cn_codes_produced {
-                produced.push(
-                    CnCode::normalise(c)
-                        .ok_or_else(|| err(i, &id, format!("cn_codes_produced: expected 8-digit CN codes, found {c:?}")))?,
-                );
+                produced.push(CnCode::normalise(c).ok_or_else(|| {
+                    err(
+                        i,
+                        &id,
+                        format!("cn_codes_produced: expected 8-digit CN codes, found {c:?}"),
+                    )
+                })?);
             }
             let convert = |a: &ActualYaml, cn: Option<CnCode>| -> SupplierActual {
                 let indirect = a.indirect_emissions_tco2_per_ton.unwrap_or(Decimal::ZERO);
                 SupplierActual {
                     direct: a.direct_emissions_tco2_per_ton,
                     indirect,
-                    total: a.total_emissions_tco2_per_ton.unwrap_or(a.direct_emissions_tco2_per_ton + indirect),
+                    total: a
+                        .total_emissions_tco2_per_ton
+                        .unwrap_or(a.direct_emissions_tco2_per_ton + indirect),
                     data_quality: a.data_quality.clone().unwrap_or_else(|| "unknown".into()),
                     reporting_year: a.reporting_year,
                     verified: a.verified.or(s.verified),
@@ -146,9 +158,19 @@ impl SupplierBook {
                     cn,
                 }
             };
-            for (j, a) in s.actual_emissions_data.iter().chain(s.actual_emissions_by_cn.iter()).enumerate() {
-                let vals = [a.direct_emissions_tco2_per_ton, a.indirect_emissions_tco2_per_ton.unwrap_or_default(), a.total_emissions_tco2_per_ton.unwrap_or_default()];
-                crate::reference::factors::check_factor_values(&vals).map_err(|m| err(i, &id, format!("actual emissions entry {j}: {m}")))?;
+            for (j, a) in s
+                .actual_emissions_data
+                .iter()
+                .chain(s.actual_emissions_by_cn.iter())
+                .enumerate()
+            {
+                let vals = [
+                    a.direct_emissions_tco2_per_ton,
+                    a.indirect_emissions_tco2_per_ton.unwrap_or_default(),
+                    a.total_emissions_tco2_per_ton.unwrap_or_default(),
+                ];
+                crate::reference::factors::check_factor_values(&vals)
+                    .map_err(|m| err(i, &id, format!("actual emissions entry {j}: {m}")))?;
             }
             let general = match (&s.actual_emissions_data, s.actual_emissions_available) {
                 (Some(_), Some(false)) => None,
@@ -162,7 +184,11 @@ impl SupplierBook {
                     err(i, &id, format!("actual_emissions_by_cn[{j}].cn_code: expected an 8-digit CN code, found {raw:?}"))
                 })?;
                 if by_cn.insert(cn, convert(a, Some(cn))).is_some() {
-                    return Err(err(i, &id, format!("actual_emissions_by_cn[{j}]: CN code {cn} listed twice")));
+                    return Err(err(
+                        i,
+                        &id,
+                        format!("actual_emissions_by_cn[{j}]: CN code {cn} listed twice"),
+                    ));
                 }
             }
             let sup = Supplier {

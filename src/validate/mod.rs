@@ -67,7 +67,10 @@ pub struct Context<'a> {
 /// Reads a report file as JSON. The production system writes bare `NaN` for empty cells
 /// (not JSON); those tokens are read as null, and the count is returned for a warning.
 pub fn read_report(path: &std::path::Path) -> Result<(Value, u64)> {
-    let bytes = std::fs::read(path).map_err(|source| Error::Read { path: path.to_path_buf(), source })?;
+    let bytes = std::fs::read(path).map_err(|source| Error::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
     let (clean, replaced) = replace_non_json_numbers(&bytes);
     let v: Value = serde_json::from_slice(&clean).map_err(|e| Error::Parse {
         path: path.to_path_buf(),
@@ -75,7 +78,10 @@ pub fn read_report(path: &std::path::Path) -> Result<(Value, u64)> {
         message: format!("not a JSON report: {e}"),
     })?;
     if !v.is_object() {
-        return Err(Error::Data { path: path.to_path_buf(), message: "expected a JSON object (a CBAM report or baseline)".into() });
+        return Err(Error::Data {
+            path: path.to_path_buf(),
+            message: "expected a JSON object (a CBAM report or baseline)".into(),
+        });
     }
     Ok((v, replaced))
 }
@@ -108,7 +114,10 @@ fn replace_non_json_numbers(b: &[u8]) -> (std::borrow::Cow<'_, [u8]>, u64) {
             in_str = true;
         }
         let rest = &b[i..];
-        let tok: Option<usize> = [&b"-Infinity"[..], b"Infinity", b"NaN"].iter().find(|t| rest.starts_with(t)).map(|t| t.len());
+        let tok: Option<usize> = [&b"-Infinity"[..], b"Infinity", b"NaN"]
+            .iter()
+            .find(|t| rest.starts_with(t))
+            .map(|t| t.len());
         if let Some(len) = tok {
             out.extend_from_slice(b"null");
             n += 1;
@@ -175,13 +184,27 @@ pub fn check_report(report: &mut crate::assemble::Report, set: &RuleSet, ctx: &C
 /// Reads a report from a file in two passes over its bytes — the report without its lines,
 /// then the lines one batch at a time — and validates it; a million-line report never sits in
 /// memory as a JSON tree. Returns the validation and the count of NaN tokens read as null.
-pub fn validate_file(path: &std::path::Path, set: &RuleSet, ctx: &Context<'_>, only: &[String], skip: &[String]) -> Result<(Validation, u64)> {
-    let bytes = std::fs::read(path).map_err(|source| Error::Read { path: path.to_path_buf(), source })?;
+pub fn validate_file(
+    path: &std::path::Path,
+    set: &RuleSet,
+    ctx: &Context<'_>,
+    only: &[String],
+    skip: &[String],
+) -> Result<(Validation, u64)> {
+    let bytes = std::fs::read(path).map_err(|source| Error::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
     let (clean, replaced) = replace_non_json_numbers(&bytes);
-    let parse_err = |e: serde_json::Error| Error::Parse { path: path.to_path_buf(), line: e.line() as u64, message: format!("not a JSON report: {e}") };
+    let parse_err = |e: serde_json::Error| Error::Parse {
+        path: path.to_path_buf(),
+        line: e.line() as u64,
+        message: format!("not a JSON report: {e}"),
+    };
     let head = {
         let mut de = serde_json::Deserializer::from_slice(&clean);
-        let head = serde::de::DeserializeSeed::deserialize(Top { feed: None }, &mut de).map_err(parse_err)?;
+        let head = serde::de::DeserializeSeed::deserialize(Top { feed: None }, &mut de)
+            .map_err(parse_err)?;
         de.end().map_err(parse_err)?;
         head
     };
@@ -207,7 +230,10 @@ struct Top<'f> {
 
 impl<'de> serde::de::DeserializeSeed<'de> for Top<'_> {
     type Value = Value;
-    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> std::result::Result<Value, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        self,
+        d: D,
+    ) -> std::result::Result<Value, D::Error> {
         d.deserialize_map(self)
     }
 }
@@ -217,7 +243,10 @@ impl<'de> serde::de::Visitor<'de> for Top<'_> {
     fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
         f.write_str("a JSON object (a CBAM report)")
     }
-    fn visit_map<A: serde::de::MapAccess<'de>>(mut self, mut map: A) -> std::result::Result<Value, A::Error> {
+    fn visit_map<A: serde::de::MapAccess<'de>>(
+        mut self,
+        mut map: A,
+    ) -> std::result::Result<Value, A::Error> {
         let mut head = serde_json::Map::new();
         while let Some(key) = map.next_key::<String>()? {
             match (&mut self.feed, key == LINES) {
@@ -231,7 +260,9 @@ impl<'de> serde::de::Visitor<'de> for Top<'_> {
                     head.insert(key, v);
                 }
                 (Some(feed), true) => {
-                    map.next_value_seed(Lines { feed: Some(&mut **feed) })?;
+                    map.next_value_seed(Lines {
+                        feed: Some(&mut **feed),
+                    })?;
                 }
                 (Some(_), false) => {
                     map.next_value::<serde::de::IgnoredAny>()?;
@@ -250,7 +281,10 @@ struct Lines<'f> {
 
 impl<'de> serde::de::DeserializeSeed<'de> for Lines<'_> {
     type Value = Value;
-    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> std::result::Result<Value, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        self,
+        d: D,
+    ) -> std::result::Result<Value, D::Error> {
         d.deserialize_any(self)
     }
 }
@@ -260,7 +294,10 @@ impl<'de> serde::de::Visitor<'de> for Lines<'_> {
     fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
         f.write_str("the detailed_goods array")
     }
-    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> std::result::Result<Value, A::Error> {
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(
+        self,
+        mut seq: A,
+    ) -> std::result::Result<Value, A::Error> {
         match self.feed {
             None => while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {},
             Some(feed) => {
@@ -268,12 +305,17 @@ impl<'de> serde::de::Visitor<'de> for Lines<'_> {
                 // parsed into trees in parallel: the tree-building is the costly part.
                 let mut raw: Vec<&'de serde_json::value::RawValue> = Vec::with_capacity(BATCH);
                 let mut first = 0usize;
-                let mut flush = |raw: &mut Vec<&'de serde_json::value::RawValue>, first: &mut usize| -> std::result::Result<(), A::Error> {
-                    let parsed: std::result::Result<Vec<(usize, JsonLine)>, serde_json::Error> = raw
-                        .par_iter()
-                        .enumerate()
-                        .map(|(k, r)| serde_json::from_str::<Value>(r.get()).map(|v| (*first + k, JsonLine::new(v))))
-                        .collect();
+                let mut flush = |raw: &mut Vec<&'de serde_json::value::RawValue>,
+                                 first: &mut usize|
+                 -> std::result::Result<(), A::Error> {
+                    let parsed: std::result::Result<Vec<(usize, JsonLine)>, serde_json::Error> =
+                        raw.par_iter()
+                            .enumerate()
+                            .map(|(k, r)| {
+                                serde_json::from_str::<Value>(r.get())
+                                    .map(|v| (*first + k, JsonLine::new(v)))
+                            })
+                            .collect();
                     let batch = parsed.map_err(serde::de::Error::custom)?;
                     *first += raw.len();
                     raw.clear();
@@ -293,7 +335,10 @@ impl<'de> serde::de::Visitor<'de> for Lines<'_> {
         }
         Ok(Value::Array(Vec::new()))
     }
-    fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> std::result::Result<Value, A::Error> {
+    fn visit_map<A: serde::de::MapAccess<'de>>(
+        self,
+        map: A,
+    ) -> std::result::Result<Value, A::Error> {
         serde::Deserialize::deserialize(serde::de::value::MapAccessDeserializer::new(map))
     }
     fn visit_unit<E>(self) -> std::result::Result<Value, E> {
@@ -317,7 +362,9 @@ impl<'de> serde::de::Visitor<'de> for Lines<'_> {
 }
 
 fn holds<'a, N: Node<'a>>(c: &Condition, v: N) -> bool {
-    let Some(x) = c.path.get(v) else { return c.if_missing };
+    let Some(x) = c.path.get(v) else {
+        return c.if_missing;
+    };
     let owned;
     let t: &str = match x.as_str() {
         Some(s) => s,
@@ -330,7 +377,9 @@ fn holds<'a, N: Node<'a>>(c: &Condition, v: N) -> bool {
         return false;
     }
     if c.from.is_some() || c.to.is_some() {
-        let Some(d) = Date::parse(t) else { return false };
+        let Some(d) = Date::parse(t) else {
+            return false;
+        };
         if c.from.is_some_and(|f| d < f) || c.to.is_some_and(|e| d > e) {
             return false;
         }
@@ -340,7 +389,11 @@ fn holds<'a, N: Node<'a>>(c: &Condition, v: N) -> bool {
 
 /// `Some(n)` for the pattern `^\d{n}$`.
 fn digits_only(pattern: &str) -> Option<usize> {
-    pattern.strip_prefix("^\\d{")?.strip_suffix("}$")?.parse().ok()
+    pattern
+        .strip_prefix("^\\d{")?
+        .strip_suffix("}$")?
+        .parse()
+        .ok()
 }
 
 fn cn_of<'a, N: Node<'a>>(v: N) -> Option<CnCode> {
@@ -353,10 +406,23 @@ struct Out<'r> {
 }
 
 impl Out<'_> {
-    fn add(&mut self, path: String, found: Option<String>, expected: Option<String>, message: String) {
+    fn add(
+        &mut self,
+        path: String,
+        found: Option<String>,
+        expected: Option<String>,
+        message: String,
+    ) {
         self.add_sev(self.rule.severity, path, found, expected, message);
     }
-    fn add_sev(&mut self, severity: Severity, path: String, found: Option<String>, expected: Option<String>, message: String) {
+    fn add_sev(
+        &mut self,
+        severity: Severity,
+        path: String,
+        found: Option<String>,
+        expected: Option<String>,
+        message: String,
+    ) {
         self.findings.push(RuleFinding {
             rule: self.rule.id.clone(),
             name: self.rule.name.clone(),
@@ -374,8 +440,16 @@ fn shown<'a, N: Node<'a>>(v: Option<N>) -> Option<String> {
 }
 
 /// Runs one rule. `Err(reason)`: the rule cannot run on this input (e.g. needs supplier profiles).
-fn run_rule<'a, N: Node<'a>>(rule: &Rule, report: N, head: &Value, ctx: &Context<'_>) -> std::result::Result<Vec<RuleFinding>, String> {
-    let mut out = Out { rule, findings: Vec::new() };
+fn run_rule<'a, N: Node<'a>>(
+    rule: &Rule,
+    report: N,
+    head: &Value,
+    ctx: &Context<'_>,
+) -> std::result::Result<Vec<RuleFinding>, String> {
+    let mut out = Out {
+        rule,
+        findings: Vec::new(),
+    };
     match &rule.check {
         Check::Required { paths } => {
             for p in paths {
@@ -385,7 +459,12 @@ fn run_rule<'a, N: Node<'a>>(rule: &Rule, report: N, head: &Value, ctx: &Context
                         Some(v) => v.is_blank(),
                     };
                     if missing {
-                        out.add(p.render(idx), shown(v), Some("a value".into()), format!("{} is missing or empty", p.render(idx)));
+                        out.add(
+                            p.render(idx),
+                            shown(v),
+                            Some("a value".into()),
+                            format!("{} is missing or empty", p.render(idx)),
+                        );
                     }
                 });
             }
@@ -409,20 +488,40 @@ fn run_rule<'a, N: Node<'a>>(rule: &Rule, report: N, head: &Value, ctx: &Context
                 ),
             }
         }),
-        Check::Range { path, min, max, exclusive_min, exclusive_max } => path.visit(report, &mut |idx, v| {
+        Check::Range {
+            path,
+            min,
+            max,
+            exclusive_min,
+            exclusive_max,
+        } => path.visit(report, &mut |idx, v| {
             let Some(v) = v else { return };
             let expected = || {
                 let lo = min.map(|m| format!("{} {m}", if *exclusive_min { ">" } else { "≥" }));
                 let hi = max.map(|m| format!("{} {m}", if *exclusive_max { "<" } else { "≤" }));
-                [lo, hi].into_iter().flatten().collect::<Vec<_>>().join(" and ")
+                [lo, hi]
+                    .into_iter()
+                    .flatten()
+                    .collect::<Vec<_>>()
+                    .join(" and ")
             };
             match decimal(v) {
-                None => out.add(path.render(idx), shown(Some(v)), Some("a number".into()), format!("{} is not a number", path.render(idx))),
+                None => out.add(
+                    path.render(idx),
+                    shown(Some(v)),
+                    Some("a number".into()),
+                    format!("{} is not a number", path.render(idx)),
+                ),
                 Some(d) => {
                     let low = min.is_some_and(|m| if *exclusive_min { d <= m } else { d < m });
                     let high = max.is_some_and(|m| if *exclusive_max { d >= m } else { d > m });
                     if low || high {
-                        out.add(path.render(idx), Some(d.to_string()), Some(expected()), format!("{} is {d}, expected {}", path.render(idx), expected()));
+                        out.add(
+                            path.render(idx),
+                            Some(d.to_string()),
+                            Some(expected()),
+                            format!("{} is {d}, expected {}", path.render(idx), expected()),
+                        );
                     }
                 }
             }
@@ -434,7 +533,12 @@ fn run_rule<'a, N: Node<'a>>(rule: &Rule, report: N, head: &Value, ctx: &Context
             }
             let t = text(v).unwrap_or_default();
             if !values.contains(&t) {
-                out.add(path.render(idx), Some(t.clone()), Some(format!("one of {}", values.join(", "))), format!("{} is {t:?}", path.render(idx)));
+                out.add(
+                    path.render(idx),
+                    Some(t.clone()),
+                    Some(format!("one of {}", values.join(", "))),
+                    format!("{} is {t:?}", path.render(idx)),
+                );
             }
         }),
         Check::InSet { path, set, negate } => path.visit(report, &mut |idx, v| {
@@ -445,8 +549,17 @@ fn run_rule<'a, N: Node<'a>>(rule: &Rule, report: N, head: &Value, ctx: &Context
             let t = text(v).unwrap_or_default();
             let inside = set.contains(&t);
             if inside == *negate {
-                let exp = if *negate { format!("not {}", set.describe()) } else { set.describe().to_string() };
-                out.add(path.render(idx), Some(t.clone()), Some(exp.clone()), format!("{} is {t:?}: expected {exp}", path.render(idx)));
+                let exp = if *negate {
+                    format!("not {}", set.describe())
+                } else {
+                    set.describe().to_string()
+                };
+                out.add(
+                    path.render(idx),
+                    Some(t.clone()),
+                    Some(exp.clone()),
+                    format!("{} is {t:?}: expected {exp}", path.render(idx)),
+                );
             }
         }),
         Check::Unique { path } => {
@@ -455,14 +568,24 @@ fn run_rule<'a, N: Node<'a>>(rule: &Rule, report: N, head: &Value, ctx: &Context
                 let Some(t) = v.and_then(text) else { return };
                 let here = path.render(idx);
                 match first.get(&t) {
-                    Some(at) => out.add(here.clone(), Some(t.clone()), Some("a unique value".into()), format!("{here} repeats {t:?} first seen at {at}")),
+                    Some(at) => out.add(
+                        here.clone(),
+                        Some(t.clone()),
+                        Some("a unique value".into()),
+                        format!("{here} repeats {t:?} first seen at {at}"),
+                    ),
                     None => {
                         first.insert(t, here);
                     }
                 }
             });
         }
-        Check::SumEquals { path, sum_of, factor, tolerance } => {
+        Check::SumEquals {
+            path,
+            sum_of,
+            factor,
+            tolerance,
+        } => {
             let Some(total) = path.get(report).and_then(decimal) else {
                 return Ok(out.findings); // presence is the job of `required`
             };
@@ -482,10 +605,18 @@ fn run_rule<'a, N: Node<'a>>(rule: &Rule, report: N, head: &Value, ctx: &Context
                 );
             }
         }
-        Check::LineSum { each, terms, equals, tolerance } => each.visit(report, &mut |idx, el| {
+        Check::LineSum {
+            each,
+            terms,
+            equals,
+            tolerance,
+        } => each.visit(report, &mut |idx, el| {
             let Some(el) = el else { return };
-            let vals: Option<Vec<Decimal>> = terms.iter().map(|t| t.get(el).and_then(decimal)).collect();
-            let (Some(vals), Some(target)) = (vals, equals.get(el).and_then(decimal)) else { return };
+            let vals: Option<Vec<Decimal>> =
+                terms.iter().map(|t| t.get(el).and_then(decimal)).collect();
+            let (Some(vals), Some(target)) = (vals, equals.get(el).and_then(decimal)) else {
+                return;
+            };
             let sum: Decimal = vals.iter().sum();
             if (sum - target).abs() > *tolerance {
                 let at = format!("{}.{}", each.render(idx), equals.text);
@@ -493,18 +624,35 @@ fn run_rule<'a, N: Node<'a>>(rule: &Rule, report: N, head: &Value, ctx: &Context
                     at.clone(),
                     Some(target.to_string()),
                     Some(format!("{sum} ± {tolerance}")),
-                    format!("{at} is {target}, but {} = {sum}", terms.iter().map(|t| t.text.as_str()).collect::<Vec<_>>().join(" + ")),
+                    format!(
+                        "{at} is {target}, but {} = {sum}",
+                        terms
+                            .iter()
+                            .map(|t| t.text.as_str())
+                            .collect::<Vec<_>>()
+                            .join(" + ")
+                    ),
                 );
             }
         }),
-        Check::RatioAtMost { each, numerator, denominator, when, scope, max } => {
+        Check::RatioAtMost {
+            each,
+            numerator,
+            denominator,
+            when,
+            scope,
+            max,
+        } => {
             let (mut num, mut den) = (Decimal::ZERO, Decimal::ZERO);
             each.visit(report, &mut |_, el| {
                 let Some(el) = el else { return };
                 if !scope.iter().all(|c| holds(c, el)) {
                     return;
                 }
-                den += denominator.get(el).and_then(decimal).unwrap_or(Decimal::ZERO);
+                den += denominator
+                    .get(el)
+                    .and_then(decimal)
+                    .unwrap_or(Decimal::ZERO);
                 if when.iter().all(|c| holds(c, el)) {
                     num += numerator.get(el).and_then(decimal).unwrap_or(Decimal::ZERO);
                 }
@@ -517,15 +665,30 @@ fn run_rule<'a, N: Node<'a>>(rule: &Rule, report: N, head: &Value, ctx: &Context
                         each.text.clone(),
                         Some(format!("{}%", pct(ratio))),
                         Some(format!("at most {}%", pct(*max))),
-                        format!("{}: {num} of {den} ({}%); at most {}% is allowed", rule.name, pct(ratio), pct(*max)),
+                        format!(
+                            "{}: {num} of {den} ({}%); at most {}% is allowed",
+                            rule.name,
+                            pct(ratio),
+                            pct(*max)
+                        ),
                     );
                 }
             }
         }
-        Check::DateWithin { path, from, to, report_period } => {
+        Check::DateWithin {
+            path,
+            from,
+            to,
+            report_period,
+        } => {
             let (mut lo, mut hi) = (*from, *to);
             if *report_period {
-                let get = |k: &str| head.get("report_metadata").and_then(|m| m.get(k)).and_then(|v| v.as_str()).and_then(Date::parse);
+                let get = |k: &str| {
+                    head.get("report_metadata")
+                        .and_then(|m| m.get(k))
+                        .and_then(|v| v.as_str())
+                        .and_then(Date::parse)
+                };
                 match (get("reporting_period_start"), get("reporting_period_end")) {
                     (Some(a), Some(b)) => {
                         lo = Some(a);
@@ -537,12 +700,24 @@ fn run_rule<'a, N: Node<'a>>(rule: &Rule, report: N, head: &Value, ctx: &Context
             path.visit(report, &mut |idx, v| {
                 let Some(v) = v else { return };
                 let t = text(v).unwrap_or_default();
-                let exp = format!("{} … {}", lo.map(|d| d.to_string()).unwrap_or_default(), hi.map(|d| d.to_string()).unwrap_or_default());
+                let exp = format!(
+                    "{} … {}",
+                    lo.map(|d| d.to_string()).unwrap_or_default(),
+                    hi.map(|d| d.to_string()).unwrap_or_default()
+                );
                 match Date::parse(&t) {
-                    None => out.add(path.render(idx), Some(t), Some("a date YYYY-MM-DD".into()), format!("{} is not a date", path.render(idx))),
-                    Some(d) if lo.is_some_and(|l| d < l) || hi.is_some_and(|h| d > h) => {
-                        out.add(path.render(idx), Some(t), Some(exp.clone()), format!("{} {d} is outside {exp}", path.render(idx)))
-                    }
+                    None => out.add(
+                        path.render(idx),
+                        Some(t),
+                        Some("a date YYYY-MM-DD".into()),
+                        format!("{} is not a date", path.render(idx)),
+                    ),
+                    Some(d) if lo.is_some_and(|l| d < l) || hi.is_some_and(|h| d > h) => out.add(
+                        path.render(idx),
+                        Some(t),
+                        Some(exp.clone()),
+                        format!("{} {d} is outside {exp}", path.render(idx)),
+                    ),
                     _ => {}
                 }
             });
@@ -552,8 +727,18 @@ fn run_rule<'a, N: Node<'a>>(rule: &Rule, report: N, head: &Value, ctx: &Context
             let t = text(v).unwrap_or_default();
             let exp = format!("{from} … {to}");
             match Quarter::parse(&t) {
-                None => out.add(path.render(idx), Some(t), Some("YYYYQn".into()), format!("{} is not a quarter of the form YYYYQn", path.render(idx))),
-                Some(q) if q < *from || q > *to => out.add(path.render(idx), Some(t), Some(exp.clone()), format!("{} {q} is outside {exp}", path.render(idx))),
+                None => out.add(
+                    path.render(idx),
+                    Some(t),
+                    Some("YYYYQn".into()),
+                    format!("{} is not a quarter of the form YYYYQn", path.render(idx)),
+                ),
+                Some(q) if q < *from || q > *to => out.add(
+                    path.render(idx),
+                    Some(t),
+                    Some(exp.clone()),
+                    format!("{} {q} is outside {exp}", path.render(idx)),
+                ),
                 _ => {}
             }
         }),
@@ -567,14 +752,24 @@ fn run_rule<'a, N: Node<'a>>(rule: &Rule, report: N, head: &Value, ctx: &Context
             let t = text(v).unwrap_or_default();
             let here = path.render(idx);
             match CnCode::normalise(&t) {
-                None => out.add(here.clone(), Some(t), Some("an 8-digit CN code".into()), format!("{here} is not an 8-digit CN code")),
+                None => out.add(
+                    here.clone(),
+                    Some(t),
+                    Some("an 8-digit CN code".into()),
+                    format!("{here} is not an 8-digit CN code"),
+                ),
                 Some(cn) => match ctx.scope.classify(&cn) {
                     ScopeStatus::InScope(_) => {}
                     ScopeStatus::Excluded(e) => out.add(
                         here.clone(),
                         Some(t),
                         Some("a CBAM good (Annex I)".into()),
-                        format!("CN {} is excluded from Annex I by the exception {} ({})", cn.spaced(), e.code, e.description),
+                        format!(
+                            "CN {} is excluded from Annex I by the exception {} ({})",
+                            cn.spaced(),
+                            e.code,
+                            e.description
+                        ),
                     ),
                     ScopeStatus::NotListed => out.add(
                         here.clone(),
@@ -585,7 +780,15 @@ fn run_rule<'a, N: Node<'a>>(rule: &Rule, report: N, head: &Value, ctx: &Context
                 },
             }
         }),
-        Check::SupplierMatches { each, supplier, cn, date, method, max_age_years, vintage_only } => {
+        Check::SupplierMatches {
+            each,
+            supplier,
+            cn,
+            date,
+            method,
+            max_age_years,
+            vintage_only,
+        } => {
             let Some(book) = ctx.suppliers else {
                 return Err("needs the supplier profiles (--suppliers)".into());
             };
@@ -628,12 +831,21 @@ fn run_rule<'a, N: Node<'a>>(rule: &Rule, report: N, head: &Value, ctx: &Context
                 }
             });
         }
-        Check::DeMinimis { each, mass, cn, threshold, exclude_prefixes } => {
+        Check::DeMinimis {
+            each,
+            mass,
+            cn,
+            threshold,
+            exclude_prefixes,
+        } => {
             let mut total = Decimal::ZERO;
             each.visit(report, &mut |_, el| {
                 let Some(el) = el else { return };
                 let code = cn.get(el).and_then(text).unwrap_or_default();
-                if exclude_prefixes.iter().any(|p| code.starts_with(p.as_str())) {
+                if exclude_prefixes
+                    .iter()
+                    .any(|p| code.starts_with(p.as_str()))
+                {
                     return;
                 }
                 total += mass.get(el).and_then(decimal).unwrap_or(Decimal::ZERO);
@@ -643,7 +855,12 @@ fn run_rule<'a, N: Node<'a>>(rule: &Rule, report: N, head: &Value, ctx: &Context
             } else {
                 format!("{total} t of CBAM goods (hydrogen and electricity excluded): above the {threshold} t annual de minimis threshold: an authorised CBAM declarant must declare them and surrender certificates")
             };
-            out.add(each.text.clone(), Some(total.to_string()), Some(format!("threshold {threshold} t")), msg);
+            out.add(
+                each.text.clone(),
+                Some(total.to_string()),
+                Some(format!("threshold {threshold} t")),
+                msg,
+            );
         }
     }
     Ok(out.findings)
@@ -727,13 +944,29 @@ fn reindex(mut f: RuleFinding, i: usize) -> RuleFinding {
 
 /// The relative path of a line path (`detailed_goods[].a.b` → `a.b`).
 fn rel(p: &Path) -> Path {
-    Path { text: p.segments[1..].iter().map(|s| s.key.as_str()).collect::<Vec<_>>().join("."), segments: p.segments[1..].to_vec() }
+    Path {
+        text: p.segments[1..]
+            .iter()
+            .map(|s| s.key.as_str())
+            .collect::<Vec<_>>()
+            .join("."),
+        segments: p.segments[1..].to_vec(),
+    }
 }
 
 /// Validates a report held in memory.
-pub fn validate(set: &RuleSet, report: &Value, ctx: &Context<'_>, only: &[String], skip: &[String]) -> Validation {
+pub fn validate(
+    set: &RuleSet,
+    report: &Value,
+    ctx: &Context<'_>,
+    only: &[String],
+    skip: &[String],
+) -> Validation {
     let mut head = report.clone();
-    let lines = head.as_object_mut().and_then(|o| o.get_mut(LINES)).map(std::mem::take);
+    let lines = head
+        .as_object_mut()
+        .and_then(|o| o.get_mut(LINES))
+        .map(std::mem::take);
     let lines: Vec<Value> = match lines {
         Some(Value::Array(a)) => {
             head[LINES] = Value::Array(Vec::new());
@@ -748,7 +981,11 @@ pub fn validate(set: &RuleSet, report: &Value, ctx: &Context<'_>, only: &[String
     validate_stream(set, &head, ctx, only, skip, |feed| {
         let mut it = lines.into_iter().enumerate().peekable();
         while it.peek().is_some() {
-            let batch: Vec<(usize, JsonLine)> = it.by_ref().take(BATCH).map(|(i, v)| (i, JsonLine::new(v))).collect();
+            let batch: Vec<(usize, JsonLine)> = it
+                .by_ref()
+                .take(BATCH)
+                .map(|(i, v)| (i, JsonLine::new(v)))
+                .collect();
             feed(batch);
         }
     })
@@ -811,7 +1048,9 @@ pub fn validate_stream<T: LineItem>(
     let selected: Vec<&Rule> = set
         .rules
         .iter()
-        .filter(|r| (only.is_empty() || only.iter().any(|o| *o == r.id)) && !skip.iter().any(|s| *s == r.id))
+        .filter(|r| {
+            (only.is_empty() || only.iter().any(|o| *o == r.id)) && !skip.iter().any(|s| *s == r.id)
+        })
         .collect();
     let mut results: Vec<RuleResult> = selected
         .iter()
@@ -826,7 +1065,10 @@ pub fn validate_stream<T: LineItem>(
             reason: None,
         })
         .collect();
-    let applies: Vec<bool> = selected.iter().map(|r| r.applies_when.iter().all(|c| holds(c, head))).collect();
+    let applies: Vec<bool> = selected
+        .iter()
+        .map(|r| r.applies_when.iter().all(|c| holds(c, head)))
+        .collect();
     let plans: Vec<Plan> = selected.iter().map(|r| plan(r)).collect();
     let mut findings: Vec<Vec<RuleFinding>> = vec![Vec::new(); selected.len()];
     let mut not_run: Vec<Option<String>> = vec![None; selected.len()];
@@ -842,7 +1084,9 @@ pub fn validate_stream<T: LineItem>(
                     _ => true,
                 };
                 if reads_only_lines || !matches!(selected[k].check, Check::Required { .. }) {
-                    not_run[k] = Some("the report has no detailed_goods (summary only, --details none)".into());
+                    not_run[k] = Some(
+                        "the report has no detailed_goods (summary only, --details none)".into(),
+                    );
                     return false;
                 }
             }
@@ -858,7 +1102,8 @@ pub fn validate_stream<T: LineItem>(
         .filter_map(|(k, rule)| match (&plans[k], &rule.check) {
             (Plan::Head, _) => Some((k, run_rule(rule, head, head, ctx))),
             (Plan::Line, Check::Required { paths }) => {
-                let head_paths: Vec<Path> = paths.iter().filter(|p| !is_line_path(p)).cloned().collect();
+                let head_paths: Vec<Path> =
+                    paths.iter().filter(|p| !is_line_path(p)).cloned().collect();
                 if head_paths.is_empty() {
                     return None;
                 }
@@ -909,7 +1154,9 @@ pub fn validate_stream<T: LineItem>(
     let rel_paths: Vec<Option<Path>> = selected
         .iter()
         .map(|r| match &r.check {
-            Check::SumEquals { sum_of: p, .. } | Check::Unique { path: p } if is_line_path(p) => Some(rel(p)),
+            Check::SumEquals { sum_of: p, .. } | Check::Unique { path: p } if is_line_path(p) => {
+                Some(rel(p))
+            }
             _ => None,
         })
         .collect();
@@ -925,12 +1172,19 @@ pub fn validate_stream<T: LineItem>(
         })
         .collect();
     // The JSON Schema first: structure and types.
-    let schema = ctx.schema.filter(|_| (only.is_empty() || only.iter().any(|o| o == schema::RULE_ID)) && !skip.iter().any(|s| s == schema::RULE_ID));
-    let mut schema_findings: Vec<RuleFinding> = schema.map(|s| s.check_head(head)).unwrap_or_default();
+    let schema = ctx.schema.filter(|_| {
+        (only.is_empty() || only.iter().any(|o| o == schema::RULE_ID))
+            && !skip.iter().any(|s| s == schema::RULE_ID)
+    });
+    let mut schema_findings: Vec<RuleFinding> =
+        schema.map(|s| s.check_head(head)).unwrap_or_default();
     let mut feed = |docs: Vec<(usize, T)>| {
         if let Some(s) = schema {
-            let found: Vec<RuleFinding> =
-                docs.par_iter().with_min_len(256).flat_map_iter(|(i, d)| d.json().map(|j| s.check_line(*i, j)).unwrap_or_default()).collect();
+            let found: Vec<RuleFinding> = docs
+                .par_iter()
+                .with_min_len(256)
+                .flat_map_iter(|(i, d)| d.json().map(|j| s.check_line(*i, j)).unwrap_or_default())
+                .collect();
             schema_findings.extend(found);
         }
         // One-line documents: the rules' `detailed_goods[]` paths then reach exactly this line.
@@ -970,11 +1224,24 @@ pub fn validate_stream<T: LineItem>(
                             }
                         });
                     }
-                    (Check::RatioAtMost { numerator, denominator, when, scope, .. }, Acc::Ratio(num, den)) => {
+                    (
+                        Check::RatioAtMost {
+                            numerator,
+                            denominator,
+                            when,
+                            scope,
+                            ..
+                        },
+                        Acc::Ratio(num, den),
+                    ) => {
                         if scope.iter().all(|c| holds(c, el)) {
-                            *den += denominator.get(el).and_then(decimal).unwrap_or(Decimal::ZERO);
+                            *den += denominator
+                                .get(el)
+                                .and_then(decimal)
+                                .unwrap_or(Decimal::ZERO);
                             if when.iter().all(|c| holds(c, el)) {
-                                *num += numerator.get(el).and_then(decimal).unwrap_or(Decimal::ZERO);
+                                *num +=
+                                    numerator.get(el).and_then(decimal).unwrap_or(Decimal::ZERO);
                             }
                         }
                     }
@@ -986,14 +1253,16 @@ pub fn validate_stream<T: LineItem>(
                                 Some(at) => {
                                     let here = format!("{LINES}[{i}].{}", r.render(idx));
                                     out.push(RuleFinding {
-                                    rule: rule.id.clone(),
-                                    name: rule.name.clone(),
-                                    severity: rule.severity,
-                                    path: here.clone(),
-                                    found: Some(t.clone()),
-                                    expected: Some("a unique value".into()),
-                                    message: format!("{here} repeats {t:?} first seen at {LINES}[{at}]"),
-                                })
+                                        rule: rule.id.clone(),
+                                        name: rule.name.clone(),
+                                        severity: rule.severity,
+                                        path: here.clone(),
+                                        found: Some(t.clone()),
+                                        expected: Some("a unique value".into()),
+                                        message: format!(
+                                            "{here} repeats {t:?} first seen at {LINES}[{at}]"
+                                        ),
+                                    })
                                 }
                                 None => {
                                     first.insert(t, *i);
@@ -1001,9 +1270,20 @@ pub fn validate_stream<T: LineItem>(
                             }
                         });
                     }
-                    (Check::DeMinimis { mass, cn, exclude_prefixes, .. }, Acc::Total(total)) => {
+                    (
+                        Check::DeMinimis {
+                            mass,
+                            cn,
+                            exclude_prefixes,
+                            ..
+                        },
+                        Acc::Total(total),
+                    ) => {
                         let code = cn.get(el).and_then(text).unwrap_or_default();
-                        if !exclude_prefixes.iter().any(|p| code.starts_with(p.as_str())) {
+                        if !exclude_prefixes
+                            .iter()
+                            .any(|p| code.starts_with(p.as_str()))
+                        {
                             *total += mass.get(el).and_then(decimal).unwrap_or(Decimal::ZERO);
                         }
                     }
@@ -1018,9 +1298,20 @@ pub fn validate_stream<T: LineItem>(
     for (k, acc) in accs.into_iter().enumerate() {
         let Some(acc) = acc else { continue };
         let rule = selected[k];
-        let mut out = Out { rule, findings: Vec::new() };
+        let mut out = Out {
+            rule,
+            findings: Vec::new(),
+        };
         match (&rule.check, acc) {
-            (Check::SumEquals { path, sum_of, factor, tolerance }, Acc::Sum(sum)) => {
+            (
+                Check::SumEquals {
+                    path,
+                    sum_of,
+                    factor,
+                    tolerance,
+                },
+                Acc::Sum(sum),
+            ) => {
                 if let Some(total) = path.get(head).and_then(decimal) {
                     let sum = sum * factor;
                     if (total - sum).abs() > *tolerance {
@@ -1042,19 +1333,34 @@ pub fn validate_stream<T: LineItem>(
                             each.text.clone(),
                             Some(format!("{}%", pct(ratio))),
                             Some(format!("at most {}%", pct(*max))),
-                            format!("{}: {num} of {den} ({}%); at most {}% is allowed", rule.name, pct(ratio), pct(*max)),
+                            format!(
+                                "{}: {num} of {den} ({}%); at most {}% is allowed",
+                                rule.name,
+                                pct(ratio),
+                                pct(*max)
+                            ),
                         );
                     }
                 }
             }
             (Check::Unique { .. }, Acc::Unique(_, f)) => out.findings = f,
-            (Check::DeMinimis { each, threshold, .. }, Acc::Total(total)) => {
+            (
+                Check::DeMinimis {
+                    each, threshold, ..
+                },
+                Acc::Total(total),
+            ) => {
                 let msg = if total <= *threshold {
                     format!("{total} t of CBAM goods (hydrogen and electricity excluded): at or below the {threshold} t annual de minimis threshold, so no CBAM obligation arises for them")
                 } else {
                     format!("{total} t of CBAM goods (hydrogen and electricity excluded): above the {threshold} t annual de minimis threshold: an authorised CBAM declarant must declare them and surrender certificates")
                 };
-                out.add(each.text.clone(), Some(total.to_string()), Some(format!("threshold {threshold} t")), msg);
+                out.add(
+                    each.text.clone(),
+                    Some(total.to_string()),
+                    Some(format!("threshold {threshold} t")),
+                    msg,
+                );
             }
             _ => {}
         }
@@ -1071,7 +1377,11 @@ pub fn validate_stream<T: LineItem>(
                 severity: Severity::Error,
                 check: "json_schema",
                 regulation: schema::SCHEMA.0.into(),
-                status: if schema_findings.is_empty() { "passed" } else { "failed" },
+                status: if schema_findings.is_empty() {
+                    "passed"
+                } else {
+                    "failed"
+                },
                 findings: schema_findings.len() as u64,
                 reason: None,
             },
@@ -1139,7 +1449,9 @@ mod tests {
 
     #[test]
     fn nan_tokens_outside_strings_become_null() {
-        let (b, n) = replace_non_json_numbers(br#"{"a": NaN, "b": "NaN", "c": [Infinity, -Infinity], "d": "x\"NaN"}"#);
+        let (b, n) = replace_non_json_numbers(
+            br#"{"a": NaN, "b": "NaN", "c": [Infinity, -Infinity], "d": "x\"NaN"}"#,
+        );
         assert_eq!(n, 3);
         let v: Value = serde_json::from_slice(&b).unwrap();
         assert!(v["a"].is_null() && v["c"][0].is_null() && v["c"][1].is_null());

@@ -23,7 +23,9 @@ pub trait Node<'a>: Copy + Sized {
     fn decimal(self) -> Option<Decimal> {
         let t = self.text()?;
         let t = t.trim();
-        Decimal::from_str(t).or_else(|_| Decimal::from_scientific(t)).ok()
+        Decimal::from_str(t)
+            .or_else(|_| Decimal::from_scientific(t))
+            .ok()
     }
     /// A string that is empty or blank.
     fn is_blank(self) -> bool;
@@ -61,7 +63,9 @@ impl<'a> Node<'a> for &'a Value {
             Value::String(s) => s.trim().to_string(),
             _ => return None,
         };
-        Decimal::from_str(&t).or_else(|_| Decimal::from_scientific(&t)).ok()
+        Decimal::from_str(&t)
+            .or_else(|_| Decimal::from_scientific(&t))
+            .ok()
     }
     fn is_blank(self) -> bool {
         matches!(self, Value::String(s) if s.trim().is_empty())
@@ -96,15 +100,25 @@ impl Path {
                 Some(k) => (k, true),
                 None => (part, false),
             };
-            if key.is_empty() || !key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-') {
+            if key.is_empty()
+                || !key
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+            {
                 return Err(format!("path {text:?}: segment {part:?} is not a key (letters, digits, _ and -, optionally followed by [])"));
             }
-            segments.push(Segment { key: key.to_string(), each });
+            segments.push(Segment {
+                key: key.to_string(),
+                each,
+            });
         }
         if segments.iter().filter(|s| s.each).count() > MAX_DEPTH {
             return Err(format!("path {text:?}: more than {MAX_DEPTH} [] levels"));
         }
-        Ok(Path { text: text.to_string(), segments })
+        Ok(Path {
+            text: text.to_string(),
+            segments,
+        })
     }
 
     /// Whether the path ranges over an array.
@@ -123,7 +137,10 @@ impl Path {
     /// Calls `f` for every place the path reaches with the array indices taken on the way
     /// (render them with `render` only when needed: a million lines, few findings).
     pub fn visit<'v, N: Node<'v>>(&self, root: N, f: &mut dyn FnMut(&[usize], Option<N>)) {
-        let mut idx = Indices { buf: [0; MAX_DEPTH], len: 0 };
+        let mut idx = Indices {
+            buf: [0; MAX_DEPTH],
+            len: 0,
+        };
         visit(root, &self.segments, &mut idx, f);
     }
 
@@ -174,7 +191,12 @@ impl Indices {
     }
 }
 
-fn visit<'v, N: Node<'v>>(v: N, segs: &[Segment], idx: &mut Indices, f: &mut dyn FnMut(&[usize], Option<N>)) {
+fn visit<'v, N: Node<'v>>(
+    v: N,
+    segs: &[Segment],
+    idx: &mut Indices,
+    f: &mut dyn FnMut(&[usize], Option<N>),
+) {
     let Some((s, rest)) = segs.split_first() else {
         f(idx.get(), if v.is_null() { None } else { Some(v) });
         return;
@@ -219,14 +241,31 @@ mod tests {
 
     #[test]
     fn evaluates_arrays_and_reports_missing() {
-        let v: Value = serde_json::from_str(r#"{"a": [{"b": 1}, {"c": 2}, {"b": null}], "d": {"e": "x"}}"#).unwrap();
+        let v: Value =
+            serde_json::from_str(r#"{"a": [{"b": 1}, {"c": 2}, {"b": null}], "d": {"e": "x"}}"#)
+                .unwrap();
         let p = Path::parse("a[].b").unwrap();
-        let got: Vec<(String, Option<String>)> = p.eval(&v).into_iter().map(|(k, v)| (k, v.and_then(|x| x.text()))).collect();
+        let got: Vec<(String, Option<String>)> = p
+            .eval(&v)
+            .into_iter()
+            .map(|(k, v)| (k, v.and_then(|x| x.text())))
+            .collect();
         assert_eq!(
             got,
-            vec![("a[0].b".into(), Some("1".into())), ("a[1].b".into(), None), ("a[2].b".into(), None)]
+            vec![
+                ("a[0].b".into(), Some("1".into())),
+                ("a[1].b".into(), None),
+                ("a[2].b".into(), None)
+            ]
         );
-        assert_eq!(Path::parse("d.e").unwrap().get(&v).and_then(|x| x.text()).as_deref(), Some("x"));
+        assert_eq!(
+            Path::parse("d.e")
+                .unwrap()
+                .get(&v)
+                .and_then(|x| x.text())
+                .as_deref(),
+            Some("x")
+        );
         assert!(Path::parse("a..b").is_err());
         assert!(Path::parse("a[0]").is_err());
     }

@@ -64,20 +64,83 @@ pub struct Condition {
 
 #[derive(Debug, Clone)]
 pub enum Check {
-    Required { paths: Vec<Path> },
-    Pattern { path: Path, re: regex_lite::Regex, pattern: String },
-    Range { path: Path, min: Option<Decimal>, max: Option<Decimal>, exclusive_min: bool, exclusive_max: bool },
-    OneOf { path: Path, values: Vec<String> },
-    InSet { path: Path, set: NamedSet, negate: bool },
-    Unique { path: Path },
-    SumEquals { path: Path, sum_of: Path, factor: Decimal, tolerance: Decimal },
-    LineSum { each: Path, terms: Vec<Path>, equals: Path, tolerance: Decimal },
-    RatioAtMost { each: Path, numerator: Path, denominator: Path, when: Vec<Condition>, scope: Vec<Condition>, max: Decimal },
-    DateWithin { path: Path, from: Option<Date>, to: Option<Date>, report_period: bool },
-    QuarterWithin { path: Path, from: Quarter, to: Quarter },
-    InScope { path: Path },
-    SupplierMatches { each: Path, supplier: Path, cn: Path, date: Path, method: Path, max_age_years: Option<u32>, vintage_only: bool },
-    DeMinimis { each: Path, mass: Path, cn: Path, threshold: Decimal, exclude_prefixes: Vec<String> },
+    Required {
+        paths: Vec<Path>,
+    },
+    Pattern {
+        path: Path,
+        re: regex_lite::Regex,
+        pattern: String,
+    },
+    Range {
+        path: Path,
+        min: Option<Decimal>,
+        max: Option<Decimal>,
+        exclusive_min: bool,
+        exclusive_max: bool,
+    },
+    OneOf {
+        path: Path,
+        values: Vec<String>,
+    },
+    InSet {
+        path: Path,
+        set: NamedSet,
+        negate: bool,
+    },
+    Unique {
+        path: Path,
+    },
+    SumEquals {
+        path: Path,
+        sum_of: Path,
+        factor: Decimal,
+        tolerance: Decimal,
+    },
+    LineSum {
+        each: Path,
+        terms: Vec<Path>,
+        equals: Path,
+        tolerance: Decimal,
+    },
+    RatioAtMost {
+        each: Path,
+        numerator: Path,
+        denominator: Path,
+        when: Vec<Condition>,
+        scope: Vec<Condition>,
+        max: Decimal,
+    },
+    DateWithin {
+        path: Path,
+        from: Option<Date>,
+        to: Option<Date>,
+        report_period: bool,
+    },
+    QuarterWithin {
+        path: Path,
+        from: Quarter,
+        to: Quarter,
+    },
+    InScope {
+        path: Path,
+    },
+    SupplierMatches {
+        each: Path,
+        supplier: Path,
+        cn: Path,
+        date: Path,
+        method: Path,
+        max_age_years: Option<u32>,
+        vintage_only: bool,
+    },
+    DeMinimis {
+        each: Path,
+        mass: Path,
+        cn: Path,
+        threshold: Decimal,
+        exclude_prefixes: Vec<String>,
+    },
 }
 
 impl Check {
@@ -299,13 +362,23 @@ impl RuleSet {
                 .and_then(|r| r.split(|c: char| !c.is_ascii_digit()).next())
                 .and_then(|n| n.parse::<usize>().ok());
             let rule = line.and_then(|l| {
-                text.lines().take(l).collect::<Vec<_>>().into_iter().rev().find_map(|t| {
-                    let t = t.trim_start().trim_start_matches("- ").trim();
-                    t.strip_prefix("id:").or_else(|| t.strip_prefix("rule_id:")).map(|v| v.trim().trim_matches(|c| c == '"' || c == '\'').to_string())
-                })
+                text.lines()
+                    .take(l)
+                    .collect::<Vec<_>>()
+                    .into_iter()
+                    .rev()
+                    .find_map(|t| {
+                        let t = t.trim_start().trim_start_matches("- ").trim();
+                        t.strip_prefix("id:")
+                            .or_else(|| t.strip_prefix("rule_id:"))
+                            .map(|v| v.trim().trim_matches(|c| c == '"' || c == '\'').to_string())
+                    })
             });
             let which = rule.map(|r| format!("rule {r}: ")).unwrap_or_default();
-            Error::Data { path: path.to_path_buf(), message: format!("rules file: {which}{msg}") }
+            Error::Data {
+                path: path.to_path_buf(),
+                message: format!("rules file: {which}{msg}"),
+            }
         })?;
         match (file.rules, file.validation_rules) {
             (Some(rules), _) => {
@@ -405,18 +478,23 @@ fn compile(r: RuleYaml, line: u64) -> std::result::Result<Rule, CompileError> {
     let id = r.id.clone();
     let err = |m: String| (id.clone(), m);
     let path = |p: &Option<String>, what: &str| -> std::result::Result<Path, CompileError> {
-        let t = p.as_deref().ok_or_else(|| err(format!("check {} needs `{what}`", r.check)))?;
+        let t = p
+            .as_deref()
+            .ok_or_else(|| err(format!("check {} needs `{what}`", r.check)))?;
         Path::parse(t).map_err(err)
     };
     let paths = |ps: &[String]| -> std::result::Result<Vec<Path>, CompileError> {
         ps.iter().map(|p| Path::parse(p).map_err(err)).collect()
     };
-    let date = |d: &Option<String>, what: &str| -> std::result::Result<Option<Date>, CompileError> {
-        match d {
-            None => Ok(None),
-            Some(t) => Date::parse(t).map(Some).ok_or_else(|| err(format!("`{what}`: expected YYYY-MM-DD, found {t:?}"))),
-        }
-    };
+    let date =
+        |d: &Option<String>, what: &str| -> std::result::Result<Option<Date>, CompileError> {
+            match d {
+                None => Ok(None),
+                Some(t) => Date::parse(t)
+                    .map(Some)
+                    .ok_or_else(|| err(format!("`{what}`: expected YYYY-MM-DD, found {t:?}"))),
+            }
+        };
     let conditions = |cs: &[ConditionYaml]| -> std::result::Result<Vec<Condition>, CompileError> {
         cs.iter()
             .map(|c| {
@@ -447,29 +525,61 @@ fn compile(r: RuleYaml, line: u64) -> std::result::Result<Rule, CompileError> {
             Check::Required { paths: ps }
         }
         "pattern" => {
-            let pattern = r.pattern.clone().ok_or_else(|| err("check pattern needs `pattern`".into()))?;
-            let re = regex_lite::Regex::new(&pattern).map_err(|e| err(format!("`pattern` {pattern:?} is not a valid regular expression: {e}")))?;
-            Check::Pattern { path: path(&r.path, "path")?, re, pattern }
+            let pattern = r
+                .pattern
+                .clone()
+                .ok_or_else(|| err("check pattern needs `pattern`".into()))?;
+            let re = regex_lite::Regex::new(&pattern).map_err(|e| {
+                err(format!(
+                    "`pattern` {pattern:?} is not a valid regular expression: {e}"
+                ))
+            })?;
+            Check::Pattern {
+                path: path(&r.path, "path")?,
+                re,
+                pattern,
+            }
         }
         "range" => {
             if r.min.is_none() && r.max.is_none() {
                 return Err(err("check range needs `min` or `max`".into()));
             }
-            Check::Range { path: path(&r.path, "path")?, min: r.min, max: r.max, exclusive_min: r.exclusive_min, exclusive_max: r.exclusive_max }
+            Check::Range {
+                path: path(&r.path, "path")?,
+                min: r.min,
+                max: r.max,
+                exclusive_min: r.exclusive_min,
+                exclusive_max: r.exclusive_max,
+            }
         }
         "one_of" => {
             if r.values.is_empty() {
                 return Err(err("check one_of needs `values`".into()));
             }
-            Check::OneOf { path: path(&r.path, "path")?, values: r.values.clone() }
+            Check::OneOf {
+                path: path(&r.path, "path")?,
+                values: r.values.clone(),
+            }
         }
         c @ ("in_set" | "not_in_set") => {
-            let name = r.set.as_deref().ok_or_else(|| err(format!("check {c} needs `set`")))?;
-            let set = NamedSet::parse(name)
-                .ok_or_else(|| err(format!("`set` {name:?} is not one of eu27, annex_iii_exempt, eu27_or_annex_iii")))?;
-            Check::InSet { path: path(&r.path, "path")?, set, negate: c == "not_in_set" }
+            let name = r
+                .set
+                .as_deref()
+                .ok_or_else(|| err(format!("check {c} needs `set`")))?;
+            let set = NamedSet::parse(name).ok_or_else(|| {
+                err(format!(
+                    "`set` {name:?} is not one of eu27, annex_iii_exempt, eu27_or_annex_iii"
+                ))
+            })?;
+            Check::InSet {
+                path: path(&r.path, "path")?,
+                set,
+                negate: c == "not_in_set",
+            }
         }
-        "unique" => Check::Unique { path: path(&r.path, "path")? },
+        "unique" => Check::Unique {
+            path: path(&r.path, "path")?,
+        },
         "sum_equals" => Check::SumEquals {
             path: path(&r.path, "path")?,
             sum_of: path(&r.sum_of, "sum_of")?,
@@ -480,7 +590,12 @@ fn compile(r: RuleYaml, line: u64) -> std::result::Result<Rule, CompileError> {
             if r.terms.is_empty() {
                 return Err(err("check line_sum needs `terms`".into()));
             }
-            Check::LineSum { each: path(&r.each, "each")?, terms: paths(&r.terms)?, equals: path(&r.equals, "equals")?, tolerance }
+            Check::LineSum {
+                each: path(&r.each, "each")?,
+                terms: paths(&r.terms)?,
+                equals: path(&r.equals, "equals")?,
+                tolerance,
+            }
         }
         "ratio_at_most" => Check::RatioAtMost {
             each: path(&r.each, "each")?,
@@ -488,7 +603,9 @@ fn compile(r: RuleYaml, line: u64) -> std::result::Result<Rule, CompileError> {
             denominator: path(&r.denominator, "denominator")?,
             when: conditions(&r.when)?,
             scope: conditions(&r.scope)?,
-            max: r.max.ok_or_else(|| err("check ratio_at_most needs `max`".into()))?,
+            max: r
+                .max
+                .ok_or_else(|| err("check ratio_at_most needs `max`".into()))?,
         },
         "date_within" => {
             let report_period = match r.within.as_deref() {
@@ -498,18 +615,35 @@ fn compile(r: RuleYaml, line: u64) -> std::result::Result<Rule, CompileError> {
             };
             let (from, to) = (date(&r.from, "from")?, date(&r.to, "to")?);
             if !report_period && from.is_none() && to.is_none() {
-                return Err(err("check date_within needs `from`/`to` or `within: report_period`".into()));
+                return Err(err(
+                    "check date_within needs `from`/`to` or `within: report_period`".into(),
+                ));
             }
-            Check::DateWithin { path: path(&r.path, "path")?, from, to, report_period }
+            Check::DateWithin {
+                path: path(&r.path, "path")?,
+                from,
+                to,
+                report_period,
+            }
         }
         "quarter_within" => {
-            let q = |v: &Option<String>, what: &str| -> std::result::Result<Quarter, CompileError> {
-                let t = v.as_deref().ok_or_else(|| err(format!("check quarter_within needs `{what}`")))?;
-                Quarter::parse(t).ok_or_else(|| err(format!("`{what}`: expected YYYYQn, found {t:?}")))
-            };
-            Check::QuarterWithin { path: path(&r.path, "path")?, from: q(&r.from, "from")?, to: q(&r.to, "to")? }
+            let q =
+                |v: &Option<String>, what: &str| -> std::result::Result<Quarter, CompileError> {
+                    let t = v
+                        .as_deref()
+                        .ok_or_else(|| err(format!("check quarter_within needs `{what}`")))?;
+                    Quarter::parse(t)
+                        .ok_or_else(|| err(format!("`{what}`: expected YYYYQn, found {t:?}")))
+                };
+            Check::QuarterWithin {
+                path: path(&r.path, "path")?,
+                from: q(&r.from, "from")?,
+                to: q(&r.to, "to")?,
+            }
         }
-        "in_scope" => Check::InScope { path: path(&r.path, "path")? },
+        "in_scope" => Check::InScope {
+            path: path(&r.path, "path")?,
+        },
         "supplier_matches" => Check::SupplierMatches {
             each: path(&r.each, "each")?,
             supplier: path(&r.supplier, "supplier")?,
@@ -523,11 +657,16 @@ fn compile(r: RuleYaml, line: u64) -> std::result::Result<Rule, CompileError> {
             each: path(&r.each, "each")?,
             mass: path(&r.mass, "mass")?,
             cn: path(&r.cn, "cn")?,
-            threshold: r.threshold.ok_or_else(|| err("check de_minimis needs `threshold`".into()))?,
+            threshold: r
+                .threshold
+                .ok_or_else(|| err("check de_minimis needs `threshold`".into()))?,
             exclude_prefixes: r.exclude_prefixes.clone(),
         },
         other => {
-            return Err(err(format!("unknown check {other:?} (expected one of: {}, de_minimis)", CHECKS.join(", "))));
+            return Err(err(format!(
+                "unknown check {other:?} (expected one of: {}, de_minimis)",
+                CHECKS.join(", ")
+            )));
         }
     };
     Ok(Rule {

@@ -6,7 +6,10 @@ use super::RuleFinding;
 use crate::model::Severity;
 use serde_json::Value;
 
-pub const SCHEMA: (&str, &str) = ("rules/report.schema.json", include_str!("../../rules/report.schema.json"));
+pub const SCHEMA: (&str, &str) = (
+    "rules/report.schema.json",
+    include_str!("../../rules/report.schema.json"),
+);
 pub const RULE_ID: &str = "SCHEMA";
 
 pub struct ReportSchema {
@@ -16,7 +19,8 @@ pub struct ReportSchema {
 
 impl ReportSchema {
     pub fn embedded() -> Result<ReportSchema, String> {
-        let schema: Value = serde_json::from_str(SCHEMA.1).map_err(|e| format!("{}: {e}", SCHEMA.0))?;
+        let schema: Value =
+            serde_json::from_str(SCHEMA.1).map_err(|e| format!("{}: {e}", SCHEMA.0))?;
         let head = jsonschema::validator_for(&schema).map_err(|e| format!("{}: {e}", SCHEMA.0))?;
         // The line schema: the same definitions, rooted at `good`.
         let mut good_schema = schema.clone();
@@ -24,12 +28,23 @@ impl ReportSchema {
             o.retain(|k, _| k.starts_with('$'));
             o.insert("$ref".into(), Value::String("#/$defs/good".into()));
         }
-        let good = jsonschema::validator_for(&good_schema).map_err(|e| format!("{}: {e}", SCHEMA.0))?;
+        let good =
+            jsonschema::validator_for(&good_schema).map_err(|e| format!("{}: {e}", SCHEMA.0))?;
         Ok(ReportSchema { head, good })
     }
 
     pub fn check_head(&self, head: &Value) -> Vec<RuleFinding> {
-        self.head.iter_errors(head).map(|e| finding(String::new(), &e.instance_path().to_string(), &e.to_string(), e.instance())).collect()
+        self.head
+            .iter_errors(head)
+            .map(|e| {
+                finding(
+                    String::new(),
+                    &e.instance_path().to_string(),
+                    &e.to_string(),
+                    e.instance(),
+                )
+            })
+            .collect()
     }
 
     pub fn check_line(&self, index: usize, line: &Value) -> Vec<RuleFinding> {
@@ -38,7 +53,14 @@ impl ReportSchema {
         }
         self.good
             .iter_errors(line)
-            .map(|e| finding(format!("detailed_goods[{index}]"), &e.instance_path().to_string(), &e.to_string(), e.instance()))
+            .map(|e| {
+                finding(
+                    format!("detailed_goods[{index}]"),
+                    &e.instance_path().to_string(),
+                    &e.to_string(),
+                    e.instance(),
+                )
+            })
             .collect()
     }
 }
@@ -83,8 +105,17 @@ mod tests {
 
     #[test]
     fn pointers_become_paths() {
-        assert_eq!(dotted(String::new(), "/goods_summary/total_shipments"), "goods_summary.total_shipments");
-        assert_eq!(dotted("detailed_goods[4]".into(), "/emissions_calculation/total_emissions_tco2"), "detailed_goods[4].emissions_calculation.total_emissions_tco2");
+        assert_eq!(
+            dotted(String::new(), "/goods_summary/total_shipments"),
+            "goods_summary.total_shipments"
+        );
+        assert_eq!(
+            dotted(
+                "detailed_goods[4]".into(),
+                "/emissions_calculation/total_emissions_tco2"
+            ),
+            "detailed_goods[4].emissions_calculation.total_emissions_tco2"
+        );
         assert_eq!(dotted(String::new(), ""), "(report)");
     }
 
@@ -94,8 +125,17 @@ mod tests {
         let bad: Value = serde_json::from_str(r#"{"shipment_id": 5, "import_date": "2025-10-01", "cn_code": "72081000", "origin_iso": "CN", "net_mass_kg": "heavy", "emissions_calculation": {"calculation_method": "guess", "direct_emissions_tco2": 1, "indirect_emissions_tco2": 0, "total_emissions_tco2": 1}}"#).unwrap();
         let f = s.check_line(7, &bad);
         let paths: Vec<&str> = f.iter().map(|f| f.path.as_str()).collect();
-        assert!(paths.contains(&"detailed_goods[7].shipment_id"), "{paths:?}");
-        assert!(paths.contains(&"detailed_goods[7].net_mass_kg"), "{paths:?}");
-        assert!(paths.contains(&"detailed_goods[7].emissions_calculation.calculation_method"), "{paths:?}");
+        assert!(
+            paths.contains(&"detailed_goods[7].shipment_id"),
+            "{paths:?}"
+        );
+        assert!(
+            paths.contains(&"detailed_goods[7].net_mass_kg"),
+            "{paths:?}"
+        );
+        assert!(
+            paths.contains(&"detailed_goods[7].emissions_calculation.calculation_method"),
+            "{paths:?}"
+        );
     }
 }

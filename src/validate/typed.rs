@@ -64,11 +64,16 @@ impl<'a> Node<'a> for LineNode<'a> {
                     });
                 }
                 match key {
-                    "cn_code_original" => (row.get(Col::CnCode) != l.shipment.cn.as_str()).then(|| Str(row.get(Col::CnCode))),
+                    "cn_code_original" => (row.get(Col::CnCode) != l.shipment.cn.as_str())
+                        .then(|| Str(row.get(Col::CnCode))),
                     "_row" => Some(Int(row.row)),
                     "_enrichment" => Some(Enrichment(l)),
                     "emissions_calculation" => Some(Calc(l)),
-                    _ => row.extra.iter().find(|(k, _)| &**k == key).map(|(_, v)| Str(v.as_str())),
+                    _ => row
+                        .extra
+                        .iter()
+                        .find(|(k, _)| &**k == key)
+                        .map(|(_, v)| Str(v.as_str())),
                 }
             }
             Enrichment(l) => {
@@ -77,10 +82,14 @@ impl<'a> Node<'a> for LineNode<'a> {
                     ScopeStatus::NotListed => None,
                 };
                 match key {
-                    "product_group" => Some(Str(entry.map(|e| e.sector.product_group()).unwrap_or(""))),
+                    "product_group" => {
+                        Some(Str(entry.map(|e| e.sector.product_group()).unwrap_or("")))
+                    }
                     "sector" => entry.map(|e| Str(e.sector.as_str())),
                     "annex_i_entry" => entry.map(|e| Str(e.code.as_str())),
-                    "in_cbam_scope" => Some(Bool(matches!(l.shipment.scope, ScopeStatus::InScope(_)))),
+                    "in_cbam_scope" => {
+                        Some(Bool(matches!(l.shipment.scope, ScopeStatus::InScope(_))))
+                    }
                     "period" => Some(Str(match Period::of(l.shipment.import_date) {
                         Period::Transitional => "transitional",
                         Period::Definitive => "definitive",
@@ -102,7 +111,9 @@ impl<'a> Node<'a> for LineNode<'a> {
                 "indirect_emissions_tco2" => Dec(l.indirect),
                 "total_emissions_tco2" => Dec(l.total),
                 "trail" => Strings(&l.reasons),
-                "departures_from_production_system" if !l.departures.is_empty() => Strings(&l.departures),
+                "departures_from_production_system" if !l.departures.is_empty() => {
+                    Strings(&l.departures)
+                }
                 _ => return None,
             }),
             One(_) | Str(_) | Dec(_) | Int(_) | Bool(_) | Strings(_) => None,
@@ -152,7 +163,9 @@ impl<'a> Node<'a> for LineNode<'a> {
             LineNode::Int(i) => Some(Decimal::from(i)),
             LineNode::Str(s) => {
                 let t = s.trim();
-                t.parse::<Decimal>().ok().or_else(|| Decimal::from_scientific(t).ok())
+                t.parse::<Decimal>()
+                    .ok()
+                    .or_else(|| Decimal::from_scientific(t).ok())
             }
             _ => None,
         }

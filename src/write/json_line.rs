@@ -142,7 +142,11 @@ pub fn detailed_good(buf: &mut Vec<u8>, l: &Line) {
             key(buf, "annex_i_entry", false);
             string(buf, &e.code);
             key(buf, "in_cbam_scope", false);
-            buf.extend_from_slice(if matches!(l.shipment.scope, ScopeStatus::InScope(_)) { b"true" } else { b"false" });
+            buf.extend_from_slice(if matches!(l.shipment.scope, ScopeStatus::InScope(_)) {
+                b"true"
+            } else {
+                b"false"
+            });
         }
         ScopeStatus::NotListed => {
             key(buf, "product_group", true);
@@ -152,10 +156,13 @@ pub fn detailed_good(buf: &mut Vec<u8>, l: &Line) {
         }
     }
     key(buf, "period", false);
-    string(buf, match Period::of(l.shipment.import_date) {
-        Period::Transitional => "transitional",
-        Period::Definitive => "definitive",
-    });
+    string(
+        buf,
+        match Period::of(l.shipment.import_date) {
+            Period::Transitional => "transitional",
+            Period::Definitive => "definitive",
+        },
+    );
     buf.push(b'}');
 
     key(buf, "emissions_calculation", false);
@@ -203,7 +210,17 @@ mod tests {
     #[test]
     fn decimals_print_like_display() {
         use std::str::FromStr;
-        for t in ["0", "-0.5", "2.030", "0.001", "12345678901234.5678901", "1.0000000000000000001", "-7.90", "100", "0.000"] {
+        for t in [
+            "0",
+            "-0.5",
+            "2.030",
+            "0.001",
+            "12345678901234.5678901",
+            "1.0000000000000000001",
+            "-7.90",
+            "100",
+            "0.000",
+        ] {
             let d = Decimal::from_str(t).unwrap();
             let mut buf = Vec::new();
             decimal(&mut buf, d);
@@ -217,10 +234,20 @@ mod tests {
 
     #[test]
     fn escapes_like_serde_json() {
-        for s in ["plain", "quote \" and \\ backslash", "tab\tnew\nline\r", "ctl \u{1} \u{1f} \u{8} \u{c}", "Türkiye ÖÜ €", ""] {
+        for s in [
+            "plain",
+            "quote \" and \\ backslash",
+            "tab\tnew\nline\r",
+            "ctl \u{1} \u{1f} \u{8} \u{c}",
+            "Türkiye ÖÜ €",
+            "",
+        ] {
             let mut buf = Vec::new();
             string(&mut buf, s);
-            assert_eq!(String::from_utf8(buf).unwrap(), serde_json::to_string(s).unwrap());
+            assert_eq!(
+                String::from_utf8(buf).unwrap(),
+                serde_json::to_string(s).unwrap()
+            );
         }
     }
 }

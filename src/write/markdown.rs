@@ -18,12 +18,39 @@ pub fn summary_markdown(r: &Report) -> String {
     let v = &r.validation_results;
     let _ = writeln!(s, "# CBAM report {}\n", m.report_id);
     let _ = writeln!(s, "| | |\n|---|---|");
-    let _ = writeln!(s, "| Quarter | {} ({} … {}) |", m.quarter, m.reporting_period_start, m.reporting_period_end);
+    let _ = writeln!(
+        s,
+        "| Quarter | {} ({} … {}) |",
+        m.quarter, m.reporting_period_start, m.reporting_period_end
+    );
     let _ = writeln!(s, "| Period | {:?} |", m.period_type);
-    let _ = writeln!(s, "| Importer | {} ({}), EORI {} |", cell(&d.importer_name), cell(&d.importer_country), cell(&d.importer_eori));
-    let _ = writeln!(s, "| Declarant | {}, {} |", cell(&d.declarant_name), cell(&d.declarant_position));
-    let _ = writeln!(s, "| Generated | {} by {} |", m.generated_at, m.generated_by);
-    let _ = writeln!(s, "| Status | {} |\n", if v.is_valid { "valid (no errors)" } else { "NOT valid: errors below" });
+    let _ = writeln!(
+        s,
+        "| Importer | {} ({}), EORI {} |",
+        cell(&d.importer_name),
+        cell(&d.importer_country),
+        cell(&d.importer_eori)
+    );
+    let _ = writeln!(
+        s,
+        "| Declarant | {}, {} |",
+        cell(&d.declarant_name),
+        cell(&d.declarant_position)
+    );
+    let _ = writeln!(
+        s,
+        "| Generated | {} by {} |",
+        m.generated_at, m.generated_by
+    );
+    let _ = writeln!(
+        s,
+        "| Status | {} |\n",
+        if v.is_valid {
+            "valid (no errors)"
+        } else {
+            "NOT valid: errors below"
+        }
+    );
 
     let _ = writeln!(s, "## Totals\n");
     let _ = writeln!(s, "| | value |\n|---|---:|");
@@ -32,9 +59,21 @@ pub fn summary_markdown(r: &Report) -> String {
     let _ = writeln!(s, "| Rows rejected | {} |", g.rows.rejected);
     let _ = writeln!(s, "| Rows out of CBAM scope | {} |", g.rows.out_of_scope);
     let _ = writeln!(s, "| Total mass (t) | {} |", g.total_mass_tonnes);
-    let _ = writeln!(s, "| Direct emissions (tCO2e) | {} |", e.total_direct_emissions_tco2);
-    let _ = writeln!(s, "| Indirect emissions (tCO2e) | {} |", e.total_indirect_emissions_tco2);
-    let _ = writeln!(s, "| **Total embedded emissions (tCO2e)** | **{}** |", e.total_embedded_emissions_tco2);
+    let _ = writeln!(
+        s,
+        "| Direct emissions (tCO2e) | {} |",
+        e.total_direct_emissions_tco2
+    );
+    let _ = writeln!(
+        s,
+        "| Indirect emissions (tCO2e) | {} |",
+        e.total_indirect_emissions_tco2
+    );
+    let _ = writeln!(
+        s,
+        "| **Total embedded emissions (tCO2e)** | **{}** |",
+        e.total_embedded_emissions_tco2
+    );
     if let Some(i) = e.emissions_intensity_tco2_per_tonne {
         let _ = writeln!(s, "| Intensity (tCO2e/t) | {i} |");
     }
@@ -43,23 +82,34 @@ pub fn summary_markdown(r: &Report) -> String {
     let _ = writeln!(s, "## By sector\n");
     let _ = writeln!(s, "| Product group | Shipments | Mass (t) | Emissions (tCO2e) | Share |\n|---|---:|---:|---:|---:|");
     for pg in &g.product_groups {
-        let em = e.emissions_by_product_group.iter().find(|x| x.product_group.as_deref() == Some(pg.product_group.as_str()));
+        let em = e
+            .emissions_by_product_group
+            .iter()
+            .find(|x| x.product_group.as_deref() == Some(pg.product_group.as_str()));
         let _ = writeln!(
             s,
             "| {} | {} | {} | {} | {}% |",
             pg.product_group,
             pg.shipment_count,
             pg.total_mass_tonnes,
-            em.map(|x| x.total_emissions_tco2.to_string()).unwrap_or_default(),
-            em.map(|x| x.percentage_of_total.to_string()).unwrap_or_default()
+            em.map(|x| x.total_emissions_tco2.to_string())
+                .unwrap_or_default(),
+            em.map(|x| x.percentage_of_total.to_string())
+                .unwrap_or_default()
         );
     }
     let _ = writeln!(s);
 
     let _ = writeln!(s, "## By origin\n");
-    let _ = writeln!(s, "| Origin | Shipments | Mass (t) | Emissions (tCO2e) | Share |\n|---|---:|---:|---:|---:|");
+    let _ = writeln!(
+        s,
+        "| Origin | Shipments | Mass (t) | Emissions (tCO2e) | Share |\n|---|---:|---:|---:|---:|"
+    );
     for o in &g.origin_countries {
-        let em = e.emissions_by_origin_country.iter().find(|x| x.country_iso.as_deref() == Some(o.country_iso.as_str()));
+        let em = e
+            .emissions_by_origin_country
+            .iter()
+            .find(|x| x.country_iso.as_deref() == Some(o.country_iso.as_str()));
         let _ = writeln!(
             s,
             "| {} {} | {} | {} | {} | {}% |",
@@ -67,8 +117,10 @@ pub fn summary_markdown(r: &Report) -> String {
             cell(&o.country_name),
             o.shipment_count,
             o.total_mass_tonnes,
-            em.map(|x| x.total_emissions_tco2.to_string()).unwrap_or_default(),
-            em.map(|x| x.percentage_of_total.to_string()).unwrap_or_default()
+            em.map(|x| x.total_emissions_tco2.to_string())
+                .unwrap_or_default(),
+            em.map(|x| x.percentage_of_total.to_string())
+                .unwrap_or_default()
         );
     }
     let _ = writeln!(s);
@@ -80,9 +132,16 @@ pub fn summary_markdown(r: &Report) -> String {
     let _ = writeln!(s, "| Default values | {} |\n", c.default_values_count);
 
     let _ = writeln!(s, "## Findings\n");
-    let _ = writeln!(s, "{} errors, {} warnings, {} notes.\n", v.error_count, v.warning_count, v.info_count);
+    let _ = writeln!(
+        s,
+        "{} errors, {} warnings, {} notes.\n",
+        v.error_count, v.warning_count, v.info_count
+    );
     if v.error_count + v.warning_count + v.info_count > 0 {
-        let _ = writeln!(s, "| Severity | Code | Line | Shipment | Field | Message |\n|---|---|---:|---|---|---|");
+        let _ = writeln!(
+            s,
+            "| Severity | Code | Line | Shipment | Field | Message |\n|---|---|---:|---|---|---|"
+        );
         for f in v.errors.iter().chain(&v.warnings).chain(&v.infos) {
             let _ = writeln!(
                 s,
@@ -99,8 +158,20 @@ pub fn summary_markdown(r: &Report) -> String {
     }
     let _ = writeln!(s, "## Provenance\n");
     let _ = writeln!(s, "| Role | Origin | File | SHA-256 |\n|---|---|---|---|");
-    for fd in r.provenance.inputs.iter().chain(&r.provenance.reference_data) {
-        let _ = writeln!(s, "| {} | {} | {} | `{}` |", fd.role, fd.origin, cell(&fd.file_name), fd.sha256);
+    for fd in r
+        .provenance
+        .inputs
+        .iter()
+        .chain(&r.provenance.reference_data)
+    {
+        let _ = writeln!(
+            s,
+            "| {} | {} | {} | `{}` |",
+            fd.role,
+            fd.origin,
+            cell(&fd.file_name),
+            fd.sha256
+        );
     }
     s
 }

@@ -17,11 +17,20 @@ pub use markdown::summary_markdown;
 /// Writes through `f` into `path` atomically (temp file in the same directory, then rename).
 /// A target that exists and is not a regular file (`/dev/null`, `/dev/stdout`, a FIFO) is
 /// written directly: renaming over a device node would replace it.
-pub fn atomic_write(path: &Path, f: impl FnOnce(&mut (dyn Write + Send)) -> std::io::Result<()>) -> Result<()> {
+pub fn atomic_write(
+    path: &Path,
+    f: impl FnOnce(&mut (dyn Write + Send)) -> std::io::Result<()>,
+) -> Result<()> {
     if let Ok(meta) = std::fs::metadata(path) {
         if !meta.is_file() && !meta.is_dir() {
-            let werr = |source| Error::Write { path: path.to_path_buf(), source };
-            let file = std::fs::OpenOptions::new().write(true).open(path).map_err(werr)?;
+            let werr = |source| Error::Write {
+                path: path.to_path_buf(),
+                source,
+            };
+            let file = std::fs::OpenOptions::new()
+                .write(true)
+                .open(path)
+                .map_err(werr)?;
             let mut w = BufWriter::with_capacity(1 << 20, file);
             f(&mut w).map_err(werr)?;
             return w.flush().map_err(werr);
@@ -31,8 +40,14 @@ pub fn atomic_write(path: &Path, f: impl FnOnce(&mut (dyn Write + Send)) -> std:
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
         _ => PathBuf::from("."),
     };
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "out".into());
-    let werr = |source| Error::Write { path: path.to_path_buf(), source };
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "out".into());
+    let werr = |source| Error::Write {
+        path: path.to_path_buf(),
+        source,
+    };
     let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
     let result = (|| -> std::io::Result<()> {
         let file = std::fs::File::create(&tmp)?;
@@ -69,9 +84,11 @@ pub fn report_json(report: &Report, w: &mut (dyn Write + Send)) -> std::io::Resu
         serde_json::to_writer_pretty(&mut *w, report).map_err(std::io::Error::other)?;
         return w.write_all(b"\n");
     };
-    let head = serde_json::to_vec_pretty(&crate::assemble::ReportHead(report)).map_err(std::io::Error::other)?;
+    let head = serde_json::to_vec_pretty(&crate::assemble::ReportHead(report))
+        .map_err(std::io::Error::other)?;
     const MARK: &[u8] = b"\n  \"emissions_summary\": ";
-    let at = memchr::memmem::find(&head, MARK).ok_or_else(|| std::io::Error::other("report layout: emissions_summary not found"))?;
+    let at = memchr::memmem::find(&head, MARK)
+        .ok_or_else(|| std::io::Error::other("report layout: emissions_summary not found"))?;
     w.write_all(&head[..at + 1])?;
     let set = &goods.0;
     let n = set.len();
@@ -110,7 +127,13 @@ pub fn report_json(report: &Report, w: &mut (dyn Write + Send)) -> std::io::Resu
                     }
                     Ok(())
                 },
-                || if more { render(next).map(Some) } else { Ok(None) },
+                || {
+                    if more {
+                        render(next).map(Some)
+                    } else {
+                        Ok(None)
+                    }
+                },
             );
             written?;
             match rendered? {

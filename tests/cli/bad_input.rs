@@ -10,11 +10,18 @@ fn unusable(input: &Path, needle: &str) {
     let o = run(report_cmd(input, &out, &[]));
     let err = stderr(&o);
     assert_eq!(code(&o), 2, "{err}");
-    assert!(err.contains(input.file_name().unwrap().to_str().unwrap()), "names the file: {err}");
+    assert!(
+        err.contains(input.file_name().unwrap().to_str().unwrap()),
+        "names the file: {err}"
+    );
     assert!(err.contains(needle), "expected {needle:?} in: {err}");
     assert!(!err.contains("panicked"), "{err}");
     assert!(!out.exists(), "no output written on failure");
-    assert_eq!(std::fs::read_dir(d.path()).unwrap().count(), 0, "no temp files left behind");
+    assert_eq!(
+        std::fs::read_dir(d.path()).unwrap().count(),
+        0,
+        "no temp files left behind"
+    );
 }
 
 #[test]
@@ -64,7 +71,11 @@ fn bad_flags_are_usage_errors() {
         ("--quarter", "2025-Q4", "--quarter"),
         ("--generated-at", "yesterday", "--generated-at"),
     ] {
-        let o = run(report_cmd(&fixture("shipments_2025q4.csv"), &out, &[flag, value]));
+        let o = run(report_cmd(
+            &fixture("shipments_2025q4.csv"),
+            &out,
+            &[flag, value],
+        ));
         assert_eq!(code(&o), 2, "{flag}");
         assert!(stderr(&o).contains(needle), "{}", stderr(&o));
         assert!(!out.exists());
@@ -112,7 +123,10 @@ fn one_megabyte_field_is_rejected_not_carried() {
     assert_eq!(e["code"], "IN014");
     assert_eq!(e["field"], "notes");
     assert_eq!(e["row"], idx as u64);
-    assert!(std::fs::metadata(&out).unwrap().len() < 200_000, "the 1 MB value is not copied into the report");
+    assert!(
+        std::fs::metadata(&out).unwrap().len() < 200_000,
+        "the 1 MB value is not copied into the report"
+    );
 }
 
 #[test]
@@ -122,9 +136,18 @@ fn latin1_falls_back_with_a_warning() {
     let o = run(report_cmd(&fixture("bad/latin1.csv"), &out, &[]));
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     let r = json(&out);
-    let w = r["validation_results"]["warnings"].as_array().unwrap().iter().find(|w| w["code"] == "IN015").unwrap();
+    let w = r["validation_results"]["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|w| w["code"] == "IN015")
+        .unwrap();
     assert_eq!(w["file"], "latin1.csv");
-    assert!(r["detailed_goods"].as_array().unwrap().iter().any(|g| g["importer_name"] == "Baltic Metals OÜ"));
+    assert!(r["detailed_goods"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|g| g["importer_name"] == "Baltic Metals OÜ"));
 }
 
 #[test]
@@ -163,14 +186,27 @@ fn row_checks_give_one_finding_each() {
         ("IN010", 13), // duplicate id, first
         ("IN010", 14), // duplicate id, second
     ];
-    let mut expected: Vec<(String, u64)> = expected.into_iter().map(|(c, r)| (c.to_string(), r)).collect();
+    let mut expected: Vec<(String, u64)> = expected
+        .into_iter()
+        .map(|(c, r)| (c.to_string(), r))
+        .collect();
     expected.sort();
     assert_eq!(finding_codes(&r), expected);
     let rows = &r["goods_summary"]["rows"];
-    assert_eq!((rows["read"].as_u64(), rows["calculated"].as_u64(), rows["rejected"].as_u64()), (Some(15), Some(2), Some(13)));
+    assert_eq!(
+        (
+            rows["read"].as_u64(),
+            rows["calculated"].as_u64(),
+            rows["rejected"].as_u64()
+        ),
+        (Some(15), Some(2), Some(13))
+    );
     // Each finding names the field, what was expected and what was found.
     for f in r["validation_results"]["errors"].as_array().unwrap() {
-        assert!(f["field"].is_string() && f["expected"].is_string() && f["line"].is_u64(), "{f}");
+        assert!(
+            f["field"].is_string() && f["expected"].is_string() && f["line"].is_u64(),
+            "{f}"
+        );
     }
 }
 
@@ -180,7 +216,11 @@ fn date_outside_quarter_can_be_a_warning() {
     let rules = d.path().join("r.yaml");
     std::fs::write(&rules, "policy:\n  date_outside_quarter: warning\n").unwrap();
     let out = d.path().join("r.json");
-    let _ = run(report_cmd(&fixture("bad/row_checks.csv"), &out, &["--rules", rules.to_str().unwrap()]));
+    let _ = run(report_cmd(
+        &fixture("bad/row_checks.csv"),
+        &out,
+        &["--rules", rules.to_str().unwrap()],
+    ));
     let r = json(&out);
     let w = r["validation_results"]["warnings"].as_array().unwrap();
     assert!(w.iter().any(|f| f["code"] == "IN005" && f["row"] == 6));
@@ -190,7 +230,12 @@ fn date_outside_quarter_can_be_a_warning() {
 fn other_row_checks() {
     let d = tmp();
     let head = crate::root().join("fixtures/shipments_2025q4.csv");
-    let header = std::fs::read_to_string(head).unwrap().lines().next().unwrap().to_string();
+    let header = std::fs::read_to_string(head)
+        .unwrap()
+        .lines()
+        .next()
+        .unwrap()
+        .to_string();
     let rows = [
         // IN003: out of scope (7602 aluminium scrap), IN011: odd has_actual flag, IN012: importer outside EU
         "X-1,2025-10-02,2025Q4,76020000,aluminum,scrap,CN,China,Imp,NL,100,P,R,NO,,",
@@ -213,8 +258,23 @@ fn other_row_checks() {
     let _ = run(report_cmd(&p, &out, &["--quarter", "2025Q4"]));
     let r = json(&out);
     let codes = finding_codes(&r);
-    for (c, row) in [("IN003", 1), ("IN011", 2), ("IN012", 2), ("IN016", 3), ("IN017", 4), ("IN007", 4), ("IN007", 5), ("CA011", 6), ("IN008", 7), ("IN018", 8), ("IN018", 9)] {
-        assert!(codes.contains(&(c.to_string(), row)), "{c} on row {row}: {codes:?}");
+    for (c, row) in [
+        ("IN003", 1),
+        ("IN011", 2),
+        ("IN012", 2),
+        ("IN016", 3),
+        ("IN017", 4),
+        ("IN007", 4),
+        ("IN007", 5),
+        ("CA011", 6),
+        ("IN008", 7),
+        ("IN018", 8),
+        ("IN018", 9),
+    ] {
+        assert!(
+            codes.contains(&(c.to_string(), row)),
+            "{c} on row {row}: {codes:?}"
+        );
     }
 }
 
@@ -224,35 +284,65 @@ fn other_row_checks() {
 #[test]
 fn output_to_a_device_is_written_not_replaced() {
     use std::os::unix::fs::FileTypeExt;
-    let o = run(report_cmd(&fixture("shipments_2025q4.csv"), Path::new("/dev/null"), &["--summary", "/dev/null"]));
+    let o = run(report_cmd(
+        &fixture("shipments_2025q4.csv"),
+        Path::new("/dev/null"),
+        &["--summary", "/dev/null"],
+    ));
     assert_eq!(code(&o), 0, "{}", stderr(&o));
-    assert!(std::fs::metadata("/dev/null").unwrap().file_type().is_char_device());
+    assert!(std::fs::metadata("/dev/null")
+        .unwrap()
+        .file_type()
+        .is_char_device());
 }
 
 /// Hostile reference files: exit 2 with a message, bounded time and memory, never a panic.
 #[test]
 fn hostile_yaml_and_json_are_refused() {
     let d = tmp();
-    let mut laughs = vec![r#"a0: &a0 ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]"#.to_string()];
+    let mut laughs =
+        vec![r#"a0: &a0 ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]"#.to_string()];
     for i in 1..10 {
-        laughs.push(format!("a{i}: &a{i} [{}]", vec![format!("*a{}", i - 1); 9].join(",")));
+        laughs.push(format!(
+            "a{i}: &a{i} [{}]",
+            vec![format!("*a{}", i - 1); 9].join(",")
+        ));
     }
     laughs.push("suppliers: *a9".into());
     let billion = d.path().join("laughs.yaml");
     std::fs::write(&billion, laughs.join("\n")).unwrap();
     let deep_yaml = d.path().join("deep.yaml");
-    std::fs::write(&deep_yaml, format!("suppliers: {}{}\n", "[".repeat(50_000), "]".repeat(50_000))).unwrap();
+    std::fs::write(
+        &deep_yaml,
+        format!("suppliers: {}{}\n", "[".repeat(50_000), "]".repeat(50_000)),
+    )
+    .unwrap();
     let deep_json = d.path().join("deep.json");
-    std::fs::write(&deep_json, format!("{{\"a\": {}{}}}", "[".repeat(100_000), "]".repeat(100_000))).unwrap();
+    std::fs::write(
+        &deep_json,
+        format!("{{\"a\": {}{}}}", "[".repeat(100_000), "]".repeat(100_000)),
+    )
+    .unwrap();
     let out = d.path().join("r.json");
-    for (flag, file, needle) in [("--suppliers", &billion, "budget"), ("--suppliers", &deep_yaml, "recursion"), ("--rules", &billion, "budget")] {
-        let o = run(report_cmd(&fixture("shipments_2025q4.csv"), &out, &[flag, file.to_str().unwrap()]));
+    for (flag, file, needle) in [
+        ("--suppliers", &billion, "budget"),
+        ("--suppliers", &deep_yaml, "recursion"),
+        ("--rules", &billion, "budget"),
+    ] {
+        let o = run(report_cmd(
+            &fixture("shipments_2025q4.csv"),
+            &out,
+            &[flag, file.to_str().unwrap()],
+        ));
         assert_eq!(code(&o), 2, "{flag} {file:?}");
         assert!(stderr(&o).contains(needle), "{}", stderr(&o));
         assert!(!out.exists());
     }
     let other = fixture("greenlang/report_v1_2025q4.json");
-    for cmd in [vec!["validate", "--report"], vec!["diff", other.to_str().unwrap()]] {
+    for cmd in [
+        vec!["validate", "--report"],
+        vec!["diff", other.to_str().unwrap()],
+    ] {
         let mut c = cbam();
         c.args(&cmd).arg(&deep_json);
         let o = run(c);
@@ -266,12 +356,20 @@ fn hostile_yaml_and_json_are_refused() {
 fn absurd_factors_are_refused() {
     let d = tmp();
     let f = d.path().join("f.csv");
-    std::fs::write(&f, "cn_code,direct,indirect\n72081000,100000000000000000000,0\n").unwrap();
+    std::fs::write(
+        &f,
+        "cn_code,direct,indirect\n72081000,100000000000000000000,0\n",
+    )
+    .unwrap();
     let s = d.path().join("s.yaml");
     std::fs::write(&s, "suppliers:\n  - supplier_id: S\n    actual_emissions_data:\n      direct_emissions_tco2_per_ton: 2000\n").unwrap();
     let out = d.path().join("r.json");
     for (flag, file) in [("--emission-factors", &f), ("--suppliers", &s)] {
-        let o = run(report_cmd(&fixture("shipments_2025q4.csv"), &out, &[flag, file.to_str().unwrap()]));
+        let o = run(report_cmd(
+            &fixture("shipments_2025q4.csv"),
+            &out,
+            &[flag, file.to_str().unwrap()],
+        ));
         assert_eq!(code(&o), 2, "{flag}");
         assert!(stderr(&o).contains("outside ±1000"), "{}", stderr(&o));
         assert!(!out.exists());

@@ -26,7 +26,15 @@ fn thread_count_does_not_matter() {
     let input = d.path().join("gen.csv");
     let o = run({
         let mut c = cbam();
-        c.args(["generate", "--shipments", "20000", "--seed", "7", "--output"]).arg(&input);
+        c.args([
+            "generate",
+            "--shipments",
+            "20000",
+            "--seed",
+            "7",
+            "--output",
+        ])
+        .arg(&input);
         c
     });
     assert_eq!(code(&o), 0);
@@ -42,8 +50,22 @@ fn source_date_epoch_pins_the_time() {
     let d = tmp();
     let out = d.path().join("r.json");
     let mut c = cbam();
-    c.args(["report", "--input"]).arg(fixture("shipments_2025q4.csv")).arg("--output").arg(&out);
-    c.args(["--importer-name", "N", "--importer-country", "NL", "--importer-eori", "NL1", "--declarant-name", "D", "--declarant-position", "P"]);
+    c.args(["report", "--input"])
+        .arg(fixture("shipments_2025q4.csv"))
+        .arg("--output")
+        .arg(&out);
+    c.args([
+        "--importer-name",
+        "N",
+        "--importer-country",
+        "NL",
+        "--importer-eori",
+        "NL1",
+        "--declarant-name",
+        "D",
+        "--declarant-position",
+        "P",
+    ]);
     c.env("SOURCE_DATE_EPOCH", "1767225600");
     assert_eq!(code(&run(c)), 0);
     let r = json(&out);
@@ -61,12 +83,28 @@ fn shuffled_rows_give_the_same_numbers() {
     lines.swap(3, 17);
     let p = d.path().join("shuffled.csv");
     std::fs::write(&p, format!("{header}\n{}\n", lines.join("\n"))).unwrap();
-    let a: serde_json::Value = serde_json::from_slice(&report_bytes(&fixture("shipments_2025q4.csv"), d.path(), "a.json", &[])).unwrap();
-    let b: serde_json::Value = serde_json::from_slice(&report_bytes(&p, d.path(), "b.json", &[])).unwrap();
+    let a: serde_json::Value = serde_json::from_slice(&report_bytes(
+        &fixture("shipments_2025q4.csv"),
+        d.path(),
+        "a.json",
+        &[],
+    ))
+    .unwrap();
+    let b: serde_json::Value =
+        serde_json::from_slice(&report_bytes(&p, d.path(), "b.json", &[])).unwrap();
     assert_eq!(a["emissions_summary"], b["emissions_summary"]);
     assert_eq!(a["goods_summary"]["goods"], b["goods_summary"]["goods"]);
     let strip = |v: &serde_json::Value| -> Vec<serde_json::Value> {
-        v["detailed_goods"].as_array().unwrap().iter().map(|g| g["emissions_calculation"].clone()).collect()
+        v["detailed_goods"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|g| g["emissions_calculation"].clone())
+            .collect()
     };
-    assert_eq!(strip(&a), strip(&b), "same lines in the same (shipment id) order");
+    assert_eq!(
+        strip(&a),
+        strip(&b),
+        "same lines in the same (shipment id) order"
+    );
 }

@@ -5,7 +5,11 @@ use serde_json::Value;
 
 fn diff(a: &Path, b: &Path, extra: &[&str]) -> (i32, Value) {
     let mut c = cbam();
-    c.arg("diff").arg(a).arg(b).args(["--format", "json"]).args(extra);
+    c.arg("diff")
+        .arg(a)
+        .arg(b)
+        .args(["--format", "json"])
+        .args(extra);
     let o = run(c);
     let v = serde_json::from_slice(&o.stdout).unwrap_or_else(|_| panic!("{}", stderr(&o)));
     (code(&o), v)
@@ -14,8 +18,22 @@ fn diff(a: &Path, b: &Path, extra: &[&str]) -> (i32, Value) {
 fn report(dir: &Path, name: &str, time: &str) -> PathBuf {
     let out = dir.join(name);
     let mut c = cbam();
-    c.args(["report", "--input"]).arg(fixture("shipments_2025q4.csv")).arg("--output").arg(&out);
-    c.args(["--importer-name", "N", "--importer-country", "NL", "--importer-eori", "NL1", "--declarant-name", "D", "--declarant-position", "P"]);
+    c.args(["report", "--input"])
+        .arg(fixture("shipments_2025q4.csv"))
+        .arg("--output")
+        .arg(&out);
+    c.args([
+        "--importer-name",
+        "N",
+        "--importer-country",
+        "NL",
+        "--importer-eori",
+        "NL1",
+        "--declarant-name",
+        "D",
+        "--declarant-position",
+        "P",
+    ]);
     c.args(["--generated-at", time]);
     let o = run(c);
     assert_eq!(code(&o), 0, "{}", stderr(&o));
@@ -24,7 +42,15 @@ fn report(dir: &Path, name: &str, time: &str) -> PathBuf {
 
 fn write(dir: &Path, name: &str, v: &Value, pretty: bool) -> PathBuf {
     let p = dir.join(name);
-    std::fs::write(&p, if pretty { serde_json::to_vec_pretty(v).unwrap() } else { serde_json::to_vec(v).unwrap() }).unwrap();
+    std::fs::write(
+        &p,
+        if pretty {
+            serde_json::to_vec_pretty(v).unwrap()
+        } else {
+            serde_json::to_vec(v).unwrap()
+        },
+    )
+    .unwrap();
     p
 }
 
@@ -33,10 +59,20 @@ fn same_inputs_at_another_time_are_identical() {
     let d = tmp();
     let a = report(d.path(), "a.json", "2026-01-01");
     let b = report(d.path(), "b.json", "2026-03-01T12:00:00Z");
-    assert_ne!(std::fs::read(&a).unwrap(), std::fs::read(&b).unwrap(), "the bytes differ in the volatile fields");
+    assert_ne!(
+        std::fs::read(&a).unwrap(),
+        std::fs::read(&b).unwrap(),
+        "the bytes differ in the volatile fields"
+    );
     let (c, v) = diff(&a, &b, &[]);
     assert_eq!(c, 0, "{v}");
-    assert_eq!(v["ignored"], serde_json::json!(["report_metadata.generated_at", "importer_declaration.declaration_date"]));
+    assert_eq!(
+        v["ignored"],
+        serde_json::json!([
+            "report_metadata.generated_at",
+            "importer_declaration.declaration_date"
+        ])
+    );
 }
 
 #[test]
@@ -57,17 +93,36 @@ fn a_changed_number_is_reported_with_path_and_both_values() {
     let d = tmp();
     let a = report(d.path(), "a.json", "2026-01-01");
     let mut v = json(&a);
-    let before = v["detailed_goods"][3]["emissions_calculation"]["total_emissions_tco2"].to_string();
-    v["detailed_goods"][3]["emissions_calculation"]["total_emissions_tco2"] = Value::Number("39.676".parse().unwrap());
+    let before =
+        v["detailed_goods"][3]["emissions_calculation"]["total_emissions_tco2"].to_string();
+    v["detailed_goods"][3]["emissions_calculation"]["total_emissions_tco2"] =
+        Value::Number("39.676".parse().unwrap());
     let b = write(d.path(), "b.json", &v, true);
     let (c, out) = diff(&a, &b, &[]);
     assert_eq!(c, 1);
     assert_eq!(out["difference_count"], 1);
     let f = &out["differences"][0];
-    assert_eq!(f["path"], "detailed_goods[3].emissions_calculation.total_emissions_tco2");
-    assert_eq!((f["a"].as_str(), f["b"].as_str()), (Some(before.as_str()), Some("39.676")));
+    assert_eq!(
+        f["path"],
+        "detailed_goods[3].emissions_calculation.total_emissions_tco2"
+    );
+    assert_eq!(
+        (f["a"].as_str(), f["b"].as_str()),
+        (Some(before.as_str()), Some("39.676"))
+    );
     // --ignore takes it out.
-    assert_eq!(diff(&a, &b, &["--ignore", "detailed_goods[].emissions_calculation.total_emissions_tco2"]).0, 0);
+    assert_eq!(
+        diff(
+            &a,
+            &b,
+            &[
+                "--ignore",
+                "detailed_goods[].emissions_calculation.total_emissions_tco2"
+            ]
+        )
+        .0,
+        0
+    );
 }
 
 #[test]
@@ -92,11 +147,19 @@ fn production_layout_with_nan_is_accepted() {
     // Not byte-identical (re-indented), so both are parsed, NaN cells included.
     let d = tmp();
     let q = d.path().join("reindented.json");
-    let text = std::fs::read_to_string(&p).unwrap().replace("\n  ", "\n    ");
+    let text = std::fs::read_to_string(&p)
+        .unwrap()
+        .replace("\n  ", "\n    ");
     std::fs::write(&q, text).unwrap();
     let (c, out) = diff(&p, &q, &[]);
-    assert_eq!((c, out["identical"].as_bool(), out.get("byte_identical")), (0, Some(true), None));
+    assert_eq!(
+        (c, out["identical"].as_bool(), out.get("byte_identical")),
+        (0, Some(true), None)
+    );
     let mut c = cbam();
-    c.args(["diff", "--report1"]).arg(&p).arg("--report2").arg(fixture("shipments_2025q4.csv"));
+    c.args(["diff", "--report1"])
+        .arg(&p)
+        .arg("--report2")
+        .arg(fixture("shipments_2025q4.csv"));
     assert_eq!(code(&run(c)), 2, "a CSV is not a report");
 }

@@ -6,14 +6,23 @@ fn explain(args: &[&str]) -> (i32, String) {
     let mut c = cbam();
     c.arg("explain").args(args);
     let o = run(c);
-    (code(&o), format!("{}{}", String::from_utf8_lossy(&o.stdout), stderr(&o)))
+    (
+        code(&o),
+        format!("{}{}", String::from_utf8_lossy(&o.stdout), stderr(&o)),
+    )
 }
 
 #[test]
 fn a_calculated_line_shows_inputs_choice_and_arithmetic() {
     let input = fixture("shipments_2025q4.csv");
     let sup = fixture("suppliers.yaml");
-    let (c, out) = explain(&["--input", input.to_str().unwrap(), "--suppliers", sup.to_str().unwrap(), "FX-2025Q4-0004"]);
+    let (c, out) = explain(&[
+        "--input",
+        input.to_str().unwrap(),
+        "--suppliers",
+        sup.to_str().unwrap(),
+        "FX-2025Q4-0004",
+    ]);
     assert_eq!(c, 0, "{out}");
     for needle in [
         "net_mass_kg            18750",
@@ -30,10 +39,16 @@ fn a_calculated_line_shows_inputs_choice_and_arithmetic() {
 fn from_a_written_report_and_for_a_rejected_row() {
     let d = tmp();
     let r = d.path().join("r.json");
-    assert_eq!(code(&run(report_cmd(&fixture("bad/row_checks.csv"), &r, &[]))), 1);
+    assert_eq!(
+        code(&run(report_cmd(&fixture("bad/row_checks.csv"), &r, &[]))),
+        1
+    );
     let (c, out) = explain(&["--report", r.to_str().unwrap(), "BAD-2025Q4-0008"]);
     assert_eq!(c, 0, "{out}");
-    assert!(out.contains("NOT calculated") && out.contains("IN008") && out.contains("not positive"), "{out}");
+    assert!(
+        out.contains("NOT calculated") && out.contains("IN008") && out.contains("not positive"),
+        "{out}"
+    );
     let (c, out) = explain(&["--report", r.to_str().unwrap(), "NO-SUCH"]);
     assert_eq!(c, 2);
     assert!(out.contains("NO-SUCH"));

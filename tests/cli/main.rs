@@ -9,11 +9,11 @@ mod explain;
 mod precision;
 mod properties;
 mod report;
-mod validate;
-mod verify;
 #[cfg(feature = "shared-reference")]
 mod shared_reference;
 mod suppliers;
+mod validate;
+mod verify;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -40,8 +40,20 @@ pub fn report_cmd(input: &Path, output: &Path, extra: &[&str]) -> Command {
         .arg(input)
         .arg("--output")
         .arg(output)
-        .args(["--importer-name", "Noordzee Staal Import BV", "--importer-country", "NL", "--importer-eori", "NL123456789012"])
-        .args(["--declarant-name", "Jan de Vries", "--declarant-position", "Customs Compliance Officer"])
+        .args([
+            "--importer-name",
+            "Noordzee Staal Import BV",
+            "--importer-country",
+            "NL",
+            "--importer-eori",
+            "NL123456789012",
+        ])
+        .args([
+            "--declarant-name",
+            "Jan de Vries",
+            "--declarant-position",
+            "Customs Compliance Officer",
+        ])
         .args(["--generated-at", "2026-01-15T09:00:00Z"])
         .args(extra);
     c
@@ -52,7 +64,9 @@ pub fn run(mut c: Command) -> Output {
 }
 
 pub fn code(o: &Output) -> i32 {
-    o.status.code().expect("exit code, not a signal (no panic/abort)")
+    o.status
+        .code()
+        .expect("exit code, not a signal (no panic/abort)")
 }
 
 pub fn stderr(o: &Output) -> String {
@@ -70,7 +84,10 @@ pub fn tmp() -> tempfile::TempDir {
 /// Pipeline findings (intake, calculation, report: IN/CA/RP codes) of every severity, as
 /// (code, row) pairs. Rule findings (code = rule id) are checked by `rule_codes`.
 pub fn finding_codes(r: &serde_json::Value) -> Vec<(String, u64)> {
-    all_codes(r).into_iter().filter(|(c, _)| ["IN", "CA", "RP"].iter().any(|p| c.starts_with(p))).collect()
+    all_codes(r)
+        .into_iter()
+        .filter(|(c, _)| ["IN", "CA", "RP"].iter().any(|p| c.starts_with(p)))
+        .collect()
 }
 
 /// Rule findings in a report's validation_results, as (rule id, severity).
@@ -80,7 +97,10 @@ pub fn rule_codes(r: &serde_json::Value) -> Vec<(String, String)> {
     for k in ["errors", "warnings", "infos"] {
         for f in v[k].as_array().unwrap() {
             if f.get("path").is_some() {
-                out.push((f["code"].as_str().unwrap().to_string(), f["severity"].as_str().unwrap().to_string()));
+                out.push((
+                    f["code"].as_str().unwrap().to_string(),
+                    f["severity"].as_str().unwrap().to_string(),
+                ));
             }
         }
     }
@@ -93,7 +113,10 @@ fn all_codes(r: &serde_json::Value) -> Vec<(String, u64)> {
     let mut out = Vec::new();
     for k in ["errors", "warnings", "infos"] {
         for f in v[k].as_array().unwrap() {
-            out.push((f["code"].as_str().unwrap().to_string(), f["row"].as_u64().unwrap_or(0)));
+            out.push((
+                f["code"].as_str().unwrap().to_string(),
+                f["row"].as_u64().unwrap_or(0),
+            ));
         }
     }
     out.sort();

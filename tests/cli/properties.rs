@@ -6,14 +6,22 @@ use cbam::reference::ReferencePaths;
 use proptest::prelude::*;
 use rust_decimal::Decimal;
 
-const CODES: [&str; 8] = ["72081000", "25232900", "76011000", "28141000", "31021000", "73181500", "28041000", "72044900"];
+const CODES: [&str; 8] = [
+    "72081000", "25232900", "76011000", "28141000", "31021000", "73181500", "28041000", "72044900",
+];
 
 fn request(input: std::path::PathBuf) -> ReportRequest {
     ReportRequest {
         input,
         input_format: None,
         reference: ReferencePaths::default(),
-        importer: Importer { name: "I".into(), country: "NL".into(), eori: "NL1".into(), declarant_name: "D".into(), declarant_position: "P".into() },
+        importer: Importer {
+            name: "I".into(),
+            country: "NL".into(),
+            eori: "NL1".into(),
+            declarant_name: "D".into(),
+            declarant_position: "P".into(),
+        },
         quarter: None,
         generated_at: "2026-01-01T00:00:00Z".into(),
         details: true,
@@ -26,7 +34,11 @@ fn csv(rows: &[(usize, u64, u32)]) -> String {
     let mut s = cbam::model::SHIPMENT_COLUMNS.join(",");
     s.push('\n');
     for (i, (code, kg, grams)) in rows.iter().enumerate() {
-        s.push_str(&format!("S-{i:05},2025-11-0{},2025Q4,{},,,CN,,,NL,{kg}.{grams:03},,,NO,,\n", 1 + i % 9, CODES[*code]));
+        s.push_str(&format!(
+            "S-{i:05},2025-11-0{},2025Q4,{},,,CN,,,NL,{kg}.{grams:03},,,NO,,\n",
+            1 + i % 9,
+            CODES[*code]
+        ));
     }
     s
 }
@@ -132,7 +144,10 @@ fn parallel_json_writer_matches_serde_json() {
         let text = String::from_utf8(ours).unwrap();
         let parsed: serde_json::Value = serde_json::from_str(&text).unwrap();
         assert_eq!(parsed, serde_json::to_value(&report).unwrap());
-        let entry_lines = text.lines().filter(|l| l.starts_with("    {\"shipment_id\":")).count();
+        let entry_lines = text
+            .lines()
+            .filter(|l| l.starts_with("    {\"shipment_id\":"))
+            .count();
         assert_eq!(entry_lines, if details { 23 } else { 0 });
         if !details {
             let mut expected = serde_json::to_vec_pretty(&report).unwrap();

@@ -4,7 +4,10 @@ use super::*;
 
 fn fixture_report(dir: &Path, extra: &[&str]) -> (Output, serde_json::Value) {
     let out = dir.join("r.json");
-    let mut args = vec!["--suppliers", fixture("suppliers.yaml").to_str().unwrap()].into_iter().map(String::from).collect::<Vec<_>>();
+    let mut args = vec!["--suppliers", fixture("suppliers.yaml").to_str().unwrap()]
+        .into_iter()
+        .map(String::from)
+        .collect::<Vec<_>>();
     args.extend(extra.iter().map(|s| s.to_string()));
     let a: Vec<&str> = args.iter().map(|s| s.as_str()).collect();
     let o = run(report_cmd(&fixture("shipments_2025q4.csv"), &out, &a));
@@ -18,9 +21,19 @@ fn fixture_report_snapshot() {
     let (o, mut r) = fixture_report(d.path(), &[]);
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     // Redact exactly the fields the report declares volatile (numbers stay exact text).
-    let declared: Vec<String> =
-        r["report_metadata"]["volatile_fields"].as_array().unwrap().iter().map(|v| v.as_str().unwrap().to_string()).collect();
-    assert_eq!(declared, ["report_metadata.generated_at", "importer_declaration.declaration_date"]);
+    let declared: Vec<String> = r["report_metadata"]["volatile_fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(
+        declared,
+        [
+            "report_metadata.generated_at",
+            "importer_declaration.declaration_date"
+        ]
+    );
     for path in declared {
         let (section, field) = path.split_once('.').unwrap();
         r[section][field] = serde_json::Value::String("[volatile]".into());
@@ -35,15 +48,24 @@ fn rules_run_in_the_pipeline() {
     let d = tmp();
     let (_, r) = fixture_report(d.path(), &[]);
     // The fixture is 87 % default values for Q4 2025: the 20 % rule warns (and the report is still valid).
-    assert_eq!(rule_codes(&r), vec![("CBAM-070".to_string(), "warning".to_string())]);
+    assert_eq!(
+        rule_codes(&r),
+        vec![("CBAM-070".to_string(), "warning".to_string())]
+    );
     assert_eq!(r["validation_results"]["is_valid"], true);
     let checked = r["validation_results"]["rules_checked"].as_array().unwrap();
     assert_eq!(checked.len(), 26, "the JSON Schema check and 25 rules");
-    assert_eq!((checked[0]["id"].as_str(), checked[0]["status"].as_str()), (Some("SCHEMA"), Some("passed")));
+    assert_eq!(
+        (checked[0]["id"].as_str(), checked[0]["status"].as_str()),
+        (Some("SCHEMA"), Some("passed"))
+    );
     // The same as `cbam validate` says of the written file.
     let out = d.path().join("r.json");
     let mut c = cbam();
-    c.args(["validate", "--format", "json", "--suppliers"]).arg(fixture("suppliers.yaml")).arg("--report").arg(&out);
+    c.args(["validate", "--format", "json", "--suppliers"])
+        .arg(fixture("suppliers.yaml"))
+        .arg("--report")
+        .arg(&out);
     let o = run(c);
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(&v["rules"], &r["validation_results"]["rules_checked"]);
@@ -66,7 +88,12 @@ fn every_row_is_accounted_for() {
 }
 
 fn line<'a>(r: &'a serde_json::Value, id: &str) -> &'a serde_json::Value {
-    r["detailed_goods"].as_array().unwrap().iter().find(|g| g["shipment_id"] == id).unwrap_or_else(|| panic!("{id} not calculated"))
+    r["detailed_goods"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["shipment_id"] == id)
+        .unwrap_or_else(|| panic!("{id} not calculated"))
 }
 
 #[test]
@@ -82,8 +109,14 @@ fn factor_choice_follows_policy_and_says_why() {
     let c = &line(&r, "FX-2025Q4-0003")["emissions_calculation"];
     assert_eq!(c["calculation_method"], "default_values");
     assert_eq!(c["factor_id"], "EU-TDV:25232100");
-    assert!(c["trail"][0].as_str().unwrap().contains("does not produce CN 2523 21 00"));
-    assert!(c["departures_from_production_system"][0].as_str().unwrap().contains("would have applied supplier SUP-FX-03"));
+    assert!(c["trail"][0]
+        .as_str()
+        .unwrap()
+        .contains("does not produce CN 2523 21 00"));
+    assert!(c["departures_from_production_system"][0]
+        .as_str()
+        .unwrap()
+        .contains("would have applied supplier SUP-FX-03"));
     // (d) stale supplier data.
     let s = &line(&r, "FX-2025Q4-0017")["emissions_calculation"];
     assert_eq!(s["calculation_method"], "default_values");
@@ -95,7 +128,10 @@ fn factor_choice_follows_policy_and_says_why() {
     // Supplier warnings are findings too.
     let codes = finding_codes(&r);
     for c in ["CA001", "CA002", "CA003", "CA004", "CA005", "IN003"] {
-        assert!(codes.iter().any(|(x, _)| x == c), "missing finding {c}: {codes:?}");
+        assert!(
+            codes.iter().any(|(x, _)| x == c),
+            "missing finding {c}: {codes:?}"
+        );
     }
 }
 
@@ -107,7 +143,10 @@ fn strict_matching_rejects_what_product_group_matching_accepts() {
     let (_, r) = fixture_report(d.path(), &["--rules", rules.to_str().unwrap()]);
     let c = &line(&r, "FX-2025Q4-0003")["emissions_calculation"];
     assert_eq!(c["calculation_method"], "actual_data", "{c}");
-    assert_eq!(r["provenance"]["policy"]["supplier_matching"], "product_group");
+    assert_eq!(
+        r["provenance"]["policy"]["supplier_matching"],
+        "product_group"
+    );
 }
 
 #[test]
@@ -120,7 +159,11 @@ fn totals_are_sums_of_rounded_lines() {
     let mut st = rust_decimal::Decimal::ZERO;
     for g in r["detailed_goods"].as_array().unwrap() {
         let e = &g["emissions_calculation"];
-        let (d_, i_, t_) = (dec(&e["direct_emissions_tco2"]), dec(&e["indirect_emissions_tco2"]), dec(&e["total_emissions_tco2"]));
+        let (d_, i_, t_) = (
+            dec(&e["direct_emissions_tco2"]),
+            dec(&e["indirect_emissions_tco2"]),
+            dec(&e["total_emissions_tco2"]),
+        );
         assert_eq!(d_ + i_, t_, "total is direct + indirect");
         sd += d_;
         si += i_;
@@ -128,9 +171,18 @@ fn totals_are_sums_of_rounded_lines() {
     }
     let es = &r["emissions_summary"];
     assert_eq!(dec(&es["exact_sums"]["total_emissions_tco2"]), st);
-    assert_eq!(dec(&es["total_embedded_emissions_tco2"]), st.round_dp_with_strategy(2, rust_decimal::RoundingStrategy::MidpointNearestEven));
-    assert_eq!(dec(&es["total_direct_emissions_tco2"]), sd.round_dp_with_strategy(2, rust_decimal::RoundingStrategy::MidpointNearestEven));
-    assert_eq!(dec(&es["total_indirect_emissions_tco2"]), si.round_dp_with_strategy(2, rust_decimal::RoundingStrategy::MidpointNearestEven));
+    assert_eq!(
+        dec(&es["total_embedded_emissions_tco2"]),
+        st.round_dp_with_strategy(2, rust_decimal::RoundingStrategy::MidpointNearestEven)
+    );
+    assert_eq!(
+        dec(&es["total_direct_emissions_tco2"]),
+        sd.round_dp_with_strategy(2, rust_decimal::RoundingStrategy::MidpointNearestEven)
+    );
+    assert_eq!(
+        dec(&es["total_indirect_emissions_tco2"]),
+        si.round_dp_with_strategy(2, rust_decimal::RoundingStrategy::MidpointNearestEven)
+    );
 }
 
 #[test]
@@ -138,15 +190,32 @@ fn summary_and_lines_outputs() {
     let d = tmp();
     let md = d.path().join("s.md");
     let lines = d.path().join("l.csv");
-    let (o, r) = fixture_report(d.path(), &["--summary", md.to_str().unwrap(), "--lines", lines.to_str().unwrap()]);
+    let (o, r) = fixture_report(
+        d.path(),
+        &[
+            "--summary",
+            md.to_str().unwrap(),
+            "--lines",
+            lines.to_str().unwrap(),
+        ],
+    );
     assert_eq!(code(&o), 0);
     let md = std::fs::read_to_string(md).unwrap();
     let total = r["emissions_summary"]["total_embedded_emissions_tco2"].to_string();
-    assert!(md.contains(&format!("**{total}**")), "summary states the total");
-    assert!(md.contains("## By sector") && md.contains("## By origin") && md.contains("## Findings"));
+    assert!(
+        md.contains(&format!("**{total}**")),
+        "summary states the total"
+    );
+    assert!(
+        md.contains("## By sector") && md.contains("## By origin") && md.contains("## Findings")
+    );
     let csv = std::fs::read_to_string(lines).unwrap();
     assert_eq!(csv.lines().count(), 1 + 23);
-    assert!(csv.lines().next().unwrap().starts_with("shipment_id,row,import_date"));
+    assert!(csv
+        .lines()
+        .next()
+        .unwrap()
+        .starts_with("shipment_id,row,import_date"));
 }
 
 #[test]
@@ -158,9 +227,17 @@ fn details_none_keeps_summaries_identical() {
     assert_eq!(full["emissions_summary"], none["emissions_summary"]);
     assert_eq!(full["goods_summary"], none["goods_summary"]);
     assert_eq!(none["report_metadata"]["details"], "summary");
-    assert_eq!(none["validation_results"]["is_valid"], true, "a summary-only report is not invalid for lacking lines");
+    assert_eq!(
+        none["validation_results"]["is_valid"], true,
+        "a summary-only report is not invalid for lacking lines"
+    );
     // Rules that read the lines say why they did not run on a summary-only report.
-    let not_run = none["validation_results"]["rules_checked"].as_array().unwrap().iter().filter(|r| r["status"] == "not_run").count();
+    let not_run = none["validation_results"]["rules_checked"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["status"] == "not_run")
+        .count();
     assert!(not_run > 10, "{not_run}");
 }
 
@@ -169,7 +246,12 @@ fn compat_policy_with_demo_factor_file_uses_first_match_and_calculates_scrap() {
     let d = tmp();
     let (o, r) = fixture_report(
         d.path(),
-        &["--rules", root().join("rules/greenlang_compat.yaml").to_str().unwrap(), "--emission-factors", fixture("greenlang/emission_factors.py").to_str().unwrap()],
+        &[
+            "--rules",
+            root().join("rules/greenlang_compat.yaml").to_str().unwrap(),
+            "--emission-factors",
+            fixture("greenlang/emission_factors.py").to_str().unwrap(),
+        ],
     );
     // Codes the demo factor table lacks are rejected with CA006, never silently zero.
     assert_eq!(code(&o), 1);
@@ -178,14 +260,22 @@ fn compat_policy_with_demo_factor_file_uses_first_match_and_calculates_scrap() {
     // 72031000: the first entry listing it (BOF 2.000), as the production system's [0] lookup.
     let dri = &line(&r, "FX-2025Q4-0006")["emissions_calculation"];
     assert_eq!(dri["factor_id"], "USER:steel_basic_oxygen_furnace");
-    assert!(r["provenance"]["notes"].as_array().unwrap().iter().any(|n| n.as_str().unwrap().contains("72031000")));
+    assert!(r["provenance"]["notes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|n| n.as_str().unwrap().contains("72031000")));
 }
 
 #[test]
 fn stdout_json_format() {
     let d = tmp();
     let out = d.path().join("r.json");
-    let o = run(report_cmd(&fixture("shipments_2025q4.csv"), &out, &["--format", "json"]));
+    let o = run(report_cmd(
+        &fixture("shipments_2025q4.csv"),
+        &out,
+        &["--format", "json"],
+    ));
     let s: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(s["rows"]["read"], 24);
     let q = run(report_cmd(&fixture("shipments_2025q4.csv"), &out, &["-q"]));
@@ -199,7 +289,10 @@ fn tsv_input_gives_the_same_numbers() {
     // Re-write as TSV with the csv crate (quoted fields stay intact).
     let mut rdr = csv::ReaderBuilder::new().from_reader(src.as_bytes());
     let p = d.path().join("s.tsv");
-    let mut w = csv::WriterBuilder::new().delimiter(b'\t').from_path(&p).unwrap();
+    let mut w = csv::WriterBuilder::new()
+        .delimiter(b'\t')
+        .from_path(&p)
+        .unwrap();
     w.write_record(rdr.headers().unwrap()).unwrap();
     for r in rdr.records() {
         w.write_record(&r.unwrap()).unwrap();
@@ -207,7 +300,11 @@ fn tsv_input_gives_the_same_numbers() {
     w.flush().unwrap();
     let (_, csv_r) = fixture_report(d.path(), &[]);
     let out = d.path().join("t.json");
-    let o = run(report_cmd(&p, &out, &["--suppliers", fixture("suppliers.yaml").to_str().unwrap()]));
+    let o = run(report_cmd(
+        &p,
+        &out,
+        &["--suppliers", fixture("suppliers.yaml").to_str().unwrap()],
+    ));
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     let tsv_r = json(&out);
     assert_eq!(csv_r["emissions_summary"], tsv_r["emissions_summary"]);
@@ -217,7 +314,12 @@ fn tsv_input_gives_the_same_numbers() {
 #[test]
 fn definitive_period_uses_origin_tables_fallback_and_markup() {
     let d = tmp();
-    let header = std::fs::read_to_string(fixture("shipments_2025q4.csv")).unwrap().lines().next().unwrap().to_string();
+    let header = std::fs::read_to_string(fixture("shipments_2025q4.csv"))
+        .unwrap()
+        .lines()
+        .next()
+        .unwrap()
+        .to_string();
     let p = d.path().join("def.csv");
     std::fs::write(
         &p,
@@ -245,7 +347,10 @@ fn definitive_period_uses_origin_tables_fallback_and_markup() {
     // No Mexican table: "Other countries and territories".
     assert_eq!(e("D-3")["factor_id"], "EU-DDV:*:7208");
     assert_eq!(e("D-3")["total_emissions_tco2"].to_string(), "4.454");
-    assert!(e("D-3")["trail"][0].as_str().unwrap().contains("no country table for origin MX"));
+    assert!(e("D-3")["trail"][0]
+        .as_str()
+        .unwrap()
+        .contains("no country table for origin MX"));
 }
 
 #[test]
@@ -268,7 +373,11 @@ fn columns_in_any_order_and_extra_columns_are_kept() {
     }
     w.flush().unwrap();
     let out = d.path().join("r.json");
-    let o = run(report_cmd(&p, &out, &["--suppliers", fixture("suppliers.yaml").to_str().unwrap()]));
+    let o = run(report_cmd(
+        &p,
+        &out,
+        &["--suppliers", fixture("suppliers.yaml").to_str().unwrap()],
+    ));
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     let r = json(&out);
     let (_, base) = fixture_report(d.path(), &[]);
@@ -282,9 +391,15 @@ fn columns_in_any_order_and_extra_columns_are_kept() {
 fn readme_lists_every_finding_code() {
     let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
     for c in cbam::codes::CODES {
-        let row = readme.lines().find(|l| l.starts_with(&format!("| {} |", c.code))).unwrap_or_else(|| panic!("{} missing from README", c.code));
+        let row = readme
+            .lines()
+            .find(|l| l.starts_with(&format!("| {} |", c.code)))
+            .unwrap_or_else(|| panic!("{} missing from README", c.code));
         assert!(row.contains(c.severity.as_str()), "{row}");
     }
-    let listed = readme.lines().filter(|l| l.starts_with("| IN0") || l.starts_with("| CA0") || l.starts_with("| RP0")).count();
+    let listed = readme
+        .lines()
+        .filter(|l| l.starts_with("| IN0") || l.starts_with("| CA0") || l.starts_with("| RP0"))
+        .count();
     assert_eq!(listed, cbam::codes::CODES.len());
 }

@@ -7,12 +7,22 @@ fn verify(args: &[&str]) -> (i32, Value) {
     let mut c = cbam();
     c.args(["verify", "--format", "json"]).args(args);
     let o = run(c);
-    (code(&o), serde_json::from_slice(&o.stdout).unwrap_or_else(|_| panic!("{}", stderr(&o))))
+    (
+        code(&o),
+        serde_json::from_slice(&o.stdout).unwrap_or_else(|_| panic!("{}", stderr(&o))),
+    )
 }
 
 fn base(dir: &Path) -> (PathBuf, Value) {
     let out = dir.join("base.json");
-    assert_eq!(code(&run(report_cmd(&fixture("shipments_2025q4.csv"), &out, &[]))), 0);
+    assert_eq!(
+        code(&run(report_cmd(
+            &fixture("shipments_2025q4.csv"),
+            &out,
+            &[]
+        ))),
+        0
+    );
     let v = json(&out);
     (out, v)
 }
@@ -27,10 +37,23 @@ fn write(dir: &Path, name: &str, v: &Value) -> PathBuf {
 fn identical_and_recomputed_match() {
     let d = tmp();
     let (b, _) = base(d.path());
-    let (c, v) = verify(&["--actual", b.to_str().unwrap(), "--expected", b.to_str().unwrap()]);
-    assert_eq!((c, v["ok"].as_bool(), v["shipments_compared"].as_u64()), (0, Some(true), Some(23)));
+    let (c, v) = verify(&[
+        "--actual",
+        b.to_str().unwrap(),
+        "--expected",
+        b.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        (c, v["ok"].as_bool(), v["shipments_compared"].as_u64()),
+        (0, Some(true), Some(23))
+    );
     // The runbook's form: calculate the sample shipments, compare with the expected results.
-    let (c, _) = verify(&["--sample-shipments", fixture("shipments_2025q4.csv").to_str().unwrap(), "--expected-results", b.to_str().unwrap()]);
+    let (c, _) = verify(&[
+        "--sample-shipments",
+        fixture("shipments_2025q4.csv").to_str().unwrap(),
+        "--expected-results",
+        b.to_str().unwrap(),
+    ]);
     assert_eq!(c, 0);
 }
 
@@ -40,17 +63,60 @@ fn tolerance_decides() {
     let (b, mut v) = base(d.path());
     let e = &mut v["detailed_goods"][0]["emissions_calculation"]["total_emissions_tco2"];
     let t: rust_decimal::Decimal = e.to_string().parse().unwrap();
-    *e = Value::Number((t + rust_decimal::Decimal::new(5, 4)).to_string().parse().unwrap());
+    *e = Value::Number(
+        (t + rust_decimal::Decimal::new(5, 4))
+            .to_string()
+            .parse()
+            .unwrap(),
+    );
     let a = write(d.path(), "a.json", &v);
     // 0.0005 apart: inside the default 0.001.
-    assert_eq!(verify(&["--actual", a.to_str().unwrap(), "--expected", b.to_str().unwrap()]).0, 0);
+    assert_eq!(
+        verify(&[
+            "--actual",
+            a.to_str().unwrap(),
+            "--expected",
+            b.to_str().unwrap()
+        ])
+        .0,
+        0
+    );
     // Outside 0.0001: the shipment, its sector, its origin and the total are named.
-    let (c, out) = verify(&["--actual", a.to_str().unwrap(), "--expected", b.to_str().unwrap(), "--tolerance", "0.0001"]);
+    let (c, out) = verify(&[
+        "--actual",
+        a.to_str().unwrap(),
+        "--expected",
+        b.to_str().unwrap(),
+        "--tolerance",
+        "0.0001",
+    ]);
     assert_eq!(c, 1);
-    let bad: Vec<String> = out["deviations"].as_array().unwrap().iter().filter(|d| d["within_tolerance"] == false).map(|d| d["level"].as_str().unwrap().to_string()).collect();
-    assert!(bad.contains(&"shipment".to_string()) && bad.contains(&"total".to_string()), "{bad:?}");
+    let bad: Vec<String> = out["deviations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["within_tolerance"] == false)
+        .map(|d| d["level"].as_str().unwrap().to_string())
+        .collect();
+    assert!(
+        bad.contains(&"shipment".to_string()) && bad.contains(&"total".to_string()),
+        "{bad:?}"
+    );
     // A relative tolerance of 1 % covers it.
-    assert_eq!(verify(&["--actual", a.to_str().unwrap(), "--expected", b.to_str().unwrap(), "--tolerance", "0", "--relative", "0.01"]).0, 0);
+    assert_eq!(
+        verify(&[
+            "--actual",
+            a.to_str().unwrap(),
+            "--expected",
+            b.to_str().unwrap(),
+            "--tolerance",
+            "0",
+            "--relative",
+            "0.01"
+        ])
+        .0,
+        0
+    );
 }
 
 #[test]
@@ -60,14 +126,34 @@ fn reordered_and_truncated() {
     let mut r = v.clone();
     r["detailed_goods"].as_array_mut().unwrap().reverse();
     let a = write(d.path(), "rev.json", &r);
-    assert_eq!(verify(&["--actual", a.to_str().unwrap(), "--expected", b.to_str().unwrap()]).0, 0, "order does not matter");
+    assert_eq!(
+        verify(&[
+            "--actual",
+            a.to_str().unwrap(),
+            "--expected",
+            b.to_str().unwrap()
+        ])
+        .0,
+        0,
+        "order does not matter"
+    );
     let mut t = v.clone();
     let gone = t["detailed_goods"].as_array_mut().unwrap().pop().unwrap();
     let a = write(d.path(), "trunc.json", &t);
-    let (c, out) = verify(&["--actual", a.to_str().unwrap(), "--expected", b.to_str().unwrap()]);
+    let (c, out) = verify(&[
+        "--actual",
+        a.to_str().unwrap(),
+        "--expected",
+        b.to_str().unwrap(),
+    ]);
     assert_eq!(c, 1);
     assert_eq!(out["missing_in_actual"][0], gone["shipment_id"]);
-    let (c, out) = verify(&["--actual", b.to_str().unwrap(), "--expected", a.to_str().unwrap()]);
+    let (c, out) = verify(&[
+        "--actual",
+        b.to_str().unwrap(),
+        "--expected",
+        a.to_str().unwrap(),
+    ]);
     assert_eq!(c, 1);
     assert_eq!(out["extra_in_actual"][0], gone["shipment_id"]);
 }
@@ -86,12 +172,37 @@ fn baselines_csv_and_production_layout() {
         );
     }
     let bl = write(d.path(), "baseline.json", &Value::Object(baseline));
-    assert_eq!(verify(&["--actual", b.to_str().unwrap(), "--expected", bl.to_str().unwrap()]).0, 0);
+    assert_eq!(
+        verify(&[
+            "--actual",
+            b.to_str().unwrap(),
+            "--expected",
+            bl.to_str().unwrap()
+        ])
+        .0,
+        0
+    );
     // The --lines CSV of the same run.
     let lines = d.path().join("lines.csv");
     let out = d.path().join("r.json");
-    assert_eq!(code(&run(report_cmd(&fixture("shipments_2025q4.csv"), &out, &["--lines", lines.to_str().unwrap()]))), 0);
-    assert_eq!(verify(&["--actual", lines.to_str().unwrap(), "--expected", b.to_str().unwrap()]).0, 0);
+    assert_eq!(
+        code(&run(report_cmd(
+            &fixture("shipments_2025q4.csv"),
+            &out,
+            &["--lines", lines.to_str().unwrap()]
+        ))),
+        0
+    );
+    assert_eq!(
+        verify(&[
+            "--actual",
+            lines.to_str().unwrap(),
+            "--expected",
+            b.to_str().unwrap()
+        ])
+        .0,
+        0
+    );
     // The production system's report of the same shipments, recomputed with its policy and factors.
     let (c, out) = verify(&[
         "--sample-shipments",
