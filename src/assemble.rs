@@ -595,7 +595,7 @@ pub fn assemble(mut inp: AssembleInput<'_>) -> Report {
     // Everything below derives from the per-good sums, in a fixed (sorted) order.
     let mut goods_agg: Vec<((crate::model::CnCode, [u8; 2]), GoodAgg)> =
         t.by_good.into_iter().collect();
-    goods_agg.sort_by(|a, b| a.0.cmp(&b.0));
+    goods_agg.sort_by_key(|a| a.0);
     let (mut sum_d, mut sum_i, mut sum_t, mut sum_mass) =
         (Decimal::ZERO, Decimal::ZERO, Decimal::ZERO, Decimal::ZERO);
     let (mut n_actual, mut n_lines) = (0u64, 0u64);

@@ -359,8 +359,8 @@ fn check_row(row: &ShipmentRow, checker: &mut Checker<'_>, is_dup: bool) -> Outc
     };
 
     let origin = row.get(Col::OriginIso);
-    if !origin.is_empty() && !(origin.len() == 2 && origin.bytes().all(|b| b.is_ascii_uppercase()))
-    {
+    let iso2 = origin.len() == 2 && origin.bytes().all(|b| b.is_ascii_uppercase());
+    if !origin.is_empty() && !iso2 {
         f.push(mk(
             "IN009",
             Severity::Error,

@@ -88,7 +88,7 @@ pub fn run(a: Args) -> anyhow::Result<u8> {
                 for d in diffs.iter().take(a.max) {
                     let show = |v: &Option<String>| {
                         v.as_deref()
-                            .map(|s| cbam::model::truncate_for_message(s))
+                            .map(cbam::model::truncate_for_message)
                             .unwrap_or_else(|| "(missing)".into())
                     };
                     writeln!(out, "{}\n  A: {}\n  B: {}", d.path, show(&d.a), show(&d.b))?;

@@ -551,7 +551,7 @@ impl UserFactors {
                             text_of("source"),
                             notes,
                         )
-                        .map_err(|m| data_err(m))?;
+                        .map_err(&data_err)?;
                     }
                 }
             }
@@ -590,7 +590,7 @@ impl UserFactors {
                     rec.get("source").to_string(),
                     notes,
                 )
-                .map_err(|m| data_err(m))?;
+                .map_err(&data_err)?;
             }
         } else if has_ext(path, "json") {
             let v: serde_json::Value = serde_json::from_str(text).map_err(|e| Error::Parse {
@@ -679,7 +679,7 @@ impl UserFactors {
                         s("source"),
                         notes,
                     )
-                    .map_err(|m| data_err(m))?;
+                    .map_err(&data_err)?;
                 }
             }
         } else if has_ext(path, "yaml") || has_ext(path, "yml") {
@@ -715,7 +715,7 @@ impl UserFactors {
                         e.source.clone().unwrap_or_default(),
                         notes,
                     )
-                    .map_err(|m| data_err(m))?;
+                    .map_err(&data_err)?;
                 }
             }
         } else {

@@ -114,8 +114,7 @@ pub fn parse_module(src: &str) -> (Vec<Assignment>, Vec<(String, PyError)>) {
 
 fn triple_quote_start(line: &str) -> Option<&'static str> {
     let t = line.trim_start();
-    let t =
-        t.trim_start_matches(|c: char| matches!(c, 'r' | 'R' | 'u' | 'U' | 'b' | 'B' | 'f' | 'F'));
+    let t = t.trim_start_matches(['r', 'R', 'u', 'U', 'b', 'B', 'f', 'F']);
     if line.starts_with(' ') || line.starts_with('\t') {
         return None;
     }

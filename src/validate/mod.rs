@@ -221,11 +221,14 @@ pub fn validate_file(
     Ok((v, replaced))
 }
 
+/// Where streamed lines go, a batch at a time.
+type Feed<'f> = &'f mut dyn FnMut(Vec<(usize, JsonLine)>);
+
 /// The report's top-level object. Without `feed`: every key but the lines, as a JSON object
 /// (with `detailed_goods` as an empty array when present). With `feed`: only the lines, handed
 /// over in batches.
 struct Top<'f> {
-    feed: Option<&'f mut dyn FnMut(Vec<(usize, JsonLine)>)>,
+    feed: Option<Feed<'f>>,
 }
 
 impl<'de> serde::de::DeserializeSeed<'de> for Top<'_> {
@@ -276,7 +279,7 @@ impl<'de> serde::de::Visitor<'de> for Top<'_> {
 /// `detailed_goods`: streamed in batches (with `feed`) or skipped. Returns what stands in the
 /// head for it: an empty array for an array, the value itself otherwise.
 struct Lines<'f> {
-    feed: Option<&'f mut dyn FnMut(Vec<(usize, JsonLine)>)>,
+    feed: Option<Feed<'f>>,
 }
 
 impl<'de> serde::de::DeserializeSeed<'de> for Lines<'_> {
@@ -1048,9 +1051,7 @@ pub fn validate_stream<T: LineItem>(
     let selected: Vec<&Rule> = set
         .rules
         .iter()
-        .filter(|r| {
-            (only.is_empty() || only.iter().any(|o| *o == r.id)) && !skip.iter().any(|s| *s == r.id)
-        })
+        .filter(|r| (only.is_empty() || only.contains(&r.id)) && !skip.contains(&r.id))
         .collect();
     let mut results: Vec<RuleResult> = selected
         .iter()
@@ -1233,16 +1234,13 @@ pub fn validate_stream<T: LineItem>(
                             ..
                         },
                         Acc::Ratio(num, den),
-                    ) => {
-                        if scope.iter().all(|c| holds(c, el)) {
-                            *den += denominator
-                                .get(el)
-                                .and_then(decimal)
-                                .unwrap_or(Decimal::ZERO);
-                            if when.iter().all(|c| holds(c, el)) {
-                                *num +=
-                                    numerator.get(el).and_then(decimal).unwrap_or(Decimal::ZERO);
-                            }
+                    ) if scope.iter().all(|c| holds(c, el)) => {
+                        *den += denominator
+                            .get(el)
+                            .and_then(decimal)
+                            .unwrap_or(Decimal::ZERO);
+                        if when.iter().all(|c| holds(c, el)) {
+                            *num += numerator.get(el).and_then(decimal).unwrap_or(Decimal::ZERO);
                         }
                     }
                     (Check::Unique { .. }, Acc::Unique(first, out)) => {
@@ -1324,23 +1322,21 @@ pub fn validate_stream<T: LineItem>(
                     }
                 }
             }
-            (Check::RatioAtMost { each, max, .. }, Acc::Ratio(num, den)) => {
-                if den > Decimal::ZERO {
-                    let ratio = num / den;
-                    if ratio > *max {
-                        let pct = |d: Decimal| (d * Decimal::ONE_HUNDRED).round_dp(2).normalize();
-                        out.add(
-                            each.text.clone(),
-                            Some(format!("{}%", pct(ratio))),
-                            Some(format!("at most {}%", pct(*max))),
-                            format!(
-                                "{}: {num} of {den} ({}%); at most {}% is allowed",
-                                rule.name,
-                                pct(ratio),
-                                pct(*max)
-                            ),
-                        );
-                    }
+            (Check::RatioAtMost { each, max, .. }, Acc::Ratio(num, den)) if den > Decimal::ZERO => {
+                let ratio = num / den;
+                if ratio > *max {
+                    let pct = |d: Decimal| (d * Decimal::ONE_HUNDRED).round_dp(2).normalize();
+                    out.add(
+                        each.text.clone(),
+                        Some(format!("{}%", pct(ratio))),
+                        Some(format!("at most {}%", pct(*max))),
+                        format!(
+                            "{}: {num} of {den} ({}%); at most {}% is allowed",
+                            rule.name,
+                            pct(ratio),
+                            pct(*max)
+                        ),
+                    );
                 }
             }
             (Check::Unique { .. }, Acc::Unique(_, f)) => out.findings = f,

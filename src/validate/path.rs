@@ -11,7 +11,7 @@ pub trait Node<'a>: Copy + Sized {
     /// A key of an object (`None` when missing or when this is not an object).
     fn child(self, key: &str) -> Option<Self>;
     /// The number of elements, when this is an array.
-    fn len(self) -> Option<usize>;
+    fn array_len(self) -> Option<usize>;
     /// Element `i` of an array.
     fn element(self, i: usize) -> Option<Self>;
     /// A string value, borrowed (no copy); `None` for other kinds.
@@ -37,7 +37,7 @@ impl<'a> Node<'a> for &'a Value {
     fn child(self, key: &str) -> Option<Self> {
         self.get(key)
     }
-    fn len(self) -> Option<usize> {
+    fn array_len(self) -> Option<usize> {
         self.as_array().map(|a| a.len())
     }
     fn element(self, i: usize) -> Option<Self> {
@@ -206,7 +206,7 @@ fn visit<'v, N: Node<'v>>(
         return;
     };
     if s.each {
-        match child.len() {
+        match child.array_len() {
             Some(n) if idx.len < MAX_DEPTH => {
                 for i in 0..n {
                     if let Some(item) = child.element(i) {

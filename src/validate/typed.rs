@@ -120,7 +120,7 @@ impl<'a> Node<'a> for LineNode<'a> {
         }
     }
 
-    fn len(self) -> Option<usize> {
+    fn array_len(self) -> Option<usize> {
         match self {
             LineNode::One(_) => Some(1),
             LineNode::Strings(s) => Some(s.len()),

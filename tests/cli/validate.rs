@@ -45,6 +45,9 @@ fn errors(v: &Value) -> Vec<(String, String, String)> {
         .collect()
 }
 
+/// A change made to a clean report so that one rule fires.
+type Mutation = Box<dyn Fn(&mut Value)>;
+
 fn rule_findings(v: &Value, rule: &str) -> usize {
     v["findings"]
         .as_array()
@@ -183,12 +186,12 @@ fn every_rule_has_a_violation_and_a_pass() {
     let d = tmp();
     let clean = clean_report(d.path());
     type Damage = fn(&mut Value);
-    let set = |p: &str, v: Value| -> Box<dyn Fn(&mut Value)> {
+    let set = |p: &str, v: Value| -> Mutation {
         let p = p.to_string();
         Box::new(move |r: &mut Value| *r.pointer_mut(&p).unwrap() = v.clone())
     };
     let num = |s: &str| Value::Number(s.parse().unwrap());
-    let cases: Vec<(&str, Box<dyn Fn(&mut Value)>)> = vec![
+    let cases: Vec<(&str, Mutation)> = vec![
         // The JSON Schema (structure and types), checked before the rules.
         (
             "SCHEMA",
