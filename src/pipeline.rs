@@ -36,6 +36,28 @@ pub struct ReportRequest {
     pub chunk_bytes: Option<usize>,
 }
 
+impl ReportRequest {
+    /// A request that only calculates (for `verify --sample-shipments` and `explain --input`):
+    /// no declaration, a fixed time, the lines kept.
+    pub fn calculation_only(
+        input: PathBuf,
+        reference: ReferencePaths,
+        details: bool,
+    ) -> ReportRequest {
+        ReportRequest {
+            input,
+            input_format: None,
+            reference,
+            importer: Importer::default(),
+            quarter: None,
+            generated_at: "1970-01-01T00:00:00Z".into(),
+            details,
+            keep_lines: true,
+            chunk_bytes: None,
+        }
+    }
+}
+
 pub fn build_report(req: &ReportRequest) -> Result<Report> {
     let trace = Trace::new();
     let refdata = ReferenceData::load(&req.reference)?;

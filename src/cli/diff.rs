@@ -32,33 +32,32 @@ pub fn run(a: Args) -> anyhow::Result<u8> {
         (Some(x), Some(y)) => (x, y),
         _ => anyhow::bail!("expected two reports: cbam diff A B (or --report1 A --report2 B)"),
     };
-    // Byte-identical files (the usual result of a determinism check with a pinned time) need
-    // no parsing: a million-line report is compared at disk speed.
-    if let (Ok(ma), Ok(mb)) = (std::fs::metadata(&pa), std::fs::metadata(&pb)) {
-        let same = ma.len() == mb.len() && {
-            let (x, y) = (std::fs::read(&pa).ok(), std::fs::read(&pb).ok());
-            // Only a JSON object can be a report; anything else goes to the full read (and its error).
-            x.is_some()
-                && x == y
-                && x.as_deref()
-                    .and_then(|b| b.iter().find(|c| !c.is_ascii_whitespace()))
-                    == Some(&b'{')
-        };
-        if same {
-            let mut out = std::io::stdout().lock();
-            match a.format {
-                Format::Json => writeln!(
-                    out,
-                    "{}",
-                    serde_json::json!({"identical": true, "byte_identical": true, "difference_count": 0, "differences": []})
-                )?,
-                Format::Table => writeln!(out, "identical (byte for byte)")?,
-            }
-            return Ok(0);
+    // Each file is read once. Byte-identical files (the usual result of a determinism check
+    // with a pinned time) need no parsing; only a JSON object can be a report, so anything
+    // else goes on to the parser and its error.
+    let read = |p: &PathBuf| {
+        std::fs::read(p).map_err(|source| cbam::Error::Read {
+            path: p.clone(),
+            source,
+        })
+    };
+    let (ba, bb) = (read(&pa)?, read(&pb)?);
+    let starts_as_object = ba.iter().find(|c| !c.is_ascii_whitespace()) == Some(&b'{');
+    if ba == bb && starts_as_object {
+        let mut out = std::io::stdout().lock();
+        match a.format {
+            Format::Json => writeln!(
+                out,
+                "{}",
+                serde_json::json!({"identical": true, "byte_identical": true, "difference_count": 0, "differences": []})
+            )?,
+            Format::Table => writeln!(out, "identical (byte for byte)")?,
         }
+        return Ok(0);
     }
-    let (va, _) = cbam::validate::read_report(&pa)?;
-    let (vb, _) = cbam::validate::read_report(&pb)?;
+    let (va, _) = cbam::validate::parse_report(&pa, &ba)?;
+    let (vb, _) = cbam::validate::parse_report(&pb, &bb)?;
+    drop((ba, bb));
     let mut ignored = declared_volatile(&va);
     for p in declared_volatile(&vb)
         .into_iter()

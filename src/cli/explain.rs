@@ -43,22 +43,16 @@ pub fn run(a: Args) -> anyhow::Result<u8> {
     let report: Value = match (&a.report, &a.input) {
         (Some(p), _) => cbam::validate::read_report(p)?.0,
         (None, Some(input)) => {
-            let req = cbam::pipeline::ReportRequest {
-                input: input.clone(),
-                input_format: None,
-                reference: cbam::reference::ReferencePaths {
+            let req = cbam::pipeline::ReportRequest::calculation_only(
+                input.clone(),
+                cbam::reference::ReferencePaths {
                     cn_codes: a.cn_codes.clone(),
                     emission_factors: a.emission_factors.clone(),
                     suppliers: a.suppliers.clone(),
                     rules: a.rules.clone(),
                 },
-                importer: Default::default(),
-                quarter: None,
-                generated_at: "1970-01-01T00:00:00Z".into(),
-                details: true,
-                keep_lines: true,
-                chunk_bytes: None,
-            };
+                true,
+            );
             let r = cbam::pipeline::build_report(&req)?;
             let mut buf = Vec::new();
             cbam::write::report_json(&r, &mut buf)?;

@@ -53,22 +53,16 @@ pub fn run(a: Args) -> anyhow::Result<u8> {
     let actual = match (&a.actual, &a.sample_shipments) {
         (Some(p), _) => verify::read(p)?,
         (None, Some(s)) => {
-            let req = cbam::pipeline::ReportRequest {
-                input: s.clone(),
-                input_format: None,
-                reference: cbam::reference::ReferencePaths {
+            let req = cbam::pipeline::ReportRequest::calculation_only(
+                s.clone(),
+                cbam::reference::ReferencePaths {
                     cn_codes: a.cn_codes.clone(),
                     emission_factors: a.emission_factors.clone(),
                     suppliers: a.suppliers.clone(),
                     rules: a.rules.clone(),
                 },
-                importer: Default::default(),
-                quarter: None,
-                generated_at: "1970-01-01T00:00:00Z".into(),
-                details: false,
-                keep_lines: true,
-                chunk_bytes: None,
-            };
+                false,
+            );
             verify::from_report(&cbam::pipeline::build_report(&req)?)
         }
         (None, None) => anyhow::bail!("give --actual FILE or --sample-shipments FILE"),

@@ -71,7 +71,12 @@ pub fn read_report(path: &std::path::Path) -> Result<(Value, u64)> {
         path: path.to_path_buf(),
         source,
     })?;
-    let (clean, replaced) = replace_non_json_numbers(&bytes);
+    parse_report(path, &bytes)
+}
+
+/// `read_report` for bytes already read (`path` names them in errors).
+pub fn parse_report(path: &std::path::Path, bytes: &[u8]) -> Result<(Value, u64)> {
+    let (clean, replaced) = replace_non_json_numbers(bytes);
     let v: Value = serde_json::from_slice(&clean).map_err(|e| Error::Parse {
         path: path.to_path_buf(),
         line: e.line() as u64,
