@@ -414,6 +414,65 @@ struct Out<'r> {
 }
 
 impl Out<'_> {
+    /// `sum_equals`: a stated total against the sum of the lines (both whole-report and
+    /// streaming evaluation decide here).
+    fn decide_sum(
+        &mut self,
+        path: &Path,
+        sum_of: &Path,
+        total: Decimal,
+        sum: Decimal,
+        tolerance: Decimal,
+    ) {
+        if (total - sum).abs() > tolerance {
+            self.add(
+                path.text.clone(),
+                Some(total.to_string()),
+                Some(format!("{sum} (sum of {}) ± {tolerance}", sum_of.text)),
+                format!(
+                    "{} is {total}, but the sum of {} is {sum} (difference {}, tolerance {tolerance})",
+                    path.text,
+                    sum_of.text,
+                    (total - sum).abs()
+                ),
+            );
+        }
+    }
+
+    /// `ratio_at_most`: the share `num / den` against `max` (nothing to decide without lines).
+    fn decide_ratio(&mut self, each: &Path, num: Decimal, den: Decimal, max: Decimal) {
+        if den <= Decimal::ZERO || num / den <= max {
+            return;
+        }
+        let pct = |d: Decimal| (d * Decimal::ONE_HUNDRED).round_dp(2).normalize();
+        let name = self.rule.name.clone();
+        self.add(
+            each.text.clone(),
+            Some(format!("{}%", pct(num / den))),
+            Some(format!("at most {}%", pct(max))),
+            format!(
+                "{name}: {num} of {den} ({}%); at most {}% is allowed",
+                pct(num / den),
+                pct(max)
+            ),
+        );
+    }
+
+    /// `de_minimis`: the annual tally, always reported (it says which side of the threshold).
+    fn decide_de_minimis(&mut self, each: &Path, total: Decimal, threshold: Decimal) {
+        let msg = if total <= threshold {
+            format!("{total} t of CBAM goods (hydrogen and electricity excluded): at or below the {threshold} t annual de minimis threshold, so no CBAM obligation arises for them")
+        } else {
+            format!("{total} t of CBAM goods (hydrogen and electricity excluded): above the {threshold} t annual de minimis threshold: an authorised CBAM declarant must declare them and surrender certificates")
+        };
+        self.add(
+            each.text.clone(),
+            Some(total.to_string()),
+            Some(format!("threshold {threshold} t")),
+            msg,
+        );
+    }
+
     fn add(
         &mut self,
         path: String,
@@ -603,15 +662,7 @@ fn run_rule<'a, N: Node<'a>>(
                     sum += d;
                 }
             });
-            let sum = sum * factor;
-            if (total - sum).abs() > *tolerance {
-                out.add(
-                    path.text.clone(),
-                    Some(total.to_string()),
-                    Some(format!("{sum} (sum of {}) ± {tolerance}", sum_of.text)),
-                    format!("{} is {total}, but the sum of {} is {sum} (difference {}, tolerance {tolerance})", path.text, sum_of.text, (total - sum).abs()),
-                );
-            }
+            out.decide_sum(path, sum_of, total, sum * factor, *tolerance);
         }
         Check::LineSum {
             each,
@@ -665,23 +716,7 @@ fn run_rule<'a, N: Node<'a>>(
                     num += numerator.get(el).and_then(decimal).unwrap_or(Decimal::ZERO);
                 }
             });
-            if den > Decimal::ZERO {
-                let ratio = num / den;
-                if ratio > *max {
-                    let pct = |d: Decimal| (d * Decimal::ONE_HUNDRED).round_dp(2).normalize();
-                    out.add(
-                        each.text.clone(),
-                        Some(format!("{}%", pct(ratio))),
-                        Some(format!("at most {}%", pct(*max))),
-                        format!(
-                            "{}: {num} of {den} ({}%); at most {}% is allowed",
-                            rule.name,
-                            pct(ratio),
-                            pct(*max)
-                        ),
-                    );
-                }
-            }
+            out.decide_ratio(each, num, den, *max);
         }
         Check::DateWithin {
             path,
@@ -858,17 +893,7 @@ fn run_rule<'a, N: Node<'a>>(
                 }
                 total += mass.get(el).and_then(decimal).unwrap_or(Decimal::ZERO);
             });
-            let msg = if total <= *threshold {
-                format!("{total} t of CBAM goods (hydrogen and electricity excluded): at or below the {threshold} t annual de minimis threshold, so no CBAM obligation arises for them")
-            } else {
-                format!("{total} t of CBAM goods (hydrogen and electricity excluded): above the {threshold} t annual de minimis threshold: an authorised CBAM declarant must declare them and surrender certificates")
-            };
-            out.add(
-                each.text.clone(),
-                Some(total.to_string()),
-                Some(format!("threshold {threshold} t")),
-                msg,
-            );
+            out.decide_de_minimis(each, total, *threshold);
         }
     }
     Ok(out.findings)
@@ -1316,33 +1341,11 @@ pub fn validate_stream<T: LineItem>(
                 Acc::Sum(sum),
             ) => {
                 if let Some(total) = path.get(head).and_then(decimal) {
-                    let sum = sum * factor;
-                    if (total - sum).abs() > *tolerance {
-                        out.add(
-                            path.text.clone(),
-                            Some(total.to_string()),
-                            Some(format!("{sum} (sum of {}) ± {tolerance}", sum_of.text)),
-                            format!("{} is {total}, but the sum of {} is {sum} (difference {}, tolerance {tolerance})", path.text, sum_of.text, (total - sum).abs()),
-                        );
-                    }
+                    out.decide_sum(path, sum_of, total, sum * factor, *tolerance);
                 }
             }
-            (Check::RatioAtMost { each, max, .. }, Acc::Ratio(num, den)) if den > Decimal::ZERO => {
-                let ratio = num / den;
-                if ratio > *max {
-                    let pct = |d: Decimal| (d * Decimal::ONE_HUNDRED).round_dp(2).normalize();
-                    out.add(
-                        each.text.clone(),
-                        Some(format!("{}%", pct(ratio))),
-                        Some(format!("at most {}%", pct(*max))),
-                        format!(
-                            "{}: {num} of {den} ({}%); at most {}% is allowed",
-                            rule.name,
-                            pct(ratio),
-                            pct(*max)
-                        ),
-                    );
-                }
+            (Check::RatioAtMost { each, max, .. }, Acc::Ratio(num, den)) => {
+                out.decide_ratio(each, num, den, *max)
             }
             (Check::Unique { .. }, Acc::Unique(_, f)) => out.findings = f,
             (
@@ -1351,17 +1354,7 @@ pub fn validate_stream<T: LineItem>(
                 },
                 Acc::Total(total),
             ) => {
-                let msg = if total <= *threshold {
-                    format!("{total} t of CBAM goods (hydrogen and electricity excluded): at or below the {threshold} t annual de minimis threshold, so no CBAM obligation arises for them")
-                } else {
-                    format!("{total} t of CBAM goods (hydrogen and electricity excluded): above the {threshold} t annual de minimis threshold: an authorised CBAM declarant must declare them and surrender certificates")
-                };
-                out.add(
-                    each.text.clone(),
-                    Some(total.to_string()),
-                    Some(format!("threshold {threshold} t")),
-                    msg,
-                );
+                out.decide_de_minimis(each, total, *threshold);
             }
             _ => {}
         }
