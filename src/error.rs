@@ -53,8 +53,6 @@ pub enum Error {
     },
     #[error("{path}: {message}")]
     Data { path: PathBuf, message: String },
-    #[error("{0}")]
-    Usage(String),
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -159,10 +159,6 @@ impl DefaultTables {
         Ok(t)
     }
 
-    pub fn transitional_len(&self) -> usize {
-        self.transitional.len()
-    }
-
     /// Transitional period: the most specific row (8 → 6 → 4 digits) that carries a figure.
     pub fn transitional(&self, cn: &CnCode) -> Option<DefaultChoice> {
         let s = cn.as_str();

@@ -987,43 +987,6 @@ fn rel(p: &Path) -> Path {
     }
 }
 
-/// Validates a report held in memory.
-pub fn validate(
-    set: &RuleSet,
-    report: &Value,
-    ctx: &Context<'_>,
-    only: &[String],
-    skip: &[String],
-) -> Validation {
-    let mut head = report.clone();
-    let lines = head
-        .as_object_mut()
-        .and_then(|o| o.get_mut(LINES))
-        .map(std::mem::take);
-    let lines: Vec<Value> = match lines {
-        Some(Value::Array(a)) => {
-            head[LINES] = Value::Array(Vec::new());
-            a
-        }
-        Some(other) => {
-            head[LINES] = other;
-            Vec::new()
-        }
-        None => Vec::new(),
-    };
-    validate_stream(set, &head, ctx, only, skip, |feed| {
-        let mut it = lines.into_iter().enumerate().peekable();
-        while it.peek().is_some() {
-            let batch: Vec<(usize, JsonLine)> = it
-                .by_ref()
-                .take(BATCH)
-                .map(|(i, v)| (i, JsonLine::new(v)))
-                .collect();
-            feed(batch);
-        }
-    })
-}
-
 /// Lines per batch when streaming.
 pub const BATCH: usize = 8192;
 

@@ -128,6 +128,7 @@ impl Path {
 
     /// Every place the path reaches: the concrete JSON path (`detailed_goods[3].cn_code`) and
     /// the value there, or `None` where a key is missing (so `required` can say where).
+    #[cfg(test)]
     pub fn eval<'v, N: Node<'v>>(&self, root: N) -> Vec<(String, Option<N>)> {
         let mut out = Vec::new();
         self.visit(root, &mut |idx, v| out.push((self.render(idx), v)));
