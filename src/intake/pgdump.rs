@@ -254,6 +254,25 @@ fn sniff(path: &Path, head: &[u8]) -> Result<Sniff> {
 /// a COPY cut short, a row with the wrong number of fields, an unterminated statement), and
 /// `Error::Data` when it is not a plain-SQL dump at all.
 pub fn read_dump(path: &Path, visitor: &mut dyn DumpVisitor) -> Result<DumpSummary> {
+    let outcome = read_dump_outcome(path, visitor)?;
+    match outcome.damage {
+        Some(e) => Err(e),
+        None => Ok(outcome.summary),
+    }
+}
+
+/// A dump read as far as it goes: what was found, and the damage that stopped it, if any.
+#[derive(Debug)]
+pub struct DumpOutcome {
+    /// Tables and rows up to the damage; `sha256` and `bytes` always cover the whole file.
+    pub summary: DumpSummary,
+    /// `Error::Damaged` when the content is broken.
+    pub damage: Option<Error>,
+}
+
+/// Like `read_dump`, but damage is returned beside what was read before it rather than as an
+/// error; errors are left for files that cannot be read or are not plain-SQL dumps.
+pub fn read_dump_outcome(path: &Path, visitor: &mut dyn DumpVisitor) -> Result<DumpOutcome> {
     let rerr = |source| Error::Read {
         path: path.to_path_buf(),
         source,
@@ -312,17 +331,50 @@ pub fn read_dump(path: &Path, visitor: &mut dyn DumpVisitor) -> Result<DumpSumma
         progress.tick(bytes_read.get(), lines)
     });
     progress.done();
-    result?;
-    let digest = hasher.replace(Sha256::new()).finalize();
-    Ok(DumpSummary {
-        file: file_name,
-        sha256: crate::provenance::hex(&digest),
-        bytes: bytes_read.get(),
-        gzip,
-        lines: parser.line,
-        complete: parser.complete,
-        tables: parser.counts,
+    let damage = match result {
+        Ok(()) => None,
+        Err(e @ Error::Damaged { .. }) => Some(e),
+        Err(e) => return Err(e),
+    };
+    let (sha256, bytes) = if damage.is_none() {
+        let digest = hasher.replace(Sha256::new()).finalize();
+        (crate::provenance::hex(&digest), bytes_read.get())
+    } else {
+        // Reading stopped at the damage: the digest must still be of the whole file.
+        whole_file_sha256(path)?
+    };
+    Ok(DumpOutcome {
+        summary: DumpSummary {
+            file: file_name,
+            sha256,
+            bytes,
+            gzip,
+            lines: parser.line,
+            complete: parser.complete,
+            tables: parser.counts,
+        },
+        damage,
     })
+}
+
+fn whole_file_sha256(path: &Path) -> Result<(String, u64)> {
+    let rerr = |source| Error::Read {
+        path: path.to_path_buf(),
+        source,
+    };
+    let mut file = std::fs::File::open(path).map_err(rerr)?;
+    let mut hasher = Sha256::new();
+    let mut buf = vec![0u8; 1 << 16];
+    let mut total = 0u64;
+    loop {
+        let n = file.read(&mut buf).map_err(rerr)?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buf[..n]);
+        total += n as u64;
+    }
+    Ok((crate::provenance::hex(&hasher.finalize()), total))
 }
 
 /// Where a table's data is being read from.
