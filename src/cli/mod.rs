@@ -31,7 +31,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Shipments file → CBAM report JSON (+ Markdown summary, per-line CSV).
-    Report(report::Args),
+    Report(Box<report::Args>),
     /// One table of a pg_dump backup (.sql, .sql.gz) → CSV in the intake format.
     Export(export::Args),
     /// Database backups: `backup verify`.
@@ -78,7 +78,7 @@ pub fn run() -> anyhow::Result<u8> {
             .build_global()?;
     }
     match cli.command {
-        Command::Report(a) => report::run(a),
+        Command::Report(a) => report::run(*a),
         Command::Export(a) => export::run(a),
         Command::Backup(a) => backup::run(a),
         Command::Validate(a) => validate::run(a),

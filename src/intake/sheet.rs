@@ -35,7 +35,7 @@ fn pick<R, RS>(
     path: &Path,
     format: InputFormat,
     sheet: Option<&str>,
-) -> Result<(String, Range<Data>)>
+) -> Result<(String, Range<Data>, Vec<String>)>
 where
     R: Reader<RS>,
     RS: std::io::Read + std::io::Seek,
@@ -63,7 +63,7 @@ where
     let range = wb
         .worksheet_range(&name)
         .map_err(|e| open_err(path, format, format!("sheet {name:?}: {e}")))?;
-    Ok((name, range))
+    Ok((name, range, names))
 }
 
 /// Converts the sheet to CSV; returns each row's 1-based sheet row number.
@@ -73,7 +73,7 @@ pub fn to_csv(
     sheet: Option<&str>,
     out: &mut dyn Write,
 ) -> Result<Vec<u64>> {
-    let (name, range) = match format {
+    let (name, range, sheets) = match format {
         InputFormat::Xlsx => {
             let mut wb: Xlsx<_> = open_workbook(path).map_err(|e| open_err(path, format, e))?;
             pick(&mut wb, path, format, sheet)?
@@ -93,7 +93,7 @@ pub fn to_csv(
     let mut header_at = None;
     let mut best: (usize, usize) = (0, 0);
     for (i, row) in rows.iter().take(HEADER_SEARCH_ROWS).enumerate() {
-        let names: Vec<String> = row.iter().map(|c| cell_name(c)).collect();
+        let names: Vec<String> = row.iter().map(cell_name).collect();
         let have = REQUIRED_COLUMNS
             .iter()
             .filter(|r| names.iter().any(|n| n == *r))
@@ -110,7 +110,7 @@ pub fn to_csv(
         let detail = if best.1 == 0 {
             format!("none of them in the first {HEADER_SEARCH_ROWS} rows")
         } else {
-            let names: Vec<String> = rows[best.0].iter().map(|c| cell_name(c)).collect();
+            let names: Vec<String> = rows[best.0].iter().map(cell_name).collect();
             let missing: Vec<&str> = REQUIRED_COLUMNS
                 .iter()
                 .filter(|r| !names.iter().any(|n| n == *r))
@@ -123,10 +123,18 @@ pub fn to_csv(
                 missing.join(", ")
             )
         };
+        let hint = if sheet.is_none() && sheets.len() > 1 {
+            format!(
+                " (the workbook's sheets: {}; choose one with --sheet)",
+                sheets.join(", ")
+            )
+        } else {
+            String::new()
+        };
         return Err(Error::Data {
             path: path.to_path_buf(),
             message: format!(
-                "sheet {name:?}: no header row with the required columns ({}); {detail}",
+                "sheet {name:?}: no header row with the required columns ({}); {detail}{hint}",
                 REQUIRED_COLUMNS.join(", ")
             ),
         });
@@ -227,7 +235,7 @@ pub fn cell_text(c: &Data, column: &str) -> String {
                 format!("{y:04}-{m:02}-{day:02}T{hh:02}:{mm:02}:{ss:02}")
             }
         }
-        Data::Error(e) => format!("#{e:?}"),
+        Data::Error(e) => e.to_string(),
     }
 }
 
@@ -237,5 +245,55 @@ fn number_text(digits: &str, column: &str) -> String {
         format!("0{digits}")
     } else {
         digits.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use calamine::{ExcelDateTime, ExcelDateTimeType};
+
+    #[test]
+    fn cn_codes_get_their_leading_zero_back() {
+        assert_eq!(cell_text(&Data::Float(7081000.0), "cn_code"), "07081000");
+        assert_eq!(cell_text(&Data::Int(7081000), "cn_code"), "07081000");
+        assert_eq!(cell_text(&Data::Float(72081000.0), "cn_code"), "72081000");
+        assert_eq!(
+            cell_text(&Data::Float(720810001.0), "cn_code"),
+            "0720810001"
+        );
+        // Only in the cn_code column.
+        assert_eq!(cell_text(&Data::Float(7081000.0), "net_mass_kg"), "7081000");
+    }
+
+    #[test]
+    fn numbers_and_dates_read_as_shown() {
+        assert_eq!(cell_text(&Data::Float(12450.5), "net_mass_kg"), "12450.5");
+        assert_eq!(cell_text(&Data::Float(0.1), "net_mass_kg"), "0.1");
+        assert_eq!(cell_text(&Data::Float(24560.0), "net_mass_kg"), "24560");
+        let d = ExcelDateTime::new(45931.0, ExcelDateTimeType::DateTime, false);
+        assert_eq!(cell_text(&Data::DateTime(d), "import_date"), "2025-10-01");
+        let d = ExcelDateTime::new(45931.5, ExcelDateTimeType::DateTime, false);
+        assert_eq!(
+            cell_text(&Data::DateTime(d), "import_date"),
+            "2025-10-01T12:00:00"
+        );
+        // The 1904 date system (old Mac workbooks) counts from 1904-01-01.
+        let d = ExcelDateTime::new(44469.0, ExcelDateTimeType::DateTime, true);
+        assert_eq!(cell_text(&Data::DateTime(d), "import_date"), "2025-10-01");
+        assert_eq!(cell_text(&Data::Bool(true), "has_actual_emissions"), "YES");
+        assert_eq!(
+            cell_text(&Data::Error(calamine::CellErrorType::NA), "net_mass_kg"),
+            "#N/A"
+        );
+    }
+
+    #[test]
+    fn column_letters_count_like_a_spreadsheet() {
+        assert_eq!(column_letters(0), "A");
+        assert_eq!(column_letters(25), "Z");
+        assert_eq!(column_letters(26), "AA");
+        assert_eq!(column_letters(701), "ZZ");
+        assert_eq!(column_letters(702), "AAA");
     }
 }
