@@ -137,6 +137,15 @@ fn try_actuals(
         findings.push(warn("CA002", m).found(id));
         return None;
     };
+    if !sup.by_cn.contains_key(&s.cn) && sup.ambiguous_cn.contains(&s.cn) {
+        let m = format!(
+            "supplier {id}'s Communication template lists CN {} under two production processes with different SEE; which one made this shipment is unknown, so neither is used; EU default value used",
+            s.cn.spaced()
+        );
+        reasons.push(m.as_str().into());
+        findings.push(warn("CA012", m).found(id));
+        return None;
+    }
     let sector = sector_of(s);
     let produced = sup.cn_codes_produced.contains(&s.cn);
     let candidate: Result<&SupplierActual, (&'static str, String)> = match policy.supplier_matching {

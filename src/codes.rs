@@ -48,6 +48,16 @@ codes! {
     "CA009", Warning, "calculate", "", "CN code outside Annex I calculated anyway (policy.out_of_scope: calculate)";
     "CA010", Warning, "calculate", "", "supplier actuals not verified (policy.require_verified); default used";
     "CA011", Warning, "calculate", "", "PARTIAL actuals are not supported; default values used";
+    "CA012", Warning, "calculate", "", "the supplier's Communication template lists this CN code under two processes with different SEE; default used";
+    "TP001", Error, "suppliers import", "", "a Communication template holds no product data (a blank template), or every row has an error: nothing imported";
+    "TP002", Error, "suppliers import", "", "template row: SEE direct + indirect differs from the total by more than 0.0001; row not imported";
+    "TP003", Error, "suppliers import", "", "template row: a negative SEE; row not imported";
+    "TP004", Warning, "suppliers import", "", "template row: SEE total above the plausible range for the sector (a unit or typing error?)";
+    "TP005", Warning, "suppliers import", "", "template row: share of emissions from default values above 20 % (or not a fraction)";
+    "TP006", Warning, "suppliers import", "", "template row: CN code is not 8 digits; row not imported";
+    "TP007", Warning, "suppliers import", "", "template: reporting period missing or start after end (data age cannot be checked)";
+    "TP008", Warning, "suppliers import", "", "template: installation name missing, or UN/LOCODE not in the installation's country";
+    "TP009", Warning, "suppliers import", "", "template: the same CN code under two processes with different SEE; not imported for that code";
     "RP001", Error, "assemble", "VAL-003", "rows belong to more than one quarter and no --quarter was given";
     "RP002", Error, "assemble", "", "no row could be calculated: the report has no goods";
 }

@@ -20,6 +20,7 @@ pub mod pipeline;
 pub mod provenance;
 pub mod reference;
 pub mod suppliers_audit;
+pub mod suppliers_import;
 pub mod time;
 pub mod validate;
 pub mod verify;

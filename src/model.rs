@@ -477,6 +477,9 @@ pub struct Finding {
     /// For rule findings: the JSON path in the report (e.g. `detailed_goods[3].cn_code`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub path: Option<String>,
+    /// For findings in a workbook: `Sheet!A1` (a Communication template's cell).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cell: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub expected: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -495,6 +498,7 @@ impl Finding {
             shipment_id: None,
             field: None,
             path: None,
+            cell: None,
             expected: None,
             found: None,
             message: message.into(),

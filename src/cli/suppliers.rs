@@ -1,4 +1,5 @@
 //! `cbam suppliers audit`: supplier profiles against what the shipments rely on.
+//! `cbam suppliers import`: EU Communication templates → supplier profiles.
 
 use super::Format;
 use anyhow::Context;
@@ -29,16 +30,187 @@ pub enum Sub {
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
     },
+    /// EU Communication templates (xlsx, v2.1 / v2.1.1) → supplier profiles YAML, every value with its file, sheet and cell.
+    Import {
+        /// Filled templates, one per installation.
+        #[arg(required = true, value_name = "TEMPLATE")]
+        templates: Vec<PathBuf>,
+        /// Supplier id for the profile (one template only; default: the file name without extension).
+        #[arg(long, value_name = "ID")]
+        supplier_id: Option<String>,
+        /// Supplier profiles YAML to write (atomically).
+        #[arg(long, value_name = "FILE")]
+        output: PathBuf,
+        /// Merge into the existing --output file: suppliers with the same id are replaced, others kept.
+        #[arg(long)]
+        merge: bool,
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
 }
 
 pub fn run(a: Args) -> anyhow::Result<u8> {
+    match a.command {
+        Sub::Import {
+            templates,
+            supplier_id,
+            output,
+            merge,
+            format,
+        } => import(templates, supplier_id, output, merge, format),
+        audit_args => run_audit(audit_args),
+    }
+}
+
+fn import(
+    templates: Vec<PathBuf>,
+    supplier_id: Option<String>,
+    output: PathBuf,
+    merge: bool,
+    format: Format,
+) -> anyhow::Result<u8> {
+    use cbam::suppliers_import as si;
+    if supplier_id.is_some() && templates.len() > 1 {
+        anyhow::bail!(
+            "--supplier-id: names the supplier of one template, found {} templates (without it each takes its file name)",
+            templates.len()
+        );
+    }
+    let refdata_scope = cbam::reference::embedded_scope()?;
+    let imported = si::import(&templates, supplier_id.as_deref(), &refdata_scope)?;
+    let mut ids = std::collections::HashSet::new();
+    for i in &imported {
+        if !ids.insert(i.supplier_id.as_str()) {
+            anyhow::bail!(
+                "two templates give supplier id {:?}; rename one file or import them separately with --supplier-id",
+                i.supplier_id
+            );
+        }
+    }
+    let findings = si::findings(&imported);
+    let any = imported.iter().any(|i| i.profile.is_some());
+    if any {
+        let existing = if merge && output.exists() {
+            let (text, _) = cbam::reference::read_text(&output)?;
+            Some(text)
+        } else {
+            None
+        };
+        let yaml = si::render(
+            &imported,
+            existing.as_deref().map(|t| (output.as_path(), t)),
+        )?;
+        cbam::write::atomic_write(&output, |w| w.write_all(yaml.as_bytes()))?;
+    }
+    let errors = findings
+        .iter()
+        .filter(|f| f.severity == cbam::model::Severity::Error)
+        .count();
+    let mut out = std::io::stdout().lock();
+    match format {
+        Format::Json => {
+            let files: Vec<serde_json::Value> = imported
+                .iter()
+                .map(|i| {
+                    serde_json::json!({
+                        "file": i.template.file_name,
+                        "sha256": i.template.sha256,
+                        "version": i.template.version.as_str(),
+                        "supplier_id": i.supplier_id,
+                        "cn_codes": i.cn_codes,
+                        "profile": i.profile,
+                    })
+                })
+                .collect();
+            let j = serde_json::json!({"output": any.then(|| output.display().to_string()), "templates": files, "findings": findings, "errors": errors});
+            writeln!(out, "{}", serde_json::to_string_pretty(&j)?)?;
+        }
+        Format::Table => {
+            for i in &imported {
+                let t = &i.template;
+                writeln!(
+                    out,
+                    "{}  (template v{}, sha256 {}…)",
+                    t.file_name,
+                    t.version.as_str(),
+                    &t.sha256[..16]
+                )?;
+                let name = t
+                    .installation
+                    .name
+                    .as_ref()
+                    .map(|c| c.value.as_str())
+                    .unwrap_or("-");
+                let cc = t
+                    .installation
+                    .country_iso
+                    .as_ref()
+                    .map(|c| c.value.as_str())
+                    .unwrap_or("-");
+                let period = match (&t.period_start, &t.period_end) {
+                    (Some(s), Some(e)) => format!("{} … {}", s.value, e.value),
+                    _ => "-".into(),
+                };
+                writeln!(
+                    out,
+                    "  supplier {}: {name} ({cc}), period {period}",
+                    i.supplier_id
+                )?;
+                for p in &t.products {
+                    let used = i.cn_codes.iter().any(|c| c == p.cn.as_str());
+                    writeln!(
+                        out,
+                        "  row {:>3}  CN {}  SEE {} + {} = {} {}{}",
+                        p.row,
+                        p.cn.spaced(),
+                        p.direct.value.round_dp(5),
+                        p.indirect.value.round_dp(5),
+                        p.total.value.round_dp(5),
+                        p.unit.as_ref().map(|u| u.value.as_str()).unwrap_or(""),
+                        if used { "" } else { "  (not imported)" }
+                    )?;
+                }
+            }
+            for f in &findings {
+                writeln!(
+                    out,
+                    "{:<8} {}  {}{}",
+                    f.severity.as_str(),
+                    f.code,
+                    f.cell
+                        .as_deref()
+                        .map(|p| format!("{p}: "))
+                        .unwrap_or_default(),
+                    f.message
+                )?;
+            }
+            if any {
+                writeln!(
+                    out,
+                    "{} supplier profile(s) written to {}{}",
+                    imported.iter().filter(|i| i.profile.is_some()).count(),
+                    output.display(),
+                    if merge { " (merged)" } else { "" }
+                )?;
+            } else {
+                writeln!(out, "nothing imported; {} not written", output.display())?;
+            }
+        }
+    }
+    Ok(if errors > 0 { 1 } else { 0 })
+}
+
+fn run_audit(a: Sub) -> anyhow::Result<u8> {
     let Sub::Audit {
         suppliers,
         shipments,
         today,
         stale_after_years,
         format,
-    } = a.command;
+    } = a
+    else {
+        unreachable!("run dispatches only Audit here")
+    };
     let (text, _) = cbam::reference::read_text(&suppliers)?;
     let book = cbam::reference::SupplierBook::from_yaml(&suppliers, &text)?;
     let today = match &today {

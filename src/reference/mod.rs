@@ -2,6 +2,7 @@
 //! The EU tables are compiled into the binary (`data/`); a file passed on the command line
 //! replaces the embedded table, and provenance records which one was used.
 
+pub mod comm_template;
 pub mod factors;
 pub mod policy;
 pub mod pydict;
@@ -80,6 +81,12 @@ pub fn read_text(path: &Path) -> Result<(String, Vec<u8>)> {
         })?
         .to_string();
     Ok((text, bytes))
+}
+
+/// The embedded Annex I scope (CN code → sector), for readers that need it without the rest.
+pub fn embedded_scope() -> Result<AnnexScope> {
+    let (name, text) = embedded::ANNEX_I_SCOPE;
+    AnnexScope::from_csv(Path::new(name), text)
 }
 
 impl ReferenceData {

@@ -34,6 +34,10 @@ struct SupplierYaml {
     actual_emissions_by_cn: Vec<ActualYaml>,
     #[serde(default)]
     verified: Option<bool>,
+    /// Written by `suppliers import`: CN codes a Communication template lists under two
+    /// processes with different SEE.
+    #[serde(default)]
+    ambiguous_cn_codes: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -88,6 +92,8 @@ pub struct Supplier {
     /// `actual_emissions_data`, when present and `actual_emissions_available` is not false.
     pub general: Option<SupplierActual>,
     pub by_cn: HashMap<CnCode, SupplierActual>,
+    /// CN codes whose actuals cannot be chosen (a template lists them under two processes).
+    pub ambiguous_cn: Vec<CnCode>,
 }
 
 #[derive(Debug, Default)]
@@ -99,6 +105,33 @@ pub struct SupplierBook {
 impl SupplierBook {
     pub fn get(&self, id: &str) -> Option<&Supplier> {
         self.by_id.get(id)
+    }
+
+    /// Adds the suppliers of `other` (imported templates). A supplier already here keeps its
+    /// general figures and gets the template's per-CN actuals, which replace its own for
+    /// those codes.
+    pub fn absorb(&mut self, other: SupplierBook) {
+        for (id, s) in other.by_id {
+            match self.by_id.get_mut(&id) {
+                None => {
+                    self.by_id.insert(id, s);
+                }
+                Some(have) => {
+                    for c in &s.cn_codes_produced {
+                        if !have.cn_codes_produced.contains(c) {
+                            have.cn_codes_produced.push(*c);
+                        }
+                    }
+                    for sec in &s.sectors {
+                        if !have.sectors.contains(sec) {
+                            have.sectors.push(*sec);
+                        }
+                    }
+                    have.by_cn.extend(s.by_cn);
+                    have.ambiguous_cn.extend(s.ambiguous_cn);
+                }
+            }
+        }
     }
 
     pub fn from_yaml(path: &Path, text: &str) -> Result<SupplierBook> {
@@ -191,7 +224,13 @@ impl SupplierBook {
                     ));
                 }
             }
+            let ambiguous_cn = s
+                .ambiguous_cn_codes
+                .iter()
+                .filter_map(|c| CnCode::normalise(c))
+                .collect();
             let sup = Supplier {
+                ambiguous_cn,
                 id: id.clone(),
                 name: s.company_name.unwrap_or_default(),
                 country_iso: s.country_iso.unwrap_or_default(),

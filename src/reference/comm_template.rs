@@ -1,0 +1,870 @@
+//! The Commission's "CBAM Communication template for installations" (v2.1 and v2.1.1): the
+//! workbook a non-EU producer sends its importer with the actual specific embedded emissions
+//! (SEE) of its goods. Read from the sheet `Summary_Communication` (always in English), using
+//! the values Excel cached when the file was saved — the SEE are results of array formulas no
+//! reader should re-evaluate. Every value keeps the cell it came from.
+//!
+//! Cell map, version differences and pitfalls: `docs/domain/communication-template.md`.
+//! The version is taken from the workbook itself and every column the map relies on is
+//! checked against its header first: a layout that does not match is an error naming the
+//! sheet and cell, never a silent misread.
+
+use crate::error::{Error, Result};
+use crate::model::{CnCode, Date, Finding, Sector, Severity};
+use calamine::{open_workbook_auto, Data, Range, Reader};
+use rust_decimal::Decimal;
+use std::path::Path;
+use std::str::FromStr;
+
+pub const SHEET: &str = "Summary_Communication";
+const VERSION_SHEET: &str = "VersionDocumentation";
+const TEMPLATE_TYPE: &str = "CBAM communication SEE Version 2";
+/// Product rows of the summary table.
+const FIRST_ROW: u32 = 26;
+const LAST_ROW: u32 = 125;
+/// |total − (direct + indirect)| above this is an inconsistent row (the Commission's
+/// workbook rounds nothing, so only float noise is tolerated).
+const SUM_TOLERANCE: &str = "0.0001";
+/// The transitional rules allow default values for up to 20 % of a complex good's embedded
+/// emissions (IR 2023/1773 Art. 5); a supplier's own share above that is flagged.
+const DEFAULT_SHARE_LIMIT: &str = "0.2";
+
+/// Layout versions read exactly.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub enum TemplateVersion {
+    #[serde(rename = "2.1")]
+    V2_1,
+    #[serde(rename = "2.1.1")]
+    V2_1_1,
+}
+
+impl TemplateVersion {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TemplateVersion::V2_1 => "2.1",
+            TemplateVersion::V2_1_1 => "2.1.1",
+        }
+    }
+    /// v2.1.1 inserted column P (electricity EF): every column from P on moves right by one.
+    fn shift(self) -> u32 {
+        match self {
+            TemplateVersion::V2_1 => 0,
+            TemplateVersion::V2_1_1 => 1,
+        }
+    }
+}
+
+/// A text value and the cell it was read from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cell<T> {
+    pub value: T,
+    pub cell: String,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Installation {
+    pub name: Option<Cell<String>>,
+    pub street: Option<Cell<String>>,
+    pub economic_activity: Option<Cell<String>>,
+    pub city: Option<Cell<String>>,
+    pub country_iso: Option<Cell<String>>,
+    /// As typed (`US ABC`) and normalised (`USABC`) in `unlocode_normalised`.
+    pub unlocode: Option<Cell<String>>,
+    pub latitude: Option<Cell<String>>,
+    pub longitude: Option<Cell<String>>,
+}
+
+/// The carbon price paid in the country of production, per tonne of product.
+#[derive(Debug, Clone, Default)]
+pub struct CarbonPrice {
+    pub instrument: Option<Cell<String>>,
+    pub share_covered: Option<Cell<Decimal>>,
+    pub currency: Option<Cell<String>>,
+    pub amount_per_t: Option<Cell<Decimal>>,
+    pub rebate_type: Option<Cell<String>>,
+    pub rebate_share: Option<Cell<Decimal>>,
+    pub rebate_per_t: Option<Cell<Decimal>>,
+    pub effective_per_t: Option<Cell<Decimal>>,
+}
+
+impl CarbonPrice {
+    pub fn is_empty(&self) -> bool {
+        self.instrument.is_none() && self.amount_per_t.is_none() && self.currency.is_none()
+    }
+}
+
+/// One used row of the product table.
+#[derive(Debug, Clone)]
+pub struct TemplateProduct {
+    /// Sheet row (26…125).
+    pub row: u32,
+    pub cn: CnCode,
+    pub process: Option<Cell<String>>,
+    pub category: Option<Cell<String>>,
+    pub cn_name: Option<Cell<String>>,
+    pub product_name: Option<Cell<String>>,
+    pub direct: Cell<Decimal>,
+    pub indirect: Cell<Decimal>,
+    pub total: Cell<Decimal>,
+    /// `tCO2e/t`, or `tCO2e/MWh` for electricity.
+    pub unit: Option<Cell<String>>,
+    /// Fraction 0–1 of the emissions taken from default values.
+    pub default_share: Option<Cell<Decimal>>,
+    pub ef_source: Option<Cell<String>>,
+    /// MWh per tonne, precursors included.
+    pub embedded_electricity: Option<Cell<Decimal>>,
+    /// tCO2/MWh: the v2.1.1 column, or indirect ÷ embedded electricity for v2.1 (then `cell`
+    /// names both cells).
+    pub electricity_ef: Option<Cell<Decimal>>,
+    /// Production route of the process (from `D_Processes`), else of its goods category.
+    pub route: Option<Cell<String>>,
+    pub carbon_price: CarbonPrice,
+}
+
+/// What one workbook holds.
+#[derive(Debug, Clone)]
+pub struct TemplateFile {
+    pub file_name: String,
+    pub sha256: String,
+    pub version: TemplateVersion,
+    pub installation: Installation,
+    pub period_start: Option<Cell<Date>>,
+    pub period_end: Option<Cell<Date>>,
+    pub products: Vec<TemplateProduct>,
+    /// Checks of the template's own content (TP codes).
+    pub findings: Vec<Finding>,
+}
+
+/// `A1` → (row, column), both 0-based.
+fn addr(a: &str) -> (u32, u32) {
+    let split = a.find(|c: char| c.is_ascii_digit()).unwrap_or(a.len());
+    let (letters, digits) = a.split_at(split);
+    let mut col = 0u32;
+    for b in letters.bytes() {
+        col = col * 26 + (b - b'A' + 1) as u32;
+    }
+    (digits.parse::<u32>().unwrap_or(1) - 1, col - 1)
+}
+
+/// Column letters for a 0-based column.
+fn col_name(mut c: u32) -> String {
+    let mut s = Vec::new();
+    loop {
+        s.push(b'A' + (c % 26) as u8);
+        if c < 26 {
+            break;
+        }
+        c = c / 26 - 1;
+    }
+    s.reverse();
+    String::from_utf8(s).unwrap_or_default()
+}
+
+/// A column letter moved right by `n`.
+fn col_plus(c: &str, n: u32) -> String {
+    col_name(addr(&format!("{c}1")).1 + n)
+}
+
+struct Sheet<'a> {
+    name: &'static str,
+    range: &'a Range<Data>,
+    path: &'a Path,
+}
+
+impl Sheet<'_> {
+    fn get(&self, a: &str) -> &Data {
+        self.range.get_value(addr(a)).unwrap_or(&Data::Empty)
+    }
+
+    fn err(&self, cell: &str, message: String) -> Error {
+        Error::Data {
+            path: self.path.to_path_buf(),
+            message: format!("{}!{cell}: {message}", self.name),
+        }
+    }
+
+    /// The cell as text (trimmed); `None` when empty, `""`, `n.a.` or a "Please select" prompt.
+    fn text(&self, a: &str) -> Option<Cell<String>> {
+        let v = match self.get(a) {
+            Data::Empty => return None,
+            Data::String(s) => s.trim().to_string(),
+            Data::Float(f) => {
+                if f.fract() == 0.0 && f.abs() < 1e15 {
+                    format!("{}", *f as i64)
+                } else {
+                    format!("{f}")
+                }
+            }
+            Data::Int(i) => i.to_string(),
+            Data::Bool(b) => b.to_string(),
+            Data::DateTimeIso(s) | Data::DurationIso(s) => s.clone(),
+            Data::DateTime(d) => {
+                let (y, m, day, ..) = d.to_ymd_hms_milli();
+                format!("{y:04}-{m:02}-{day:02}")
+            }
+            Data::Error(e) => e.to_string(),
+        };
+        // Unused rows cache "" (their formulas return empty text).
+        if v.is_empty() || is_placeholder(&v) {
+            return None;
+        }
+        Some(Cell {
+            value: v,
+            cell: format!("{}!{a}", self.name),
+        })
+    }
+
+    /// A number cell: numeric, or text holding a decimal. Text that is not a number is an
+    /// error naming the cell (a damaged or hand-edited workbook), never a zero.
+    fn number(&self, a: &str, what: &str) -> Result<Option<Cell<Decimal>>> {
+        let value = match self.get(a) {
+            Data::Empty => return Ok(None),
+            Data::Float(f) => decimal_of(*f).ok_or_else(|| {
+                self.err(a, format!("{what}: the number {f} cannot be held exactly"))
+            })?,
+            Data::Int(i) => Decimal::from(*i),
+            Data::String(s) => {
+                let t = s.trim();
+                if t.is_empty() || is_placeholder(t) {
+                    return Ok(None);
+                }
+                Decimal::from_str(t)
+                    .or_else(|_| Decimal::from_scientific(t))
+                    .map_err(|_| {
+                        self.err(
+                            a,
+                            format!("{what}: expected a number, found the text {t:?}"),
+                        )
+                    })?
+            }
+            Data::Error(e) => {
+                return Err(self.err(
+                    a,
+                    format!("{what}: expected a number, found the spreadsheet error {e}"),
+                ))
+            }
+            other => return Err(self.err(a, format!("{what}: expected a number, found {other:?}"))),
+        };
+        Ok(Some(Cell {
+            value,
+            cell: format!("{}!{a}", self.name),
+        }))
+    }
+
+    fn date(&self, a: &str) -> Result<Option<Cell<Date>>> {
+        let d = match self.get(a) {
+            Data::Empty => return Ok(None),
+            Data::DateTime(d) => {
+                let (y, m, day, ..) = d.to_ymd_hms_milli();
+                Date::parse(&format!("{y:04}-{m:02}-{day:02}"))
+            }
+            Data::Float(f) => excel_serial_date(*f),
+            Data::Int(i) => excel_serial_date(*i as f64),
+            Data::DateTimeIso(s) | Data::String(s) => {
+                let t = s.trim();
+                if t.is_empty() || is_placeholder(t) {
+                    return Ok(None);
+                }
+                Date::parse(t.get(..10).unwrap_or(t))
+            }
+            _ => None,
+        };
+        match d {
+            Some(value) => Ok(Some(Cell {
+                value,
+                cell: format!("{}!{a}", self.name),
+            })),
+            None => Err(self.err(a, format!("expected a date, found {:?}", self.get(a)))),
+        }
+    }
+
+    /// The header guard: the cell's cached text must start with `expected`.
+    fn expect(&self, a: &str, expected: &str, version: Option<TemplateVersion>) -> Result<()> {
+        let found = match self.get(a) {
+            Data::String(s) => s.trim().to_string(),
+            Data::Empty => String::new(),
+            other => format!("{other:?}"),
+        };
+        if found.starts_with(expected) {
+            return Ok(());
+        }
+        let hint = if found.is_empty() {
+            " (empty: a workbook saved without its formulas' cached values — written by a \
+             tool and never opened in Excel or LibreOffice — or not the template's layout)"
+        } else {
+            ""
+        };
+        Err(self.err(
+            a,
+            format!(
+                "the layout of the Communication template{} does not match: expected a header \
+                 starting {expected:?}, found {found:?}{hint}",
+                version
+                    .map(|v| format!(" v{}", v.as_str()))
+                    .unwrap_or_default()
+            ),
+        ))
+    }
+}
+
+fn is_placeholder(s: &str) -> bool {
+    let l = s.trim().to_ascii_lowercase();
+    l == "n.a." || l == "n.a" || l.starts_with("please select")
+}
+
+/// The shortest decimal that reads back as `f`: what Excel shows and stored as text.
+fn decimal_of(f: f64) -> Option<Decimal> {
+    if !f.is_finite() {
+        return None;
+    }
+    let s = format!("{f}");
+    Decimal::from_str(&s).ok().map(|d| d.normalize())
+}
+
+/// Excel 1900-system serial → date (serial 60 is Excel's fictitious 1900-02-29).
+fn excel_serial_date(f: f64) -> Option<Date> {
+    if !(61.0..2_958_466.0).contains(&f) {
+        return None;
+    }
+    // 1899-12-30 is serial 0 for every serial after the fictitious leap day.
+    let base = Date {
+        year: 1899,
+        month: 12,
+        day: 30,
+    }
+    .to_days();
+    Some(Date::from_days(base + f.floor() as i64))
+}
+
+/// Reads one template. `Err` for what cannot be read as the Commission's template (not a
+/// workbook, a missing or renamed sheet, a header that does not match, uncached formulas, a
+/// text in a number cell); content problems are `findings`.
+pub fn read_template(path: &Path) -> Result<TemplateFile> {
+    let bytes = std::fs::read(path).map_err(|source| Error::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let sha256 = crate::provenance::sha256_hex(&bytes);
+    drop(bytes);
+    let file_name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let mut wb = open_workbook_auto(path).map_err(|e| Error::Data {
+        path: path.to_path_buf(),
+        message: format!(
+            "cannot read the workbook: {e} (a damaged or truncated file, or not a workbook)"
+        ),
+    })?;
+    let names = wb.sheet_names();
+    let mut range_of = |name: &'static str| -> Result<Range<Data>> {
+        if !names.iter().any(|n| n == name) {
+            return Err(Error::Data {
+                path: path.to_path_buf(),
+                message: format!(
+                    "no sheet named {name:?}: not the Commission's Communication template, or a \
+                     sheet was renamed (the workbook's sheets: {})",
+                    names.join(", ")
+                ),
+            });
+        }
+        wb.worksheet_range(name).map_err(|e| Error::Data {
+            path: path.to_path_buf(),
+            message: format!("sheet {name:?}: cannot read it: {e}"),
+        })
+    };
+    let vd_range = range_of(VERSION_SHEET)?;
+    let vd = Sheet {
+        name: VERSION_SHEET,
+        range: &vd_range,
+        path,
+    };
+    vd.expect("B2", TEMPLATE_TYPE, None)?;
+    let sc_range = range_of(SHEET)?;
+    let sc = Sheet {
+        name: SHEET,
+        range: &sc_range,
+        path,
+    };
+    // The version: the last entry of the version list, cross-checked by the one header that
+    // differs (P25).
+    let versions_range = range_of("0_Versions")?;
+    let versions = Sheet {
+        name: "0_Versions",
+        range: &versions_range,
+        path,
+    };
+    let mut listed = None;
+    for r in 9..=60 {
+        if let Some(c) = versions.text(&format!("E{r}")) {
+            if c.value.chars().next().is_some_and(|ch| ch.is_ascii_digit()) {
+                listed = Some(c);
+            }
+        }
+    }
+    let version = match listed.as_ref().map(|c| c.value.as_str()) {
+        Some("2.1") => TemplateVersion::V2_1,
+        Some("2.1.1") => TemplateVersion::V2_1_1,
+        other => {
+            return Err(versions.err(
+                listed.as_ref().map(|c| &c.cell[c.cell.find('!').map_or(0, |i| i + 1)..]).unwrap_or("E9:E60"),
+                format!(
+                    "template version {}: only versions 2.1 and 2.1.1 are read (their cell maps are checked); \
+                     re-enter the data in the current template v2.1.1",
+                    other.unwrap_or("not found")
+                ),
+            ))
+        }
+    };
+    let s = version.shift();
+    sc.expect("D12", "Name of the installation", Some(version))?;
+    sc.expect("F25", "CN Code", Some(version))?;
+    sc.expect("I25", "SEE (direct)", Some(version))?;
+    sc.expect("J25", "SEE (indirect)", Some(version))?;
+    sc.expect("K25", "SEE (total)", Some(version))?;
+    sc.expect("M25", "Share of emissions by default value", Some(version))?;
+    sc.expect("N25", "Source for electricity EF", Some(version))?;
+    sc.expect("O25", "Embedded electricity", Some(version))?;
+    match version {
+        TemplateVersion::V2_1 => sc.expect("P25", "The main reducing agent", Some(version))?,
+        TemplateVersion::V2_1_1 => sc.expect("P25", "Electricity EF", Some(version))?,
+    }
+    sc.expect(
+        &format!("{}15", col_plus("Z", s)),
+        "Total direct emissions",
+        Some(version),
+    )?;
+
+    let installation = Installation {
+        name: sc.text("G12"),
+        street: sc.text("G13"),
+        economic_activity: sc.text("G14"),
+        // The template labels G15 "Country:" by mistake; it holds the city.
+        city: sc.text("G15"),
+        country_iso: sc.text("G16"),
+        unlocode: sc.text("G17"),
+        latitude: sc.text("G18"),
+        longitude: sc.text("G19"),
+    };
+    let period_start = sc.date("G20")?;
+    let period_end = sc.date("G21")?;
+
+    // Routes: per process from D_Processes (authoritative), else per goods category.
+    let dp_range = range_of("D_Processes").ok();
+    let process_routes = dp_range
+        .as_ref()
+        .map(|r| {
+            process_routes(&Sheet {
+                name: "D_Processes",
+                range: r,
+                path,
+            })
+        })
+        .unwrap_or_default();
+    let mut category_routes: Vec<(String, Vec<Cell<String>>)> = Vec::new();
+    for r in 12..=21 {
+        if let Some(cat) = sc.text(&format!("I{r}")) {
+            let routes: Vec<Cell<String>> = ["J", "K", "L", "M", "N", "O"]
+                .iter()
+                .filter_map(|c| sc.text(&format!("{c}{r}")))
+                .collect();
+            category_routes.push((cat.value, routes));
+        }
+    }
+
+    let mut findings = Vec::new();
+    let finding =
+        |code: &'static str, sev: Severity, field: &'static str, cell: &str, msg: String| {
+            let mut f = Finding::new(code, sev, msg)
+                .file(file_name.clone())
+                .field(field);
+            f.cell = Some(cell.to_string());
+            f
+        };
+    let mut products = Vec::new();
+    let col = |c: &str| col_plus(c, s);
+    for row in FIRST_ROW..=LAST_ROW {
+        let Some(cn_cell) = sc.text(&format!("F{row}")) else {
+            continue;
+        };
+        let raw = cn_cell.value.replace([' ', '.'], "");
+        let Some(cn) = CnCode::normalise(&raw) else {
+            findings.push(finding(
+                "TP006",
+                Severity::Warning,
+                "cn_code",
+                &cn_cell.cell,
+                format!(
+                    "row {row}: CN code {:?} is not an 8-digit code; shipments are matched by 8-digit code, so this row is not imported",
+                    cn_cell.value
+                ),
+            ));
+            continue;
+        };
+        let a = |c: &str| format!("{c}{row}");
+        let (direct, indirect, total) = (
+            sc.number(&a("I"), "SEE (direct)")?,
+            sc.number(&a("J"), "SEE (indirect)")?,
+            sc.number(&a("K"), "SEE (total)")?,
+        );
+        let (Some(direct), Some(indirect), Some(total)) = (direct, indirect, total) else {
+            return Err(sc.err(
+                &a("I"),
+                format!(
+                    "row {row} names CN {} but its SEE cells (I{row}:K{row}) hold no value: the workbook \
+                     was saved without its formulas' cached values (written by a tool and never \
+                     recalculated). Open and save it in Excel, or run \
+                     `soffice --headless --convert-to xlsx` on it, then import again",
+                    cn.spaced()
+                ),
+            ));
+        };
+        let process = sc.text(&a("D"));
+        let category = sc.text(&a("E"));
+        let embedded_electricity = sc.number(&a("O"), "embedded electricity")?;
+        let electricity_ef = match version {
+            TemplateVersion::V2_1_1 => sc.number(&a("P"), "electricity EF")?,
+            // v2.1 has no EF column: the effective EF is indirect ÷ embedded electricity.
+            TemplateVersion::V2_1 => match &embedded_electricity {
+                Some(o) if !o.value.is_zero() => Some(Cell {
+                    value: (indirect.value / o.value).round_dp(6),
+                    cell: format!("{}÷{}", indirect.cell, a("O")),
+                }),
+                _ => None,
+            },
+        };
+        let route = process
+            .as_ref()
+            .and_then(|p| process_routes.iter().find(|(name, _)| *name == p.value))
+            .and_then(|(_, routes)| (routes.len() == 1).then(|| routes[0].clone()))
+            .or_else(|| {
+                let cat = category.as_ref()?;
+                let matching: Vec<&(String, Vec<Cell<String>>)> = category_routes
+                    .iter()
+                    .filter(|(c, _)| *c == cat.value)
+                    .collect();
+                match matching.as_slice() {
+                    [(_, routes)] if routes.len() == 1 => Some(routes[0].clone()),
+                    _ => None,
+                }
+            });
+        let carbon_price = CarbonPrice {
+            instrument: sc.text(&a(&col("AL"))),
+            share_covered: sc.number(&a(&col("AM")), "carbon price share")?,
+            currency: sc.text(&a(&col("AP"))),
+            amount_per_t: sc.number(&a(&col("AQ")), "carbon price due per t")?,
+            rebate_type: sc.text(&a(&col("AS"))),
+            rebate_share: sc.number(&a(&col("AT")), "rebate share")?,
+            rebate_per_t: sc.number(&a(&col("AW")), "rebate per t")?,
+            effective_per_t: sc.number(&a(&col("AY")), "effective carbon price per t")?,
+        };
+        let p = TemplateProduct {
+            row,
+            cn,
+            process,
+            category,
+            cn_name: sc.text(&a("G")),
+            product_name: sc.text(&a("H")),
+            direct,
+            indirect,
+            total,
+            unit: sc.text(&a("L")),
+            default_share: sc.number(&a("M"), "share of default values")?,
+            ef_source: sc.text(&a("N")),
+            embedded_electricity,
+            electricity_ef,
+            route,
+            carbon_price,
+        };
+        check_product(&p, &mut findings, &finding);
+        products.push(p);
+    }
+    check_file(
+        &installation,
+        &period_start,
+        &period_end,
+        &products,
+        &mut findings,
+        &finding,
+    );
+    Ok(TemplateFile {
+        file_name,
+        sha256,
+        version,
+        installation,
+        period_start,
+        period_end,
+        products,
+        findings,
+    })
+}
+
+/// Per process block of `D_Processes` (header row 11 + 65·k): its name and the routes with
+/// production above zero.
+fn process_routes(dp: &Sheet) -> Vec<(String, Vec<Cell<String>>)> {
+    let mut out = Vec::new();
+    for k in 0..10u32 {
+        let h = 11 + 65 * k;
+        let Some(name) = dp.text(&format!("G{h}")) else {
+            continue;
+        };
+        let mut routes = Vec::new();
+        for r in h + 5..=h + 12 {
+            let produced = match dp.get(&format!("L{r}")) {
+                Data::Float(f) => *f > 0.0,
+                Data::Int(i) => *i > 0,
+                _ => false,
+            };
+            if produced {
+                if let Some(route) = dp.text(&format!("H{r}")) {
+                    routes.push(route);
+                }
+            }
+        }
+        out.push((name.value, routes));
+    }
+    out
+}
+
+type MakeFinding<'a> = dyn Fn(&'static str, Severity, &'static str, &str, String) -> Finding + 'a;
+
+fn check_product(p: &TemplateProduct, findings: &mut Vec<Finding>, finding: &MakeFinding) {
+    let row = p.row;
+    let tol = Decimal::from_str(SUM_TOLERANCE).unwrap_or_default();
+    if (p.total.value - (p.direct.value + p.indirect.value)).abs() > tol {
+        findings.push(finding(
+            "TP002",
+            Severity::Error,
+            "see_total",
+            &p.total.cell,
+            format!(
+                "row {row} (CN {}): SEE direct {} + indirect {} = {}, but the total says {}; the row is not used",
+                p.cn.spaced(),
+                p.direct.value,
+                p.indirect.value,
+                p.direct.value + p.indirect.value,
+                p.total.value
+            ),
+        ));
+    }
+    for (v, what) in [
+        (&p.direct, "direct"),
+        (&p.indirect, "indirect"),
+        (&p.total, "total"),
+    ] {
+        if v.value.is_sign_negative() && !v.value.is_zero() {
+            findings.push(finding(
+                "TP003",
+                Severity::Error,
+                "see",
+                &v.cell,
+                format!(
+                    "row {row} (CN {}): SEE {what} {} is negative; the row is not used",
+                    p.cn.spaced(),
+                    v.value
+                ),
+            ));
+        }
+    }
+    if let Some(bound) = plausible_upper_bound(&p.cn) {
+        if p.total.value > bound {
+            findings.push(finding(
+                "TP004",
+                Severity::Warning,
+                "see_total",
+                &p.total.cell,
+                format!(
+                    "row {row} (CN {}): SEE total {} tCO2e/t is above the plausible range for the sector (at most {bound}); check the unit and the figure",
+                    p.cn.spaced(),
+                    p.total.value
+                ),
+            ));
+        }
+    }
+    if let Some(share) = &p.default_share {
+        let limit = Decimal::from_str(DEFAULT_SHARE_LIMIT).unwrap_or_default();
+        if share.value > limit {
+            findings.push(finding(
+                "TP005",
+                Severity::Warning,
+                "default_share",
+                &share.cell,
+                format!(
+                    "row {row} (CN {}): {}% of the emissions come from default values (more than {}%)",
+                    p.cn.spaced(),
+                    (share.value * Decimal::from(100)).round_dp(2),
+                    limit * Decimal::from(100)
+                ),
+            ));
+        }
+        if share.value.is_sign_negative() || share.value > Decimal::ONE {
+            findings.push(finding(
+                "TP005",
+                Severity::Warning,
+                "default_share",
+                &share.cell,
+                format!(
+                    "row {row}: share of default values {} is not a fraction between 0 and 1",
+                    share.value
+                ),
+            ));
+        }
+    }
+}
+
+/// Upper bounds of a plausible SEE total (tCO2e per t; per MWh for electricity), well above
+/// every EU default value of the sector including its mark-ups, so that only unit or typing
+/// errors (kg for t, a missing decimal point) trip them.
+fn plausible_upper_bound(cn: &CnCode) -> Option<Decimal> {
+    let c = cn.as_str();
+    let v = match &c[..2] {
+        "25" => 5,                           // cement, clinker, kaolinic clay: defaults ≤ 1.3
+        "26" | "72" | "73" => 25, // iron ore, iron and steel: defaults ≤ 8 (ferro-alloys)
+        "76" => 40,               // aluminium incl. indirect: primary ≤ 20
+        "28" if c.starts_with("2804") => 40, // hydrogen: defaults ≤ 24
+        "28" | "31" => 20,        // fertilisers: defaults ≤ 6
+        "27" => 3,                // electricity, tCO2e/MWh: grid factors ≤ 1.3
+        _ => return None,
+    };
+    Some(Decimal::from(v))
+}
+
+fn check_file(
+    inst: &Installation,
+    start: &Option<Cell<Date>>,
+    end: &Option<Cell<Date>>,
+    products: &[TemplateProduct],
+    findings: &mut Vec<Finding>,
+    finding: &MakeFinding,
+) {
+    if products.is_empty() {
+        findings.push(finding(
+            "TP001",
+            Severity::Error,
+            "cn_code",
+            &format!("{SHEET}!F{FIRST_ROW}:F{LAST_ROW}"),
+            format!(
+                "the template holds no product data: no CN code in {SHEET}!F{FIRST_ROW}:F{LAST_ROW}{} — nothing to import (a blank template?)",
+                if inst.name.is_none() { " and no installation name in G12" } else { "" }
+            ),
+        ));
+        return;
+    }
+    match (start, end) {
+        (None, _) | (_, None) => findings.push(finding(
+            "TP007",
+            Severity::Warning,
+            "reporting_period",
+            &format!("{SHEET}!G20:G21"),
+            "the reporting period (G20 start, G21 end) is missing: the data's age cannot be checked".into(),
+        )),
+        (Some(s), Some(e)) if s.value > e.value => findings.push(finding(
+            "TP007",
+            Severity::Warning,
+            "reporting_period",
+            &format!("{SHEET}!G20:G21"),
+            format!("the reporting period starts {} after it ends {}", s.value, e.value),
+        )),
+        _ => {}
+    }
+    if inst.name.is_none() {
+        findings.push(finding(
+            "TP008",
+            Severity::Warning,
+            "installation_name",
+            &format!("{SHEET}!G12"),
+            "the installation name (G12) is missing".into(),
+        ));
+    }
+    if let (Some(loc), Some(cc)) = (&inst.unlocode, &inst.country_iso) {
+        let norm = unlocode_normalised(&loc.value);
+        if !norm.starts_with(&cc.value) {
+            findings.push(finding(
+                "TP008",
+                Severity::Warning,
+                "unlocode",
+                &loc.cell,
+                format!(
+                    "UN/LOCODE {:?} does not start with the installation's country {}",
+                    loc.value, cc.value
+                ),
+            ));
+        }
+    }
+    // The same CN code under two processes: which SEE applies depends on how the imported
+    // goods were made, which the template cannot say.
+    for (i, p) in products.iter().enumerate() {
+        if let Some(q) = products[..i].iter().find(|q| q.cn == p.cn) {
+            if q.total.value != p.total.value {
+                findings.push(finding(
+                    "TP009",
+                    Severity::Warning,
+                    "cn_code",
+                    &format!("{SHEET}!F{}", p.row),
+                    format!(
+                        "CN {} appears in rows {} ({}) and {} ({}) with different SEE ({} and {} tCO2e/t): \
+                         a shipment of it cannot be matched to one of them, so neither is used for it",
+                        p.cn.spaced(),
+                        q.row,
+                        q.process.as_ref().map(|c| c.value.as_str()).unwrap_or("?"),
+                        p.row,
+                        p.process.as_ref().map(|c| c.value.as_str()).unwrap_or("?"),
+                        q.total.value,
+                        p.total.value
+                    ),
+                ));
+            }
+        }
+    }
+}
+
+/// `US ABC` → `USABC`.
+pub fn unlocode_normalised(s: &str) -> String {
+    s.chars()
+        .filter(|c| !c.is_whitespace())
+        .collect::<String>()
+        .to_ascii_uppercase()
+}
+
+/// The sector of a template's CN code, from the embedded Annex I scope.
+pub fn sector_of(scope: &super::scope::AnnexScope, cn: &CnCode) -> Option<Sector> {
+    match scope.classify(cn) {
+        crate::model::ScopeStatus::InScope(e) => Some(e.sector),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn addresses() {
+        assert_eq!(addr("A1"), (0, 0));
+        assert_eq!(addr("G12"), (11, 6));
+        assert_eq!(addr("AH15"), (14, 33));
+        assert_eq!(col_plus("AQ", 1), "AR");
+        assert_eq!(col_plus("Z", 1), "AA");
+        assert_eq!(col_plus("AY", 1), "AZ");
+    }
+
+    #[test]
+    fn serials_and_decimals() {
+        assert_eq!(
+            excel_serial_date(44927.0).unwrap().to_string(),
+            "2023-01-01"
+        );
+        assert_eq!(
+            excel_serial_date(45291.0).unwrap().to_string(),
+            "2023-12-31"
+        );
+        assert_eq!(
+            decimal_of(2.0069382352941174).unwrap().to_string(),
+            "2.0069382352941174"
+        );
+        assert_eq!(decimal_of(0.4066).unwrap().to_string(), "0.4066");
+        assert_eq!(decimal_of(1e-7).unwrap().to_string(), "0.0000001");
+        assert!(decimal_of(f64::NAN).is_none());
+        assert_eq!(unlocode_normalised("us abc"), "USABC");
+    }
+}
