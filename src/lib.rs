@@ -17,6 +17,7 @@ pub mod intake;
 pub mod model;
 pub mod pipeline;
 pub mod provenance;
+pub mod qreport;
 pub mod reference;
 pub mod suppliers_audit;
 pub mod time;

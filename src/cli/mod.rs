@@ -9,6 +9,7 @@ mod report;
 mod suppliers;
 mod validate;
 mod verify;
+mod xml;
 
 use clap::{Parser, Subcommand};
 
@@ -30,6 +31,8 @@ pub struct Cli {
 pub enum Command {
     /// Shipments file → CBAM report JSON (+ Markdown summary, per-line CSV).
     Report(report::Args),
+    /// Report JSON → the EU registry's quarterly report XML (QReport 23.00).
+    Xml(xml::Args),
     /// Check any CBAM report (ours or the production system's) against the rules.
     Validate(validate::Args),
     /// Compare two reports canonically, ignoring only the declared volatile fields.
@@ -74,6 +77,7 @@ pub fn run() -> anyhow::Result<u8> {
     match cli.command {
         Command::Report(a) => report::run(a),
         Command::Validate(a) => validate::run(a),
+        Command::Xml(a) => xml::run(a),
         Command::Cn(a) => cn::run(a),
         Command::Deadlines(a) => deadlines::run(a),
         Command::Suppliers(a) => suppliers::run(a),

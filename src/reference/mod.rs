@@ -82,6 +82,17 @@ pub fn read_text(path: &Path) -> Result<(String, Vec<u8>)> {
     Ok((text, bytes))
 }
 
+/// Supplier profiles from `path`, when one is given.
+pub fn load_suppliers(path: Option<&Path>) -> Result<Option<SupplierBook>> {
+    match path {
+        Some(p) => {
+            let (text, _) = read_text(p)?;
+            Ok(Some(SupplierBook::from_yaml(p, &text)?))
+        }
+        None => Ok(None),
+    }
+}
+
 impl ReferenceData {
     pub fn load(paths: &ReferencePaths) -> Result<ReferenceData> {
         let mut digests = Vec::new();

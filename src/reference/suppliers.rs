@@ -34,6 +34,48 @@ struct SupplierYaml {
     actual_emissions_by_cn: Vec<ActualYaml>,
     #[serde(default)]
     verified: Option<bool>,
+    #[serde(default)]
+    address: Option<AddressYaml>,
+    #[serde(default)]
+    contact: Option<ContactYaml>,
+}
+
+/// A text field that a hand-written profile may give as a bare number (`postal_code: 37859`).
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum Text {
+    S(String),
+    I(i64),
+}
+
+impl Text {
+    fn get(v: &Option<Text>) -> String {
+        match v {
+            Some(Text::S(s)) => s.trim().to_string(),
+            Some(Text::I(i)) => i.to_string(),
+            None => String::new(),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+struct AddressYaml {
+    #[serde(default)]
+    street: Option<Text>,
+    #[serde(default)]
+    city: Option<Text>,
+    #[serde(default)]
+    postal_code: Option<Text>,
+}
+
+#[derive(Debug, Deserialize)]
+struct ContactYaml {
+    #[serde(default)]
+    person: Option<Text>,
+    #[serde(default)]
+    email: Option<Text>,
+    #[serde(default)]
+    phone: Option<Text>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -88,6 +130,19 @@ pub struct Supplier {
     /// `actual_emissions_data`, when present and `actual_emissions_available` is not false.
     pub general: Option<SupplierActual>,
     pub by_cn: HashMap<CnCode, SupplierActual>,
+    /// `address` and `contact` of the profile (what the registry calls the installation operator).
+    pub address: SupplierAddress,
+}
+
+/// The profile's address and contact person; empty strings where the profile has none.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SupplierAddress {
+    pub street: String,
+    pub city: String,
+    pub postal_code: String,
+    pub contact_person: String,
+    pub contact_email: String,
+    pub contact_phone: String,
 }
 
 #[derive(Debug, Default)]
@@ -199,6 +254,18 @@ impl SupplierBook {
                 cn_codes_produced: produced,
                 general,
                 by_cn,
+                address: {
+                    let t = Text::get;
+                    let (a, c) = (s.address.as_ref(), s.contact.as_ref());
+                    SupplierAddress {
+                        street: a.map(|a| t(&a.street)).unwrap_or_default(),
+                        city: a.map(|a| t(&a.city)).unwrap_or_default(),
+                        postal_code: a.map(|a| t(&a.postal_code)).unwrap_or_default(),
+                        contact_person: c.map(|c| t(&c.person)).unwrap_or_default(),
+                        contact_email: c.map(|c| t(&c.email)).unwrap_or_default(),
+                        contact_phone: c.map(|c| t(&c.phone)).unwrap_or_default(),
+                    }
+                },
             };
             if by_id.insert(id.clone(), sup).is_some() {
                 return Err(err(i, &id, "supplier_id appears more than once".into()));
