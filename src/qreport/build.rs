@@ -405,7 +405,7 @@ pub fn build(
             "QReport/ReportingPeriod",
             0,
             format!(
-                "report quarter {}: the QReport is the transitional period's quarterly report (2023Q4–2025Q4); from 2026 there is no official XML schema",
+                "QReport/ReportingPeriod: report quarter {}: the QReport is the transitional period's quarterly report (2023Q4–2025Q4); from 2026 there is no official XML schema",
                 other.map(|q| q.to_string()).unwrap_or_else(|| "(none)".into())
             ),
         )),

@@ -14,6 +14,7 @@ mod shared_reference;
 mod suppliers;
 mod validate;
 mod verify;
+mod xml;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
