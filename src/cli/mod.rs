@@ -30,9 +30,9 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Shipments file → CBAM report JSON (+ Markdown summary, per-line CSV).
-    Report(report::Args),
+    Report(Box<report::Args>),
     /// Report JSON → the EU registry's quarterly report XML (QReport 23.00).
-    Xml(xml::Args),
+    Xml(Box<xml::Args>),
     /// Check any CBAM report (ours or the production system's) against the rules.
     Validate(validate::Args),
     /// Compare two reports canonically, ignoring only the declared volatile fields.
@@ -75,9 +75,9 @@ pub fn run() -> anyhow::Result<u8> {
             .build_global()?;
     }
     match cli.command {
-        Command::Report(a) => report::run(a),
+        Command::Report(a) => report::run(*a),
         Command::Validate(a) => validate::run(a),
-        Command::Xml(a) => xml::run(a),
+        Command::Xml(a) => xml::run(*a),
         Command::Cn(a) => cn::run(a),
         Command::Deadlines(a) => deadlines::run(a),
         Command::Suppliers(a) => suppliers::run(a),
