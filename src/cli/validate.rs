@@ -65,8 +65,8 @@ fn run_xml(a: &Args, bytes: &[u8]) -> anyhow::Result<u8> {
     let scope = load_scope(a)?;
     let findings: Vec<_> = cbam::qreport::validate(&root, &scope)
         .into_iter()
-        .filter(|f| a.only.is_empty() || a.only.iter().any(|o| o == f.code))
-        .filter(|f| !a.skip.iter().any(|s| s == f.code))
+        .filter(|f| a.only.is_empty() || a.only.iter().any(|o| *o == f.code))
+        .filter(|f| !a.skip.iter().any(|s| *s == f.code))
         .collect();
     let count = |s: Severity| findings.iter().filter(|f| f.severity == s).count();
     let (errors, warnings, infos) = (

@@ -2,8 +2,8 @@
 
 use super::Format;
 use anyhow::Context;
+use cbam::model::Finding;
 use cbam::qreport::build::{self, Declaration, Goods, Header, Party, XmlOptions};
-use cbam::qreport::XmlFinding;
 use cbam::reference::SupplierBook;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -99,7 +99,7 @@ pub fn write(
     flags: &XmlFlags,
     goods: &Goods,
     suppliers: Option<&SupplierBook>,
-) -> anyhow::Result<Vec<XmlFinding>> {
+) -> anyhow::Result<Vec<Finding>> {
     let header = Header::new(decl, &flags.options()).map_err(anyhow::Error::msg)?;
     let (tree, findings) = build::build(&header, goods, suppliers);
     if !has_errors(&findings) {
@@ -109,13 +109,13 @@ pub fn write(
     Ok(findings)
 }
 
-pub fn has_errors(f: &[XmlFinding]) -> bool {
+pub fn has_errors(f: &[Finding]) -> bool {
     f.iter().any(|f| f.severity == cbam::model::Severity::Error)
 }
 
 /// One line per finding: `  error XQ003 line 12: QReport/…/Country: message` (the message
 /// starts with the element path).
-pub fn print_findings(out: &mut impl Write, f: &[XmlFinding]) -> std::io::Result<()> {
+pub fn print_findings(out: &mut impl Write, f: &[Finding]) -> std::io::Result<()> {
     for x in f {
         let line = x.line.map(|l| format!(" line {l}:")).unwrap_or_default();
         writeln!(

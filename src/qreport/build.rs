@@ -5,9 +5,9 @@
 //! ([`Goods::from_json`]); both give the same goods, so both give the same bytes.
 
 use super::rules::{UNIT_EMISSIONS, UNIT_TONNES};
-use super::{schema, Node, XmlFinding};
+use super::{finding, schema, Node};
 use crate::assemble::Report;
-use crate::model::{CnCode, Method, Quarter, Severity};
+use crate::model::{CnCode, Finding, Method, Quarter, Severity};
 use crate::reference::SupplierBook;
 use rust_decimal::Decimal;
 use serde_json::Value;
@@ -389,17 +389,13 @@ fn party(tag: &str, address_tag: &str, p: &Party) -> Node {
 /// The QReport tree for `goods`, and what stops it from being written: findings of
 /// severity error (a period without quarterly reports, electricity, no goods, and every value
 /// that does not fit its schema format or multiplicity, checked on the tree itself).
-pub fn build(
-    h: &Header,
-    goods: &Goods,
-    suppliers: Option<&SupplierBook>,
-) -> (Node, Vec<XmlFinding>) {
+pub fn build(h: &Header, goods: &Goods, suppliers: Option<&SupplierBook>) -> (Node, Vec<Finding>) {
     let mut findings = Vec::new();
     let transitional =
         |q: Quarter| q >= Quarter { year: 2023, q: 4 } && q <= Quarter { year: 2025, q: 4 };
     match h.quarter {
         Some(q) if transitional(q) => {}
-        other => findings.push(XmlFinding::new(
+        other => findings.push(finding(
             "XQ020",
             Severity::Error,
             "QReport/ReportingPeriod",
@@ -459,7 +455,7 @@ pub fn build(
             ),
         )));
     if goods.is_empty() {
-        findings.push(XmlFinding::new(
+        findings.push(finding(
             "XQ001",
             Severity::Error,
             "QReport/ImportedGood",
@@ -472,7 +468,7 @@ pub fn build(
         let cn_s = cn.as_str();
         if cn_s.starts_with("2716") {
             findings.push(
-                XmlFinding::new(
+                finding(
                     "XQ021",
                     Severity::Error,
                     &format!("QReport/ImportedGood[{item}]/CommodityCode/CnCode"),

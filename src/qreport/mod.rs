@@ -12,8 +12,7 @@ pub mod rules;
 pub mod schema;
 
 use crate::error::{Error, Result};
-use crate::model::Severity;
-use serde::Serialize;
+use crate::model::{Finding, Severity};
 use std::path::Path;
 
 /// The namespace of every QReport version seen (17.00, 17.03, 23.00).
@@ -84,48 +83,20 @@ impl Node {
     }
 }
 
-/// A finding about a QReport: the element path, the line (when read from a file), the value.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct XmlFinding {
-    pub code: &'static str,
-    pub severity: Severity,
-    /// `QReport/ImportedGood[2]/OriginCountry/Country`.
-    pub path: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub line: Option<u64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub found: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub expected: Option<String>,
-    pub message: String,
-}
-
-impl XmlFinding {
-    pub fn new(
-        code: &'static str,
-        severity: Severity,
-        path: &str,
-        line: u64,
-        message: impl Into<String>,
-    ) -> XmlFinding {
-        XmlFinding {
-            code,
-            severity,
-            path: path.to_string(),
-            line: (line > 0).then_some(line),
-            found: None,
-            expected: None,
-            message: message.into(),
-        }
-    }
-    pub fn found(mut self, v: &str) -> XmlFinding {
-        self.found = Some(crate::model::truncate_for_message(v));
-        self
-    }
-    pub fn expected(mut self, v: impl Into<String>) -> XmlFinding {
-        self.expected = Some(v.into());
-        self
-    }
+/// A finding about a QReport: code, severity, the element path
+/// (`QReport/ImportedGood[2]/OriginCountry/Country`), the line when read from a file (0: built
+/// in memory), and the message (which starts with the path).
+pub fn finding(
+    code: &'static str,
+    severity: Severity,
+    path: &str,
+    line: u64,
+    message: impl Into<String>,
+) -> Finding {
+    let mut f = Finding::new(code, severity, message);
+    f.path = Some(path.to_string());
+    f.line = (line > 0).then_some(line);
+    f
 }
 
 /// Renders the tree as XML: UTF-8, declaration, the namespace on the root, 2-space indent,
@@ -339,9 +310,9 @@ pub fn older_version_marker(root: &Node) -> Option<(&str, u64)> {
 
 /// Everything `cbam validate` checks on a QReport: the version, the schema (order,
 /// multiplicities, formats), then the registry's business rules ([`rules`]).
-pub fn validate(root: &Node, scope: &crate::reference::AnnexScope) -> Vec<XmlFinding> {
+pub fn validate(root: &Node, scope: &crate::reference::AnnexScope) -> Vec<Finding> {
     if let Some((el, line)) = older_version_marker(root) {
-        return vec![XmlFinding::new(
+        return vec![finding(
             "XQ004",
             Severity::Error,
             &format!("QReport/…/{el}"),
@@ -358,7 +329,7 @@ pub fn validate(root: &Node, scope: &crate::reference::AnnexScope) -> Vec<XmlFin
     let mut out = schema::check(root);
     out.extend(rules::check(root, scope));
     out.sort_by(|a, b| {
-        (a.line.unwrap_or(0), &a.path, a.code).cmp(&(b.line.unwrap_or(0), &b.path, b.code))
+        (a.line.unwrap_or(0), &a.path, &a.code).cmp(&(b.line.unwrap_or(0), &b.path, &b.code))
     });
     out
 }

@@ -2,7 +2,8 @@
 //! them): `docs/domain/registry-rules.md` §2, rule numbers in brackets. Each finding names the
 //! element path and the value.
 
-use super::{Node, XmlFinding};
+use super::{finding, Node};
+use crate::model::Finding;
 use crate::model::{CnCode, Quarter, ScopeStatus, Severity};
 use crate::reference::AnnexScope;
 use rust_decimal::Decimal;
@@ -30,9 +31,9 @@ fn dec(s: &str) -> Option<Decimal> {
     Decimal::from_str(s.trim()).ok()
 }
 
-pub fn check(root: &Node, scope: &AnnexScope) -> Vec<XmlFinding> {
+pub fn check(root: &Node, scope: &AnnexScope) -> Vec<Finding> {
     let mut out = Vec::new();
-    let f = |code, sev, path: &str, line, msg: String| XmlFinding::new(code, sev, path, line, msg);
+    let f = |code, sev, path: &str, line, msg: String| finding(code, sev, path, line, msg);
 
     // [5] the quarter.
     let period = root.text_at("ReportingPeriod").unwrap_or("");
@@ -113,7 +114,7 @@ pub fn check(root: &Node, scope: &AnnexScope) -> Vec<XmlFinding> {
         }
         let electricity = hs == Some(HS_ELECTRICITY);
         // [22] units of the goods measures.
-        let unit_check = |out: &mut Vec<XmlFinding>, n: &Node, p: &str| {
+        let unit_check = |out: &mut Vec<Finding>, n: &Node, p: &str| {
             if let Some(u) = n.child("MeasurementUnit") {
                 let u_text = u.text.trim();
                 if from_q2_2024 && !electricity && u_text != UNIT_TONNES {

@@ -4,7 +4,8 @@
 //! on the tree `cbam` is about to write (so a value that does not fit is a finding, never an
 //! invalid file) and on a QReport read from disk.
 
-use super::{Node, XmlFinding};
+use super::{finding, Node};
+use crate::model::Finding;
 use crate::model::Severity;
 
 /// A simple type of `stypes.xsd`.
@@ -462,16 +463,16 @@ pub const QREPORT: &[El] = &[
 
 /// Checks `node` (a `QReport` element) against the v23.00 schema. Findings name the element
 /// path (`QReport/ImportedGood[2]/OriginCountry/Country`), the value and the format.
-pub fn check(root: &Node) -> Vec<XmlFinding> {
+pub fn check(root: &Node) -> Vec<Finding> {
     let mut out = Vec::new();
     check_complex(root, "QReport", QREPORT, &mut out);
     out
 }
 
-fn check_complex(node: &Node, path: &str, seq: &'static [El], out: &mut Vec<XmlFinding>) {
+fn check_complex(node: &Node, path: &str, seq: &'static [El], out: &mut Vec<Finding>) {
     if !node.text.trim().is_empty() {
         out.push(
-            XmlFinding::new(
+            finding(
                 "XQ002",
                 Severity::Error,
                 path,
@@ -507,7 +508,7 @@ fn check_complex(node: &Node, path: &str, seq: &'static [El], out: &mut Vec<XmlF
                     seq.iter().map(|e| e.name).collect::<Vec<_>>().join(", ")
                 )
             };
-            out.push(XmlFinding::new(
+            out.push(finding(
                 "XQ002",
                 Severity::Error,
                 &format!("{path}/{}", kid.name),
@@ -544,7 +545,7 @@ fn check_complex(node: &Node, path: &str, seq: &'static [El], out: &mut Vec<XmlF
             format!("{path}/{}", el.name)
         };
         if count == el.max + 1 {
-            out.push(XmlFinding::new(
+            out.push(finding(
                 "XQ001",
                 Severity::Error,
                 &kid_path,
@@ -559,7 +560,7 @@ fn check_complex(node: &Node, path: &str, seq: &'static [El], out: &mut Vec<XmlF
             Ty::Complex(sub) => check_complex(kid, &kid_path, sub, out),
             Ty::Simple(f) => {
                 if !kid.children.is_empty() {
-                    out.push(XmlFinding::new(
+                    out.push(finding(
                         "XQ002",
                         Severity::Error,
                         &kid_path,
@@ -571,7 +572,7 @@ fn check_complex(node: &Node, path: &str, seq: &'static [El], out: &mut Vec<XmlF
                     ));
                 } else if let Some(why) = f.check(&kid.text) {
                     out.push(
-                        XmlFinding::new(
+                        finding(
                             "XQ003",
                             Severity::Error,
                             &kid_path,
@@ -597,10 +598,10 @@ fn check_complex(node: &Node, path: &str, seq: &'static [El], out: &mut Vec<XmlF
     }
 }
 
-fn missing(path: &str, e: &El, line: u64, out: &mut Vec<XmlFinding>) {
+fn missing(path: &str, e: &El, line: u64, out: &mut Vec<Finding>) {
     let p = format!("{path}/{}", e.name);
     out.push(
-        XmlFinding::new(
+        finding(
             "XQ001",
             Severity::Error,
             &p,

@@ -28,6 +28,32 @@ fn fixture_xml_from(
     (o, json(&out), bytes)
 }
 
+/// A representative (an indirect customs representative declaring for the importer).
+const REPRESENTATIVE: [&str; 10] = [
+    "--representative-name",
+    "Douane Expeditie BV",
+    "--representative-eori",
+    "NL987654321",
+    "--representative-country",
+    "NL",
+    "--representative-city",
+    "Rotterdam",
+    "--declarant-role",
+    "02",
+];
+
+/// `cbam xml --report REPORT --output XML` with the XML flags.
+fn xml_cmd(report: &Path, xml: &Path) -> Command {
+    let mut c = cbam();
+    c.arg("xml")
+        .arg("--report")
+        .arg(report)
+        .arg("--output")
+        .arg(xml)
+        .args(XML_FLAGS);
+    c
+}
+
 fn with_suppliers() -> Vec<String> {
     vec![
         "--suppliers".into(),
@@ -162,14 +188,8 @@ fn xml_from_json_and_reruns_give_identical_bytes() {
     let d = tmp();
     let sup = with_suppliers();
     let (_, _, first) = fixture_xml(d.path(), &strs(&sup));
-    let mut c = cbam();
-    c.arg("xml")
-        .arg("--report")
-        .arg(d.path().join("r.json"))
-        .arg("--output")
-        .arg(d.path().join("from_json.xml"))
-        .args(&sup)
-        .args(XML_FLAGS);
+    let mut c = xml_cmd(&d.path().join("r.json"), &d.path().join("from_json.xml"));
+    c.args(&sup);
     let o = run(c);
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     assert_eq!(
@@ -191,14 +211,8 @@ fn format_violations_are_findings_and_nothing_is_written() {
     fixture_xml(d.path(), &[]);
     let long = "N".repeat(71);
     let bad = d.path().join("bad.xml");
-    let mut c = cbam();
-    c.arg("xml")
-        .arg("--report")
-        .arg(d.path().join("r.json"))
-        .arg("--output")
-        .arg(&bad)
-        .args(XML_FLAGS)
-        .args(["--importer-name", &long, "--declarant-role", "ROLE-01"]);
+    let mut c = xml_cmd(&d.path().join("r.json"), &bad);
+    c.args(["--importer-name", &long, "--declarant-role", "ROLE-01"]);
     let o = run(c);
     assert_eq!(code(&o), 1, "{}", stderr(&o));
     assert!(!bad.exists(), "no XML written");
@@ -267,25 +281,14 @@ fn customs_procedure_column_splits_goods() {
 #[test]
 fn representative_is_written() {
     let d = tmp();
-    let (o, _, xml) = fixture_xml(
-        d.path(),
-        &[
-            "--representative-name",
-            "Douane Expeditie BV",
-            "--representative-eori",
-            "NL987654321",
-            "--representative-country",
-            "NL",
-            "--representative-city",
-            "Rotterdam",
-            "--declarant-role",
-            "02",
-            "--declarant-eori",
-            "NL987654321",
-            "--importer-city",
-            "Amsterdam",
-        ],
-    );
+    let mut extra = REPRESENTATIVE.to_vec();
+    extra.extend([
+        "--declarant-eori",
+        "NL987654321",
+        "--importer-city",
+        "Amsterdam",
+    ]);
+    let (o, _, xml) = fixture_xml(d.path(), &extra);
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     let root = parse(&xml);
     assert_eq!(
@@ -355,14 +358,7 @@ fn xml_needs_detailed_goods() {
         &["--details", "none"],
     ));
     assert_eq!(code(&o), 0, "{}", stderr(&o));
-    let mut c = cbam();
-    c.arg("xml")
-        .arg("--report")
-        .arg(&out)
-        .arg("--output")
-        .arg(d.path().join("x.xml"))
-        .args(XML_FLAGS);
-    let o = run(c);
+    let o = run(xml_cmd(&out, &d.path().join("x.xml")));
     assert_eq!(code(&o), 2);
     assert!(
         stderr(&o).contains("detailed_goods: missing; the XML needs the per-shipment lines"),
@@ -530,20 +526,7 @@ fn xmllint_validates_every_fixture_xml_against_the_official_xsd() {
         (
             "fixture-representative",
             fixture("shipments_2025q4.csv"),
-            [
-                "--representative-name",
-                "Douane Expeditie BV",
-                "--representative-eori",
-                "NL987654321",
-                "--representative-country",
-                "NL",
-                "--representative-city",
-                "Rotterdam",
-                "--declarant-role",
-                "02",
-            ]
-            .map(String::from)
-            .to_vec(),
+            REPRESENTATIVE.map(String::from).to_vec(),
         ),
         (
             "demo",
