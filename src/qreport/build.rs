@@ -269,6 +269,12 @@ impl Goods {
     /// From a report JSON (`cbam report` output): `detailed_goods` gives the lines,
     /// `provenance.factors_used` the sources. An error names the JSON path.
     pub fn from_json(v: &Value) -> Result<Goods, String> {
+        if !v["provenance"]["factors_used"].is_array() {
+            return Err("provenance.factors_used: missing; `cbam xml` reads a report written by `cbam report` \
+                 (the XML names each factor's id and source), e.g. not the production system's report: \
+                 run `cbam report` on the shipments instead"
+                .into());
+        }
         let lines = v["detailed_goods"].as_array().ok_or(
             "detailed_goods: missing; the XML needs the per-shipment lines (write the report without --details none)",
         )?;

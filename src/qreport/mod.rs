@@ -278,15 +278,13 @@ pub fn parse(path: &Path, bytes: &[u8]) -> Result<Node> {
     root.ok_or_else(|| err(0, "no root element: expected a QReport".into()))
 }
 
-fn close(stack: &mut [Node], root: &mut Option<Node>, node: Node) {
+fn close(stack: &mut [Node], root: &mut Option<Node>, mut node: Node) {
+    // Whitespace between child elements is indentation, not content.
+    if !node.children.is_empty() && node.text.trim().is_empty() {
+        node.text.clear();
+    }
     match stack.last_mut() {
-        Some(parent) => {
-            // Whitespace between child elements is indentation, not content.
-            if parent.children.is_empty() && parent.text.trim().is_empty() {
-                parent.text.clear();
-            }
-            parent.children.push(node)
-        }
+        Some(parent) => parent.children.push(node),
         None => *root = Some(node),
     }
 }
@@ -332,4 +330,82 @@ pub fn validate(root: &Node, scope: &crate::reference::AnnexScope) -> Vec<Findin
         (a.line.unwrap_or(0), &a.path, &a.code).cmp(&(b.line.unwrap_or(0), &b.path, &b.code))
     });
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(text: &str) -> Result<Node> {
+        parse(Path::new("t.xml"), text.as_bytes())
+    }
+
+    #[test]
+    fn written_trees_read_back_identically() {
+        let n = Node::new("QReport")
+            .with(Node::leaf("ReportingPeriod", "Q4"))
+            .with(Node::new("Remarks").with(Node::leaf(
+                "AdditionalInformation",
+                "a < b & c > d, \"quoted\", 'apos', Türkiye",
+            )))
+            .with(Node::new("Empty"));
+        let xml = to_xml(&n);
+        let back = read(std::str::from_utf8(&xml).unwrap()).unwrap();
+        let strip = |mut n: Node| {
+            fn walk(n: &mut Node) {
+                n.line = 0;
+                n.children.iter_mut().for_each(walk);
+            }
+            walk(&mut n);
+            n
+        };
+        assert_eq!(strip(back), n);
+        assert_eq!(to_xml(&n), xml, "same tree, same bytes");
+    }
+
+    #[test]
+    fn references_cdata_prefixes_and_lines() {
+        let n = read(&format!(
+            "\u{feff}<?xml version=\"1.0\"?>\n<c:QReport xmlns:c=\"{NAMESPACE}\">\n  <c:Year>2&#48;2&#x35;</c:Year>\n  <c:Remarks><![CDATA[<x>]]>&amp;</c:Remarks>\n</c:QReport>"
+        ))
+        .unwrap();
+        assert_eq!(n.text_at("Year"), Some("2025"));
+        assert_eq!(n.child("Year").unwrap().line, 3);
+        assert_eq!(n.text_at("Remarks"), Some("<x>&"));
+    }
+
+    #[test]
+    fn unreadable_xml_is_an_error_with_a_line() {
+        let e = |t: &str| read(t).unwrap_err().to_string();
+        assert!(e("<QReport>").contains("namespace"));
+        assert!(e(&format!("<QReport xmlns=\"{NAMESPACE}\">\n<Year>"))
+            .contains("the file ends inside <Year>"));
+        assert!(
+            e(&format!("<QReport xmlns=\"{NAMESPACE}\">&foo;</QReport>"))
+                .contains("unknown entity &foo;")
+        );
+        assert!(e("<!DOCTYPE x [<!ENTITY a \"b\">]><QReport/>").contains("DOCTYPE"));
+        assert!(e(&format!(
+            "<QReport xmlns=\"{NAMESPACE}\"/><QReport xmlns=\"{NAMESPACE}\"/>"
+        ))
+        .contains("after the root"));
+        assert!(e("").contains("no root element"));
+        let deep = format!(
+            "<QReport xmlns=\"{NAMESPACE}\">{}{}</QReport>",
+            "<a>".repeat(40),
+            "</a>".repeat(40)
+        );
+        assert!(e(&deep).contains("deeper than 32"));
+        assert!(parse(Path::new("t.xml"), b"<QReport \xff/>")
+            .unwrap_err()
+            .to_string()
+            .contains("line 1: not UTF-8"));
+    }
+
+    #[test]
+    fn sniffs_xml() {
+        assert!(looks_like_xml(b"\xEF\xBB\xBF \n<?xml"));
+        assert!(!looks_like_xml(b"  {\"report_metadata\": 1}"));
+        assert!(!looks_like_xml(b""));
+    }
 }

@@ -519,7 +519,8 @@ fn check_complex(node: &Node, path: &str, seq: &'static [El], out: &mut Vec<Find
         };
         for (k, e) in seq.iter().enumerate().take(j).skip(i) {
             let n = if k == i { count } else { 0 };
-            if n < e.min {
+            // An element that comes later, out of order, is reported as such, not as missing.
+            if n < e.min && !node.children.iter().any(|c| c.name == e.name) {
                 missing(path, e, node.line, out);
             }
         }
@@ -592,7 +593,7 @@ fn check_complex(node: &Node, path: &str, seq: &'static [El], out: &mut Vec<Find
     }
     for (k, e) in seq.iter().enumerate().skip(i) {
         let n = if k == i { count } else { 0 };
-        if n < e.min {
+        if n < e.min && !node.children.iter().any(|c| c.name == e.name) {
             missing(path, e, node.line, out);
         }
     }
@@ -619,5 +620,114 @@ fn order_hint(seq: &[El], name: &str) -> String {
         (Some(before), None) => format!("after {before}"),
         (None, Some(after)) => format!("before {}", after.name),
         (None, None) => "alone".into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats() {
+        assert_eq!(Fmt::An(5).check("01"), None);
+        assert_eq!(Fmt::An(5).check(""), Some("is empty".into()));
+        assert_eq!(Fmt::An(2).check("äöü"), Some("has 3 characters".into()));
+        assert_eq!(Fmt::An(3).check("äöü"), None, "characters, not bytes");
+        assert!(Fmt::An(9).check("a\u{1}b").unwrap().contains("U+0001"));
+        assert_eq!(Fmt::Alpha(2).check("TR"), None);
+        assert_eq!(Fmt::Alpha(2).check("TUR"), Some("has 3 characters".into()));
+        assert_eq!(
+            Fmt::Alpha(2).check("tr"),
+            Some("is not upper-case letters".into())
+        );
+        assert_eq!(Fmt::AnExact(8).check("72081000"), None);
+        assert!(Fmt::AnExact(8).check("720810000").is_some());
+        assert_eq!(Fmt::Int(4).check("2025"), None);
+        assert_eq!(Fmt::Int(4).check("20229"), Some("has 5 digits".into()));
+        assert_eq!(Fmt::Digits(5).check("99999"), None);
+        assert_eq!(Fmt::Digits(5).check("100000"), Some("has 6 digits".into()));
+        assert!(Fmt::Digits(5).check("-1").is_some());
+        assert_eq!(
+            Fmt::Dec(16, 6).check("24.560000"),
+            None,
+            "trailing zeros do not count"
+        );
+        assert_eq!(
+            Fmt::Dec(16, 6).check("0.0000001"),
+            Some("has 7 digits after the point".into())
+        );
+        assert_eq!(Fmt::Dec(16, 7).check("1.2345678"), None);
+        assert_eq!(Fmt::Dec(5, 2).check("12345.6"), Some("has 6 digits".into()));
+        assert!(Fmt::Dec(16, 6).check("1,5").is_some());
+        assert!(Fmt::Dec(16, 6).check(".").is_some());
+        assert_eq!(Fmt::Bool.check("true"), None);
+        assert!(Fmt::Bool.check("yes").is_some());
+        assert_eq!(Fmt::DateTime.check("2023-08-08T08:21:14Z"), None);
+        assert!(Fmt::DateTime.check("2023-08-08T25:21:14Z").is_some());
+        assert_eq!(Fmt::Date.check("2024-02-29"), None);
+        assert!(Fmt::Date.check("2023-02-29").is_some());
+    }
+
+    fn tree(names: &[&str]) -> Node {
+        let mut n = Node::new("Signatures");
+        for name in names {
+            n = n.with(
+                Node::new(name)
+                    .with(Node::leaf("GlobalDataConfirmation", "true"))
+                    .with(Node::leaf("UseOfDataConfirmation", "true"))
+                    .with(Node::leaf("SignaturePlace", "X"))
+                    .with(Node::leaf("Signature", "X"))
+                    .with(Node::leaf("PositionOfPersonSending", "X")),
+            );
+        }
+        n
+    }
+
+    fn codes(n: &Node) -> Vec<(&'static str, String)> {
+        let mut out = Vec::new();
+        check_complex(n, "QReport/Signatures", SIGNATURES, &mut out);
+        out.into_iter()
+            .map(|f| {
+                (
+                    match f.code {
+                        std::borrow::Cow::Borrowed(c) => c,
+                        std::borrow::Cow::Owned(_) => "?",
+                    },
+                    f.path.unwrap_or_default(),
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn multiplicities_and_order() {
+        assert!(codes(&tree(&["ReportConfirmation"])).is_empty());
+        assert_eq!(
+            codes(&tree(&[])),
+            [("XQ001", "QReport/Signatures/ReportConfirmation".to_string())]
+        );
+        assert_eq!(
+            codes(&tree(&["ReportConfirmation", "ReportConfirmation"])),
+            [("XQ001", "QReport/Signatures/ReportConfirmation".to_string())],
+            "at most once"
+        );
+        assert_eq!(
+            codes(&tree(&["Other"])),
+            [
+                ("XQ002", "QReport/Signatures/Other".to_string()),
+                ("XQ001", "QReport/Signatures/ReportConfirmation".to_string())
+            ]
+        );
+        let mut n = tree(&["ReportConfirmation"]);
+        n.children.insert(
+            0,
+            Node::new("ApplicableMethodologyConfirmation")
+                .with(Node::leaf("OtherApplicableReportingMethodology", "true")),
+        );
+        assert_eq!(
+            codes(&n),
+            [("XQ002", "QReport/Signatures/ReportConfirmation".to_string())],
+            "out of order, not missing"
+        );
     }
 }

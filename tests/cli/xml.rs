@@ -577,3 +577,46 @@ fn xmllint_validates_every_fixture_xml_against_the_official_xsd() {
         assert!(String::from_utf8_lossy(&lint.stderr).contains("validates"));
     }
 }
+
+/// The production system's report has no factor ids or sources: a clear refusal.
+#[test]
+fn xml_refuses_a_report_cbam_did_not_write() {
+    let d = tmp();
+    let o = run(xml_cmd(
+        &fixture("greenlang/report_v1_2025q4.json"),
+        &d.path().join("x.xml"),
+    ));
+    assert_eq!(code(&o), 2);
+    assert!(
+        stderr(&o).contains(
+            "provenance.factors_used: missing; `cbam xml` reads a report written by `cbam report`"
+        ),
+        "{}",
+        stderr(&o)
+    );
+}
+
+/// The operator's address comes from the supplier profile; a bare-number postal code reads.
+#[test]
+fn operator_from_supplier_profile() {
+    let d = tmp();
+    let yaml = std::fs::read_to_string(fixture("suppliers.yaml"))
+        .unwrap()
+        .replace("postal_code: '37859'", "postal_code: 37859");
+    assert!(yaml.contains("postal_code: 37859"));
+    let sup = d.path().join("suppliers.yaml");
+    std::fs::write(&sup, yaml).unwrap();
+    let (o, _, xml) = fixture_xml(d.path(), &["--suppliers", sup.to_str().unwrap()]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let root = parse(&xml);
+    let op = root
+        .all("ImportedGood")
+        .flat_map(|g| g.all("GoodsEmissions"))
+        .filter_map(|e| e.child("InstallationOperator"))
+        .find(|op| op.text_at("OperatorId") == Some("SUP-FX-01"))
+        .expect("SUP-FX-01's actual data has its operator");
+    assert_eq!(op.text_at("OperatorAddress/Country"), Some("KR"));
+    assert_eq!(op.text_at("OperatorAddress/City"), Some("Pohang"));
+    assert_eq!(op.text_at("OperatorAddress/Postcode"), Some("37859"));
+    assert_eq!(op.text_at("ContactDetails/Name"), Some("Kim Seo-yeon"));
+}
