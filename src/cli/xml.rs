@@ -23,12 +23,16 @@ pub struct XmlFlags {
     /// Importer's city (default: the declarant's city when the declarant is the importer).
     #[arg(long, value_name = "CITY")]
     pub importer_city: Option<String>,
+    /// A representative's name (with its EORI, country and city).
     #[arg(long, value_name = "NAME", requires_all = ["representative_eori", "representative_country", "representative_city"])]
     pub representative_name: Option<String>,
+    /// The representative's EORI.
     #[arg(long, value_name = "EORI", requires = "representative_name")]
     pub representative_eori: Option<String>,
+    /// The representative's country (ISO 3166-1 alpha-2).
     #[arg(long, value_name = "CC", requires = "representative_name")]
     pub representative_country: Option<String>,
+    /// The representative's city.
     #[arg(long, value_name = "CITY", requires = "representative_name")]
     pub representative_city: Option<String>,
     /// Place of signature (default: the declarant's city).
@@ -140,15 +144,19 @@ pub struct Args {
     /// Supplier profiles: their address and contact become the installation operator.
     #[arg(long, value_name = "FILE")]
     pub suppliers: Option<PathBuf>,
-    /// Override the report's importer_declaration.
+    /// Instead of the report's importer_declaration.importer_name.
     #[arg(long)]
     pub importer_name: Option<String>,
+    /// Instead of the report's importer_declaration.importer_country.
     #[arg(long)]
     pub importer_country: Option<String>,
+    /// Instead of the report's importer_declaration.importer_eori.
     #[arg(long)]
     pub importer_eori: Option<String>,
+    /// Instead of the report's importer_declaration.declarant_name (also the Signature).
     #[arg(long)]
     pub declarant_name: Option<String>,
+    /// Instead of the report's importer_declaration.declarant_position.
     #[arg(long)]
     pub declarant_position: Option<String>,
     #[command(flatten)]
