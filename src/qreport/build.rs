@@ -521,8 +521,13 @@ pub fn build(h: &Header, goods: &Goods, suppliers: Option<&SupplierBook>) -> (No
             let supplier = suppliers
                 .filter(|_| actual)
                 .and_then(|b| b.get(supplier_id));
+            // Where the goods were produced: the installation's country, else the supplier's,
+            // else the origin.
             let production_country = supplier
-                .map(|s| s.country_iso.as_str())
+                .and_then(|s| s.installation.as_ref())
+                .map(|i| i.country_iso.as_str())
+                .filter(|c| !c.is_empty())
+                .or_else(|| supplier.map(|s| s.country_iso.as_str()))
                 .filter(|c| !c.is_empty())
                 .unwrap_or(origin);
             let determination = if actual { "01" } else { "02" };
@@ -557,6 +562,30 @@ pub fn build(h: &Header, goods: &Goods, suppliers: Option<&SupplierBook>) -> (No
                                     .with(Node::leaf("Email", &a.contact_email)),
                             ),
                     );
+                    // An installation is written only with its operator (the registry links
+                    // every installation to one), and only when the profile names it.
+                    if let Some(i) = s
+                        .installation
+                        .as_ref()
+                        .filter(|i| !i.id.is_empty() && !i.name.is_empty() && !i.city.is_empty())
+                    {
+                        let opt = |v: &str| (!v.is_empty()).then_some(v.to_string());
+                        let (street, postcode, unlocode) =
+                            (opt(&i.street), opt(&i.postal_code), opt(&i.unlocode));
+                        em = em.with(
+                            Node::new("Installation")
+                                .with(Node::leaf("InstallationId", &i.id))
+                                .with(Node::leaf("InstallationName", &i.name))
+                                .with(
+                                    Node::new("Address")
+                                        .with(Node::leaf("EstablishmentCountry", &i.country_iso))
+                                        .with(Node::leaf("City", &i.city))
+                                        .with_opt("Street", street.as_deref())
+                                        .with_opt("Postcode", postcode.as_deref())
+                                        .with_opt("UNLOCODE", unlocode.as_deref()),
+                                ),
+                        );
+                    }
                 }
             }
             let methodology = if actual {

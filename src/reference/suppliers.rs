@@ -38,6 +38,27 @@ struct SupplierYaml {
     address: Option<AddressYaml>,
     #[serde(default)]
     contact: Option<ContactYaml>,
+    #[serde(default)]
+    installation: Option<InstallationYaml>,
+}
+
+/// Compatible extension: the installation the supplier's actual data is for.
+#[derive(Debug, Deserialize)]
+struct InstallationYaml {
+    #[serde(default)]
+    id: Option<Text>,
+    #[serde(default)]
+    name: Option<Text>,
+    #[serde(default)]
+    country_iso: Option<Text>,
+    #[serde(default)]
+    city: Option<Text>,
+    #[serde(default)]
+    street: Option<Text>,
+    #[serde(default)]
+    postal_code: Option<Text>,
+    #[serde(default)]
+    unlocode: Option<Text>,
 }
 
 /// A text field that a hand-written profile may give as a bare number (`postal_code: 37859`).
@@ -132,6 +153,22 @@ pub struct Supplier {
     pub by_cn: HashMap<CnCode, SupplierActual>,
     /// `address` and `contact` of the profile (what the registry calls the installation operator).
     pub address: SupplierAddress,
+    /// The `installation` entry (an extension), when the profile has one.
+    pub installation: Option<SupplierInstallation>,
+}
+
+/// The installation of production (the registry's `Installation`); empty strings where the
+/// profile leaves a field out.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SupplierInstallation {
+    pub id: String,
+    pub name: String,
+    /// Default: the supplier's country_iso.
+    pub country_iso: String,
+    pub city: String,
+    pub street: String,
+    pub postal_code: String,
+    pub unlocode: String,
 }
 
 /// The profile's address and contact person; empty strings where the profile has none.
@@ -249,7 +286,7 @@ impl SupplierBook {
             let sup = Supplier {
                 id: id.clone(),
                 name: s.company_name.unwrap_or_default(),
-                country_iso: s.country_iso.unwrap_or_default(),
+                country_iso: s.country_iso.clone().unwrap_or_default(),
                 sectors,
                 cn_codes_produced: produced,
                 general,
@@ -266,6 +303,18 @@ impl SupplierBook {
                         contact_phone: c.map(|c| t(&c.phone)).unwrap_or_default(),
                     }
                 },
+                installation: s.installation.as_ref().map(|i| SupplierInstallation {
+                    id: Text::get(&i.id),
+                    name: Text::get(&i.name),
+                    country_iso: match Text::get(&i.country_iso) {
+                        c if c.is_empty() => s.country_iso.clone().unwrap_or_default(),
+                        c => c,
+                    },
+                    city: Text::get(&i.city),
+                    street: Text::get(&i.street),
+                    postal_code: Text::get(&i.postal_code),
+                    unlocode: Text::get(&i.unlocode),
+                }),
             };
             if by_id.insert(id.clone(), sup).is_some() {
                 return Err(err(i, &id, "supplier_id appears more than once".into()));

@@ -524,6 +524,17 @@ fn xmllint_validates_every_fixture_xml_against_the_official_xsd() {
             vec![],
         ),
         (
+            "fixture-installation",
+            fixture("shipments_2025q4.csv"),
+            vec![
+                "--suppliers".into(),
+                suppliers_with_installation(d.path())
+                    .to_str()
+                    .unwrap()
+                    .into(),
+            ],
+        ),
+        (
             "fixture-representative",
             fixture("shipments_2025q4.csv"),
             REPRESENTATIVE.map(String::from).to_vec(),
@@ -596,16 +607,28 @@ fn xml_refuses_a_report_cbam_did_not_write() {
     );
 }
 
-/// The operator's address comes from the supplier profile; a bare-number postal code reads.
-#[test]
-fn operator_from_supplier_profile() {
-    let d = tmp();
+/// The fixture's supplier profiles with an `installation` for SUP-FX-01 (and its postal code
+/// as a bare number), written into `dir`.
+fn suppliers_with_installation(dir: &Path) -> PathBuf {
     let yaml = std::fs::read_to_string(fixture("suppliers.yaml"))
         .unwrap()
-        .replace("postal_code: '37859'", "postal_code: 37859");
-    assert!(yaml.contains("postal_code: 37859"));
-    let sup = d.path().join("suppliers.yaml");
+        .replace("postal_code: '37859'", "postal_code: 37859")
+        .replacen(
+            "    contact:\n",
+            "    installation:\n      id: KR-PHG-HSM2\n      name: Pohang hot strip mill 2\n      city: Pohang\n      unlocode: KRKPO\n    contact:\n",
+            1,
+        );
+    assert!(yaml.contains("postal_code: 37859") && yaml.contains("id: KR-PHG-HSM2"));
+    let sup = dir.join("suppliers.yaml");
     std::fs::write(&sup, yaml).unwrap();
+    sup
+}
+
+/// The operator and installation come from the supplier profile; a bare-number postal code reads.
+#[test]
+fn operator_and_installation_from_supplier_profile() {
+    let d = tmp();
+    let sup = suppliers_with_installation(d.path());
     let (o, _, xml) = fixture_xml(d.path(), &["--suppliers", sup.to_str().unwrap()]);
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     let root = parse(&xml);
@@ -619,4 +642,27 @@ fn operator_from_supplier_profile() {
     assert_eq!(op.text_at("OperatorAddress/City"), Some("Pohang"));
     assert_eq!(op.text_at("OperatorAddress/Postcode"), Some("37859"));
     assert_eq!(op.text_at("ContactDetails/Name"), Some("Kim Seo-yeon"));
+    let em = root
+        .all("ImportedGood")
+        .flat_map(|g| g.all("GoodsEmissions"))
+        .find(|e| e.text_at("InstallationOperator/OperatorId") == Some("SUP-FX-01"))
+        .unwrap();
+    assert_eq!(
+        em.text_at("Installation/InstallationId"),
+        Some("KR-PHG-HSM2")
+    );
+    assert_eq!(
+        em.text_at("Installation/Address/EstablishmentCountry"),
+        Some("KR")
+    );
+    assert_eq!(em.text_at("Installation/Address/UNLOCODE"), Some("KRKPO"));
+    assert_eq!(em.text_at("ProductionCountry"), Some("KR"));
+    // Other operators have no installation in their profile: none is written.
+    assert_eq!(
+        root.all("ImportedGood")
+            .flat_map(|g| g.all("GoodsEmissions"))
+            .filter(|e| e.child("Installation").is_some())
+            .count(),
+        1
+    );
 }
