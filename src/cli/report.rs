@@ -205,7 +205,7 @@ pub fn run(a: Args) -> anyhow::Result<u8> {
         let mut out = std::io::stdout().lock();
         match a.format {
             Format::Json => {
-                let s = serde_json::json!({
+                let mut s = serde_json::json!({
                     "report_id": report.report_metadata.report_id,
                     "output": a.output,
                     "quarter": report.report_metadata.quarter,
@@ -218,12 +218,14 @@ pub fn run(a: Args) -> anyhow::Result<u8> {
                     "is_valid": v.is_valid,
                     "errors": v.error_count,
                     "warnings": v.warning_count,
-                    "xml": a.xml.as_ref().map(|p| serde_json::json!({
+                });
+                if let Some(p) = &a.xml {
+                    s["xml"] = serde_json::json!({
                         "output": p,
                         "written": xml_ok,
                         "findings": xml_findings,
-                    })),
-                });
+                    });
+                }
                 writeln!(out, "{}", serde_json::to_string_pretty(&s)?)?;
             }
             Format::Table => {
