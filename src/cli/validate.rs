@@ -55,6 +55,16 @@ fn load_scope(a: &Args) -> anyhow::Result<AnnexScope> {
 /// A QReport XML: schema version, structure and formats, then the registry's rules.
 fn run_xml(a: &Args, bytes: &[u8]) -> anyhow::Result<u8> {
     use cbam::model::Severity;
+    for (flag, given) in [
+        ("--rules", a.rules.is_some()),
+        ("--suppliers", a.suppliers.is_some()),
+    ] {
+        anyhow::ensure!(
+            !given,
+            "{flag}: applies to a report JSON; {} is a QReport XML, whose checks are built in (XQ codes)",
+            a.report.display()
+        );
+    }
     for id in a.only.iter().chain(&a.skip) {
         anyhow::ensure!(
             id.starts_with("XQ") && cbam::codes::info(id).is_some(),
@@ -67,6 +77,26 @@ fn run_xml(a: &Args, bytes: &[u8]) -> anyhow::Result<u8> {
         .into_iter()
         .filter(|f| a.only.is_empty() || a.only.iter().any(|o| *o == f.code))
         .filter(|f| !a.skip.iter().any(|s| *s == f.code))
+        .collect();
+    // What happened to each registry rule (the schema checks XQ001–XQ004 always run).
+    let older = findings.iter().any(|f| f.code == "XQ004");
+    let rules: Vec<serde_json::Value> = cbam::qreport::rules::RULES
+        .iter()
+        .map(|(id, check)| {
+            let n = findings.iter().filter(|f| f.code == *id).count();
+            let status = if (!a.only.is_empty() && !a.only.iter().any(|o| o == id))
+                || a.skip.iter().any(|s| s == id)
+            {
+                "skipped"
+            } else if older {
+                "not_run"
+            } else if n > 0 {
+                "failed"
+            } else {
+                "passed"
+            };
+            serde_json::json!({"id": id, "check": check, "status": status, "findings": n})
+        })
         .collect();
     let count = |s: Severity| findings.iter().filter(|f| f.severity == s).count();
     let (errors, warnings, infos) = (
@@ -86,6 +116,7 @@ fn run_xml(a: &Args, bytes: &[u8]) -> anyhow::Result<u8> {
                     "error_count": errors,
                     "warning_count": warnings,
                     "info_count": infos,
+                    "rules": rules,
                     "findings": findings,
                 });
                 writeln!(out, "{}", serde_json::to_string_pretty(&j).context("json")?)?;
@@ -97,6 +128,26 @@ fn run_xml(a: &Args, bytes: &[u8]) -> anyhow::Result<u8> {
                     cbam::qreport::SCHEMA_VERSION
                 )?;
                 super::xml::print_findings(&mut out, &findings)?;
+                let status = |st: &str| rules.iter().filter(|r| r["status"] == st).count();
+                writeln!(
+                    out,
+                    "registry rules: {} — {} passed, {} failed, {} skipped, {} not run{}",
+                    rules.len(),
+                    status("passed"),
+                    status("failed"),
+                    status("skipped"),
+                    status("not_run"),
+                    if older { " (older schema version)" } else { "" }
+                )?;
+                for r in rules.iter().filter(|r| r["status"] == "failed") {
+                    writeln!(
+                        out,
+                        "  {} failed: {} finding(s); {}",
+                        r["id"].as_str().unwrap_or(""),
+                        r["findings"],
+                        r["check"].as_str().unwrap_or("")
+                    )?;
+                }
                 writeln!(
                     out,
                     "{}: {errors} errors, {warnings} warnings, {infos} notes",

@@ -414,6 +414,15 @@ fn validate_reads_our_xml() {
     // 20 default-value groups × direct and indirect.
     assert_eq!(f.len(), 40, "{f:?}");
     assert_eq!(v["format"], "qreport-xml");
+    let failed: Vec<&str> = v["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["status"] == "failed")
+        .map(|r| r["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(failed, ["XQ013"]);
+    assert_eq!(v["rules"].as_array().unwrap().len(), 8);
 }
 
 /// A damaged QReport: missing Declarant, a 3-letter country, a 9-digit CN code — each a
@@ -501,6 +510,11 @@ fn official_sample_gives_a_clear_version_error() {
     let f = findings(&v);
     assert_eq!(f.len(), 1, "{f:?}");
     assert_eq!(f[0].0, "XQ004");
+    assert!(v["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|r| r["status"] == "not_run"));
     let msg = v["findings"][0]["message"].as_str().unwrap();
     assert!(msg.contains("older schema (17.03 or earlier)"), "{msg}");
     assert!(msg.contains("version 23.00 only"), "{msg}");
