@@ -62,6 +62,8 @@ codes! {
     "XQ015", Error, "xml", "", "GoodsEmissions without ProductionCountry";
     "XQ016", Warning, "xml", "", "quantities do not add up: procedures or produced measures differ from the imported measure";
     "XQ017", Warning, "xml", "", "report confirmations (GlobalDataConfirmation, UseOfDataConfirmation) are not true";
+    "XQ018", Error, "xml", "", "Declarant/Role does not fit the parties: 01 without header Importer, 02 without header Representative, 03 with them or a good without its own, or an unknown role";
+    "XQ019", Warning, "xml", "", "Installation without its InstallationOperator, or in another country than ProductionCountry";
     "XQ020", Error, "xml", "", "report quarter outside the transitional period: there is no QReport for it; XML not written";
     "XQ021", Error, "xml", "", "electricity goods (MWh, electricity-only fields): cbam does not write them; XML not written";
 }

@@ -68,7 +68,7 @@ fn run_xml(a: &Args, bytes: &[u8]) -> anyhow::Result<u8> {
     for id in a.only.iter().chain(&a.skip) {
         anyhow::ensure!(
             id.starts_with("XQ") && cbam::codes::info(id).is_some(),
-            "--only/--skip: {id:?} is not a QReport check (XQ001 … XQ017) — the report is XML"
+            "--only/--skip: {id:?} is not a QReport check (XQ001 … XQ019) — the report is XML"
         );
     }
     let root = cbam::qreport::parse(&a.report, bytes)?;

@@ -25,6 +25,8 @@ pub const RULES: &[(&str, &str)] = &[
     ("XQ015", "every GoodsEmissions names its ProductionCountry [32]"),
     ("XQ016", "quantities add up: procedures and produced measures sum to the imported measure [25, 29]"),
     ("XQ017", "the report confirmations (GlobalDataConfirmation, UseOfDataConfirmation) are true [18]"),
+    ("XQ018", "Declarant/Role 01 has a header Importer, 02 a header Representative; 03 neither, but every good its own [13, 16]"),
+    ("XQ019", "an Installation comes with its InstallationOperator, in the ProductionCountry [32, 34]"),
 ];
 
 fn dec(s: &str) -> Option<Decimal> {
@@ -86,6 +88,36 @@ pub fn check(root: &Node, scope: &AnnexScope) -> Vec<Finding> {
                     );
                 }
             }
+        }
+    }
+
+    // [13, 16] the declarant's role and the parties it implies.
+    if let Some(role) = root.child("Declarant").and_then(|d| d.child("Role")) {
+        let r = role.text.trim();
+        let p = "QReport/Declarant/Role";
+        let has = |n: &str| root.child(n).is_some();
+        let every_good_has_party = root
+            .all("ImportedGood")
+            .all(|g| g.child("Importer").is_some() || g.child("Representative").is_some());
+        let problem = match r {
+            "01" if !has("Importer") => Some("role 01 (importer for all goods) needs the header Importer"),
+            "02" if !has("Representative") => Some("role 02 (indirect customs representative for all goods) needs the header Representative"),
+            "03" if has("Importer") || has("Representative") => Some("role 03 (some goods) has no header Importer or Representative: each good names its own"),
+            "03" if !every_good_has_party => Some("role 03 (some goods): every ImportedGood needs its Importer or Representative"),
+            "01" | "02" | "03" => None,
+            _ => Some("not a declarant role (01 importer, 02 indirect customs representative, 03 both, for some goods)"),
+        };
+        if let Some(why) = problem {
+            out.push(
+                f(
+                    "XQ018",
+                    Severity::Error,
+                    p,
+                    role.line,
+                    format!("{p}: {r:?}: {why}"),
+                )
+                .found(r),
+            );
         }
     }
 
@@ -165,6 +197,23 @@ pub fn check(root: &Node, scope: &AnnexScope) -> Vec<Finding> {
                 match m.text_at("NetMass").and_then(dec) {
                     Some(v) => produced += v,
                     None => produced_all = false,
+                }
+            }
+            // [32, 34] the installation: with its operator, in the production country.
+            if let Some(inst) = e.child("Installation") {
+                if e.child("InstallationOperator").is_none() {
+                    out.push(f("XQ019", Severity::Warning, &format!("{ep}/InstallationOperator"), inst.line, format!("{ep}: an Installation without its InstallationOperator; the registry links every installation to an operator")));
+                }
+                let est = inst.text_at("Address/EstablishmentCountry");
+                let prod = e.text_at("ProductionCountry");
+                if let (Some(est), Some(prod)) = (est, prod) {
+                    if est != prod {
+                        out.push(
+                            f("XQ019", Severity::Warning, &format!("{ep}/ProductionCountry"), e.line, format!("{ep}/ProductionCountry: {prod:?}, but the installation is established in {est:?}"))
+                                .found(prod)
+                                .expected(est),
+                        );
+                    }
                 }
             }
             // [32]

@@ -422,7 +422,7 @@ fn validate_reads_our_xml() {
         .map(|r| r["id"].as_str().unwrap())
         .collect();
     assert_eq!(failed, ["XQ013"]);
-    assert_eq!(v["rules"].as_array().unwrap().len(), 8);
+    assert_eq!(v["rules"].as_array().unwrap().len(), 10);
 }
 
 /// A damaged QReport: missing Declarant, a 3-letter country, a 9-digit CN code — each a
@@ -678,5 +678,43 @@ fn operator_and_installation_from_supplier_profile() {
             .filter(|e| e.child("Installation").is_some())
             .count(),
         1
+    );
+}
+
+/// The declarant's role against the parties, and the installation against its operator and
+/// the production country.
+#[test]
+fn validate_checks_role_and_installation() {
+    let d = tmp();
+    let sup = suppliers_with_installation(d.path());
+    let (_, _, xml) = fixture_xml(d.path(), &["--suppliers", sup.to_str().unwrap()]);
+    let mut text = String::from_utf8(xml).unwrap();
+    text = text.replacen("<Role>01</Role>", "<Role>02</Role>", 1);
+    text = text.replacen(
+        "<EstablishmentCountry>KR</EstablishmentCountry>",
+        "<EstablishmentCountry>JP</EstablishmentCountry>",
+        1,
+    );
+    let inst = text.find("<Installation>").unwrap();
+    let start = text[..inst].rfind("      <InstallationOperator>").unwrap();
+    let end = text[..inst].rfind("</InstallationOperator>\n").unwrap()
+        + "</InstallationOperator>\n".len();
+    text.replace_range(start..end, "");
+    let p = d.path().join("roles.xml");
+    std::fs::write(&p, text).unwrap();
+    let (o, v) = validate_xml(&p);
+    assert_eq!(code(&o), 1);
+    let f: Vec<(String, String)> = findings(&v)
+        .into_iter()
+        .filter(|(c, _)| c == "XQ018" || c == "XQ019")
+        .collect();
+    let ge = "QReport/ImportedGood[13]/GoodsEmissions[1]";
+    assert_eq!(
+        f,
+        [
+            ("XQ018".to_string(), "QReport/Declarant/Role".to_string()),
+            ("XQ019".to_string(), format!("{ge}/ProductionCountry")),
+            ("XQ019".to_string(), format!("{ge}/InstallationOperator")),
+        ]
     );
 }
