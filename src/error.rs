@@ -53,6 +53,15 @@ pub enum Error {
     },
     #[error("{path}: {message}")]
     Data { path: PathBuf, message: String },
+    /// A backup or export whose content is broken (truncated archive, a COPY cut short, a row
+    /// with the wrong number of fields): `backup verify` reports these as damage (exit 1).
+    #[error("{path}: line {line}: {message}")]
+    Damaged {
+        path: PathBuf,
+        line: u64,
+        table: Option<String>,
+        message: String,
+    },
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -5,6 +5,7 @@
 //! Row-level problems are [`model::Finding`]s (data); only unusable input is an [`Error`].
 
 pub mod assemble;
+pub mod backup;
 pub mod bench;
 pub mod calculate;
 pub mod cn;

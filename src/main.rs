@@ -16,7 +16,17 @@ fn main() -> ExitCode {
             }) {
                 return ExitCode::SUCCESS;
             }
-            eprintln!("cbam: error: {err:#}");
+            // The library's messages already quote their cause (`cannot read: No such file`);
+            // a cause is added only when the message does not already say it.
+            let mut message = err.to_string();
+            for cause in err.chain().skip(1) {
+                let c = cause.to_string();
+                if !message.contains(&c) {
+                    message.push_str(": ");
+                    message.push_str(&c);
+                }
+            }
+            eprintln!("cbam: error: {message}");
             ExitCode::from(2)
         }
     }

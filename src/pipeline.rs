@@ -10,7 +10,7 @@ use crate::assemble::{self, AssembleInput, Importer, Report, Totals};
 use crate::calculate;
 use crate::enrich::{self, DuplicateIds};
 use crate::error::{Error, Result};
-use crate::intake::{self, delimited::Chunk, InputFormat, Source};
+use crate::intake::{self, delimited::Chunk, InputOptions, Source};
 use crate::model::{Col, Finding, Line, Quarter, RejectedRow};
 use crate::reference::{ReferenceData, ReferencePaths};
 use rayon::prelude::*;
@@ -22,7 +22,7 @@ pub const CHUNK_BYTES: usize = 1 << 20;
 #[derive(Debug, Clone)]
 pub struct ReportRequest {
     pub input: PathBuf,
-    pub input_format: Option<InputFormat>,
+    pub input_options: InputOptions,
     pub reference: ReferencePaths,
     pub importer: Importer,
     pub quarter: Option<Quarter>,
@@ -46,7 +46,7 @@ impl ReportRequest {
     ) -> ReportRequest {
         ReportRequest {
             input,
-            input_format: None,
+            input_options: InputOptions::default(),
             reference,
             importer: Importer::default(),
             quarter: None,
@@ -169,6 +169,22 @@ fn run_pass(
         pass.rejected.append(&mut r.rejected);
         pass.fingerprints.append(&mut r.fingerprints);
     }
+    if src.is_converted() {
+        // Rows of a dump or workbook: name the dump line or sheet row, not the line of the
+        // intermediate CSV.
+        let at = |row: u64| src.origin_line(row).flatten();
+        for f in &mut pass.findings {
+            if let Some(row) = f.row {
+                f.line = at(row);
+            }
+        }
+        for r in &mut pass.rejected {
+            r.line = at(r.row).unwrap_or(0);
+        }
+        for l in &mut pass.lines {
+            l.shipment.row.line = at(l.shipment.row.row).unwrap_or(0);
+        }
+    }
     pass
 }
 
@@ -213,7 +229,7 @@ fn duplicate_ids(src: &Source, chunks: &[Chunk], mut fingerprints: Vec<u64>) -> 
 /// Same as `build_report`, with reference data already loaded (the benchmark reuses it).
 pub fn build_report_with(req: &ReportRequest, refdata: &ReferenceData) -> Result<Report> {
     let trace = Trace::new();
-    let src = intake::open_shipments(&req.input, req.input_format)?;
+    let src = intake::open_shipments(&req.input, &req.input_options)?;
     trace.mark("open (read, UTF-8 check, header)");
     let chunks = src.chunks(req.chunk_bytes.unwrap_or(CHUNK_BYTES).max(1));
     trace.mark("chunk");

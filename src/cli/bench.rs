@@ -47,6 +47,8 @@ fn report_args(input: PathBuf, output: PathBuf, details: Details) -> report::Arg
     report::Args {
         input,
         input_format: None,
+        sheet: None,
+        table: "shipments".into(),
         output,
         summary: None,
         lines: None,

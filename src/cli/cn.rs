@@ -125,7 +125,7 @@ pub fn run(a: Args) -> anyhow::Result<u8> {
             Ok(if problems.is_empty() { 0 } else { 1 })
         }
         Sub::Enrich { shipments, each } => {
-            let src = cbam::intake::open_shipments(&shipments, None)?;
+            let src = cbam::intake::open_shipments(&shipments, &Default::default())?;
             let mut by: BTreeMap<(String, String, String), u64> = BTreeMap::new();
             let mut per_row: Vec<(String, String, String, String)> = Vec::new();
             let mut rows = 0u64;

@@ -1,10 +1,12 @@
 //! Command-line surface: one file per subcommand, each a flags struct and a `run`.
 
+mod backup;
 mod bench;
 mod cn;
 mod deadlines;
 mod diff;
 mod explain;
+mod export;
 mod report;
 mod suppliers;
 mod validate;
@@ -33,6 +35,10 @@ pub enum Command {
     Report(Box<report::Args>),
     /// Report JSON → the EU registry's quarterly report XML (QReport 23.00).
     Xml(Box<xml::Args>),
+    /// One table of a pg_dump backup (.sql, .sql.gz) → CSV in the intake format.
+    Export(export::Args),
+    /// Database backups: `backup verify`.
+    Backup(backup::Args),
     /// Check any CBAM report (ours or the production system's) against the rules.
     Validate(validate::Args),
     /// Compare two reports canonically, ignoring only the declared volatile fields.
@@ -76,6 +82,8 @@ pub fn run() -> anyhow::Result<u8> {
     }
     match cli.command {
         Command::Report(a) => report::run(*a),
+        Command::Export(a) => export::run(a),
+        Command::Backup(a) => backup::run(a),
         Command::Validate(a) => validate::run(a),
         Command::Xml(a) => xml::run(*a),
         Command::Cn(a) => cn::run(a),

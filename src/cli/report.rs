@@ -3,7 +3,7 @@
 use super::Format;
 use anyhow::{bail, Context};
 use cbam::assemble::Importer;
-use cbam::intake::InputFormat;
+use cbam::intake::{InputFormat, InputOptions};
 use cbam::model::Quarter;
 use cbam::pipeline::{build_report, ReportRequest};
 use cbam::qreport::build::{Declaration, Goods, Header};
@@ -22,12 +22,19 @@ pub enum Details {
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Shipments file (CSV or TSV in the production export format).
+    /// Shipments: CSV or TSV in the production export format, a plain-SQL pg_dump backup
+    /// (.sql, .sql.gz), a workbook (.xlsx, .xls, .ods) or JSON.
     #[arg(long, visible_alias = "shipments", value_name = "FILE")]
     pub input: PathBuf,
-    /// Override the format the extension implies: csv, tsv.
+    /// Override the format the extension implies: csv, tsv, sql, xlsx, xls, ods, json.
     #[arg(long, value_name = "FORMAT")]
     pub input_format: Option<String>,
+    /// Workbook sheet holding the shipments (default: the first sheet).
+    #[arg(long, value_name = "NAME")]
+    pub sheet: Option<String>,
+    /// Table of a database backup holding the shipments (`name` or `schema.name`).
+    #[arg(long, value_name = "NAME", default_value = "shipments")]
+    pub table: String,
     /// Report JSON to write (atomically).
     #[arg(long, value_name = "FILE")]
     pub output: PathBuf,
@@ -145,7 +152,11 @@ pub fn run(a: Args) -> anyhow::Result<u8> {
         cbam::time::generated_at(a.generated_at.as_deref()).map_err(anyhow::Error::msg)?;
     let req = ReportRequest {
         input: a.input.clone(),
-        input_format,
+        input_options: InputOptions {
+            format: input_format,
+            sheet: a.sheet.clone(),
+            table: Some(a.table.clone()),
+        },
         reference: ReferencePaths {
             cn_codes: a.cn_codes.clone(),
             emission_factors: a.emission_factors.clone(),

@@ -51,7 +51,7 @@ pub fn run(a: Args) -> anyhow::Result<u8> {
     };
     let mut rows = Vec::new();
     if let Some(p) = &shipments {
-        let src = cbam::intake::open_shipments(p, None)?;
+        let src = cbam::intake::open_shipments(p, &Default::default())?;
         for c in src.chunks(usize::MAX) {
             src.parse_chunk(&c, |r| {
                 use cbam::model::Col;

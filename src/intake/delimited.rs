@@ -26,8 +26,9 @@ pub struct Layout {
 
 fn delimiter(format: InputFormat) -> u8 {
     match format {
-        InputFormat::Csv => b',',
         InputFormat::Tsv => b'\t',
+        // Everything else reaches the parser converted to CSV.
+        _ => b',',
     }
 }
 

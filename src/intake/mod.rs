@@ -1,7 +1,11 @@
 //! Intake: a shipments file → `ShipmentRow`s (text only) plus layout findings.
 //! Nothing is interpreted here except the file's layout; field checks live in `enrich`.
 
+pub mod convert;
 pub mod delimited;
+pub mod json;
+pub mod pgdump;
+pub mod sheet;
 
 use crate::error::{Error, Result};
 use crate::model::{Finding, ShipmentRow};
@@ -15,40 +19,94 @@ pub use delimited::MAX_FIELD_BYTES;
 pub enum InputFormat {
     Csv,
     Tsv,
+    /// Plain-SQL `pg_dump` output, gzip or not.
+    PgDump,
+    Xlsx,
+    Xls,
+    Ods,
+    Json,
 }
 
 impl InputFormat {
-    pub const NAMES: &'static str = "csv, tsv";
+    pub const NAMES: &'static str = "csv, tsv, sql (pg_dump, gzip or not), xlsx, xls, ods, json";
 
     pub fn parse(s: &str) -> Option<InputFormat> {
         match s.to_ascii_lowercase().as_str() {
             "csv" => Some(InputFormat::Csv),
             "tsv" | "tab" => Some(InputFormat::Tsv),
+            "sql" | "pgdump" | "pg_dump" => Some(InputFormat::PgDump),
+            "xlsx" | "xlsm" => Some(InputFormat::Xlsx),
+            "xls" => Some(InputFormat::Xls),
+            "ods" => Some(InputFormat::Ods),
+            "json" => Some(InputFormat::Json),
             _ => None,
         }
     }
 
-    /// Format from the file extension (`.csv`, `.tsv`, `.txt` as CSV).
+    pub fn name(self) -> &'static str {
+        match self {
+            InputFormat::Csv => "csv",
+            InputFormat::Tsv => "tsv",
+            InputFormat::PgDump => "sql",
+            InputFormat::Xlsx => "xlsx",
+            InputFormat::Xls => "xls",
+            InputFormat::Ods => "ods",
+            InputFormat::Json => "json",
+        }
+    }
+
+    /// Format from the file extension (`.csv`, `.tsv`, `.txt` as CSV, `.sql`, `.sql.gz`,
+    /// `.xlsx`, `.xls`, `.ods`, `.json`).
     pub fn from_path(path: &Path) -> Result<InputFormat> {
         let ext = path
             .extension()
             .and_then(|e| e.to_str())
             .map(|e| e.to_ascii_lowercase())
             .unwrap_or_default();
+        let inner = || {
+            path.file_stem()
+                .map(Path::new)
+                .and_then(|s| s.extension())
+                .and_then(|e| e.to_str())
+                .map(|e| e.to_ascii_lowercase())
+                .unwrap_or_default()
+        };
         match ext.as_str() {
             "csv" | "txt" => Ok(InputFormat::Csv),
             "tsv" | "tab" => Ok(InputFormat::Tsv),
+            "sql" | "dump" | "backup" => Ok(InputFormat::PgDump),
+            "gz" if inner() == "sql" => Ok(InputFormat::PgDump),
+            "xlsx" | "xlsm" => Ok(InputFormat::Xlsx),
+            "xls" => Ok(InputFormat::Xls),
+            "ods" => Ok(InputFormat::Ods),
+            "json" => Ok(InputFormat::Json),
             _ => Err(Error::UnsupportedFormat {
                 path: path.to_path_buf(),
                 found: if ext.is_empty() {
                     "(no extension)".into()
+                } else if ext == "gz" {
+                    format!(".{}.gz", inner())
                 } else {
                     format!(".{ext}")
                 },
-                expected: "csv, tsv (or pass --input-format)",
+                expected: "csv, tsv, sql, sql.gz, xlsx, xls, ods, json (or pass --input-format)",
             }),
         }
     }
+
+    /// Read through a conversion to CSV (everything but CSV and TSV).
+    fn converted(self) -> bool {
+        !matches!(self, InputFormat::Csv | InputFormat::Tsv)
+    }
+}
+
+/// How to read a shipments input: its format (else from the extension), the sheet of a
+/// workbook (else the first), the table of a database dump (else `shipments`).
+#[derive(Debug, Clone, Default)]
+pub struct InputOptions {
+    pub format: Option<InputFormat>,
+    pub sheet: Option<String>,
+    pub table: Option<String>,
 }
 
 /// A shipments file read into memory: the bytes the chunks are parsed from.
@@ -67,6 +125,9 @@ pub struct Source {
     pub format: InputFormat,
     /// How the file's header maps onto the shipment columns.
     pub layout: Layout,
+    /// A converted input (dump, workbook, JSON): the original file's digest, and per row the
+    /// dump line or sheet row it came from (0: unknown), which findings then name.
+    converted: Option<(FileDigest, Vec<u64>)>,
 }
 
 /// One record of the file as intake hands it on.
@@ -80,18 +141,45 @@ pub enum Record {
 
 pub use delimited::Layout;
 
-/// Reads a shipments file, checks its encoding and maps its header. `format` overrides the
-/// extension.
-pub fn open_shipments(path: &Path, format: Option<InputFormat>) -> Result<Source> {
-    let format = match format {
+/// Reads a shipments file, checks its encoding and maps its header. A database dump,
+/// workbook or JSON file is first converted to CSV in a temporary file (deleted on drop);
+/// findings still name the original file, and its line or sheet row.
+pub fn open_shipments(path: &Path, opts: &InputOptions) -> Result<Source> {
+    let format = match opts.format {
         Some(f) => f,
         None => InputFormat::from_path(path)?,
     };
-    let raw = Bytes::open(path)?;
     let file_name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
+    if format.converted() {
+        let conv = convert::to_csv(path, format, opts)?;
+        let raw = Bytes::from_file(&conv.csv).map_err(|source| Error::Read {
+            path: std::env::temp_dir(),
+            source,
+        })?;
+        let digest = FileDigest {
+            role: "shipments",
+            origin: "file",
+            file_name: file_name.clone(),
+            sha256: conv.sha256,
+            size_bytes: conv.size_bytes,
+        };
+        let layout = delimited::layout(path, &raw, InputFormat::Csv)?;
+        return Ok(Source {
+            path: path.to_path_buf(),
+            raw,
+            latin1: None,
+            bom: 0,
+            file_name,
+            findings: Vec::new(),
+            format: InputFormat::Csv,
+            layout,
+            converted: Some((digest, conv.origins)),
+        });
+    }
+    let raw = Bytes::open(path)?;
     let bom = if raw.starts_with(b"\xEF\xBB\xBF") {
         3
     } else {
@@ -113,6 +201,7 @@ pub fn open_shipments(path: &Path, format: Option<InputFormat>) -> Result<Source
         findings,
         format,
         layout: Layout::default(),
+        converted: None,
     };
     src.layout = delimited::layout(path, src.body(), format)?;
     Ok(src)
@@ -129,7 +218,28 @@ impl Source {
 
     /// SHA-256 and size of the file as it is on disk.
     pub fn digest(&self) -> FileDigest {
-        FileDigest::of("shipments", &self.path, &self.raw)
+        match &self.converted {
+            Some((d, _)) => d.clone(),
+            None => FileDigest::of("shipments", &self.path, &self.raw),
+        }
+    }
+
+    /// For a converted input, the dump line or sheet row of data row `row` (1-based);
+    /// `None` for a CSV (its own line numbers stand) — `Some(None)` when the format has no
+    /// line for it.
+    pub fn origin_line(&self, row: u64) -> Option<Option<u64>> {
+        let (_, origins) = self.converted.as_ref()?;
+        let line = row
+            .checked_sub(1)
+            .and_then(|i| origins.get(i as usize))
+            .copied()
+            .filter(|&l| l > 0);
+        Some(line)
+    }
+
+    /// Whether line numbers come from a conversion (see `origin_line`).
+    pub fn is_converted(&self) -> bool {
+        self.converted.is_some()
     }
 
     /// Splits the body (after the header) into chunks of about `target` bytes that end on
@@ -172,6 +282,16 @@ impl std::ops::Deref for Bytes {
 }
 
 impl Bytes {
+    /// Maps a file just written (the converted CSV); an empty one is empty bytes.
+    fn from_file(file: &std::fs::File) -> std::io::Result<Bytes> {
+        if file.metadata()?.len() == 0 {
+            return Ok(Bytes::Owned(Vec::new()));
+        }
+        // SAFETY: the file is this process's own unnamed temporary file: nobody else can
+        // change it while the map lives.
+        unsafe { memmap2::Mmap::map(file) }.map(Bytes::Mapped)
+    }
+
     fn open(path: &Path) -> Result<Bytes> {
         let err = |source| Error::Read {
             path: path.to_path_buf(),

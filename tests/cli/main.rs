@@ -1,5 +1,6 @@
 //! One integration-test binary (links once): runs the built `cbam` on fixtures in temp dirs.
 
+mod backups;
 mod bad_input;
 mod cn;
 mod deadlines;
@@ -11,6 +12,7 @@ mod properties;
 mod report;
 #[cfg(feature = "shared-reference")]
 mod shared_reference;
+mod sheets;
 mod suppliers;
 mod validate;
 mod verify;

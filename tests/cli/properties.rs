@@ -13,7 +13,7 @@ const CODES: [&str; 8] = [
 fn request(input: std::path::PathBuf) -> ReportRequest {
     ReportRequest {
         input,
-        input_format: None,
+        input_options: Default::default(),
         reference: ReferencePaths::default(),
         importer: Importer {
             name: "I".into(),

@@ -1,0 +1,345 @@
+//! Shipments held in something other than CSV — a `pg_dump` backup, a spreadsheet, a JSON
+//! file — turned into CSV in the intake format, so every source then flows through the one
+//! intake parser. The CSV is written the way PostgreSQL writes it: an unquoted empty field
+//! is NULL (an empty cell), a quoted empty field (`""`) is an empty string, so nothing a
+//! backup holds is lost in the export.
+
+use super::pgdump::{self, DumpSummary, DumpVisitor, Fields, Table};
+use super::InputFormat;
+use crate::error::{Error, Result};
+use crate::model::REQUIRED_COLUMNS;
+use std::io::Write;
+use std::path::Path;
+
+/// Writes CSV records, counting rows and remembering where each came from.
+pub struct CsvSink<'w> {
+    out: &'w mut dyn Write,
+    pub rows: u64,
+    /// For each data row, the line (dump) or sheet row it came from; 0 when unknown.
+    pub origins: Option<Vec<u64>>,
+}
+
+impl<'w> CsvSink<'w> {
+    pub fn new(out: &'w mut dyn Write, keep_origins: bool) -> CsvSink<'w> {
+        CsvSink {
+            out,
+            rows: 0,
+            origins: keep_origins.then(Vec::new),
+        }
+    }
+
+    pub fn header<'a>(&mut self, names: impl IntoIterator<Item = &'a str>) -> std::io::Result<()> {
+        self.record(names.into_iter().map(Some))
+    }
+
+    pub fn row<'a>(
+        &mut self,
+        fields: impl IntoIterator<Item = Option<&'a str>>,
+        origin: u64,
+    ) -> std::io::Result<()> {
+        self.rows += 1;
+        if let Some(o) = self.origins.as_mut() {
+            o.push(origin);
+        }
+        self.record(fields)
+    }
+
+    fn record<'a>(
+        &mut self,
+        fields: impl IntoIterator<Item = Option<&'a str>>,
+    ) -> std::io::Result<()> {
+        for (i, f) in fields.into_iter().enumerate() {
+            if i > 0 {
+                self.out.write_all(b",")?;
+            }
+            if let Some(v) = f {
+                write_field(self.out, v)?;
+            }
+        }
+        self.out.write_all(b"\n")
+    }
+}
+
+/// One CSV field: quoted when empty (so it is not NULL), when it holds a delimiter, quote or
+/// line break, or when it starts or ends with whitespace (so no reader trims it).
+fn write_field(out: &mut dyn Write, v: &str) -> std::io::Result<()> {
+    let b = v.as_bytes();
+    let needs = b.is_empty()
+        || b.iter().any(|&c| matches!(c, b',' | b'"' | b'\n' | b'\r'))
+        || b[0].is_ascii_whitespace()
+        || b[b.len() - 1].is_ascii_whitespace();
+    if !needs {
+        return out.write_all(b);
+    }
+    out.write_all(b"\"")?;
+    let mut start = 0;
+    for i in memchr::memchr_iter(b'"', b) {
+        out.write_all(&b[start..=i])?;
+        out.write_all(b"\"")?;
+        start = i + 1;
+    }
+    out.write_all(&b[start..])?;
+    out.write_all(b"\"")
+}
+
+/// What an export wrote.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Export {
+    pub table: String,
+    pub columns: Vec<String>,
+    pub rows: u64,
+    pub dump: DumpSummary,
+}
+
+/// Streams the rows of one table of a dump into a `CsvSink`.
+struct TableToCsv<'a, 'w> {
+    wanted: &'a str,
+    sink: CsvSink<'w>,
+    found: Option<Table>,
+    /// For `report`: the table must carry the required shipment columns.
+    require_shipment_columns: bool,
+    path: &'a Path,
+    io_error: Option<std::io::Error>,
+}
+
+impl DumpVisitor for TableToCsv<'_, '_> {
+    fn table(&mut self, table: &Table) -> Result<bool> {
+        if !table.matches(self.wanted) {
+            return Ok(false);
+        }
+        if let Some(first) = &self.found {
+            if first.qualified() != table.qualified() {
+                return Err(Error::Data {
+                    path: self.path.to_path_buf(),
+                    message: format!(
+                        "line {}: table {:?} is ambiguous: both {} (line {}) and {} hold data; \
+                         name it with its schema, e.g. --table {}",
+                        table.line,
+                        self.wanted,
+                        first.qualified(),
+                        first.line,
+                        table.qualified(),
+                        first.qualified()
+                    ),
+                });
+            }
+            if first.columns != table.columns {
+                return Err(Error::Damaged {
+                    path: self.path.to_path_buf(),
+                    line: table.line,
+                    table: Some(table.qualified()),
+                    message: format!(
+                        "rows of table {} with columns ({}) after rows with columns ({})",
+                        table.qualified(),
+                        table.columns.join(", "),
+                        first.columns.join(", ")
+                    ),
+                });
+            }
+            return Ok(true);
+        }
+        if self.require_shipment_columns {
+            let missing: Vec<&str> = REQUIRED_COLUMNS
+                .iter()
+                .filter(|c| !table.columns.iter().any(|t| t.eq_ignore_ascii_case(c)))
+                .copied()
+                .collect();
+            if !missing.is_empty() {
+                return Err(Error::Parse {
+                    path: self.path.to_path_buf(),
+                    line: table.line,
+                    message: format!(
+                        "table {} has no column(s) {} (its columns: {})",
+                        table.qualified(),
+                        missing.join(", "),
+                        table.columns.join(", ")
+                    ),
+                });
+            }
+        }
+        self.sink
+            .header(table.columns.iter().map(String::as_str))
+            .map_err(|e| self.io(e))?;
+        self.found = Some(table.clone());
+        Ok(true)
+    }
+
+    fn row(&mut self, _: &Table, fields: &Fields, line: u64) -> Result<()> {
+        self.sink
+            .row((0..fields.len()).map(|i| fields.get(i)), line)
+            .map_err(|e| self.io(e))
+    }
+}
+
+impl TableToCsv<'_, '_> {
+    /// A write failure: kept so the caller reports it against the output, not the dump.
+    fn io(&mut self, e: std::io::Error) -> Error {
+        let message = e.to_string();
+        self.io_error = Some(e);
+        Error::Data {
+            path: self.path.to_path_buf(),
+            message: format!("writing the export failed: {message}"),
+        }
+    }
+}
+
+/// Reads `table` from a dump into `out` as CSV. Fails when the dump is damaged, when the table
+/// is not in it, and — unless `allow_incomplete` — when pg_dump's completion line is missing
+/// (an `--inserts` dump cut between statements would otherwise lose rows silently).
+pub fn dump_table_to_csv(
+    path: &Path,
+    table: &str,
+    out: &mut dyn Write,
+    allow_incomplete: bool,
+    require_shipment_columns: bool,
+) -> Result<(Export, Option<Vec<u64>>)> {
+    let mut v = TableToCsv {
+        wanted: table,
+        sink: CsvSink::new(out, require_shipment_columns),
+        found: None,
+        require_shipment_columns,
+        path,
+        io_error: None,
+    };
+    let summary = match pgdump::read_dump(path, &mut v) {
+        Ok(s) => s,
+        Err(e) => {
+            if let Some(io) = v.io_error.take() {
+                return Err(Error::Write {
+                    path: "(export output)".into(),
+                    source: io,
+                });
+            }
+            return Err(e);
+        }
+    };
+    let Some(found) = v.found else {
+        let have: Vec<String> = summary
+            .tables
+            .iter()
+            .map(|t| format!("{} ({} rows)", t.table, t.rows))
+            .collect();
+        return Err(Error::Data {
+            path: path.to_path_buf(),
+            message: format!(
+                "the dump has no data for table {table:?}; tables with data: {}",
+                if have.is_empty() {
+                    "none".to_string()
+                } else {
+                    have.join(", ")
+                }
+            ),
+        });
+    };
+    if !summary.complete && !allow_incomplete {
+        return Err(Error::Damaged {
+            path: path.to_path_buf(),
+            line: summary.lines,
+            table: None,
+            message: "the dump ends without pg_dump's completion line \
+                      (\"-- PostgreSQL database dump complete\"): it was cut short, and rows \
+                      after the cut would be missing (pass --allow-incomplete to export what is there)"
+                .into(),
+        });
+    }
+    let rows = v.sink.rows;
+    let origins = v.sink.origins.take();
+    Ok((
+        Export {
+            table: found.qualified(),
+            columns: found.columns,
+            rows,
+            dump: summary,
+        },
+        origins,
+    ))
+}
+
+/// `cbam export`: one table of a dump written atomically as CSV (no file on failure).
+pub fn export_database_backup(
+    backup: &Path,
+    table: &str,
+    output: &Path,
+    allow_incomplete: bool,
+) -> Result<Export> {
+    let mut result = None;
+    let mut failure = None;
+    let written = crate::write::atomic_write(output, |w| {
+        match dump_table_to_csv(backup, table, w, allow_incomplete, false) {
+            Ok((e, _)) => {
+                result = Some(e);
+                Ok(())
+            }
+            Err(e) => {
+                failure = Some(e);
+                Err(std::io::Error::other("export abandoned"))
+            }
+        }
+    });
+    if let Some(e) = failure {
+        return Err(e);
+    }
+    written?;
+    Ok(result.expect("set when the write succeeded"))
+}
+
+/// A converted input: CSV text in a temporary file, and where each row came from.
+pub struct Converted {
+    pub csv: std::fs::File,
+    /// Per data row: dump line or sheet row (1-based); 0 when the format has none (JSON).
+    pub origins: Vec<u64>,
+    pub sha256: String,
+    pub size_bytes: u64,
+}
+
+/// Converts a non-CSV shipments input into a temporary CSV file.
+pub fn to_csv(path: &Path, format: InputFormat, opts: &super::InputOptions) -> Result<Converted> {
+    let werr = |source| Error::Write {
+        path: std::env::temp_dir(),
+        source,
+    };
+    let file = tempfile::tempfile().map_err(werr)?;
+    let mut w = std::io::BufWriter::with_capacity(1 << 20, file);
+    let (origins, sha256, size_bytes) = match format {
+        InputFormat::PgDump => {
+            let table = opts.table.as_deref().unwrap_or("shipments");
+            let (export, origins) = dump_table_to_csv(path, table, &mut w, false, true)?;
+            (
+                origins.unwrap_or_default(),
+                export.dump.sha256,
+                export.dump.bytes,
+            )
+        }
+        InputFormat::Xlsx | InputFormat::Xls | InputFormat::Ods => {
+            let origins = super::sheet::to_csv(path, format, opts.sheet.as_deref(), &mut w)?;
+            let bytes = super::Bytes::open(path)?;
+            (
+                origins,
+                crate::provenance::sha256_hex(&bytes),
+                bytes.len() as u64,
+            )
+        }
+        InputFormat::Json => {
+            let bytes = super::Bytes::open(path)?;
+            let origins = super::json::to_csv(path, &bytes, &mut w)?;
+            (
+                origins,
+                crate::provenance::sha256_hex(&bytes),
+                bytes.len() as u64,
+            )
+        }
+        InputFormat::Csv | InputFormat::Tsv => {
+            return Err(Error::Data {
+                path: path.to_path_buf(),
+                message: "CSV and TSV are read directly, not converted".into(),
+            })
+        }
+    };
+    let csv = w.into_inner().map_err(|e| werr(e.into_error()))?;
+    Ok(Converted {
+        csv,
+        origins,
+        sha256,
+        size_bytes,
+    })
+}

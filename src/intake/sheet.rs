@@ -1,0 +1,299 @@
+//! Spreadsheet shipments (XLSX, XLS, ODS, via calamine): the first sheet or a named one, the
+//! header row found by name (title rows above it are skipped), cells turned into the text a
+//! CSV export would hold.
+//!
+//! - Dates stored as Excel serial numbers become ISO dates (`2025-10-01`).
+//! - Numbers stored as numeric cells are floats in the file; they are written as the shortest
+//!   decimal that reads back as the same float, which is what the spreadsheet shows for
+//!   quantities of up to 15 significant digits.
+//! - CN codes stored as numbers lose their leading zero in a spreadsheet: a 7-digit (or
+//!   9-digit TARIC) number in the cn_code column gets it back, so `7081000` reads `07081000`.
+
+use super::convert::CsvSink;
+use super::InputFormat;
+use crate::error::{Error, Result};
+use crate::model::REQUIRED_COLUMNS;
+use calamine::{open_workbook, Data, Ods, Range, Reader, Xls, Xlsx};
+use std::io::Write;
+use std::path::Path;
+
+/// The header must be within this many rows of the top of the sheet.
+const HEADER_SEARCH_ROWS: usize = 50;
+
+fn open_err(path: &Path, format: InputFormat, e: impl std::fmt::Display) -> Error {
+    Error::Data {
+        path: path.to_path_buf(),
+        message: format!(
+            "cannot read the workbook as {}: {e} (a damaged or truncated file, or another format)",
+            format.name()
+        ),
+    }
+}
+
+fn pick<R, RS>(
+    wb: &mut R,
+    path: &Path,
+    format: InputFormat,
+    sheet: Option<&str>,
+) -> Result<(String, Range<Data>, Vec<String>)>
+where
+    R: Reader<RS>,
+    RS: std::io::Read + std::io::Seek,
+    R::Error: std::fmt::Display,
+{
+    let names = wb.sheet_names();
+    let name = match sheet {
+        Some(s) => names
+            .iter()
+            .find(|n| n.as_str() == s)
+            .or_else(|| names.iter().find(|n| n.eq_ignore_ascii_case(s)))
+            .cloned()
+            .ok_or_else(|| Error::Data {
+                path: path.to_path_buf(),
+                message: format!(
+                    "no sheet named {s:?}; the workbook's sheets: {}",
+                    names.join(", ")
+                ),
+            })?,
+        None => names.first().cloned().ok_or_else(|| Error::Data {
+            path: path.to_path_buf(),
+            message: "the workbook has no sheets".into(),
+        })?,
+    };
+    let range = wb
+        .worksheet_range(&name)
+        .map_err(|e| open_err(path, format, format!("sheet {name:?}: {e}")))?;
+    Ok((name, range, names))
+}
+
+/// Converts the sheet to CSV; returns each row's 1-based sheet row number.
+pub fn to_csv(
+    path: &Path,
+    format: InputFormat,
+    sheet: Option<&str>,
+    out: &mut dyn Write,
+) -> Result<Vec<u64>> {
+    let (name, range, sheets) = match format {
+        InputFormat::Xlsx => {
+            let mut wb: Xlsx<_> = open_workbook(path).map_err(|e| open_err(path, format, e))?;
+            pick(&mut wb, path, format, sheet)?
+        }
+        InputFormat::Xls => {
+            let mut wb: Xls<_> = open_workbook(path).map_err(|e| open_err(path, format, e))?;
+            pick(&mut wb, path, format, sheet)?
+        }
+        _ => {
+            let mut wb: Ods<_> = open_workbook(path).map_err(|e| open_err(path, format, e))?;
+            pick(&mut wb, path, format, sheet)?
+        }
+    };
+    let (top, left) = range.start().unwrap_or((0, 0));
+    let rows: Vec<&[Data]> = range.rows().collect();
+    // The header: the first row naming every required column.
+    let mut header_at = None;
+    let mut best: (usize, usize) = (0, 0);
+    for (i, row) in rows.iter().take(HEADER_SEARCH_ROWS).enumerate() {
+        let names: Vec<String> = row.iter().map(cell_name).collect();
+        let have = REQUIRED_COLUMNS
+            .iter()
+            .filter(|r| names.iter().any(|n| n == *r))
+            .count();
+        if have == REQUIRED_COLUMNS.len() {
+            header_at = Some(i);
+            break;
+        }
+        if have > best.1 {
+            best = (i, have);
+        }
+    }
+    let Some(h) = header_at else {
+        let detail = if best.1 == 0 {
+            format!("none of them in the first {HEADER_SEARCH_ROWS} rows")
+        } else {
+            let names: Vec<String> = rows[best.0].iter().map(cell_name).collect();
+            let missing: Vec<&str> = REQUIRED_COLUMNS
+                .iter()
+                .filter(|r| !names.iter().any(|n| n == *r))
+                .copied()
+                .collect();
+            format!(
+                "the closest is row {} with {} of them; missing: {}",
+                top as usize + best.0 + 1,
+                best.1,
+                missing.join(", ")
+            )
+        };
+        let hint = if sheet.is_none() && sheets.len() > 1 {
+            format!(
+                " (the workbook's sheets: {}; choose one with --sheet)",
+                sheets.join(", ")
+            )
+        } else {
+            String::new()
+        };
+        return Err(Error::Data {
+            path: path.to_path_buf(),
+            message: format!(
+                "sheet {name:?}: no header row with the required columns ({}); {detail}{hint}",
+                REQUIRED_COLUMNS.join(", ")
+            ),
+        });
+    };
+    let header: Vec<String> = rows[h]
+        .iter()
+        .enumerate()
+        .map(|(j, c)| {
+            let n = cell_text(c, "");
+            if n.trim().is_empty() {
+                format!("column_{}", column_letters(left as usize + j))
+            } else {
+                n.trim().to_string()
+            }
+        })
+        .collect();
+    let lower: Vec<String> = header.iter().map(|n| n.to_ascii_lowercase()).collect();
+    let werr = |source| Error::Write {
+        path: "(converted input)".into(),
+        source,
+    };
+    let mut sink = CsvSink::new(out, true);
+    // Columns with an empty header and no data anywhere are layout, not data: left out.
+    let used: Vec<usize> = (0..header.len())
+        .filter(|&j| {
+            !header[j].starts_with("column_")
+                || rows[h + 1..]
+                    .iter()
+                    .any(|r| r.get(j).is_some_and(|c| !matches!(c, Data::Empty)))
+        })
+        .collect();
+    sink.header(used.iter().map(|&j| header[j].as_str()))
+        .map_err(werr)?;
+    let mut cells: Vec<Option<String>> = Vec::with_capacity(used.len());
+    for (k, row) in rows[h + 1..].iter().enumerate() {
+        if row.iter().all(|c| matches!(c, Data::Empty)) {
+            continue;
+        }
+        cells.clear();
+        for &j in &used {
+            cells.push(match row.get(j) {
+                None | Some(Data::Empty) => None,
+                Some(c) => Some(cell_text(c, &lower[j])),
+            });
+        }
+        let sheet_row = top as u64 + (h + 1 + k) as u64 + 1;
+        sink.row(cells.iter().map(|c| c.as_deref()), sheet_row)
+            .map_err(werr)?;
+    }
+    if sink.rows == 0 {
+        return Err(Error::NoRows {
+            path: path.to_path_buf(),
+        });
+    }
+    Ok(sink.origins.take().unwrap_or_default())
+}
+
+fn cell_name(c: &Data) -> String {
+    cell_text(c, "").trim().to_ascii_lowercase()
+}
+
+/// `A`, `B`, … `Z`, `AA` for a 0-based column index.
+fn column_letters(mut j: usize) -> String {
+    let mut s = Vec::new();
+    loop {
+        s.push(b'A' + (j % 26) as u8);
+        if j < 26 {
+            break;
+        }
+        j = j / 26 - 1;
+    }
+    s.reverse();
+    String::from_utf8(s).unwrap_or_default()
+}
+
+/// The text of a cell as a CSV export would hold it; `column` is the lower-case header.
+pub fn cell_text(c: &Data, column: &str) -> String {
+    match c {
+        Data::Empty => String::new(),
+        Data::String(s) => s.clone(),
+        Data::DateTimeIso(s) | Data::DurationIso(s) => s.clone(),
+        Data::Bool(b) => super::json::bool_text(column, *b).to_string(),
+        Data::Int(i) => number_text(&i.to_string(), column),
+        Data::Float(f) => {
+            if f.fract() == 0.0 && f.abs() < 1e15 {
+                number_text(&format!("{}", *f as i64), column)
+            } else {
+                format!("{f}")
+            }
+        }
+        Data::DateTime(d) => {
+            let (y, m, day, hh, mm, ss, ms) = d.to_ymd_hms_milli();
+            if d.is_duration() {
+                format!("{}", d.as_f64())
+            } else if (hh, mm, ss, ms) == (0, 0, 0, 0) {
+                format!("{y:04}-{m:02}-{day:02}")
+            } else {
+                format!("{y:04}-{m:02}-{day:02}T{hh:02}:{mm:02}:{ss:02}")
+            }
+        }
+        Data::Error(e) => e.to_string(),
+    }
+}
+
+/// Integers in the cn_code column get back the leading zero a spreadsheet drops.
+fn number_text(digits: &str, column: &str) -> String {
+    if column == "cn_code" && (digits.len() == 7 || digits.len() == 9) && !digits.starts_with('-') {
+        format!("0{digits}")
+    } else {
+        digits.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use calamine::{ExcelDateTime, ExcelDateTimeType};
+
+    #[test]
+    fn cn_codes_get_their_leading_zero_back() {
+        assert_eq!(cell_text(&Data::Float(7081000.0), "cn_code"), "07081000");
+        assert_eq!(cell_text(&Data::Int(7081000), "cn_code"), "07081000");
+        assert_eq!(cell_text(&Data::Float(72081000.0), "cn_code"), "72081000");
+        assert_eq!(
+            cell_text(&Data::Float(720810001.0), "cn_code"),
+            "0720810001"
+        );
+        // Only in the cn_code column.
+        assert_eq!(cell_text(&Data::Float(7081000.0), "net_mass_kg"), "7081000");
+    }
+
+    #[test]
+    fn numbers_and_dates_read_as_shown() {
+        assert_eq!(cell_text(&Data::Float(12450.5), "net_mass_kg"), "12450.5");
+        assert_eq!(cell_text(&Data::Float(0.1), "net_mass_kg"), "0.1");
+        assert_eq!(cell_text(&Data::Float(24560.0), "net_mass_kg"), "24560");
+        let d = ExcelDateTime::new(45931.0, ExcelDateTimeType::DateTime, false);
+        assert_eq!(cell_text(&Data::DateTime(d), "import_date"), "2025-10-01");
+        let d = ExcelDateTime::new(45931.5, ExcelDateTimeType::DateTime, false);
+        assert_eq!(
+            cell_text(&Data::DateTime(d), "import_date"),
+            "2025-10-01T12:00:00"
+        );
+        // The 1904 date system (old Mac workbooks) counts from 1904-01-01.
+        let d = ExcelDateTime::new(44469.0, ExcelDateTimeType::DateTime, true);
+        assert_eq!(cell_text(&Data::DateTime(d), "import_date"), "2025-10-01");
+        assert_eq!(cell_text(&Data::Bool(true), "has_actual_emissions"), "YES");
+        assert_eq!(
+            cell_text(&Data::Error(calamine::CellErrorType::NA), "net_mass_kg"),
+            "#N/A"
+        );
+    }
+
+    #[test]
+    fn column_letters_count_like_a_spreadsheet() {
+        assert_eq!(column_letters(0), "A");
+        assert_eq!(column_letters(25), "Z");
+        assert_eq!(column_letters(26), "AA");
+        assert_eq!(column_letters(701), "ZZ");
+        assert_eq!(column_letters(702), "AAA");
+    }
+}
