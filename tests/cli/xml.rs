@@ -554,6 +554,17 @@ fn xmllint_validates_every_fixture_xml_against_the_official_xsd() {
             REPRESENTATIVE.map(String::from).to_vec(),
         ),
         (
+            "fixture-xlsx",
+            fixture("sheets/shipments_2025q4.xlsx"),
+            with_suppliers(),
+        ),
+        (
+            "fixture-json",
+            fixture("sheets/shipments_2025q4.json"),
+            with_suppliers(),
+        ),
+        ("fixture-pgdump", fixture("pgdump/greenlang.sql.gz"), vec![]),
+        (
             "demo",
             shared("greenlang/demo_shipments.csv"),
             vec!["--suppliers".into(), demo_sup.to_str().unwrap().into()],
