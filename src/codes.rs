@@ -60,6 +60,22 @@ codes! {
     "TP009", Warning, "suppliers import", "", "template: the same CN code under two processes with different SEE; not imported for that code";
     "RP001", Error, "assemble", "VAL-003", "rows belong to more than one quarter and no --quarter was given";
     "RP002", Error, "assemble", "", "no row could be calculated: the report has no goods";
+    "XQ001", Error, "xml", "", "QReport: a required element is missing, or an element occurs more often than the schema allows";
+    "XQ002", Error, "xml", "", "QReport: an element that the schema does not allow at this place (unknown, or out of order), or text where only elements belong";
+    "XQ003", Error, "xml", "", "QReport: a value does not fit its schema format (an..N, aN, n..N, decN-M, boolean, date)";
+    "XQ004", Error, "xml", "", "QReport of an older schema version (17.03 or earlier): cbam reads and writes 23.00";
+    "XQ010", Error, "xml", "", "HsCode is not the first 6 digits of CnCode, or the CN code is not a CBAM good";
+    "XQ011", Error, "xml", "VAL-003", "ReportingPeriod and Year are not a quarter of the transitional period (2023Q4-2025Q4)";
+    "XQ012", Error, "xml", "", "goods measure not in tonnes (01) from Q2 2024, or emissions unit not EMU1";
+    "XQ013", Error, "xml", "", "DeterminationType not 01/02/03, or 02 (default values) after Q2 2024";
+    "XQ014", Error, "xml", "", "goods other than electricity without indirect emissions or without specific direct embedded emissions";
+    "XQ015", Error, "xml", "", "GoodsEmissions without ProductionCountry";
+    "XQ016", Warning, "xml", "", "quantities do not add up: procedures or produced measures differ from the imported measure";
+    "XQ017", Warning, "xml", "", "report confirmations (GlobalDataConfirmation, UseOfDataConfirmation) are not true";
+    "XQ018", Error, "xml", "", "Declarant/Role does not fit the parties: 01 without header Importer, 02 without header Representative, 03 with them or a good without its own, or an unknown role";
+    "XQ019", Warning, "xml", "", "Installation without its InstallationOperator, or in another country than ProductionCountry";
+    "XQ020", Error, "xml", "", "report quarter outside the transitional period: there is no QReport for it; XML not written";
+    "XQ021", Error, "xml", "", "electricity goods (MWh, electricity-only fields): cbam does not write them; XML not written";
 }
 
 pub fn info(code: &str) -> Option<&'static CodeInfo> {

@@ -18,6 +18,7 @@ pub mod intake;
 pub mod model;
 pub mod pipeline;
 pub mod provenance;
+pub mod qreport;
 pub mod reference;
 pub mod suppliers_audit;
 pub mod suppliers_import;

@@ -52,6 +52,8 @@ fn report_args(input: PathBuf, output: PathBuf, details: Details) -> report::Arg
         output,
         summary: None,
         lines: None,
+        xml: None,
+        xml_flags: Default::default(),
         suppliers: None,
         cn_codes: None,
         emission_factors: None,

@@ -11,6 +11,7 @@ mod report;
 mod suppliers;
 mod validate;
 mod verify;
+mod xml;
 
 use clap::{Parser, Subcommand};
 
@@ -32,6 +33,8 @@ pub struct Cli {
 pub enum Command {
     /// Shipments file → CBAM report JSON (+ Markdown summary, per-line CSV).
     Report(Box<report::Args>),
+    /// Report JSON → the EU registry's quarterly report XML (QReport 23.00).
+    Xml(Box<xml::Args>),
     /// One table of a pg_dump backup (.sql, .sql.gz) → CSV in the intake format.
     Export(export::Args),
     /// Database backups: `backup verify`.
@@ -82,6 +85,7 @@ pub fn run() -> anyhow::Result<u8> {
         Command::Export(a) => export::run(a),
         Command::Backup(a) => backup::run(a),
         Command::Validate(a) => validate::run(a),
+        Command::Xml(a) => xml::run(*a),
         Command::Cn(a) => cn::run(a),
         Command::Deadlines(a) => deadlines::run(a),
         Command::Suppliers(a) => suppliers::run(a),

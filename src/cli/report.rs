@@ -6,6 +6,7 @@ use cbam::assemble::Importer;
 use cbam::intake::{InputFormat, InputOptions};
 use cbam::model::Quarter;
 use cbam::pipeline::{build_report, ReportRequest};
+use cbam::qreport::build::{Declaration, Goods, Header};
 use cbam::reference::ReferencePaths;
 use cbam::write;
 use std::io::Write;
@@ -43,6 +44,11 @@ pub struct Args {
     /// Also write one CSV row per calculated shipment.
     #[arg(long, value_name = "FILE")]
     pub lines: Option<PathBuf>,
+    /// Also write the EU registry's quarterly report XML (QReport 23.00); needs --declarant-city.
+    #[arg(long, value_name = "FILE")]
+    pub xml: Option<PathBuf>,
+    #[command(flatten)]
+    pub xml_flags: super::xml::XmlFlags,
     /// Supplier profiles (the production system's YAML).
     #[arg(long, value_name = "FILE")]
     pub suppliers: Option<PathBuf>,
@@ -115,6 +121,17 @@ fn check_flags(a: &Args) -> anyhow::Result<()> {
 
 pub fn run(a: Args) -> anyhow::Result<u8> {
     check_flags(&a)?;
+    let declaration = |r: Option<&cbam::assemble::Report>| match r {
+        Some(r) => Declaration::of_report(r),
+        None => Declaration {
+            importer_eori: a.importer_eori.trim().to_string(),
+            ..Declaration::default()
+        },
+    };
+    if a.xml.is_some() {
+        // The XML's own flags are checked before any work is done.
+        Header::new(&declaration(None), &a.xml_flags.options()).map_err(anyhow::Error::msg)?;
+    }
     let input_format = match &a.input_format {
         Some(f) => Some(InputFormat::parse(f).with_context(|| {
             format!(
@@ -156,7 +173,7 @@ pub fn run(a: Args) -> anyhow::Result<u8> {
         quarter,
         generated_at,
         details: a.details == Details::Full,
-        keep_lines: a.lines.is_some(),
+        keep_lines: a.lines.is_some() || a.xml.is_some(),
         chunk_bytes: None,
     };
     let report = build_report(&req)?;
@@ -171,6 +188,24 @@ pub fn run(a: Args) -> anyhow::Result<u8> {
     if let Some(p) = &a.lines {
         write::atomic_write(p, |w| write::write_lines_csv(&report, w))?;
     }
+    let xml_findings = match &a.xml {
+        Some(p) => {
+            let goods = Goods::from_report(&report)
+                .context("the report's lines were not kept for the XML")?;
+            let suppliers = cbam::reference::load_suppliers(a.suppliers.as_deref())?;
+            Some(super::xml::write(
+                p,
+                &declaration(Some(&report)),
+                &a.xml_flags,
+                &goods,
+                suppliers.as_ref(),
+            )?)
+        }
+        None => None,
+    };
+    let xml_ok = xml_findings
+        .as_deref()
+        .is_none_or(|f| !super::xml::has_errors(f));
     write::write_report(&a.output, &report)?;
     trace.mark("write");
 
@@ -181,7 +216,7 @@ pub fn run(a: Args) -> anyhow::Result<u8> {
         let mut out = std::io::stdout().lock();
         match a.format {
             Format::Json => {
-                let s = serde_json::json!({
+                let mut s = serde_json::json!({
                     "report_id": report.report_metadata.report_id,
                     "output": a.output,
                     "quarter": report.report_metadata.quarter,
@@ -195,6 +230,13 @@ pub fn run(a: Args) -> anyhow::Result<u8> {
                     "errors": v.error_count,
                     "warnings": v.warning_count,
                 });
+                if let Some(p) = &a.xml {
+                    s["xml"] = serde_json::json!({
+                        "output": p,
+                        "written": xml_ok,
+                        "findings": xml_findings,
+                    });
+                }
                 writeln!(out, "{}", serde_json::to_string_pretty(&s)?)?;
             }
             Format::Table => {
@@ -250,8 +292,21 @@ pub fn run(a: Args) -> anyhow::Result<u8> {
                         a.output.display()
                     )?;
                 }
+                if let (Some(p), Some(f)) = (&a.xml, &xml_findings) {
+                    if xml_ok {
+                        writeln!(
+                            out,
+                            "xml         {} (QReport {})",
+                            p.display(),
+                            cbam::qreport::SCHEMA_VERSION
+                        )?;
+                    } else {
+                        writeln!(out, "xml         NOT written: {} finding(s)", f.len())?;
+                    }
+                    super::xml::print_findings(&mut out, f)?;
+                }
             }
         }
     }
-    Ok(if v.is_valid { 0 } else { 1 })
+    Ok(if v.is_valid && xml_ok { 0 } else { 1 })
 }

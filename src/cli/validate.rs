@@ -35,7 +35,146 @@ pub struct Args {
     pub quiet: bool,
 }
 
+fn load_scope(a: &Args) -> anyhow::Result<AnnexScope> {
+    Ok(match &a.cn_codes {
+        Some(p) => {
+            let (text, _) = cbam::reference::read_text(p)?;
+            if cbam::reference::has_ext(p, "json") {
+                AnnexScope::from_cn_codes_json(p, &text)?
+            } else {
+                AnnexScope::from_csv(p, &text)?
+            }
+        }
+        None => {
+            let (name, text) = cbam::reference::embedded::ANNEX_I_SCOPE;
+            AnnexScope::from_csv(std::path::Path::new(name), text)?
+        }
+    })
+}
+
+/// A QReport XML: schema version, structure and formats, then the registry's rules.
+fn run_xml(a: &Args, bytes: &[u8]) -> anyhow::Result<u8> {
+    use cbam::model::Severity;
+    for (flag, given) in [
+        ("--rules", a.rules.is_some()),
+        ("--suppliers", a.suppliers.is_some()),
+    ] {
+        anyhow::ensure!(
+            !given,
+            "{flag}: applies to a report JSON; {} is a QReport XML, whose checks are built in (XQ codes)",
+            a.report.display()
+        );
+    }
+    for id in a.only.iter().chain(&a.skip) {
+        anyhow::ensure!(
+            id.starts_with("XQ") && cbam::codes::info(id).is_some(),
+            "--only/--skip: {id:?} is not a QReport check (XQ001 … XQ019) — the report is XML"
+        );
+    }
+    let root = cbam::qreport::parse(&a.report, bytes)?;
+    let scope = load_scope(a)?;
+    let findings: Vec<_> = cbam::qreport::validate(&root, &scope)
+        .into_iter()
+        .filter(|f| a.only.is_empty() || a.only.iter().any(|o| *o == f.code))
+        .filter(|f| !a.skip.iter().any(|s| *s == f.code))
+        .collect();
+    // What happened to each registry rule (the schema checks XQ001–XQ004 always run).
+    let older = findings.iter().any(|f| f.code == "XQ004");
+    let rules: Vec<serde_json::Value> = cbam::qreport::rules::RULES
+        .iter()
+        .map(|(id, check)| {
+            let n = findings.iter().filter(|f| f.code == *id).count();
+            let status = if (!a.only.is_empty() && !a.only.iter().any(|o| o == id))
+                || a.skip.iter().any(|s| s == id)
+            {
+                "skipped"
+            } else if older {
+                "not_run"
+            } else if n > 0 {
+                "failed"
+            } else {
+                "passed"
+            };
+            serde_json::json!({"id": id, "check": check, "status": status, "findings": n})
+        })
+        .collect();
+    let count = |s: Severity| findings.iter().filter(|f| f.severity == s).count();
+    let (errors, warnings, infos) = (
+        count(Severity::Error),
+        count(Severity::Warning),
+        count(Severity::Info),
+    );
+    if !a.quiet {
+        let mut out = std::io::stdout().lock();
+        match a.format {
+            Format::Json => {
+                let j = serde_json::json!({
+                    "report": a.report.file_name().map(|n| n.to_string_lossy().into_owned()),
+                    "format": "qreport-xml",
+                    "schema_version": cbam::qreport::SCHEMA_VERSION,
+                    "valid": errors == 0,
+                    "error_count": errors,
+                    "warning_count": warnings,
+                    "info_count": infos,
+                    "rules": rules,
+                    "findings": findings,
+                });
+                writeln!(out, "{}", serde_json::to_string_pretty(&j).context("json")?)?;
+            }
+            Format::Table => {
+                writeln!(
+                    out,
+                    "QReport XML, checked against schema {} and the registry's rules",
+                    cbam::qreport::SCHEMA_VERSION
+                )?;
+                super::xml::print_findings(&mut out, &findings)?;
+                let status = |st: &str| rules.iter().filter(|r| r["status"] == st).count();
+                writeln!(
+                    out,
+                    "registry rules: {} — {} passed, {} failed, {} skipped, {} not run{}",
+                    rules.len(),
+                    status("passed"),
+                    status("failed"),
+                    status("skipped"),
+                    status("not_run"),
+                    if older { " (older schema version)" } else { "" }
+                )?;
+                for r in rules.iter().filter(|r| r["status"] == "failed") {
+                    writeln!(
+                        out,
+                        "  {} failed: {} finding(s); {}",
+                        r["id"].as_str().unwrap_or(""),
+                        r["findings"],
+                        r["check"].as_str().unwrap_or("")
+                    )?;
+                }
+                writeln!(
+                    out,
+                    "{}: {errors} errors, {warnings} warnings, {infos} notes",
+                    if errors == 0 { "valid" } else { "NOT valid" }
+                )?;
+            }
+        }
+    }
+    Ok(if errors == 0 { 0 } else { 1 })
+}
+
 pub fn run(a: Args) -> anyhow::Result<u8> {
+    let read_err = |source| cbam::Error::Read {
+        path: a.report.clone(),
+        source,
+    };
+    // The first bytes tell a QReport XML from a report JSON (which may be large: not read twice).
+    let mut head = Vec::with_capacity(4096);
+    std::io::Read::read_to_end(
+        &mut std::io::Read::take(std::fs::File::open(&a.report).map_err(read_err)?, 4096),
+        &mut head,
+    )
+    .map_err(read_err)?;
+    if cbam::qreport::looks_like_xml(&head) {
+        let bytes = std::fs::read(&a.report).map_err(read_err)?;
+        return run_xml(&a, &bytes);
+    }
     let rules = match &a.rules {
         Some(p) => {
             let (text, _) = cbam::reference::read_text(p)?;
@@ -49,20 +188,7 @@ pub fn run(a: Args) -> anyhow::Result<u8> {
             || id == cbam::validate::schema::RULE_ID;
         anyhow::ensure!(known, "--only/--skip: no rule {id:?} in the rules file");
     }
-    let scope = match &a.cn_codes {
-        Some(p) => {
-            let (text, _) = cbam::reference::read_text(p)?;
-            if cbam::reference::has_ext(p, "json") {
-                AnnexScope::from_cn_codes_json(p, &text)?
-            } else {
-                AnnexScope::from_csv(p, &text)?
-            }
-        }
-        None => {
-            let (name, text) = cbam::reference::embedded::ANNEX_I_SCOPE;
-            AnnexScope::from_csv(std::path::Path::new(name), text)?
-        }
-    };
+    let scope = load_scope(&a)?;
     let suppliers = match &a.suppliers {
         Some(p) => {
             let (text, _) = cbam::reference::read_text(p)?;

@@ -89,6 +89,17 @@ pub fn embedded_scope() -> Result<AnnexScope> {
     AnnexScope::from_csv(Path::new(name), text)
 }
 
+/// Supplier profiles from `path`, when one is given.
+pub fn load_suppliers(path: Option<&Path>) -> Result<Option<SupplierBook>> {
+    match path {
+        Some(p) => {
+            let (text, _) = read_text(p)?;
+            Ok(Some(SupplierBook::from_yaml(p, &text)?))
+        }
+        None => Ok(None),
+    }
+}
+
 impl ReferenceData {
     pub fn load(paths: &ReferencePaths) -> Result<ReferenceData> {
         let mut digests = Vec::new();

@@ -38,6 +38,69 @@ struct SupplierYaml {
     /// processes with different SEE.
     #[serde(default)]
     ambiguous_cn_codes: Vec<String>,
+    #[serde(default)]
+    address: Option<AddressYaml>,
+    #[serde(default)]
+    contact: Option<ContactYaml>,
+    #[serde(default)]
+    installation: Option<InstallationYaml>,
+}
+
+/// Compatible extension: the installation the supplier's actual data is for.
+#[derive(Debug, Deserialize)]
+struct InstallationYaml {
+    #[serde(default)]
+    id: Option<Text>,
+    #[serde(default)]
+    name: Option<Text>,
+    #[serde(default)]
+    country_iso: Option<Text>,
+    #[serde(default)]
+    city: Option<Text>,
+    #[serde(default)]
+    street: Option<Text>,
+    #[serde(default)]
+    postal_code: Option<Text>,
+    #[serde(default)]
+    unlocode: Option<Text>,
+}
+
+/// A text field that a hand-written profile may give as a bare number (`postal_code: 37859`).
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum Text {
+    S(String),
+    I(i64),
+}
+
+impl Text {
+    fn get(v: &Option<Text>) -> String {
+        match v {
+            Some(Text::S(s)) => s.trim().to_string(),
+            Some(Text::I(i)) => i.to_string(),
+            None => String::new(),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+struct AddressYaml {
+    #[serde(default)]
+    street: Option<Text>,
+    #[serde(default)]
+    city: Option<Text>,
+    #[serde(default)]
+    postal_code: Option<Text>,
+}
+
+#[derive(Debug, Deserialize)]
+struct ContactYaml {
+    #[serde(default)]
+    person: Option<Text>,
+    #[serde(default)]
+    email: Option<Text>,
+    #[serde(default)]
+    phone: Option<Text>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -94,6 +157,35 @@ pub struct Supplier {
     pub by_cn: HashMap<CnCode, SupplierActual>,
     /// CN codes whose actuals cannot be chosen (a template lists them under two processes).
     pub ambiguous_cn: Vec<CnCode>,
+    /// `address` and `contact` of the profile (what the registry calls the installation operator).
+    pub address: SupplierAddress,
+    /// The `installation` entry (an extension), when the profile has one.
+    pub installation: Option<SupplierInstallation>,
+}
+
+/// The installation of production (the registry's `Installation`); empty strings where the
+/// profile leaves a field out.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SupplierInstallation {
+    pub id: String,
+    pub name: String,
+    /// Default: the supplier's country_iso.
+    pub country_iso: String,
+    pub city: String,
+    pub street: String,
+    pub postal_code: String,
+    pub unlocode: String,
+}
+
+/// The profile's address and contact person; empty strings where the profile has none.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SupplierAddress {
+    pub street: String,
+    pub city: String,
+    pub postal_code: String,
+    pub contact_person: String,
+    pub contact_email: String,
+    pub contact_phone: String,
 }
 
 #[derive(Debug, Default)]
@@ -129,6 +221,9 @@ impl SupplierBook {
                     }
                     have.by_cn.extend(s.by_cn);
                     have.ambiguous_cn.extend(s.ambiguous_cn);
+                    if have.installation.is_none() {
+                        have.installation = s.installation;
+                    }
                 }
             }
         }
@@ -233,11 +328,35 @@ impl SupplierBook {
                 ambiguous_cn,
                 id: id.clone(),
                 name: s.company_name.unwrap_or_default(),
-                country_iso: s.country_iso.unwrap_or_default(),
+                country_iso: s.country_iso.clone().unwrap_or_default(),
                 sectors,
                 cn_codes_produced: produced,
                 general,
                 by_cn,
+                address: {
+                    let t = Text::get;
+                    let (a, c) = (s.address.as_ref(), s.contact.as_ref());
+                    SupplierAddress {
+                        street: a.map(|a| t(&a.street)).unwrap_or_default(),
+                        city: a.map(|a| t(&a.city)).unwrap_or_default(),
+                        postal_code: a.map(|a| t(&a.postal_code)).unwrap_or_default(),
+                        contact_person: c.map(|c| t(&c.person)).unwrap_or_default(),
+                        contact_email: c.map(|c| t(&c.email)).unwrap_or_default(),
+                        contact_phone: c.map(|c| t(&c.phone)).unwrap_or_default(),
+                    }
+                },
+                installation: s.installation.as_ref().map(|i| SupplierInstallation {
+                    id: Text::get(&i.id),
+                    name: Text::get(&i.name),
+                    country_iso: match Text::get(&i.country_iso) {
+                        c if c.is_empty() => s.country_iso.clone().unwrap_or_default(),
+                        c => c,
+                    },
+                    city: Text::get(&i.city),
+                    street: Text::get(&i.street),
+                    postal_code: Text::get(&i.postal_code),
+                    unlocode: Text::get(&i.unlocode),
+                }),
             };
             if by_id.insert(id.clone(), sup).is_some() {
                 return Err(err(i, &id, "supplier_id appears more than once".into()));

@@ -16,6 +16,7 @@ mod sheets;
 mod suppliers;
 mod validate;
 mod verify;
+mod xml;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

@@ -1,0 +1,223 @@
+//! `cbam xml` (report JSON → QReport XML) and the XML flags `cbam report --xml` shares.
+
+use super::Format;
+use anyhow::Context;
+use cbam::model::Finding;
+use cbam::qreport::build::{self, Declaration, Goods, Header, Party, XmlOptions};
+use cbam::reference::SupplierBook;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// What the registry XML needs beyond the report JSON.
+#[derive(Debug, Clone, clap::Args)]
+pub struct XmlFlags {
+    /// Declarant EORI (default: the importer's).
+    #[arg(long, value_name = "EORI")]
+    pub declarant_eori: Option<String>,
+    /// Declarant's city (required for the XML).
+    #[arg(long, value_name = "CITY")]
+    pub declarant_city: Option<String>,
+    /// Declarant role: 01 importer, 02 indirect customs representative, 03 both (some goods).
+    #[arg(long, value_name = "CODE", default_value = "01")]
+    pub declarant_role: String,
+    /// Importer's city (default: the declarant's city when the declarant is the importer).
+    #[arg(long, value_name = "CITY")]
+    pub importer_city: Option<String>,
+    /// A representative's name (with its EORI, country and city).
+    #[arg(long, value_name = "NAME", requires_all = ["representative_eori", "representative_country", "representative_city"])]
+    pub representative_name: Option<String>,
+    /// The representative's EORI.
+    #[arg(long, value_name = "EORI", requires = "representative_name")]
+    pub representative_eori: Option<String>,
+    /// The representative's country (ISO 3166-1 alpha-2).
+    #[arg(long, value_name = "CC", requires = "representative_name")]
+    pub representative_country: Option<String>,
+    /// The representative's city.
+    #[arg(long, value_name = "CITY", requires = "representative_name")]
+    pub representative_city: Option<String>,
+    /// Place of signature (default: the declarant's city).
+    #[arg(long, value_name = "PLACE")]
+    pub signature_place: Option<String>,
+    /// The declarant confirms the report's data and its use (written as true; else false).
+    #[arg(long)]
+    pub confirm: bool,
+    /// Requested customs procedure for goods without a `customs_procedure` column value.
+    #[arg(long, value_name = "CODE", default_value = "40")]
+    pub customs_procedure: String,
+    /// Import area: EU (customs import declaration) or EUOTH.
+    #[arg(long, value_name = "AREA", default_value = "EU")]
+    pub import_area: String,
+}
+
+impl Default for XmlFlags {
+    /// The flags' defaults as clap applies them.
+    fn default() -> XmlFlags {
+        XmlFlags {
+            declarant_eori: None,
+            declarant_city: None,
+            declarant_role: "01".into(),
+            importer_city: None,
+            representative_name: None,
+            representative_eori: None,
+            representative_country: None,
+            representative_city: None,
+            signature_place: None,
+            confirm: false,
+            customs_procedure: "40".into(),
+            import_area: "EU".into(),
+        }
+    }
+}
+
+impl XmlFlags {
+    pub fn options(&self) -> XmlOptions {
+        let t = |s: &String| s.trim().to_string();
+        XmlOptions {
+            declarant_eori: self.declarant_eori.as_ref().map(t),
+            declarant_city: self.declarant_city.as_ref().map(t).unwrap_or_default(),
+            declarant_role: t(&self.declarant_role),
+            importer_city: self.importer_city.as_ref().map(t),
+            representative: self.representative_name.as_ref().map(|name| Party {
+                eori: self.representative_eori.as_ref().map(t).unwrap_or_default(),
+                name: t(name),
+                country: self
+                    .representative_country
+                    .as_ref()
+                    .map(t)
+                    .unwrap_or_default(),
+                city: self.representative_city.as_ref().map(t).unwrap_or_default(),
+            }),
+            signature_place: self.signature_place.as_ref().map(t),
+            confirm: self.confirm,
+            procedure: t(&self.customs_procedure),
+            import_area: t(&self.import_area),
+        }
+    }
+}
+
+/// Builds the QReport and writes it atomically unless a finding of severity error stands in
+/// the way (then nothing is written). Returns the findings.
+pub fn write(
+    path: &Path,
+    decl: &Declaration,
+    flags: &XmlFlags,
+    goods: &Goods,
+    suppliers: Option<&SupplierBook>,
+) -> anyhow::Result<Vec<Finding>> {
+    let header = Header::new(decl, &flags.options()).map_err(anyhow::Error::msg)?;
+    let (tree, findings) = build::build(&header, goods, suppliers);
+    if !has_errors(&findings) {
+        let bytes = cbam::qreport::to_xml(&tree);
+        cbam::write::atomic_write(path, |w| w.write_all(&bytes))?;
+    }
+    Ok(findings)
+}
+
+pub fn has_errors(f: &[Finding]) -> bool {
+    f.iter().any(|f| f.severity == cbam::model::Severity::Error)
+}
+
+/// One line per finding: `  error XQ003 line 12: QReport/…/Country: message` (the message
+/// starts with the element path).
+pub fn print_findings(out: &mut impl Write, f: &[Finding]) -> std::io::Result<()> {
+    for x in f {
+        let line = x.line.map(|l| format!(" line {l}:")).unwrap_or_default();
+        writeln!(
+            out,
+            "  {} {}{line} {}",
+            x.severity.as_str(),
+            x.code,
+            x.message
+        )?;
+    }
+    Ok(())
+}
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// A report JSON written by `cbam report` (with detailed_goods).
+    #[arg(long, value_name = "FILE")]
+    pub report: PathBuf,
+    /// QReport XML to write (atomically).
+    #[arg(long, value_name = "FILE")]
+    pub output: PathBuf,
+    /// Supplier profiles: their address and contact become the installation operator.
+    #[arg(long, value_name = "FILE")]
+    pub suppliers: Option<PathBuf>,
+    /// Instead of the report's importer_declaration.importer_name.
+    #[arg(long)]
+    pub importer_name: Option<String>,
+    /// Instead of the report's importer_declaration.importer_country.
+    #[arg(long)]
+    pub importer_country: Option<String>,
+    /// Instead of the report's importer_declaration.importer_eori.
+    #[arg(long)]
+    pub importer_eori: Option<String>,
+    /// Instead of the report's importer_declaration.declarant_name (also the Signature).
+    #[arg(long)]
+    pub declarant_name: Option<String>,
+    /// Instead of the report's importer_declaration.declarant_position.
+    #[arg(long)]
+    pub declarant_position: Option<String>,
+    #[command(flatten)]
+    pub xml: XmlFlags,
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+    /// Print nothing; the exit code tells.
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
+pub fn run(a: Args) -> anyhow::Result<u8> {
+    let bytes =
+        std::fs::read(&a.report).with_context(|| format!("{}: cannot read", a.report.display()))?;
+    let (v, _) = cbam::validate::parse_report(&a.report, &bytes)?;
+    let mut decl = Declaration::of_json(&v);
+    for (slot, flag) in [
+        (&mut decl.importer_name, &a.importer_name),
+        (&mut decl.importer_country, &a.importer_country),
+        (&mut decl.importer_eori, &a.importer_eori),
+        (&mut decl.declarant_name, &a.declarant_name),
+        (&mut decl.declarant_position, &a.declarant_position),
+    ] {
+        if let Some(f) = flag {
+            *slot = f.trim().to_string();
+        }
+    }
+    let goods = Goods::from_json(&v).map_err(|m| anyhow::anyhow!("{}: {m}", a.report.display()))?;
+    let suppliers = cbam::reference::load_suppliers(a.suppliers.as_deref())?;
+    let findings = write(&a.output, &decl, &a.xml, &goods, suppliers.as_ref())?;
+    let written = !has_errors(&findings);
+    if !a.quiet {
+        let mut out = std::io::stdout().lock();
+        match a.format {
+            Format::Json => {
+                let j = serde_json::json!({
+                    "output": a.output,
+                    "written": written,
+                    "schema_version": cbam::qreport::SCHEMA_VERSION,
+                    "findings": findings,
+                });
+                writeln!(out, "{}", serde_json::to_string_pretty(&j)?)?;
+            }
+            Format::Table => {
+                if written {
+                    writeln!(
+                        out,
+                        "xml         {} (QReport {})",
+                        a.output.display(),
+                        cbam::qreport::SCHEMA_VERSION
+                    )?;
+                } else {
+                    writeln!(
+                        out,
+                        "xml         NOT written: {} finding(s)",
+                        findings.len()
+                    )?;
+                }
+                print_findings(&mut out, &findings)?;
+            }
+        }
+    }
+    Ok(if written { 0 } else { 1 })
+}

@@ -1,0 +1,279 @@
+//! The EU registry's business rules that apply to a QReport on its own (the schema cannot say
+//! them): `docs/domain/registry-rules.md` §2, rule numbers in brackets. Each finding names the
+//! element path and the value.
+
+use super::{finding, Node};
+use crate::model::Finding;
+use crate::model::{CnCode, Quarter, ScopeStatus, Severity};
+use crate::reference::AnnexScope;
+use rust_decimal::Decimal;
+use std::str::FromStr;
+
+/// The registry's codes seen for goods measured in tonnes and for emissions in tCO2e.
+pub const UNIT_TONNES: &str = "01";
+pub const UNIT_EMISSIONS: &str = "EMU1";
+/// Electricity (HS 2716 00) is measured in MWh and has no indirect emissions.
+const HS_ELECTRICITY: &str = "271600";
+
+/// What each rule is, for `cbam validate`'s per-rule listing: (code, what it checks).
+pub const RULES: &[(&str, &str)] = &[
+    ("XQ010", "HsCode is the first 6 digits of CnCode, and the CN code is a CBAM good (Annex I) [21]"),
+    ("XQ011", "ReportingPeriod Q1–Q4 and Year form a quarter of the transitional period, 2023Q4–2025Q4 [5]"),
+    ("XQ012", "goods measured in tonnes (MeasurementUnit 01) from Q2 2024; emissions in EMU1 [22, 46]"),
+    ("XQ013", "DeterminationType is 01, 02 or 03; 02 (default values) only up to Q2 2024 [35, 36]"),
+    ("XQ014", "goods other than electricity state direct and indirect specific embedded emissions [9, 38]"),
+    ("XQ015", "every GoodsEmissions names its ProductionCountry [32]"),
+    ("XQ016", "quantities add up: procedures and produced measures sum to the imported measure [25, 29]"),
+    ("XQ017", "the report confirmations (GlobalDataConfirmation, UseOfDataConfirmation) are true [18]"),
+    ("XQ018", "Declarant/Role 01 has a header Importer, 02 a header Representative; 03 neither, but every good its own [13, 16]"),
+    ("XQ019", "an Installation comes with its InstallationOperator, in the ProductionCountry [32, 34]"),
+];
+
+fn dec(s: &str) -> Option<Decimal> {
+    Decimal::from_str(s.trim()).ok()
+}
+
+pub fn check(root: &Node, scope: &AnnexScope) -> Vec<Finding> {
+    let mut out = Vec::new();
+    let f = |code, sev, path: &str, line, msg: String| finding(code, sev, path, line, msg);
+
+    // [5] the quarter.
+    let period = root.text_at("ReportingPeriod").unwrap_or("");
+    let year = root.text_at("Year").unwrap_or("");
+    let quarter = Quarter::parse(&format!("{year}{period}"));
+    match quarter {
+        None => {
+            let line = root.child("ReportingPeriod").map_or(root.line, |n| n.line);
+            out.push(
+                f(
+                    "XQ011",
+                    Severity::Error,
+                    "QReport/ReportingPeriod",
+                    line,
+                    format!("QReport/ReportingPeriod, Year: {period:?} {year:?} is not a quarter (expected Q1–Q4 and a 4-digit year)"),
+                )
+                .found(&format!("{period} {year}")),
+            );
+        }
+        Some(q) if q < (Quarter { year: 2023, q: 4 }) || q > (Quarter { year: 2025, q: 4 }) => {
+            out.push(
+                f(
+                    "XQ011",
+                    Severity::Error,
+                    "QReport/Year",
+                    root.child("Year").map_or(root.line, |n| n.line),
+                    format!("QReport/Year, ReportingPeriod: {q} is outside the transitional period (2023Q4–2025Q4), the only one with quarterly reports"),
+                )
+                .found(&q.to_string()),
+            );
+        }
+        Some(_) => {}
+    }
+    let from_q2_2024 = quarter.is_some_and(|q| q >= Quarter { year: 2024, q: 2 });
+    let from_q3_2024 = quarter.is_some_and(|q| q >= Quarter { year: 2024, q: 3 });
+
+    // [18] confirmations.
+    if let Some(rc) = root
+        .child("Signatures")
+        .and_then(|s| s.child("ReportConfirmation"))
+    {
+        for name in ["GlobalDataConfirmation", "UseOfDataConfirmation"] {
+            if let Some(n) = rc.child(name) {
+                if !matches!(n.text.trim(), "true" | "1") {
+                    let p = format!("QReport/Signatures/ReportConfirmation/{name}");
+                    out.push(
+                        f("XQ017", Severity::Warning, &p, n.line, format!("{p}: {:?}; the registry requires the declarant's confirmation (true) before submission", n.text.trim()))
+                            .found(n.text.trim())
+                            .expected("true"),
+                    );
+                }
+            }
+        }
+    }
+
+    // [13, 16] the declarant's role and the parties it implies.
+    if let Some(role) = root.child("Declarant").and_then(|d| d.child("Role")) {
+        let r = role.text.trim();
+        let p = "QReport/Declarant/Role";
+        let has = |n: &str| root.child(n).is_some();
+        let every_good_has_party = root
+            .all("ImportedGood")
+            .all(|g| g.child("Importer").is_some() || g.child("Representative").is_some());
+        let problem = match r {
+            "01" if !has("Importer") => Some("role 01 (importer for all goods) needs the header Importer"),
+            "02" if !has("Representative") => Some("role 02 (indirect customs representative for all goods) needs the header Representative"),
+            "03" if has("Importer") || has("Representative") => Some("role 03 (some goods) has no header Importer or Representative: each good names its own"),
+            "03" if !every_good_has_party => Some("role 03 (some goods): every ImportedGood needs its Importer or Representative"),
+            "01" | "02" | "03" => None,
+            _ => Some("not a declarant role (01 importer, 02 indirect customs representative, 03 both, for some goods)"),
+        };
+        if let Some(why) = problem {
+            out.push(
+                f(
+                    "XQ018",
+                    Severity::Error,
+                    p,
+                    role.line,
+                    format!("{p}: {r:?}: {why}"),
+                )
+                .found(r),
+            );
+        }
+    }
+
+    for (gi, good) in root.all("ImportedGood").enumerate() {
+        let gp = format!("QReport/ImportedGood[{}]", gi + 1);
+        // [21] commodity code.
+        let hs = good.text_at("CommodityCode/HsCode");
+        let cn = good.text_at("CommodityCode/CnCode");
+        if let (Some(hs), Some(cn)) = (hs, cn) {
+            let line = good.child("CommodityCode").map_or(good.line, |n| n.line);
+            if cn.len() == 8 && !cn.starts_with(hs) {
+                out.push(
+                    f("XQ010", Severity::Error, &format!("{gp}/CommodityCode/HsCode"), line, format!("{gp}/CommodityCode: HsCode {hs:?} is not the first 6 digits of CnCode {cn:?}"))
+                        .found(hs)
+                        .expected(cn.get(..6).unwrap_or(cn)),
+                );
+            }
+            if let Some(code) = CnCode::normalise(cn).filter(|_| cn.len() == 8) {
+                if !matches!(scope.classify(&code), ScopeStatus::InScope(_)) {
+                    out.push(
+                        f("XQ010", Severity::Error, &format!("{gp}/CommodityCode/CnCode"), line, format!("{gp}/CommodityCode/CnCode: {cn} is not a CBAM good (outside Annex I or an explicit exception)"))
+                            .found(cn),
+                    );
+                }
+            }
+        }
+        let electricity = hs == Some(HS_ELECTRICITY);
+        // [22] units of the goods measures.
+        let unit_check = |out: &mut Vec<Finding>, n: &Node, p: &str| {
+            if let Some(u) = n.child("MeasurementUnit") {
+                let u_text = u.text.trim();
+                if from_q2_2024 && !electricity && u_text != UNIT_TONNES {
+                    out.push(
+                        f("XQ012", Severity::Error, &format!("{p}/MeasurementUnit"), u.line, format!("{p}/MeasurementUnit: {u_text:?}; from Q2 2024 goods are reported in tonnes ({UNIT_TONNES})"))
+                            .found(u_text)
+                            .expected(UNIT_TONNES),
+                    );
+                }
+            }
+        };
+        if let Some(m) = good.child("MeasureImported") {
+            unit_check(&mut out, m, &format!("{gp}/MeasureImported"));
+        }
+        let imported = good.text_at("MeasureImported/NetMass").and_then(dec);
+        // [25] procedures add up to the imported measure.
+        let mut proc_sum = Decimal::ZERO;
+        let mut proc_all = true;
+        for (qi, q) in good.all("ImportedQuantity").enumerate() {
+            for (mi, m) in q.all("MeasureProcedureImported").enumerate() {
+                let p = format!(
+                    "{gp}/ImportedQuantity[{}]/MeasureProcedureImported[{}]",
+                    qi + 1,
+                    mi + 1
+                );
+                unit_check(&mut out, m, &p);
+                match m.text_at("NetMass").and_then(dec) {
+                    Some(v) => proc_sum += v,
+                    None => proc_all = false,
+                }
+            }
+        }
+        if let (Some(imp), true) = (imported, proc_all && !electricity) {
+            if proc_sum != imp {
+                out.push(
+                    f("XQ016", Severity::Warning, &format!("{gp}/ImportedQuantity"), good.line, format!("{gp}: the procedures' NetMass add up to {proc_sum}, MeasureImported/NetMass is {imp}"))
+                        .found(&proc_sum.to_string())
+                        .expected(imp.to_string()),
+                );
+            }
+        }
+        let mut produced = Decimal::ZERO;
+        let mut produced_all = true;
+        for (ei, e) in good.all("GoodsEmissions").enumerate() {
+            let ep = format!("{gp}/GoodsEmissions[{}]", ei + 1);
+            if let Some(m) = e.child("ProducedMeasure") {
+                unit_check(&mut out, m, &format!("{ep}/ProducedMeasure"));
+                match m.text_at("NetMass").and_then(dec) {
+                    Some(v) => produced += v,
+                    None => produced_all = false,
+                }
+            }
+            // [32, 34] the installation: with its operator, in the production country.
+            if let Some(inst) = e.child("Installation") {
+                if e.child("InstallationOperator").is_none() {
+                    out.push(f("XQ019", Severity::Warning, &format!("{ep}/InstallationOperator"), inst.line, format!("{ep}: an Installation without its InstallationOperator; the registry links every installation to an operator")));
+                }
+                let est = inst.text_at("Address/EstablishmentCountry");
+                let prod = e.text_at("ProductionCountry");
+                if let (Some(est), Some(prod)) = (est, prod) {
+                    if est != prod {
+                        out.push(
+                            f("XQ019", Severity::Warning, &format!("{ep}/ProductionCountry"), e.line, format!("{ep}/ProductionCountry: {prod:?}, but the installation is established in {est:?}"))
+                                .found(prod)
+                                .expected(est),
+                        );
+                    }
+                }
+            }
+            // [32]
+            if e.child("ProductionCountry").is_none() {
+                out.push(f("XQ015", Severity::Error, &format!("{ep}/ProductionCountry"), e.line, format!("{ep}/ProductionCountry: missing; the registry requires the country of production")));
+            }
+            for kind in ["DirectEmissions", "IndirectEmissions"] {
+                let Some(em) = e.child(kind) else { continue };
+                let kp = format!("{ep}/{kind}");
+                // [46]
+                if let Some(u) = em.child("MeasurementUnit") {
+                    if u.text.trim() != UNIT_EMISSIONS {
+                        out.push(
+                            f("XQ012", Severity::Error, &format!("{kp}/MeasurementUnit"), u.line, format!("{kp}/MeasurementUnit: {:?}; emissions are reported in {UNIT_EMISSIONS} (tCO2e per tonne)", u.text.trim()))
+                                .found(u.text.trim())
+                                .expected(UNIT_EMISSIONS),
+                        );
+                    }
+                }
+                // [35, 36]
+                if let Some(d) = em.child("DeterminationType") {
+                    let t = d.text.trim();
+                    let dp = format!("{kp}/DeterminationType");
+                    if !matches!(t, "01" | "02" | "03") {
+                        out.push(
+                            f("XQ013", Severity::Error, &dp, d.line, format!("{dp}: {t:?} is not a determination type (01 actual data, 02 default values, 03 actual data not available)"))
+                                .found(t)
+                                .expected("01, 02 or 03"),
+                        );
+                    } else if t == "02" && from_q3_2024 {
+                        out.push(
+                            f("XQ013", Severity::Error, &dp, d.line, format!("{dp}: 02 (default values) is accepted only for Q4 2023 – Q2 2024; from Q3 2024 actual data is required (estimates only within the 20 % of complex goods' inputs)"))
+                                .found(t)
+                                .expected("01 or 03"),
+                        );
+                    }
+                }
+            }
+            // [9, 38]
+            if !electricity {
+                if e.child("IndirectEmissions").is_none() {
+                    out.push(f("XQ014", Severity::Error, &format!("{ep}/IndirectEmissions"), e.line, format!("{ep}/IndirectEmissions: missing; goods other than electricity report indirect emissions")));
+                }
+                if let Some(d) = e.child("DirectEmissions") {
+                    if d.child("SpecificEmbeddedEmissions").is_none() {
+                        out.push(f("XQ014", Severity::Error, &format!("{ep}/DirectEmissions/SpecificEmbeddedEmissions"), d.line, format!("{ep}/DirectEmissions/SpecificEmbeddedEmissions: missing; goods other than electricity report specific direct embedded emissions")));
+                    }
+                }
+            }
+        }
+        // [29]
+        if let (Some(imp), true) = (imported, produced_all && !electricity) {
+            if produced != imp {
+                out.push(
+                    f("XQ016", Severity::Warning, &format!("{gp}/GoodsEmissions"), good.line, format!("{gp}: ProducedMeasure/NetMass over the GoodsEmissions add up to {produced}, MeasureImported/NetMass is {imp}"))
+                        .found(&produced.to_string())
+                        .expected(imp.to_string()),
+                );
+            }
+        }
+    }
+    out
+}
