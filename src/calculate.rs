@@ -239,6 +239,9 @@ fn try_actuals(
         return None;
     }
     let mut r = Vec::new();
+    if let Some(o) = &actual.origin {
+        r.push(Arc::from(format!("supplier actuals read from {o}")));
+    }
     r.push(Arc::from(format!(
         "supplier actuals: {id} ({}){}, reporting year {}, data quality {}, {}",
         sup.name,

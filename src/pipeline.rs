@@ -252,6 +252,7 @@ pub fn build_report_with(req: &ReportRequest, refdata: &ReferenceData) -> Result
     }
     trace.mark("duplicates");
     let mut findings = src.findings.clone();
+    findings.extend(refdata.findings.iter().cloned());
     findings.append(&mut pass.findings);
     let report = assemble::assemble(AssembleInput {
         totals: pass.totals,

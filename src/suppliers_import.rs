@@ -23,6 +23,7 @@ pub struct Imported {
     pub profile: Option<Value>,
     /// CN codes imported (rows with errors and ambiguous codes are left out).
     pub cn_codes: Vec<String>,
+    pub size_bytes: u64,
 }
 
 fn num(d: Decimal) -> Value {
@@ -54,14 +55,38 @@ pub fn import(
     supplier_id: Option<&str>,
     scope: &AnnexScope,
 ) -> Result<Vec<Imported>> {
-    let mut out = Vec::new();
-    for path in paths {
+    let files: Vec<(PathBuf, String)> = paths
+        .iter()
+        .map(|p| {
+            let id = match supplier_id {
+                Some(id) => id.to_string(),
+                None => default_supplier_id(p),
+            };
+            (p.clone(), id)
+        })
+        .collect();
+    import_each(&files, scope)
+}
+
+/// Reads each template as the supplier it is paired with. Two templates for one supplier id
+/// are refused: which one's figures apply would depend on their order.
+pub fn import_each(files: &[(PathBuf, String)], scope: &AnnexScope) -> Result<Vec<Imported>> {
+    let mut out: Vec<Imported> = Vec::new();
+    for (path, id) in files {
+        if let Some(other) = out.iter().find(|i| i.supplier_id == *id) {
+            return Err(Error::Data {
+                path: path.clone(),
+                message: format!(
+                    "supplier id {id:?} is also given by {}; one template per supplier (name them apart, or map them with --supplier-template-map)",
+                    other.template.file_name
+                ),
+            });
+        }
         let template = comm_template::read_template(path)?;
-        let id = match supplier_id {
-            Some(id) => id.to_string(),
-            None => default_supplier_id(path),
-        };
-        out.push(build(id, template, scope));
+        let size_bytes = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+        let mut i = build(id.clone(), template, scope);
+        i.size_bytes = size_bytes;
+        out.push(i);
     }
     Ok(out)
 }
@@ -233,6 +258,7 @@ fn build(supplier_id: String, t: TemplateFile, scope: &AnnexScope) -> Imported {
             template: t,
             profile: None,
             cn_codes: Vec::new(),
+            size_bytes: 0,
         };
     }
     let year = t.period_end.as_ref().map(|c| c.value.year);
@@ -345,6 +371,7 @@ fn build(supplier_id: String, t: TemplateFile, scope: &AnnexScope) -> Imported {
         template: t,
         profile: Some(Value::Object(profile)),
         cn_codes: seen,
+        size_bytes: 0,
     }
 }
 

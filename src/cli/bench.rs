@@ -55,6 +55,8 @@ fn report_args(input: PathBuf, output: PathBuf, details: Details) -> report::Arg
         xml: None,
         xml_flags: Default::default(),
         suppliers: None,
+        supplier_templates: Vec::new(),
+        supplier_template_map: None,
         cn_codes: None,
         emission_factors: None,
         rules: None,

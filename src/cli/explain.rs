@@ -21,6 +21,13 @@ pub struct Args {
     pub input: Option<PathBuf>,
     #[arg(long, value_name = "FILE")]
     pub suppliers: Option<PathBuf>,
+    /// EU Communication templates (xlsx, or directories of them) whose actuals apply to the
+    /// supplier named by each file (its name without extension, or --supplier-template-map).
+    #[arg(long, value_name = "PATH", num_args = 1..)]
+    pub supplier_templates: Vec<PathBuf>,
+    /// CSV `supplier_id,template`: which supplier each template is for.
+    #[arg(long, value_name = "FILE", requires = "supplier_templates")]
+    pub supplier_template_map: Option<PathBuf>,
     #[arg(long, value_name = "FILE")]
     pub emission_factors: Option<PathBuf>,
     #[arg(long, value_name = "FILE")]
@@ -50,6 +57,8 @@ pub fn run(a: Args) -> anyhow::Result<u8> {
                     emission_factors: a.emission_factors.clone(),
                     suppliers: a.suppliers.clone(),
                     rules: a.rules.clone(),
+                    supplier_templates: a.supplier_templates.clone(),
+                    supplier_template_map: a.supplier_template_map.clone(),
                 },
                 true,
             );

@@ -52,6 +52,13 @@ pub struct Args {
     /// Supplier profiles (the production system's YAML).
     #[arg(long, value_name = "FILE")]
     pub suppliers: Option<PathBuf>,
+    /// EU Communication templates (xlsx, or directories of them) whose actuals apply to the
+    /// supplier named by each file (its name without extension, or --supplier-template-map).
+    #[arg(long, value_name = "PATH", num_args = 1..)]
+    pub supplier_templates: Vec<PathBuf>,
+    /// CSV `supplier_id,template`: which supplier each template is for.
+    #[arg(long, value_name = "FILE", requires = "supplier_templates")]
+    pub supplier_template_map: Option<PathBuf>,
     /// CN scope table replacing the embedded Annex I scope (cn_codes.json or scope CSV).
     #[arg(long, value_name = "FILE")]
     pub cn_codes: Option<PathBuf>,
@@ -162,6 +169,8 @@ pub fn run(a: Args) -> anyhow::Result<u8> {
             emission_factors: a.emission_factors.clone(),
             suppliers: a.suppliers.clone(),
             rules: a.rules.clone(),
+            supplier_templates: a.supplier_templates.clone(),
+            supplier_template_map: a.supplier_template_map.clone(),
         },
         importer: Importer {
             name: a.importer_name.trim().to_string(),

@@ -58,7 +58,13 @@ pub fn run(a: Args) -> anyhow::Result<u8> {
             merge,
             format,
         } => import(templates, supplier_id, output, merge, format),
-        audit_args => run_audit(audit_args),
+        Sub::Audit {
+            suppliers,
+            shipments,
+            today,
+            stale_after_years,
+            format,
+        } => run_audit(suppliers, shipments, today, stale_after_years, format),
     }
 }
 
@@ -200,17 +206,13 @@ fn import(
     Ok(if errors > 0 { 1 } else { 0 })
 }
 
-fn run_audit(a: Sub) -> anyhow::Result<u8> {
-    let Sub::Audit {
-        suppliers,
-        shipments,
-        today,
-        stale_after_years,
-        format,
-    } = a
-    else {
-        unreachable!("run dispatches only Audit here")
-    };
+fn run_audit(
+    suppliers: PathBuf,
+    shipments: Option<PathBuf>,
+    today: Option<String>,
+    stale_after_years: u32,
+    format: Format,
+) -> anyhow::Result<u8> {
     let (text, _) = cbam::reference::read_text(&suppliers)?;
     let book = cbam::reference::SupplierBook::from_yaml(&suppliers, &text)?;
     let today = match &today {

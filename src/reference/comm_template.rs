@@ -693,7 +693,7 @@ fn check_product(p: &TemplateProduct, findings: &mut Vec<Finding>, finding: &Mak
                     "row {row} (CN {}): {}% of the emissions come from default values (more than {}%)",
                     p.cn.spaced(),
                     (share.value * Decimal::from(100)).round_dp(2),
-                    limit * Decimal::from(100)
+                    (limit * Decimal::from(100)).normalize()
                 ),
             ));
         }

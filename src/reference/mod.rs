@@ -55,6 +55,8 @@ pub struct ReferenceData {
     pub digests: Vec<FileDigest>,
     /// Remarks from loading (e.g. skipped Python assignments, duplicate factor entries).
     pub notes: Vec<String>,
+    /// Findings about the reference data itself (a Communication template's own checks).
+    pub findings: Vec<crate::model::Finding>,
 }
 
 /// Which files override the embedded data.
@@ -64,6 +66,11 @@ pub struct ReferencePaths {
     pub emission_factors: Option<PathBuf>,
     pub suppliers: Option<PathBuf>,
     pub rules: Option<PathBuf>,
+    /// EU Communication templates (files, or directories of them) used as supplier actuals.
+    pub supplier_templates: Vec<PathBuf>,
+    /// CSV `supplier_id,template` naming which supplier each template is for (default: the
+    /// template's file name without extension).
+    pub supplier_template_map: Option<PathBuf>,
 }
 
 pub fn read_text(path: &Path) -> Result<(String, Vec<u8>)> {
@@ -81,6 +88,85 @@ pub fn read_text(path: &Path) -> Result<(String, Vec<u8>)> {
         })?
         .to_string();
     Ok((text, bytes))
+}
+
+/// The templates to read, each with the supplier id it stands for: files as given, the
+/// spreadsheets in a directory (sorted by name), ids from the map file or the file name.
+fn template_files(given: &[PathBuf], map: Option<&Path>) -> Result<Vec<(PathBuf, String)>> {
+    let mut files = Vec::new();
+    for p in given {
+        if p.is_dir() {
+            let rd = std::fs::read_dir(p).map_err(|source| Error::Read {
+                path: p.clone(),
+                source,
+            })?;
+            let mut in_dir: Vec<PathBuf> = rd
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|f| {
+                    f.is_file()
+                        && ["xlsx", "xlsm", "xls"].iter().any(|x| has_ext(f, x))
+                        && !f
+                            .file_name()
+                            .is_some_and(|n| n.to_string_lossy().starts_with("~$"))
+                })
+                .collect();
+            in_dir.sort();
+            if in_dir.is_empty() {
+                return Err(Error::Data {
+                    path: p.clone(),
+                    message:
+                        "--supplier-templates: the directory holds no .xlsx, .xlsm or .xls file"
+                            .into(),
+                });
+            }
+            files.extend(in_dir);
+        } else {
+            files.push(p.clone());
+        }
+    }
+    let mut ids: std::collections::HashMap<String, String> = std::collections::HashMap::new();
+    if let Some(m) = map {
+        let (text, _) = read_text(m)?;
+        for rec in csv_records(m, &text, &["supplier_id", "template"])? {
+            let id = rec.get("supplier_id").to_string();
+            let file = rec.get("template").to_string();
+            if id.is_empty() || file.is_empty() {
+                return Err(rec.bad("supplier_id", "a supplier id and a template file name", ""));
+            }
+            let name = Path::new(&file)
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or(file);
+            ids.insert(name, id);
+        }
+        for name in ids.keys() {
+            if !files
+                .iter()
+                .any(|f| f.file_name().is_some_and(|n| n.to_string_lossy() == *name))
+            {
+                return Err(Error::Data {
+                    path: m.to_path_buf(),
+                    message: format!(
+                        "template {name:?} is not among the --supplier-templates given"
+                    ),
+                });
+            }
+        }
+    }
+    Ok(files
+        .into_iter()
+        .map(|f| {
+            let name = f
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let id = ids
+                .get(&name)
+                .cloned()
+                .unwrap_or_else(|| crate::suppliers_import::default_supplier_id(&f));
+            (f, id)
+        })
+        .collect())
 }
 
 /// The embedded Annex I scope (CN code → sector), for readers that need it without the rest.
@@ -142,7 +228,7 @@ impl ReferenceData {
             }
         };
 
-        let suppliers = match &paths.suppliers {
+        let mut suppliers = match &paths.suppliers {
             Some(p) => {
                 let (text, bytes) = read_text(p)?;
                 digests.push(FileDigest::of("suppliers", p, &bytes));
@@ -150,6 +236,32 @@ impl ReferenceData {
             }
             None => SupplierBook::default(),
         };
+        let mut findings = Vec::new();
+        if !paths.supplier_templates.is_empty() {
+            let files = template_files(
+                &paths.supplier_templates,
+                paths.supplier_template_map.as_deref(),
+            )?;
+            let imported = crate::suppliers_import::import_each(&files, &scope)?;
+            for i in &imported {
+                digests.push(FileDigest {
+                    role: "supplier_template",
+                    origin: "file",
+                    file_name: i.template.file_name.clone(),
+                    sha256: i.template.sha256.clone(),
+                    size_bytes: i.size_bytes,
+                });
+            }
+            findings.extend(crate::suppliers_import::findings(&imported));
+            let yaml = crate::suppliers_import::render(&imported, None)?;
+            let book = SupplierBook::from_yaml(Path::new("(supplier templates)"), &yaml)?;
+            let n = imported.len();
+            suppliers.file_name = Some(match suppliers.file_name.take() {
+                Some(f) => format!("{f} or the {n} supplier template(s)"),
+                None => format!("the {n} supplier template(s)"),
+            });
+            suppliers.absorb(book);
+        }
 
         let (policy, rules) = match &paths.rules {
             Some(p) => {
@@ -178,6 +290,7 @@ impl ReferenceData {
             rules,
             digests,
             notes,
+            findings,
         })
     }
 }

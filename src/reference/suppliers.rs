@@ -125,6 +125,39 @@ struct ActualYaml {
     data_completeness_pct: Option<Decimal>,
     #[serde(default)]
     source: Option<String>,
+    /// Written by `suppliers import`: the workbook and cells the figures were read from.
+    #[serde(default)]
+    origin: Option<OriginYaml>,
+}
+
+#[derive(Debug, Deserialize)]
+struct OriginYaml {
+    file: String,
+    #[serde(default)]
+    sha256: Option<String>,
+    #[serde(default)]
+    sheet: Option<String>,
+    #[serde(default)]
+    cells: std::collections::BTreeMap<String, String>,
+}
+
+impl OriginYaml {
+    /// `file (sha256 …) Sheet!I26 (direct), J26 (indirect), K26 (total)`.
+    fn describe(&self) -> String {
+        let cell = |k: &str| self.cells.get(k).map(String::as_str).unwrap_or("?");
+        format!(
+            "{} (sha256 {}) {}!{} (direct), {} (indirect), {} (total)",
+            self.file,
+            self.sha256
+                .as_deref()
+                .map(|s| &s[..s.len().min(16)])
+                .unwrap_or("not recorded"),
+            self.sheet.as_deref().unwrap_or("?"),
+            cell("direct_emissions_tco2_per_ton"),
+            cell("indirect_emissions_tco2_per_ton"),
+            cell("total_emissions_tco2_per_ton"),
+        )
+    }
 }
 
 /// Actual specific embedded emissions a supplier reported.
@@ -142,6 +175,8 @@ pub struct SupplierActual {
     pub source: String,
     /// `Some(cn)` for a per-CN-code entry, `None` for the supplier's general figures.
     pub cn: Option<CnCode>,
+    /// The workbook and cells the figures were read from (imported templates).
+    pub origin: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -284,6 +319,7 @@ impl SupplierBook {
                         .or_else(|| a.methodology.clone())
                         .unwrap_or_else(|| "supplier profile".into()),
                     cn,
+                    origin: a.origin.as_ref().map(OriginYaml::describe),
                 }
             };
             for (j, a) in s

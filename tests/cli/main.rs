@@ -14,6 +14,7 @@ mod report;
 mod shared_reference;
 mod sheets;
 mod suppliers;
+mod templates;
 mod validate;
 mod verify;
 mod xml;
