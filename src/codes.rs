@@ -58,6 +58,7 @@ codes! {
     "TP007", Warning, "suppliers import", "", "template: reporting period missing or start after end (data age cannot be checked)";
     "TP008", Warning, "suppliers import", "", "template: installation name missing, or UN/LOCODE not in the installation's country";
     "TP009", Warning, "suppliers import", "", "template: the same CN code under two processes with different SEE; not imported for that code";
+    "TP010", Warning, "suppliers import", "", "template row: a SEE cell holds a placeholder (n.a.) instead of a figure; row not imported";
     "RP001", Error, "assemble", "VAL-003", "rows belong to more than one quarter and no --quarter was given";
     "RP002", Error, "assemble", "", "no row could be calculated: the report has no goods";
     "XQ001", Error, "xml", "", "QReport: a required element is missing, or an element occurs more often than the schema allows";

@@ -278,6 +278,13 @@ impl Sheet<'_> {
         }
     }
 
+    fn text_raw(&self, a: &str) -> String {
+        match self.get(a) {
+            Data::String(s) => s.clone(),
+            other => format!("{other:?}"),
+        }
+    }
+
     /// The header guard: the cell's cached text must start with `expected`.
     fn expect(&self, a: &str, expected: &str, version: Option<TemplateVersion>) -> Result<()> {
         let found = match self.get(a) {
@@ -502,6 +509,24 @@ pub fn read_template(path: &Path) -> Result<TemplateFile> {
             continue;
         };
         let a = |c: &str| format!("{c}{row}");
+        // "n.a." where a figure belongs: the supplier says there is none — a finding, not zero.
+        if let Some(col) = ["I", "J", "K"]
+            .iter()
+            .find(|c| matches!(sc.get(&a(c)), Data::String(s) if is_placeholder(s)))
+        {
+            findings.push(finding(
+                "TP010",
+                Severity::Warning,
+                "see",
+                &format!("{SHEET}!{}", a(col)),
+                format!(
+                    "row {row} (CN {}): the SEE cell holds the placeholder {:?} instead of a figure; the row is not imported",
+                    cn.spaced(),
+                    sc.text_raw(&a(col))
+                ),
+            ));
+            continue;
+        }
         let (direct, indirect, total) = (
             sc.number(&a("I"), "SEE (direct)")?,
             sc.number(&a("J"), "SEE (indirect)")?,

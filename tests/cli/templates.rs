@@ -243,6 +243,10 @@ fn template_checks_are_findings() {
         f.contains(&("TP008".into(), "Summary_Communication!G17".into())),
         "{f:?}"
     );
+    assert!(
+        f.contains(&("TP010".into(), "Summary_Communication!I28".into())),
+        "{f:?}"
+    );
     // Row 27 (inconsistent) is left out, row 26 imported.
     assert_eq!(
         v["templates"][0]["cn_codes"],
