@@ -197,7 +197,7 @@ fn cell_name(c: &Data) -> String {
 }
 
 /// `A`, `B`, … `Z`, `AA` for a 0-based column index.
-fn column_letters(mut j: usize) -> String {
+pub fn column_letters(mut j: usize) -> String {
     let mut s = Vec::new();
     loop {
         s.push(b'A' + (j % 26) as u8);

@@ -141,28 +141,17 @@ fn addr(a: &str) -> (u32, u32) {
     let (letters, digits) = a.split_at(split);
     let mut col = 0u32;
     for b in letters.bytes() {
-        col = col * 26 + (b - b'A' + 1) as u32;
+        col = col * 26 + (b.to_ascii_uppercase().saturating_sub(b'A') as u32 + 1);
     }
-    (digits.parse::<u32>().unwrap_or(1) - 1, col - 1)
-}
-
-/// Column letters for a 0-based column.
-fn col_name(mut c: u32) -> String {
-    let mut s = Vec::new();
-    loop {
-        s.push(b'A' + (c % 26) as u8);
-        if c < 26 {
-            break;
-        }
-        c = c / 26 - 1;
-    }
-    s.reverse();
-    String::from_utf8(s).unwrap_or_default()
+    (
+        digits.parse::<u32>().unwrap_or(1).saturating_sub(1),
+        col.saturating_sub(1),
+    )
 }
 
 /// A column letter moved right by `n`.
 fn col_plus(c: &str, n: u32) -> String {
-    col_name(addr(&format!("{c}1")).1 + n)
+    crate::intake::sheet::column_letters((addr(&format!("{c}1")).1 + n) as usize)
 }
 
 struct Sheet<'a> {
@@ -185,25 +174,9 @@ impl Sheet<'_> {
 
     /// The cell as text (trimmed); `None` when empty, `""`, `n.a.` or a "Please select" prompt.
     fn text(&self, a: &str) -> Option<Cell<String>> {
-        let v = match self.get(a) {
-            Data::Empty => return None,
-            Data::String(s) => s.trim().to_string(),
-            Data::Float(f) => {
-                if f.fract() == 0.0 && f.abs() < 1e15 {
-                    format!("{}", *f as i64)
-                } else {
-                    format!("{f}")
-                }
-            }
-            Data::Int(i) => i.to_string(),
-            Data::Bool(b) => b.to_string(),
-            Data::DateTimeIso(s) | Data::DurationIso(s) => s.clone(),
-            Data::DateTime(d) => {
-                let (y, m, day, ..) = d.to_ymd_hms_milli();
-                format!("{y:04}-{m:02}-{day:02}")
-            }
-            Data::Error(e) => e.to_string(),
-        };
+        let v = crate::intake::sheet::cell_text(self.get(a), "")
+            .trim()
+            .to_string();
         // Unused rows cache "" (their formulas return empty text).
         if v.is_empty() || is_placeholder(&v) {
             return None;
