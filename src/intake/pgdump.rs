@@ -19,6 +19,9 @@ const TRAILER: &[u8] = b"-- PostgreSQL database dump complete";
 /// refusing it keeps memory bounded on a damaged or hostile file.
 const MAX_STATEMENT_BYTES: usize = 256 << 20;
 
+/// How every message about a broken gzip layer starts.
+const GZIP_DAMAGED: &str = "the gzip stream is damaged";
+
 /// A table whose data the dump holds, with the columns its rows carry.
 #[derive(Debug, Clone)]
 pub struct Table {
@@ -327,13 +330,14 @@ pub fn read_dump_outcome(path: &Path, visitor: &mut dyn DumpVisitor) -> Result<D
         counts: Vec::new(),
         complete: false,
     };
-    let result = parser.run(input, visitor, &mut |lines| {
+    let mut input = input;
+    let result = parser.run(&mut *input, visitor, &mut |lines| {
         progress.tick(bytes_read.get(), lines)
     });
     progress.done();
     let damage = match result {
         Ok(()) => None,
-        Err(e @ Error::Damaged { .. }) => Some(e),
+        Err(e @ Error::Damaged { .. }) => Some(gzip_behind(e, gzip, &mut *input)),
         Err(e) => return Err(e),
     };
     let (sha256, bytes) = if damage.is_none() {
@@ -355,6 +359,45 @@ pub fn read_dump_outcome(path: &Path, visitor: &mut dyn DumpVisitor) -> Result<D
         },
         damage,
     })
+}
+
+/// Content damage in a gzip archive is often corruption of the archive itself: the inflater
+/// turns a flipped bit into garbage rows long before the member's CRC is checked at its end.
+/// Reading on to the end tells which it is, so the message names the real damage.
+fn gzip_behind(content: Error, gzip: bool, rest: &mut dyn BufRead) -> Error {
+    let already =
+        matches!(&content, Error::Damaged { message, .. } if message.starts_with(GZIP_DAMAGED));
+    if !gzip || already {
+        return content;
+    }
+    let mut sink = [0u8; 1 << 16];
+    let gz_error = loop {
+        match rest.read(&mut sink) {
+            Ok(0) => break None,
+            Ok(_) => continue,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => break Some(e),
+        }
+    };
+    match (gz_error, content) {
+        (
+            Some(e),
+            Error::Damaged {
+                path,
+                line,
+                table,
+                message,
+            },
+        ) => Error::Damaged {
+            path,
+            line,
+            table,
+            message: format!(
+                "{GZIP_DAMAGED} ({e}): the archive is corrupt, and what it decompresses to is garbage from line {line} on ({message})"
+            ),
+        },
+        (_, content) => content,
+    }
 }
 
 fn whole_file_sha256(path: &Path) -> Result<(String, u64)> {
@@ -417,9 +460,7 @@ impl Parser {
                 self.damaged(
                     self.line + 1,
                     None,
-                    format!(
-                        "the gzip stream is damaged ({e}); the archive is truncated or corrupt"
-                    ),
+                    format!("{GZIP_DAMAGED} ({e}); the archive is truncated or corrupt"),
                 )
             } else {
                 Error::Read {
@@ -451,7 +492,7 @@ impl Parser {
 
     fn run(
         &mut self,
-        mut input: Box<dyn BufRead>,
+        input: &mut dyn BufRead,
         visitor: &mut dyn DumpVisitor,
         tick: &mut dyn FnMut(u64),
     ) -> Result<()> {
@@ -463,7 +504,7 @@ impl Parser {
         let mut fields = Fields::default();
         let mut decoded: Vec<u8> = Vec::new();
         loop {
-            let n = self.read_line(&mut *input, &mut buf)?;
+            let n = self.read_line(input, &mut buf)?;
             if n == 0 {
                 break;
             }

@@ -356,8 +356,12 @@ fn corrupt_gzip_is_damage_not_data() {
             },
         );
         let o = verify(&p, &[]);
-        assert_eq!(code(&o), 1, "{}", String::from_utf8_lossy(&o.stdout));
-        assert!(String::from_utf8_lossy(&o.stdout).contains("DAMAGED"));
+        let out = String::from_utf8_lossy(&o.stdout);
+        assert_eq!(code(&o), 1, "{out}");
+        assert!(
+            out.contains("DAMAGED") && out.contains("the gzip stream is damaged"),
+            "{out}"
+        );
     }
 }
 
