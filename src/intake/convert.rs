@@ -280,7 +280,10 @@ pub fn export_database_backup(
         return Err(e);
     }
     written?;
-    Ok(result.expect("set when the write succeeded"))
+    result.ok_or_else(|| Error::Data {
+        path: output.to_path_buf(),
+        message: "the export wrote nothing".into(),
+    })
 }
 
 /// A converted input: CSV text in a temporary file, and where each row came from.

@@ -532,8 +532,9 @@ impl Parser {
                     data = &data[..data.len() - 1];
                 }
                 if data == b"\\." {
-                    let done = copy.take().expect("in a COPY block");
-                    self.count(&done, DataForm::Copy);
+                    if let Some(done) = copy.take() {
+                        self.count(&done, DataForm::Copy);
+                    }
                     continue;
                 }
                 cur.count += 1;
