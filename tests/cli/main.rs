@@ -126,3 +126,51 @@ fn all_codes(r: &serde_json::Value) -> Vec<(String, u64)> {
     out.sort();
     out
 }
+
+/// A CSV in PostgreSQL's convention: unquoted empty = NULL (None), `""` = empty string.
+pub fn pg_csv(text: &str) -> Vec<Vec<Option<String>>> {
+    let b = text.as_bytes();
+    let (mut i, mut out, mut rec) = (0usize, Vec::new(), Vec::new());
+    while i < b.len() {
+        if b[i] == b'"' {
+            let mut v = Vec::new();
+            i += 1;
+            loop {
+                if b[i] == b'"' {
+                    if b.get(i + 1) == Some(&b'"') {
+                        v.push(b'"');
+                        i += 2;
+                        continue;
+                    }
+                    i += 1;
+                    break;
+                }
+                v.push(b[i]);
+                i += 1;
+            }
+            rec.push(Some(String::from_utf8(v).unwrap()));
+        } else {
+            let j = i + b[i..]
+                .iter()
+                .position(|&c| c == b',' || c == b'\n')
+                .unwrap_or(b.len() - i);
+            rec.push((j > i).then(|| String::from_utf8(b[i..j].to_vec()).unwrap()));
+            i = j;
+        }
+        match b.get(i) {
+            Some(b',') => {
+                i += 1;
+                if matches!(b.get(i), None | Some(b'\n')) {
+                    rec.push(None);
+                    i += 1;
+                    out.push(std::mem::take(&mut rec));
+                }
+            }
+            _ => {
+                i += 1;
+                out.push(std::mem::take(&mut rec));
+            }
+        }
+    }
+    out
+}
