@@ -174,7 +174,7 @@ fn copy_text(v: &Option<String>, pick: u8) -> String {
             '\t' => out.push_str("\\t"),
             '\n' => out.push_str("\\n"),
             '\r' => out.push_str("\\r"),
-            c if c.is_ascii_alphanumeric() && (pick as usize + i) % 7 == 0 => {
+            c if c.is_ascii_alphanumeric() && (pick as usize + i).is_multiple_of(7) => {
                 out.push_str(&format!("\\{:o}", c as u32))
             }
             c if c.is_ascii_alphanumeric() && (pick as usize + i) % 7 == 1 => {
