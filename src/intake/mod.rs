@@ -76,6 +76,10 @@ impl InputFormat {
             "tsv" | "tab" => Ok(InputFormat::Tsv),
             "sql" | "dump" | "backup" => Ok(InputFormat::PgDump),
             "gz" if inner() == "sql" => Ok(InputFormat::PgDump),
+            // A gzip-compressed export: decompressed on the way in (see `gunzip`).
+            "gz" if matches!(inner().as_str(), "csv" | "txt") => Ok(InputFormat::Csv),
+            "gz" if matches!(inner().as_str(), "tsv" | "tab") => Ok(InputFormat::Tsv),
+            "gz" if inner() == "json" => Ok(InputFormat::Json),
             "xlsx" | "xlsm" => Ok(InputFormat::Xlsx),
             "xls" => Ok(InputFormat::Xls),
             "ods" => Ok(InputFormat::Ods),
@@ -89,7 +93,7 @@ impl InputFormat {
                 } else {
                     format!(".{ext}")
                 },
-                expected: "csv, tsv, sql, sql.gz, xlsx, xls, ods, json (or pass --input-format)",
+                expected: "csv, tsv, sql, xlsx, xls, ods, json; csv, tsv, sql and json also gzip-compressed (.csv.gz …) (or pass --input-format)",
             }),
         }
     }
@@ -128,6 +132,8 @@ pub struct Source {
     /// A converted input (dump, workbook, JSON): the original file's digest, and per row the
     /// dump line or sheet row it came from (0: unknown), which findings then name.
     converted: Option<(FileDigest, Vec<u64>)>,
+    /// A gzip-compressed CSV/TSV: the digest of the compressed file as given.
+    digest_of_original: Option<FileDigest>,
 }
 
 /// One record of the file as intake hands it on.
@@ -153,6 +159,47 @@ pub fn open_shipments(path: &Path, opts: &InputOptions) -> Result<Source> {
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
+    // CSV, TSV and JSON may come gzip-compressed: read from a decompressed temporary copy,
+    // with the digest of the file as given.
+    let gz = match format {
+        InputFormat::Csv | InputFormat::Tsv | InputFormat::Json => gunzip(path)?,
+        _ => None,
+    };
+    if format == InputFormat::Json {
+        if let Some((plain, digest)) = &gz {
+            let bytes = Bytes::from_file(plain).map_err(|source| Error::Read {
+                path: path.to_path_buf(),
+                source,
+            })?;
+            let file = tempfile::tempfile().map_err(|source| Error::Write {
+                path: std::env::temp_dir(),
+                source,
+            })?;
+            let mut w = std::io::BufWriter::with_capacity(1 << 20, file);
+            let origins = json::to_csv(path, &bytes, &mut w)?;
+            let csv = w.into_inner().map_err(|e| Error::Write {
+                path: std::env::temp_dir(),
+                source: e.into_error(),
+            })?;
+            let raw = Bytes::from_file(&csv).map_err(|source| Error::Read {
+                path: std::env::temp_dir(),
+                source,
+            })?;
+            let layout = delimited::layout(path, &raw, InputFormat::Csv)?;
+            return Ok(Source {
+                path: path.to_path_buf(),
+                raw,
+                latin1: None,
+                bom: 0,
+                file_name,
+                findings: Vec::new(),
+                format: InputFormat::Csv,
+                layout,
+                converted: Some((digest.clone(), origins)),
+                digest_of_original: None,
+            });
+        }
+    }
     if format.converted() {
         let conv = convert::to_csv(path, format, opts)?;
         let raw = Bytes::from_file(&conv.csv).map_err(|source| Error::Read {
@@ -177,9 +224,19 @@ pub fn open_shipments(path: &Path, opts: &InputOptions) -> Result<Source> {
             format: InputFormat::Csv,
             layout,
             converted: Some((digest, conv.origins)),
+            digest_of_original: None,
         });
     }
-    let raw = Bytes::open(path)?;
+    let (raw, digest_of_original) = match gz {
+        Some((plain, digest)) => (
+            Bytes::from_file(&plain).map_err(|source| Error::Read {
+                path: path.to_path_buf(),
+                source,
+            })?,
+            Some(digest),
+        ),
+        None => (Bytes::open(path)?, None),
+    };
     let bom = if raw.starts_with(b"\xEF\xBB\xBF") {
         3
     } else {
@@ -202,6 +259,7 @@ pub fn open_shipments(path: &Path, opts: &InputOptions) -> Result<Source> {
         format,
         layout: Layout::default(),
         converted: None,
+        digest_of_original,
     };
     src.layout = delimited::layout(path, src.body(), format)?;
     Ok(src)
@@ -218,9 +276,9 @@ impl Source {
 
     /// SHA-256 and size of the file as it is on disk.
     pub fn digest(&self) -> FileDigest {
-        match &self.converted {
-            Some((d, _)) => d.clone(),
-            None => FileDigest::of("shipments", &self.path, &self.raw),
+        match (&self.converted, &self.digest_of_original) {
+            (Some((d, _)), _) | (None, Some(d)) => d.clone(),
+            (None, None) => FileDigest::of("shipments", &self.path, &self.raw),
         }
     }
 
@@ -261,6 +319,31 @@ impl Source {
             each,
         )
     }
+}
+
+/// When `path` holds gzip data (by its first bytes, whatever its name): the decompressed
+/// content in an unnamed temporary file, and the digest of the compressed file.
+fn gunzip(path: &Path) -> Result<Option<(std::fs::File, FileDigest)>> {
+    let compressed = Bytes::open(path)?;
+    if !compressed.starts_with(&[0x1f, 0x8b]) {
+        return Ok(None);
+    }
+    let digest = FileDigest::of("shipments", path, &compressed);
+    let file = tempfile::tempfile().map_err(|source| Error::Write {
+        path: std::env::temp_dir(),
+        source,
+    })?;
+    let mut w = std::io::BufWriter::with_capacity(1 << 20, file);
+    let mut dec = flate2::bufread::MultiGzDecoder::new(&compressed[..]);
+    std::io::copy(&mut dec, &mut w).map_err(|e| Error::Data {
+        path: path.to_path_buf(),
+        message: format!("the gzip stream is damaged ({e}); the file is truncated or corrupt"),
+    })?;
+    let file = w.into_inner().map_err(|e| Error::Write {
+        path: std::env::temp_dir(),
+        source: e.into_error(),
+    })?;
+    Ok(Some((file, digest)))
 }
 
 /// The file's bytes: memory-mapped when it is a regular, non-empty file (no copy of a 100 MB

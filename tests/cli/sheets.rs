@@ -182,3 +182,56 @@ fn json_arrays_keep_numbers_exact_and_refuse_nesting() {
     );
     assert!(!out.exists());
 }
+
+#[test]
+fn gzip_compressed_exports_read_like_the_plain_ones() {
+    use std::io::Write;
+    let d = tmp();
+    let (_, expected, _d) = report_of(&fixture("shipments_2025q4.csv"), &[]);
+    let expected = expected.unwrap();
+    for (src, name) in [
+        ("shipments_2025q4.csv", "s.csv.gz"),
+        ("sheets/shipments_2025q4.json", "s.json.gz"),
+    ] {
+        let gz = d.path().join(name);
+        let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        enc.write_all(&std::fs::read(fixture(src)).unwrap())
+            .unwrap();
+        let bytes = enc.finish().unwrap();
+        std::fs::write(&gz, &bytes).unwrap();
+        let (o, r, _d2) = report_of(&gz, &[]);
+        assert_eq!(code(&o), 0, "{name}: {}", stderr(&o));
+        let r = r.unwrap();
+        assert_eq!(
+            r["emissions_summary"], expected["emissions_summary"],
+            "{name}"
+        );
+        // Findings keep the lines of the decompressed text; the digest is of the file given.
+        let w = r["validation_results"]["warnings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["code"] == "CA004")
+            .cloned()
+            .unwrap();
+        assert_eq!(w["line"], if name.contains("json") { 40 } else { 4 });
+        assert_eq!(w["file"], name);
+        use sha2::Digest;
+        let sha: String = sha2::Sha256::digest(&bytes)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        assert_eq!(r["provenance"]["inputs"][0]["sha256"], sha.as_str());
+        // Cut short: refused, naming the damage.
+        let cut = d.path().join(format!("cut_{name}"));
+        std::fs::write(&cut, &bytes[..bytes.len() / 2]).unwrap();
+        let (o, r, _d3) = report_of(&cut, &[]);
+        assert_eq!(code(&o), 2);
+        assert!(r.is_none());
+        assert!(
+            stderr(&o).contains("the gzip stream is damaged"),
+            "{}",
+            stderr(&o)
+        );
+    }
+}
