@@ -75,7 +75,7 @@ pub fn run(a: Args) -> anyhow::Result<u8> {
             for t in &d.tables {
                 writeln!(
                     out,
-                    "  {:<32} {:>10} rows  {:>3} columns  ({}, from line {})",
+                    "  {:<36} {:>10} rows  {:>3} columns  ({}, from line {})",
                     t.table,
                     t.rows,
                     t.columns,

@@ -12,7 +12,7 @@ pub struct Args {
     /// CSV to write (atomically: nothing is left behind when the backup is damaged).
     #[arg(long, value_name = "FILE")]
     pub output: PathBuf,
-    /// Table to export: `name` or `schema.name`.
+    /// Table to export: `name`, `schema.name`, or `database.schema.name` in a pg_dumpall file.
     #[arg(long, value_name = "NAME", default_value = "shipments")]
     pub table: String,
     /// Export even when pg_dump's completion line is missing (the dump was cut short after
@@ -60,7 +60,7 @@ pub fn run(a: Args) -> anyhow::Result<u8> {
             for t in &export.dump.tables {
                 writeln!(
                     out,
-                    "  {:<32} {:>10} rows  ({}, from line {})",
+                    "  {:<36} {:>10} rows  ({}, from line {})",
                     t.table,
                     t.rows,
                     match t.form {

@@ -113,7 +113,7 @@ impl DumpVisitor for TableToCsv<'_, '_> {
                     path: self.path.to_path_buf(),
                     message: format!(
                         "line {}: table {:?} is ambiguous: both {} (line {}) and {} hold data; \
-                         name it with its schema, e.g. --table {}",
+                         name it fully, e.g. --table {}",
                         table.line,
                         self.wanted,
                         first.qualified(),

@@ -25,6 +25,8 @@ const GZIP_DAMAGED: &str = "the gzip stream is damaged";
 /// A table whose data the dump holds, with the columns its rows carry.
 #[derive(Debug, Clone)]
 pub struct Table {
+    /// The database, in a `pg_dumpall` file (after its `\connect`); `None` in a pg_dump.
+    pub database: Option<String>,
     pub schema: Option<String>,
     pub name: String,
     pub columns: Vec<String>,
@@ -33,17 +35,30 @@ pub struct Table {
 }
 
 impl Table {
-    /// `schema.name`, or `name` alone when the dump does not qualify it.
+    /// `schema.name` (`database.schema.name` in a pg_dumpall file), or `name` alone when the
+    /// dump does not qualify it.
     pub fn qualified(&self) -> String {
-        qualified(&self.schema, &self.name)
+        let q = qualified(&self.schema, &self.name);
+        match &self.database {
+            Some(d) => format!("{d}.{q}"),
+            None => q,
+        }
     }
 
-    /// Whether `--table wanted` names this table: `name` or `schema.name`, as PostgreSQL
-    /// spells the identifiers (unquoted names are lower case in a dump).
+    /// Whether `--table wanted` names this table: `name`, `schema.name` or
+    /// `database.schema.name`, as PostgreSQL spells the identifiers (unquoted names are lower
+    /// case in a dump).
     pub fn matches(&self, wanted: &str) -> bool {
-        match wanted.split_once('.') {
-            Some((s, n)) => self.schema.as_deref() == Some(s) && self.name == n,
-            None => self.name == wanted,
+        let parts: Vec<&str> = wanted.splitn(3, '.').collect();
+        match parts.as_slice() {
+            [n] => self.name == *n,
+            [s, n] => self.schema.as_deref() == Some(*s) && self.name == *n,
+            [d, s, n] => {
+                self.database.as_deref() == Some(*d)
+                    && self.schema.as_deref() == Some(*s)
+                    && self.name == *n
+            }
+            _ => false,
         }
     }
 }
@@ -325,6 +340,7 @@ pub fn read_dump_outcome(path: &Path, visitor: &mut dyn DumpVisitor) -> Result<D
         line: 0,
         utf8: true,
         standard_strings: true,
+        database: None,
         create_columns: rustc_hash::FxHashMap::default(),
         insert_wanted: rustc_hash::FxHashMap::default(),
         counts: Vec::new(),
@@ -435,6 +451,8 @@ struct Parser {
     utf8: bool,
     /// `SET standard_conforming_strings`: when off, backslashes escape in '' strings too.
     standard_strings: bool,
+    /// The database a pg_dumpall file is in (its last `\connect`).
+    database: Option<String>,
     /// Columns of each `CREATE TABLE`, for INSERTs that do not name them.
     create_columns: rustc_hash::FxHashMap<(Option<String>, String), Vec<String>>,
     /// Whether the visitor wants each INSERT-filled table's rows (asked once per table).
@@ -560,6 +578,11 @@ impl Parser {
                 // psql meta-commands (`\restrict KEY` in pg_dump since 2025, `\connect`)
                 // take the rest of their line and no semicolon.
                 if t.starts_with(b"\\") {
+                    if let Some(db) = connect_target(t) {
+                        // Another database: its tables are not the previous one's.
+                        self.create_columns.clear();
+                        self.database = Some(db);
+                    }
                     continue;
                 }
                 stmt_line = self.line;
@@ -885,6 +908,7 @@ impl Parser {
             ));
         }
         let table = Table {
+            database: self.database.clone(),
             schema,
             name,
             columns,
@@ -943,6 +967,7 @@ impl Parser {
         }
         // Each INSERT continues (or starts) the table's run of rows.
         let table = Table {
+            database: self.database.clone(),
             schema: schema.clone(),
             name: name.clone(),
             columns,
@@ -1011,6 +1036,22 @@ impl Parser {
         }
         Ok(())
     }
+}
+
+/// The database of a psql `\connect` line, as pg_dumpall writes it
+/// (`\connect greenlang`, `\connect -reuse-previous=on "dbname='greenlang'"`).
+fn connect_target(line: &[u8]) -> Option<String> {
+    let text = std::str::from_utf8(line).ok()?;
+    let rest = text
+        .strip_prefix("\\connect")
+        .or_else(|| text.strip_prefix("\\c "))?;
+    if let Some(i) = rest.find("dbname='") {
+        let after = &rest[i + 8..];
+        return Some(after[..after.find('\'')?].to_string());
+    }
+    rest.split_whitespace()
+        .find(|w| !w.starts_with('-'))
+        .map(|w| w.trim_matches('"').to_string())
 }
 
 fn hex_val(b: u8) -> u8 {

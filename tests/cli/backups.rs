@@ -443,3 +443,51 @@ x	\x41\101\\
     assert_eq!(v["tables"][0]["rows"], 5);
     assert_eq!(v["tables"][1]["rows"], 1);
 }
+
+/// A pg_dumpall file (made by the real pg_dumpall, `make_dumps.sh dumpall`) with two
+/// databases that both have public.shipments: never silently concatenated.
+#[test]
+fn pg_dumpall_tables_are_told_apart_by_database() {
+    let dump = fixture("pgdump/cluster_dumpall.sql");
+    let d = tmp();
+    let out = d.path().join("o.csv");
+    let o = export(&dump, &out, &[]);
+    assert_eq!(code(&o), 2);
+    let err = stderr(&o);
+    assert!(
+        err.contains("table \"shipments\" is ambiguous: both greenlang.public.shipments (line 165) and greenlang_archive.public.shipments")
+            && err.contains("--table greenlang.public.shipments"),
+        "{err}"
+    );
+    assert!(!out.exists());
+    let o = export(
+        &dump,
+        &out,
+        &["--table", "greenlang_archive.public.shipments"],
+    );
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let rows = pg_csv(&std::fs::read_to_string(&out).unwrap());
+    assert_eq!(rows.len(), 2);
+    assert_eq!(rows[1][0].as_deref(), Some("ARCH-1"));
+    let o = export(&dump, &out, &["--table", "greenlang.public.shipments"]);
+    assert_eq!(code(&o), 0);
+    assert_eq!(pg_csv(&std::fs::read_to_string(&out).unwrap()).len(), 6);
+    let o = verify(&dump, &["--format", "json"]);
+    assert_eq!(code(&o), 0);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let names: Vec<&str> = v["tables"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["table"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "greenlang.public.shipments",
+            "greenlang.public.suppliers",
+            "greenlang_archive.public.shipments",
+            "greenlang_archive.public.suppliers"
+        ]
+    );
+}
