@@ -747,7 +747,8 @@ pub fn assemble(mut inp: AssembleInput<'_>) -> Report {
             Severity::Info => infos.push(f),
         }
     }
-    inp.rejected.sort_by_key(|x| x.row);
+    inp.rejected
+        .sort_by(|a, b| (a.row, &a.file).cmp(&(b.row, &b.file)));
 
     let period_type = quarter
         .map(|q| Period::of(q.start()))

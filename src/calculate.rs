@@ -429,6 +429,7 @@ fn calculate_one(s: Shipment, ctx: &Calculator<'_>) -> (Result<Line, RejectedRow
                 .expected("a CN code with a default value or usable supplier actuals")
                 .found(s.row.get(Col::CnCode));
                 let rej = RejectedRow {
+                    file: None,
                     row: s.row.row,
                     line: s.row.line,
                     shipment_id: Some(s.row.get(Col::ShipmentId).to_string()),
@@ -456,6 +457,7 @@ fn calculate_one(s: Shipment, ctx: &Calculator<'_>) -> (Result<Line, RejectedRow
             .found(s.row.get(Col::NetMassKg)),
         );
         RejectedRow {
+            file: None,
             row: s.row.row,
             line: s.row.line,
             shipment_id: Some(s.row.get(Col::ShipmentId).to_string()),

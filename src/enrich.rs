@@ -180,6 +180,7 @@ fn rejected(row: &ShipmentRow, status: &'static str, f: &[Finding]) -> RejectedR
     codes.dedup();
     let id = row.get(Col::ShipmentId);
     RejectedRow {
+        file: None,
         row: row.row,
         line: row.line,
         shipment_id: (!id.is_empty()).then(|| crate::model::truncate_for_message(id)),

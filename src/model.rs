@@ -530,13 +530,16 @@ impl Finding {
         self
     }
     /// Order used everywhere findings are listed: by row, then code, then field, then message.
-    pub fn sort_key(&self) -> (u64, &str, &str, &str, &str) {
+    /// Order of findings in a report; the file comes last, so it only decides between the
+    /// same finding on the same row of two input files.
+    pub fn sort_key(&self) -> (u64, &str, &str, &str, &str, &str) {
         (
             self.row.unwrap_or(0),
             &self.code,
             self.field.unwrap_or(""),
             self.path.as_deref().unwrap_or(""),
             &self.message,
+            self.file.as_deref().unwrap_or(""),
         )
     }
 }
@@ -654,6 +657,9 @@ pub struct Line {
 /// A row that was read but not calculated, with every reason.
 #[derive(Debug, Clone, Serialize)]
 pub struct RejectedRow {
+    /// The input file, when a report reads several.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub file: Option<String>,
     pub row: u64,
     pub line: u64,
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -22,6 +22,9 @@ pub const CHUNK_BYTES: usize = 1 << 20;
 #[derive(Debug, Clone)]
 pub struct ReportRequest {
     pub input: PathBuf,
+    /// Further shipments files read as one input with `input` (each keeps its own row and
+    /// line numbers; findings, rejected rows and `detailed_goods` name the file).
+    pub more_inputs: Vec<PathBuf>,
     pub input_options: InputOptions,
     pub reference: ReferencePaths,
     pub importer: Importer,
@@ -46,6 +49,7 @@ impl ReportRequest {
     ) -> ReportRequest {
         ReportRequest {
             input,
+            more_inputs: Vec::new(),
             input_options: InputOptions::default(),
             reference,
             importer: Importer::default(),
@@ -102,14 +106,22 @@ fn process_chunk(
     refdata: &ReferenceData,
     req: &ReportRequest,
     dups: &DuplicateIds,
+    tag_file: bool,
 ) -> ChunkResult {
     let file = src.file_name.as_str();
+    // With several input files each row carries its file, as the extra column `_file`.
+    let file_tag: Option<(std::sync::Arc<str>, String)> =
+        tag_file.then(|| (std::sync::Arc::from("_file"), file.to_string()));
     let keep = req.details || req.keep_lines;
     let mut checker = enrich::Checker::new(refdata, req.quarter, file, dups);
     let mut calculator = calculate::Calculator::new(refdata, file);
     let mut r = ChunkResult::default();
     // Each record flows intake → enrich → calculate → totals before the next is read.
-    r.rows_read = src.parse_chunk(chunk, |record| {
+    r.rows_read = src.parse_chunk(chunk, |mut record| {
+        if let Some(tag) = &file_tag {
+            let (intake::Record::Row(row) | intake::Record::Broken(row, _)) = &mut record;
+            row.extra.push(tag.clone());
+        }
         let row = match &record {
             intake::Record::Row(row) | intake::Record::Broken(row, _) => row,
         };
@@ -150,10 +162,11 @@ fn run_pass(
     refdata: &ReferenceData,
     req: &ReportRequest,
     dups: &DuplicateIds,
+    tag_file: bool,
 ) -> ChunkResult {
     let results: Vec<ChunkResult> = chunks
         .par_iter()
-        .map(|c| process_chunk(src, c, refdata, req, dups))
+        .map(|c| process_chunk(src, c, refdata, req, dups, tag_file))
         .collect();
     let mut pass = ChunkResult {
         lines: Vec::with_capacity(results.iter().map(|r| r.lines.len()).sum()),
@@ -185,12 +198,38 @@ fn run_pass(
             l.shipment.row.line = at(l.shipment.row.row).unwrap_or(0);
         }
     }
+    if tag_file {
+        for r in &mut pass.rejected {
+            r.file = Some(src.file_name.clone());
+        }
+    }
     pass
+}
+
+/// One pass over every input file, merged in the order given (row numbers stay per file).
+fn run_passes(
+    inputs: &[(Source, Vec<Chunk>)],
+    refdata: &ReferenceData,
+    req: &ReportRequest,
+    dups: &DuplicateIds,
+) -> ChunkResult {
+    let tag_file = inputs.len() > 1;
+    let mut all = ChunkResult::default();
+    for (src, chunks) in inputs {
+        let mut r = run_pass(src, chunks, refdata, req, dups, tag_file);
+        all.rows_read += r.rows_read;
+        all.lines.append(&mut r.lines);
+        all.totals.merge(r.totals);
+        all.findings.append(&mut r.findings);
+        all.rejected.append(&mut r.rejected);
+        all.fingerprints.append(&mut r.fingerprints);
+    }
+    all
 }
 
 /// Ids on more than one row. Fingerprints find candidates without keeping every id; only
 /// when two fingerprints collide are the ids themselves compared.
-fn duplicate_ids(src: &Source, chunks: &[Chunk], mut fingerprints: Vec<u64>) -> DuplicateIds {
+fn duplicate_ids(inputs: &[(Source, Vec<Chunk>)], mut fingerprints: Vec<u64>) -> DuplicateIds {
     fingerprints.par_sort_unstable();
     let mut candidates = rustc_hash::FxHashSet::default();
     for w in fingerprints.windows(2) {
@@ -202,9 +241,12 @@ fn duplicate_ids(src: &Source, chunks: &[Chunk], mut fingerprints: Vec<u64>) -> 
         return DuplicateIds::default();
     }
     let mut counts: rustc_hash::FxHashMap<String, u32> = rustc_hash::FxHashMap::default();
-    let found: Vec<Vec<String>> = chunks
+    let found: Vec<Vec<String>> = inputs
+        .iter()
+        .flat_map(|(src, chunks)| chunks.iter().map(move |c| (src, c)))
+        .collect::<Vec<_>>()
         .par_iter()
-        .map(|c| {
+        .map(|(src, c)| {
             let mut ids = Vec::new();
             src.parse_chunk(c, |record| {
                 let (intake::Record::Row(row) | intake::Record::Broken(row, _)) = &record;
@@ -229,15 +271,23 @@ fn duplicate_ids(src: &Source, chunks: &[Chunk], mut fingerprints: Vec<u64>) -> 
 /// Same as `build_report`, with reference data already loaded (the benchmark reuses it).
 pub fn build_report_with(req: &ReportRequest, refdata: &ReferenceData) -> Result<Report> {
     let trace = Trace::new();
-    let src = intake::open_shipments(&req.input, &req.input_options)?;
-    trace.mark("open (read, UTF-8 check, header)");
-    let chunks = src.chunks(req.chunk_bytes.unwrap_or(CHUNK_BYTES).max(1));
-    trace.mark("chunk");
+    let mut inputs = Vec::with_capacity(1 + req.more_inputs.len());
+    for path in std::iter::once(&req.input).chain(&req.more_inputs) {
+        let src = intake::open_shipments(path, &req.input_options)?;
+        let chunks = src.chunks(req.chunk_bytes.unwrap_or(CHUNK_BYTES).max(1));
+        inputs.push((src, chunks));
+    }
+    trace.mark("open (read, UTF-8 check, header) + chunk");
     let no_dups = DuplicateIds::default();
-    // The input's SHA-256 runs beside the first pass.
-    let (digest, mut pass) = rayon::join(
-        || src.digest(),
-        || run_pass(&src, &chunks, refdata, req, &no_dups),
+    // The inputs' SHA-256 run beside the first pass.
+    let (digests, mut pass) = rayon::join(
+        || {
+            // Sorted, so the order the files are named in does not change the report.
+            let mut d: Vec<_> = inputs.iter().map(|(s, _)| s.digest()).collect();
+            d.sort_by(|a, b| (&a.file_name, &a.sha256).cmp(&(&b.file_name, &b.sha256)));
+            d
+        },
+        || run_passes(&inputs, refdata, req, &no_dups),
     );
     trace.mark("parse + check + calculate (+ SHA-256)");
     if pass.rows_read == 0 {
@@ -245,13 +295,16 @@ pub fn build_report_with(req: &ReportRequest, refdata: &ReferenceData) -> Result
             path: req.input.clone(),
         });
     }
-    let dups = duplicate_ids(&src, &chunks, std::mem::take(&mut pass.fingerprints));
+    let dups = duplicate_ids(&inputs, std::mem::take(&mut pass.fingerprints));
     if !dups.is_empty() {
         // Rare: some ids repeat. Every row with such an id is rejected, so run again knowing them.
-        pass = run_pass(&src, &chunks, refdata, req, &dups);
+        pass = run_passes(&inputs, refdata, req, &dups);
     }
     trace.mark("duplicates");
-    let mut findings = src.findings.clone();
+    let mut findings: Vec<Finding> = inputs
+        .iter()
+        .flat_map(|(s, _)| s.findings.iter().cloned())
+        .collect();
     findings.extend(refdata.findings.iter().cloned());
     findings.append(&mut pass.findings);
     let report = assemble::assemble(AssembleInput {
@@ -263,7 +316,7 @@ pub fn build_report_with(req: &ReportRequest, refdata: &ReferenceData) -> Result
         importer: req.importer.clone(),
         quarter: req.quarter,
         generated_at: req.generated_at.clone(),
-        inputs: vec![digest],
+        inputs: digests,
         reference: refdata.digests.clone(),
         policy: &refdata.policy,
         notes: refdata.notes.clone(),

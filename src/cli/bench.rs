@@ -45,7 +45,7 @@ pub fn generate(a: GenerateArgs) -> anyhow::Result<u8> {
 
 fn report_args(input: PathBuf, output: PathBuf, details: Details) -> report::Args {
     report::Args {
-        input,
+        input: vec![input],
         input_format: None,
         sheet: None,
         table: "shipments".into(),

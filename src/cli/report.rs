@@ -23,9 +23,10 @@ pub enum Details {
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// Shipments: CSV or TSV in the production export format, a plain-SQL pg_dump backup
-    /// (.sql, .sql.gz), a workbook (.xlsx, .xls, .ods) or JSON.
-    #[arg(long, visible_alias = "shipments", value_name = "FILE")]
-    pub input: PathBuf,
+    /// (.sql, .sql.gz), a workbook (.xlsx, .xls, .ods) or JSON. Several files (`--input a b`
+    /// or `--input a --input b`) are read as one set of shipments.
+    #[arg(long, visible_alias = "shipments", value_name = "FILE", num_args = 1.., required = true)]
+    pub input: Vec<PathBuf>,
     /// Override the format the extension implies: csv, tsv, sql, xlsx, xls, ods, json.
     #[arg(long, value_name = "FORMAT")]
     pub input_format: Option<String>,
@@ -128,6 +129,9 @@ fn check_flags(a: &Args) -> anyhow::Result<()> {
 
 pub fn run(a: Args) -> anyhow::Result<u8> {
     check_flags(&a)?;
+    let Some((first_input, more_inputs)) = a.input.split_first() else {
+        bail!("--input: expected at least one shipments file");
+    };
     let declaration = |r: Option<&cbam::assemble::Report>| match r {
         Some(r) => Declaration::of_report(r),
         None => Declaration {
@@ -158,7 +162,8 @@ pub fn run(a: Args) -> anyhow::Result<u8> {
     let generated_at =
         cbam::time::generated_at(a.generated_at.as_deref()).map_err(anyhow::Error::msg)?;
     let req = ReportRequest {
-        input: a.input.clone(),
+        input: first_input.clone(),
+        more_inputs: more_inputs.to_vec(),
         input_options: InputOptions {
             format: input_format,
             sheet: a.sheet.clone(),

@@ -13,6 +13,7 @@ const CODES: [&str; 8] = [
 fn request(input: std::path::PathBuf) -> ReportRequest {
     ReportRequest {
         input,
+        more_inputs: Vec::new(),
         input_options: Default::default(),
         reference: ReferencePaths::default(),
         importer: Importer {

@@ -407,3 +407,114 @@ fn readme_lists_every_finding_code() {
         .count();
     assert_eq!(listed, cbam::codes::CODES.len());
 }
+
+/// Several input files are one set of shipments: the same totals as the file they were cut
+/// from, each row keeping its own file, row and line; duplicates found across files.
+#[test]
+fn several_inputs_are_one_set_of_shipments() {
+    let d = tmp();
+    let text = std::fs::read_to_string(fixture("shipments_2025q4.csv")).unwrap();
+    let mut lines = text.lines();
+    let header = lines.next().unwrap();
+    let rows: Vec<&str> = lines.collect();
+    let (a, b) = (d.path().join("oct_nov.csv"), d.path().join("dec.csv"));
+    std::fs::write(&a, format!("{header}\n{}\n", rows[..12].join("\n"))).unwrap();
+    std::fs::write(&b, format!("{header}\n{}\n", rows[12..].join("\n"))).unwrap();
+    let sup = fixture("suppliers.yaml");
+    let whole = d.path().join("whole.json");
+    assert_eq!(
+        code(&run(report_cmd(
+            &fixture("shipments_2025q4.csv"),
+            &whole,
+            &["--suppliers", sup.to_str().unwrap()]
+        ))),
+        0
+    );
+    let both = d.path().join("both.json");
+    let o = run(report_cmd(
+        &a,
+        &both,
+        &[
+            "--suppliers",
+            sup.to_str().unwrap(),
+            "--input",
+            b.to_str().unwrap(),
+        ],
+    ));
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let (w, r) = (json(&whole), json(&both));
+    assert_eq!(r["emissions_summary"], w["emissions_summary"]);
+    assert_eq!(r["goods_summary"], w["goods_summary"]);
+    let inputs: Vec<&str> = r["provenance"]["inputs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["file_name"].as_str().unwrap())
+        .collect();
+    assert_eq!(inputs, ["dec.csv", "oct_nov.csv"]);
+    // Named the other way round: the same bytes.
+    let swapped = d.path().join("swapped.json");
+    let o = run(report_cmd(
+        &b,
+        &swapped,
+        &[
+            "--suppliers",
+            sup.to_str().unwrap(),
+            "--input",
+            a.to_str().unwrap(),
+        ],
+    ));
+    assert_eq!(code(&o), 0);
+    assert_eq!(
+        std::fs::read(&both).unwrap(),
+        std::fs::read(&swapped).unwrap()
+    );
+    // Row 13 of the whole file is row 1 of dec.csv.
+    let g = r["detailed_goods"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["shipment_id"] == "FX-2025Q4-0013")
+        .unwrap();
+    assert_eq!(
+        (g["_file"].as_str(), g["_row"].as_u64()),
+        (Some("dec.csv"), Some(1))
+    );
+    let f = r["validation_results"]["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["code"] == "CA005")
+        .unwrap()
+        .clone();
+    assert_eq!(
+        (f["file"].as_str(), f["row"].as_u64(), f["line"].as_u64()),
+        (Some("dec.csv"), Some(5), Some(6))
+    );
+    // The same shipment in both files: both rows rejected (IN010), each naming its file.
+    let c = d.path().join("again.csv");
+    std::fs::write(&c, format!("{header}\n{}\n", rows[0])).unwrap();
+    let dup = d.path().join("dup.json");
+    let o = run(report_cmd(&a, &dup, &["--input", c.to_str().unwrap()]));
+    assert_eq!(code(&o), 1);
+    let r = json(&dup);
+    let rej: Vec<(String, u64)> = r["validation_results"]["rejected_rows"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|x| {
+                    (
+                        x["file"].as_str().unwrap_or("").to_string(),
+                        x["row"].as_u64().unwrap(),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    assert_eq!(
+        rej,
+        [("again.csv".to_string(), 1), ("oct_nov.csv".to_string(), 1)],
+        "{}",
+        r["validation_results"]
+    );
+}
