@@ -56,6 +56,8 @@ pub struct AssembleInput<'a> {
     pub notes: Vec<String>,
     /// Put the lines into `detailed_goods` (else they are only available to `--lines`).
     pub details: bool,
+    /// Benchmarks and prices for the definitive-period `certificate_obligation` section.
+    pub obligation: Option<&'a crate::reference::obligation::ObligationRef>,
 }
 
 fn origin_key(origin: &str) -> [u8; 2] {
@@ -74,6 +76,8 @@ pub struct Totals {
     quarters: BTreeMap<Quarter, u64>,
     by_good: HashMap<(crate::model::CnCode, [u8; 2]), GoodAgg>,
     factors: HashMap<String, FactorUsed>,
+    /// Definitive-period sums for the certificate obligation.
+    obligation: crate::obligation::Tally,
 }
 
 #[derive(Debug, Clone)]
@@ -95,6 +99,7 @@ impl Totals {
     }
 
     pub fn add(&mut self, l: &Line) {
+        self.obligation.add(l);
         match self.quarters.get_mut(&l.shipment.quarter) {
             Some(n) => *n += 1,
             None => {
@@ -154,6 +159,7 @@ impl Totals {
     /// Adds another chunk's sums. Decimal addition is exact, so the order of merging cannot
     /// change a digit.
     pub fn merge(&mut self, o: Totals) {
+        self.obligation.merge(o.obligation);
         for (q, n) in o.quarters {
             *self.quarters.entry(q).or_insert(0) += n;
         }
@@ -196,6 +202,9 @@ pub struct Report {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub detailed_goods: Option<DetailedGoods>,
     pub emissions_summary: EmissionsSummary,
+    /// Definitive period only: certificates, free-allocation adjustment, cost, de minimis.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub certificate_obligation: Option<crate::obligation::CertificateObligation>,
     pub validation_results: ValidationResults,
     pub provenance: Provenance,
     /// The lines when they are not part of the JSON (`--details none`): still written by `--lines`.
@@ -736,6 +745,10 @@ pub fn assemble(mut inp: AssembleInput<'_>) -> Report {
         out_of_scope,
     };
 
+    let certificate_obligation = match inp.obligation {
+        Some(refs) => crate::obligation::compute(t.obligation, refs, &r, &mut inp.findings),
+        None => None,
+    };
     inp.findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     let mut errors = Vec::new();
     let mut warnings = Vec::new();
@@ -784,6 +797,7 @@ pub fn assemble(mut inp: AssembleInput<'_>) -> Report {
         },
         detailed_goods: None,
         undetailed_lines: None,
+        certificate_obligation,
         emissions_summary: EmissionsSummary {
             total_direct_emissions_tco2: r.total(sum_d),
             total_indirect_emissions_tco2: r.total(sum_i),
@@ -858,6 +872,9 @@ pub fn report_id(r: &Report) -> String {
     feed(&r.importer_declaration.importer_country);
     feed(&r.goods_summary);
     feed(&r.emissions_summary);
+    if let Some(o) = &r.certificate_obligation {
+        feed(o);
+    }
     feed(&r.validation_results);
     feed(&r.provenance);
     let d = h.finalize();
@@ -896,6 +913,9 @@ impl serde::Serialize for ReportHead<'_> {
         m.serialize_entry("importer_declaration", &r.importer_declaration)?;
         m.serialize_entry("goods_summary", &r.goods_summary)?;
         m.serialize_entry("emissions_summary", &r.emissions_summary)?;
+        if let Some(o) = &r.certificate_obligation {
+            m.serialize_entry("certificate_obligation", o)?;
+        }
         m.serialize_entry("validation_results", &r.validation_results)?;
         m.serialize_entry("provenance", &r.provenance)?;
         m.end()

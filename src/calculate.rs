@@ -340,6 +340,7 @@ fn calculate_one(s: Shipment, ctx: &Calculator<'_>) -> (Result<Line, RejectedRow
                 ),
                 confidence: "supplier".into(),
                 data_quality: a.actual.data_quality.clone(),
+                route: String::new(),
             };
             (Method::ActualData, Arc::new(f), None)
         }
@@ -461,19 +462,29 @@ fn calculate_one(s: Shipment, ctx: &Calculator<'_>) -> (Result<Line, RejectedRow
         return (Err(r), findings);
     };
     let direct = rounding.line(d_raw);
-    let indirect = rounding.line(i_raw);
+    // Annex II goods (iron and steel, aluminium, hydrogen, electricity) carry no indirect
+    // emissions in the definitive period, whatever the factor states.
+    let annex_ii_definitive = period == Period::Definitive && annex_ii(&s);
+    let indirect = if annex_ii_definitive && !i_raw.is_zero() {
+        reasons.push(
+            "Annex II good: indirect emissions do not count in the definitive period (indirect set to 0)".into(),
+        );
+        rounding.line(Decimal::ZERO)
+    } else {
+        rounding.line(i_raw)
+    };
     let total = if period == Period::Definitive && method == Method::DefaultValues {
         // Definitive defaults: the table's total times (1 + mark-up) is what counts.
         let m = Decimal::ONE + markup.unwrap_or(Decimal::ZERO);
-        match t_raw.checked_mul(m) {
+        let base = if annex_ii_definitive { d_raw } else { t_raw };
+        match base.checked_mul(m) {
             Some(v) => rounding.line(v),
             None => {
                 let r = overflow(&mut findings);
                 return (Err(r), findings);
             }
         }
-    } else if period == Period::Definitive && annex_ii(&s) {
-        reasons.push("Annex II good: only direct emissions count in the definitive period".into());
+    } else if annex_ii_definitive {
         direct
     } else {
         direct + indirect

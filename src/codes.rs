@@ -50,6 +50,12 @@ codes! {
     "CA011", Warning, "calculate", "", "PARTIAL actuals are not supported; default values used";
     "RP001", Error, "assemble", "VAL-003", "rows belong to more than one quarter and no --quarter was given";
     "RP002", Error, "assemble", "", "no row could be calculated: the report has no goods";
+    "CO001", Info, "obligation", "", "de minimis: the year's iron and steel, aluminium, fertilisers and cement are at or below 50 t: exempt";
+    "CO002", Warning, "obligation", "", "de minimis: the year's counted mass is above 90 % of the 50 t threshold";
+    "CO003", Info, "obligation", "", "de minimis: above 50 t: the whole year's imports are liable";
+    "CO004", Warning, "obligation", "", "no CBAM benchmark for the CN code: no free-allocation adjustment deducted";
+    "CO005", Warning, "obligation", "", "benchmark route ambiguous: the lowest benchmark of the candidate routes is used";
+    "CO006", Warning, "obligation", "", "no certificate price known for the quarter: cost not estimated (--certificate-prices)";
 }
 
 pub fn info(code: &str) -> Option<&'static CodeInfo> {

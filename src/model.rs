@@ -626,6 +626,8 @@ pub struct EmissionFactor {
     /// official, gov-copy, agrees-with-verified, heading-representative, supplier, user-file …
     pub confidence: String,
     pub data_quality: String,
+    /// The production route the default-value table gives (`(C)`, `(C)/(F)`, …), else empty.
+    pub route: String,
 }
 
 /// The result for one calculated shipment.

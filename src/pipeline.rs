@@ -267,6 +267,7 @@ pub fn build_report_with(req: &ReportRequest, refdata: &ReferenceData) -> Result
         policy: &refdata.policy,
         notes: refdata.notes.clone(),
         details: req.details,
+        obligation: Some(&refdata.obligation),
     });
     trace.mark("assemble");
     let mut report = report;

@@ -70,6 +70,9 @@ pub struct Args {
     /// The report's quarter (YYYYQn); rows of other quarters are rejected. Default: the rows' quarter.
     #[arg(long, visible_alias = "period", value_name = "YYYYQn")]
     pub quarter: Option<String>,
+    /// Definitive-period certificate data.
+    #[command(flatten)]
+    pub obligation: ObligationArgs,
     /// Pin report_metadata.generated_at (YYYY-MM-DD, YYYY-MM-DDTHH:MM:SSZ, @EPOCH); else SOURCE_DATE_EPOCH, else now.
     #[arg(long, value_name = "TIME")]
     pub generated_at: Option<String>,
@@ -82,6 +85,20 @@ pub struct Args {
     /// Print nothing on success.
     #[arg(short, long)]
     pub quiet: bool,
+}
+
+/// `--benchmarks`, `--certificate-prices`, `--carbon-prices` (definitive period).
+#[derive(Debug, Default, clap::Args)]
+pub struct ObligationArgs {
+    /// CBAM benchmarks replacing the embedded table: CSV (project or reference layout).
+    #[arg(long, value_name = "FILE")]
+    pub benchmarks: Option<PathBuf>,
+    /// Certificate prices per quarter of import (`quarter,price_eur,source`), added to the embedded 2026Q1/Q2.
+    #[arg(long, value_name = "FILE")]
+    pub certificate_prices: Option<PathBuf>,
+    /// Carbon prices paid in the country of origin (`origin_iso,cn_code,year,price_paid_eur_per_tco2e,evidence`).
+    #[arg(long, value_name = "FILE")]
+    pub carbon_prices: Option<PathBuf>,
 }
 
 fn check_flags(a: &Args) -> anyhow::Result<()> {
@@ -145,6 +162,11 @@ pub fn run(a: Args) -> anyhow::Result<u8> {
             emission_factors: a.emission_factors.clone(),
             suppliers: a.suppliers.clone(),
             rules: a.rules.clone(),
+            obligation: cbam::reference::obligation::ObligationPaths {
+                benchmarks: a.obligation.benchmarks.clone(),
+                certificate_prices: a.obligation.certificate_prices.clone(),
+                carbon_prices: a.obligation.carbon_prices.clone(),
+            },
         },
         importer: Importer {
             name: a.importer_name.trim().to_string(),

@@ -60,6 +60,7 @@ pub fn run(a: Args) -> anyhow::Result<u8> {
                     emission_factors: a.emission_factors.clone(),
                     suppliers: a.suppliers.clone(),
                     rules: a.rules.clone(),
+                    ..Default::default()
                 },
                 false,
             );

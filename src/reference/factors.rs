@@ -346,6 +346,7 @@ fn factor_from_row(
             label,
             confidence: row.confidence.clone(),
             data_quality: quality.to_string(),
+            route: row.route.clone(),
         },
         total_only,
     )
@@ -446,6 +447,7 @@ impl UserFactors {
             label,
             confidence: "user-file".into(),
             data_quality: "medium".into(),
+            route: String::new(),
         };
         self.add(&code, f, notes);
         Ok(())

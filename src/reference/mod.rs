@@ -3,6 +3,7 @@
 //! replaces the embedded table, and provenance records which one was used.
 
 pub mod factors;
+pub mod obligation;
 pub mod policy;
 pub mod pydict;
 pub mod scope;
@@ -54,6 +55,8 @@ pub struct ReferenceData {
     pub digests: Vec<FileDigest>,
     /// Remarks from loading (e.g. skipped Python assignments, duplicate factor entries).
     pub notes: Vec<String>,
+    /// Benchmarks, CBAM factors and prices for the certificate obligation (definitive period).
+    pub obligation: obligation::ObligationRef,
 }
 
 /// Which files override the embedded data.
@@ -63,6 +66,8 @@ pub struct ReferencePaths {
     pub emission_factors: Option<PathBuf>,
     pub suppliers: Option<PathBuf>,
     pub rules: Option<PathBuf>,
+    /// Definitive-period certificate data: `--benchmarks`, `--certificate-prices`, `--carbon-prices`.
+    pub obligation: obligation::ObligationPaths,
 }
 
 pub fn read_text(path: &Path) -> Result<(String, Vec<u8>)> {
@@ -152,7 +157,9 @@ impl ReferenceData {
             }
         };
 
+        let obligation = obligation::ObligationRef::load(&paths.obligation)?;
         Ok(ReferenceData {
+            obligation,
             scope,
             factors,
             suppliers,

@@ -1,0 +1,418 @@
+//! The definitive period (2026 onward): default values per origin with mark-ups, Annex II goods
+//! direct only, the certificate obligation and de minimis. Every expectation is computed by
+//! hand from the embedded tables (the comments show the arithmetic).
+
+use super::*;
+
+const HEADER: &str = "shipment_id,import_date,quarter,cn_code,product_group,product_description,origin_iso,origin_country,importer_name,importer_country,net_mass_kg,port_of_entry,importer_reference,has_actual_emissions,supplier_id,notes";
+
+/// A shipments file from `(id, date, cn, origin, kg, actuals supplier)` rows.
+fn shipments(dir: &Path, name: &str, rows: &[(&str, &str, &str, &str, &str, &str)]) -> PathBuf {
+    let mut s = format!("{HEADER}\n");
+    for (id, date, cn, origin, kg, sup) in rows {
+        let q = format!(
+            "{}Q{}",
+            &date[..4],
+            (date[5..7].parse::<u8>().unwrap() - 1) / 3 + 1
+        );
+        let yes = if sup.is_empty() { "NO" } else { "YES" };
+        s.push_str(&format!(
+            "{id},{date},{q},{cn},,goods,{origin},,Imp BV,NL,{kg},Rotterdam,R,{yes},{sup},\n"
+        ));
+    }
+    let p = dir.join(name);
+    std::fs::write(&p, s).unwrap();
+    p
+}
+
+fn report(dir: &Path, input: &Path, extra: &[&str]) -> (Output, serde_json::Value) {
+    let out = dir.join(format!(
+        "{}.json",
+        input.file_stem().unwrap().to_string_lossy()
+    ));
+    let o = run(report_cmd(input, &out, extra));
+    assert!(matches!(code(&o), 0 | 1), "{}", stderr(&o));
+    let r = json(&out);
+    (o, r)
+}
+
+fn line<'a>(r: &'a serde_json::Value, id: &str) -> &'a serde_json::Value {
+    r["detailed_goods"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["shipment_id"] == id)
+        .unwrap_or_else(|| panic!("line {id}"))
+}
+
+fn calc(r: &serde_json::Value, id: &str, field: &str) -> String {
+    line(r, id)["emissions_calculation"][field].to_string()
+}
+
+fn codes(r: &serde_json::Value) -> Vec<String> {
+    let v = &r["validation_results"];
+    let mut out = Vec::new();
+    for k in ["errors", "warnings", "infos"] {
+        for f in v[k].as_array().unwrap() {
+            out.push(f["code"].as_str().unwrap().to_string());
+        }
+    }
+    out
+}
+
+#[test]
+fn hydrogen_without_own_value_uses_other_countries_with_2026_markup() {
+    let d = tmp();
+    // Japan has no sheet: "Other countries and territories" 28041000 total 17.74;
+    // 2.5 t × 17.74 × 1.10 = 48.785.
+    let p = shipments(
+        d.path(),
+        "h2.csv",
+        &[("H-1", "2026-02-10", "28041000", "JP", "2500", "")],
+    );
+    let (_, r) = report(d.path(), &p, &[]);
+    let c = &line(&r, "H-1")["emissions_calculation"];
+    assert_eq!(c["factor_id"], "EU-DDV:*:28041000");
+    assert_eq!(c["emission_factor_total_tco2_per_ton"].to_string(), "17.74");
+    assert_eq!(c["default_markup"].to_string(), "0.10");
+    assert_eq!(c["total_emissions_tco2"].to_string(), "48.785");
+    assert_eq!(c["indirect_emissions_tco2"].to_string(), "0.000");
+    assert_eq!(r["report_metadata"]["period_type"], "definitive");
+}
+
+#[test]
+fn urea_from_china_uses_chinas_row_plus_one_percent() {
+    let d = tmp();
+    // China 31021019: direct 2.7, indirect 0.14, total 2.85; 10 t × 2.85 × 1.01 = 28.785.
+    let p = shipments(
+        d.path(),
+        "urea.csv",
+        &[("U-1", "2026-05-04", "31021019", "CN", "10000", "")],
+    );
+    let (_, r) = report(d.path(), &p, &[]);
+    assert_eq!(
+        line(&r, "U-1")["emissions_calculation"]["factor_id"],
+        "EU-DDV:CN:31021019"
+    );
+    assert_eq!(calc(&r, "U-1", "default_markup"), "0.01");
+    assert_eq!(calc(&r, "U-1", "direct_emissions_tco2"), "27.000");
+    assert_eq!(calc(&r, "U-1", "indirect_emissions_tco2"), "1.400");
+    assert_eq!(calc(&r, "U-1", "total_emissions_tco2"), "28.785");
+}
+
+#[test]
+fn the_same_urea_dated_2025_uses_the_transitional_table() {
+    let d = tmp();
+    // Transitional 3102 10: 1.78 direct + 0.12 indirect = 1.90; 10 t → 17.8 + 1.2 = 19.000.
+    let p = shipments(
+        d.path(),
+        "urea25.csv",
+        &[("U-1", "2025-12-04", "31021019", "CN", "10000", "")],
+    );
+    let (_, r) = report(d.path(), &p, &[]);
+    assert_eq!(
+        line(&r, "U-1")["emissions_calculation"]["factor_id"],
+        "EU-TDV:310210"
+    );
+    assert_eq!(calc(&r, "U-1", "direct_emissions_tco2"), "17.800");
+    assert_eq!(calc(&r, "U-1", "indirect_emissions_tco2"), "1.200");
+    assert_eq!(calc(&r, "U-1", "total_emissions_tco2"), "19.000");
+    assert_eq!(r["report_metadata"]["period_type"], "transitional");
+    // No certificate section for transitional data.
+    assert!(r.get("certificate_obligation").is_none());
+}
+
+#[test]
+fn annex_ii_good_has_no_indirect_emissions_in_2026() {
+    let d = tmp();
+    let sup = d.path().join("sup.yaml");
+    std::fs::write(
+        &sup,
+        "suppliers:\n  - supplier_id: SUP-K\n    cn_codes_produced: ['72081000']\n    actual_emissions_data:\n      direct_emissions_tco2_per_ton: 1.9\n      indirect_emissions_tco2_per_ton: 0.2\n      reporting_year: 2025\n",
+    )
+    .unwrap();
+    let s = sup.to_str().unwrap();
+    // 10 t × 1.9 = 19.000 direct; the supplier's 0.2 indirect does not count from 2026.
+    let p26 = shipments(
+        d.path(),
+        "s26.csv",
+        &[("S-1", "2026-03-02", "72081000", "KR", "10000", "SUP-K")],
+    );
+    let (_, r) = report(d.path(), &p26, &["--suppliers", s]);
+    assert_eq!(calc(&r, "S-1", "calculation_method"), "\"actual_data\"");
+    assert_eq!(calc(&r, "S-1", "direct_emissions_tco2"), "19.000");
+    assert_eq!(calc(&r, "S-1", "indirect_emissions_tco2"), "0.000");
+    assert_eq!(calc(&r, "S-1", "total_emissions_tco2"), "19.000");
+    assert_eq!(
+        r["emissions_summary"]["total_indirect_emissions_tco2"].to_string(),
+        "0.00"
+    );
+    // The same shipment in 2025 (transitional): indirect 10 × 0.2 = 2.000 counts.
+    let p25 = shipments(
+        d.path(),
+        "s25.csv",
+        &[("S-1", "2025-12-02", "72081000", "KR", "10000", "SUP-K")],
+    );
+    let (_, r) = report(d.path(), &p25, &["--suppliers", s]);
+    assert_eq!(calc(&r, "S-1", "indirect_emissions_tco2"), "2.000");
+    assert_eq!(calc(&r, "S-1", "total_emissions_tco2"), "21.000");
+    // Default values for an Annex II good: the table has no indirect value either.
+    let pd = shipments(
+        d.path(),
+        "al.csv",
+        &[("A-1", "2026-03-02", "76011000", "CN", "1000", "")],
+    );
+    let (_, r) = report(d.path(), &pd, &[]);
+    assert_eq!(calc(&r, "A-1", "indirect_emissions_tco2"), "0.000");
+}
+
+/// 60 t of hot-rolled coil 7208 10 00 from China, Q1 2026, default values (above de minimis).
+fn steel_60t(d: &Path, date: &str) -> PathBuf {
+    shipments(
+        d,
+        &format!("steel-{date}.csv"),
+        &[("C-1", date, "72081000", "CN", "60000", "")],
+    )
+}
+
+fn obligation(r: &serde_json::Value) -> &serde_json::Value {
+    &r["certificate_obligation"]
+}
+
+#[test]
+fn certificate_obligation_step_by_step() {
+    let d = tmp();
+    let cp = d.path().join("carbon.csv");
+    std::fs::write(
+        &cp,
+        "origin_iso,cn_code,year,price_paid_eur_per_tco2e,evidence\nCN,72081000,2026,15.072,Verified statement CN-ETS-2026-001\n",
+    )
+    .unwrap();
+    let p = steel_60t(d.path(), "2026-02-16");
+    let (o, r) = report(d.path(), &p, &["--carbon-prices", cp.to_str().unwrap()]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let g = &obligation(&r)["goods"][0];
+    // gross: China 7208 route (C) total 3.187 × 1.10 mark-up × 60 t = 210.342
+    assert_eq!(g["gross_emissions_tco2"].to_string(), "210.342");
+    // FAA: CBAM factor 0.975 × CSCF 1 × Column B (C) 1.37 × 60 t = 80.145
+    assert_eq!(g["benchmark_column"], "B");
+    assert_eq!(g["benchmark_route"], "C");
+    assert_eq!(g["benchmark_tco2_per_tonne"].to_string(), "1.37");
+    assert_eq!(g["free_allocation_adjustment_tco2"].to_string(), "80.145");
+    // deduction: 210.342 × 15.072 / 75.36 = 210.342 × 0.2 = 42.0684 → 42.068
+    assert_eq!(g["carbon_price_deduction_tco2"].to_string(), "42.068");
+    assert_eq!(
+        g["carbon_price_evidence"],
+        "Verified statement CN-ETS-2026-001"
+    );
+    // net: 210.342 − 80.145 − 42.068 = 88.129
+    assert_eq!(g["net_emissions_tco2"].to_string(), "88.129");
+    // cost: 88.129 × 75.36 (Q1 2026) = 6641.40144 → 6641.40
+    assert_eq!(g["estimated_cost_eur"].to_string(), "6641.40");
+    let y = &obligation(&r)["years"][0];
+    assert_eq!(y["cbam_factor"].to_string(), "0.975");
+    assert_eq!(y["de_minimis"]["status"], "liable");
+    // whole certificates: ceil(88.129) = 89
+    assert_eq!(y["certificates"], 89);
+    assert_eq!(
+        y["quarters"][0]["certificate_price_eur"].to_string(),
+        "75.36"
+    );
+    assert_eq!(
+        y["quarters"][0]["holding_requirement_certificates"],
+        serde_json::Value::Null
+    );
+    assert_eq!(y["estimated_cost_eur"].to_string(), "6641.40");
+    let decl = &obligation(&r)["declaration_summary"][0];
+    assert_eq!(
+        (decl["cn_code"].as_str(), decl["method"].as_str()),
+        (Some("72081000"), Some("default_values"))
+    );
+    assert_eq!(decl["certificates_tco2"].to_string(), "88.129");
+    assert!(codes(&r).contains(&"CO003".to_string()));
+
+    // Without --carbon-prices: no deduction; net 210.342 − 80.145 = 130.197; Q2 price 75.28:
+    // 130.197 × 75.28 = 9801.23016 → 9801.23.
+    let p = steel_60t(d.path(), "2026-05-16");
+    let (_, r) = report(d.path(), &p, &[]);
+    let g = &obligation(&r)["goods"][0];
+    assert_eq!(g["carbon_price_deduction_tco2"].to_string(), "0.000");
+    assert_eq!(g["net_emissions_tco2"].to_string(), "130.197");
+    assert_eq!(g["estimated_cost_eur"].to_string(), "9801.23");
+    assert_eq!(obligation(&r)["years"][0]["certificates"], 131);
+}
+
+#[test]
+fn unknown_certificate_price_is_a_finding_and_a_price_file_fills_it() {
+    let d = tmp();
+    let p = steel_60t(d.path(), "2026-08-03");
+    let (_, r) = report(d.path(), &p, &[]);
+    let q = &obligation(&r)["years"][0]["quarters"][0];
+    assert_eq!(q["quarter"], "2026Q3");
+    assert_eq!(q["estimated_cost_eur"], serde_json::Value::Null);
+    assert_eq!(q["certificate_price_eur"], serde_json::Value::Null);
+    assert_eq!(
+        obligation(&r)["years"][0]["estimated_cost_eur"],
+        serde_json::Value::Null
+    );
+    assert!(codes(&r).contains(&"CO006".to_string()));
+    // The certificates do not need the price: ceil(130.197) = 131.
+    assert_eq!(obligation(&r)["years"][0]["certificates"], 131);
+
+    let prices = d.path().join("prices.csv");
+    std::fs::write(
+        &prices,
+        "quarter,price_eur,source\n2026Q3,80.00,test price\n",
+    )
+    .unwrap();
+    let (_, r) = report(
+        d.path(),
+        &p,
+        &["--certificate-prices", prices.to_str().unwrap()],
+    );
+    // 130.197 × 80 = 10415.76
+    let q = &obligation(&r)["years"][0]["quarters"][0];
+    assert_eq!(q["estimated_cost_eur"].to_string(), "10415.76");
+    assert_eq!(q["price_source"], "test price");
+    assert!(!codes(&r).contains(&"CO006".to_string()));
+}
+
+#[test]
+fn from_2027_markup_factor_and_quarterly_holding() {
+    let d = tmp();
+    let prices = d.path().join("prices.csv");
+    std::fs::write(&prices, "quarter,price_eur,source\n2027Q1,90,test\n").unwrap();
+    let p = steel_60t(d.path(), "2027-01-20");
+    let (_, r) = report(
+        d.path(),
+        &p,
+        &["--certificate-prices", prices.to_str().unwrap()],
+    );
+    let y = &obligation(&r)["years"][0];
+    // gross 3.187 × 1.20 × 60 = 229.464; FAA 0.95 × 1.37 × 60 = 78.090; net 151.374
+    assert_eq!(y["cbam_factor"].to_string(), "0.95");
+    assert_eq!(y["gross_emissions_tco2"].to_string(), "229.464");
+    assert_eq!(y["free_allocation_adjustment_tco2"].to_string(), "78.090");
+    assert_eq!(y["net_emissions_tco2"].to_string(), "151.374");
+    // holding at the end of Q1: ceil(151.374 / 2 = 75.687) = 76
+    assert_eq!(y["quarters"][0]["holding_requirement_certificates"], 76);
+    // cost 151.374 × 90 = 13623.66
+    assert_eq!(y["estimated_cost_eur"].to_string(), "13623.66");
+}
+
+fn de_minimis_run(kg: &str) -> serde_json::Value {
+    let d = tmp();
+    let p = shipments(
+        d.path(),
+        "dm.csv",
+        &[
+            ("M-1", "2026-01-10", "72081000", "CN", "25000", ""),
+            ("M-2", "2026-02-10", "72081000", "CN", kg, ""),
+        ],
+    );
+    report(d.path(), &p, &[]).1
+}
+
+#[test]
+fn de_minimis_at_49_999_50_and_50_001_tonnes() {
+    for (kg, status, exempt, code) in [
+        ("24999", "exempt", true, "CO002"),
+        ("25000", "exempt", true, "CO002"),
+        ("25001", "liable", false, "CO003"),
+    ] {
+        let r = de_minimis_run(kg);
+        let y = &obligation(&r)["years"][0];
+        let counted = y["de_minimis"]["counted_mass_tonnes"].to_string();
+        assert_eq!(y["de_minimis"]["status"], status, "{counted} t");
+        assert_eq!(obligation(&r)["goods"][0]["de_minimis_exempt"], exempt);
+        assert!(codes(&r).contains(&code.to_string()), "{counted} t: {code}");
+        if exempt {
+            assert_eq!(y["certificates"], 0, "{counted} t");
+            assert_eq!(y["net_emissions_tco2"].to_string(), "0.000");
+        } else {
+            // lines: 25 × 3.187 × 1.1 = 87.6425 → 87.642 (half-even), 25.001 × 3.187 × 1.1 =
+            // 87.6460057 → 87.646; gross 175.288. FAA 0.975 × 1.37 × 50.001 = 66.78883575 →
+            // 66.789; net 175.288 − 66.789 = 108.499 → 109 certificates.
+            assert_eq!(y["net_emissions_tco2"].to_string(), "108.499");
+            assert_eq!(y["certificates"], 109);
+        }
+    }
+    assert_eq!(
+        obligation(&de_minimis_run("24999"))["years"][0]["de_minimis"]["counted_mass_tonnes"]
+            .to_string(),
+        "49.999"
+    );
+}
+
+#[test]
+fn de_minimis_leaves_out_hydrogen_which_stays_liable() {
+    let d = tmp();
+    // 49 t of steel + 5 t of hydrogen: 49 t counted (exempt), the hydrogen still needs certificates.
+    let p = shipments(
+        d.path(),
+        "dmh.csv",
+        &[
+            ("M-1", "2026-01-10", "72081000", "CN", "49000", ""),
+            ("M-2", "2026-01-11", "28041000", "JP", "5000", ""),
+        ],
+    );
+    let (_, r) = report(d.path(), &p, &[]);
+    let o = obligation(&r);
+    assert_eq!(
+        o["years"][0]["de_minimis"]["counted_mass_tonnes"].to_string(),
+        "49"
+    );
+    assert_eq!(o["years"][0]["de_minimis"]["status"], "exempt");
+    let h2 = o["goods"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["cn_code"] == "28041000")
+        .unwrap();
+    assert_eq!(h2["de_minimis_exempt"], false);
+    // 5 × 17.74 × 1.1 = 97.570; FAA 0.975 × 5.089 × 5 = 24.808875 → 24.809; net 72.761
+    assert_eq!(h2["net_emissions_tco2"].to_string(), "72.761");
+    assert_eq!(o["years"][0]["certificates"], 73);
+}
+
+#[test]
+fn definitive_report_passes_its_schema_and_validate() {
+    let d = tmp();
+    let p = steel_60t(d.path(), "2026-02-16");
+    let (_, r) = report(d.path(), &p, &[]);
+    let checked = r["validation_results"]["rules_checked"].as_array().unwrap();
+    assert_eq!(checked[0]["id"], "SCHEMA");
+    assert_eq!(checked[0]["status"], "passed");
+    let out = d.path().join("steel-2026-02-16.json");
+    let o = run({
+        let mut c = cbam();
+        c.args(["validate", "--report"]).arg(&out);
+        c
+    });
+    assert_eq!(code(&o), 0, "{}", String::from_utf8_lossy(&o.stdout));
+}
+
+#[test]
+fn bad_carbon_price_file_names_line_and_column() {
+    let d = tmp();
+    let cp = d.path().join("carbon.csv");
+    std::fs::write(
+        &cp,
+        "origin_iso,cn_code,year,price_paid_eur_per_tco2e,evidence\nCN,*,2026,12.5,\n",
+    )
+    .unwrap();
+    let p = steel_60t(d.path(), "2026-02-16");
+    let out = d.path().join("x.json");
+    let o = run(report_cmd(
+        &p,
+        &out,
+        &["--carbon-prices", cp.to_str().unwrap()],
+    ));
+    assert_eq!(code(&o), 2);
+    let e = stderr(&o);
+    assert!(
+        e.contains("carbon.csv") && e.contains("line 2") && e.contains("evidence"),
+        "{e}"
+    );
+    assert!(!out.exists());
+}
