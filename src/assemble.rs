@@ -48,6 +48,8 @@ pub struct AssembleInput<'a> {
     pub rows_read: u64,
     pub importer: Importer,
     pub quarter: Option<Quarter>,
+    /// An annual report (`--period YYYY`): the year replaces the quarter.
+    pub year: Option<i32>,
     /// RFC 3339 UTC, e.g. 2026-01-15T09:30:00Z.
     pub generated_at: String,
     pub inputs: Vec<FileDigest>,
@@ -253,6 +255,9 @@ pub struct ReportMetadata {
     pub reporting_period_start: String,
     pub reporting_period_end: String,
     pub period_type: Period,
+    /// `year` for an annual report (`--period YYYY`); absent for a quarterly one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub period_length: Option<&'static str>,
     pub generated_at: String,
     pub generated_by: String,
     pub version: String,
@@ -576,7 +581,7 @@ pub fn assemble(mut inp: AssembleInput<'_>) -> Report {
     let quarter = match inp.quarter {
         Some(q) => Some(q),
         None => {
-            if quarters.len() > 1 {
+            if quarters.len() > 1 && inp.year.is_none() {
                 inp.findings.push(Finding::new(
                     "RP001",
                     Severity::Error,
@@ -765,14 +770,32 @@ pub fn assemble(mut inp: AssembleInput<'_>) -> Report {
     let period_type = quarter
         .map(|q| Period::of(q.start()))
         .unwrap_or(Period::Transitional);
+    // An annual report names its year where a quarterly one names its quarter.
+    let (period_name, period_start, period_end) = match inp.year {
+        Some(y) => (
+            y.to_string(),
+            Quarter { year: y, q: 1 }.start().to_string(),
+            Quarter { year: y, q: 4 }.end().to_string(),
+        ),
+        None => (
+            quarter.map(|q| q.to_string()).unwrap_or_default(),
+            quarter.map(|q| q.start().to_string()).unwrap_or_default(),
+            quarter.map(|q| q.end().to_string()).unwrap_or_default(),
+        ),
+    };
+    let period_type = match inp.year {
+        Some(y) => Period::of(Quarter { year: y, q: 1 }.start()),
+        None => period_type,
+    };
     let declaration_date = inp.generated_at.get(..10).unwrap_or("").to_string();
     let mut report = Report {
         report_metadata: ReportMetadata {
             report_id: String::new(),
-            quarter: quarter.map(|q| q.to_string()).unwrap_or_default(),
-            reporting_period_start: quarter.map(|q| q.start().to_string()).unwrap_or_default(),
-            reporting_period_end: quarter.map(|q| q.end().to_string()).unwrap_or_default(),
+            quarter: period_name,
+            reporting_period_start: period_start,
+            reporting_period_end: period_end,
             period_type,
+            period_length: inp.year.map(|_| "year"),
             generated_at: inp.generated_at.clone(),
             generated_by: format!("{TOOL_NAME} {TOOL_VERSION}"),
             version: TOOL_VERSION.to_string(),

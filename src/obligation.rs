@@ -201,6 +201,8 @@ pub struct GoodObligation {
     pub mass_tonnes: Decimal,
     #[serde(serialize_with = "num::exact")]
     pub gross_emissions_tco2: Decimal,
+    /// The benchmark table's code used (a sibling code when the declared one has no row).
+    pub benchmark_cn_code: Option<String>,
     /// `A` or `B`; null when no benchmark applies (electricity) or none was found.
     pub benchmark_column: Option<&'static str>,
     pub benchmark_route: String,
@@ -379,6 +381,7 @@ pub fn compute(
             shipment_count: a.count,
             mass_tonnes: a.mass,
             gross_emissions_tco2: r.line(a.gross),
+            benchmark_cn_code: bm.as_ref().map(|c| c.cn_code.clone()),
             benchmark_column: bm.as_ref().map(|c| c.column),
             benchmark_route: bm
                 .as_ref()

@@ -26,6 +26,8 @@ pub struct ReportRequest {
     pub reference: ReferencePaths,
     pub importer: Importer,
     pub quarter: Option<Quarter>,
+    /// An annual report (`--period YYYY`, definitive period): every quarter of that year.
+    pub year: Option<i32>,
     /// RFC 3339 UTC (already resolved from --generated-at / SOURCE_DATE_EPOCH / clock).
     pub generated_at: String,
     /// Include `detailed_goods` (one entry per shipment) in the JSON.
@@ -50,6 +52,7 @@ impl ReportRequest {
             reference,
             importer: Importer::default(),
             quarter: None,
+            year: None,
             generated_at: "1970-01-01T00:00:00Z".into(),
             details,
             keep_lines: true,
@@ -105,7 +108,7 @@ fn process_chunk(
 ) -> ChunkResult {
     let file = src.file_name.as_str();
     let keep = req.details || req.keep_lines;
-    let mut checker = enrich::Checker::new(refdata, req.quarter, file, dups);
+    let mut checker = enrich::Checker::new(refdata, req.quarter, file, dups).for_year(req.year);
     let mut calculator = calculate::Calculator::new(refdata, file);
     let mut r = ChunkResult::default();
     // Each record flows intake → enrich → calculate → totals before the next is read.
@@ -261,6 +264,7 @@ pub fn build_report_with(req: &ReportRequest, refdata: &ReferenceData) -> Result
         rows_read: pass.rows_read,
         importer: req.importer.clone(),
         quarter: req.quarter,
+        year: req.year,
         generated_at: req.generated_at.clone(),
         inputs: vec![digest],
         reference: refdata.digests.clone(),

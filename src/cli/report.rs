@@ -67,8 +67,9 @@ pub struct Args {
     pub declarant_name: String,
     #[arg(long)]
     pub declarant_position: String,
-    /// The report's quarter (YYYYQn); rows of other quarters are rejected. Default: the rows' quarter.
-    #[arg(long, visible_alias = "period", value_name = "YYYYQn")]
+    /// The report's quarter (YYYYQn), or a year from 2026 (YYYY: an annual report); rows of other
+    /// periods are rejected. Default: the rows' quarter.
+    #[arg(long, visible_alias = "period", value_name = "YYYYQn|YYYY")]
     pub quarter: Option<String>,
     /// Definitive-period certificate data.
     #[command(flatten)]
@@ -141,13 +142,22 @@ pub fn run(a: Args) -> anyhow::Result<u8> {
         })?),
         None => None,
     };
-    let quarter =
-        match &a.quarter {
-            Some(q) => Some(Quarter::parse(q.trim()).with_context(|| {
-                format!("--quarter: expected YYYYQn (e.g. 2025Q4), found {q:?}")
+    let (quarter, year) = match a.quarter.as_deref().map(str::trim) {
+        Some(y) if y.len() == 4 && y.bytes().all(|b| b.is_ascii_digit()) => {
+            let y: i32 = y.parse()?;
+            if y < 2026 {
+                bail!("--period: an annual report is for a year of the definitive period (2026 or later); the transitional period is reported by quarter (YYYYQn), found {y}");
+            }
+            (None, Some(y))
+        }
+        Some(q) => (
+            Some(Quarter::parse(q).with_context(|| {
+                format!("--quarter: expected YYYYQn (e.g. 2025Q4) or a year from 2026 (YYYY), found {q:?}")
             })?),
-            None => None,
-        };
+            None,
+        ),
+        None => (None, None),
+    };
     let generated_at =
         cbam::time::generated_at(a.generated_at.as_deref()).map_err(anyhow::Error::msg)?;
     let req = ReportRequest {
@@ -176,6 +186,7 @@ pub fn run(a: Args) -> anyhow::Result<u8> {
             declarant_position: a.declarant_position.trim().to_string(),
         },
         quarter,
+        year,
         generated_at,
         details: a.details == Details::Full,
         keep_lines: a.lines.is_some(),
@@ -245,6 +256,23 @@ pub fn run(a: Args) -> anyhow::Result<u8> {
                     e.calculation_methods_used.actual_data_count,
                     e.calculation_methods_used.default_values_count
                 )?;
+                if let Some(o) = &report.certificate_obligation {
+                    for y in &o.years {
+                        writeln!(
+                            out,
+                            "certificates {}: {} (net {} tCO2e = gross {} - free allocation {} - carbon price {}), cost {}",
+                            y.year,
+                            y.certificates,
+                            y.net_emissions_tco2,
+                            y.gross_emissions_tco2,
+                            y.free_allocation_adjustment_tco2,
+                            y.carbon_price_deduction_tco2,
+                            y.estimated_cost_eur
+                                .map(|c| format!("EUR {c}"))
+                                .unwrap_or_else(|| "not known (a quarter's price is missing)".into())
+                        )?;
+                    }
+                }
                 writeln!(
                     out,
                     "findings    {} errors, {} warnings, {} notes",

@@ -43,6 +43,9 @@ pub struct Benchmark {
 #[derive(Debug, Clone)]
 pub struct BenchmarkChoice {
     pub value: Decimal,
+    /// The table's code the value comes from (a sibling under the same 6-digit subheading when
+    /// the code itself has no row).
+    pub cn_code: String,
     /// `A` (actual data) or `B` (default values).
     pub column: &'static str,
     pub route: String,
@@ -148,9 +151,25 @@ impl BenchmarkTable {
         method: Method,
         dv_route: &str,
     ) -> std::result::Result<BenchmarkChoice, String> {
-        let Some(rows) = self.by_cn.get(cn.as_str()) else {
-            return Err(format!("no CBAM benchmark for CN {}", cn.spaced()));
+        // The code's own rows, else those of the codes under its 6-digit subheading (e.g. a
+        // declared 7601 10 00 takes 7601 10 10 and 7601 10 90), ambiguity noted as usual.
+        let rows: Vec<(&String, &Benchmark)> = match self.by_cn.get_key_value(cn.as_str()) {
+            Some((k, rows)) => rows.iter().map(|b| (k, b)).collect(),
+            None => {
+                let sub = &cn.as_str()[..6];
+                let mut v: Vec<(&String, &Benchmark)> = self
+                    .by_cn
+                    .iter()
+                    .filter(|(k, _)| k.starts_with(sub))
+                    .flat_map(|(k, rows)| rows.iter().map(move |b| (k, b)))
+                    .collect();
+                v.sort_by(|a, b| a.0.cmp(b.0));
+                v
+            }
         };
+        if rows.is_empty() {
+            return Err(format!("no CBAM benchmark for CN {}", cn.spaced()));
+        }
         let (column, pick): (&'static str, fn(&Benchmark) -> Option<Decimal>) = match method {
             Method::DefaultValues => ("B", |b| b.column_b),
             Method::ActualData => ("A", |b| b.column_a),
@@ -160,25 +179,26 @@ impl BenchmarkTable {
         } else {
             "2028-2030"
         };
-        let mut fit: Vec<&Benchmark> = rows
+        let mut fit: Vec<(&String, &Benchmark)> = rows
             .iter()
-            .filter(|b| (b.years.is_empty() || b.years == years) && pick(b).is_some())
+            .copied()
+            .filter(|(_, b)| (b.years.is_empty() || b.years == years) && pick(b).is_some())
             .collect();
         let letters: Vec<char> = dv_route
             .chars()
             .filter(|c| c.is_ascii_uppercase())
             .collect();
         if method == Method::DefaultValues && !letters.is_empty() {
-            let by_route: Vec<&Benchmark> = fit
+            let by_route: Vec<(&String, &Benchmark)> = fit
                 .iter()
                 .copied()
-                .filter(|b| b.route.chars().any(|c| letters.contains(&c)))
+                .filter(|(_, b)| b.route.chars().any(|c| letters.contains(&c)))
                 .collect();
             if !by_route.is_empty() {
                 fit = by_route;
             }
         }
-        let Some(low) = fit.iter().copied().min_by_key(|b| pick(b)) else {
+        let Some((low_cn, low)) = fit.iter().copied().min_by_key(|(_, b)| pick(b)) else {
             return Err(format!(
                 "no Column {column} CBAM benchmark for CN {} (production years {years})",
                 cn.spaced()
@@ -187,7 +207,7 @@ impl BenchmarkTable {
         let value = pick(low).unwrap_or_default();
         let mut distinct: Vec<(String, Decimal)> = fit
             .iter()
-            .map(|b| (b.route.clone(), pick(b).unwrap_or_default()))
+            .map(|(_, b)| (b.route.clone(), pick(b).unwrap_or_default()))
             .collect();
         distinct.sort();
         distinct.dedup();
@@ -205,6 +225,7 @@ impl BenchmarkTable {
         });
         Ok(BenchmarkChoice {
             value,
+            cn_code: low_cn.clone(),
             column,
             route: low.route.clone(),
             years: low.years.clone(),

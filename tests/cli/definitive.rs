@@ -416,3 +416,108 @@ fn bad_carbon_price_file_names_line_and_column() {
     );
     assert!(!out.exists());
 }
+
+#[test]
+fn annual_period_covers_every_quarter_and_writes_the_declaration_summary() {
+    let d = tmp();
+    let out = d.path().join("y.json");
+    let md = d.path().join("y.md");
+    let o = run(report_cmd(
+        &fixture("shipments_2026.csv"),
+        &out,
+        &[
+            "--suppliers",
+            fixture("suppliers.yaml").to_str().unwrap(),
+            "--period",
+            "2026",
+            "--summary",
+            md.to_str().unwrap(),
+        ],
+    ));
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let r = json(&out);
+    let m = &r["report_metadata"];
+    assert_eq!(m["quarter"], "2026");
+    assert_eq!(m["period_length"], "year");
+    assert_eq!(
+        (
+            m["reporting_period_start"].as_str(),
+            m["reporting_period_end"].as_str()
+        ),
+        (Some("2026-01-01"), Some("2026-12-31"))
+    );
+    // No mixed-quarter error, and the quarter-format rule does not apply to a year.
+    assert!(!codes(&r).contains(&"RP001".to_string()));
+    let val003 = r["validation_results"]["rules_checked"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["id"] == "VAL-003")
+        .unwrap();
+    assert_eq!(val003["status"], "not_applicable");
+    let y = &obligation(&r)["years"][0];
+    let quarters: Vec<&str> = y["quarters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|q| q["quarter"].as_str().unwrap())
+        .collect();
+    assert_eq!(quarters, ["2026Q1", "2026Q2", "2026Q3"]);
+    // Q3 has no published price: the year's cost is unknown, the certificates are not.
+    assert_eq!(y["estimated_cost_eur"], serde_json::Value::Null);
+    assert_eq!(y["certificates"], 354);
+    let decl = obligation(&r)["declaration_summary"].as_array().unwrap();
+    assert_eq!(decl.len(), 6);
+    // Aluminium 7601 10 90 from India: 25 t × 1.87 × 1.1 = 51.425; FAA 0.975 × 1.423 (K) × 25
+    // = 34.685625 → 34.686; net 16.739; cost 16.739 × 75.28 = 1260.11192 → 1260.11.
+    let al = decl.iter().find(|e| e["cn_code"] == "76011090").unwrap();
+    assert_eq!(al["embedded_emissions_tco2"].to_string(), "51.425");
+    assert_eq!(al["certificates_tco2"].to_string(), "16.739");
+    assert_eq!(al["estimated_cost_eur"].to_string(), "1260.11");
+    let text = std::fs::read_to_string(&md).unwrap();
+    assert!(text.contains("## Certificate obligation"), "{text}");
+    assert!(text.contains("## Annual declaration summary"));
+    assert!(
+        text.contains("| 2026 | 76011090 | IN | default_values | 25 | 51.425 | 16.739 | 1260.11 |")
+    );
+
+    // A row of another year is rejected in an annual report.
+    let p = shipments(
+        d.path(),
+        "mixed.csv",
+        &[
+            ("Y-1", "2026-03-02", "72081000", "CN", "1000", ""),
+            ("Y-2", "2027-01-05", "72081000", "CN", "1000", ""),
+        ],
+    );
+    let (o, r) = report(d.path(), &p, &["--period", "2026"]);
+    assert_eq!(code(&o), 1);
+    assert!(codes(&r).contains(&"IN007".to_string()));
+    // A transitional year cannot be reported annually.
+    let o = run(report_cmd(
+        &p,
+        &d.path().join("t.json"),
+        &["--period", "2025"],
+    ));
+    assert_eq!(code(&o), 2);
+    assert!(stderr(&o).contains("--period"), "{}", stderr(&o));
+}
+
+#[test]
+fn a_code_without_its_own_benchmark_takes_its_subheading() {
+    let d = tmp();
+    // 7601 10 00 is not in the benchmark table; 7601 10 10 and 7601 10 90 are, route (K) 1.423.
+    // 1 t from India: FAA 0.975 × 1.423 = 1.387425 → 1.387 (half-even).
+    let p = shipments(
+        d.path(),
+        "al.csv",
+        &[("A-1", "2026-02-02", "76011000", "IN", "1000", "")],
+    );
+    let (_, r) = report(d.path(), &p, &[]);
+    let g = &obligation(&r)["goods"][0];
+    assert_eq!(g["benchmark_cn_code"], "76011010");
+    assert_eq!(g["benchmark_tco2_per_tonne"].to_string(), "1.423");
+    assert_eq!(g["free_allocation_adjustment_tco2"].to_string(), "1.387");
+    // Hydrogen's benchmark applies; electricity would have none (FAA 0 by law).
+    assert!(!codes(&r).contains(&"CO004".to_string()));
+}
