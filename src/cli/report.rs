@@ -91,7 +91,11 @@ pub struct Args {
 /// `--benchmarks`, `--certificate-prices`, `--carbon-prices` (definitive period).
 #[derive(Debug, Default, clap::Args)]
 pub struct ObligationArgs {
-    /// CBAM benchmarks replacing the embedded table: CSV (project or reference layout).
+    /// Definitive-period default values replacing the embedded table: the Commission's workbook
+    /// (one sheet per country) or the project's CSV (data/default_values_definitive.csv layout).
+    #[arg(long, value_name = "FILE", conflicts_with = "emission_factors")]
+    pub default_values: Option<PathBuf>,
+    /// CBAM benchmarks replacing the embedded table: the Commission's workbook or a CSV (project or reference layout).
     #[arg(long, value_name = "FILE")]
     pub benchmarks: Option<PathBuf>,
     /// Certificate prices per quarter of import (`quarter,price_eur,source`), added to the embedded 2026Q1/Q2.
@@ -172,6 +176,7 @@ pub fn run(a: Args) -> anyhow::Result<u8> {
             emission_factors: a.emission_factors.clone(),
             suppliers: a.suppliers.clone(),
             rules: a.rules.clone(),
+            default_values: a.obligation.default_values.clone(),
             obligation: cbam::reference::obligation::ObligationPaths {
                 benchmarks: a.obligation.benchmarks.clone(),
                 certificate_prices: a.obligation.certificate_prices.clone(),

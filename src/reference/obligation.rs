@@ -61,10 +61,14 @@ pub struct BenchmarkTable {
 }
 
 /// `(C)(1)` → (`C`, `2026-2027`); also the project's split columns.
-fn split_route(route: &str) -> Option<(String, String)> {
+pub fn split_route(route: &str) -> Option<(String, String)> {
     let mut letter = String::new();
     let mut years = String::new();
-    for part in route.split(')').map(str::trim).filter(|p| !p.is_empty()) {
+    for part in route
+        .split(')')
+        .map(|p| p.trim_matches(|c: char| c.is_whitespace()))
+        .filter(|p| !p.is_empty())
+    {
         let p = part.strip_prefix('(')?;
         match p {
             "1" => years = "2026-2027".into(),
@@ -130,6 +134,18 @@ impl BenchmarkTable {
             .entry(cn.as_str().to_string())
             .or_default()
             .push(row);
+    }
+
+    /// The CN codes with rows, sorted.
+    pub fn codes(&self) -> Vec<&str> {
+        let mut v: Vec<&str> = self.by_cn.keys().map(String::as_str).collect();
+        v.sort_unstable();
+        v
+    }
+
+    /// The rows of one CN code (empty when it has none).
+    pub fn rows(&self, cn: &str) -> &[Benchmark] {
+        self.by_cn.get(cn).map(Vec::as_slice).unwrap_or(&[])
     }
 
     pub fn len(&self) -> usize {
@@ -439,6 +455,13 @@ impl ObligationRef {
 }
 
 fn load_benchmarks_file(p: &Path) -> Result<(Vec<u8>, BenchmarkTable)> {
+    if super::is_workbook(p) {
+        let bytes = std::fs::read(p).map_err(|source| Error::Read {
+            path: p.to_path_buf(),
+            source,
+        })?;
+        return Ok((bytes, super::workbook::read_benchmarks(p)?));
+    }
     let (text, bytes) = read_text(p).map_err(|e| match e {
         Error::Data { path, message } => Error::Data {
             path,

@@ -521,3 +521,152 @@ fn a_code_without_its_own_benchmark_takes_its_subheading() {
     // Hydrogen's benchmark applies; electricity would have none (FAA 0 by law).
     assert!(!codes(&r).contains(&"CO004".to_string()));
 }
+
+/// The Commission's own workbooks (`../shared/reference/official/`), read with `--benchmarks`
+/// and `--default-values`.
+#[cfg(feature = "shared-reference")]
+mod official_workbooks {
+    use super::*;
+    use cbam::reference::obligation::{BenchmarkTable, BENCHMARKS};
+
+    fn official(name: &str) -> PathBuf {
+        root().join("../shared/reference/official").join(name)
+    }
+
+    #[test]
+    fn benchmarks_workbook_equals_the_embedded_table() {
+        let wb = cbam::reference::workbook::read_benchmarks(&official("cbam_benchmarks.xlsx"))
+            .expect("workbook reads");
+        let emb = BenchmarkTable::from_csv(Path::new(BENCHMARKS.0), BENCHMARKS.1).unwrap();
+        assert_eq!(wb.codes(), emb.codes());
+        let key = |t: &BenchmarkTable, c: &str| {
+            let mut v: Vec<String> = t
+                .rows(c)
+                .iter()
+                .map(|b| format!("{}|{}|{:?}|{:?}", b.route, b.years, b.column_a, b.column_b))
+                .collect();
+            v.sort();
+            v
+        };
+        let differ: Vec<&str> = emb
+            .codes()
+            .into_iter()
+            .filter(|c| key(&wb, c) != key(&emb, c))
+            .collect();
+        assert!(
+            differ.is_empty(),
+            "{} codes differ: {:?}",
+            differ.len(),
+            &differ[..differ.len().min(10)]
+        );
+        assert_eq!(wb.len(), emb.len());
+    }
+
+    #[test]
+    fn default_values_workbook_is_read_sheet_by_sheet() {
+        let d = tmp();
+        // Japan has its own sheet in the Commission's workbook: hydrogen 14.03;
+        // 1 t × 14.03 × 1.10 = 15.433. China urea is 2.85 there too: 10 t × 2.85 × 1.01 = 28.785.
+        let p = shipments(
+            d.path(),
+            "wb.csv",
+            &[
+                ("W-1", "2026-02-10", "28041000", "JP", "1000", ""),
+                ("W-2", "2026-02-11", "31021019", "CN", "10000", ""),
+            ],
+        );
+        let dv = official("cbam_default_values.xlsx");
+        let bm = official("cbam_benchmarks.xlsx");
+        let (o, r) = report(
+            d.path(),
+            &p,
+            &[
+                "--default-values",
+                dv.to_str().unwrap(),
+                "--benchmarks",
+                bm.to_str().unwrap(),
+            ],
+        );
+        assert_eq!(code(&o), 0, "{}", stderr(&o));
+        let c = &line(&r, "W-1")["emissions_calculation"];
+        assert_eq!(c["factor_id"], "EU-DDV:JP:28041000");
+        assert_eq!(c["total_emissions_tco2"].to_string(), "15.433");
+        assert!(c["emission_factor_source"]
+            .as_str()
+            .unwrap()
+            .contains("cbam_default_values.xlsx"));
+        assert_eq!(calc(&r, "W-2", "total_emissions_tco2"), "28.785");
+        let roles: Vec<(String, String)> = r["provenance"]["reference_data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| {
+                (
+                    d["role"].as_str().unwrap().into(),
+                    d["file_name"].as_str().unwrap().into(),
+                )
+            })
+            .collect();
+        assert!(roles.contains(&(
+            "default_values_definitive".into(),
+            "cbam_default_values.xlsx".into()
+        )));
+        let bench_file = obligation(&r)["reference_data"][0]["file_name"].clone();
+        assert_eq!(bench_file, "cbam_benchmarks.xlsx");
+        // Grey and white clinker share 2523 10 00 in this version: said once, in the notes.
+        let notes = r["provenance"]["notes"].to_string();
+        assert!(
+            notes.contains("25231000 is listed more than once"),
+            "{notes}"
+        );
+    }
+}
+
+#[test]
+fn default_values_in_the_project_csv_layout_replace_the_definitive_table() {
+    let d = tmp();
+    let dv = d.path().join("dv.csv");
+    std::fs::write(
+        &dv,
+        "origin_iso,origin_country,cn_code,code_type,sector,product_name,route_code,direct,indirect,total,source\n*,Other countries and territories,28041000,CN,hydrogen,Hydrogen,,20.00,,20.00,test table\n",
+    )
+    .unwrap();
+    let p = shipments(
+        d.path(),
+        "dvcsv.csv",
+        &[
+            ("V-1", "2026-02-10", "28041000", "JP", "1000", ""),
+            ("V-2", "2026-02-11", "31021019", "CN", "10000", ""),
+        ],
+    );
+    let (o, r) = report(d.path(), &p, &["--default-values", dv.to_str().unwrap()]);
+    // 1 t × 20.00 × 1.10 = 22.000; urea is not in the file: no factor (CA006), exit 1.
+    assert_eq!(code(&o), 1);
+    assert_eq!(calc(&r, "V-1", "total_emissions_tco2"), "22.000");
+    assert!(codes(&r).contains(&"CA006".to_string()));
+    // The transitional table is untouched by --default-values.
+    let p25 = shipments(
+        d.path(),
+        "dv25.csv",
+        &[("V-3", "2025-12-04", "31021019", "CN", "10000", "")],
+    );
+    let (_, r) = report(d.path(), &p25, &["--default-values", dv.to_str().unwrap()]);
+    assert_eq!(calc(&r, "V-3", "total_emissions_tco2"), "19.000");
+    // A bad figure names the file, the line and the column.
+    std::fs::write(
+        &dv,
+        "origin_iso,origin_country,cn_code,direct,indirect,total\n*,Other,28041000,abc,,1\n",
+    )
+    .unwrap();
+    let o = run(report_cmd(
+        &p,
+        &d.path().join("bad.json"),
+        &["--default-values", dv.to_str().unwrap()],
+    ));
+    assert_eq!(code(&o), 2);
+    let e = stderr(&o);
+    assert!(
+        e.contains("dv.csv") && e.contains("line 2") && e.contains("direct"),
+        "{e}"
+    );
+}
