@@ -49,6 +49,9 @@ struct Agg {
     count: u64,
     mass: Decimal,
     gross: Decimal,
+    /// Embedded emissions without the default-value mark-up, unrounded (for the quarterly
+    /// holding, Art. 22(2)): mass × table value for default values, the line total otherwise.
+    unmarked: Decimal,
 }
 
 /// Per-good sums of definitive-period lines (transitional lines are not counted).
@@ -81,6 +84,18 @@ impl Tally {
         a.count += 1;
         a.mass += l.mass_tonnes;
         a.gross += l.total;
+        a.unmarked += match l.markup {
+            Some(_) => {
+                let annex_ii = matches!(&l.shipment.scope, ScopeStatus::InScope(e) if e.annex_ii);
+                l.mass_tonnes
+                    * if annex_ii {
+                        l.factor.direct
+                    } else {
+                        l.factor.total
+                    }
+            }
+            None => l.total,
+        };
     }
 
     pub fn merge(&mut self, o: Tally) {
@@ -90,6 +105,7 @@ impl Tally {
             a.count += v.count;
             a.mass += v.mass;
             a.gross += v.gross;
+            a.unmarked += v.unmarked;
         }
     }
 
@@ -184,8 +200,9 @@ pub struct QuarterObligation {
     pub price_source: Option<String>,
     #[serde(serialize_with = "num::exact_opt")]
     pub estimated_cost_eur: Option<Decimal>,
-    /// From 2027: certificates to hold at the end of the quarter (50 % of the net emissions
-    /// imported since 1 January, rounded up); null for 2026.
+    /// From 2027: certificates to hold at the end of the quarter: 50 % of the embedded emissions
+    /// imported since 1 January (default values without mark-up) less the free-allocation
+    /// adjustment, rounded up; null for 2026.
     pub holding_requirement_certificates: Option<u64>,
 }
 
@@ -319,6 +336,8 @@ pub fn compute(
     }
 
     let mut out_goods = Vec::with_capacity(goods.len());
+    // Per good, for the quarterly holding: max(0, unmarked − FAA), 0 when exempt.
+    let mut holding_base: Vec<Decimal> = Vec::with_capacity(goods.len());
     let mut missing_price: BTreeMap<Quarter, ()> = BTreeMap::new();
     for (k, a) in &goods {
         let year = k.quarter.year;
@@ -364,6 +383,11 @@ pub fn compute(
         } else {
             r.line((after_faa - deduction).max(Decimal::ZERO))
         };
+        holding_base.push(if exempt {
+            Decimal::ZERO
+        } else {
+            (r.line(a.unmarked) - faa).max(Decimal::ZERO)
+        });
         let cost = match price {
             Some(p) => Some(eur(net * p.eur)),
             None if net.is_zero() => Some(eur(Decimal::ZERO)),
@@ -423,6 +447,14 @@ pub fn compute(
             .iter()
             .filter(|g| g.quarter.starts_with(&year.to_string()))
             .collect();
+        let unmarked_in = |quarter: &str| -> Decimal {
+            out_goods
+                .iter()
+                .zip(&holding_base)
+                .filter(|(g, _)| g.quarter == quarter)
+                .map(|(_, b)| *b)
+                .sum()
+        };
         let mut quarters = Vec::new();
         let mut cumulative = Decimal::ZERO;
         for q in 1..=4u8 {
@@ -435,7 +467,7 @@ pub fn compute(
             let sum =
                 |f: fn(&GoodObligation) -> Decimal| -> Decimal { gs.iter().map(|g| f(g)).sum() };
             let net = sum(|g| g.net_emissions_tco2);
-            cumulative += net;
+            cumulative += unmarked_in(&qs);
             let price = refs.prices.get(&quarter);
             let cost = gs
                 .iter()
@@ -533,7 +565,7 @@ pub fn compute(
             net: "max(0, gross − FAA − deduction), rounded to line decimals; 0 for goods exempt under de minimis",
             certificates: "ceil(Σ net of the year): 1 certificate = 1 tCO2e, whole certificates, rounded up",
             cost: "round(net × certificate price of the quarter of import, 2) per good, summed (EUR, half-up); 2026: the quarterly price of the quarter of import",
-            quarterly_holding: "from 2027: ceil(50 % × Σ net since 1 January) at the end of each quarter",
+            quarterly_holding: "from 2027: ceil(50 % × Σ max(0, embedded emissions without the default-value mark-up − FAA) since 1 January) at the end of each quarter (Art. 22(2))",
             cscf: crate::reference::obligation::CSCF,
         },
         years,

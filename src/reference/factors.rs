@@ -29,6 +29,8 @@ pub struct DefaultChoice {
     pub reasons: Arc<[Arc<str>]>,
     /// The factor gives only a total; it is reported as direct emissions.
     pub total_only: bool,
+    /// The code is split into TARIC lines and the residual line was assumed (stated rule).
+    pub taric_assumed: Option<String>,
 }
 
 /// Parses a decimal from its text, exactly. `""` → None.
@@ -246,6 +248,7 @@ impl DefaultTables {
                 markup: None,
                 reasons: arcs(reasons),
                 total_only,
+                taric_assumed: None,
             });
         }
         None
@@ -263,6 +266,7 @@ impl DefaultTables {
         let s = cn.as_str();
         let mut reasons = Vec::new();
         let mut found: Option<(&TableRow, &str)> = None;
+        let mut taric_assumed = None;
         'outer: for sheet in [origin, "*"] {
             if sheet != "*" && !self.origins.contains_key(sheet) {
                 reasons.push(format!("no country table for origin {origin}; using \"Other countries and territories\""));
@@ -285,10 +289,12 @@ impl DefaultTables {
                 if let Some(code) = children.iter().find(|c| c.ends_with("90")) {
                     if let Some(row) = self.definitive.get(&(sheet.to_string(), code.clone())) {
                         if row.total.is_some() {
-                            reasons.push(format!(
+                            let m = format!(
                                 "CN {s} is split into TARIC lines {}; without a TARIC code the residual line {code} applies",
                                 children.join(", ")
-                            ));
+                            );
+                            reasons.push(m.clone());
+                            taric_assumed = Some(m);
                             found = Some((row, sheet));
                             break 'outer;
                         }
@@ -354,6 +360,7 @@ impl DefaultTables {
             markup,
             reasons: arcs(reasons),
             total_only,
+            taric_assumed,
         })
     }
 }
@@ -468,6 +475,7 @@ impl UserFactors {
                     markup: None,
                     reasons: arcs(reasons),
                     total_only: false,
+                    taric_assumed: None,
                 });
             }
         }

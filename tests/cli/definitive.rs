@@ -294,8 +294,9 @@ fn from_2027_markup_factor_and_quarterly_holding() {
     assert_eq!(y["gross_emissions_tco2"].to_string(), "229.464");
     assert_eq!(y["free_allocation_adjustment_tco2"].to_string(), "78.090");
     assert_eq!(y["net_emissions_tco2"].to_string(), "151.374");
-    // holding at the end of Q1: ceil(151.374 / 2 = 75.687) = 76
-    assert_eq!(y["quarters"][0]["holding_requirement_certificates"], 76);
+    // holding at the end of Q1, on default values without the mark-up (Art. 22(2)):
+    // 60 × 3.187 = 191.220; − FAA 78.090 = 113.130; × 50 % = 56.565 → 57 certificates
+    assert_eq!(y["quarters"][0]["holding_requirement_certificates"], 57);
     // cost 151.374 × 90 = 13623.66
     assert_eq!(y["estimated_cost_eur"].to_string(), "13623.66");
 }
@@ -669,4 +670,32 @@ fn default_values_in_the_project_csv_layout_replace_the_definitive_table() {
         e.contains("dv.csv") && e.contains("line 2") && e.contains("direct"),
         "{e}"
     );
+}
+
+#[test]
+fn taric_split_takes_the_residual_line_with_a_warning_and_its_route() {
+    let d = tmp();
+    // Türkiye's clinker lines are empty → "Other countries": 2523 10 00 is split into TARIC
+    // 2523100010 (white, B) and 2523100090 (grey, A); without the TARIC code the residual 90
+    // line applies: total 1.41 × 1.10 = 1.551, with CA012. Its route (A) picks Column B 0.666:
+    // FAA 0.975 × 0.666 × 1 = 0.64935 → 0.649.
+    let p = shipments(
+        d.path(),
+        "clinker.csv",
+        &[("K-1", "2026-02-10", "25231000", "TR", "1000", "")],
+    );
+    let (o, r) = report(d.path(), &p, &[]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert_eq!(
+        line(&r, "K-1")["emissions_calculation"]["factor_id"],
+        "EU-DDV:*:2523100090"
+    );
+    assert_eq!(calc(&r, "K-1", "total_emissions_tco2"), "1.551");
+    assert!(codes(&r).contains(&"CA012".to_string()));
+    let g = &obligation(&r)["goods"][0];
+    assert_eq!(g["benchmark_route"], "A");
+    assert_eq!(g["free_allocation_adjustment_tco2"].to_string(), "0.649");
+    // 1 t of cement: under de minimis, so nothing to surrender.
+    assert_eq!(g["de_minimis_exempt"], true);
+    assert_eq!(g["net_emissions_tco2"].to_string(), "0.000");
 }
