@@ -145,6 +145,17 @@ const COUNTRIES: &[(&str, &str)] = &[
     ("zimbabwe", "ZW"),
 ];
 
+/// The workbook and its file name (for sources and notes).
+fn open(path: &Path) -> Result<(calamine::Sheets<std::io::BufReader<std::fs::File>>, String)> {
+    let wb = open_workbook_auto(path)
+        .map_err(|e| data_err(path, format!("cannot open the workbook: {e}")))?;
+    let file = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    Ok((wb, file))
+}
+
 /// The ISO code of a sheet name; `*` for "Other countries and territories".
 pub fn sheet_country(name: &str) -> Option<&'static str> {
     let n = name.trim().trim_start_matches('_').to_lowercase();
@@ -244,12 +255,7 @@ pub fn read_default_values(
     t: &mut DefaultTables,
     notes: &mut Vec<String>,
 ) -> Result<()> {
-    let mut wb = open_workbook_auto(path)
-        .map_err(|e| data_err(path, format!("cannot open the workbook: {e}")))?;
-    let file = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
+    let (mut wb, file) = open(path)?;
     t.clear_definitive();
     let mut sheets_read = 0;
     // Codes listed twice in a sheet: code → (sheets, the rows' descriptions).
@@ -344,12 +350,7 @@ pub fn read_default_values(
 /// above (another route or production-year value); a blank Column A takes the value given for
 /// the same route letter of that code, else the code's first Column A value.
 pub fn read_benchmarks(path: &Path) -> Result<BenchmarkTable> {
-    let mut wb = open_workbook_auto(path)
-        .map_err(|e| data_err(path, format!("cannot open the workbook: {e}")))?;
-    let file = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
+    let (mut wb, file) = open(path)?;
     let wanted: [(&str, &[&str]); 5] = [
         ("cn code", &[]),
         ("column a+bmg", &[]),

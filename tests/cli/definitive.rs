@@ -2,6 +2,7 @@
 //! direct only, the certificate obligation and de minimis. Every expectation is computed by
 //! hand from the embedded tables (the comments show the arithmetic).
 
+use super::report::line;
 use super::*;
 
 const HEADER: &str = "shipment_id,import_date,quarter,cn_code,product_group,product_description,origin_iso,origin_country,importer_name,importer_country,net_mass_kg,port_of_entry,importer_reference,has_actual_emissions,supplier_id,notes";
@@ -34,15 +35,6 @@ fn report(dir: &Path, input: &Path, extra: &[&str]) -> (Output, serde_json::Valu
     assert!(matches!(code(&o), 0 | 1), "{}", stderr(&o));
     let r = json(&out);
     (o, r)
-}
-
-fn line<'a>(r: &'a serde_json::Value, id: &str) -> &'a serde_json::Value {
-    r["detailed_goods"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|g| g["shipment_id"] == id)
-        .unwrap_or_else(|| panic!("line {id}"))
 }
 
 fn calc(r: &serde_json::Value, id: &str, field: &str) -> String {

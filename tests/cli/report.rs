@@ -87,7 +87,7 @@ fn every_row_is_accounted_for() {
     assert_eq!(rej[0]["codes"][0], "IN003");
 }
 
-fn line<'a>(r: &'a serde_json::Value, id: &str) -> &'a serde_json::Value {
+pub(crate) fn line<'a>(r: &'a serde_json::Value, id: &str) -> &'a serde_json::Value {
     r["detailed_goods"]
         .as_array()
         .unwrap()
