@@ -34,18 +34,21 @@ pub fn counts_for_de_minimis(s: Sector) -> bool {
     )
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+/// A good. The route is not part of it: the default value, and so its route, follows from the
+/// CN code, origin and year (actual data and user factor files carry none).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 struct Key {
     quarter: Quarter,
     cn: CnCode,
     origin: [u8; 2],
     method: Method,
-    route: String,
 }
 
 #[derive(Debug, Clone, Default)]
 struct Agg {
     sector: Option<Sector>,
+    /// The production route of the default-value table row, or empty.
+    route: String,
     count: u64,
     mass: Decimal,
     gross: Decimal,
@@ -74,9 +77,14 @@ impl Tally {
                 o.get(1).copied().unwrap_or(b'?'),
             ],
             method: l.method,
-            route: l.factor.route.clone(),
         };
-        let a = self.goods.entry(key).or_default();
+        let a = self
+            .goods
+            .entry(key)
+            .or_insert_with(|| Agg {
+                route: l.factor.route.clone(),
+                ..Agg::default()
+            });
         a.sector = match &l.shipment.scope {
             ScopeStatus::InScope(e) | ScopeStatus::Excluded(e) => Some(e.sector),
             ScopeStatus::NotListed => None,
@@ -102,6 +110,9 @@ impl Tally {
         for (k, v) in o.goods {
             let a = self.goods.entry(k).or_default();
             a.sector = a.sector.or(v.sector);
+            if a.route.is_empty() {
+                a.route = v.route;
+            }
             a.count += v.count;
             a.mass += v.mass;
             a.gross += v.gross;
@@ -347,7 +358,7 @@ pub fn compute(
         let (bm, faa) = if a.sector == Some(Sector::Electricity) {
             (None, Decimal::ZERO)
         } else {
-            match refs.benchmarks.choose(&k.cn, year, k.method, &k.route) {
+            match refs.benchmarks.choose(&k.cn, year, k.method, &a.route) {
                 Ok(c) => {
                     if let Some(m) = &c.ambiguous {
                         findings.push(Finding::new("CO005", Severity::Warning, m.clone()));
