@@ -78,13 +78,10 @@ impl Tally {
             ],
             method: l.method,
         };
-        let a = self
-            .goods
-            .entry(key)
-            .or_insert_with(|| Agg {
-                route: l.factor.route.clone(),
-                ..Agg::default()
-            });
+        let a = self.goods.entry(key).or_insert_with(|| Agg {
+            route: l.factor.route.clone(),
+            ..Agg::default()
+        });
         a.sector = match &l.shipment.scope {
             ScopeStatus::InScope(e) | ScopeStatus::Excluded(e) => Some(e.sector),
             ScopeStatus::NotListed => None,
