@@ -326,7 +326,7 @@ pub fn compute(
         return None;
     }
     let mut goods: Vec<(Key, Agg)> = tally.goods.into_iter().collect();
-    goods.sort_by(|a, b| a.0.cmp(&b.0));
+    goods.sort_by_key(|a| a.0);
 
     // De minimis per year first: it decides which goods are exempt.
     let mut counted: BTreeMap<i32, Decimal> = BTreeMap::new();
