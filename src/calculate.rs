@@ -19,8 +19,9 @@ use std::sync::Arc;
 struct DefaultKey {
     cn: crate::model::CnCode,
     period: Period,
-    /// Origin and year matter only in the definitive period.
+    /// Origin, year and TARIC suffix matter only in the definitive period.
     origin: [u8; 2],
+    taric: Option<[u8; 2]>,
     year: i32,
     sector: Option<Sector>,
 }
@@ -32,6 +33,7 @@ fn default_key(s: &Shipment) -> DefaultKey {
             cn: s.cn,
             period,
             origin: [0, 0],
+            taric: None,
             year: 0,
             sector: None,
         },
@@ -44,6 +46,7 @@ fn default_key(s: &Shipment) -> DefaultKey {
                     o.first().copied().unwrap_or(0),
                     o.get(1).copied().unwrap_or(0),
                 ],
+                taric: s.taric_suffix().ok().flatten(),
                 year: s.import_date.year,
                 sector: sector_of(s),
             }
@@ -286,7 +289,8 @@ fn default_factor(k: &DefaultKey, refdata: &ReferenceData) -> Option<DefaultChoi
                     month: 1,
                     day: 1,
                 };
-                t.definitive(&k.cn, origin, date, k.sector?)
+                let taric = k.taric.as_ref().and_then(|t| std::str::from_utf8(t).ok());
+                t.definitive_taric(&k.cn, taric, origin, date, k.sector?)
             }
         },
     }
@@ -303,6 +307,24 @@ fn calculate_one(s: Shipment, ctx: &Calculator<'_>) -> (Result<Line, RejectedRow
     let rounding = refdata.policy.rounding;
     let period = Period::of(s.import_date);
 
+    if let (Period::Definitive, Err(v)) = (period, s.taric_suffix()) {
+        findings.push(
+            Finding::new(
+                "CA013",
+                Severity::Warning,
+                format!(
+                    "taric_code {:?} is not 10 digits starting with CN {}; it is ignored",
+                    crate::model::truncate_for_message(v),
+                    s.cn.as_str()
+                ),
+            )
+            .file(file)
+            .at_row(&s.row)
+            .field("taric_code")
+            .expected("10 digits starting with the CN code")
+            .found(v),
+        );
+    }
     let actual = if s.wants_actuals {
         try_actuals(
             &s,

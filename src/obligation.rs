@@ -35,11 +35,13 @@ pub fn counts_for_de_minimis(s: Sector) -> bool {
 }
 
 /// A good. The route is not part of it: the default value, and so its route, follows from the
-/// CN code, origin and year (actual data and user factor files carry none).
+/// CN code (with its TARIC suffix, when given), origin and year (actual data and user factor
+/// files carry none).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 struct Key {
     quarter: Quarter,
     cn: CnCode,
+    taric: Option<[u8; 2]>,
     origin: [u8; 2],
     method: Method,
 }
@@ -77,6 +79,7 @@ impl Tally {
                 o.get(1).copied().unwrap_or(b'?'),
             ],
             method: l.method,
+            taric: l.shipment.taric_suffix().ok().flatten(),
         };
         let a = self.goods.entry(key).or_insert_with(|| Agg {
             route: l.factor.route.clone(),
@@ -218,6 +221,9 @@ pub struct QuarterObligation {
 pub struct GoodObligation {
     pub quarter: String,
     pub cn_code: String,
+    /// The shipments' TARIC code (extra column `taric_code`), when given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub taric_code: Option<String>,
     pub origin_iso: String,
     pub sector: String,
     pub method: Method,
@@ -407,6 +413,9 @@ pub fn compute(
         out_goods.push(GoodObligation {
             quarter: k.quarter.to_string(),
             cn_code: k.cn.as_str().to_string(),
+            taric_code: k
+                .taric
+                .map(|t| format!("{}{}", k.cn.as_str(), String::from_utf8_lossy(&t))),
             origin_iso: origin,
             sector: a.sector.map(|s| s.as_str()).unwrap_or("").to_string(),
             method: k.method,

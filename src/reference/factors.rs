@@ -263,6 +263,19 @@ impl DefaultTables {
         date: Date,
         sector: Sector,
     ) -> Option<DefaultChoice> {
+        self.definitive_taric(cn, None, origin, date, sector)
+    }
+
+    /// `definitive`, with the shipment's TARIC suffix (the last two of its 10 digits) when it
+    /// gave one: a TARIC line of the table for that code is then taken first.
+    pub fn definitive_taric(
+        &self,
+        cn: &CnCode,
+        taric: Option<&str>,
+        origin: &str,
+        date: Date,
+        sector: Sector,
+    ) -> Option<DefaultChoice> {
         let s = cn.as_str();
         let mut reasons = Vec::new();
         let mut found: Option<(&TableRow, &str)> = None;
@@ -271,6 +284,16 @@ impl DefaultTables {
             if sheet != "*" && !self.origins.contains_key(sheet) {
                 reasons.push(format!("no country table for origin {origin}; using \"Other countries and territories\""));
                 continue;
+            }
+            if let Some(t) = taric {
+                let code = format!("{s}{t}");
+                if let Some(row) = self.definitive.get(&(sheet.to_string(), code.clone())) {
+                    if row.total.is_some() {
+                        reasons.push(format!("TARIC code {code} given with the shipment"));
+                        found = Some((row, sheet));
+                        break 'outer;
+                    }
+                }
             }
             for n in [8usize, 6, 4] {
                 if let Some(row) = self

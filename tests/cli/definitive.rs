@@ -691,3 +691,56 @@ fn taric_split_takes_the_residual_line_with_a_warning_and_its_route() {
     assert_eq!(g["de_minimis_exempt"], true);
     assert_eq!(g["net_emissions_tco2"].to_string(), "0.000");
 }
+
+#[test]
+fn a_taric_code_given_with_the_shipment_chooses_the_line() {
+    let d = tmp();
+    let p = d.path().join("taric.csv");
+    std::fs::write(
+        &p,
+        format!(
+            "{HEADER},taric_code\n\
+             T-1,2026-02-10,2026Q1,25231000,,white clinker,CN,,Imp BV,NL,1000,Rotterdam,R,NO,,,2523100010\n\
+             T-2,2026-02-10,2026Q1,25231000,,grey clinker,CN,,Imp BV,NL,1000,Rotterdam,R,NO,,,\n\
+             T-3,2026-02-10,2026Q1,25231000,,clinker,CN,,Imp BV,NL,1000,Rotterdam,R,NO,,,2523\n"
+        ),
+    )
+    .unwrap();
+    let (_, r) = report(d.path(), &p, &[]);
+    // China white clinker 2523100010: total 1.3 × 1.10 = 1.430, no CA012 for it.
+    assert_eq!(
+        line(&r, "T-1")["emissions_calculation"]["factor_id"],
+        "EU-DDV:CN:2523100010"
+    );
+    assert_eq!(calc(&r, "T-1", "total_emissions_tco2"), "1.430");
+    // Without the TARIC code: the residual grey line 2523100090, 1.39 × 1.10 = 1.529, CA012.
+    assert_eq!(calc(&r, "T-2", "total_emissions_tco2"), "1.529");
+    // A malformed TARIC code is ignored with CA013 (and the residual rule applies).
+    assert_eq!(calc(&r, "T-3", "total_emissions_tco2"), "1.529");
+    let found: Vec<(String, u64)> = finding_codes(&r)
+        .into_iter()
+        .filter(|(c, _)| c == "CA012" || c == "CA013")
+        .collect();
+    assert_eq!(
+        found,
+        [
+            ("CA012".to_string(), 2),
+            ("CA012".to_string(), 3),
+            ("CA013".to_string(), 3)
+        ]
+    );
+    // Two goods in the obligation: white clinker (route B, Column B 0.859) and grey (A, 0.666).
+    let goods = obligation(&r)["goods"].as_array().unwrap();
+    let white = goods
+        .iter()
+        .find(|g| g["taric_code"] == "2523100010")
+        .unwrap();
+    assert_eq!(white["benchmark_route"], "B");
+    assert_eq!(white["benchmark_tco2_per_tonne"].to_string(), "0.859");
+    let grey = goods
+        .iter()
+        .find(|g| g.get("taric_code").is_none())
+        .unwrap();
+    assert_eq!(grey["benchmark_tco2_per_tonne"].to_string(), "0.666");
+    assert_eq!(grey["mass_tonnes"].to_string(), "2");
+}
