@@ -310,7 +310,7 @@ fn calculate_one(s: Shipment, ctx: &Calculator<'_>) -> (Result<Line, RejectedRow
     if let (Period::Definitive, Err(v)) = (period, s.taric_suffix()) {
         findings.push(
             Finding::new(
-                "CA013",
+                "DV002",
                 Severity::Warning,
                 format!(
                     "taric_code {:?} is not 10 digits starting with CN {}; it is ignored",
@@ -392,7 +392,7 @@ fn calculate_one(s: Shipment, ctx: &Calculator<'_>) -> (Result<Line, RejectedRow
                 }
                 if let Some(m) = &choice.taric_assumed {
                     findings.push(
-                        Finding::new("CA012", Severity::Warning, m.clone())
+                        Finding::new("DV001", Severity::Warning, m.clone())
                             .file(file)
                             .at_row(&s.row)
                             .field("cn_code"),

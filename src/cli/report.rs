@@ -219,7 +219,7 @@ pub fn run(a: Args) -> anyhow::Result<u8> {
         let mut out = std::io::stdout().lock();
         match a.format {
             Format::Json => {
-                let s = serde_json::json!({
+                let mut s = serde_json::json!({
                     "report_id": report.report_metadata.report_id,
                     "output": a.output,
                     "quarter": report.report_metadata.quarter,
@@ -233,6 +233,20 @@ pub fn run(a: Args) -> anyhow::Result<u8> {
                     "errors": v.error_count,
                     "warnings": v.warning_count,
                 });
+                if let Some(o) = &report.certificate_obligation {
+                    s["certificates"] = o
+                        .years
+                        .iter()
+                        .map(|y| {
+                            serde_json::json!({
+                                "year": y.year,
+                                "certificates": y.certificates,
+                                "net_emissions_tco2": y.net_emissions_tco2.to_string(),
+                                "estimated_cost_eur": y.estimated_cost_eur.map(|c| c.to_string()),
+                            })
+                        })
+                        .collect();
+                }
                 writeln!(out, "{}", serde_json::to_string_pretty(&s)?)?;
             }
             Format::Table => {
