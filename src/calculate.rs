@@ -390,14 +390,6 @@ fn calculate_one(s: Shipment, ctx: &Calculator<'_>) -> (Result<Line, RejectedRow
                         .field("cn_code"),
                     );
                 }
-                if let Some(m) = &choice.taric_assumed {
-                    findings.push(
-                        Finding::new("DV001", Severity::Warning, m.clone())
-                            .file(file)
-                            .at_row(&s.row)
-                            .field("cn_code"),
-                    );
-                }
                 if choice.total_only {
                     findings.push(
                         Finding::new(

@@ -48,7 +48,7 @@ codes! {
     "CA009", Warning, "calculate", "", "CN code outside Annex I calculated anyway (policy.out_of_scope: calculate)";
     "CA010", Warning, "calculate", "", "supplier actuals not verified (policy.require_verified); default used";
     "CA011", Warning, "calculate", "", "PARTIAL actuals are not supported; default values used";
-    "DV001", Warning, "calculate", "", "CN code split into TARIC lines in the definitive default values; without the TARIC code the residual line (…90) is used";
+    "DV001", Warning, "obligation", "", "CN code split into TARIC lines in the definitive default values and no taric_code given: the residual line (…90) is used (once per good)";
     "DV002", Warning, "calculate", "", "taric_code column not 10 digits starting with the CN code; ignored";
     "RP001", Error, "assemble", "VAL-003", "rows belong to more than one quarter and no --quarter was given";
     "RP002", Error, "assemble", "", "no row could be calculated: the report has no goods";

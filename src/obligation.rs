@@ -51,6 +51,9 @@ struct Agg {
     sector: Option<Sector>,
     /// The production route of the default-value table row, or empty.
     route: String,
+    /// The default-value table's code, when it is a TARIC line the shipments did not name
+    /// (the residual line was taken by rule).
+    taric_assumed: Option<String>,
     count: u64,
     mass: Decimal,
     gross: Decimal,
@@ -83,6 +86,10 @@ impl Tally {
         };
         let a = self.goods.entry(key).or_insert_with(|| Agg {
             route: l.factor.route.clone(),
+            taric_assumed: (l.method == Method::DefaultValues
+                && l.factor.matched_code.len() == 10
+                && key.taric.is_none())
+            .then(|| l.factor.matched_code.clone()),
             ..Agg::default()
         });
         a.sector = match &l.shipment.scope {
@@ -112,6 +119,9 @@ impl Tally {
             a.sector = a.sector.or(v.sector);
             if a.route.is_empty() {
                 a.route = v.route;
+            }
+            if a.taric_assumed.is_none() {
+                a.taric_assumed = v.taric_assumed;
             }
             a.count += v.count;
             a.mass += v.mass;
@@ -381,6 +391,18 @@ pub fn compute(
             }
         };
         let origin = String::from_utf8_lossy(&k.origin).into_owned();
+        if let Some(line) = &a.taric_assumed {
+            findings.push(Finding::new(
+                "DV001",
+                Severity::Warning,
+                format!(
+                    "{} shipment(s) of CN {} from {origin} in {}: the default values split the code into TARIC lines and no taric_code was given; the residual line {line} is used",
+                    a.count,
+                    k.cn.spaced(),
+                    k.quarter
+                ),
+            ));
+        }
         let price = refs.prices.get(&k.quarter);
         let cp = refs.carbon_price(&origin, &k.cn, year);
         let after_faa = (a.gross - faa).max(Decimal::ZERO);

@@ -29,8 +29,6 @@ pub struct DefaultChoice {
     pub reasons: Arc<[Arc<str>]>,
     /// The factor gives only a total; it is reported as direct emissions.
     pub total_only: bool,
-    /// The code is split into TARIC lines and the residual line was assumed (stated rule).
-    pub taric_assumed: Option<String>,
 }
 
 /// Parses a decimal from its text, exactly. `""` → None.
@@ -248,7 +246,6 @@ impl DefaultTables {
                 markup: None,
                 reasons: arcs(reasons),
                 total_only,
-                taric_assumed: None,
             });
         }
         None
@@ -279,7 +276,6 @@ impl DefaultTables {
         let s = cn.as_str();
         let mut reasons = Vec::new();
         let mut found: Option<(&TableRow, &str)> = None;
-        let mut taric_assumed = None;
         'outer: for sheet in [origin, "*"] {
             if sheet != "*" && !self.origins.contains_key(sheet) {
                 reasons.push(format!("no country table for origin {origin}; using \"Other countries and territories\""));
@@ -312,12 +308,10 @@ impl DefaultTables {
                 if let Some(code) = children.iter().find(|c| c.ends_with("90")) {
                     if let Some(row) = self.definitive.get(&(sheet.to_string(), code.clone())) {
                         if row.total.is_some() {
-                            let m = format!(
+                            reasons.push(format!(
                                 "CN {s} is split into TARIC lines {}; without a TARIC code the residual line {code} applies",
                                 children.join(", ")
-                            );
-                            reasons.push(m.clone());
-                            taric_assumed = Some(m);
+                            ));
                             found = Some((row, sheet));
                             break 'outer;
                         }
@@ -383,7 +377,6 @@ impl DefaultTables {
             markup,
             reasons: arcs(reasons),
             total_only,
-            taric_assumed,
         })
     }
 }
@@ -498,7 +491,6 @@ impl UserFactors {
                     markup: None,
                     reasons: arcs(reasons),
                     total_only: false,
-                    taric_assumed: None,
                 });
             }
         }
