@@ -58,6 +58,7 @@ codes! {
     "CO004", Warning, "obligation", "", "no CBAM benchmark for the CN code: no free-allocation adjustment deducted";
     "CO005", Warning, "obligation", "", "benchmark route ambiguous: the lowest benchmark of the candidate routes is used";
     "CO006", Warning, "obligation", "", "no certificate price known for the quarter: cost not estimated (--certificate-prices)";
+    "CO007", Warning, "obligation", "", "carbon price paid given for goods declared with default values: not deducted (Art. 9(4): Commission default carbon prices only)";
 }
 
 pub fn info(code: &str) -> Option<&'static CodeInfo> {

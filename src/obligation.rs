@@ -404,7 +404,24 @@ pub fn compute(
             ));
         }
         let price = refs.prices.get(&k.quarter);
-        let cp = refs.carbon_price(&origin, &k.cn, year);
+        // Art. 9(1)-(3): a carbon price effectively paid is deducted for actual emissions; goods
+        // declared with default values may only use the Commission's default carbon prices
+        // (Art. 9(4)), and none has been published.
+        let cp = match refs.carbon_price(&origin, &k.cn, year) {
+            Some(c) if k.method == Method::DefaultValues => {
+                findings.push(Finding::new(
+                    "CO007",
+                    Severity::Warning,
+                    format!(
+                        "carbon price paid for CN {} from {origin} ({}): not deducted for goods declared with default values; only the Commission's default carbon prices apply to them (Art. 9(4)) and none is published",
+                        k.cn.spaced(),
+                        c.evidence
+                    ),
+                ));
+                None
+            }
+            other => other,
+        };
         let after_faa = (a.gross - faa).max(Decimal::ZERO);
         let deduction = match (cp, price) {
             (Some(c), Some(p)) => r.line((a.gross * c.eur_per_tco2e / p.eur).min(after_faa)),
@@ -600,7 +617,7 @@ pub fn compute(
         formula: Formula {
             gross: "Σ line totals (default values: table total × (1 + mark-up); Annex II goods direct only)",
             free_allocation_adjustment: "round(CBAM factor of the year × CSCF × benchmark × mass_t, line decimals); benchmark Column B for default values (route of the default-value table), Column A for actual data; 0 for electricity",
-            carbon_price_deduction: "round(min(gross × carbon price paid / certificate price of the quarter, gross − FAA), line decimals); only with --carbon-prices",
+            carbon_price_deduction: "round(min(gross × carbon price paid / certificate price of the quarter, gross − FAA), line decimals); only with --carbon-prices, only for actual data",
             net: "max(0, gross − FAA − deduction), rounded to line decimals; 0 for goods exempt under de minimis",
             certificates: "ceil(Σ net of the year): 1 certificate = 1 tCO2e, whole certificates, rounded up",
             cost: "round(net × certificate price of the quarter of import, 2) per good, summed (EUR, half-up); 2026: the quarterly price of the quarter of import",

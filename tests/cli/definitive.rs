@@ -174,14 +174,8 @@ fn obligation(r: &serde_json::Value) -> &serde_json::Value {
 #[test]
 fn certificate_obligation_step_by_step() {
     let d = tmp();
-    let cp = d.path().join("carbon.csv");
-    std::fs::write(
-        &cp,
-        "origin_iso,cn_code,year,price_paid_eur_per_tco2e,evidence\nCN,72081000,2026,15.072,Verified statement CN-ETS-2026-001\n",
-    )
-    .unwrap();
     let p = steel_60t(d.path(), "2026-02-16");
-    let (o, r) = report(d.path(), &p, &["--carbon-prices", cp.to_str().unwrap()]);
+    let (o, r) = report(d.path(), &p, &[]);
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     let g = &obligation(&r)["goods"][0];
     // gross: China 7208 route (C) total 3.187 × 1.10 mark-up × 60 t = 210.342
@@ -191,21 +185,17 @@ fn certificate_obligation_step_by_step() {
     assert_eq!(g["benchmark_route"], "C");
     assert_eq!(g["benchmark_tco2_per_tonne"].to_string(), "1.37");
     assert_eq!(g["free_allocation_adjustment_tco2"].to_string(), "80.145");
-    // deduction: 210.342 × 15.072 / 75.36 = 210.342 × 0.2 = 42.0684 → 42.068
-    assert_eq!(g["carbon_price_deduction_tco2"].to_string(), "42.068");
-    assert_eq!(
-        g["carbon_price_evidence"],
-        "Verified statement CN-ETS-2026-001"
-    );
-    // net: 210.342 − 80.145 − 42.068 = 88.129
-    assert_eq!(g["net_emissions_tco2"].to_string(), "88.129");
-    // cost: 88.129 × 75.36 (Q1 2026) = 6641.40144 → 6641.40
-    assert_eq!(g["estimated_cost_eur"].to_string(), "6641.40");
+    // deduction: none without --carbon-prices
+    assert_eq!(g["carbon_price_deduction_tco2"].to_string(), "0.000");
+    // net: 210.342 − 80.145 = 130.197
+    assert_eq!(g["net_emissions_tco2"].to_string(), "130.197");
+    // cost: 130.197 × 75.36 (Q1 2026) = 9811.64592 → 9811.65
+    assert_eq!(g["estimated_cost_eur"].to_string(), "9811.65");
     let y = &obligation(&r)["years"][0];
     assert_eq!(y["cbam_factor"].to_string(), "0.975");
     assert_eq!(y["de_minimis"]["status"], "liable");
-    // whole certificates: ceil(88.129) = 89
-    assert_eq!(y["certificates"], 89);
+    // whole certificates: ceil(130.197) = 131
+    assert_eq!(y["certificates"], 131);
     assert_eq!(
         y["quarters"][0]["certificate_price_eur"].to_string(),
         "75.36"
@@ -214,24 +204,85 @@ fn certificate_obligation_step_by_step() {
         y["quarters"][0]["holding_requirement_certificates"],
         serde_json::Value::Null
     );
-    assert_eq!(y["estimated_cost_eur"].to_string(), "6641.40");
+    assert_eq!(y["estimated_cost_eur"].to_string(), "9811.65");
     let decl = &obligation(&r)["declaration_summary"][0];
     assert_eq!(
         (decl["cn_code"].as_str(), decl["method"].as_str()),
         (Some("72081000"), Some("default_values"))
     );
-    assert_eq!(decl["certificates_tco2"].to_string(), "88.129");
+    assert_eq!(decl["certificates_tco2"].to_string(), "130.197");
     assert!(codes(&r).contains(&"CO003".to_string()));
 
-    // Without --carbon-prices: no deduction; net 210.342 − 80.145 = 130.197; Q2 price 75.28:
-    // 130.197 × 75.28 = 9801.23016 → 9801.23.
+    // Q2: the Q2 price 75.28: 130.197 × 75.28 = 9801.23016 → 9801.23.
     let p = steel_60t(d.path(), "2026-05-16");
     let (_, r) = report(d.path(), &p, &[]);
     let g = &obligation(&r)["goods"][0];
-    assert_eq!(g["carbon_price_deduction_tco2"].to_string(), "0.000");
-    assert_eq!(g["net_emissions_tco2"].to_string(), "130.197");
     assert_eq!(g["estimated_cost_eur"].to_string(), "9801.23");
-    assert_eq!(obligation(&r)["years"][0]["certificates"], 131);
+}
+
+fn carbon_prices(d: &Path) -> PathBuf {
+    let cp = d.join("carbon.csv");
+    std::fs::write(
+        &cp,
+        "origin_iso,cn_code,year,price_paid_eur_per_tco2e,evidence\n\
+         KR,72081000,2026,15.072,Verified statement K-ETS-2026-001\n\
+         CN,*,2026,15.072,Verified statement CN-ETS-2026-001\n",
+    )
+    .unwrap();
+    cp
+}
+
+#[test]
+fn carbon_price_paid_is_deducted_for_actual_data_only() {
+    let d = tmp();
+    let sup = d.path().join("sup.yaml");
+    std::fs::write(
+        &sup,
+        "suppliers:\n  - supplier_id: SUP-K\n    cn_codes_produced: ['72081000']\n    actual_emissions_data:\n      direct_emissions_tco2_per_ton: 1.9\n      indirect_emissions_tco2_per_ton: 0.2\n      reporting_year: 2025\n",
+    )
+    .unwrap();
+    let cp = carbon_prices(d.path());
+    let p = shipments(
+        d.path(),
+        "kr.csv",
+        &[("A-1", "2026-02-16", "72081000", "KR", "60000", "SUP-K")],
+    );
+    let (o, r) = report(
+        d.path(),
+        &p,
+        &[
+            "--suppliers",
+            sup.to_str().unwrap(),
+            "--carbon-prices",
+            cp.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let g = &obligation(&r)["goods"][0];
+    // gross: 60 t × 1.9 (direct only, Annex II) = 114.000
+    assert_eq!(g["gross_emissions_tco2"].to_string(), "114.000");
+    // FAA: 0.975 × Column A 0.044 × 60 = 2.574
+    assert_eq!(g["benchmark_column"], "A");
+    assert_eq!(g["free_allocation_adjustment_tco2"].to_string(), "2.574");
+    // deduction: 114 × 15.072 / 75.36 = 114 × 0.2 = 22.800
+    assert_eq!(g["carbon_price_deduction_tco2"].to_string(), "22.800");
+    assert_eq!(
+        g["carbon_price_evidence"],
+        "Verified statement K-ETS-2026-001"
+    );
+    // net: 114 − 2.574 − 22.8 = 88.626; cost 88.626 × 75.36 = 6678.85536 → 6678.86
+    assert_eq!(g["net_emissions_tco2"].to_string(), "88.626");
+    assert_eq!(g["estimated_cost_eur"].to_string(), "6678.86");
+    assert_eq!(obligation(&r)["years"][0]["certificates"], 89);
+
+    // The same price for default-value goods from China: not deducted, CO007.
+    let p = steel_60t(d.path(), "2026-02-16");
+    let (_, r) = report(d.path(), &p, &["--carbon-prices", cp.to_str().unwrap()]);
+    let g = &obligation(&r)["goods"][0];
+    assert_eq!(g["carbon_price_deduction_tco2"].to_string(), "0.000");
+    assert_eq!(g["carbon_price_evidence"], serde_json::Value::Null);
+    assert_eq!(g["net_emissions_tco2"].to_string(), "130.197");
+    assert!(codes(&r).contains(&"CO007".to_string()));
 }
 
 #[test]
