@@ -369,7 +369,7 @@ pub fn compute(
             && dm.get(&year).is_some_and(|d| d.status == "exempt");
         let (cbam_factor, _) = refs.cbam_factor(year);
         let (bm, faa) = if a.sector == Some(Sector::Electricity) {
-            (None, Decimal::ZERO)
+            (None, r.line(Decimal::ZERO))
         } else {
             match refs.benchmarks.choose(&k.cn, year, k.method, &a.route) {
                 Ok(c) => {

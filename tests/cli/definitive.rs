@@ -799,3 +799,35 @@ fn a_taric_code_given_with_the_shipment_chooses_the_line() {
     assert_eq!(grey["benchmark_tco2_per_tonne"].to_string(), "0.666");
     assert_eq!(grey["mass_tonnes"].to_string(), "2");
 }
+
+#[test]
+fn electricity_has_no_free_allocation_adjustment_and_no_de_minimis() {
+    let d = tmp();
+    let sup = d.path().join("sup.yaml");
+    std::fs::write(
+        &sup,
+        "suppliers:\n  - supplier_id: SUP-E\n    cn_codes_produced: ['27160000']\n    actual_emissions_data:\n      direct_emissions_tco2_per_ton: 0.5\n      indirect_emissions_tco2_per_ton: 0\n      reporting_year: 2025\n",
+    )
+    .unwrap();
+    let p = shipments(
+        d.path(),
+        "el.csv",
+        &[("E-1", "2026-03-01", "27160000", "RS", "10000", "SUP-E")],
+    );
+    let (o, r) = report(d.path(), &p, &["--suppliers", sup.to_str().unwrap()]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let o = obligation(&r);
+    let g = &o["goods"][0];
+    // gross 10 × 0.5 = 5.000; FAA 0 by law (no benchmark, no CO004); not counted for de minimis.
+    assert_eq!(g["gross_emissions_tco2"].to_string(), "5.000");
+    assert_eq!(g["free_allocation_adjustment_tco2"].to_string(), "0.000");
+    assert_eq!(g["benchmark_column"], serde_json::Value::Null);
+    assert_eq!(g["de_minimis_exempt"], false);
+    assert_eq!(
+        o["years"][0]["de_minimis"]["counted_mass_tonnes"].to_string(),
+        "0"
+    );
+    assert_eq!(g["net_emissions_tco2"].to_string(), "5.000");
+    assert_eq!(o["years"][0]["certificates"], 5);
+    assert!(!codes(&r).contains(&"CO004".to_string()));
+}
