@@ -48,6 +48,8 @@ pub struct AssembleInput<'a> {
     pub rows_read: u64,
     pub importer: Importer,
     pub quarter: Option<Quarter>,
+    /// An annual report (`--period YYYY`): the year replaces the quarter.
+    pub year: Option<i32>,
     /// RFC 3339 UTC, e.g. 2026-01-15T09:30:00Z.
     pub generated_at: String,
     pub inputs: Vec<FileDigest>,
@@ -56,6 +58,8 @@ pub struct AssembleInput<'a> {
     pub notes: Vec<String>,
     /// Put the lines into `detailed_goods` (else they are only available to `--lines`).
     pub details: bool,
+    /// Benchmarks and prices for the definitive-period `certificate_obligation` section.
+    pub obligation: Option<&'a crate::reference::obligation::ObligationRef>,
 }
 
 fn origin_key(origin: &str) -> [u8; 2] {
@@ -74,6 +78,8 @@ pub struct Totals {
     quarters: BTreeMap<Quarter, u64>,
     by_good: HashMap<(crate::model::CnCode, [u8; 2]), GoodAgg>,
     factors: HashMap<String, FactorUsed>,
+    /// Definitive-period sums for the certificate obligation.
+    obligation: crate::obligation::Tally,
 }
 
 #[derive(Debug, Clone)]
@@ -95,6 +101,7 @@ impl Totals {
     }
 
     pub fn add(&mut self, l: &Line) {
+        self.obligation.add(l);
         match self.quarters.get_mut(&l.shipment.quarter) {
             Some(n) => *n += 1,
             None => {
@@ -154,6 +161,7 @@ impl Totals {
     /// Adds another chunk's sums. Decimal addition is exact, so the order of merging cannot
     /// change a digit.
     pub fn merge(&mut self, o: Totals) {
+        self.obligation.merge(o.obligation);
         for (q, n) in o.quarters {
             *self.quarters.entry(q).or_insert(0) += n;
         }
@@ -196,6 +204,9 @@ pub struct Report {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub detailed_goods: Option<DetailedGoods>,
     pub emissions_summary: EmissionsSummary,
+    /// Definitive period only: certificates, free-allocation adjustment, cost, de minimis.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub certificate_obligation: Option<crate::obligation::CertificateObligation>,
     pub validation_results: ValidationResults,
     pub provenance: Provenance,
     /// The lines when they are not part of the JSON (`--details none`): still written by `--lines`.
@@ -244,6 +255,9 @@ pub struct ReportMetadata {
     pub reporting_period_start: String,
     pub reporting_period_end: String,
     pub period_type: Period,
+    /// `year` for an annual report (`--period YYYY`); absent for a quarterly one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub period_length: Option<&'static str>,
     pub generated_at: String,
     pub generated_by: String,
     pub version: String,
@@ -567,7 +581,7 @@ pub fn assemble(mut inp: AssembleInput<'_>) -> Report {
     let quarter = match inp.quarter {
         Some(q) => Some(q),
         None => {
-            if quarters.len() > 1 {
+            if quarters.len() > 1 && inp.year.is_none() {
                 inp.findings.push(Finding::new(
                     "RP001",
                     Severity::Error,
@@ -736,6 +750,10 @@ pub fn assemble(mut inp: AssembleInput<'_>) -> Report {
         out_of_scope,
     };
 
+    let certificate_obligation = match inp.obligation {
+        Some(refs) => crate::obligation::compute(t.obligation, refs, &r, &mut inp.findings),
+        None => None,
+    };
     inp.findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     let mut errors = Vec::new();
     let mut warnings = Vec::new();
@@ -753,14 +771,32 @@ pub fn assemble(mut inp: AssembleInput<'_>) -> Report {
     let period_type = quarter
         .map(|q| Period::of(q.start()))
         .unwrap_or(Period::Transitional);
+    // An annual report names its year where a quarterly one names its quarter.
+    let (period_name, period_start, period_end) = match inp.year {
+        Some(y) => (
+            y.to_string(),
+            Quarter { year: y, q: 1 }.start().to_string(),
+            Quarter { year: y, q: 4 }.end().to_string(),
+        ),
+        None => (
+            quarter.map(|q| q.to_string()).unwrap_or_default(),
+            quarter.map(|q| q.start().to_string()).unwrap_or_default(),
+            quarter.map(|q| q.end().to_string()).unwrap_or_default(),
+        ),
+    };
+    let period_type = match inp.year {
+        Some(y) => Period::of(Quarter { year: y, q: 1 }.start()),
+        None => period_type,
+    };
     let declaration_date = inp.generated_at.get(..10).unwrap_or("").to_string();
     let mut report = Report {
         report_metadata: ReportMetadata {
             report_id: String::new(),
-            quarter: quarter.map(|q| q.to_string()).unwrap_or_default(),
-            reporting_period_start: quarter.map(|q| q.start().to_string()).unwrap_or_default(),
-            reporting_period_end: quarter.map(|q| q.end().to_string()).unwrap_or_default(),
+            quarter: period_name,
+            reporting_period_start: period_start,
+            reporting_period_end: period_end,
             period_type,
+            period_length: inp.year.map(|_| "year"),
             generated_at: inp.generated_at.clone(),
             generated_by: format!("{TOOL_NAME} {TOOL_VERSION}"),
             version: TOOL_VERSION.to_string(),
@@ -785,6 +821,7 @@ pub fn assemble(mut inp: AssembleInput<'_>) -> Report {
         },
         detailed_goods: None,
         undetailed_lines: None,
+        certificate_obligation,
         emissions_summary: EmissionsSummary {
             total_direct_emissions_tco2: r.total(sum_d),
             total_indirect_emissions_tco2: r.total(sum_i),
@@ -859,6 +896,9 @@ pub fn report_id(r: &Report) -> String {
     feed(&r.importer_declaration.importer_country);
     feed(&r.goods_summary);
     feed(&r.emissions_summary);
+    if let Some(o) = &r.certificate_obligation {
+        feed(o);
+    }
     feed(&r.validation_results);
     feed(&r.provenance);
     let d = h.finalize();
@@ -897,6 +937,9 @@ impl serde::Serialize for ReportHead<'_> {
         m.serialize_entry("importer_declaration", &r.importer_declaration)?;
         m.serialize_entry("goods_summary", &r.goods_summary)?;
         m.serialize_entry("emissions_summary", &r.emissions_summary)?;
+        if let Some(o) = &r.certificate_obligation {
+            m.serialize_entry("certificate_obligation", o)?;
+        }
         m.serialize_entry("validation_results", &r.validation_results)?;
         m.serialize_entry("provenance", &r.provenance)?;
         m.end()

@@ -19,8 +19,9 @@ use std::sync::Arc;
 struct DefaultKey {
     cn: crate::model::CnCode,
     period: Period,
-    /// Origin and year matter only in the definitive period.
+    /// Origin, year and TARIC suffix matter only in the definitive period.
     origin: [u8; 2],
+    taric: Option<[u8; 2]>,
     year: i32,
     sector: Option<Sector>,
 }
@@ -32,6 +33,7 @@ fn default_key(s: &Shipment) -> DefaultKey {
             cn: s.cn,
             period,
             origin: [0, 0],
+            taric: None,
             year: 0,
             sector: None,
         },
@@ -44,6 +46,7 @@ fn default_key(s: &Shipment) -> DefaultKey {
                     o.first().copied().unwrap_or(0),
                     o.get(1).copied().unwrap_or(0),
                 ],
+                taric: s.taric_suffix().ok().flatten(),
                 year: s.import_date.year,
                 sector: sector_of(s),
             }
@@ -298,7 +301,8 @@ fn default_factor(k: &DefaultKey, refdata: &ReferenceData) -> Option<DefaultChoi
                     month: 1,
                     day: 1,
                 };
-                t.definitive(&k.cn, origin, date, k.sector?)
+                let taric = k.taric.as_ref().and_then(|t| std::str::from_utf8(t).ok());
+                t.definitive_taric(&k.cn, taric, origin, date, k.sector?)
             }
         },
     }
@@ -315,6 +319,24 @@ fn calculate_one(s: Shipment, ctx: &Calculator<'_>) -> (Result<Line, RejectedRow
     let rounding = refdata.policy.rounding;
     let period = Period::of(s.import_date);
 
+    if let (Period::Definitive, Err(v)) = (period, s.taric_suffix()) {
+        findings.push(
+            Finding::new(
+                "DV002",
+                Severity::Warning,
+                format!(
+                    "taric_code {:?} is not 10 digits starting with CN {}; it is ignored",
+                    crate::model::truncate_for_message(v),
+                    s.cn.as_str()
+                ),
+            )
+            .file(file)
+            .at_row(&s.row)
+            .field("taric_code")
+            .expected("10 digits starting with the CN code")
+            .found(v),
+        );
+    }
     let actual = if s.wants_actuals {
         try_actuals(
             &s,
@@ -352,6 +374,7 @@ fn calculate_one(s: Shipment, ctx: &Calculator<'_>) -> (Result<Line, RejectedRow
                 ),
                 confidence: "supplier".into(),
                 data_quality: a.actual.data_quality.clone(),
+                route: String::new(),
             };
             (Method::ActualData, Arc::new(f), None)
         }
@@ -475,19 +498,29 @@ fn calculate_one(s: Shipment, ctx: &Calculator<'_>) -> (Result<Line, RejectedRow
         return (Err(r), findings);
     };
     let direct = rounding.line(d_raw);
-    let indirect = rounding.line(i_raw);
+    // Annex II goods (iron and steel, aluminium, hydrogen, electricity) carry no indirect
+    // emissions in the definitive period, whatever the factor states.
+    let annex_ii_definitive = period == Period::Definitive && annex_ii(&s);
+    let indirect = if annex_ii_definitive && !i_raw.is_zero() {
+        reasons.push(
+            "Annex II good: indirect emissions do not count in the definitive period (indirect set to 0)".into(),
+        );
+        rounding.line(Decimal::ZERO)
+    } else {
+        rounding.line(i_raw)
+    };
     let total = if period == Period::Definitive && method == Method::DefaultValues {
         // Definitive defaults: the table's total times (1 + mark-up) is what counts.
         let m = Decimal::ONE + markup.unwrap_or(Decimal::ZERO);
-        match t_raw.checked_mul(m) {
+        let base = if annex_ii_definitive { d_raw } else { t_raw };
+        match base.checked_mul(m) {
             Some(v) => rounding.line(v),
             None => {
                 let r = overflow(&mut findings);
                 return (Err(r), findings);
             }
         }
-    } else if period == Period::Definitive && annex_ii(&s) {
-        reasons.push("Annex II good: only direct emissions count in the definitive period".into());
+    } else if annex_ii_definitive {
         direct
     } else {
         direct + indirect

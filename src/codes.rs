@@ -59,8 +59,17 @@ codes! {
     "TP008", Warning, "suppliers import", "", "template: installation name missing, or UN/LOCODE not in the installation's country";
     "TP009", Warning, "suppliers import", "", "template: the same CN code under two processes with different SEE; not imported for that code";
     "TP010", Warning, "suppliers import", "", "template row: a SEE cell holds a placeholder (n.a.) instead of a figure; row not imported";
+    "DV001", Warning, "obligation", "", "CN code split into TARIC lines in the definitive default values and no taric_code given: the residual line (…90) is used (once per good)";
+    "DV002", Warning, "calculate", "", "taric_code column not 10 digits starting with the CN code; ignored";
     "RP001", Error, "assemble", "VAL-003", "rows belong to more than one quarter and no --quarter was given";
     "RP002", Error, "assemble", "", "no row could be calculated: the report has no goods";
+    "CO001", Info, "obligation", "", "de minimis: the year's iron and steel, aluminium, fertilisers and cement are at or below 50 t: exempt";
+    "CO002", Warning, "obligation", "", "de minimis: the year's counted mass is above 90 % of the 50 t threshold";
+    "CO003", Info, "obligation", "", "de minimis: above 50 t: the whole year's imports are liable";
+    "CO004", Warning, "obligation", "", "no CBAM benchmark for the CN code: no free-allocation adjustment deducted";
+    "CO005", Warning, "obligation", "", "benchmark route ambiguous: the lowest benchmark of the candidate routes is used";
+    "CO006", Warning, "obligation", "", "no certificate price known for the quarter: cost not estimated (--certificate-prices)";
+    "CO007", Warning, "obligation", "", "carbon price paid given for goods declared with default values: not deducted (Art. 9(4): Commission default carbon prices only)";
     "XQ001", Error, "xml", "", "QReport: a required element is missing, or an element occurs more often than the schema allows";
     "XQ002", Error, "xml", "", "QReport: an element that the schema does not allow at this place (unknown, or out of order), or text where only elements belong";
     "XQ003", Error, "xml", "", "QReport: a value does not fit its schema format (an..N, aN, n..N, decN-M, boolean, date)";

@@ -78,6 +78,8 @@ pub struct Checker<'a> {
     refdata: &'a ReferenceData,
     /// The quarter given with `--quarter`, if any.
     report_quarter: Option<Quarter>,
+    /// The calendar year of an annual report (`--period YYYY`), if any.
+    report_year: Option<i32>,
     file: &'a str,
     dups: &'a DuplicateIds,
     /// Annex I classification per CN code: a file has few distinct codes.
@@ -85,6 +87,12 @@ pub struct Checker<'a> {
 }
 
 impl<'a> Checker<'a> {
+    /// An annual report: rows of another calendar year are rejected (IN007).
+    pub fn for_year(mut self, year: Option<i32>) -> Self {
+        self.report_year = year;
+        self
+    }
+
     pub fn new(
         refdata: &'a ReferenceData,
         report_quarter: Option<Quarter>,
@@ -94,6 +102,7 @@ impl<'a> Checker<'a> {
         Checker {
             refdata,
             report_quarter,
+            report_year: None,
             file,
             dups,
             scope_memo: Default::default(),
@@ -204,6 +213,7 @@ fn dup_finding(row: &ShipmentRow, file: &str) -> Finding {
 
 fn check_row(row: &ShipmentRow, checker: &mut Checker<'_>, is_dup: bool) -> Outcome {
     let (refdata, report_quarter, file) = (checker.refdata, checker.report_quarter, checker.file);
+    let report_year = checker.report_year;
     let mut f: Vec<Finding> = Vec::new();
     let mk = |code: &'static str, sev: Severity, col: Col, msg: String, expected: &str| {
         Finding::new(code, sev, msg)
@@ -320,6 +330,18 @@ fn check_row(row: &ShipmentRow, checker: &mut Checker<'_>, is_dup: bool) -> Outc
                 Col::Quarter,
                 format!("row is for {q}, the report is for {rq} (--quarter)"),
                 &rq.to_string(),
+            ));
+        }
+    }
+
+    if let (Some(y), Some(q)) = (report_year, quarter) {
+        if q.year != y {
+            f.push(mk(
+                "IN007",
+                Severity::Error,
+                Col::Quarter,
+                format!("row is for {q}, the report is for the year {y} (--period)"),
+                &format!("a quarter of {y}"),
             ));
         }
     }

@@ -16,6 +16,7 @@ pub mod enrich;
 pub mod error;
 pub mod intake;
 pub mod model;
+pub mod obligation;
 pub mod pipeline;
 pub mod provenance;
 pub mod qreport;

@@ -595,6 +595,28 @@ impl Shipment {
     pub fn origin_iso(&self) -> &str {
         self.row.get(Col::OriginIso)
     }
+
+    /// The optional extra column `taric_code`: `Ok(None)` when absent or empty, `Ok(Some(last
+    /// two digits))` for 10 digits starting with the CN code, `Err(text)` otherwise.
+    pub fn taric_suffix(&self) -> Result<Option<[u8; 2]>, &str> {
+        let Some((_, v)) = self
+            .row
+            .extra
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case("taric_code"))
+        else {
+            return Ok(None);
+        };
+        let digits: Vec<u8> = v.bytes().filter(|b| !matches!(b, b' ' | b'.')).collect();
+        if digits.is_empty() {
+            return Ok(None);
+        }
+        if digits.len() == 10 && digits.iter().all(u8::is_ascii_digit) && digits[..8] == self.cn.0 {
+            Ok(Some([digits[8], digits[9]]))
+        } else {
+            Err(v.as_str())
+        }
+    }
 }
 
 /// Calculation method, in the production system's vocabulary.
@@ -633,6 +655,8 @@ pub struct EmissionFactor {
     /// official, gov-copy, agrees-with-verified, heading-representative, supplier, user-file …
     pub confidence: String,
     pub data_quality: String,
+    /// The production route the default-value table gives (`(C)`, `(C)/(F)`, …), else empty.
+    pub route: String,
 }
 
 /// The result for one calculated shipment.

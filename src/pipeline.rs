@@ -29,6 +29,8 @@ pub struct ReportRequest {
     pub reference: ReferencePaths,
     pub importer: Importer,
     pub quarter: Option<Quarter>,
+    /// An annual report (`--period YYYY`, definitive period): every quarter of that year.
+    pub year: Option<i32>,
     /// RFC 3339 UTC (already resolved from --generated-at / SOURCE_DATE_EPOCH / clock).
     pub generated_at: String,
     /// Include `detailed_goods` (one entry per shipment) in the JSON.
@@ -54,6 +56,7 @@ impl ReportRequest {
             reference,
             importer: Importer::default(),
             quarter: None,
+            year: None,
             generated_at: "1970-01-01T00:00:00Z".into(),
             details,
             keep_lines: true,
@@ -113,7 +116,7 @@ fn process_chunk(
     let file_tag: Option<(std::sync::Arc<str>, String)> =
         tag_file.then(|| (std::sync::Arc::from("_file"), file.to_string()));
     let keep = req.details || req.keep_lines;
-    let mut checker = enrich::Checker::new(refdata, req.quarter, file, dups);
+    let mut checker = enrich::Checker::new(refdata, req.quarter, file, dups).for_year(req.year);
     let mut calculator = calculate::Calculator::new(refdata, file);
     let mut r = ChunkResult::default();
     // Each record flows intake → enrich → calculate → totals before the next is read.
@@ -315,12 +318,14 @@ pub fn build_report_with(req: &ReportRequest, refdata: &ReferenceData) -> Result
         rows_read: pass.rows_read,
         importer: req.importer.clone(),
         quarter: req.quarter,
+        year: req.year,
         generated_at: req.generated_at.clone(),
         inputs: digests,
         reference: refdata.digests.clone(),
         policy: &refdata.policy,
         notes: refdata.notes.clone(),
         details: req.details,
+        obligation: Some(&refdata.obligation),
     });
     trace.mark("assemble");
     let mut report = report;

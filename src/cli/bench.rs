@@ -60,6 +60,7 @@ fn report_args(input: PathBuf, output: PathBuf, details: Details) -> report::Arg
         cn_codes: None,
         emission_factors: None,
         rules: None,
+        obligation: Default::default(),
         importer_name: "Bench Importer BV".into(),
         importer_country: "NL".into(),
         importer_eori: "NL123456789012".into(),

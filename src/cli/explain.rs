@@ -59,6 +59,7 @@ pub fn run(a: Args) -> anyhow::Result<u8> {
                     rules: a.rules.clone(),
                     supplier_templates: a.supplier_templates.clone(),
                     supplier_template_map: a.supplier_template_map.clone(),
+                    ..Default::default()
                 },
                 true,
             );

@@ -81,9 +81,13 @@ pub struct Args {
     pub declarant_name: String,
     #[arg(long)]
     pub declarant_position: String,
-    /// The report's quarter (YYYYQn); rows of other quarters are rejected. Default: the rows' quarter.
-    #[arg(long, visible_alias = "period", value_name = "YYYYQn")]
+    /// The report's quarter (YYYYQn), or a year from 2026 (YYYY: an annual report); rows of other
+    /// periods are rejected. Default: the rows' quarter.
+    #[arg(long, visible_alias = "period", value_name = "YYYYQn|YYYY")]
     pub quarter: Option<String>,
+    /// Definitive-period certificate data.
+    #[command(flatten)]
+    pub obligation: ObligationArgs,
     /// Pin report_metadata.generated_at (YYYY-MM-DD, YYYY-MM-DDTHH:MM:SSZ, @EPOCH); else SOURCE_DATE_EPOCH, else now.
     #[arg(long, value_name = "TIME")]
     pub generated_at: Option<String>,
@@ -96,6 +100,24 @@ pub struct Args {
     /// Print nothing on success.
     #[arg(short, long)]
     pub quiet: bool,
+}
+
+/// `--benchmarks`, `--certificate-prices`, `--carbon-prices` (definitive period).
+#[derive(Debug, Default, clap::Args)]
+pub struct ObligationArgs {
+    /// Definitive-period default values replacing the embedded table: the Commission's workbook
+    /// (one sheet per country) or the project's CSV (data/default_values_definitive.csv layout).
+    #[arg(long, value_name = "FILE", conflicts_with = "emission_factors")]
+    pub default_values: Option<PathBuf>,
+    /// CBAM benchmarks replacing the embedded table: the Commission's workbook or a CSV (project or reference layout).
+    #[arg(long, value_name = "FILE")]
+    pub benchmarks: Option<PathBuf>,
+    /// Certificate prices per quarter of import (`quarter,price_eur,source`), added to the embedded 2026Q1/Q2.
+    #[arg(long, value_name = "FILE")]
+    pub certificate_prices: Option<PathBuf>,
+    /// Carbon prices paid in the country of origin (`origin_iso,cn_code,year,price_paid_eur_per_tco2e,evidence`).
+    #[arg(long, value_name = "FILE")]
+    pub carbon_prices: Option<PathBuf>,
 }
 
 fn check_flags(a: &Args) -> anyhow::Result<()> {
@@ -152,13 +174,22 @@ pub fn run(a: Args) -> anyhow::Result<u8> {
         })?),
         None => None,
     };
-    let quarter =
-        match &a.quarter {
-            Some(q) => Some(Quarter::parse(q.trim()).with_context(|| {
-                format!("--quarter: expected YYYYQn (e.g. 2025Q4), found {q:?}")
+    let (quarter, year) = match a.quarter.as_deref().map(str::trim) {
+        Some(y) if y.len() == 4 && y.bytes().all(|b| b.is_ascii_digit()) => {
+            let y: i32 = y.parse()?;
+            if y < 2026 {
+                bail!("--period: an annual report is for a year of the definitive period (2026 or later); the transitional period is reported by quarter (YYYYQn), found {y}");
+            }
+            (None, Some(y))
+        }
+        Some(q) => (
+            Some(Quarter::parse(q).with_context(|| {
+                format!("--quarter: expected YYYYQn (e.g. 2025Q4) or a year from 2026 (YYYY), found {q:?}")
             })?),
-            None => None,
-        };
+            None,
+        ),
+        None => (None, None),
+    };
     let generated_at =
         cbam::time::generated_at(a.generated_at.as_deref()).map_err(anyhow::Error::msg)?;
     let req = ReportRequest {
@@ -176,6 +207,12 @@ pub fn run(a: Args) -> anyhow::Result<u8> {
             rules: a.rules.clone(),
             supplier_templates: a.supplier_templates.clone(),
             supplier_template_map: a.supplier_template_map.clone(),
+            default_values: a.obligation.default_values.clone(),
+            obligation: cbam::reference::obligation::ObligationPaths {
+                benchmarks: a.obligation.benchmarks.clone(),
+                certificate_prices: a.obligation.certificate_prices.clone(),
+                carbon_prices: a.obligation.carbon_prices.clone(),
+            },
         },
         importer: Importer {
             name: a.importer_name.trim().to_string(),
@@ -185,6 +222,7 @@ pub fn run(a: Args) -> anyhow::Result<u8> {
             declarant_position: a.declarant_position.trim().to_string(),
         },
         quarter,
+        year,
         generated_at,
         details: a.details == Details::Full,
         keep_lines: a.lines.is_some() || a.xml.is_some(),
@@ -251,6 +289,20 @@ pub fn run(a: Args) -> anyhow::Result<u8> {
                         "findings": xml_findings,
                     });
                 }
+                if let Some(o) = &report.certificate_obligation {
+                    s["certificates"] = o
+                        .years
+                        .iter()
+                        .map(|y| {
+                            serde_json::json!({
+                                "year": y.year,
+                                "certificates": y.certificates,
+                                "net_emissions_tco2": y.net_emissions_tco2.to_string(),
+                                "estimated_cost_eur": y.estimated_cost_eur.map(|c| c.to_string()),
+                            })
+                        })
+                        .collect();
+                }
                 writeln!(out, "{}", serde_json::to_string_pretty(&s)?)?;
             }
             Format::Table => {
@@ -279,6 +331,23 @@ pub fn run(a: Args) -> anyhow::Result<u8> {
                     e.calculation_methods_used.actual_data_count,
                     e.calculation_methods_used.default_values_count
                 )?;
+                if let Some(o) = &report.certificate_obligation {
+                    for y in &o.years {
+                        writeln!(
+                            out,
+                            "certificates {}: {} (net {} tCO2e = gross {} - free allocation {} - carbon price {}), cost {}",
+                            y.year,
+                            y.certificates,
+                            y.net_emissions_tco2,
+                            y.gross_emissions_tco2,
+                            y.free_allocation_adjustment_tco2,
+                            y.carbon_price_deduction_tco2,
+                            y.estimated_cost_eur
+                                .map(|c| format!("EUR {c}"))
+                                .unwrap_or_else(|| "not known (a quarter's price is missing)".into())
+                        )?;
+                    }
+                }
                 writeln!(
                     out,
                     "findings    {} errors, {} warnings, {} notes",

@@ -15,7 +15,7 @@ use std::sync::Arc;
 #[derive(Debug)]
 pub enum FactorTable {
     /// The EU default values (transitional + definitive tables, mark-ups).
-    Eu(DefaultTables),
+    Eu(Box<DefaultTables>),
     /// A user's file; it replaces the EU tables entirely, so what it lacks has no default.
     User(UserFactors),
 }
@@ -65,6 +65,8 @@ pub struct DefaultTables {
     origins: HashMap<String, String>,
     markups: HashMap<(i32, Sector), Decimal>,
     last_markup_year: HashMap<Sector, i32>,
+    /// Where the definitive table came from, as the trail names it (`None`: the embedded table).
+    definitive_file: Option<String>,
 }
 
 fn row_decimal(rec: &super::Rec, col: &str) -> Result<Option<Decimal>> {
@@ -105,10 +107,79 @@ impl DefaultTables {
                 return Err(rec.bad("cn_code", "each code once", rec.get("cn_code")));
             }
         }
-        let p = Path::new(definitive.0);
+        t.load_definitive_csv(Path::new(definitive.0), definitive.1)?;
+        let p = Path::new(markups.0);
+        for rec in csv_records(p, markups.1, &["year", "sector", "markup_pct"])? {
+            let year: i32 = rec
+                .get("year")
+                .parse()
+                .map_err(|_| rec.bad("year", "a year", rec.get("year")))?;
+            let sector = Sector::parse(rec.get("sector"))
+                .ok_or_else(|| rec.bad("sector", "a CBAM sector", rec.get("sector")))?;
+            let pct = row_decimal(&rec, "markup_pct")?
+                .ok_or_else(|| rec.bad("markup_pct", "a percentage", ""))?;
+            t.markups.insert((year, sector), pct / Decimal::ONE_HUNDRED);
+            let last = t.last_markup_year.entry(sector).or_insert(year);
+            *last = (*last).max(year);
+        }
+        Ok(t)
+    }
+
+    /// Replaces the definitive-period table (`--default-values`): the file's rows only.
+    pub fn clear_definitive(&mut self) {
+        self.definitive_file = None;
+        self.definitive.clear();
+        self.taric_children.clear();
+        self.origins.clear();
+    }
+
+    /// The definitive table now comes from `file` (`--default-values`).
+    pub fn set_definitive_file(&mut self, file: String) {
+        self.definitive_file = Some(file);
+    }
+
+    fn definitive_label(&self) -> String {
+        match &self.definitive_file {
+            None => "EU default values (IR 2025/2621 as corrected by IR 2026/1740)".into(),
+            Some(f) => format!("EU default values from {f} (--default-values)"),
+        }
+    }
+
+    /// Adds one definitive-period row; `false` when (origin, code) is already there (the row
+    /// is not added).
+    pub fn insert_definitive(&mut self, origin: &str, country: &str, row: TableRow) -> bool {
+        let key = (origin.to_string(), row.code.clone());
+        if self.definitive.contains_key(&key) {
+            return false;
+        }
+        self.origins.insert(origin.to_string(), country.to_string());
+        if row.code.len() == 10 && origin == "*" {
+            self.taric_children
+                .entry(row.code[..8].to_string())
+                .or_default()
+                .push(row.code.clone());
+        }
+        self.definitive.insert(key, row);
+        true
+    }
+
+    /// The definitive row for (origin, code), if any.
+    pub fn definitive_row(&self, origin: &str, code: &str) -> Option<&TableRow> {
+        self.definitive.get(&(origin.to_string(), code.to_string()))
+    }
+
+    /// Replaces a definitive row (same origin and code).
+    pub fn replace_definitive(&mut self, origin: &str, row: TableRow) {
+        self.definitive
+            .insert((origin.to_string(), row.code.clone()), row);
+    }
+
+    /// The definitive-period table in the project's CSV layout
+    /// (`origin_iso,origin_country,cn_code,…,route_code,direct,indirect,total,source`).
+    pub fn load_definitive_csv(&mut self, p: &Path, text: &str) -> Result<()> {
         for rec in csv_records(
             p,
-            definitive.1,
+            text,
             &[
                 "origin_iso",
                 "origin_country",
@@ -130,33 +201,11 @@ impl DefaultTables {
                 confidence: "official".into(),
                 route: rec.get("route_code").to_string(),
             };
-            t.origins
-                .insert(origin.clone(), rec.get("origin_country").to_string());
-            if code.len() == 10 && origin == "*" {
-                t.taric_children
-                    .entry(code[..8].to_string())
-                    .or_default()
-                    .push(code.clone());
-            }
-            if t.definitive.insert((origin, code.clone()), row).is_some() {
+            if !self.insert_definitive(&origin, rec.get("origin_country"), row) {
                 return Err(rec.bad("cn_code", "each (origin_iso, cn_code) once", &code));
             }
         }
-        let p = Path::new(markups.0);
-        for rec in csv_records(p, markups.1, &["year", "sector", "markup_pct"])? {
-            let year: i32 = rec
-                .get("year")
-                .parse()
-                .map_err(|_| rec.bad("year", "a year", rec.get("year")))?;
-            let sector = Sector::parse(rec.get("sector"))
-                .ok_or_else(|| rec.bad("sector", "a CBAM sector", rec.get("sector")))?;
-            let pct = row_decimal(&rec, "markup_pct")?
-                .ok_or_else(|| rec.bad("markup_pct", "a percentage", ""))?;
-            t.markups.insert((year, sector), pct / Decimal::ONE_HUNDRED);
-            let last = t.last_markup_year.entry(sector).or_insert(year);
-            *last = (*last).max(year);
-        }
-        Ok(t)
+        Ok(())
     }
 
     /// Transitional period: the most specific row (8 → 6 → 4 digits) that carries a figure.
@@ -211,6 +260,19 @@ impl DefaultTables {
         date: Date,
         sector: Sector,
     ) -> Option<DefaultChoice> {
+        self.definitive_taric(cn, None, origin, date, sector)
+    }
+
+    /// `definitive`, with the shipment's TARIC suffix (the last two of its 10 digits) when it
+    /// gave one: a TARIC line of the table for that code is then taken first.
+    pub fn definitive_taric(
+        &self,
+        cn: &CnCode,
+        taric: Option<&str>,
+        origin: &str,
+        date: Date,
+        sector: Sector,
+    ) -> Option<DefaultChoice> {
         let s = cn.as_str();
         let mut reasons = Vec::new();
         let mut found: Option<(&TableRow, &str)> = None;
@@ -218,6 +280,16 @@ impl DefaultTables {
             if sheet != "*" && !self.origins.contains_key(sheet) {
                 reasons.push(format!("no country table for origin {origin}; using \"Other countries and territories\""));
                 continue;
+            }
+            if let Some(t) = taric {
+                let code = format!("{s}{t}");
+                if let Some(row) = self.definitive.get(&(sheet.to_string(), code.clone())) {
+                    if row.total.is_some() {
+                        reasons.push(format!("TARIC code {code} given with the shipment"));
+                        found = Some((row, sheet));
+                        break 'outer;
+                    }
+                }
             }
             for n in [8usize, 6, 4] {
                 if let Some(row) = self
@@ -257,10 +329,15 @@ impl DefaultTables {
             .cloned()
             .unwrap_or_else(|| sheet.to_string());
         reasons.push(format!(
-            "EU default value (IR 2025/2621 as corrected by IR 2026/1740), table \"{sheet_name}\", code {} \"{}\"{}",
+            "{}: table \"{sheet_name}\", code {} \"{}\"{}",
+            self.definitive_label(),
             row.code,
             row.description,
-            if row.route.is_empty() { String::new() } else { format!(", route {}", row.route) }
+            if row.route.is_empty() {
+                String::new()
+            } else {
+                format!(", route {}", row.route)
+            }
         ));
         let year = date.year;
         let markup = self
@@ -276,10 +353,7 @@ impl DefaultTables {
             })
             .copied();
         let id = format!("EU-DDV:{}:{}", sheet, row.code);
-        let label = format!(
-            "EU default values (IR 2025/2621 as corrected by IR 2026/1740), {sheet_name}, {}",
-            row.code
-        );
+        let label = format!("{}, {sheet_name}, {}", self.definitive_label(), row.code);
         let (mut factor, total_only) = factor_from_row(id, label, row, "medium");
         factor.confidence = "official".into();
         if let (Some(d), Some(i), Some(t)) = (row.direct, row.indirect, row.total) {
@@ -346,6 +420,7 @@ fn factor_from_row(
             label,
             confidence: row.confidence.clone(),
             data_quality: quality.to_string(),
+            route: row.route.clone(),
         },
         total_only,
     )
@@ -446,6 +521,7 @@ impl UserFactors {
             label,
             confidence: "user-file".into(),
             data_quality: "medium".into(),
+            route: String::new(),
         };
         self.add(&code, f, notes);
         Ok(())

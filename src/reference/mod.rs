@@ -4,10 +4,12 @@
 
 pub mod comm_template;
 pub mod factors;
+pub mod obligation;
 pub mod policy;
 pub mod pydict;
 pub mod scope;
 pub mod suppliers;
+pub mod workbook;
 
 use crate::error::{Error, Result};
 use crate::provenance::FileDigest;
@@ -57,6 +59,8 @@ pub struct ReferenceData {
     pub notes: Vec<String>,
     /// Findings about the reference data itself (a Communication template's own checks).
     pub findings: Vec<crate::model::Finding>,
+    /// Benchmarks, CBAM factors and prices for the certificate obligation (definitive period).
+    pub obligation: obligation::ObligationRef,
 }
 
 /// Which files override the embedded data.
@@ -71,6 +75,11 @@ pub struct ReferencePaths {
     /// CSV `supplier_id,template` naming which supplier each template is for (default: the
     /// template's file name without extension).
     pub supplier_template_map: Option<PathBuf>,
+    /// `--default-values`: the definitive-period default values (the Commission's workbook or the
+    /// project's CSV), replacing the embedded table; transitional values and mark-ups stay.
+    pub default_values: Option<PathBuf>,
+    /// Definitive-period certificate data: `--benchmarks`, `--certificate-prices`, `--carbon-prices`.
+    pub obligation: obligation::ObligationPaths,
 }
 
 pub fn read_text(path: &Path) -> Result<(String, Vec<u8>)> {
@@ -221,10 +230,34 @@ impl ReferenceData {
                     ("default_values_definitive", embedded::DEFINITIVE),
                     ("default_value_markups", embedded::MARKUPS),
                 ] {
-                    digests.push(FileDigest::embedded(role, name, text.as_bytes()));
+                    match (&paths.default_values, role) {
+                        (Some(p), "default_values_definitive") => {
+                            let bytes = std::fs::read(p).map_err(|source| Error::Read {
+                                path: p.clone(),
+                                source,
+                            })?;
+                            digests.push(FileDigest::of(role, p, &bytes));
+                        }
+                        _ => digests.push(FileDigest::embedded(role, name, text.as_bytes())),
+                    }
                     t.push((name, text));
                 }
-                FactorTable::Eu(DefaultTables::load(t[0], t[1], t[2])?)
+                let mut tables = DefaultTables::load(t[0], t[1], t[2])?;
+                if let Some(p) = &paths.default_values {
+                    if is_workbook(p) {
+                        workbook::read_default_values(p, &mut tables, &mut notes)?;
+                    } else {
+                        let (text, _) = read_text(p)?;
+                        tables.clear_definitive();
+                        tables.load_definitive_csv(p, &text)?;
+                    }
+                    tables.set_definitive_file(
+                        p.file_name()
+                            .map(|n| n.to_string_lossy().into_owned())
+                            .unwrap_or_default(),
+                    );
+                }
+                FactorTable::Eu(Box::new(tables))
             }
         };
 
@@ -282,7 +315,9 @@ impl ReferenceData {
             }
         };
 
+        let obligation = obligation::ObligationRef::load(&paths.obligation)?;
         Ok(ReferenceData {
+            obligation,
             scope,
             factors,
             suppliers,
@@ -293,6 +328,11 @@ impl ReferenceData {
             findings,
         })
     }
+}
+
+/// A spreadsheet by its extension (read with calamine).
+pub fn is_workbook(p: &Path) -> bool {
+    ["xlsx", "xlsm", "xls", "ods"].iter().any(|e| has_ext(p, e))
 }
 
 pub fn has_ext(p: &Path, ext: &str) -> bool {

@@ -1059,9 +1059,17 @@ pub fn validate_stream<T: LineItem>(
             reason: None,
         })
         .collect();
+    // An annual report (`--period YYYY`) names its year in `report_metadata.quarter`: a
+    // quarter-format pattern on that field does not apply to it.
+    let annual = head
+        .child("report_metadata")
+        .and_then(|m| m.child("period_length"))
+        .and_then(|v| v.as_str())
+        == Some("year");
+    let quarter_format = |r: &Rule| matches!(&r.check, Check::Pattern { path, .. } if path.text == "report_metadata.quarter");
     let applies: Vec<bool> = selected
         .iter()
-        .map(|r| r.applies_when.iter().all(|c| holds(c, head)))
+        .map(|r| r.applies_when.iter().all(|c| holds(c, head)) && !(annual && quarter_format(r)))
         .collect();
     let plans: Vec<Plan> = selected.iter().map(|r| plan(r)).collect();
     let mut findings: Vec<Vec<RuleFinding>> = vec![Vec::new(); selected.len()];

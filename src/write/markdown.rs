@@ -130,6 +130,9 @@ pub fn summary_markdown(r: &Report) -> String {
     let _ = writeln!(s, "| Method | Lines |\n|---|---:|");
     let _ = writeln!(s, "| Supplier actual data | {} |", c.actual_data_count);
     let _ = writeln!(s, "| Default values | {} |\n", c.default_values_count);
+    if let Some(o) = &r.certificate_obligation {
+        obligation_markdown(&mut s, o);
+    }
 
     let _ = writeln!(s, "## Findings\n");
     let _ = writeln!(
@@ -174,4 +177,83 @@ pub fn summary_markdown(r: &Report) -> String {
         );
     }
     s
+}
+
+fn opt(v: Option<rust_decimal::Decimal>) -> String {
+    v.map(|d| d.to_string())
+        .unwrap_or_else(|| "not known".to_string())
+}
+
+/// The certificate obligation and the annual declaration summary (definitive period).
+fn obligation_markdown(s: &mut String, o: &crate::obligation::CertificateObligation) {
+    let _ = writeln!(s, "## Certificate obligation\n");
+    let _ = writeln!(
+        s,
+        "| Period | Gross tCO2e | Free-allocation adjustment | Carbon price deduction | Net tCO2e | Price EUR | Cost EUR | Holding (certificates) |\n|---|---:|---:|---:|---:|---:|---:|---:|"
+    );
+    for y in &o.years {
+        for q in &y.quarters {
+            let _ = writeln!(
+                s,
+                "| {} | {} | {} | {} | {} | {} | {} | {} |",
+                q.quarter,
+                q.gross_emissions_tco2,
+                q.free_allocation_adjustment_tco2,
+                q.carbon_price_deduction_tco2,
+                q.net_emissions_tco2,
+                opt(q.certificate_price_eur),
+                opt(q.estimated_cost_eur),
+                q.holding_requirement_certificates
+                    .map(|h| h.to_string())
+                    .unwrap_or_else(|| "-".into())
+            );
+        }
+        let _ = writeln!(
+            s,
+            "| **{}** | **{}** | **{}** | **{}** | **{}** | | **{}** | |",
+            y.year,
+            y.gross_emissions_tco2,
+            y.free_allocation_adjustment_tco2,
+            y.carbon_price_deduction_tco2,
+            y.net_emissions_tco2,
+            opt(y.estimated_cost_eur)
+        );
+    }
+    let _ = writeln!(s);
+    for y in &o.years {
+        let d = &y.de_minimis;
+        let _ = writeln!(
+            s,
+            "- {}: **{} certificates** (net {} tCO2e rounded up); CBAM factor {}; de minimis: {} t counted of {} t ({} %): {}",
+            y.year,
+            y.certificates,
+            y.net_emissions_tco2,
+            y.cbam_factor,
+            d.counted_mass_tonnes,
+            d.threshold_tonnes,
+            d.share_of_threshold_pct,
+            d.status
+        );
+    }
+    let _ = writeln!(s);
+    let _ = writeln!(s, "## Annual declaration summary\n");
+    let _ = writeln!(
+        s,
+        "| Year | CN code | Origin | Method | Mass t | Embedded tCO2e | Certificates tCO2e | Cost EUR |\n|---|---|---|---|---:|---:|---:|---:|"
+    );
+    for e in &o.declaration_summary {
+        let _ = writeln!(
+            s,
+            "| {} | {} | {} | {} | {} | {} | {} | {} |",
+            e.year,
+            e.cn_code,
+            cell(&e.origin_iso),
+            e.method,
+            e.mass_tonnes,
+            e.embedded_emissions_tco2,
+            e.certificates_tco2,
+            opt(e.estimated_cost_eur)
+        );
+    }
+    let _ = writeln!(s);
 }

@@ -4,6 +4,7 @@ mod backups;
 mod bad_input;
 mod cn;
 mod deadlines;
+mod definitive;
 mod determinism;
 mod diff;
 mod explain;

@@ -24,6 +24,7 @@ fn request(input: std::path::PathBuf) -> ReportRequest {
             declarant_position: "P".into(),
         },
         quarter: None,
+        year: None,
         generated_at: "2026-01-01T00:00:00Z".into(),
         details: true,
         keep_lines: true,

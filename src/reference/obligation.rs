@@ -1,0 +1,565 @@
+//! Reference data of the definitive-period certificate obligation: CBAM benchmarks (embedded
+//! or `--benchmarks`), the CBAM factor by year, certificate prices (embedded or
+//! `--certificate-prices`) and carbon prices paid in the country of origin (`--carbon-prices`).
+
+use super::{csv_records, read_text, Rec};
+use crate::error::{Error, Result};
+use crate::model::{CnCode, Method, Quarter};
+use crate::provenance::FileDigest;
+use rust_decimal::Decimal;
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+
+pub const BENCHMARKS: (&str, &str) = (
+    "data/cbam_benchmarks.csv",
+    include_str!("../../data/cbam_benchmarks.csv"),
+);
+pub const CBAM_FACTORS: (&str, &str) = (
+    "data/cbam_factors.csv",
+    include_str!("../../data/cbam_factors.csv"),
+);
+pub const CERTIFICATE_PRICES: (&str, &str) = (
+    "data/certificate_prices.csv",
+    include_str!("../../data/certificate_prices.csv"),
+);
+
+/// Cross-sectoral correction factor 2026-2030: 1.00 is a working assumption (reported for
+/// Implementing Decision (EU) 2026/1862, whose text was not read).
+pub const CSCF: Decimal = Decimal::ONE;
+
+/// One row of the benchmark table.
+#[derive(Debug, Clone)]
+pub struct Benchmark {
+    /// Production-route letter(s) as the Commission's table prints them (`C`, `K`, …), or empty.
+    pub route: String,
+    /// `2026-2027`, `2028-2030`, or empty (all years).
+    pub years: String,
+    pub column_a: Option<Decimal>,
+    pub column_b: Option<Decimal>,
+    pub source: String,
+}
+
+/// The benchmark used for a good, and why.
+#[derive(Debug, Clone)]
+pub struct BenchmarkChoice {
+    pub value: Decimal,
+    /// The table's code the value comes from (a sibling under the same 6-digit subheading when
+    /// the code itself has no row).
+    pub cn_code: String,
+    /// `A` (actual data) or `B` (default values).
+    pub column: &'static str,
+    pub route: String,
+    pub years: String,
+    pub source: String,
+    /// Set when several rows fitted with different values (the lowest is used).
+    pub ambiguous: Option<String>,
+}
+
+#[derive(Debug, Default)]
+pub struct BenchmarkTable {
+    by_cn: HashMap<String, Vec<Benchmark>>,
+}
+
+/// `(C)(1)` → (`C`, `2026-2027`); also the project's split columns.
+pub fn split_route(route: &str) -> Option<(String, String)> {
+    let mut letter = String::new();
+    let mut years = String::new();
+    for part in route
+        .split(')')
+        .map(|p| p.trim_matches(|c: char| c.is_whitespace()))
+        .filter(|p| !p.is_empty())
+    {
+        let p = part.strip_prefix('(')?;
+        match p {
+            "1" => years = "2026-2027".into(),
+            "2" => years = "2028-2030".into(),
+            l if l.len() == 1 && l.as_bytes()[0].is_ascii_uppercase() => letter = l.into(),
+            _ => return None,
+        }
+    }
+    Some((letter, years))
+}
+
+fn dec_col(rec: &Rec, col: &str) -> Result<Option<Decimal>> {
+    super::factors::dec(rec.get(col))
+        .map_err(|_| rec.bad(col, "a decimal number (tCO2e/t) or empty", rec.get(col)))
+}
+
+impl BenchmarkTable {
+    /// The project's CSV (`cn_code,sector,route,production_years,column_a,column_b,source`) or
+    /// the reference layout (`cn_code,…,route,benchmark_col_a,benchmark_col_b,source`, route
+    /// written `(C)(1)`).
+    pub fn from_csv(path: &Path, text: &str) -> Result<BenchmarkTable> {
+        let reference_layout = text
+            .lines()
+            .next()
+            .is_some_and(|h| h.contains("benchmark_col_b"));
+        let (a, b) = if reference_layout {
+            ("benchmark_col_a", "benchmark_col_b")
+        } else {
+            ("column_a", "column_b")
+        };
+        let mut t = BenchmarkTable::default();
+        for rec in csv_records(path, text, &["cn_code", a, b])? {
+            let cn = CnCode::normalise(rec.get("cn_code"))
+                .ok_or_else(|| rec.bad("cn_code", "an 8-digit CN code", rec.get("cn_code")))?;
+            let (route, years) = if reference_layout {
+                split_route(rec.get("route")).ok_or_else(|| {
+                    rec.bad(
+                        "route",
+                        "a route like (C), (1) or (F)(2), or empty",
+                        rec.get("route"),
+                    )
+                })?
+            } else {
+                (
+                    rec.get("route").to_string(),
+                    rec.get("production_years").to_string(),
+                )
+            };
+            let row = Benchmark {
+                route,
+                years,
+                column_a: dec_col(&rec, a)?,
+                column_b: dec_col(&rec, b)?,
+                source: rec.get("source").to_string(),
+            };
+            t.insert(cn, row);
+        }
+        Ok(t)
+    }
+
+    pub fn insert(&mut self, cn: CnCode, row: Benchmark) {
+        self.by_cn
+            .entry(cn.as_str().to_string())
+            .or_default()
+            .push(row);
+    }
+
+    /// The CN codes with rows, sorted.
+    pub fn codes(&self) -> Vec<&str> {
+        let mut v: Vec<&str> = self.by_cn.keys().map(String::as_str).collect();
+        v.sort_unstable();
+        v
+    }
+
+    /// The rows of one CN code (empty when it has none).
+    pub fn rows(&self, cn: &str) -> &[Benchmark] {
+        self.by_cn.get(cn).map(Vec::as_slice).unwrap_or(&[])
+    }
+
+    pub fn len(&self) -> usize {
+        self.by_cn.values().map(Vec::len).sum()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.by_cn.is_empty()
+    }
+
+    /// Column B (default values) or A (actual data) for `cn` imported in `year`. Rows are
+    /// narrowed by production years (the import year stands for the production year) and, for
+    /// default values, by the route the default-value table gives (`(C)`, `(C)/(F)`, …). When
+    /// several values remain, the lowest is used: it never understates the certificates.
+    pub fn choose(
+        &self,
+        cn: &CnCode,
+        year: i32,
+        method: Method,
+        dv_route: &str,
+    ) -> std::result::Result<BenchmarkChoice, String> {
+        // The code's own rows, else those of the codes under its 6-digit subheading (e.g. a
+        // declared 7601 10 00 takes 7601 10 10 and 7601 10 90), ambiguity noted as usual.
+        let rows: Vec<(&String, &Benchmark)> = match self.by_cn.get_key_value(cn.as_str()) {
+            Some((k, rows)) => rows.iter().map(|b| (k, b)).collect(),
+            None => {
+                let sub = &cn.as_str()[..6];
+                let mut v: Vec<(&String, &Benchmark)> = self
+                    .by_cn
+                    .iter()
+                    .filter(|(k, _)| k.starts_with(sub))
+                    .flat_map(|(k, rows)| rows.iter().map(move |b| (k, b)))
+                    .collect();
+                v.sort_by(|a, b| a.0.cmp(b.0));
+                v
+            }
+        };
+        if rows.is_empty() {
+            return Err(format!("no CBAM benchmark for CN {}", cn.spaced()));
+        }
+        let (column, pick): (&'static str, fn(&Benchmark) -> Option<Decimal>) = match method {
+            Method::DefaultValues => ("B", |b| b.column_b),
+            Method::ActualData => ("A", |b| b.column_a),
+        };
+        let years = if year <= 2027 {
+            "2026-2027"
+        } else {
+            "2028-2030"
+        };
+        let mut fit: Vec<(&String, &Benchmark)> = rows
+            .iter()
+            .copied()
+            .filter(|(_, b)| (b.years.is_empty() || b.years == years) && pick(b).is_some())
+            .collect();
+        let letters: Vec<char> = dv_route
+            .chars()
+            .filter(|c| c.is_ascii_uppercase())
+            .collect();
+        if method == Method::DefaultValues && !letters.is_empty() {
+            let by_route: Vec<(&String, &Benchmark)> = fit
+                .iter()
+                .copied()
+                .filter(|(_, b)| b.route.chars().any(|c| letters.contains(&c)))
+                .collect();
+            if !by_route.is_empty() {
+                fit = by_route;
+            }
+        }
+        let Some((low_cn, low)) = fit.iter().copied().min_by_key(|(_, b)| pick(b)) else {
+            return Err(format!(
+                "no Column {column} CBAM benchmark for CN {} (production years {years})",
+                cn.spaced()
+            ));
+        };
+        let value = pick(low).unwrap_or_default();
+        let mut distinct: Vec<(String, Decimal)> = fit
+            .iter()
+            .map(|(_, b)| (b.route.clone(), pick(b).unwrap_or_default()))
+            .collect();
+        distinct.sort();
+        distinct.dedup();
+        let ambiguous = (distinct.iter().any(|(_, v)| *v != value)).then(|| {
+            format!(
+                "CN {}: the route is not known{}; Column {column} benchmarks {}; the lowest, {value}, is used (it does not understate the certificates)",
+                cn.spaced(),
+                if dv_route.is_empty() { String::new() } else { format!(" beyond {dv_route}") },
+                distinct
+                    .iter()
+                    .map(|(r, v)| format!("{}{v}", if r.is_empty() { String::new() } else { format!("({r}) ") }))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        });
+        Ok(BenchmarkChoice {
+            value,
+            cn_code: low_cn.clone(),
+            column,
+            route: low.route.clone(),
+            years: low.years.clone(),
+            source: low.source.clone(),
+            ambiguous,
+        })
+    }
+}
+
+/// A certificate price per quarter of import, with its source.
+#[derive(Debug, Clone)]
+pub struct Price {
+    pub eur: Decimal,
+    pub source: String,
+}
+
+/// A carbon price effectively paid in the country of origin (Art. 9), net of rebates.
+#[derive(Debug, Clone)]
+pub struct CarbonPrice {
+    pub origin: String,
+    /// `None`: every good from that origin.
+    pub cn: Option<CnCode>,
+    pub year: i32,
+    pub eur_per_tco2e: Decimal,
+    pub evidence: String,
+}
+
+#[derive(Debug, Default)]
+pub struct ObligationRef {
+    pub benchmarks: BenchmarkTable,
+    /// Year → (CBAM factor, source); years after the last row take the last row.
+    pub cbam_factors: BTreeMap<i32, (Decimal, String)>,
+    pub prices: BTreeMap<Quarter, Price>,
+    pub carbon_prices: Vec<CarbonPrice>,
+    /// Digests of the tables used (listed in the `certificate_obligation` section only, so
+    /// transitional reports do not change).
+    pub digests: Vec<FileDigest>,
+}
+
+/// Which files override the embedded obligation data.
+#[derive(Debug, Clone, Default)]
+pub struct ObligationPaths {
+    pub benchmarks: Option<PathBuf>,
+    pub certificate_prices: Option<PathBuf>,
+    pub carbon_prices: Option<PathBuf>,
+}
+
+fn parse_quarter(rec: &Rec, col: &str) -> Result<Quarter> {
+    let v = rec.get(col);
+    Quarter::parse(&v.replace('-', ""))
+        .ok_or_else(|| rec.bad(col, "a quarter like 2026Q3 or 2026-Q3", v))
+}
+
+fn prices_from_csv(path: &Path, text: &str, out: &mut BTreeMap<Quarter, Price>) -> Result<()> {
+    let head = text.lines().next().unwrap_or("");
+    let qcol = if head.contains("quarter") {
+        "quarter"
+    } else {
+        "period"
+    };
+    for rec in csv_records(path, text, &[qcol, "price_eur"])? {
+        let q = parse_quarter(&rec, qcol)?;
+        let eur = dec_col(&rec, "price_eur")?
+            .filter(|p| *p > Decimal::ZERO)
+            .ok_or_else(|| rec.bad("price_eur", "a positive price in EUR", rec.get("price_eur")))?;
+        let source = match rec.get("source") {
+            "" => format!("{} line {}", file_name(path), rec.line),
+            s => s.to_string(),
+        };
+        out.insert(q, Price { eur, source });
+    }
+    Ok(())
+}
+
+fn file_name(p: &Path) -> String {
+    p.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
+/// `--carbon-prices`: `origin_iso,cn_code,year,price_paid_eur_per_tco2e,evidence`; `cn_code`
+/// empty or `*` means every good from that origin. Evidence is required.
+pub fn carbon_prices_from_csv(path: &Path, text: &str) -> Result<Vec<CarbonPrice>> {
+    let mut out = Vec::new();
+    for rec in csv_records(
+        path,
+        text,
+        &[
+            "origin_iso",
+            "cn_code",
+            "year",
+            "price_paid_eur_per_tco2e",
+            "evidence",
+        ],
+    )? {
+        let origin = rec.get("origin_iso");
+        if origin.len() != 2 || !origin.bytes().all(|b| b.is_ascii_uppercase()) {
+            return Err(rec.bad("origin_iso", "an ISO 3166-1 alpha-2 code", origin));
+        }
+        let cn = match rec.get("cn_code") {
+            "" | "*" => None,
+            c => Some(
+                CnCode::normalise(c)
+                    .ok_or_else(|| rec.bad("cn_code", "an 8-digit CN code or *", c))?,
+            ),
+        };
+        let year: i32 = rec
+            .get("year")
+            .parse()
+            .ok()
+            .filter(|y| (2026..=2100).contains(y))
+            .ok_or_else(|| rec.bad("year", "a year from 2026", rec.get("year")))?;
+        let eur_per_tco2e = dec_col(&rec, "price_paid_eur_per_tco2e")?
+            .filter(|p| *p >= Decimal::ZERO)
+            .ok_or_else(|| {
+                rec.bad(
+                    "price_paid_eur_per_tco2e",
+                    "a price in EUR per tCO2e, 0 or more",
+                    rec.get("price_paid_eur_per_tco2e"),
+                )
+            })?;
+        let evidence = rec.get("evidence");
+        if evidence.is_empty() {
+            return Err(rec.bad(
+                "evidence",
+                "a reference to the evidence of payment (Art. 9 requires it)",
+                "",
+            ));
+        }
+        out.push(CarbonPrice {
+            origin: origin.to_string(),
+            cn,
+            year,
+            eur_per_tco2e,
+            evidence: evidence.to_string(),
+        });
+    }
+    Ok(out)
+}
+
+impl ObligationRef {
+    pub fn load(paths: &ObligationPaths) -> Result<ObligationRef> {
+        let mut r = ObligationRef::default();
+        r.benchmarks = match &paths.benchmarks {
+            Some(p) => {
+                let (bytes, table) = load_benchmarks_file(p)?;
+                r.digests.push(FileDigest::of("benchmarks", p, &bytes));
+                table
+            }
+            None => {
+                let (name, text) = BENCHMARKS;
+                r.digests
+                    .push(FileDigest::embedded("benchmarks", name, text.as_bytes()));
+                BenchmarkTable::from_csv(Path::new(name), text)?
+            }
+        };
+        let (name, text) = CBAM_FACTORS;
+        r.digests
+            .push(FileDigest::embedded("cbam_factors", name, text.as_bytes()));
+        for rec in csv_records(Path::new(name), text, &["year", "cbam_factor", "source"])? {
+            let year: i32 = rec
+                .get("year")
+                .parse()
+                .map_err(|_| rec.bad("year", "a year", rec.get("year")))?;
+            let f = dec_col(&rec, "cbam_factor")?
+                .ok_or_else(|| rec.bad("cbam_factor", "a fraction", ""))?;
+            r.cbam_factors
+                .insert(year, (f, rec.get("source").to_string()));
+        }
+        let (name, text) = CERTIFICATE_PRICES;
+        r.digests.push(FileDigest::embedded(
+            "certificate_prices",
+            name,
+            text.as_bytes(),
+        ));
+        prices_from_csv(Path::new(name), text, &mut r.prices)?;
+        if let Some(p) = &paths.certificate_prices {
+            let (text, bytes) = read_text(p)?;
+            r.digests
+                .push(FileDigest::of("certificate_prices", p, &bytes));
+            prices_from_csv(p, &text, &mut r.prices)?;
+        }
+        if let Some(p) = &paths.carbon_prices {
+            let (text, bytes) = read_text(p)?;
+            r.digests.push(FileDigest::of("carbon_prices", p, &bytes));
+            r.carbon_prices = carbon_prices_from_csv(p, &text)?;
+        }
+        Ok(r)
+    }
+
+    /// The CBAM factor of `year` (the share of free allocation kept) and its source.
+    pub fn cbam_factor(&self, year: i32) -> (Decimal, &str) {
+        match self.cbam_factors.range(..=year).next_back() {
+            Some((_, (f, s))) => (*f, s.as_str()),
+            // Before the first row (not a definitive-period year): all free allocation kept.
+            None => (Decimal::ONE, "no CBAM factor before 2026 (100 %)"),
+        }
+    }
+
+    /// The carbon price paid for a good: a row for its CN code beats one for every good.
+    pub fn carbon_price(&self, origin: &str, cn: &CnCode, year: i32) -> Option<&CarbonPrice> {
+        let rows = || {
+            self.carbon_prices
+                .iter()
+                .filter(move |c| c.origin == origin && c.year == year)
+        };
+        rows()
+            .find(|c| c.cn.as_ref() == Some(cn))
+            .or_else(|| rows().find(|c| c.cn.is_none()))
+    }
+}
+
+fn load_benchmarks_file(p: &Path) -> Result<(Vec<u8>, BenchmarkTable)> {
+    if super::is_workbook(p) {
+        let bytes = std::fs::read(p).map_err(|source| Error::Read {
+            path: p.to_path_buf(),
+            source,
+        })?;
+        return Ok((bytes, super::workbook::read_benchmarks(p)?));
+    }
+    let (text, bytes) = read_text(p).map_err(|e| match e {
+        Error::Data { path, message } => Error::Data {
+            path,
+            message: format!("{message}; expected a benchmarks CSV"),
+        },
+        other => other,
+    })?;
+    Ok((bytes, BenchmarkTable::from_csv(p, &text)?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cn(s: &str) -> CnCode {
+        CnCode::normalise(s).unwrap()
+    }
+
+    #[test]
+    fn routes_split() {
+        assert_eq!(
+            split_route("(F)(1)"),
+            Some(("F".into(), "2026-2027".into()))
+        );
+        assert_eq!(split_route("(2)"), Some(("".into(), "2028-2030".into())));
+        assert_eq!(split_route(""), Some(("".into(), "".into())));
+        assert_eq!(split_route("(FF)"), None);
+    }
+
+    #[test]
+    fn embedded_benchmarks_choose_by_route_and_column() {
+        let r = ObligationRef::load(&ObligationPaths::default()).unwrap();
+        assert_eq!(r.benchmarks.len(), 1804);
+        // 7208 10 00 default values, route (C) from the default-value table: Column B 1.37.
+        let c = r
+            .benchmarks
+            .choose(&cn("72081000"), 2026, Method::DefaultValues, "(C)")
+            .unwrap();
+        assert_eq!(
+            (c.value.to_string(), c.column, c.ambiguous.is_some()),
+            ("1.37".into(), "B", false)
+        );
+        // No route known: three Column B values; the lowest (scrap/EAF 0.072) with a note.
+        let c = r
+            .benchmarks
+            .choose(&cn("72081000"), 2026, Method::DefaultValues, "")
+            .unwrap();
+        assert_eq!(c.value.to_string(), "0.072");
+        assert!(c.ambiguous.is_some());
+        // Actual data: Column A, one value for every route.
+        let c = r
+            .benchmarks
+            .choose(&cn("72081000"), 2026, Method::ActualData, "")
+            .unwrap();
+        assert_eq!(
+            (c.value.to_string(), c.column, c.ambiguous.is_some()),
+            ("0.044".into(), "A", false)
+        );
+        // Hydrogen 5.089 (A and B).
+        let c = r
+            .benchmarks
+            .choose(&cn("28041000"), 2026, Method::DefaultValues, "")
+            .unwrap();
+        assert_eq!(c.value.to_string(), "5.089");
+        // Production years: 7224 10 10 grade (F) 1.807 for 2026-27, 1.64 from 2028.
+        let f = |y| {
+            r.benchmarks
+                .choose(&cn("72241010"), y, Method::DefaultValues, "(F)")
+                .unwrap()
+                .value
+                .to_string()
+        };
+        assert_eq!(
+            (f(2027), f(2028)),
+            ("1.807".to_string(), "1.64".to_string())
+        );
+        assert!(r
+            .benchmarks
+            .choose(&cn("27160000"), 2026, Method::DefaultValues, "")
+            .is_err());
+    }
+
+    #[test]
+    fn cbam_factor_by_year() {
+        let r = ObligationRef::load(&ObligationPaths::default()).unwrap();
+        let f = |y| r.cbam_factor(y).0.to_string();
+        assert_eq!(f(2026), "0.975");
+        assert_eq!(f(2027), "0.95");
+        assert_eq!(f(2030), "0.515");
+        assert_eq!(f(2040), "0");
+        assert_eq!(
+            r.prices[&Quarter { year: 2026, q: 1 }].eur.to_string(),
+            "75.36"
+        );
+        assert_eq!(
+            r.prices[&Quarter { year: 2026, q: 2 }].eur.to_string(),
+            "75.28"
+        );
+        assert!(!r.prices.contains_key(&Quarter { year: 2026, q: 3 }));
+    }
+}
