@@ -85,6 +85,16 @@ struct ChunkResult {
 }
 
 impl ChunkResult {
+    /// Appends what `r` found (already numbered as it should stay).
+    fn absorb(&mut self, mut r: ChunkResult) {
+        self.rows_read += r.rows_read;
+        self.lines.append(&mut r.lines);
+        self.totals.merge(r.totals);
+        self.findings.append(&mut r.findings);
+        self.rejected.append(&mut r.rejected);
+        self.fingerprints.append(&mut r.fingerprints);
+    }
+
     fn shift(&mut self, offset: u64) {
         if offset == 0 {
             return;
@@ -178,12 +188,7 @@ fn run_pass(
     };
     for mut r in results {
         r.shift(pass.rows_read);
-        pass.rows_read += r.rows_read;
-        pass.lines.append(&mut r.lines);
-        pass.totals.merge(r.totals);
-        pass.findings.append(&mut r.findings);
-        pass.rejected.append(&mut r.rejected);
-        pass.fingerprints.append(&mut r.fingerprints);
+        pass.absorb(r);
     }
     if src.is_converted() {
         // Rows of a dump or workbook: name the dump line or sheet row, not the line of the
@@ -219,13 +224,7 @@ fn run_passes(
     let tag_file = inputs.len() > 1;
     let mut all = ChunkResult::default();
     for (src, chunks) in inputs {
-        let mut r = run_pass(src, chunks, refdata, req, dups, tag_file);
-        all.rows_read += r.rows_read;
-        all.lines.append(&mut r.lines);
-        all.totals.merge(r.totals);
-        all.findings.append(&mut r.findings);
-        all.rejected.append(&mut r.rejected);
-        all.fingerprints.append(&mut r.fingerprints);
+        all.absorb(run_pass(src, chunks, refdata, req, dups, tag_file));
     }
     all
 }

@@ -181,31 +181,11 @@ pub fn open_shipments(path: &Path, opts: &InputOptions) -> Result<Source> {
                 path: std::env::temp_dir(),
                 source: e.into_error(),
             })?;
-            let raw = Bytes::from_file(&csv).map_err(|source| Error::Read {
-                path: std::env::temp_dir(),
-                source,
-            })?;
-            let layout = delimited::layout(path, &raw, InputFormat::Csv)?;
-            return Ok(Source {
-                path: path.to_path_buf(),
-                raw,
-                latin1: None,
-                bom: 0,
-                file_name,
-                findings: Vec::new(),
-                format: InputFormat::Csv,
-                layout,
-                converted: Some((digest.clone(), origins)),
-                digest_of_original: None,
-            });
+            return Source::converted(path, file_name, &csv, digest.clone(), origins);
         }
     }
     if format.converted() {
         let conv = convert::to_csv(path, format, opts)?;
-        let raw = Bytes::from_file(&conv.csv).map_err(|source| Error::Read {
-            path: std::env::temp_dir(),
-            source,
-        })?;
         let digest = FileDigest {
             role: "shipments",
             origin: "file",
@@ -213,19 +193,7 @@ pub fn open_shipments(path: &Path, opts: &InputOptions) -> Result<Source> {
             sha256: conv.sha256,
             size_bytes: conv.size_bytes,
         };
-        let layout = delimited::layout(path, &raw, InputFormat::Csv)?;
-        return Ok(Source {
-            path: path.to_path_buf(),
-            raw,
-            latin1: None,
-            bom: 0,
-            file_name,
-            findings: Vec::new(),
-            format: InputFormat::Csv,
-            layout,
-            converted: Some((digest, conv.origins)),
-            digest_of_original: None,
-        });
+        return Source::converted(path, file_name, &conv.csv, digest, conv.origins);
     }
     let (raw, digest_of_original) = match gz {
         Some((plain, digest)) => (
@@ -266,6 +234,33 @@ pub fn open_shipments(path: &Path, opts: &InputOptions) -> Result<Source> {
 }
 
 impl Source {
+    /// A source read from the intake CSV a conversion wrote to `csv`, standing for `path`.
+    fn converted(
+        path: &Path,
+        file_name: String,
+        csv: &std::fs::File,
+        digest: FileDigest,
+        origins: Vec<u64>,
+    ) -> Result<Source> {
+        let raw = Bytes::from_file(csv).map_err(|source| Error::Read {
+            path: std::env::temp_dir(),
+            source,
+        })?;
+        let layout = delimited::layout(path, &raw, InputFormat::Csv)?;
+        Ok(Source {
+            path: path.to_path_buf(),
+            raw,
+            latin1: None,
+            bom: 0,
+            file_name,
+            findings: Vec::new(),
+            format: InputFormat::Csv,
+            layout,
+            converted: Some((digest, origins)),
+            digest_of_original: None,
+        })
+    }
+
     /// The decoded file without its byte-order mark: always valid UTF-8.
     pub fn body(&self) -> &[u8] {
         match &self.latin1 {
