@@ -150,7 +150,7 @@ impl OriginYaml {
             self.file,
             self.sha256
                 .as_deref()
-                .map(|s| &s[..s.len().min(16)])
+                .map(|s| s.get(..16).unwrap_or(s))
                 .unwrap_or("not recorded"),
             self.sheet.as_deref().unwrap_or("?"),
             cell("direct_emissions_tco2_per_ton"),
