@@ -40,6 +40,9 @@ pub fn verify_backup(path: &Path) -> Result<BackupCheck> {
             ..
         }) => (Some(message), Some(line), table),
         Some(other) => (Some(other.to_string()), None, None),
+        None if outcome.summary.bytes == 0 => {
+            (Some("the file is empty: no dump at all".into()), None, None)
+        }
         None if !outcome.summary.complete => (
             Some(
                 "the dump ends without pg_dump's completion line \

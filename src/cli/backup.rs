@@ -58,6 +58,7 @@ pub fn run(a: Args) -> anyhow::Result<u8> {
                     "status  DAMAGED{}: {}",
                     check
                         .problem_line
+                        .filter(|l| *l > 0)
                         .map(|l| format!(" at line {l}"))
                         .unwrap_or_default(),
                     p.as_deref().unwrap_or("")

@@ -28,8 +28,9 @@ pub fn to_csv(path: &Path, bytes: &[u8], out: &mut dyn Write) -> Result<Vec<u64>
         Ok(())
     })?;
     if n == 0 {
-        return Err(Error::NoRows {
+        return Err(Error::Data {
             path: path.to_path_buf(),
+            message: "the shipments array is empty: no shipment to report".into(),
         });
     }
     let missing: Vec<&str> = crate::model::REQUIRED_COLUMNS

@@ -491,3 +491,16 @@ fn pg_dumpall_tables_are_told_apart_by_database() {
         ]
     );
 }
+
+#[test]
+fn an_empty_backup_is_damaged_and_says_so() {
+    let d = tmp();
+    let p = d.path().join("cbam_db_20261123.sql.gz");
+    std::fs::write(&p, b"").unwrap();
+    let o = verify(&p, &[]);
+    assert_eq!(code(&o), 1);
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(out.contains("status  DAMAGED: the file is empty"), "{out}");
+    let o = export(&p, &d.path().join("o.csv"), &[]);
+    assert_eq!(code(&o), 2);
+}
