@@ -193,7 +193,7 @@ fn run_pass(
     if src.is_converted() {
         // Rows of a dump or workbook: name the dump line or sheet row, not the line of the
         // intermediate CSV.
-        let at = |row: u64| src.origin_line(row).flatten();
+        let at = |row: u64| src.origin_line(row);
         for f in &mut pass.findings {
             if let Some(row) = f.row {
                 f.line = at(row);

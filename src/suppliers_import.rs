@@ -98,31 +98,6 @@ pub fn default_supplier_id(path: &Path) -> String {
         .unwrap_or_default()
 }
 
-fn unusable_rows(t: &TemplateFile) -> Vec<u32> {
-    // Rows a TP002/TP003 error names, and rows of an ambiguous CN code (TP009).
-    let mut rows = Vec::new();
-    for f in &t.findings {
-        let Some(path) = &f.cell else { continue };
-        let row: Option<u32> = path
-            .rsplit('!')
-            .next()
-            .map(|c| c.trim_start_matches(|ch: char| ch.is_ascii_alphabetic()))
-            .and_then(|r| r.parse().ok());
-        match f.code.as_ref() {
-            "TP002" | "TP003" => rows.extend(row),
-            "TP009" => {
-                if let Some(r) = row {
-                    if let Some(p) = t.products.iter().find(|p| p.row == r) {
-                        rows.extend(t.products.iter().filter(|q| q.cn == p.cn).map(|q| q.row));
-                    }
-                }
-            }
-            _ => {}
-        }
-    }
-    rows
-}
-
 /// One product row as a per-CN actual, with the cell of every value.
 fn entry(t: &TemplateFile, p: &TemplateProduct, year: Option<i32>) -> Value {
     let cn = p.cn.as_str().to_string();
@@ -228,28 +203,15 @@ fn entry(t: &TemplateFile, p: &TemplateProduct, year: Option<i32>) -> Value {
 }
 
 fn build(supplier_id: String, t: TemplateFile, scope: &AnnexScope) -> Imported {
-    let skip = unusable_rows(&t);
+    // Rows with an error of their own, and every row of an ambiguous code, are left out.
     let usable: Vec<&TemplateProduct> = t
         .products
         .iter()
-        .filter(|p| !skip.contains(&p.row))
+        .filter(|p| p.usable && !t.ambiguous.contains(&p.cn))
         .collect();
     let ambiguous: Vec<String> = {
-        let mut v: Vec<String> = t
-            .findings
-            .iter()
-            .filter(|f| f.code == "TP009")
-            .filter_map(|f| f.cell.as_ref())
-            .filter_map(|p| {
-                let r: u32 = p.rsplit('!').next()?.trim_start_matches('F').parse().ok()?;
-                t.products
-                    .iter()
-                    .find(|q| q.row == r)
-                    .map(|q| q.cn.as_str().to_string())
-            })
-            .collect();
+        let mut v: Vec<String> = t.ambiguous.iter().map(|c| c.as_str().to_string()).collect();
         v.sort();
-        v.dedup();
         v
     };
     if t.products.is_empty() {

@@ -291,8 +291,8 @@ pub struct Converted {
     pub csv: std::fs::File,
     /// Per data row: dump line or sheet row (1-based); 0 when the format has none (JSON).
     pub origins: Vec<u64>,
-    pub sha256: String,
-    pub size_bytes: u64,
+    /// The digest of the file as given (compressed, when it was).
+    pub digest: crate::provenance::FileDigest,
 }
 
 /// Converts a non-CSV shipments input into a temporary CSV file.
@@ -303,33 +303,40 @@ pub fn to_csv(path: &Path, format: InputFormat, opts: &super::InputOptions) -> R
     };
     let file = tempfile::tempfile().map_err(werr)?;
     let mut w = std::io::BufWriter::with_capacity(1 << 20, file);
-    let (origins, sha256, size_bytes) = match format {
+    let (origins, digest) = match format {
         InputFormat::PgDump => {
             let table = opts.table.as_deref().unwrap_or("shipments");
             let (export, origins) = dump_table_to_csv(path, table, &mut w, false, true)?;
-            (
-                origins.unwrap_or_default(),
-                export.dump.sha256,
-                export.dump.bytes,
-            )
+            let digest = crate::provenance::FileDigest {
+                role: "shipments",
+                origin: "file",
+                file_name: export.dump.file,
+                sha256: export.dump.sha256,
+                size_bytes: export.dump.bytes,
+            };
+            (origins.unwrap_or_default(), digest)
         }
         InputFormat::Xlsx | InputFormat::Xls | InputFormat::Ods => {
-            let origins = super::sheet::to_csv(path, format, opts.sheet.as_deref(), &mut w)?;
+            // One read: calamine parses the same bytes the digest is taken of.
             let bytes = super::Bytes::open(path)?;
+            let origins =
+                super::sheet::to_csv(path, &bytes, format, opts.sheet.as_deref(), &mut w)?;
             (
                 origins,
-                crate::provenance::sha256_hex(&bytes),
-                bytes.len() as u64,
+                crate::provenance::FileDigest::of("shipments", path, &bytes),
             )
         }
         InputFormat::Json => {
-            let bytes = super::Bytes::open(path)?;
-            let origins = super::json::to_csv(path, &bytes, &mut w)?;
-            (
-                origins,
-                crate::provenance::sha256_hex(&bytes),
-                bytes.len() as u64,
-            )
+            // Gzip-compressed JSON too: parsed decompressed, digest of the file as given.
+            let (bytes, digest) = match super::gunzip(path)? {
+                Some(plain) => plain,
+                None => {
+                    let b = super::Bytes::open(path)?;
+                    let d = crate::provenance::FileDigest::of("shipments", path, &b);
+                    (b, d)
+                }
+            };
+            (super::json::to_csv(path, &bytes, &mut w)?, digest)
         }
         InputFormat::Csv | InputFormat::Tsv => {
             return Err(Error::Data {
@@ -342,7 +349,6 @@ pub fn to_csv(path: &Path, format: InputFormat, opts: &super::InputOptions) -> R
     Ok(Converted {
         csv,
         origins,
-        sha256,
-        size_bytes,
+        digest,
     })
 }

@@ -129,11 +129,12 @@ pub struct Source {
     pub format: InputFormat,
     /// How the file's header maps onto the shipment columns.
     pub layout: Layout,
-    /// A converted input (dump, workbook, JSON): the original file's digest, and per row the
-    /// dump line or sheet row it came from (0: unknown), which findings then name.
-    converted: Option<(FileDigest, Vec<u64>)>,
-    /// A gzip-compressed CSV/TSV: the digest of the compressed file as given.
+    /// The digest of the file as given, when the bytes parsed are not that file (a converted
+    /// dump, workbook or JSON, or a decompressed CSV/TSV).
     digest_of_original: Option<FileDigest>,
+    /// A converted input: per data row the dump line, sheet row or JSON line it came from
+    /// (0: unknown), which findings then name instead of the intermediate CSV's line.
+    origins: Option<Vec<u64>>,
 }
 
 /// One record of the file as intake hands it on.
@@ -159,50 +160,13 @@ pub fn open_shipments(path: &Path, opts: &InputOptions) -> Result<Source> {
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    // CSV, TSV and JSON may come gzip-compressed: read from a decompressed temporary copy,
-    // with the digest of the file as given.
-    let gz = match format {
-        InputFormat::Csv | InputFormat::Tsv | InputFormat::Json => gunzip(path)?,
-        _ => None,
-    };
-    if format == InputFormat::Json {
-        if let Some((plain, digest)) = &gz {
-            let bytes = Bytes::from_file(plain).map_err(|source| Error::Read {
-                path: path.to_path_buf(),
-                source,
-            })?;
-            let file = tempfile::tempfile().map_err(|source| Error::Write {
-                path: std::env::temp_dir(),
-                source,
-            })?;
-            let mut w = std::io::BufWriter::with_capacity(1 << 20, file);
-            let origins = json::to_csv(path, &bytes, &mut w)?;
-            let csv = w.into_inner().map_err(|e| Error::Write {
-                path: std::env::temp_dir(),
-                source: e.into_error(),
-            })?;
-            return Source::converted(path, file_name, &csv, digest.clone(), origins);
-        }
-    }
     if format.converted() {
         let conv = convert::to_csv(path, format, opts)?;
-        let digest = FileDigest {
-            role: "shipments",
-            origin: "file",
-            file_name: file_name.clone(),
-            sha256: conv.sha256,
-            size_bytes: conv.size_bytes,
-        };
-        return Source::converted(path, file_name, &conv.csv, digest, conv.origins);
+        return Source::converted(path, file_name, &conv.csv, conv.digest, conv.origins);
     }
-    let (raw, digest_of_original) = match gz {
-        Some((plain, digest)) => (
-            Bytes::from_file(&plain).map_err(|source| Error::Read {
-                path: path.to_path_buf(),
-                source,
-            })?,
-            Some(digest),
-        ),
+    // CSV and TSV may come gzip-compressed: read from a decompressed temporary copy.
+    let (raw, digest_of_original) = match gunzip(path)? {
+        Some((plain, digest)) => (plain, Some(digest)),
         None => (Bytes::open(path)?, None),
     };
     let bom = if raw.starts_with(b"\xEF\xBB\xBF") {
@@ -226,8 +190,8 @@ pub fn open_shipments(path: &Path, opts: &InputOptions) -> Result<Source> {
         findings,
         format,
         layout: Layout::default(),
-        converted: None,
         digest_of_original,
+        origins: None,
     };
     src.layout = delimited::layout(path, src.body(), format)?;
     Ok(src)
@@ -256,8 +220,8 @@ impl Source {
             findings: Vec::new(),
             format: InputFormat::Csv,
             layout,
-            converted: Some((digest, origins)),
-            digest_of_original: None,
+            digest_of_original: Some(digest),
+            origins: Some(origins),
         })
     }
 
@@ -271,28 +235,26 @@ impl Source {
 
     /// SHA-256 and size of the file as it is on disk.
     pub fn digest(&self) -> FileDigest {
-        match (&self.converted, &self.digest_of_original) {
-            (Some((d, _)), _) | (None, Some(d)) => d.clone(),
-            (None, None) => FileDigest::of("shipments", &self.path, &self.raw),
+        match &self.digest_of_original {
+            Some(d) => d.clone(),
+            None => FileDigest::of("shipments", &self.path, &self.raw),
         }
     }
 
-    /// For a converted input, the dump line or sheet row of data row `row` (1-based);
-    /// `None` for a CSV (its own line numbers stand) — `Some(None)` when the format has no
-    /// line for it.
-    pub fn origin_line(&self, row: u64) -> Option<Option<u64>> {
-        let (_, origins) = self.converted.as_ref()?;
-        let line = row
-            .checked_sub(1)
-            .and_then(|i| origins.get(i as usize))
+    /// For a converted input, the dump line, sheet row or JSON line of data row `row`
+    /// (1-based); `None` when the format has no line for it.
+    pub fn origin_line(&self, row: u64) -> Option<u64> {
+        let i = row.checked_sub(1)?;
+        self.origins
+            .as_ref()?
+            .get(i as usize)
             .copied()
-            .filter(|&l| l > 0);
-        Some(line)
+            .filter(|&l| l > 0)
     }
 
-    /// Whether line numbers come from a conversion (see `origin_line`).
+    /// Whether line numbers come from a conversion (see `origin_line`), not the CSV parsed.
     pub fn is_converted(&self) -> bool {
-        self.converted.is_some()
+        self.origins.is_some()
     }
 
     /// Splits the body (after the header) into chunks of about `target` bytes that end on
@@ -318,7 +280,7 @@ impl Source {
 
 /// When `path` holds gzip data (by its first bytes, whatever its name): the decompressed
 /// content in an unnamed temporary file, and the digest of the compressed file.
-fn gunzip(path: &Path) -> Result<Option<(std::fs::File, FileDigest)>> {
+fn gunzip(path: &Path) -> Result<Option<(Bytes, FileDigest)>> {
     let compressed = Bytes::open(path)?;
     if !compressed.starts_with(&[0x1f, 0x8b]) {
         return Ok(None);
@@ -338,7 +300,11 @@ fn gunzip(path: &Path) -> Result<Option<(std::fs::File, FileDigest)>> {
         path: std::env::temp_dir(),
         source: e.into_error(),
     })?;
-    Ok(Some((file, digest)))
+    let plain = Bytes::from_file(&file).map_err(|source| Error::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    Ok(Some((plain, digest)))
 }
 
 /// The file's bytes: memory-mapped when it is a regular, non-empty file (no copy of a 100 MB

@@ -13,7 +13,7 @@ use super::convert::CsvSink;
 use super::InputFormat;
 use crate::error::{Error, Result};
 use crate::model::REQUIRED_COLUMNS;
-use calamine::{open_workbook, Data, Ods, Range, Reader, Xls, Xlsx};
+use calamine::{open_workbook_from_rs, Data, Ods, Range, Reader, Xls, Xlsx};
 use std::io::Write;
 use std::path::Path;
 
@@ -66,24 +66,30 @@ where
     Ok((name, range, names))
 }
 
-/// Converts the sheet to CSV; returns each row's 1-based sheet row number.
+/// Converts the sheet of the workbook `bytes` (read from `path`) to CSV; returns each row's
+/// 1-based sheet row number.
 pub fn to_csv(
     path: &Path,
+    bytes: &[u8],
     format: InputFormat,
     sheet: Option<&str>,
     out: &mut dyn Write,
 ) -> Result<Vec<u64>> {
+    let rs = std::io::Cursor::new(bytes);
     let (name, range, sheets) = match format {
         InputFormat::Xlsx => {
-            let mut wb: Xlsx<_> = open_workbook(path).map_err(|e| open_err(path, format, e))?;
+            let mut wb: Xlsx<_> =
+                open_workbook_from_rs(rs).map_err(|e| open_err(path, format, e))?;
             pick(&mut wb, path, format, sheet)?
         }
         InputFormat::Xls => {
-            let mut wb: Xls<_> = open_workbook(path).map_err(|e| open_err(path, format, e))?;
+            let mut wb: Xls<_> =
+                open_workbook_from_rs(rs).map_err(|e| open_err(path, format, e))?;
             pick(&mut wb, path, format, sheet)?
         }
         _ => {
-            let mut wb: Ods<_> = open_workbook(path).map_err(|e| open_err(path, format, e))?;
+            let mut wb: Ods<_> =
+                open_workbook_from_rs(rs).map_err(|e| open_err(path, format, e))?;
             pick(&mut wb, path, format, sheet)?
         }
     };

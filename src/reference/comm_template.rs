@@ -11,7 +11,7 @@
 
 use crate::error::{Error, Result};
 use crate::model::{CnCode, Date, Finding, Sector, Severity};
-use calamine::{open_workbook_auto, Data, Range, Reader};
+use calamine::{open_workbook_auto_from_rs, Data, Range, Reader};
 use rust_decimal::Decimal;
 use std::path::Path;
 use std::str::FromStr;
@@ -119,6 +119,8 @@ pub struct TemplateProduct {
     /// Production route of the process (from `D_Processes`), else of its goods category.
     pub route: Option<Cell<String>>,
     pub carbon_price: CarbonPrice,
+    /// `false` when the row's own checks found an error (TP002, TP003): not imported.
+    pub usable: bool,
 }
 
 /// What one workbook holds.
@@ -131,6 +133,9 @@ pub struct TemplateFile {
     pub period_start: Option<Cell<Date>>,
     pub period_end: Option<Cell<Date>>,
     pub products: Vec<TemplateProduct>,
+    /// CN codes listed under two processes with different SEE (TP009): none of their rows
+    /// can be chosen for a shipment.
+    pub ambiguous: Vec<CnCode>,
     /// Checks of the template's own content (TP codes).
     pub findings: Vec<Finding>,
 }
@@ -325,17 +330,18 @@ pub fn read_template(path: &Path) -> Result<TemplateFile> {
         source,
     })?;
     let sha256 = crate::provenance::sha256_hex(&bytes);
-    drop(bytes);
     let file_name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let mut wb = open_workbook_auto(path).map_err(|e| Error::Data {
-        path: path.to_path_buf(),
-        message: format!(
-            "cannot read the workbook: {e} (a damaged or truncated file, or not a workbook)"
-        ),
-    })?;
+    // The workbook is parsed from the bytes the digest was taken of: one read, one version.
+    let mut wb =
+        open_workbook_auto_from_rs(std::io::Cursor::new(&bytes[..])).map_err(|e| Error::Data {
+            path: path.to_path_buf(),
+            message: format!(
+                "cannot read the workbook: {e} (a damaged or truncated file, or not a workbook)"
+            ),
+        })?;
     let names = wb.sheet_names();
     let mut range_of = |name: &'static str| -> Result<Range<Data>> {
         if !names.iter().any(|n| n == name) {
@@ -573,11 +579,13 @@ pub fn read_template(path: &Path) -> Result<TemplateFile> {
             electricity_ef,
             route,
             carbon_price,
+            usable: true,
         };
-        check_product(&p, &mut findings, &finding);
+        let mut p = p;
+        p.usable = check_product(&p, &mut findings, &finding);
         products.push(p);
     }
-    check_file(
+    let ambiguous = check_file(
         &installation,
         &period_start,
         &period_end,
@@ -593,6 +601,7 @@ pub fn read_template(path: &Path) -> Result<TemplateFile> {
         period_start,
         period_end,
         products,
+        ambiguous,
         findings,
     })
 }
@@ -626,10 +635,13 @@ fn process_routes(dp: &Sheet) -> Vec<(String, Vec<Cell<String>>)> {
 
 type MakeFinding<'a> = dyn Fn(&'static str, Severity, &'static str, &str, String) -> Finding + 'a;
 
-fn check_product(p: &TemplateProduct, findings: &mut Vec<Finding>, finding: &MakeFinding) {
+/// The row's own checks; `false` when an error (TP002, TP003) makes it unusable.
+fn check_product(p: &TemplateProduct, findings: &mut Vec<Finding>, finding: &MakeFinding) -> bool {
     let row = p.row;
+    let mut usable = true;
     let tol = Decimal::from_str(SUM_TOLERANCE).unwrap_or_default();
     if (p.total.value - (p.direct.value + p.indirect.value)).abs() > tol {
+        usable = false;
         findings.push(finding(
             "TP002",
             Severity::Error,
@@ -651,6 +663,7 @@ fn check_product(p: &TemplateProduct, findings: &mut Vec<Finding>, finding: &Mak
         (&p.total, "total"),
     ] {
         if v.value.is_sign_negative() && !v.value.is_zero() {
+            usable = false;
             findings.push(finding(
                 "TP003",
                 Severity::Error,
@@ -708,6 +721,7 @@ fn check_product(p: &TemplateProduct, findings: &mut Vec<Finding>, finding: &Mak
             ));
         }
     }
+    usable
 }
 
 /// Upper bounds of a plausible SEE total (tCO2e per t; per MWh for electricity), well above
@@ -734,7 +748,8 @@ fn check_file(
     products: &[TemplateProduct],
     findings: &mut Vec<Finding>,
     finding: &MakeFinding,
-) {
+) -> Vec<CnCode> {
+    let mut ambiguous = Vec::new();
     if products.is_empty() {
         findings.push(finding(
             "TP001",
@@ -746,7 +761,7 @@ fn check_file(
                 if inst.name.is_none() { " and no installation name in G12" } else { "" }
             ),
         ));
-        return;
+        return ambiguous;
     }
     match (start, end) {
         (None, _) | (_, None) => findings.push(finding(
@@ -794,6 +809,9 @@ fn check_file(
     for (i, p) in products.iter().enumerate() {
         if let Some(q) = products[..i].iter().find(|q| q.cn == p.cn) {
             if q.total.value != p.total.value {
+                if !ambiguous.contains(&p.cn) {
+                    ambiguous.push(p.cn);
+                }
                 findings.push(finding(
                     "TP009",
                     Severity::Warning,
@@ -814,6 +832,7 @@ fn check_file(
             }
         }
     }
+    ambiguous
 }
 
 /// `US ABC` → `USABC`.
