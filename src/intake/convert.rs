@@ -328,14 +328,9 @@ pub fn to_csv(path: &Path, format: InputFormat, opts: &super::InputOptions) -> R
         }
         InputFormat::Json => {
             // Gzip-compressed JSON too: parsed decompressed, digest of the file as given.
-            let (bytes, digest) = match super::gunzip(path)? {
-                Some(plain) => plain,
-                None => {
-                    let b = super::Bytes::open(path)?;
-                    let d = crate::provenance::FileDigest::of("shipments", path, &b);
-                    (b, d)
-                }
-            };
+            let (bytes, gz) = super::read_maybe_gzip(path)?;
+            let digest =
+                gz.unwrap_or_else(|| crate::provenance::FileDigest::of("shipments", path, &bytes));
             (super::json::to_csv(path, &bytes, &mut w)?, digest)
         }
         InputFormat::Csv | InputFormat::Tsv => {

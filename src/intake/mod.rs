@@ -76,7 +76,7 @@ impl InputFormat {
             "tsv" | "tab" => Ok(InputFormat::Tsv),
             "sql" | "dump" | "backup" => Ok(InputFormat::PgDump),
             "gz" if inner() == "sql" => Ok(InputFormat::PgDump),
-            // A gzip-compressed export: decompressed on the way in (see `gunzip`).
+            // A gzip-compressed export: decompressed on the way in (see `read_maybe_gzip`).
             "gz" if matches!(inner().as_str(), "csv" | "txt") => Ok(InputFormat::Csv),
             "gz" if matches!(inner().as_str(), "tsv" | "tab") => Ok(InputFormat::Tsv),
             "gz" if inner() == "json" => Ok(InputFormat::Json),
@@ -165,10 +165,7 @@ pub fn open_shipments(path: &Path, opts: &InputOptions) -> Result<Source> {
         return Source::converted(path, file_name, &conv.csv, conv.digest, conv.origins);
     }
     // CSV and TSV may come gzip-compressed: read from a decompressed temporary copy.
-    let (raw, digest_of_original) = match gunzip(path)? {
-        Some((plain, digest)) => (plain, Some(digest)),
-        None => (Bytes::open(path)?, None),
-    };
+    let (raw, digest_of_original) = read_maybe_gzip(path)?;
     let bom = if raw.starts_with(b"\xEF\xBB\xBF") {
         3
     } else {
@@ -278,12 +275,13 @@ impl Source {
     }
 }
 
-/// When `path` holds gzip data (by its first bytes, whatever its name): the decompressed
-/// content in an unnamed temporary file, and the digest of the compressed file.
-fn gunzip(path: &Path) -> Result<Option<(Bytes, FileDigest)>> {
+/// The file's bytes, read once. When they are gzip data (by their first bytes, whatever the
+/// name): the decompressed content (an unnamed temporary file, mapped) and the digest of the
+/// compressed file as given.
+fn read_maybe_gzip(path: &Path) -> Result<(Bytes, Option<FileDigest>)> {
     let compressed = Bytes::open(path)?;
     if !compressed.starts_with(&[0x1f, 0x8b]) {
-        return Ok(None);
+        return Ok((compressed, None));
     }
     let digest = FileDigest::of("shipments", path, &compressed);
     let file = tempfile::tempfile().map_err(|source| Error::Write {
@@ -304,7 +302,7 @@ fn gunzip(path: &Path) -> Result<Option<(Bytes, FileDigest)>> {
         path: path.to_path_buf(),
         source,
     })?;
-    Ok(Some((plain, digest)))
+    Ok((plain, Some(digest)))
 }
 
 /// The file's bytes: memory-mapped when it is a regular, non-empty file (no copy of a 100 MB
