@@ -56,10 +56,6 @@ enum Outcome {
     Rejected(Vec<Finding>),
 }
 
-fn severity_is_error(f: &[Finding]) -> bool {
-    f.iter().any(|f| f.severity == Severity::Error)
-}
-
 /// Ids that appear on more than one row of the whole input. Every row sharing such an id is
 /// rejected, so the result does not depend on which copy came first.
 pub type DuplicateIds = HashSet<String>;
@@ -508,7 +504,7 @@ fn check_row(row: &ShipmentRow, checker: &mut Checker<'_>, is_dup: bool) -> Outc
             "a third country not in Annex III",
         ));
     }
-    if severity_is_error(&f) {
+    if crate::model::any_error(&f) {
         return Outcome::Rejected(f);
     }
     if out_of_scope {

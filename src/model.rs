@@ -487,6 +487,11 @@ pub struct Finding {
     pub message: String,
 }
 
+/// Whether any of `findings` has severity error.
+pub fn any_error(findings: &[Finding]) -> bool {
+    findings.iter().any(|f| f.severity == Severity::Error)
+}
+
 impl Finding {
     pub fn new(code: &'static str, severity: Severity, message: impl Into<String>) -> Finding {
         Finding {

@@ -5,7 +5,7 @@ use anyhow::{bail, Context};
 use cbam::assemble::Importer;
 use cbam::intake::{InputFormat, InputOptions};
 use cbam::model::Quarter;
-use cbam::pipeline::{build_report, ReportRequest};
+use cbam::pipeline::ReportRequest;
 use cbam::qreport::build::{Declaration, Goods, Header};
 use cbam::reference::ReferencePaths;
 use cbam::write;
@@ -228,7 +228,10 @@ pub fn run(a: Args) -> anyhow::Result<u8> {
         keep_lines: a.lines.is_some() || a.xml.is_some(),
         chunk_bytes: None,
     };
-    let report = build_report(&req)?;
+    // The reference data is kept: the XML needs the same supplier book the report used
+    // (profiles and imported templates), not a second reading of the profiles file.
+    let refdata = cbam::reference::ReferenceData::load(&req.reference)?;
+    let report = cbam::pipeline::build_report_with(&req, &refdata)?;
     let trace = cbam::pipeline::Trace::new();
     // All outputs are produced before any is renamed into place is not possible across files;
     // each is atomic on its own, and the report JSON is written last so its presence means
@@ -244,20 +247,20 @@ pub fn run(a: Args) -> anyhow::Result<u8> {
         Some(p) => {
             let goods = Goods::from_report(&report)
                 .context("the report's lines were not kept for the XML")?;
-            let suppliers = cbam::reference::load_suppliers(a.suppliers.as_deref())?;
+            let suppliers = Some(&refdata.suppliers).filter(|b| b.file_name.is_some());
             Some(super::xml::write(
                 p,
                 &declaration(Some(&report)),
                 &a.xml_flags,
                 &goods,
-                suppliers.as_ref(),
+                suppliers,
             )?)
         }
         None => None,
     };
     let xml_ok = xml_findings
         .as_deref()
-        .is_none_or(|f| !super::xml::has_errors(f));
+        .is_none_or(|f| !cbam::model::any_error(f));
     write::write_report(&a.output, &report)?;
     trace.mark("write");
 
@@ -376,17 +379,7 @@ pub fn run(a: Args) -> anyhow::Result<u8> {
                     )?;
                 }
                 if let (Some(p), Some(f)) = (&a.xml, &xml_findings) {
-                    if xml_ok {
-                        writeln!(
-                            out,
-                            "xml         {} (QReport {})",
-                            p.display(),
-                            cbam::qreport::SCHEMA_VERSION
-                        )?;
-                    } else {
-                        writeln!(out, "xml         NOT written: {} finding(s)", f.len())?;
-                    }
-                    super::xml::print_findings(&mut out, f)?;
+                    super::xml::print_outcome(&mut out, p, f)?;
                 }
             }
         }

@@ -1,7 +1,6 @@
 //! `cbam xml` (report JSON → QReport XML) and the XML flags `cbam report --xml` shares.
 
 use super::Format;
-use anyhow::Context;
 use cbam::model::Finding;
 use cbam::qreport::build::{self, Declaration, Goods, Header, Party, XmlOptions};
 use cbam::reference::SupplierBook;
@@ -106,15 +105,35 @@ pub fn write(
 ) -> anyhow::Result<Vec<Finding>> {
     let header = Header::new(decl, &flags.options()).map_err(anyhow::Error::msg)?;
     let (tree, findings) = build::build(&header, goods, suppliers);
-    if !has_errors(&findings) {
+    if !cbam::model::any_error(&findings) {
         let bytes = cbam::qreport::to_xml(&tree);
         cbam::write::atomic_write(path, |w| w.write_all(&bytes))?;
     }
     Ok(findings)
 }
 
-pub fn has_errors(f: &[Finding]) -> bool {
-    f.iter().any(|f| f.severity == cbam::model::Severity::Error)
+/// The `xml` line of a run's output: where the file went, or why it was not written; then
+/// the findings.
+pub fn print_outcome(
+    out: &mut impl Write,
+    path: &Path,
+    findings: &[Finding],
+) -> std::io::Result<()> {
+    if cbam::model::any_error(findings) {
+        writeln!(
+            out,
+            "xml         NOT written: {} finding(s)",
+            findings.len()
+        )?;
+    } else {
+        writeln!(
+            out,
+            "xml         {} (QReport {})",
+            path.display(),
+            cbam::qreport::SCHEMA_VERSION
+        )?;
+    }
+    print_findings(out, findings)
 }
 
 /// One line per finding: `  error XQ003 line 12: QReport/…/Country: message` (the message
@@ -169,9 +188,7 @@ pub struct Args {
 }
 
 pub fn run(a: Args) -> anyhow::Result<u8> {
-    let bytes =
-        std::fs::read(&a.report).with_context(|| format!("{}: cannot read", a.report.display()))?;
-    let (v, _) = cbam::validate::parse_report(&a.report, &bytes)?;
+    let (v, _) = cbam::validate::read_report(&a.report)?;
     let mut decl = Declaration::of_json(&v);
     for (slot, flag) in [
         (&mut decl.importer_name, &a.importer_name),
@@ -187,7 +204,7 @@ pub fn run(a: Args) -> anyhow::Result<u8> {
     let goods = Goods::from_json(&v).map_err(|m| anyhow::anyhow!("{}: {m}", a.report.display()))?;
     let suppliers = cbam::reference::load_suppliers(a.suppliers.as_deref())?;
     let findings = write(&a.output, &decl, &a.xml, &goods, suppliers.as_ref())?;
-    let written = !has_errors(&findings);
+    let written = !cbam::model::any_error(&findings);
     if !a.quiet {
         let mut out = std::io::stdout().lock();
         match a.format {
@@ -200,23 +217,7 @@ pub fn run(a: Args) -> anyhow::Result<u8> {
                 });
                 writeln!(out, "{}", serde_json::to_string_pretty(&j)?)?;
             }
-            Format::Table => {
-                if written {
-                    writeln!(
-                        out,
-                        "xml         {} (QReport {})",
-                        a.output.display(),
-                        cbam::qreport::SCHEMA_VERSION
-                    )?;
-                } else {
-                    writeln!(
-                        out,
-                        "xml         NOT written: {} finding(s)",
-                        findings.len()
-                    )?;
-                }
-                print_findings(&mut out, &findings)?;
-            }
+            Format::Table => print_outcome(&mut out, &a.output, &findings)?,
         }
     }
     Ok(if written { 0 } else { 1 })

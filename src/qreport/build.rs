@@ -369,6 +369,13 @@ fn num(d: Decimal) -> String {
     d.normalize().to_string()
 }
 
+/// A specific embedded emission in the registry's format dec16-7: factors read from suppliers'
+/// Communication templates carry up to 16 decimals, so they are rounded (half-even) here, at
+/// the one place the format asks for it.
+fn see(d: Decimal) -> String {
+    num(d.round_dp_with_strategy(7, rust_decimal::RoundingStrategy::MidpointNearestEven))
+}
+
 /// Cuts `s` to at most `max` characters, marking the cut with `…`.
 fn clip(s: &str, max: usize) -> String {
     if s.chars().count() <= max {
@@ -612,13 +619,13 @@ pub fn build(h: &Header, goods: &Goods, suppliers: Option<&SupplierBook>) -> (No
                             "ApplicableReportingMethodology",
                             clip(&methodology, 4000),
                         ))
-                        .with(Node::leaf("SpecificEmbeddedEmissions", num(*see_d)))
+                        .with(Node::leaf("SpecificEmbeddedEmissions", see(*see_d)))
                         .with(Node::leaf("MeasurementUnit", UNIT_EMISSIONS)),
                 )
                 .with(
                     Node::new("IndirectEmissions")
                         .with(Node::leaf("DeterminationType", determination))
-                        .with(Node::leaf("SpecificEmbeddedEmissions", num(*see_i)))
+                        .with(Node::leaf("SpecificEmbeddedEmissions", see(*see_i)))
                         .with(Node::leaf("MeasurementUnit", UNIT_EMISSIONS))
                         .with(Node::leaf("ElectricitySource", "SOE03")),
                 )

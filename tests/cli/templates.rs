@@ -549,3 +549,40 @@ mod official {
         );
     }
 }
+
+/// `--xml` describes the goods with the same suppliers the report used, templates included:
+/// the production country is the template installation's, not the shipment's origin.
+#[test]
+fn xml_uses_the_template_suppliers_the_report_used() {
+    let d = tmp();
+    let input = d.path().join("s.csv");
+    std::fs::write(
+        &input,
+        "shipment_id,import_date,quarter,cn_code,origin_iso,net_mass_kg,has_actual_emissions,supplier_id\n\
+         T-1,2025-10-15,2025Q4,72081000,CN,1000,YES,SUP-ANATOLIA\n",
+    )
+    .unwrap();
+    let out = d.path().join("r.json");
+    let xml = d.path().join("r.xml");
+    let o = report_with_templates(
+        &input,
+        &out,
+        &[
+            "--xml",
+            xml.to_str().unwrap(),
+            "--declarant-city",
+            "Rotterdam",
+        ],
+    );
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let text = std::fs::read_to_string(&xml).unwrap();
+    assert!(
+        text.contains("<ProductionCountry>TR</ProductionCountry>"),
+        "{text}"
+    );
+    // The template's 1.8123456789 in the registry's dec16-7.
+    assert!(
+        text.contains("<SpecificEmbeddedEmissions>1.8123457</SpecificEmbeddedEmissions>"),
+        "{text}"
+    );
+}
