@@ -167,6 +167,9 @@ pub fn parse(path: &Path, bytes: &[u8]) -> Result<Node> {
     };
     let mut stack: Vec<Node> = Vec::new();
     let mut root: Option<Node> = None;
+    // Lines are counted forward from the last element, not from the start each time
+    // (positions only grow): linear in the file, whatever its size.
+    let (mut counted_to, mut counted_line) = (0usize, 1u64);
     loop {
         let pos = reader.buffer_position();
         let (ns, ev) = match reader.read_resolved_event() {
@@ -177,7 +180,8 @@ pub fn parse(path: &Path, bytes: &[u8]) -> Result<Node> {
             }
         };
         let ns_ok = matches!(&ns, ResolveResult::Bound(n) if n.as_ref() == NAMESPACE);
-        let ns_text = match &ns {
+        // Only error messages name the namespace found.
+        let ns_text = || match &ns {
             ResolveResult::Bound(n) => n.as_ref().to_string(),
             _ => "no namespace".into(),
         };
@@ -187,7 +191,10 @@ pub fn parse(path: &Path, bytes: &[u8]) -> Result<Node> {
             }
             Event::Start(ref e) | Event::Empty(ref e) => {
                 let name = e.local_name().as_ref().to_string();
-                let line = line_of(bytes, pos as usize);
+                let to = (pos as usize).min(bytes.len()).max(counted_to);
+                counted_line += memchr::memchr_iter(b'\n', &bytes[counted_to..to]).count() as u64;
+                counted_to = to;
+                let line = counted_line;
                 if stack.is_empty() {
                     if name != "QReport" {
                         return Err(err(
@@ -198,14 +205,18 @@ pub fn parse(path: &Path, bytes: &[u8]) -> Result<Node> {
                     if !ns_ok {
                         return Err(err(
                             pos,
-                            format!("QReport is in namespace {ns_text:?}, expected {NAMESPACE:?}"),
+                            format!(
+                                "QReport is in namespace {:?}, expected {NAMESPACE:?}",
+                                ns_text()
+                            ),
                         ));
                     }
                 } else if !ns_ok {
                     return Err(err(
                         pos,
                         format!(
-                            "element {name} is in namespace {ns_text:?}, expected {NAMESPACE:?}"
+                            "element {name} is in namespace {:?}, expected {NAMESPACE:?}",
+                            ns_text()
                         ),
                     ));
                 }
