@@ -2,8 +2,7 @@
 //! then multiply, in exact decimals, rounding once per value as the policy says.
 
 use crate::model::{
-    Col, EmissionFactor, Finding, Line, Method, Period, RejectedRow, ScopeStatus, Sector, Severity,
-    Shipment,
+    Col, EmissionFactor, Finding, Line, Method, Period, RejectedRow, Sector, Severity, Shipment,
 };
 use crate::reference::factors::DefaultChoice;
 use crate::reference::policy::SupplierMatching;
@@ -37,20 +36,14 @@ fn default_key(s: &Shipment) -> DefaultKey {
             year: 0,
             sector: None,
         },
-        Period::Definitive => {
-            let o = s.origin_iso().as_bytes();
-            DefaultKey {
-                cn: s.cn,
-                period,
-                origin: [
-                    o.first().copied().unwrap_or(0),
-                    o.get(1).copied().unwrap_or(0),
-                ],
-                taric: s.taric_suffix().ok().flatten(),
-                year: s.import_date.year,
-                sector: sector_of(s),
-            }
-        }
+        Period::Definitive => DefaultKey {
+            cn: s.cn,
+            period,
+            origin: s.origin_bytes(),
+            taric: s.taric_suffix().ok().flatten(),
+            year: s.import_date.year,
+            sector: s.sector(),
+        },
     }
 }
 
@@ -89,17 +82,6 @@ impl<'a> Calculator<'a> {
         out.extend(findings);
         result
     }
-}
-
-fn sector_of(s: &Shipment) -> Option<Sector> {
-    match &s.scope {
-        ScopeStatus::InScope(e) | ScopeStatus::Excluded(e) => Some(e.sector),
-        ScopeStatus::NotListed => None,
-    }
-}
-
-fn annex_ii(s: &Shipment) -> bool {
-    matches!(&s.scope, ScopeStatus::InScope(e) if e.annex_ii)
 }
 
 /// The outcome of trying supplier actuals.
@@ -149,7 +131,7 @@ fn try_actuals(
         findings.push(warn("CA012", m).found(id));
         return None;
     }
-    let sector = sector_of(s);
+    let sector = s.sector();
     let produced = sup.cn_codes_produced.contains(&s.cn);
     let candidate: Result<&SupplierActual, (&'static str, String)> = match policy.supplier_matching {
         SupplierMatching::CnCode => match (sup.by_cn.get(&s.cn), &sup.general) {
@@ -500,7 +482,7 @@ fn calculate_one(s: Shipment, ctx: &Calculator<'_>) -> (Result<Line, RejectedRow
     let direct = rounding.line(d_raw);
     // Annex II goods (iron and steel, aluminium, hydrogen, electricity) carry no indirect
     // emissions in the definitive period, whatever the factor states.
-    let annex_ii_definitive = period == Period::Definitive && annex_ii(&s);
+    let annex_ii_definitive = period == Period::Definitive && s.annex_ii();
     let indirect = if annex_ii_definitive && !i_raw.is_zero() {
         reasons.push(
             "Annex II good: indirect emissions do not count in the definitive period (indirect set to 0)".into(),

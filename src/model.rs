@@ -601,6 +601,30 @@ impl Shipment {
         self.row.get(Col::OriginIso)
     }
 
+    /// The origin as two bytes, for table keys (checked to be two letters before any
+    /// calculation; `?` stands in otherwise).
+    pub fn origin_bytes(&self) -> [u8; 2] {
+        let o = self.origin_iso().as_bytes();
+        [
+            o.first().copied().unwrap_or(b'?'),
+            o.get(1).copied().unwrap_or(b'?'),
+        ]
+    }
+
+    /// The Annex I sector of the CN code (also for excluded codes), when listed.
+    pub fn sector(&self) -> Option<Sector> {
+        match &self.scope {
+            ScopeStatus::InScope(e) | ScopeStatus::Excluded(e) => Some(e.sector),
+            ScopeStatus::NotListed => None,
+        }
+    }
+
+    /// Annex II goods (iron and steel, aluminium, hydrogen, electricity): from 2026 only
+    /// their direct emissions count.
+    pub fn annex_ii(&self) -> bool {
+        matches!(&self.scope, ScopeStatus::InScope(e) if e.annex_ii)
+    }
+
     /// The optional extra column `taric_code`: `Ok(None)` when absent or empty, `Ok(Some(last
     /// two digits))` for 10 digits starting with the CN code, `Err(text)` otherwise.
     pub fn taric_suffix(&self) -> Result<Option<[u8; 2]>, &str> {

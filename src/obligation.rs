@@ -14,7 +14,7 @@
 //! certificates to surrender are the year's net emissions rounded **up** to a whole certificate.
 //! The stage only sums per good, never per row, so chunks merge exactly.
 
-use crate::model::{CnCode, Finding, Line, Method, Period, Quarter, ScopeStatus, Sector, Severity};
+use crate::model::{CnCode, Finding, Line, Method, Period, Quarter, Sector, Severity};
 use crate::provenance::FileDigest;
 use crate::reference::obligation::ObligationRef;
 use crate::reference::policy::{fixed, Rounding};
@@ -73,18 +73,16 @@ impl Tally {
         if Period::of(l.shipment.import_date) != Period::Definitive {
             return;
         }
-        let o = l.shipment.origin_iso().as_bytes();
         let key = Key {
             quarter: l.shipment.quarter,
             cn: l.shipment.cn,
-            origin: [
-                o.first().copied().unwrap_or(b'?'),
-                o.get(1).copied().unwrap_or(b'?'),
-            ],
+            origin: l.shipment.origin_bytes(),
             method: l.method,
             taric: l.shipment.taric_suffix().ok().flatten(),
         };
         let a = self.goods.entry(key).or_insert_with(|| Agg {
+            // One good, one CN code: its sector is set once.
+            sector: l.shipment.sector(),
             route: l.factor.route.clone(),
             taric_assumed: (l.method == Method::DefaultValues
                 && l.factor.matched_code.len() == 10
@@ -92,18 +90,13 @@ impl Tally {
             .then(|| l.factor.matched_code.clone()),
             ..Agg::default()
         });
-        a.sector = match &l.shipment.scope {
-            ScopeStatus::InScope(e) | ScopeStatus::Excluded(e) => Some(e.sector),
-            ScopeStatus::NotListed => None,
-        };
         a.count += 1;
         a.mass += l.mass_tonnes;
         a.gross += l.total;
         a.unmarked += match l.markup {
             Some(_) => {
-                let annex_ii = matches!(&l.shipment.scope, ScopeStatus::InScope(e) if e.annex_ii);
                 l.mass_tonnes
-                    * if annex_ii {
+                    * if l.shipment.annex_ii() {
                         l.factor.direct
                     } else {
                         l.factor.total
@@ -362,7 +355,7 @@ pub fn compute(
     let mut out_goods = Vec::with_capacity(goods.len());
     // Per good, for the quarterly holding: max(0, unmarked − FAA), 0 when exempt.
     let mut holding_base: Vec<Decimal> = Vec::with_capacity(goods.len());
-    let mut missing_price: BTreeMap<Quarter, ()> = BTreeMap::new();
+    let mut missing_price: std::collections::BTreeSet<Quarter> = Default::default();
     for (k, a) in &goods {
         let year = k.quarter.year;
         let exempt = a.sector.is_some_and(counts_for_de_minimis)
@@ -426,7 +419,7 @@ pub fn compute(
         let deduction = match (cp, price) {
             (Some(c), Some(p)) => r.line((a.gross * c.eur_per_tco2e / p.eur).min(after_faa)),
             (Some(_), None) => {
-                missing_price.insert(k.quarter, ());
+                missing_price.insert(k.quarter);
                 r.line(Decimal::ZERO)
             }
             _ => r.line(Decimal::ZERO),
@@ -445,7 +438,7 @@ pub fn compute(
             Some(p) => Some(eur(net * p.eur)),
             None if net.is_zero() => Some(eur(Decimal::ZERO)),
             None => {
-                missing_price.insert(k.quarter, ());
+                missing_price.insert(k.quarter);
                 None
             }
         };
@@ -484,12 +477,15 @@ pub fn compute(
             estimated_cost_eur: cost,
         });
     }
-    for q in missing_price.keys() {
+    // The quarters priced, from the table actually loaded (embedded and --certificate-prices).
+    let known: Vec<String> = refs.prices.keys().map(|q| q.to_string()).collect();
+    for q in &missing_price {
         findings.push(Finding::new(
             "CO006",
             Severity::Warning,
             format!(
-                "no CBAM certificate price is known for {q} (embedded: 2026Q1, 2026Q2); the cost {} is not estimated: pass --certificate-prices FILE once the price is published",
+                "no CBAM certificate price is known for {q} (known: {}); the cost {} is not estimated: pass --certificate-prices FILE once the price is published",
+                if known.is_empty() { "none".to_string() } else { known.join(", ") },
                 if q.year == 2026 { "of goods imported in that quarter" } else { "at that quarter's price" }
             ),
         ));
@@ -579,11 +575,7 @@ pub fn compute(
                 cn_code: g.cn_code.clone(),
                 origin_iso: g.origin_iso.clone(),
                 sector: g.sector.clone(),
-                method: if g.method == Method::ActualData {
-                    "actual_data"
-                } else {
-                    "default_values"
-                },
+                method: m,
                 mass_tonnes: Decimal::ZERO,
                 embedded_emissions_tco2: Decimal::ZERO,
                 certificates_tco2: Decimal::ZERO,
