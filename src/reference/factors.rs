@@ -74,9 +74,11 @@ fn row_decimal(rec: &super::Rec, col: &str) -> Result<Option<Decimal>> {
 }
 
 impl DefaultTables {
+    /// The embedded tables; `definitive: None` when `--default-values` replaces that table
+    /// (then it is not parsed only to be thrown away).
     pub fn load(
         transitional: (&str, &str),
-        definitive: (&str, &str),
+        definitive: Option<(&str, &str)>,
         markups: (&str, &str),
     ) -> Result<DefaultTables> {
         let mut t = DefaultTables::default();
@@ -107,7 +109,9 @@ impl DefaultTables {
                 return Err(rec.bad("cn_code", "each code once", rec.get("cn_code")));
             }
         }
-        t.load_definitive_csv(Path::new(definitive.0), definitive.1)?;
+        if let Some((name, text)) = definitive {
+            t.load_definitive_csv(Path::new(name), text)?;
+        }
         let p = Path::new(markups.0);
         for rec in csv_records(p, markups.1, &["year", "sector", "markup_pct"])? {
             let year: i32 = rec
@@ -123,14 +127,6 @@ impl DefaultTables {
             *last = (*last).max(year);
         }
         Ok(t)
-    }
-
-    /// Replaces the definitive-period table (`--default-values`): the file's rows only.
-    pub fn clear_definitive(&mut self) {
-        self.definitive_file = None;
-        self.definitive.clear();
-        self.taric_children.clear();
-        self.origins.clear();
     }
 
     /// The definitive table now comes from `file` (`--default-values`).

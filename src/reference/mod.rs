@@ -87,16 +87,19 @@ pub fn read_text(path: &Path) -> Result<(String, Vec<u8>)> {
         path: path.to_path_buf(),
         source,
     })?;
+    let text = utf8_text(path, &bytes)?.to_string();
+    Ok((text, bytes))
+}
+
+/// A text file's bytes as UTF-8 without its byte-order mark.
+pub fn utf8_text<'b>(path: &Path, bytes: &'b [u8]) -> Result<&'b str> {
     let body = bytes
         .strip_prefix(b"\xEF\xBB\xBF".as_slice())
-        .unwrap_or(&bytes);
-    let text = std::str::from_utf8(body)
-        .map_err(|e| Error::Data {
-            path: path.to_path_buf(),
-            message: format!("not valid UTF-8 (byte offset {})", e.valid_up_to()),
-        })?
-        .to_string();
-    Ok((text, bytes))
+        .unwrap_or(bytes);
+    std::str::from_utf8(body).map_err(|e| Error::Data {
+        path: path.to_path_buf(),
+        message: format!("not valid UTF-8 (byte offset {})", e.valid_up_to()),
+    })
 }
 
 /// The templates to read, each with the supplier id it stands for: files as given, the
@@ -224,32 +227,51 @@ impl ReferenceData {
                 FactorTable::User(factors::UserFactors::load(p, &text, &mut notes)?)
             }
             None => {
-                let mut t = Vec::new();
-                for (role, (name, text)) in [
-                    ("default_values_transitional", embedded::TRANSITIONAL),
-                    ("default_values_definitive", embedded::DEFINITIVE),
-                    ("default_value_markups", embedded::MARKUPS),
-                ] {
-                    match (&paths.default_values, role) {
-                        (Some(p), "default_values_definitive") => {
-                            let bytes = std::fs::read(p).map_err(|source| Error::Read {
-                                path: p.clone(),
-                                source,
-                            })?;
-                            digests.push(FileDigest::of(role, p, &bytes));
-                        }
-                        _ => digests.push(FileDigest::embedded(role, name, text.as_bytes())),
+                // `--default-values` replaces the definitive table: read once (its digest
+                // and its rows from the same bytes); the embedded one is then not parsed.
+                let (transitional, definitive, markups) = (
+                    embedded::TRANSITIONAL,
+                    embedded::DEFINITIVE,
+                    embedded::MARKUPS,
+                );
+                digests.push(FileDigest::embedded(
+                    "default_values_transitional",
+                    transitional.0,
+                    transitional.1.as_bytes(),
+                ));
+                let user = match &paths.default_values {
+                    Some(p) => {
+                        let bytes = std::fs::read(p).map_err(|source| Error::Read {
+                            path: p.clone(),
+                            source,
+                        })?;
+                        digests.push(FileDigest::of("default_values_definitive", p, &bytes));
+                        Some((p, bytes))
                     }
-                    t.push((name, text));
-                }
-                let mut tables = DefaultTables::load(t[0], t[1], t[2])?;
-                if let Some(p) = &paths.default_values {
+                    None => {
+                        digests.push(FileDigest::embedded(
+                            "default_values_definitive",
+                            definitive.0,
+                            definitive.1.as_bytes(),
+                        ));
+                        None
+                    }
+                };
+                digests.push(FileDigest::embedded(
+                    "default_value_markups",
+                    markups.0,
+                    markups.1.as_bytes(),
+                ));
+                let mut tables = DefaultTables::load(
+                    transitional,
+                    user.is_none().then_some(definitive),
+                    markups,
+                )?;
+                if let Some((p, bytes)) = &user {
                     if is_workbook(p) {
-                        workbook::read_default_values(p, &mut tables, &mut notes)?;
+                        workbook::read_default_values(p, bytes, &mut tables, &mut notes)?;
                     } else {
-                        let (text, _) = read_text(p)?;
-                        tables.clear_definitive();
-                        tables.load_definitive_csv(p, &text)?;
+                        tables.load_definitive_csv(p, utf8_text(p, bytes)?)?;
                     }
                     tables.set_definitive_file(
                         p.file_name()

@@ -460,7 +460,8 @@ fn load_benchmarks_file(p: &Path) -> Result<(Vec<u8>, BenchmarkTable)> {
             path: p.to_path_buf(),
             source,
         })?;
-        return Ok((bytes, super::workbook::read_benchmarks(p)?));
+        let table = super::workbook::read_benchmarks_from(p, &bytes)?;
+        return Ok((bytes, table));
     }
     let (text, bytes) = read_text(p).map_err(|e| match e {
         Error::Data { path, message } => Error::Data {

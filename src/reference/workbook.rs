@@ -7,7 +7,7 @@ use super::obligation::{Benchmark, BenchmarkTable};
 use crate::error::{Error, Result};
 use crate::intake::sheet::cell_text;
 use crate::model::CnCode;
-use calamine::{open_workbook_auto, Data, Reader};
+use calamine::{open_workbook_auto_from_rs, Data, Reader};
 use rust_decimal::Decimal;
 use std::collections::HashMap;
 use std::path::Path;
@@ -146,8 +146,12 @@ const COUNTRIES: &[(&str, &str)] = &[
 ];
 
 /// The workbook and its file name (for sources and notes).
-fn open(path: &Path) -> Result<(calamine::Sheets<std::io::BufReader<std::fs::File>>, String)> {
-    let wb = open_workbook_auto(path)
+/// The workbook is parsed from `bytes`, the same bytes the caller takes the digest of.
+fn open<'b>(
+    path: &Path,
+    bytes: &'b [u8],
+) -> Result<(calamine::Sheets<std::io::Cursor<&'b [u8]>>, String)> {
+    let wb = open_workbook_auto_from_rs(std::io::Cursor::new(bytes))
         .map_err(|e| data_err(path, format!("cannot open the workbook: {e}")))?;
     let file = path
         .file_name()
@@ -252,11 +256,11 @@ fn find_header(rows: &[&[Data]], wanted: &[(&str, &[&str])]) -> Option<(usize, V
 /// clinker share 2523 10 00 before the TARIC split) keeps the higher total, with a note.
 pub fn read_default_values(
     path: &Path,
+    bytes: &[u8],
     t: &mut DefaultTables,
     notes: &mut Vec<String>,
 ) -> Result<()> {
-    let (mut wb, file) = open(path)?;
-    t.clear_definitive();
+    let (mut wb, file) = open(path, bytes)?;
     let mut sheets_read = 0;
     // Codes listed twice in a sheet: code → (sheets, the rows' descriptions).
     let mut repeated: std::collections::BTreeMap<String, (usize, Vec<String>)> = Default::default();
@@ -350,7 +354,16 @@ pub fn read_default_values(
 /// above (another route or production-year value); a blank Column A takes the value given for
 /// the same route letter of that code, else the code's first Column A value.
 pub fn read_benchmarks(path: &Path) -> Result<BenchmarkTable> {
-    let (mut wb, file) = open(path)?;
+    let bytes = std::fs::read(path).map_err(|source| crate::error::Error::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    read_benchmarks_from(path, &bytes)
+}
+
+/// `read_benchmarks` on the file's bytes, already read (for its digest).
+pub fn read_benchmarks_from(path: &Path, bytes: &[u8]) -> Result<BenchmarkTable> {
+    let (mut wb, file) = open(path, bytes)?;
     let wanted: [(&str, &[&str]); 5] = [
         ("cn code", &[]),
         ("column a+bmg", &[]),
