@@ -80,10 +80,7 @@ pub fn run(a: Args) -> anyhow::Result<u8> {
                     t.table,
                     t.rows,
                     t.columns,
-                    match t.form {
-                        cbam::intake::pgdump::DataForm::Copy => "COPY",
-                        cbam::intake::pgdump::DataForm::Insert => "INSERT",
-                    },
+                    t.form.statement(),
                     t.first_line
                 )?;
             }

@@ -63,10 +63,7 @@ pub fn run(a: Args) -> anyhow::Result<u8> {
                     "  {:<36} {:>10} rows  ({}, from line {})",
                     t.table,
                     t.rows,
-                    match t.form {
-                        cbam::intake::pgdump::DataForm::Copy => "COPY",
-                        cbam::intake::pgdump::DataForm::Insert => "INSERT",
-                    },
+                    t.form.statement(),
                     t.first_line
                 )?;
             }

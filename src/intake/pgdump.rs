@@ -114,6 +114,16 @@ pub enum DataForm {
     Insert,
 }
 
+impl DataForm {
+    /// The SQL statement the rows came in.
+    pub fn statement(self) -> &'static str {
+        match self {
+            DataForm::Copy => "COPY",
+            DataForm::Insert => "INSERT",
+        }
+    }
+}
+
 /// Rows found per table, in the order the tables' data appears.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct TableCount {
