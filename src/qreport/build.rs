@@ -404,10 +404,8 @@ fn party(tag: &str, address_tag: &str, p: &Party) -> Node {
 /// that does not fit its schema format or multiplicity, checked on the tree itself).
 pub fn build(h: &Header, goods: &Goods, suppliers: Option<&SupplierBook>) -> (Node, Vec<Finding>) {
     let mut findings = Vec::new();
-    let transitional =
-        |q: Quarter| q >= Quarter { year: 2023, q: 4 } && q <= Quarter { year: 2025, q: 4 };
     match h.quarter {
-        Some(q) if transitional(q) => {}
+        Some(q) if super::is_transitional_quarter(q) => {}
         other => findings.push(finding(
             "XQ020",
             Severity::Error,

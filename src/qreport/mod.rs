@@ -19,6 +19,13 @@ use std::path::Path;
 pub const NAMESPACE: &str = "http://xmlns.ec.eu/BusinessObjects/CBAM/Types/V1";
 /// The schema version `cbam` writes and reads.
 pub const SCHEMA_VERSION: &str = "23.00";
+
+/// The quarters QReports exist for: the transitional period, 2023Q4 to 2025Q4. The writer
+/// (XQ020) and the rules (XQ011) both ask here.
+pub fn is_transitional_quarter(q: crate::model::Quarter) -> bool {
+    use crate::model::Quarter;
+    (Quarter { year: 2023, q: 4 }..=Quarter { year: 2025, q: 4 }).contains(&q)
+}
 /// Elements that exist only in QReport 17.03 (and older): their presence identifies the version.
 const ONLY_IN_17: [&str; 6] = [
     "DraftReportId",

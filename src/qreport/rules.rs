@@ -55,7 +55,7 @@ pub fn check(root: &Node, scope: &AnnexScope) -> Vec<Finding> {
                 .found(&format!("{period} {year}")),
             );
         }
-        Some(q) if q < (Quarter { year: 2023, q: 4 }) || q > (Quarter { year: 2025, q: 4 }) => {
+        Some(q) if !super::is_transitional_quarter(q) => {
             out.push(
                 f(
                     "XQ011",
