@@ -262,8 +262,11 @@ pub fn read_default_values(
 ) -> Result<()> {
     let (mut wb, file) = open(path, bytes)?;
     let mut sheets_read = 0;
-    // Codes listed twice in a sheet: code → (sheets, the rows' descriptions).
-    let mut repeated: std::collections::BTreeMap<String, (usize, Vec<String>)> = Default::default();
+    // Codes listed twice in a sheet: code → (the sheets, the rows' descriptions).
+    let mut repeated: std::collections::BTreeMap<
+        String,
+        (std::collections::BTreeSet<String>, Vec<String>),
+    > = Default::default();
     for name in wb.sheet_names().to_vec() {
         let range = wb
             .worksheet_range(&name)
@@ -297,10 +300,9 @@ pub fn read_default_values(
                 continue;
             };
             let heads = ["direct", "indirect", "total"];
-            let [direct, indirect, total] = [2, 3, 4].map(|k| (k, r.get(cols[k])));
-            let direct = figure(path, &name, i, heads[0], direct.1)?;
-            let indirect = figure(path, &name, i, heads[1], indirect.1)?;
-            let total = figure(path, &name, i, heads[2], total.1)?;
+            let direct = figure(path, &name, i, heads[0], r.get(cols[2]))?;
+            let indirect = figure(path, &name, i, heads[1], r.get(cols[3]))?;
+            let total = figure(path, &name, i, heads[2], r.get(cols[4]))?;
             let row = TableRow {
                 code: code.clone(),
                 description: text(r.get(cols[1])),
@@ -321,7 +323,7 @@ pub fn read_default_values(
                     _ => false,
                 };
                 let e = repeated.entry(code.clone()).or_default();
-                e.0 += 1;
+                e.0.insert(name.clone());
                 if let Some(first) = t.definitive_row(origin, &code) {
                     for d in [&first.description, &row.description] {
                         if !e.1.contains(d) {
@@ -335,9 +337,10 @@ pub fn read_default_values(
             }
         }
     }
-    for (code, (n, descriptions)) in repeated {
+    for (code, (sheets, descriptions)) in repeated {
         notes.push(format!(
-            "{file}: {code} is listed more than once in {n} sheet(s) ({}); the row with the higher total is used",
+            "{file}: {code} is listed more than once in {} sheet(s) ({}); the row with the higher total is used",
+            sheets.len(),
             descriptions.join(" / ")
         ));
     }
