@@ -367,8 +367,19 @@ fn calculate_one(s: Shipment, ctx: &Calculator<'_>) -> (Result<Line, RejectedRow
                 } else {
                     reasons.extend(choice.reasons.iter().cloned());
                 }
+                for (code, message) in choice.notes.iter() {
+                    findings.push(
+                        Finding::new(code, Severity::Warning, message.to_string())
+                            .file(file)
+                            .at_row(&s.row)
+                            .field(if *code == "DV004" { "taric_code" } else { "cn_code" }),
+                    );
+                }
                 let conf = choice.factor.confidence.as_str();
-                if matches!(conf, "heading-representative" | "single-source") {
+                if matches!(
+                    conf,
+                    "heading-representative" | "single-source" | "single-transcription"
+                ) {
                     findings.push(
                         Finding::new(
                             "CA007",

@@ -27,7 +27,7 @@ codes! {
     "IN006", Error, "intake", "", "quarter is not of the form YYYYQn";
     "IN007", Error, "intake", "", "row's quarter differs from the report quarter given with --quarter";
     "IN008", Error, "intake", "E004", "net_mass_kg is not a positive decimal number (or is above 10^9 kg)";
-    "IN009", Error, "intake", "E009", "origin_iso is not an ISO 3166-1 alpha-2 code (two upper-case letters)";
+    "IN009", Error, "intake", "E009", "origin_iso is not an ISO 3166-1 alpha-2 country code (two upper-case letters naming a country; XX, EU, QZ are refused)";
     "IN010", Error, "intake", "", "shipment_id appears on more than one row (all such rows are rejected)";
     "IN011", Warning, "intake", "", "has_actual_emissions is not YES/NO (treated as NO)";
     "IN012", Warning, "intake", "E009", "importer_country is not an EU member state";
@@ -61,6 +61,9 @@ codes! {
     "TP010", Warning, "suppliers import", "", "template row: a SEE cell holds a placeholder (n.a.) instead of a figure; row not imported";
     "DV001", Warning, "obligation", "", "CN code split into TARIC lines in the definitive default values and no taric_code given: the residual line (…90) is used (once per good)";
     "DV002", Warning, "calculate", "", "taric_code column not 10 digits starting with the CN code; ignored";
+    "DV004", Warning, "calculate", "", "taric_code names a TARIC line the definitive default values do not list: the line the message names is used";
+    "DV005", Warning, "calculate", "", "the annex gives a default value of 0 for the good and origin (e.g. Mali, hydrogen): used as published";
+    "DV006", Error, "calculate", "", "electricity (CN 2716 00 00) without its quantity in MWh (column quantity_mwh): not calculated from kilograms";
     "RP001", Error, "assemble", "VAL-003", "rows belong to more than one quarter and no --quarter was given";
     "RP002", Error, "assemble", "", "no row could be calculated: the report has no goods";
     "CO001", Info, "obligation", "", "de minimis: the year's iron and steel, aluminium, fertilisers and cement are at or below 50 t: exempt";

@@ -387,6 +387,16 @@ fn check_row(row: &ShipmentRow, checker: &mut Checker<'_>, is_dup: bool) -> Outc
             format!("origin_iso {origin:?} is not an ISO 3166-1 alpha-2 code"),
             "two upper-case letters, e.g. CN",
         ));
+    } else if iso2 && !crate::model::is_country_code(origin) {
+        // XX, EU, QZ …: no country's default values can be chosen, and falling back to
+        // "Other countries and territories" would hide the error.
+        f.push(mk(
+            "IN009",
+            Severity::Error,
+            Col::OriginIso,
+            format!("origin_iso {origin:?} is not an ISO 3166-1 country (the country of origin must be named)"),
+            "the ISO 3166-1 alpha-2 code of the country of origin, e.g. CN",
+        ));
     }
     // Goods from the Union or from an Annex III country are not CBAM imports.
     let origin_exempt = if is_eu27(origin) {

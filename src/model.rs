@@ -5,6 +5,21 @@ use rust_decimal::Decimal;
 use serde::Serialize;
 use std::fmt;
 
+/// ISO 3166-1 alpha-2 country codes (and XK, Kosovo, as EU customs use it): `data/iso3166_countries.csv`.
+static COUNTRY_CODES: std::sync::LazyLock<std::collections::HashSet<&'static str>> =
+    std::sync::LazyLock::new(|| {
+        include_str!("../data/iso3166_countries.csv")
+            .lines()
+            .skip(1)
+            .filter_map(|l| l.split(',').next())
+            .collect()
+    });
+
+/// Whether `code` is a country code of ISO 3166-1 (or XK, Kosovo): `OTHER`, `XX`, `EU` are not.
+pub fn is_country_code(code: &str) -> bool {
+    COUNTRY_CODES.contains(code)
+}
+
 /// The 16 columns of the production system's shipments export, in its order.
 pub const SHIPMENT_COLUMNS: [&str; 16] = [
     "shipment_id",

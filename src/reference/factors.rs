@@ -29,6 +29,8 @@ pub struct DefaultChoice {
     pub reasons: Arc<[Arc<str>]>,
     /// The factor gives only a total; it is reported as direct emissions.
     pub total_only: bool,
+    /// Warnings the choice carries to every row it serves: (finding code, message).
+    pub notes: Arc<[(&'static str, Arc<str>)]>,
 }
 
 /// Parses a decimal from its text, exactly. `""` → None.
@@ -53,6 +55,8 @@ pub struct TableRow {
     pub source: String,
     pub confidence: String,
     pub route: String,
+    /// The table's note on the row (a disagreement between sources, a correction), or empty.
+    pub note: String,
 }
 
 #[derive(Debug, Default)]
@@ -60,8 +64,10 @@ pub struct DefaultTables {
     transitional: HashMap<String, TableRow>,
     /// (origin ISO or `*`, code) → row.
     definitive: HashMap<(String, String), TableRow>,
-    /// 10-digit TARIC rows under an 8-digit code (definitive table), for codes split that way.
+    /// 10-digit TARIC lines under an 8-digit code (definitive table), for codes split that way.
     taric_children: HashMap<String, Vec<String>>,
+    /// Every code of the definitive table, in any origin's table: the annex's lines.
+    annex_codes: std::collections::HashSet<String>,
     origins: HashMap<String, String>,
     markups: HashMap<(i32, Sector), Decimal>,
     last_markup_year: HashMap<Sector, i32>,
@@ -104,6 +110,7 @@ impl DefaultTables {
                 source: rec.get("source").to_string(),
                 confidence: rec.get("confidence").to_string(),
                 route: String::new(),
+                note: String::new(),
             };
             if t.transitional.insert(row.code.clone(), row).is_some() {
                 return Err(rec.bad("cn_code", "each code once", rec.get("cn_code")));
@@ -149,11 +156,13 @@ impl DefaultTables {
             return false;
         }
         self.origins.insert(origin.to_string(), country.to_string());
-        if row.code.len() == 10 && origin == "*" {
-            self.taric_children
+        if self.annex_codes.insert(row.code.clone()) && row.code.len() == 10 {
+            let children = self
+                .taric_children
                 .entry(row.code[..8].to_string())
-                .or_default()
-                .push(row.code.clone());
+                .or_default();
+            children.push(row.code.clone());
+            children.sort();
         }
         self.definitive.insert(key, row);
         true
@@ -171,7 +180,9 @@ impl DefaultTables {
     }
 
     /// The definitive-period table in the project's CSV layout
-    /// (`origin_iso,origin_country,cn_code,…,route_code,direct,indirect,total,source`).
+    /// (`origin_iso,origin_country,cn_code,…,route_code,direct,indirect,total,source`, and
+    /// optionally `confidence`, `note`). `origin_iso` is an ISO 3166 code or `*` (the
+    /// fallback table); `cn_code` 4, 6, 8 or 10 digits.
     pub fn load_definitive_csv(&mut self, p: &Path, text: &str) -> Result<()> {
         for rec in csv_records(
             p,
@@ -186,7 +197,21 @@ impl DefaultTables {
             ],
         )? {
             let origin = rec.get("origin_iso").to_string();
+            if origin != "*" && !crate::model::is_country_code(&origin) {
+                return Err(rec.bad(
+                    "origin_iso",
+                    "an ISO 3166-1 alpha-2 country code, or * for \"Other countries and territories\"",
+                    &origin,
+                ));
+            }
             let code = rec.get("cn_code").to_string();
+            if !(matches!(code.len(), 4 | 6 | 8 | 10) && code.bytes().all(|b| b.is_ascii_digit())) {
+                return Err(rec.bad("cn_code", "4, 6, 8 or 10 digits", &code));
+            }
+            let confidence = match rec.get("confidence") {
+                "" => "official",
+                c => c,
+            };
             let row = TableRow {
                 code: code.clone(),
                 description: rec.get("product_name").to_string(),
@@ -194,8 +219,9 @@ impl DefaultTables {
                 indirect: row_decimal(&rec, "indirect")?,
                 total: row_decimal(&rec, "total")?,
                 source: rec.get("source").to_string(),
-                confidence: "official".into(),
+                confidence: confidence.to_string(),
                 route: rec.get("route_code").to_string(),
+                note: rec.get("note").to_string(),
             };
             if !self.insert_definitive(&origin, rec.get("origin_country"), row) {
                 return Err(rec.bad("cn_code", "each (origin_iso, cn_code) once", &code));
@@ -242,13 +268,15 @@ impl DefaultTables {
                 markup: None,
                 reasons: arcs(reasons),
                 total_only,
+                notes: Arc::from([]),
             });
         }
         None
     }
 
-    /// Definitive period: the origin's table row, else "Other countries and territories",
-    /// times (1 + the year's mark-up for the sector).
+    /// Definitive period: the annex line of the code (with the shipment's TARIC line when
+    /// given) in the origin's table, else in "Other countries and territories", times
+    /// (1 + the year's mark-up for the sector).
     pub fn definitive(
         &self,
         cn: &CnCode,
@@ -259,8 +287,70 @@ impl DefaultTables {
         self.definitive_taric(cn, None, origin, date, sector)
     }
 
+    /// The annex line a CN code (and the shipment's TARIC suffix, when given) falls under:
+    /// the given TARIC line when the annex lists it; the only TARIC line, or the residual
+    /// line (…90), of a code the annex splits into TARIC lines; else the most specific code
+    /// (8, 6, 4 digits) the annex lists. The same line in every table: the annex lays the
+    /// goods out alike for every origin.
+    fn annex_line(
+        &self,
+        s: &str,
+        taric: Option<&str>,
+        reasons: &mut Vec<String>,
+        notes: &mut Vec<(&'static str, String)>,
+    ) -> Option<String> {
+        let given = taric.map(|t| format!("{s}{t}"));
+        if let Some(code) = given.as_ref().filter(|c| self.annex_codes.contains(*c)) {
+            reasons.push(format!("TARIC code {code} given with the shipment"));
+            return Some(code.clone());
+        }
+        if let Some(children) = self.taric_children.get(s) {
+            let line = match children.as_slice() {
+                [only] => only.clone(),
+                _ => children
+                    .iter()
+                    .find(|c| c.ends_with("90"))
+                    .or(children.last())?
+                    .clone(),
+            };
+            match &given {
+                Some(code) => notes.push((
+                    "DV004",
+                    format!(
+                        "taric_code {code} is not a TARIC line of the definitive default values (CN {s} has {}); line {line} is used",
+                        children.join(", ")
+                    ),
+                )),
+                None if children.len() == 1 => reasons.push(format!(
+                    "the annex lists CN {s} only as TARIC line {line}; that line applies"
+                )),
+                None => reasons.push(format!(
+                    "CN {s} is split into TARIC lines {}; without a TARIC code the residual line {line} applies",
+                    children.join(", ")
+                )),
+            }
+            return Some(line);
+        }
+        let line = [8usize, 6, 4]
+            .into_iter()
+            .map(|n| &s[..n])
+            .find(|c| self.annex_codes.contains(*c))?
+            .to_string();
+        // A TARIC code ending 00 is the CN line itself; any other is a line the annex does
+        // not distinguish.
+        if let Some(code) = given.filter(|c| !c.ends_with("00")) {
+            notes.push((
+                "DV004",
+                format!("taric_code {code} is not a TARIC line of the definitive default values; the annex line {line} is used"),
+            ));
+        }
+        Some(line)
+    }
+
     /// `definitive`, with the shipment's TARIC suffix (the last two of its 10 digits) when it
-    /// gave one: a TARIC line of the table for that code is then taken first.
+    /// gave one. The annex's fallback rule: "Other countries and territories" only where the
+    /// origin has no table, or its table does not list the line or gives no value ("–") for
+    /// it; every figure then comes from the fallback row (never a row assembled from two).
     pub fn definitive_taric(
         &self,
         cn: &CnCode,
@@ -271,54 +361,22 @@ impl DefaultTables {
     ) -> Option<DefaultChoice> {
         let s = cn.as_str();
         let mut reasons = Vec::new();
-        let mut found: Option<(&TableRow, &str)> = None;
-        'outer: for sheet in [origin, "*"] {
-            if sheet != "*" && !self.origins.contains_key(sheet) {
-                reasons.push(format!("no country table for origin {origin}; using \"Other countries and territories\""));
-                continue;
+        let mut notes = Vec::new();
+        let line = self.annex_line(s, taric, &mut reasons, &mut notes)?;
+        let key = |sheet: &str| (sheet.to_string(), line.clone());
+        let own = self.definitive.get(&key(origin));
+        let (row, sheet) = match own.filter(|r| r.total.is_some()) {
+            Some(row) => (row, origin),
+            None => {
+                reasons.push(match (self.origins.contains_key(origin), own) {
+                    (false, _) => format!("the annex has no table for origin {origin}; \"Other countries and territories\" applies"),
+                    (true, None) => format!("the {origin} table does not list {line}; \"Other countries and territories\" applies"),
+                    (true, Some(_)) => format!("the {origin} table gives no value (\"–\") for {line}; \"Other countries and territories\" applies"),
+                });
+                let row = self.definitive.get(&key("*")).filter(|r| r.total.is_some())?;
+                (row, "*")
             }
-            if let Some(t) = taric {
-                let code = format!("{s}{t}");
-                if let Some(row) = self.definitive.get(&(sheet.to_string(), code.clone())) {
-                    if row.total.is_some() {
-                        reasons.push(format!("TARIC code {code} given with the shipment"));
-                        found = Some((row, sheet));
-                        break 'outer;
-                    }
-                }
-            }
-            for n in [8usize, 6, 4] {
-                if let Some(row) = self
-                    .definitive
-                    .get(&(sheet.to_string(), s[..n].to_string()))
-                {
-                    if row.total.is_some() {
-                        found = Some((row, sheet));
-                        break 'outer;
-                    }
-                }
-            }
-            // An 8-digit code split into TARIC lines: without the 10-digit code the residual
-            // line ("other", ending 90) is the one that applies.
-            if let Some(children) = self.taric_children.get(s) {
-                if let Some(code) = children.iter().find(|c| c.ends_with("90")) {
-                    if let Some(row) = self.definitive.get(&(sheet.to_string(), code.clone())) {
-                        if row.total.is_some() {
-                            reasons.push(format!(
-                                "CN {s} is split into TARIC lines {}; without a TARIC code the residual line {code} applies",
-                                children.join(", ")
-                            ));
-                            found = Some((row, sheet));
-                            break 'outer;
-                        }
-                    }
-                }
-            }
-            if sheet != "*" {
-                reasons.push(format!("the {origin} table has no value for {s}; using \"Other countries and territories\""));
-            }
-        }
-        let (row, sheet) = found?;
+        };
         let sheet_name = self
             .origins
             .get(sheet)
@@ -335,23 +393,23 @@ impl DefaultTables {
                 format!(", route {}", row.route)
             }
         ));
+        if row.total.is_some_and(|t| t.is_zero()) {
+            notes.push((
+                "DV005",
+                format!(
+                    "the annex gives a default value of 0 for {} in the table \"{sheet_name}\"; it is used as published (check it)",
+                    row.code
+                ),
+            ));
+        }
+        if !row.note.is_empty() {
+            reasons.push(format!("table note: {}", row.note));
+        }
         let year = date.year;
-        let markup = self
-            .markups
-            .get(&(year, sector))
-            .or_else(|| {
-                let last = *self.last_markup_year.get(&sector)?;
-                if year > last {
-                    self.markups.get(&(last, sector))
-                } else {
-                    None
-                }
-            })
-            .copied();
+        let markup = self.markup(year, sector);
         let id = format!("EU-DDV:{}:{}", sheet, row.code);
         let label = format!("{}, {sheet_name}, {}", self.definitive_label(), row.code);
-        let (mut factor, total_only) = factor_from_row(id, label, row, "medium");
-        factor.confidence = "official".into();
+        let (factor, total_only) = factor_from_row(id, label, row, "medium");
         if let (Some(d), Some(i), Some(t)) = (row.direct, row.indirect, row.total) {
             if d + i != t {
                 reasons.push(format!(
@@ -373,7 +431,26 @@ impl DefaultTables {
             markup,
             reasons: arcs(reasons),
             total_only,
+            notes: notes
+                .into_iter()
+                .map(|(c, m)| (c, Arc::from(m)))
+                .collect(),
         })
+    }
+
+    /// The year's mark-up for a sector; years after the last listed year take the last one.
+    fn markup(&self, year: i32, sector: Sector) -> Option<Decimal> {
+        self.markups
+            .get(&(year, sector))
+            .or_else(|| {
+                let last = *self.last_markup_year.get(&sector)?;
+                if year > last {
+                    self.markups.get(&(last, sector))
+                } else {
+                    None
+                }
+            })
+            .copied()
     }
 }
 
@@ -487,6 +564,7 @@ impl UserFactors {
                     markup: None,
                     reasons: arcs(reasons),
                     total_only: false,
+                    notes: Arc::from([]),
                 });
             }
         }

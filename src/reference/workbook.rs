@@ -312,6 +312,7 @@ pub fn read_default_values(
                 source: format!("{file}, sheet {name:?}, row {}", i + 1),
                 confidence: "official".into(),
                 route: text(r.get(cols[5])),
+                note: String::new(),
             };
             if !t.insert_definitive(origin, &country, row.clone()) {
                 let keep_new = match (

@@ -55,12 +55,12 @@ fn codes(r: &serde_json::Value) -> Vec<String> {
 #[test]
 fn hydrogen_without_own_value_uses_other_countries_with_2026_markup() {
     let d = tmp();
-    // Japan has no sheet: "Other countries and territories" 28041000 total 17.74;
+    // Fiji has no table in the annex: "Other countries and territories" 28041000 total 17.74;
     // 2.5 t × 17.74 × 1.10 = 48.785.
     let p = shipments(
         d.path(),
         "h2.csv",
-        &[("H-1", "2026-02-10", "28041000", "JP", "2500", "")],
+        &[("H-1", "2026-02-10", "28041000", "FJ", "2500", "")],
     );
     let (_, r) = report(d.path(), &p, &[]);
     let c = &line(&r, "H-1")["emissions_calculation"];
@@ -397,7 +397,7 @@ fn de_minimis_leaves_out_hydrogen_which_stays_liable() {
         "dmh.csv",
         &[
             ("M-1", "2026-01-10", "72081000", "CN", "49000", ""),
-            ("M-2", "2026-01-11", "28041000", "JP", "5000", ""),
+            ("M-2", "2026-01-11", "28041000", "FJ", "5000", ""),
         ],
     );
     let (_, r) = report(d.path(), &p, &[]);
@@ -509,7 +509,8 @@ fn annual_period_covers_every_quarter_and_writes_the_declaration_summary() {
     assert_eq!(quarters, ["2026Q1", "2026Q2", "2026Q3"]);
     // Q3 has no published price: the year's cost is unknown, the certificates are not.
     assert_eq!(y["estimated_cost_eur"], serde_json::Value::Null);
-    assert_eq!(y["certificates"], 354);
+    // Σ net 349.430 (Japanese hydrogen: 1 t × 14.03 × 1.1 = 15.433 − FAA 4.962 = 10.471) → 350.
+    assert_eq!(y["certificates"], 350);
     let decl = obligation(&r)["declaration_summary"].as_array().unwrap();
     assert_eq!(decl.len(), 6);
     // Aluminium 7601 10 90 from India: 25 t × 1.87 × 1.1 = 51.425; FAA 0.975 × 1.423 (K) × 25

@@ -327,7 +327,8 @@ fn definitive_period_uses_origin_tables_fallback_and_markup() {
             "{header}\n\
              D-1,2026-02-10,2026Q1,72081000,steel,coil,CN,China,Imp,NL,1000,P,R,NO,,\n\
              D-2,2026-02-10,2026Q1,25231000,cement,clinker,EG,Egypt,Imp,NL,1000,P,R,NO,,\n\
-             D-3,2026-02-10,2026Q1,72081000,steel,coil,MX,Mexico,Imp,NL,1000,P,R,NO,,\n"
+             D-3,2026-02-10,2026Q1,72081000,steel,coil,FJ,Fiji,Imp,NL,1000,P,R,NO,,\n\
+             D-4,2026-02-10,2026Q1,72081000,steel,coil,MX,Mexico,Imp,NL,1000,P,R,NO,,\n"
         ),
     )
     .unwrap();
@@ -344,13 +345,16 @@ fn definitive_period_uses_origin_tables_fallback_and_markup() {
     // direct + indirect: (1.24 + 0.03 = 1.27) × 1.10.
     assert_eq!(e("D-2")["factor_id"], "EU-DDV:EG:2523100090");
     assert_eq!(e("D-2")["total_emissions_tco2"].to_string(), "1.397");
-    // No Mexican table: "Other countries and territories".
+    // No table for Fiji in the annex: "Other countries and territories".
     assert_eq!(e("D-3")["factor_id"], "EU-DDV:*:7208");
     assert_eq!(e("D-3")["total_emissions_tco2"].to_string(), "4.454");
     assert!(e("D-3")["trail"][0]
         .as_str()
         .unwrap()
-        .contains("no country table for origin MX"));
+        .contains("the annex has no table for origin FJ"));
+    // Mexico has its own table: 7208 2.75 (route C) × 1.10.
+    assert_eq!(e("D-4")["factor_id"], "EU-DDV:MX:7208");
+    assert_eq!(e("D-4")["total_emissions_tco2"].to_string(), "3.025");
 }
 
 #[test]
