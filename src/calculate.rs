@@ -372,7 +372,11 @@ fn calculate_one(s: Shipment, ctx: &Calculator<'_>) -> (Result<Line, RejectedRow
                         Finding::new(code, Severity::Warning, message.to_string())
                             .file(file)
                             .at_row(&s.row)
-                            .field(if *code == "DV004" { "taric_code" } else { "cn_code" }),
+                            .field(if *code == "DV004" {
+                                "taric_code"
+                            } else {
+                                "cn_code"
+                            }),
                     );
                 }
                 let conf = choice.factor.confidence.as_str();

@@ -71,6 +71,7 @@ codes! {
     "CO003", Info, "obligation", "", "de minimis: above 50 t: the whole year's imports are liable";
     "CO004", Warning, "obligation", "", "no CBAM benchmark for the CN code: no free-allocation adjustment deducted";
     "CO005", Warning, "obligation", "", "benchmark route ambiguous: the lowest benchmark of the candidate routes is used";
+    "CO008", Info, "obligation", "", "several alloy grades for the CN code: the highest benchmark of the production year is used (IR (EU) 2025/2620 Annex point 5.1)";
     "CO006", Warning, "obligation", "", "no certificate price known for the quarter: cost not estimated (--certificate-prices)";
     "CO007", Warning, "obligation", "", "carbon price paid given for goods declared with default values: not deducted (Art. 9(4): Commission default carbon prices only)";
     "XQ001", Error, "xml", "", "QReport: a required element is missing, or an element occurs more often than the schema allows";

@@ -54,6 +54,8 @@ struct Agg {
     /// The default-value table's code, when it is a TARIC line the shipments did not name
     /// (the residual line was taken by rule).
     taric_assumed: Option<String>,
+    /// Shipments of the good that named no TARIC code (those DV001 speaks of).
+    assumed_count: u64,
     count: u64,
     mass: Decimal,
     gross: Decimal,
@@ -73,24 +75,34 @@ impl Tally {
         if Period::of(l.shipment.import_date) != Period::Definitive {
             return;
         }
+        // The TARIC line of the default value used, not the one the shipment named: an
+        // unknown TARIC code (DV004) takes the residual line and must not split the good.
+        let line = l.factor.matched_code.as_bytes();
+        let taric =
+            (l.method == Method::DefaultValues && line.len() == 10).then(|| [line[8], line[9]]);
         let key = Key {
             quarter: l.shipment.quarter,
             cn: l.shipment.cn,
             origin: l.shipment.origin_bytes(),
             method: l.method,
-            taric: l.shipment.taric_suffix().ok().flatten(),
+            taric,
         };
+        // The residual line (…90) taken because no TARIC code was given (a code with a single
+        // TARIC line, 2507 00 80 80, involves no choice).
+        let named = l.shipment.taric_suffix().ok().flatten();
         let a = self.goods.entry(key).or_insert_with(|| Agg {
             // One good, one CN code: its sector is set once.
             sector: l.shipment.sector(),
             route: l.factor.route.clone(),
-            taric_assumed: (l.method == Method::DefaultValues
-                && l.factor.matched_code.len() == 10
-                && key.taric.is_none())
-            .then(|| l.factor.matched_code.clone()),
             ..Agg::default()
         });
         a.count += 1;
+        if named.is_none() && taric == Some(*b"90") {
+            a.assumed_count += 1;
+            if a.taric_assumed.is_none() {
+                a.taric_assumed = Some(l.factor.matched_code.clone());
+            }
+        }
         a.mass += l.mass_tonnes;
         a.gross += l.total;
         a.unmarked += match l.markup {
@@ -117,6 +129,7 @@ impl Tally {
                 a.taric_assumed = v.taric_assumed;
             }
             a.count += v.count;
+            a.assumed_count += v.assumed_count;
             a.mass += v.mass;
             a.gross += v.gross;
             a.unmarked += v.unmarked;
@@ -224,7 +237,7 @@ pub struct QuarterObligation {
 pub struct GoodObligation {
     pub quarter: String,
     pub cn_code: String,
-    /// The shipments' TARIC code (extra column `taric_code`), when given.
+    /// The TARIC line of the default values used (a code the annex splits into TARIC lines).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub taric_code: Option<String>,
     pub origin_iso: String,
@@ -240,6 +253,10 @@ pub struct GoodObligation {
     /// `A` or `B`; null when no benchmark applies (electricity) or none was found.
     pub benchmark_column: Option<&'static str>,
     pub benchmark_route: String,
+    /// Why this benchmark of several (alloy grades: the highest, IR 2025/2620 point 5.1; other
+    /// routes left open: the lowest), when the table offered several values.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub benchmark_choice: Option<String>,
     #[serde(serialize_with = "num::exact_opt")]
     pub benchmark_tco2_per_tonne: Option<Decimal>,
     #[serde(serialize_with = "num::exact")]
@@ -369,6 +386,9 @@ pub fn compute(
                     if let Some(m) = &c.ambiguous {
                         findings.push(Finding::new("CO005", Severity::Warning, m.clone()));
                     }
+                    if let Some(m) = &c.rule {
+                        findings.push(Finding::new("CO008", Severity::Info, m.clone()));
+                    }
                     let faa =
                         r.line(cbam_factor * crate::reference::obligation::CSCF * c.value * a.mass);
                     (Some(c), faa)
@@ -390,7 +410,7 @@ pub fn compute(
                 Severity::Warning,
                 format!(
                     "{} shipment(s) of CN {} from {origin} in {}: the default values split the code into TARIC lines and no taric_code was given; the residual line {line} is used",
-                    a.count,
+                    a.assumed_count,
                     k.cn.spaced(),
                     k.quarter
                 ),
@@ -467,6 +487,9 @@ pub fn compute(
                         .join(", ")
                 })
                 .unwrap_or_default(),
+            benchmark_choice: bm
+                .as_ref()
+                .and_then(|c| c.rule.clone().or_else(|| c.ambiguous.clone())),
             benchmark_tco2_per_tonne: bm.as_ref().map(|c| c.value),
             free_allocation_adjustment_tco2: faa,
             carbon_price_paid_eur_per_tco2e: cp.map(|c| c.eur_per_tco2e),

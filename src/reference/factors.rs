@@ -373,7 +373,10 @@ impl DefaultTables {
                     (true, None) => format!("the {origin} table does not list {line}; \"Other countries and territories\" applies"),
                     (true, Some(_)) => format!("the {origin} table gives no value (\"–\") for {line}; \"Other countries and territories\" applies"),
                 });
-                let row = self.definitive.get(&key("*")).filter(|r| r.total.is_some())?;
+                let row = self
+                    .definitive
+                    .get(&key("*"))
+                    .filter(|r| r.total.is_some())?;
                 (row, "*")
             }
         };
@@ -431,10 +434,7 @@ impl DefaultTables {
             markup,
             reasons: arcs(reasons),
             total_only,
-            notes: notes
-                .into_iter()
-                .map(|(c, m)| (c, Arc::from(m)))
-                .collect(),
+            notes: notes.into_iter().map(|(c, m)| (c, Arc::from(m))).collect(),
         })
     }
 

@@ -51,8 +51,10 @@ pub struct BenchmarkChoice {
     pub route: String,
     pub years: String,
     pub source: String,
-    /// Set when several rows fitted with different values (the lowest is used).
+    /// Set when several routes fitted with different values (the lowest is used).
     pub ambiguous: Option<String>,
+    /// Set when several alloy grades fitted (the highest is used, IR 2025/2620 point 5.1).
+    pub rule: Option<String>,
 }
 
 #[derive(Debug, Default)]
@@ -159,7 +161,8 @@ impl BenchmarkTable {
     /// Column B (default values) or A (actual data) for `cn` imported in `year`. Rows are
     /// narrowed by production years (the import year stands for the production year) and, for
     /// default values, by the route the default-value table gives (`(C)`, `(C)/(F)`, …). When
-    /// several values remain, the lowest is used: it never understates the certificates.
+    /// several alloy grades remain the highest is used (point 5.1); when several other
+    /// routes remain, the lowest: it never understates the certificates.
     pub fn choose(
         &self,
         cn: &CnCode,
@@ -214,39 +217,75 @@ impl BenchmarkTable {
                 fit = by_route;
             }
         }
-        let Some((low_cn, low)) = fit.iter().copied().min_by_key(|(_, b)| pick(b)) else {
-            return Err(format!(
-                "no Column {column} CBAM benchmark for CN {} (production years {years})",
-                cn.spaced()
-            ));
-        };
-        let value = pick(low).unwrap_or_default();
         let mut distinct: Vec<(String, Decimal)> = fit
             .iter()
             .map(|(_, b)| (b.route.clone(), pick(b).unwrap_or_default()))
             .collect();
         distinct.sort();
         distinct.dedup();
-        let ambiguous = (distinct.iter().any(|(_, v)| *v != value)).then(|| {
-            format!(
+        let listed = || {
+            distinct
+                .iter()
+                .map(|(r, v)| {
+                    format!(
+                        "{}{v}",
+                        if r.is_empty() {
+                            String::new()
+                        } else {
+                            format!("({r}) ")
+                        }
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        // Point 5.1 of the Annex to IR (EU) 2025/2620: where several alloy grades (F, G, H, J)
+        // are given for one CN code, the highest benchmark of the production year is used.
+        // Any other choice left open (carbon-steel routes C/D/E, aluminium K/L, cement A/B,
+        // when the route is not known) takes the lowest: no provision chooses, and the lowest
+        // never understates the certificates.
+        let alloy_grades = fit.len() > 1
+            && fit
+                .iter()
+                .all(|(_, b)| !b.route.is_empty() && b.route.chars().all(|c| "FGHJ".contains(c)));
+        let chosen = if alloy_grades {
+            fit.iter().copied().max_by_key(|(_, b)| pick(b))
+        } else {
+            fit.iter().copied().min_by_key(|(_, b)| pick(b))
+        };
+        let Some((chosen_cn, row)) = chosen else {
+            return Err(format!(
+                "no Column {column} CBAM benchmark for CN {} (production years {years})",
+                cn.spaced()
+            ));
+        };
+        let value = pick(row).unwrap_or_default();
+        let several = distinct.iter().any(|(_, v)| *v != value);
+        let (ambiguous, rule) = match (several, alloy_grades) {
+            (false, _) => (None, None),
+            (true, true) => (None, Some(format!(
+                "CN {}: Column {column} gives several alloy grades{} ({}); the highest, {value} (grade {}), is used (IR (EU) 2025/2620 Annex point 5.1)",
+                cn.spaced(),
+                if dv_route.is_empty() { String::new() } else { format!(" for route {dv_route}") },
+                listed(),
+                row.route
+            ))),
+            (true, false) => (Some(format!(
                 "CN {}: the route is not known{}; Column {column} benchmarks {}; the lowest, {value}, is used (it does not understate the certificates)",
                 cn.spaced(),
                 if dv_route.is_empty() { String::new() } else { format!(" beyond {dv_route}") },
-                distinct
-                    .iter()
-                    .map(|(r, v)| format!("{}{v}", if r.is_empty() { String::new() } else { format!("({r}) ") }))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            )
-        });
+                listed()
+            )), None),
+        };
         Ok(BenchmarkChoice {
             value,
-            cn_code: low_cn.clone(),
+            cn_code: chosen_cn.clone(),
             column,
-            route: low.route.clone(),
-            years: low.years.clone(),
-            source: low.source.clone(),
+            route: row.route.clone(),
+            years: row.years.clone(),
+            source: row.source.clone(),
             ambiguous,
+            rule,
         })
     }
 }
@@ -543,6 +582,38 @@ mod tests {
             .benchmarks
             .choose(&cn("27160000"), 2026, Method::DefaultValues, "")
             .is_err());
+    }
+
+    #[test]
+    fn alloy_grades_take_the_highest_benchmark_of_the_production_year() {
+        let r = ObligationRef::load(&ObligationPaths::default()).unwrap();
+        let b = |y, route: &str| {
+            r.benchmarks
+                .choose(&cn("72052100"), y, Method::DefaultValues, route)
+                .unwrap()
+        };
+        // 7205 21 00, Column B, 2026-27: (F) 1.46, (G) 0.659, (H) 0.328, (J) 0.852 → F 1.46.
+        let c = b(2026, "");
+        assert_eq!(
+            (c.value.to_string(), c.route.as_str()),
+            ("1.46".into(), "F")
+        );
+        assert!(c.ambiguous.is_none());
+        assert!(c.rule.as_deref().unwrap().contains("point 5.1"));
+        // 2028-30: (F) 1.298, (G) 0.647, (H) 0.315, (J) 0.82 → 1.298.
+        assert_eq!(b(2028, "").value.to_string(), "1.298");
+        // The default-value table's route narrows first: (E)/(H) leaves only grade H.
+        let c = b(2026, "(E)/(H)");
+        assert_eq!(c.value.to_string(), "0.328");
+        assert!(c.rule.is_none() && c.ambiguous.is_none());
+        // Carbon-steel routes left open still take the lowest (7205 10 00: C 1.288, D 0.424,
+        // E 0.027).
+        let c = r
+            .benchmarks
+            .choose(&cn("72051000"), 2026, Method::DefaultValues, "")
+            .unwrap();
+        assert_eq!(c.value.to_string(), "0.027");
+        assert!(c.ambiguous.is_some() && c.rule.is_none());
     }
 
     #[test]
