@@ -486,10 +486,19 @@ fn calculate_one(s: Shipment, ctx: &Calculator<'_>) -> (Result<Line, RejectedRow
         }
     };
     let mass_t = s.net_mass_kg / Decimal::ONE_THOUSAND;
+    // Electricity's factor is per MWh and its quantity energy (mass 0): never kilograms.
+    let quantity = match s.quantity_mwh {
+        Some(mwh) => {
+            reasons
+                .push(format!("electricity: {mwh} MWh (quantity_mwh) × the factor per MWh").into());
+            mwh
+        }
+        None => mass_t,
+    };
     let (Some(d_raw), Some(i_raw), Some(t_raw)) = (
-        mass_t.checked_mul(factor.direct),
-        mass_t.checked_mul(factor.indirect),
-        mass_t.checked_mul(factor.total),
+        quantity.checked_mul(factor.direct),
+        quantity.checked_mul(factor.indirect),
+        quantity.checked_mul(factor.total),
     ) else {
         let r = overflow(&mut findings);
         return (Err(r), findings);

@@ -46,6 +46,7 @@ struct Parsed {
     import_date: Date,
     quarter: Quarter,
     net_mass_kg: Decimal,
+    quantity_mwh: Option<Decimal>,
     scope: ScopeStatus,
     wants_actuals: bool,
 }
@@ -142,6 +143,7 @@ impl<'a> Checker<'a> {
                     import_date: p.import_date,
                     quarter: p.quarter,
                     net_mass_kg: p.net_mass_kg,
+                    quantity_mwh: p.quantity_mwh,
                     scope: p.scope,
                     wants_actuals: p.wants_actuals,
                     supplier_id,
@@ -219,9 +221,12 @@ fn check_row(row: &ShipmentRow, checker: &mut Checker<'_>, is_dup: bool) -> Outc
             .expected(expected)
             .found(row.get(col))
     };
+    // Electricity has no mass: its quantity is energy (extra column quantity_mwh).
+    let electricity = CnCode::normalise(row.get(Col::CnCode)).is_some_and(|c| c.is_electricity());
     for col in REQUIRED {
+        let skip = electricity && col == Col::NetMassKg;
         let (col, name) = (col as usize, col.name());
-        if row.field(col).is_empty() {
+        if !skip && row.field(col).is_empty() {
             f.push(
                 Finding::new(
                     "IN001",
@@ -342,8 +347,16 @@ fn check_row(row: &ShipmentRow, checker: &mut Checker<'_>, is_dup: bool) -> Outc
         }
     }
 
+    let quantity_mwh = if electricity {
+        electricity_mwh(row, &mut f, file)
+    } else {
+        None
+    };
     let mass_text = row.get(Col::NetMassKg);
-    let mass = if mass_text.is_empty() {
+    let mass = if electricity {
+        // Never calculated from kilograms: the quantity is quantity_mwh (DV006 without it).
+        Some(Decimal::ZERO)
+    } else if mass_text.is_empty() {
         None
     } else {
         match parse_mass(mass_text) {
@@ -532,11 +545,52 @@ fn check_row(row: &ShipmentRow, checker: &mut Checker<'_>, is_dup: bool) -> Outc
             import_date: date,
             quarter,
             net_mass_kg: mass,
+            quantity_mwh,
             scope,
             wants_actuals,
         },
         f,
     )
+}
+
+/// The largest quantity of electricity accepted for one row, in MWh (a year of a large power
+/// plant is ~10^7 MWh): beyond it the figure is a typo or an attack.
+pub const MAX_MWH: u64 = 1_000_000_000;
+
+/// The energy of an electricity row (extra column `quantity_mwh`), or DV006 when it is missing
+/// or not a positive number of MWh: electricity is declared in MWh, never from kilograms.
+fn electricity_mwh(row: &ShipmentRow, f: &mut Vec<Finding>, file: &str) -> Option<Decimal> {
+    let text = row.extra_value("quantity_mwh").unwrap_or("");
+    let finding = |msg: String| {
+        Finding::new("DV006", Severity::Error, msg)
+            .file(file)
+            .at_row(row)
+            .field("quantity_mwh")
+            .expected("the energy imported in MWh, a positive decimal, e.g. 1250.5")
+            .found(text)
+    };
+    if text.trim().is_empty() {
+        let kg = row.get(Col::NetMassKg);
+        f.push(finding(format!(
+            "electricity (CN 2716 00 00) is declared in MWh: add a column quantity_mwh with the energy imported{}",
+            if kg.is_empty() {
+                String::new()
+            } else {
+                format!(" (net_mass_kg {:?} is not used: electricity has no mass)", crate::model::truncate_for_message(kg))
+            }
+        )));
+        return None;
+    }
+    match parse_mass(text) {
+        Some(m) if m > Decimal::ZERO && m <= Decimal::from(MAX_MWH) => Some(m),
+        _ => {
+            f.push(finding(format!(
+                "quantity_mwh {:?} is not a positive number of MWh (at most {MAX_MWH})",
+                crate::model::truncate_for_message(text)
+            )));
+            None
+        }
+    }
 }
 
 /// A mass in kilograms: plain decimal text (`12450`, `12450.5`, `1.2e3` is refused: exports

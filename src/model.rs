@@ -168,6 +168,13 @@ impl ShipmentRow {
     pub fn get(&self, c: Col) -> &str {
         self.field(c as usize)
     }
+    /// The value of an extra column (one beyond the 16 of the export), by name, any case.
+    pub fn extra_value(&self, name: &str) -> Option<&str> {
+        self.extra
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
     pub fn field(&self, i: usize) -> &str {
         let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };
         &self.buf[start..self.ends[i] as usize]
@@ -356,6 +363,10 @@ impl CnCode {
     pub fn as_str(&self) -> &str {
         // Only ASCII digits are ever stored.
         std::str::from_utf8(&self.0).unwrap_or("00000000")
+    }
+    /// Electrical energy, CN 2716 00 00: declared in MWh, not in tonnes.
+    pub fn is_electricity(&self) -> bool {
+        &self.0 == b"27160000"
     }
     /// `7208 10 00`, the way the Combined Nomenclature prints codes.
     pub fn spaced(&self) -> String {
@@ -604,7 +615,10 @@ pub struct Shipment {
     pub cn: CnCode,
     pub import_date: Date,
     pub quarter: Quarter,
+    /// 0 for electricity, which has no mass (its quantity is `quantity_mwh`).
     pub net_mass_kg: Decimal,
+    /// Electricity (CN 2716 00 00): the energy imported, from the extra column `quantity_mwh`.
+    pub quantity_mwh: Option<Decimal>,
     pub scope: ScopeStatus,
     /// Whether the row asks for supplier actuals (`has_actual_emissions` = YES).
     pub wants_actuals: bool,

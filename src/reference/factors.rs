@@ -66,6 +66,9 @@ pub struct DefaultTables {
     definitive: HashMap<(String, String), TableRow>,
     /// 10-digit TARIC lines under an 8-digit code (definitive table), for codes split that way.
     taric_children: HashMap<String, Vec<String>>,
+    /// Electricity (IR 2025/2621 Annex III): origin ISO or `*` (the Union's factor) →
+    /// (country, tCO2e per MWh, source).
+    electricity: HashMap<String, (String, Decimal, String)>,
     /// Every code of the definitive table, in any origin's table: the annex's lines.
     annex_codes: std::collections::HashSet<String>,
     origins: HashMap<String, String>,
@@ -86,6 +89,7 @@ impl DefaultTables {
         transitional: (&str, &str),
         definitive: Option<(&str, &str)>,
         markups: (&str, &str),
+        electricity: (&str, &str),
     ) -> Result<DefaultTables> {
         let mut t = DefaultTables::default();
         let p = Path::new(transitional.0);
@@ -118,6 +122,26 @@ impl DefaultTables {
         }
         if let Some((name, text)) = definitive {
             t.load_definitive_csv(Path::new(name), text)?;
+        }
+        let p = Path::new(electricity.0);
+        for rec in csv_records(
+            p,
+            electricity.1,
+            &["origin_iso", "country", "tco2e_per_mwh", "source"],
+        )? {
+            let value = row_decimal(&rec, "tco2e_per_mwh")?
+                .ok_or_else(|| rec.bad("tco2e_per_mwh", "a number", ""))?;
+            let row = (
+                rec.get("country").to_string(),
+                value,
+                rec.get("source").to_string(),
+            );
+            if t.electricity
+                .insert(rec.get("origin_iso").to_string(), row)
+                .is_some()
+            {
+                return Err(rec.bad("origin_iso", "each origin once", rec.get("origin_iso")));
+            }
         }
         let p = Path::new(markups.0);
         for rec in csv_records(p, markups.1, &["year", "sector", "markup_pct"])? {
@@ -359,6 +383,9 @@ impl DefaultTables {
         date: Date,
         sector: Sector,
     ) -> Option<DefaultChoice> {
+        if cn.is_electricity() {
+            return self.electricity(origin);
+        }
         let s = cn.as_str();
         let mut reasons = Vec::new();
         let mut notes = Vec::new();
@@ -435,6 +462,51 @@ impl DefaultTables {
             reasons: arcs(reasons),
             total_only,
             notes: notes.into_iter().map(|(c, m)| (c, Arc::from(m))).collect(),
+        })
+    }
+
+    /// Electricity (CN 2716 00 00): the origin's Annex III factor in tCO2e per MWh, else the
+    /// Union's (Reg 2023/956 Annex IV point 4.2.2). No mark-up applies.
+    fn electricity(&self, origin: &str) -> Option<DefaultChoice> {
+        let mut reasons = Vec::new();
+        let (key, (country, value, source)) = match self.electricity.get_key_value(origin) {
+            Some(found) => found,
+            None => {
+                reasons.push(format!(
+                    "Annex III gives no specific value for origin {origin}: the alternative default value, the CO2 emission factor of the Union, applies (Reg (EU) 2023/956 Annex IV point 4.2.2)"
+                ));
+                self.electricity.get_key_value("*")?
+            }
+        };
+        reasons.push(format!(
+            "EU default value for electricity (IR 2025/2621 Annex III), {country}: {value} tCO2e/MWh, times the quantity in MWh; no mark-up"
+        ));
+        let mut notes = Vec::new();
+        if value.is_zero() {
+            notes.push((
+                "DV005",
+                Arc::from(format!("the annex gives a default value of 0 tCO2e/MWh for electricity from {country}; it is used as published")),
+            ));
+        }
+        let factor = EmissionFactor {
+            id: format!("EU-DDV-EL:{key}"),
+            direct: *value,
+            indirect: Decimal::ZERO,
+            total: *value,
+            matched_code: "27160000".into(),
+            description: format!("Electrical energy, {country} (tCO2e per MWh)"),
+            source: source.clone(),
+            label: format!("IR (EU) 2025/2621 Annex III, {country}"),
+            confidence: "official".into(),
+            data_quality: "medium".into(),
+            route: String::new(),
+        };
+        Some(DefaultChoice {
+            factor: Arc::new(factor),
+            markup: None,
+            reasons: arcs(reasons),
+            total_only: false,
+            notes: notes.into(),
         })
     }
 

@@ -38,6 +38,10 @@ pub mod embedded {
         "data/default_value_markups.csv",
         include_str!("../../data/default_value_markups.csv"),
     );
+    pub const ELECTRICITY: (&str, &str) = (
+        "data/default_values_electricity.csv",
+        include_str!("../../data/default_values_electricity.csv"),
+    );
     pub const RULES: (&str, &str) = (
         "rules/cbam_rules.yaml",
         include_str!("../../rules/cbam_rules.yaml"),
@@ -262,10 +266,17 @@ impl ReferenceData {
                     markups.0,
                     markups.1.as_bytes(),
                 ));
+                let electricity = embedded::ELECTRICITY;
+                digests.push(FileDigest::embedded(
+                    "default_values_electricity",
+                    electricity.0,
+                    electricity.1.as_bytes(),
+                ));
                 let mut tables = DefaultTables::load(
                     transitional,
                     user.is_none().then_some(definitive),
                     markups,
+                    electricity,
                 )?;
                 if let Some((p, bytes)) = &user {
                     if is_workbook(p) {

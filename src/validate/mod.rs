@@ -561,38 +561,64 @@ fn run_rule<'a, N: Node<'a>>(
             max,
             exclusive_min,
             exclusive_max,
-        } => path.visit(report, &mut |idx, v| {
-            let Some(v) = v else { return };
-            let expected = || {
-                let lo = min.map(|m| format!("{} {m}", if *exclusive_min { ">" } else { "≥" }));
-                let hi = max.map(|m| format!("{} {m}", if *exclusive_max { "<" } else { "≤" }));
-                [lo, hi]
-                    .into_iter()
-                    .flatten()
-                    .collect::<Vec<_>>()
-                    .join(" and ")
-            };
-            match decimal(v) {
-                None => out.add(
-                    path.render(idx),
-                    shown(Some(v)),
-                    Some("a number".into()),
-                    format!("{} is not a number", path.render(idx)),
-                ),
-                Some(d) => {
-                    let low = min.is_some_and(|m| if *exclusive_min { d <= m } else { d < m });
-                    let high = max.is_some_and(|m| if *exclusive_max { d >= m } else { d > m });
-                    if low || high {
-                        out.add(
-                            path.render(idx),
-                            Some(d.to_string()),
-                            Some(expected()),
-                            format!("{} is {d}, expected {}", path.render(idx), expected()),
-                        );
+            unless,
+            split,
+        } => {
+            let mut check = |at: String, v: N| {
+                let expected = || {
+                    let lo = min.map(|m| format!("{} {m}", if *exclusive_min { ">" } else { "≥" }));
+                    let hi = max.map(|m| format!("{} {m}", if *exclusive_max { "<" } else { "≤" }));
+                    [lo, hi]
+                        .into_iter()
+                        .flatten()
+                        .collect::<Vec<_>>()
+                        .join(" and ")
+                };
+                match decimal(v) {
+                    None => out.add(
+                        at.clone(),
+                        shown(Some(v)),
+                        Some("a number".into()),
+                        format!("{at} is not a number"),
+                    ),
+                    Some(d) => {
+                        let low = min.is_some_and(|m| if *exclusive_min { d <= m } else { d < m });
+                        let high = max.is_some_and(|m| if *exclusive_max { d >= m } else { d > m });
+                        if low || high {
+                            out.add(
+                                at.clone(),
+                                Some(d.to_string()),
+                                Some(expected()),
+                                format!("{at} is {d}, expected {}", expected()),
+                            );
+                        }
                     }
                 }
+            };
+            match split {
+                None => path.visit(report, &mut |idx, v| {
+                    if let Some(v) = v {
+                        check(path.render(idx), v)
+                    }
+                }),
+                // Elements meeting an `unless` condition are not checked (electricity has no
+                // mass: VAL-004 skips CN 2716 00 00).
+                Some((elements, inner)) => elements.visit(report, &mut |idx, el| {
+                    let Some(el) = el else { return };
+                    if unless.iter().any(|c| holds(c, el)) {
+                        return;
+                    }
+                    inner.visit(el, &mut |idx2, v| {
+                        if let Some(v) = v {
+                            check(
+                                format!("{}.{}", elements.render(idx), inner.render(idx2)),
+                                v,
+                            )
+                        }
+                    })
+                }),
             }
-        }),
+        }
         Check::OneOf { path, values } => path.visit(report, &mut |idx, v| {
             let Some(v) = v else { return };
             if v.as_str().is_some_and(|s| values.iter().any(|x| x == s)) {

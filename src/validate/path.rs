@@ -121,6 +121,27 @@ impl Path {
         })
     }
 
+    /// `a.b[].c.d` → (`a.b[]`, `c.d`): the path to the elements of its last array and the
+    /// path inside each; `None` without an array or with nothing after it.
+    pub fn split_at_last_each(&self) -> Option<(Path, Path)> {
+        let k = self.segments.iter().rposition(|s| s.each)?;
+        if k + 1 == self.segments.len() {
+            return None;
+        }
+        let part = |segs: &[Segment]| {
+            let text = segs
+                .iter()
+                .map(|s| format!("{}{}", s.key, if s.each { "[]" } else { "" }))
+                .collect::<Vec<_>>()
+                .join(".");
+            Path {
+                text,
+                segments: segs.to_vec(),
+            }
+        };
+        Some((part(&self.segments[..=k]), part(&self.segments[k + 1..])))
+    }
+
     /// Whether the path ranges over an array.
     pub fn is_multi(&self) -> bool {
         self.segments.iter().any(|s| s.each)

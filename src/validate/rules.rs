@@ -78,6 +78,11 @@ pub enum Check {
         max: Option<Decimal>,
         exclusive_min: bool,
         exclusive_max: bool,
+        /// `unless`: conditions on the element of the path's last `[]` (e.g. `cn_code` of a
+        /// `detailed_goods[]` line) under which the value is not checked, with the path split
+        /// there (element path, path inside the element).
+        unless: Vec<Condition>,
+        split: Option<(Path, Path)>,
     },
     OneOf {
         path: Path,
@@ -284,6 +289,8 @@ struct RuleYaml {
     denominator: Option<String>,
     #[serde(default)]
     when: Vec<ConditionYaml>,
+    #[serde(default)]
+    unless: Vec<ConditionYaml>,
     #[serde(default)]
     scope: Vec<ConditionYaml>,
     #[serde(default)]
@@ -544,12 +551,25 @@ fn compile(r: RuleYaml, line: u64) -> std::result::Result<Rule, CompileError> {
             if r.min.is_none() && r.max.is_none() {
                 return Err(err("check range needs `min` or `max`".into()));
             }
+            let full = path(&r.path, "path")?;
+            let unless = conditions(&r.unless)?;
+            let split = match (unless.is_empty(), full.split_at_last_each()) {
+                (true, _) => None,
+                (false, Some(parts)) => Some(parts),
+                (false, None) => {
+                    return Err(err(
+                        "`unless` needs a path through an array (`…[].field`)".into()
+                    ))
+                }
+            };
             Check::Range {
-                path: path(&r.path, "path")?,
+                path: full,
                 min: r.min,
                 max: r.max,
                 exclusive_min: r.exclusive_min,
                 exclusive_max: r.exclusive_max,
+                unless,
+                split,
             }
         }
         "one_of" => {
