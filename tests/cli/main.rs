@@ -1,5 +1,6 @@
 //! One integration-test binary (links once): runs the built `cbam` on fixtures in temp dirs.
 
+mod annex;
 mod backups;
 mod bad_input;
 mod cn;
