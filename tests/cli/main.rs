@@ -13,6 +13,8 @@ mod precision;
 mod properties;
 mod report;
 #[cfg(feature = "shared-reference")]
+mod shared_annex;
+#[cfg(feature = "shared-reference")]
 mod shared_reference;
 mod sheets;
 mod suppliers;
