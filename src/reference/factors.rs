@@ -50,7 +50,13 @@ pub struct TableRow {
     pub direct: Option<Decimal>,
     pub indirect: Option<Decimal>,
     pub total: Option<Decimal>,
+    /// The citation of the official publication the value belongs to: what the trail, the
+    /// report's `factors_used`, `cbam cn lookup` and the registry XML print.
     pub source: String,
+    /// How the row was transcribed (repositories, commits, copies, merge notes), from the
+    /// optional `transcription` column; empty when a file has none. Never printed into a report
+    /// (the provenance names the table file and its SHA-256 instead).
+    pub transcription: String,
     pub confidence: String,
     pub route: String,
 }
@@ -102,6 +108,7 @@ impl DefaultTables {
                 indirect: row_decimal(&rec, "indirect")?,
                 total: row_decimal(&rec, "total")?,
                 source: rec.get("source").to_string(),
+                transcription: rec.get("transcription").to_string(),
                 confidence: rec.get("confidence").to_string(),
                 route: String::new(),
             };
@@ -194,6 +201,7 @@ impl DefaultTables {
                 indirect: row_decimal(&rec, "indirect")?,
                 total: row_decimal(&rec, "total")?,
                 source: rec.get("source").to_string(),
+                transcription: rec.get("transcription").to_string(),
                 confidence: "official".into(),
                 route: rec.get("route_code").to_string(),
             };
