@@ -43,7 +43,6 @@ codes! {
     "CA004", Warning, "calculate", "VAL-032", "supplier does not produce this CN code / product group; default used";
     "CA005", Warning, "calculate", "W003", "supplier data is stale (policy.stale_after_years); default used";
     "CA006", Error, "calculate", "E005", "no emission factor for this CN code and period; row rejected";
-    "CA007", Info, "calculate", "", "default value from a lower-confidence transcription (heading-level or single source)";
     "CA008", Warning, "calculate", "", "factor source gives only a total; reported as direct emissions";
     "CA009", Warning, "calculate", "", "CN code outside Annex I calculated anyway (policy.out_of_scope: calculate)";
     "CA010", Warning, "calculate", "", "supplier actuals not verified (policy.require_verified); default used";
@@ -61,6 +60,7 @@ codes! {
     "TP010", Warning, "suppliers import", "", "template row: a SEE cell holds a placeholder (n.a.) instead of a figure; row not imported";
     "DV001", Warning, "obligation", "", "CN code split into TARIC lines in the definitive default values and no taric_code given: the residual line (…90) is used (once per good)";
     "DV002", Warning, "calculate", "", "taric_code column not 10 digits starting with the CN code; ignored";
+    "DV003", Info, "assemble", "", "transitional default value of low confidence (single transcription, or a heading-level representative value) used (once per CN code; replaces the per-row CA007)";
     "RP001", Error, "assemble", "VAL-003", "rows belong to more than one quarter and no --quarter was given";
     "RP002", Error, "assemble", "", "no row could be calculated: the report has no goods";
     "CO001", Info, "obligation", "", "de minimis: the year's iron and steel, aluminium, fertilisers and cement are at or below 50 t: exempt";

@@ -61,6 +61,21 @@ pub struct TableRow {
     pub route: String,
 }
 
+/// Why a transitional row's `confidence` makes it a low-confidence value (finding DV003 and a
+/// trail line), or `None` for the other levels (`official`, `gov-copy`, `agrees-with-verified`,
+/// a user file's or the definitive table's rows).
+pub fn low_confidence(confidence: &str) -> Option<&'static str> {
+    match confidence {
+        "single-source" => Some(
+            "the value (or its direct/indirect split) rests on a single transcription of the Commission's table",
+        ),
+        "heading-representative" => Some(
+            "a heading-level representative value from a single transcription, not a line of the Commission's table",
+        ),
+        _ => None,
+    }
+}
+
 #[derive(Debug, Default)]
 pub struct DefaultTables {
     transitional: HashMap<String, TableRow>,
@@ -236,6 +251,11 @@ impl DefaultTables {
                 "EU transitional default value for {level} {} (confidence {})",
                 row.code, row.confidence
             ));
+            if let Some(why) = low_confidence(&row.confidence) {
+                reasons.push(format!(
+                    "low confidence: {why}; check it against the Commission's document before relying on it (DV003)"
+                ));
+            }
             let label = format!(
                 "EU transitional default values (EC, 22 Dec 2023), {} {}",
                 level, row.code

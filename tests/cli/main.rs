@@ -14,6 +14,7 @@ mod report;
 #[cfg(feature = "shared-reference")]
 mod shared_reference;
 mod sheets;
+mod sources;
 mod suppliers;
 mod templates;
 mod validate;
