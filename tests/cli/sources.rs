@@ -325,3 +325,48 @@ fn low_confidence_note_once_per_cn_code() {
         .iter()
         .any(|l| l.contains("low confidence")));
 }
+
+/// The registry remark (AdditionalInformation, an..512) keeps the whole citation: a long goods
+/// description is shortened instead (7308 and 7612 have descriptions long enough to need it).
+#[test]
+fn xml_remark_keeps_the_whole_citation() {
+    let d = tmp();
+    let input = d.path().join("s.csv");
+    let head = "shipment_id,import_date,quarter,cn_code,product_group,product_description,origin_iso,origin_country,importer_name,importer_country,net_mass_kg,port_of_entry,importer_reference,has_actual_emissions,supplier_id,notes";
+    let text = [
+        head.to_string(),
+        "L-1,2025-11-03,2025Q4,73084000,steel,props,MA,Morocco,Noordzee Staal Import BV,NL,10000,Rotterdam,R-1,NO,,".into(),
+        "L-2,2025-11-04,2025Q4,76129020,aluminium,cans,MA,Morocco,Noordzee Staal Import BV,NL,2000,Rotterdam,R-2,NO,,".into(),
+        "L-3,2025-11-05,2025Q4,25231000,cement,clinker,MA,Morocco,Noordzee Staal Import BV,NL,2000,Rotterdam,R-3,NO,,".into(),
+    ]
+    .join("\n");
+    std::fs::write(&input, text + "\n").unwrap();
+    let xml = d.path().join("r.xml");
+    let mut c = report_cmd(&input, &d.path().join("r.json"), &XML_FLAGS);
+    c.arg("--xml").arg(&xml);
+    let o = run(c);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let text = std::fs::read_to_string(&xml).unwrap();
+    let open = "<AdditionalInformation>Default value ";
+    let remarks: Vec<&str> = text
+        .match_indices(open)
+        .map(|(i, _)| {
+            let rest = &text[i + "<AdditionalInformation>".len()..];
+            &rest[..rest.find("</AdditionalInformation>").unwrap()]
+        })
+        .collect();
+    assert_eq!(remarks.len(), 3, "{remarks:#?}");
+    let mut shortened = 0;
+    for r in remarks {
+        assert!(r.chars().count() <= 512, "{r}");
+        assert!(
+            r.ends_with("published for Implementing Regulation (EU) 2023/1773")
+                || r.ends_with("not a line of the document"),
+            "{r}"
+        );
+        if r.contains("…): ") {
+            shortened += 1;
+        }
+    }
+    assert_eq!(shortened, 2, "7308 and 7612");
+}
