@@ -78,6 +78,9 @@ pub struct Totals {
     quarters: BTreeMap<Quarter, u64>,
     by_good: HashMap<(crate::model::CnCode, [u8; 2]), GoodAgg>,
     factors: HashMap<String, FactorUsed>,
+    /// Lines on a low-confidence default value (`reference::factors::low_confidence`), per
+    /// (CN code, factor id): one DV003 finding each.
+    low_confidence: BTreeMap<(crate::model::CnCode, String), u64>,
     /// Definitive-period sums for the certificate obligation.
     obligation: crate::obligation::Tally,
 }
@@ -137,6 +140,14 @@ impl Totals {
         if !name.is_empty() && (g.country_name.is_empty() || name < g.country_name.as_str()) {
             g.country_name = name.to_string();
         }
+        if l.method == Method::DefaultValues
+            && crate::reference::factors::low_confidence(&l.factor.confidence).is_some()
+        {
+            *self
+                .low_confidence
+                .entry((l.shipment.cn, l.factor.id.clone()))
+                .or_insert(0) += 1;
+        }
         match self.factors.get_mut(l.factor.id.as_str()) {
             Some(f) => f.lines += 1,
             None => {
@@ -184,6 +195,9 @@ impl Totals {
                     self.by_good.insert(k, v);
                 }
             }
+        }
+        for (k, n) in o.low_confidence {
+            *self.low_confidence.entry(k).or_insert(0) += n;
         }
         for (k, v) in o.factors {
             match self.factors.get_mut(&k) {
@@ -661,6 +675,25 @@ pub fn assemble(mut inp: AssembleInput<'_>) -> Report {
         });
     }
     let n_default = n_lines - n_actual;
+    // DV003: once per CN code (and factor), not per row.
+    for ((cn, id), n) in &t.low_confidence {
+        let Some(f) = t.factors.get(id) else {
+            continue;
+        };
+        let Some(why) = crate::reference::factors::low_confidence(&f.confidence) else {
+            continue;
+        };
+        inp.findings.push(Finding::new(
+            "DV003",
+            Severity::Info,
+            format!(
+                "{n} shipment(s) of CN {} use a default value of low confidence ({}, table row {}): {why}; check it against the Commission's document before relying on it",
+                cn.spaced(),
+                f.confidence,
+                f.matched_code
+            ),
+        ));
+    }
     let mut factors: Vec<FactorUsed> = t.factors.into_values().collect();
     factors.sort_by(|a, b| a.id.cmp(&b.id));
     let mass3 = |m: Decimal| crate::reference::policy::fixed(m, 3, r.mode);

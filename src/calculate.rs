@@ -379,26 +379,6 @@ fn calculate_one(s: Shipment, ctx: &Calculator<'_>) -> (Result<Line, RejectedRow
                             }),
                     );
                 }
-                let conf = choice.factor.confidence.as_str();
-                if matches!(
-                    conf,
-                    "heading-representative" | "single-source" | "single-transcription"
-                ) {
-                    findings.push(
-                        Finding::new(
-                            "CA007",
-                            Severity::Info,
-                            format!(
-                                "default value for CN {} comes from a {conf} transcription ({}); check it against the Commission's table",
-                                s.cn.spaced(),
-                                choice.factor.matched_code
-                            ),
-                        )
-                        .file(file)
-                        .at_row(&s.row)
-                        .field("cn_code"),
-                    );
-                }
                 if choice.total_only {
                     findings.push(
                         Finding::new(

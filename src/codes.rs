@@ -43,7 +43,6 @@ codes! {
     "CA004", Warning, "calculate", "VAL-032", "supplier does not produce this CN code / product group; default used";
     "CA005", Warning, "calculate", "W003", "supplier data is stale (policy.stale_after_years); default used";
     "CA006", Error, "calculate", "E005", "no emission factor for this CN code and period; row rejected";
-    "CA007", Info, "calculate", "", "default value from a lower-confidence transcription (heading-level or single source)";
     "CA008", Warning, "calculate", "", "factor source gives only a total; reported as direct emissions";
     "CA009", Warning, "calculate", "", "CN code outside Annex I calculated anyway (policy.out_of_scope: calculate)";
     "CA010", Warning, "calculate", "", "supplier actuals not verified (policy.require_verified); default used";
@@ -61,6 +60,7 @@ codes! {
     "TP010", Warning, "suppliers import", "", "template row: a SEE cell holds a placeholder (n.a.) instead of a figure; row not imported";
     "DV001", Warning, "obligation", "", "CN code split into TARIC lines in the definitive default values and no taric_code given: the residual line (…90) is used (once per good)";
     "DV002", Warning, "calculate", "", "taric_code column not 10 digits starting with the CN code; ignored";
+    "DV003", Info, "assemble", "", "default value of low confidence (single transcription, or a heading-level representative value) used (once per CN code and factor; replaces the per-row CA007)";
     "DV004", Warning, "calculate", "", "taric_code names a TARIC line the definitive default values do not list: the line the message names is used";
     "DV005", Warning, "calculate", "", "the annex gives a default value of 0 for the good and origin (e.g. Mali, hydrogen): used as published";
     "DV006", Error, "calculate", "", "electricity (CN 2716 00 00) without its quantity in MWh (column quantity_mwh): not calculated from kilograms";

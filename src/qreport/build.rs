@@ -593,16 +593,35 @@ pub fn build(h: &Header, goods: &Goods, suppliers: Option<&SupplierBook>) -> (No
                     }
                 }
             }
-            let methodology = if actual {
-                format!(
+            let (methodology, remark) = if actual {
+                let m = format!(
                     "Actual data of supplier {supplier_id} ({factor_id}): {}",
                     info.source
-                )
+                );
+                let r = clip(&m, 512);
+                (m, r)
             } else {
-                format!(
-                    "Default value {factor_id} for CN {} ({}): {}",
-                    info.matched_code, info.description, info.source
-                )
+                let with = |description: &str| {
+                    format!(
+                        "Default value {factor_id} for CN {} ({description}): {}",
+                        info.matched_code, info.source
+                    )
+                };
+                // The remark (an..512) keeps the whole citation: a long description is
+                // shortened first.
+                let m = with(&info.description);
+                let over = m.chars().count().saturating_sub(512);
+                let r = if over == 0 {
+                    m.clone()
+                } else if over + 1 < info.description.chars().count() {
+                    with(&clip(
+                        &info.description,
+                        info.description.chars().count() - over,
+                    ))
+                } else {
+                    clip(&m, 512)
+                };
+                (m, r)
             };
             em = em
                 .with(measure("ProducedMeasure", agg.mass))
@@ -630,7 +649,7 @@ pub fn build(h: &Header, goods: &Goods, suppliers: Option<&SupplierBook>) -> (No
                 .with(
                     Node::new("RemarksEmissions")
                         .with(Node::leaf("SequenceNumber", "1"))
-                        .with(Node::leaf("AdditionalInformation", clip(&methodology, 512))),
+                        .with(Node::leaf("AdditionalInformation", remark)),
                 )
                 .with(
                     Node::new("RemarksEmissions")

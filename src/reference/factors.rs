@@ -52,11 +52,35 @@ pub struct TableRow {
     pub direct: Option<Decimal>,
     pub indirect: Option<Decimal>,
     pub total: Option<Decimal>,
+    /// The citation of the official publication the value belongs to: what the trail, the
+    /// report's `factors_used`, `cbam cn lookup` and the registry XML print.
     pub source: String,
+    /// How the row was transcribed (repositories, commits, copies, merge notes), from the
+    /// optional `transcription` column; empty when a file has none. Never printed into a report
+    /// (the provenance names the table file and its SHA-256 instead).
+    pub transcription: String,
     pub confidence: String,
     pub route: String,
     /// The table's note on the row (a disagreement between sources, a correction), or empty.
     pub note: String,
+}
+
+/// Why a transitional row's `confidence` makes it a low-confidence value (finding DV003 and a
+/// trail line), or `None` for the other levels (`official`, `gov-copy`, `agrees-with-verified`,
+/// a user file's or the definitive table's rows).
+pub fn low_confidence(confidence: &str) -> Option<&'static str> {
+    match confidence {
+        "single-source" => Some(
+            "the value (or its direct/indirect split) rests on a single transcription of the Commission's table",
+        ),
+        "heading-representative" => Some(
+            "a heading-level representative value from a single transcription, not a line of the Commission's table",
+        ),
+        "single-transcription" => Some(
+            "a value of the corrected definitive annex (IR 2026/1740) with one transcription: it differs from the Commission's v1 workbook and no second transcription covers it",
+        ),
+        _ => None,
+    }
 }
 
 #[derive(Debug, Default)]
@@ -112,6 +136,7 @@ impl DefaultTables {
                 indirect: row_decimal(&rec, "indirect")?,
                 total: row_decimal(&rec, "total")?,
                 source: rec.get("source").to_string(),
+                transcription: rec.get("transcription").to_string(),
                 confidence: rec.get("confidence").to_string(),
                 route: String::new(),
                 note: String::new(),
@@ -244,6 +269,7 @@ impl DefaultTables {
                 total: row_decimal(&rec, "total")?,
                 source: rec.get("source").to_string(),
                 confidence: confidence.to_string(),
+                transcription: rec.get("transcription").to_string(),
                 route: rec.get("route_code").to_string(),
                 note: rec.get("note").to_string(),
             };
@@ -278,6 +304,11 @@ impl DefaultTables {
                 "EU transitional default value for {level} {} (confidence {})",
                 row.code, row.confidence
             ));
+            if let Some(why) = low_confidence(&row.confidence) {
+                reasons.push(format!(
+                    "low confidence: {why}; check it against the Commission's document before relying on it (DV003)"
+                ));
+            }
             let label = format!(
                 "EU transitional default values (EC, 22 Dec 2023), {} {}",
                 level, row.code
@@ -434,6 +465,11 @@ impl DefaultTables {
         }
         if !row.note.is_empty() {
             reasons.push(format!("table note: {}", row.note));
+        }
+        if let Some(why) = low_confidence(&row.confidence) {
+            reasons.push(format!(
+                "low confidence: {why}; check it against the Commission's document before relying on it (DV003)"
+            ));
         }
         let year = date.year;
         let markup = self.markup(year, sector);

@@ -310,6 +310,7 @@ pub fn read_default_values(
                 indirect,
                 total,
                 source: format!("{file}, sheet {name:?}, row {}", i + 1),
+                transcription: String::new(),
                 confidence: "official".into(),
                 route: text(r.get(cols[5])),
                 note: String::new(),

@@ -793,9 +793,10 @@ fn a_taric_code_given_with_the_shipment_chooses_the_line() {
         .unwrap();
     assert_eq!(white["benchmark_route"], "B");
     assert_eq!(white["benchmark_tco2_per_tonne"].to_string(), "0.859");
+    // The grey good is keyed by the residual line it was calculated with.
     let grey = goods
         .iter()
-        .find(|g| g.get("taric_code").is_none())
+        .find(|g| g["taric_code"] == "2523100090")
         .unwrap();
     assert_eq!(grey["benchmark_tco2_per_tonne"].to_string(), "0.666");
     assert_eq!(grey["mass_tonnes"].to_string(), "2");
@@ -810,16 +811,18 @@ fn electricity_has_no_free_allocation_adjustment_and_no_de_minimis() {
         "suppliers:\n  - supplier_id: SUP-E\n    cn_codes_produced: ['27160000']\n    actual_emissions_data:\n      direct_emissions_tco2_per_ton: 0.5\n      indirect_emissions_tco2_per_ton: 0\n      reporting_year: 2025\n",
     )
     .unwrap();
-    let p = shipments(
-        d.path(),
-        "el.csv",
-        &[("E-1", "2026-03-01", "27160000", "RS", "10000", "SUP-E")],
-    );
+    // Electricity's quantity is energy: 10 MWh in the extra column quantity_mwh.
+    let p = d.path().join("el.csv");
+    std::fs::write(
+        &p,
+        format!("{HEADER},quantity_mwh\nE-1,2026-03-01,2026Q1,27160000,,power,RS,,Imp BV,NL,,Rotterdam,R,YES,SUP-E,,10\n"),
+    )
+    .unwrap();
     let (o, r) = report(d.path(), &p, &["--suppliers", sup.to_str().unwrap()]);
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     let o = obligation(&r);
     let g = &o["goods"][0];
-    // gross 10 × 0.5 = 5.000; FAA 0 by law (no benchmark, no CO004); not counted for de minimis.
+    // gross 10 MWh × 0.5 = 5.000; FAA 0 by law (no benchmark, no CO004); no de minimis.
     assert_eq!(g["gross_emissions_tco2"].to_string(), "5.000");
     assert_eq!(g["free_allocation_adjustment_tco2"].to_string(), "0.000");
     assert_eq!(g["benchmark_column"], serde_json::Value::Null);

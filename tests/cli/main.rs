@@ -17,6 +17,7 @@ mod shared_annex;
 #[cfg(feature = "shared-reference")]
 mod shared_reference;
 mod sheets;
+mod sources;
 mod suppliers;
 mod templates;
 mod validate;
