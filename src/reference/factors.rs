@@ -222,6 +222,13 @@ impl DefaultTables {
         self.definitive.get(&(origin.to_string(), code.to_string()))
     }
 
+    /// How many definitive rows the table holds, and its origins (ISO codes, `*`), sorted.
+    pub fn definitive_size(&self) -> (usize, Vec<&str>) {
+        let mut o: Vec<&str> = self.origins.keys().map(String::as_str).collect();
+        o.sort_unstable();
+        (self.definitive.len(), o)
+    }
+
     /// Replaces a definitive row (same origin and code).
     pub fn replace_definitive(&mut self, origin: &str, row: TableRow) {
         self.definitive
