@@ -5,6 +5,7 @@ mod backups;
 mod bad_input;
 mod cn;
 mod deadlines;
+mod default_values_workbook;
 mod definitive;
 mod determinism;
 mod diff;
