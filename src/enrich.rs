@@ -2,19 +2,17 @@
 //! Annex I. A row comes out as a `Shipment` or as a rejection listing *every* reason.
 
 use crate::model::{
-    CnCode, Col, Date, Finding, Quarter, RejectedRow, ScopeStatus, Sector, Severity, Shipment,
-    ShipmentRow,
+    is_eu27, CnCode, Col, Date, Finding, Quarter, RejectedRow, ScopeStatus, Sector, Severity,
+    Shipment, ShipmentRow, ANNEX_III,
 };
+// Still named from here by code being restructured elsewhere (cli, validate); the lists live
+// in `model`.
+pub use crate::model::EU27;
 use crate::reference::policy::{DateOutsideQuarter, OutOfScope};
 use crate::reference::ReferenceData;
 use rust_decimal::Decimal;
 use rustc_hash::FxHashSet as HashSet;
 use std::str::FromStr;
-
-pub const EU27: [&str; 27] = [
-    "AT", "BE", "BG", "HR", "CY", "CZ", "DK", "EE", "FI", "FR", "DE", "GR", "HU", "IE", "IT", "LV",
-    "LT", "LU", "MT", "NL", "PL", "PT", "RO", "SK", "SI", "ES", "SE",
-];
 
 /// The required columns (see `REQUIRED_COLUMNS`), as indices.
 const REQUIRED: [Col; 6] = [
@@ -25,10 +23,6 @@ const REQUIRED: [Col; 6] = [
     Col::OriginIso,
     Col::NetMassKg,
 ];
-
-pub fn is_eu27(cc: &str) -> bool {
-    cc.len() == 2 && EU27.contains(&cc)
-}
 
 /// The largest mass accepted for one shipment: 10^9 kg (a million tonnes).
 pub const MAX_MASS_KG: u64 = 1_000_000_000;
@@ -414,7 +408,7 @@ fn check_row(row: &ShipmentRow, checker: &mut Checker<'_>, is_dup: bool) -> Outc
     // Goods from the Union or from an Annex III country are not CBAM imports.
     let origin_exempt = if is_eu27(origin) {
         Some("an EU member state: the goods are not an import from a third country")
-    } else if crate::validate::rules::ANNEX_III.contains(&origin) {
+    } else if ANNEX_III.contains(&origin) {
         Some("exempt from CBAM under Annex III of Regulation (EU) 2023/956 (IS, LI, NO, CH)")
     } else {
         None

@@ -21,6 +21,7 @@ pub mod pipeline;
 pub mod provenance;
 pub mod qreport;
 pub mod reference;
+pub mod report;
 pub mod suppliers_audit;
 pub mod suppliers_import;
 pub mod time;

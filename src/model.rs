@@ -5,6 +5,19 @@ use rust_decimal::Decimal;
 use serde::Serialize;
 use std::fmt;
 
+/// The 27 member states of the Union (ISO 3166-1 alpha-2).
+pub const EU27: [&str; 27] = [
+    "AT", "BE", "BG", "HR", "CY", "CZ", "DK", "EE", "FI", "FR", "DE", "GR", "HU", "IE", "IT", "LV",
+    "LT", "LU", "MT", "NL", "PL", "PT", "RO", "SK", "SI", "ES", "SE",
+];
+
+pub fn is_eu27(cc: &str) -> bool {
+    cc.len() == 2 && EU27.contains(&cc)
+}
+
+/// Annex III of Reg (EU) 2023/956: countries whose goods are outside CBAM (IS, LI, NO, CH).
+pub const ANNEX_III: [&str; 4] = ["IS", "LI", "NO", "CH"];
+
 /// ISO 3166-1 alpha-2 country codes (and XK, Kosovo, as EU customs use it): `data/iso3166_countries.csv`.
 static COUNTRY_CODES: std::sync::LazyLock<std::collections::HashSet<&'static str>> =
     std::sync::LazyLock::new(|| {

@@ -6,13 +6,14 @@
 //! size, not by thread count, and merged in file order with exact decimal sums, so the result
 //! is the same with any number of threads.
 
-use crate::assemble::{self, AssembleInput, Importer, Report, Totals};
+use crate::assemble::{self, AssembleInput, Totals};
 use crate::calculate;
 use crate::enrich::{self, DuplicateIds};
 use crate::error::{Error, Result};
 use crate::intake::{self, delimited::Chunk, InputOptions, Source};
 use crate::model::{Col, Finding, Line, Quarter, RejectedRow};
 use crate::reference::{ReferenceData, ReferencePaths};
+use crate::report::{Importer, Report};
 use rayon::prelude::*;
 use std::path::PathBuf;
 

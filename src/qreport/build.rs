@@ -6,9 +6,9 @@
 
 use super::rules::{UNIT_EMISSIONS, UNIT_TONNES};
 use super::{finding, schema, Node};
-use crate::assemble::Report;
 use crate::model::{CnCode, Finding, Method, Quarter, Severity};
 use crate::reference::SupplierBook;
+use crate::report::Report;
 use rust_decimal::Decimal;
 use serde_json::Value;
 use std::collections::BTreeMap;

@@ -1,7 +1,7 @@
 //! `--lines`: one CSV row per calculated shipment with its numbers and factor source.
 
-use crate::assemble::Report;
 use crate::model::Col;
+use crate::report::Report;
 use std::io::Write;
 
 pub const LINE_COLUMNS: [&str; 17] = [

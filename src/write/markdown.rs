@@ -1,7 +1,7 @@
 //! `--summary`: a readable Markdown summary of the report (totals, by sector, by origin, by
 //! method, findings). Built only from the report, so it can never disagree with it.
 
-use crate::assemble::Report;
+use crate::report::Report;
 use std::fmt::Write as _;
 
 /// Markdown table cell: pipes and newlines would break the table.

@@ -6,8 +6,8 @@ pub mod json_line;
 mod lines;
 mod markdown;
 
-use crate::assemble::Report;
 use crate::error::{Error, Result};
+use crate::report::Report;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 

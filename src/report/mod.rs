@@ -1,0 +1,281 @@
+//! The report's shape: every section of the report JSON, as the pipeline builds it and the
+//! writers, `validate`, `diff` and `verify` read it. Below the stages: it names domain types
+//! (`model`, `provenance`) and the policy it was made under (`reference`), never a stage.
+
+mod detailed;
+mod id;
+pub mod obligation;
+
+pub use detailed::{DetailedGood, DetailedGoods};
+pub use id::{report_id, ReportHead};
+pub use obligation::*;
+
+use crate::model::{Finding, Line, Period, RejectedRow};
+use crate::provenance::FileDigest;
+use crate::reference::Policy;
+use rust_decimal::Decimal;
+use serde::Serialize;
+
+pub const TOOL_NAME: &str = "cbam";
+pub const TOOL_VERSION: &str = env!("CARGO_PKG_VERSION");
+/// Fields whose value may differ between two runs on the same inputs; `cbam diff` ignores only these.
+pub const VOLATILE_FIELDS: [&str; 2] = [
+    "report_metadata.generated_at",
+    "importer_declaration.declaration_date",
+];
+
+mod num {
+    pub use rust_decimal::serde::arbitrary_precision::serialize as exact;
+    pub use rust_decimal::serde::arbitrary_precision_option::serialize as exact_opt;
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Importer {
+    pub name: String,
+    pub country: String,
+    pub eori: String,
+    pub declarant_name: String,
+    pub declarant_position: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Report {
+    pub report_metadata: ReportMetadata,
+    pub importer_declaration: ImporterDeclaration,
+    pub goods_summary: GoodsSummary,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detailed_goods: Option<DetailedGoods>,
+    pub emissions_summary: EmissionsSummary,
+    /// Definitive period only: certificates, free-allocation adjustment, cost, de minimis.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub certificate_obligation: Option<crate::obligation::CertificateObligation>,
+    pub validation_results: ValidationResults,
+    pub provenance: Provenance,
+    /// The lines when they are not part of the JSON (`--details none`): still written by `--lines`.
+    #[serde(skip)]
+    pub undetailed_lines: Option<LineSet>,
+}
+
+/// Calculated lines and the order they are reported in (by shipment id).
+#[derive(Debug)]
+pub struct LineSet {
+    pub lines: Vec<Line>,
+    pub order: Vec<u32>,
+}
+
+impl LineSet {
+    pub fn len(&self) -> usize {
+        self.order.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.order.is_empty()
+    }
+    /// The lines in report order.
+    pub fn iter(&self) -> impl Iterator<Item = &Line> {
+        self.order.iter().map(|&i| &self.lines[i as usize])
+    }
+    pub fn get(&self, k: usize) -> &Line {
+        &self.lines[self.order[k] as usize]
+    }
+}
+
+impl Report {
+    /// The calculated lines in report order (empty when they were not kept).
+    pub fn lines(&self) -> Box<dyn Iterator<Item = &Line> + '_> {
+        match (&self.detailed_goods, &self.undetailed_lines) {
+            (Some(d), _) => Box::new(d.0.iter()),
+            (None, Some(l)) => Box::new(l.iter()),
+            (None, None) => Box::new(std::iter::empty()),
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct ReportMetadata {
+    pub report_id: String,
+    pub quarter: String,
+    pub reporting_period_start: String,
+    pub reporting_period_end: String,
+    pub period_type: Period,
+    /// `year` for an annual report (`--period YYYY`); absent for a quarterly one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub period_length: Option<&'static str>,
+    pub generated_at: String,
+    pub generated_by: String,
+    pub version: String,
+    /// `full` (one `detailed_goods` entry per shipment) or `summary` (`--details none`).
+    pub details: &'static str,
+    pub volatile_fields: Vec<&'static str>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ImporterDeclaration {
+    pub importer_name: String,
+    pub importer_country: String,
+    pub importer_eori: String,
+    pub declaration_date: String,
+    pub declarant_name: String,
+    pub declarant_position: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct RowCounts {
+    pub read: u64,
+    pub calculated: u64,
+    pub rejected: u64,
+    pub out_of_scope: u64,
+}
+
+#[derive(Debug, Serialize)]
+pub struct GoodsSummary {
+    pub total_shipments: u64,
+    #[serde(serialize_with = "num::exact")]
+    pub total_mass_tonnes: Decimal,
+    pub rows: RowCounts,
+    pub product_groups: Vec<ProductGroupSummary>,
+    pub origin_countries: Vec<OriginSummary>,
+    /// One entry per CN code × origin (what the registry reports as a good).
+    pub goods: Vec<GoodSummary>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ProductGroupSummary {
+    pub product_group: String,
+    pub sector: String,
+    pub shipment_count: u64,
+    #[serde(serialize_with = "num::exact")]
+    pub total_mass_tonnes: Decimal,
+    pub cn_codes: Vec<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct OriginSummary {
+    pub country_iso: String,
+    pub country_name: String,
+    pub shipment_count: u64,
+    #[serde(serialize_with = "num::exact")]
+    pub total_mass_tonnes: Decimal,
+}
+
+#[derive(Debug, Serialize)]
+pub struct GoodSummary {
+    pub cn_code: String,
+    pub origin_iso: String,
+    pub sector: String,
+    pub shipment_count: u64,
+    #[serde(serialize_with = "num::exact")]
+    pub total_mass_tonnes: Decimal,
+    #[serde(serialize_with = "num::exact")]
+    pub direct_emissions_tco2: Decimal,
+    #[serde(serialize_with = "num::exact")]
+    pub indirect_emissions_tco2: Decimal,
+    #[serde(serialize_with = "num::exact")]
+    pub total_emissions_tco2: Decimal,
+    pub actual_data_count: u64,
+    pub default_values_count: u64,
+}
+
+#[derive(Debug, Serialize)]
+pub struct EmissionsSummary {
+    #[serde(serialize_with = "num::exact")]
+    pub total_direct_emissions_tco2: Decimal,
+    #[serde(serialize_with = "num::exact")]
+    pub total_indirect_emissions_tco2: Decimal,
+    #[serde(serialize_with = "num::exact")]
+    pub total_embedded_emissions_tco2: Decimal,
+    /// The same sums before the total's rounding (line precision): what the totals round from.
+    pub exact_sums: ExactSums,
+    pub emissions_by_product_group: Vec<ShareEntry>,
+    pub emissions_by_origin_country: Vec<ShareEntry>,
+    #[serde(serialize_with = "num::exact_opt")]
+    pub emissions_intensity_tco2_per_tonne: Option<Decimal>,
+    pub calculation_methods_used: MethodCounts,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ExactSums {
+    #[serde(serialize_with = "num::exact")]
+    pub direct_emissions_tco2: Decimal,
+    #[serde(serialize_with = "num::exact")]
+    pub indirect_emissions_tco2: Decimal,
+    #[serde(serialize_with = "num::exact")]
+    pub total_emissions_tco2: Decimal,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ShareEntry {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub product_group: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub country_iso: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub country_name: Option<String>,
+    #[serde(serialize_with = "num::exact")]
+    pub total_emissions_tco2: Decimal,
+    #[serde(serialize_with = "num::exact")]
+    pub percentage_of_total: Decimal,
+}
+
+#[derive(Debug, Serialize)]
+pub struct MethodCounts {
+    pub default_values_count: u64,
+    pub actual_data_count: u64,
+    pub complex_goods_count: u64,
+    pub estimation_count: u64,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ValidationResults {
+    pub is_valid: bool,
+    pub error_count: u64,
+    pub warning_count: u64,
+    pub info_count: u64,
+    pub rows: RowCounts,
+    /// Every rule of the rules file: passed, failed, not applicable or not run (with why).
+    pub rules_checked: Vec<crate::validate::RuleResult>,
+    pub errors: Vec<Finding>,
+    pub warnings: Vec<Finding>,
+    pub infos: Vec<Finding>,
+    pub rejected_rows: Vec<RejectedRow>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Provenance {
+    pub tool: ToolInfo,
+    pub inputs: Vec<FileDigest>,
+    pub reference_data: Vec<FileDigest>,
+    pub policy: Policy,
+    pub calculation: CalculationInfo,
+    pub factors_used: Vec<FactorUsed>,
+    pub notes: Vec<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ToolInfo {
+    pub name: &'static str,
+    pub version: &'static str,
+}
+
+#[derive(Debug, Serialize)]
+pub struct CalculationInfo {
+    pub mass: &'static str,
+    pub line: String,
+    pub totals: String,
+    pub factor_order: &'static str,
+}
+
+#[derive(Debug, Serialize)]
+pub struct FactorUsed {
+    pub id: String,
+    pub matched_code: String,
+    pub description: String,
+    #[serde(serialize_with = "num::exact")]
+    pub direct_tco2_per_tonne: Decimal,
+    #[serde(serialize_with = "num::exact")]
+    pub indirect_tco2_per_tonne: Decimal,
+    #[serde(serialize_with = "num::exact")]
+    pub total_tco2_per_tonne: Decimal,
+    pub source: String,
+    pub confidence: String,
+    pub lines: u64,
+}
