@@ -17,6 +17,7 @@ use std::collections::{BTreeMap, BTreeSet};
 // restructured elsewhere.
 pub use crate::report::*;
 
+/// Everything `assemble` needs besides the lines.
 pub struct AssembleInput<'a> {
     /// Sums over every calculated line (merged from the chunks).
     pub totals: Totals,
@@ -196,75 +197,87 @@ fn pct(part: Decimal, whole: Decimal, r: &Rounding) -> Decimal {
     crate::reference::policy::fixed(part * Decimal::ONE_HUNDRED / whole, 1, r.mode)
 }
 
-pub fn assemble(mut inp: AssembleInput<'_>) -> Report {
-    let r = inp.policy.rounding;
-    let t = std::mem::take(&mut inp.totals);
-    // Explicit order of the lines: shipment id, then row number. A permutation is sorted, not
-    // the (large) lines themselves.
-    let lines = inp.lines.take().map(|lines| {
-        let mut order: Vec<u32> = (0..lines.len() as u32).collect();
-        order.par_sort_unstable_by(|&a, &b| {
-            let (a, b) = (&lines[a as usize], &lines[b as usize]);
-            a.shipment
-                .row
-                .get(Col::ShipmentId)
-                .cmp(b.shipment.row.get(Col::ShipmentId))
-                .then(a.shipment.row.row.cmp(&b.shipment.row.row))
-        });
-        LineSet { lines, order }
+/// Explicit order of the lines: shipment id, then row number. A permutation is sorted, not
+/// the (large) lines themselves.
+fn order_lines(lines: Vec<Line>) -> LineSet {
+    let mut order: Vec<u32> = (0..lines.len() as u32).collect();
+    order.par_sort_unstable_by(|&a, &b| {
+        let (a, b) = (&lines[a as usize], &lines[b as usize]);
+        a.shipment
+            .row
+            .get(Col::ShipmentId)
+            .cmp(b.shipment.row.get(Col::ShipmentId))
+            .then(a.shipment.row.row.cmp(&b.shipment.row.row))
     });
+    LineSet { lines, order }
+}
 
-    // Quarter: --quarter, else the one all lines share.
-    let quarters = &t.quarters;
-    let quarter = match inp.quarter {
-        Some(q) => Some(q),
-        None => {
-            if quarters.len() > 1 && inp.year.is_none() {
-                inp.findings.push(Finding::new(
-                    "RP001",
-                    Severity::Error,
-                    format!(
-                        "the calculated rows belong to {} quarters ({}); a report covers one quarter: pass --quarter",
-                        quarters.len(),
-                        quarters.iter().map(|(q, n)| format!("{q}: {n} rows")).collect::<Vec<_>>().join(", ")
-                    ),
-                ));
-            }
-            // Most rows; ties → the earliest quarter.
-            quarters
-                .iter()
-                .max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0)))
-                .map(|(q, _)| *q)
-        }
-    };
-    if t.lines() == 0 {
-        inp.findings.push(Finding::new(
-            "RP002",
+/// The report's quarter: `--quarter`, else the one with most rows (ties: the earliest), with
+/// RP001 when the rows span several and the report is not annual.
+fn report_quarter(
+    given: Option<Quarter>,
+    annual: bool,
+    quarters: &BTreeMap<Quarter, u64>,
+    findings: &mut Vec<Finding>,
+) -> Option<Quarter> {
+    if given.is_some() {
+        return given;
+    }
+    if quarters.len() > 1 && !annual {
+        findings.push(Finding::new(
+            "RP001",
             Severity::Error,
-            "no row could be calculated: the report has no goods",
+            format!(
+                "the calculated rows belong to {} quarters ({}); a report covers one quarter: pass --quarter",
+                quarters.len(),
+                quarters.iter().map(|(q, n)| format!("{q}: {n} rows")).collect::<Vec<_>>().join(", ")
+            ),
         ));
     }
-    // Everything below derives from the per-good sums, in a fixed (sorted) order.
+    quarters
+        .iter()
+        .max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0)))
+        .map(|(q, _)| *q)
+}
+
+/// Per sector: (shipments, mass, total emissions, CN codes).
+type GroupSums = BTreeMap<Sector, (u64, Decimal, Decimal, BTreeSet<crate::model::CnCode>)>;
+/// Per origin: (shipments, mass, total emissions, country name).
+type OriginSums = BTreeMap<String, (u64, Decimal, Decimal, String)>;
+
+/// Everything the summaries derive from the per-good sums, in a fixed (sorted) order.
+#[derive(Default)]
+struct GoodsSums {
+    direct: Decimal,
+    indirect: Decimal,
+    total: Decimal,
+    mass: Decimal,
+    lines: u64,
+    actual: u64,
+    by_group: GroupSums,
+    by_origin: OriginSums,
+    /// Unrounded per-good summaries.
+    goods: Vec<GoodSummary>,
+}
+
+fn sum_goods(by_good: HashMap<(crate::model::CnCode, [u8; 2]), GoodAgg>) -> GoodsSums {
     let mut goods_agg: Vec<((crate::model::CnCode, [u8; 2]), GoodAgg)> =
-        t.by_good.into_iter().collect();
+        by_good.into_iter().collect();
     goods_agg.sort_by_key(|a| a.0);
-    let (mut sum_d, mut sum_i, mut sum_t, mut sum_mass) =
-        (Decimal::ZERO, Decimal::ZERO, Decimal::ZERO, Decimal::ZERO);
-    let (mut n_actual, mut n_lines) = (0u64, 0u64);
-    let mut by_group: BTreeMap<Sector, (u64, Decimal, Decimal, BTreeSet<crate::model::CnCode>)> =
-        BTreeMap::new();
-    let mut by_origin: BTreeMap<String, (u64, Decimal, Decimal, String)> = BTreeMap::new();
-    let mut by_good: Vec<GoodSummary> = Vec::with_capacity(goods_agg.len());
+    let mut s = GoodsSums {
+        goods: Vec::with_capacity(goods_agg.len()),
+        ..GoodsSums::default()
+    };
     for ((cn, okey), g) in &goods_agg {
-        sum_d += g.direct;
-        sum_i += g.indirect;
-        sum_t += g.total;
-        sum_mass += g.mass;
-        n_actual += g.actual;
-        n_lines += g.count;
+        s.direct += g.direct;
+        s.indirect += g.indirect;
+        s.total += g.total;
+        s.mass += g.mass;
+        s.actual += g.actual;
+        s.lines += g.count;
         if let Some(sec) = g.sector {
             let e =
-                by_group
+                s.by_group
                     .entry(sec)
                     .or_insert((0, Decimal::ZERO, Decimal::ZERO, BTreeSet::new()));
             e.0 += g.count;
@@ -273,7 +286,7 @@ pub fn assemble(mut inp: AssembleInput<'_>) -> Report {
             e.3.insert(*cn);
         }
         let origin = String::from_utf8_lossy(okey).into_owned();
-        let o = by_origin.entry(origin.clone()).or_insert((
+        let o = s.by_origin.entry(origin.clone()).or_insert((
             0,
             Decimal::ZERO,
             Decimal::ZERO,
@@ -285,7 +298,7 @@ pub fn assemble(mut inp: AssembleInput<'_>) -> Report {
         if !g.country_name.is_empty() && (o.3.is_empty() || g.country_name < o.3) {
             o.3 = g.country_name.clone();
         }
-        by_good.push(GoodSummary {
+        s.goods.push(GoodSummary {
             cn_code: cn.as_str().to_string(),
             origin_iso: origin,
             sector: g.sector.map(|s| s.as_str()).unwrap_or("").to_string(),
@@ -298,16 +311,23 @@ pub fn assemble(mut inp: AssembleInput<'_>) -> Report {
             default_values_count: g.count - g.actual,
         });
     }
-    let n_default = n_lines - n_actual;
-    // DV003: once per CN code (and factor), not per row.
-    for ((cn, id), n) in &t.low_confidence {
-        let Some(f) = t.factors.get(id) else {
+    s
+}
+
+/// DV003: once per CN code (and factor), not per row.
+fn low_confidence_findings(
+    low_confidence: &BTreeMap<(crate::model::CnCode, String), u64>,
+    factors: &HashMap<String, FactorUsed>,
+    findings: &mut Vec<Finding>,
+) {
+    for ((cn, id), n) in low_confidence {
+        let Some(f) = factors.get(id) else {
             continue;
         };
         let Some(why) = crate::reference::factors::low_confidence(&f.confidence) else {
             continue;
         };
-        inp.findings.push(Finding::new(
+        findings.push(Finding::new(
             "DV003",
             Severity::Info,
             format!(
@@ -318,32 +338,38 @@ pub fn assemble(mut inp: AssembleInput<'_>) -> Report {
             ),
         ));
     }
-    let mut factors: Vec<FactorUsed> = t.factors.into_values().collect();
-    factors.sort_by(|a, b| a.id.cmp(&b.id));
-    let mass3 = |m: Decimal| crate::reference::policy::fixed(m, 3, r.mode);
-    let total_embedded = r.total(sum_t);
+}
 
-    let mut product_groups: Vec<ProductGroupSummary> = by_group
+fn mass3(m: Decimal, r: &Rounding) -> Decimal {
+    crate::reference::policy::fixed(m, 3, r.mode)
+}
+
+fn goods_summary(
+    s: &GoodsSums,
+    goods: Vec<GoodSummary>,
+    rows: RowCounts,
+    r: &Rounding,
+) -> GoodsSummary {
+    let mut product_groups: Vec<ProductGroupSummary> = s
+        .by_group
         .iter()
-        .map(|(sec, (n, mass, _, codes))| {
-            let codes: Vec<String> = codes.iter().map(|c| c.as_str().to_string()).collect();
-            ProductGroupSummary {
-                product_group: sec.product_group().to_string(),
-                sector: sec.as_str().to_string(),
-                shipment_count: *n,
-                total_mass_tonnes: mass3(*mass),
-                cn_codes: codes,
-            }
+        .map(|(sec, (n, mass, _, codes))| ProductGroupSummary {
+            product_group: sec.product_group().to_string(),
+            sector: sec.as_str().to_string(),
+            shipment_count: *n,
+            total_mass_tonnes: mass3(*mass, r),
+            cn_codes: codes.iter().map(|c| c.as_str().to_string()).collect(),
         })
         .collect();
     product_groups.sort_by(|a, b| a.product_group.cmp(&b.product_group));
-    let mut origin_countries: Vec<OriginSummary> = by_origin
+    let mut origin_countries: Vec<OriginSummary> = s
+        .by_origin
         .iter()
         .map(|(iso, (n, mass, _, name))| OriginSummary {
             country_iso: iso.clone(),
             country_name: name.clone(),
             shipment_count: *n,
-            total_mass_tonnes: mass3(*mass),
+            total_mass_tonnes: mass3(*mass, r),
         })
         .collect();
     origin_countries.sort_by(|a, b| {
@@ -351,185 +377,249 @@ pub fn assemble(mut inp: AssembleInput<'_>) -> Report {
             .cmp(&a.total_mass_tonnes)
             .then(a.country_iso.cmp(&b.country_iso))
     });
+    let goods: Vec<GoodSummary> = goods
+        .into_iter()
+        .map(|g| GoodSummary {
+            total_mass_tonnes: mass3(g.total_mass_tonnes, r),
+            direct_emissions_tco2: r.line(g.direct_emissions_tco2),
+            indirect_emissions_tco2: r.line(g.indirect_emissions_tco2),
+            total_emissions_tco2: r.line(g.total_emissions_tco2),
+            ..g
+        })
+        .collect();
+    GoodsSummary {
+        total_shipments: s.lines,
+        total_mass_tonnes: mass3(s.mass, r),
+        rows,
+        product_groups,
+        origin_countries,
+        goods,
+    }
+}
 
-    let mut by_group_em: Vec<ShareEntry> = by_group
+/// Emissions per product group and per origin, largest first, with their share of the total.
+fn emission_shares(s: &GoodsSums, r: &Rounding) -> (Vec<ShareEntry>, Vec<ShareEntry>) {
+    let mut by_group: Vec<ShareEntry> = s
+        .by_group
         .iter()
         .map(|(sec, (_, _, t, _))| ShareEntry {
             product_group: Some(sec.product_group().to_string()),
             country_iso: None,
             country_name: None,
             total_emissions_tco2: r.total(*t),
-            percentage_of_total: pct(*t, sum_t, &r),
+            percentage_of_total: pct(*t, s.total, r),
         })
         .collect();
-    by_group_em.sort_by(|a, b| {
+    by_group.sort_by(|a, b| {
         b.total_emissions_tco2
             .cmp(&a.total_emissions_tco2)
             .then(a.product_group.cmp(&b.product_group))
     });
-    let mut by_origin_em: Vec<ShareEntry> = by_origin
+    let mut by_origin: Vec<ShareEntry> = s
+        .by_origin
         .iter()
         .map(|(iso, (_, _, t, name))| ShareEntry {
             product_group: None,
             country_iso: Some(iso.clone()),
             country_name: Some(name.clone()),
             total_emissions_tco2: r.total(*t),
-            percentage_of_total: pct(*t, sum_t, &r),
+            percentage_of_total: pct(*t, s.total, r),
         })
         .collect();
-    by_origin_em.sort_by(|a, b| {
+    by_origin.sort_by(|a, b| {
         b.total_emissions_tco2
             .cmp(&a.total_emissions_tco2)
             .then(a.country_iso.cmp(&b.country_iso))
     });
+    (by_group, by_origin)
+}
 
-    let goods: Vec<GoodSummary> = by_good
-        .into_iter()
-        .map(|mut g| {
-            g.total_mass_tonnes = mass3(g.total_mass_tonnes);
-            g.direct_emissions_tco2 = r.line(g.direct_emissions_tco2);
-            g.indirect_emissions_tco2 = r.line(g.indirect_emissions_tco2);
-            g.total_emissions_tco2 = r.line(g.total_emissions_tco2);
-            g
-        })
-        .collect();
+fn emissions_summary(s: &GoodsSums, r: &Rounding) -> EmissionsSummary {
+    let (emissions_by_product_group, emissions_by_origin_country) = emission_shares(s, r);
+    EmissionsSummary {
+        total_direct_emissions_tco2: r.total(s.direct),
+        total_indirect_emissions_tco2: r.total(s.indirect),
+        total_embedded_emissions_tco2: r.total(s.total),
+        exact_sums: ExactSums {
+            direct_emissions_tco2: r.line(s.direct),
+            indirect_emissions_tco2: r.line(s.indirect),
+            total_emissions_tco2: r.line(s.total),
+        },
+        emissions_by_product_group,
+        emissions_by_origin_country,
+        emissions_intensity_tco2_per_tonne: (!s.mass.is_zero())
+            .then(|| crate::reference::policy::fixed(s.total / s.mass, 3, r.mode)),
+        calculation_methods_used: MethodCounts {
+            default_values_count: s.lines - s.actual,
+            actual_data_count: s.actual,
+            complex_goods_count: 0,
+            estimation_count: 0,
+        },
+    }
+}
 
-    let out_of_scope = inp
-        .rejected
+fn row_counts(rejected: &[RejectedRow], read: u64, calculated: u64) -> RowCounts {
+    let out_of_scope = rejected
         .iter()
         .filter(|x| x.status == "out_of_scope")
         .count() as u64;
-    let rejected = inp.rejected.len() as u64 - out_of_scope;
-    let rows = || RowCounts {
-        read: inp.rows_read,
-        calculated: n_lines,
-        rejected,
+    RowCounts {
+        read,
+        calculated,
+        rejected: rejected.len() as u64 - out_of_scope,
         out_of_scope,
-    };
+    }
+}
 
-    let certificate_obligation = match inp.obligation {
-        Some(refs) => crate::obligation::compute(t.obligation, refs, &r, &mut inp.findings),
-        None => None,
-    };
-    inp.findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
-    let mut errors = Vec::new();
-    let mut warnings = Vec::new();
-    let mut infos = Vec::new();
-    for f in inp.findings.drain(..) {
+/// The period the report names: (name, start, end, period type). An annual report names its
+/// year where a quarterly one names its quarter.
+fn report_period(quarter: Option<Quarter>, year: Option<i32>) -> (String, String, String, Period) {
+    match year {
+        Some(y) => (
+            y.to_string(),
+            Quarter { year: y, q: 1 }.start().to_string(),
+            Quarter { year: y, q: 4 }.end().to_string(),
+            Period::of(Quarter { year: y, q: 1 }.start()),
+        ),
+        None => (
+            quarter.map(|q| q.to_string()).unwrap_or_default(),
+            quarter.map(|q| q.start().to_string()).unwrap_or_default(),
+            quarter.map(|q| q.end().to_string()).unwrap_or_default(),
+            quarter
+                .map(|q| Period::of(q.start()))
+                .unwrap_or(Period::Transitional),
+        ),
+    }
+}
+
+fn report_metadata(inp: &AssembleInput<'_>, quarter: Option<Quarter>) -> ReportMetadata {
+    let (quarter, reporting_period_start, reporting_period_end, period_type) =
+        report_period(quarter, inp.year);
+    ReportMetadata {
+        report_id: String::new(),
+        quarter,
+        reporting_period_start,
+        reporting_period_end,
+        period_type,
+        period_length: inp.year.map(|_| "year"),
+        generated_at: inp.generated_at.clone(),
+        generated_by: format!("{TOOL_NAME} {TOOL_VERSION}"),
+        version: TOOL_VERSION.to_string(),
+        details: if inp.details { "full" } else { "summary" },
+        volatile_fields: VOLATILE_FIELDS.to_vec(),
+    }
+}
+
+fn importer_declaration(inp: &AssembleInput<'_>) -> ImporterDeclaration {
+    ImporterDeclaration {
+        importer_name: inp.importer.name.clone(),
+        importer_country: inp.importer.country.clone(),
+        importer_eori: inp.importer.eori.clone(),
+        declaration_date: inp.generated_at.get(..10).unwrap_or("").to_string(),
+        declarant_name: inp.importer.declarant_name.clone(),
+        declarant_position: inp.importer.declarant_position.clone(),
+    }
+}
+
+/// The findings sorted and split by severity, with the rejected rows in row order.
+fn validation_results(
+    mut findings: Vec<Finding>,
+    mut rejected: Vec<RejectedRow>,
+    rows: RowCounts,
+) -> ValidationResults {
+    findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    let (mut errors, mut warnings, mut infos) = (Vec::new(), Vec::new(), Vec::new());
+    for f in findings {
         match f.severity {
             Severity::Error => errors.push(f),
             Severity::Warning => warnings.push(f),
             Severity::Info => infos.push(f),
         }
     }
-    inp.rejected
-        .sort_by(|a, b| (a.row, &a.file).cmp(&(b.row, &b.file)));
+    rejected.sort_by(|a, b| (a.row, &a.file).cmp(&(b.row, &b.file)));
+    ValidationResults {
+        is_valid: errors.is_empty(),
+        error_count: errors.len() as u64,
+        warning_count: warnings.len() as u64,
+        info_count: infos.len() as u64,
+        rows,
+        rules_checked: Vec::new(),
+        errors,
+        warnings,
+        infos,
+        rejected_rows: rejected,
+    }
+}
 
-    let period_type = quarter
-        .map(|q| Period::of(q.start()))
-        .unwrap_or(Period::Transitional);
-    // An annual report names its year where a quarterly one names its quarter.
-    let (period_name, period_start, period_end) = match inp.year {
-        Some(y) => (
-            y.to_string(),
-            Quarter { year: y, q: 1 }.start().to_string(),
-            Quarter { year: y, q: 4 }.end().to_string(),
-        ),
-        None => (
-            quarter.map(|q| q.to_string()).unwrap_or_default(),
-            quarter.map(|q| q.start().to_string()).unwrap_or_default(),
-            quarter.map(|q| q.end().to_string()).unwrap_or_default(),
-        ),
-    };
-    let period_type = match inp.year {
-        Some(y) => Period::of(Quarter { year: y, q: 1 }.start()),
-        None => period_type,
-    };
-    let declaration_date = inp.generated_at.get(..10).unwrap_or("").to_string();
+fn provenance(
+    inputs: Vec<FileDigest>,
+    reference: Vec<FileDigest>,
+    policy: &Policy,
+    factors_used: Vec<FactorUsed>,
+    notes: Vec<String>,
+) -> Provenance {
+    let r = policy.rounding;
+    Provenance {
+        tool: ToolInfo { name: TOOL_NAME, version: TOOL_VERSION },
+        inputs,
+        reference_data: reference,
+        policy: policy.clone(),
+        calculation: CalculationInfo {
+            mass: "mass_t = net_mass_kg / 1000 (exact)",
+            line: format!(
+                "direct = round(mass_t × SEE_direct, {dp}), indirect = round(mass_t × SEE_indirect, {dp}), total = direct + indirect; \
+                 definitive-period default values: total = round(mass_t × table total × (1 + mark-up), {dp}); rounding {mode:?}",
+                dp = r.line_decimals,
+                mode = r.mode
+            ),
+            totals: format!("sum of rounded lines, rounded to {} decimals ({:?})", r.total_decimals, r.mode),
+            factor_order: "supplier actuals (policy permitting) → EU default value (most specific CN match; definitive: origin table, fallback Other countries, × mark-up) → row rejected",
+        },
+        factors_used,
+        notes,
+    }
+}
+
+pub fn assemble(mut inp: AssembleInput<'_>) -> Report {
+    let r = inp.policy.rounding;
+    let t = std::mem::take(&mut inp.totals);
+    let lines = inp.lines.take().map(order_lines);
+    let quarter = report_quarter(
+        inp.quarter,
+        inp.year.is_some(),
+        &t.quarters,
+        &mut inp.findings,
+    );
+    if t.lines() == 0 {
+        inp.findings.push(Finding::new(
+            "RP002",
+            Severity::Error,
+            "no row could be calculated: the report has no goods",
+        ));
+    }
+    let mut sums = sum_goods(t.by_good);
+    let goods = std::mem::take(&mut sums.goods);
+    low_confidence_findings(&t.low_confidence, &t.factors, &mut inp.findings);
+    let mut factors: Vec<FactorUsed> = t.factors.into_values().collect();
+    factors.sort_by(|a, b| a.id.cmp(&b.id));
+    let rows = row_counts(&inp.rejected, inp.rows_read, sums.lines);
+    let certificate_obligation = inp
+        .obligation
+        .and_then(|refs| crate::obligation::compute(t.obligation, refs, &r, &mut inp.findings));
     let mut report = Report {
-        report_metadata: ReportMetadata {
-            report_id: String::new(),
-            quarter: period_name,
-            reporting_period_start: period_start,
-            reporting_period_end: period_end,
-            period_type,
-            period_length: inp.year.map(|_| "year"),
-            generated_at: inp.generated_at.clone(),
-            generated_by: format!("{TOOL_NAME} {TOOL_VERSION}"),
-            version: TOOL_VERSION.to_string(),
-            details: if inp.details { "full" } else { "summary" },
-            volatile_fields: VOLATILE_FIELDS.to_vec(),
-        },
-        importer_declaration: ImporterDeclaration {
-            importer_name: inp.importer.name.clone(),
-            importer_country: inp.importer.country.clone(),
-            importer_eori: inp.importer.eori.clone(),
-            declaration_date,
-            declarant_name: inp.importer.declarant_name.clone(),
-            declarant_position: inp.importer.declarant_position.clone(),
-        },
-        goods_summary: GoodsSummary {
-            total_shipments: n_lines,
-            total_mass_tonnes: mass3(sum_mass),
-            rows: rows(),
-            product_groups,
-            origin_countries,
-            goods,
-        },
+        report_metadata: report_metadata(&inp, quarter),
+        importer_declaration: importer_declaration(&inp),
+        goods_summary: goods_summary(&sums, goods, rows.clone(), &r),
         detailed_goods: None,
         undetailed_lines: None,
         certificate_obligation,
-        emissions_summary: EmissionsSummary {
-            total_direct_emissions_tco2: r.total(sum_d),
-            total_indirect_emissions_tco2: r.total(sum_i),
-            total_embedded_emissions_tco2: total_embedded,
-            exact_sums: ExactSums {
-                direct_emissions_tco2: r.line(sum_d),
-                indirect_emissions_tco2: r.line(sum_i),
-                total_emissions_tco2: r.line(sum_t),
-            },
-            emissions_by_product_group: by_group_em,
-            emissions_by_origin_country: by_origin_em,
-            emissions_intensity_tco2_per_tonne: (!sum_mass.is_zero())
-                .then(|| crate::reference::policy::fixed(sum_t / sum_mass, 3, r.mode)),
-            calculation_methods_used: MethodCounts {
-                default_values_count: n_default,
-                actual_data_count: n_actual,
-                complex_goods_count: 0,
-                estimation_count: 0,
-            },
-        },
-        validation_results: ValidationResults {
-            is_valid: errors.is_empty(),
-            error_count: errors.len() as u64,
-            warning_count: warnings.len() as u64,
-            info_count: infos.len() as u64,
-            rows: rows(),
-            rules_checked: Vec::new(),
-            errors,
-            warnings,
-            infos,
-            rejected_rows: std::mem::take(&mut inp.rejected),
-        },
-        provenance: Provenance {
-            tool: ToolInfo { name: TOOL_NAME, version: TOOL_VERSION },
-            inputs: inp.inputs,
-            reference_data: inp.reference,
-            policy: inp.policy.clone(),
-            calculation: CalculationInfo {
-                mass: "mass_t = net_mass_kg / 1000 (exact)",
-                line: format!(
-                    "direct = round(mass_t × SEE_direct, {dp}), indirect = round(mass_t × SEE_indirect, {dp}), total = direct + indirect; \
-                     definitive-period default values: total = round(mass_t × table total × (1 + mark-up), {dp}); rounding {mode:?}",
-                    dp = r.line_decimals,
-                    mode = r.mode
-                ),
-                totals: format!("sum of rounded lines, rounded to {} decimals ({:?})", r.total_decimals, r.mode),
-                factor_order: "supplier actuals (policy permitting) → EU default value (most specific CN match; definitive: origin table, fallback Other countries, × mark-up) → row rejected",
-            },
-            factors_used: factors,
-            notes: inp.notes,
-        },
+        emissions_summary: emissions_summary(&sums, &r),
+        validation_results: validation_results(
+            std::mem::take(&mut inp.findings),
+            std::mem::take(&mut inp.rejected),
+            rows,
+        ),
+        provenance: provenance(inp.inputs, inp.reference, inp.policy, factors, inp.notes),
     };
     report.report_metadata.report_id = report_id(&report);
     match (inp.details, lines) {

@@ -118,7 +118,7 @@ pub struct ImporterDeclaration {
     pub declarant_position: String,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 pub struct RowCounts {
     pub read: u64,
     pub calculated: u64,
