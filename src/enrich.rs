@@ -203,72 +203,79 @@ fn dup_finding(row: &ShipmentRow, file: &str) -> Finding {
     .found(row.get(Col::ShipmentId))
 }
 
-fn check_row(row: &ShipmentRow, checker: &mut Checker<'_>, is_dup: bool) -> Outcome {
-    let (refdata, report_quarter, file) = (checker.refdata, checker.report_quarter, checker.file);
-    let report_year = checker.report_year;
-    let mut f: Vec<Finding> = Vec::new();
-    let mk = |code: &'static str, sev: Severity, col: Col, msg: String, expected: &str| {
-        Finding::new(code, sev, msg)
-            .file(file)
-            .at_row(row)
-            .field(col.name())
-            .expected(expected)
-            .found(row.get(col))
-    };
-    // Electricity has no mass: its quantity is energy (extra column quantity_mwh).
-    let electricity = CnCode::normalise(row.get(Col::CnCode)).is_some_and(|c| c.is_electricity());
-    for col in REQUIRED {
-        let skip = electricity && col == Col::NetMassKg;
-        let (col, name) = (col as usize, col.name());
-        if !skip && row.field(col).is_empty() {
-            f.push(
-                Finding::new(
-                    "IN001",
-                    Severity::Error,
-                    format!("required field {name} is empty"),
-                )
-                .file(file)
-                .at_row(row)
-                .field(crate::model::SHIPMENT_COLUMNS[col])
-                .expected("a value"),
-            );
-        }
-    }
-    if is_dup {
-        f.push(dup_finding(row, file));
+/// The findings of one row, each naming the file, row and field.
+struct RowFindings<'r> {
+    row: &'r ShipmentRow,
+    file: &'r str,
+    found: Vec<Finding>,
+}
+
+impl RowFindings<'_> {
+    fn push(&mut self, code: &'static str, sev: Severity, col: Col, msg: String, expected: &str) {
+        self.found.push(
+            Finding::new(code, sev, msg)
+                .file(self.file)
+                .at_row(self.row)
+                .field(col.name())
+                .expected(expected)
+                .found(self.row.get(col)),
+        );
     }
 
-    let cn_text = row.get(Col::CnCode);
-    let cn = if cn_text.is_empty() {
-        None
-    } else {
+    /// IN001 for each empty required field (electricity needs no mass).
+    fn required(&mut self, electricity: bool) {
+        for col in REQUIRED {
+            let skip = electricity && col == Col::NetMassKg;
+            let (col, name) = (col as usize, col.name());
+            if !skip && self.row.field(col).is_empty() {
+                self.found.push(
+                    Finding::new(
+                        "IN001",
+                        Severity::Error,
+                        format!("required field {name} is empty"),
+                    )
+                    .file(self.file)
+                    .at_row(self.row)
+                    .field(crate::model::SHIPMENT_COLUMNS[col])
+                    .expected("a value"),
+                );
+            }
+        }
+    }
+
+    fn cn(&mut self) -> Option<CnCode> {
+        let cn_text = self.row.get(Col::CnCode);
+        if cn_text.is_empty() {
+            return None;
+        }
         let c = CnCode::normalise(cn_text);
         if c.is_none() {
-            f.push(mk(
+            self.push(
                 "IN002",
                 Severity::Error,
                 Col::CnCode,
                 format!("CN code {cn_text:?} is not 8 digits"),
                 "8 digits (spaces or dots allowed: 7208 10 00)",
-            ));
+            );
         }
         c
-    };
+    }
 
-    let date_text = row.get(Col::ImportDate);
-    let date = if date_text.is_empty() {
-        None
-    } else {
+    fn date(&mut self) -> Option<Date> {
+        let date_text = self.row.get(Col::ImportDate);
+        if date_text.is_empty() {
+            return None;
+        }
         let d = Date::parse(date_text);
         match d {
-            None => f.push(mk(
+            None => self.push(
                 "IN004",
                 Severity::Error,
                 Col::ImportDate,
                 format!("import_date {date_text:?} is not a valid date"),
                 "YYYY-MM-DD",
-            )),
-            Some(d) if d < CBAM_START => f.push(mk(
+            ),
+            Some(d) if d < CBAM_START => self.push(
                 "IN017",
                 Severity::Error,
                 Col::ImportDate,
@@ -276,203 +283,200 @@ fn check_row(row: &ShipmentRow, checker: &mut Checker<'_>, is_dup: bool) -> Outc
                     "import_date {d} is before the CBAM reporting obligation began ({CBAM_START})"
                 ),
                 "2023-10-01 or later",
-            )),
+            ),
             _ => {}
         }
         d
-    };
+    }
 
-    let q_text = row.get(Col::Quarter);
-    let quarter = if q_text.is_empty() {
-        None
-    } else {
+    fn quarter(&mut self) -> Option<Quarter> {
+        let q_text = self.row.get(Col::Quarter);
+        if q_text.is_empty() {
+            return None;
+        }
         let q = Quarter::parse(q_text);
         if q.is_none() {
-            f.push(mk(
+            self.push(
                 "IN006",
                 Severity::Error,
                 Col::Quarter,
                 format!("quarter {q_text:?} is not of the form YYYYQn"),
                 "YYYYQn, e.g. 2025Q4",
-            ));
+            );
         }
         q
-    };
-    if let (Some(d), Some(q)) = (date, quarter) {
-        if Quarter::of_date(d) != q {
-            let sev = match refdata.policy.date_outside_quarter {
-                DateOutsideQuarter::Error => Severity::Error,
-                DateOutsideQuarter::Warning => Severity::Warning,
-            };
-            f.push(mk(
-                "IN005",
-                sev,
-                Col::ImportDate,
-                format!(
-                    "import_date {d} lies outside the stated quarter {q} ({} … {})",
-                    q.start(),
-                    q.end()
-                ),
-                &format!("a date in {q}"),
-            ));
-        }
     }
-    if let (Some(rq), Some(q)) = (report_quarter, quarter) {
-        if rq != q {
-            f.push(mk(
-                "IN007",
-                Severity::Error,
-                Col::Quarter,
-                format!("row is for {q}, the report is for {rq} (--quarter)"),
-                &rq.to_string(),
-            ));
+
+    /// The date inside the row's quarter (IN005), the row inside the report's quarter or year
+    /// (IN007).
+    fn period(&mut self, date: Option<Date>, quarter: Option<Quarter>, checker: &Checker<'_>) {
+        if let (Some(d), Some(q)) = (date, quarter) {
+            if Quarter::of_date(d) != q {
+                let sev = match checker.refdata.policy.date_outside_quarter {
+                    DateOutsideQuarter::Error => Severity::Error,
+                    DateOutsideQuarter::Warning => Severity::Warning,
+                };
+                self.push(
+                    "IN005",
+                    sev,
+                    Col::ImportDate,
+                    format!(
+                        "import_date {d} lies outside the stated quarter {q} ({} … {})",
+                        q.start(),
+                        q.end()
+                    ),
+                    &format!("a date in {q}"),
+                );
+            }
+        }
+        if let (Some(rq), Some(q)) = (checker.report_quarter, quarter) {
+            if rq != q {
+                self.push(
+                    "IN007",
+                    Severity::Error,
+                    Col::Quarter,
+                    format!("row is for {q}, the report is for {rq} (--quarter)"),
+                    &rq.to_string(),
+                );
+            }
+        }
+        if let (Some(y), Some(q)) = (checker.report_year, quarter) {
+            if q.year != y {
+                self.push(
+                    "IN007",
+                    Severity::Error,
+                    Col::Quarter,
+                    format!("row is for {q}, the report is for the year {y} (--period)"),
+                    &format!("a quarter of {y}"),
+                );
+            }
         }
     }
 
-    if let (Some(y), Some(q)) = (report_year, quarter) {
-        if q.year != y {
-            f.push(mk(
-                "IN007",
-                Severity::Error,
-                Col::Quarter,
-                format!("row is for {q}, the report is for the year {y} (--period)"),
-                &format!("a quarter of {y}"),
-            ));
+    fn mass(&mut self) -> Option<Decimal> {
+        let mass_text = self.row.get(Col::NetMassKg);
+        if mass_text.is_empty() {
+            return None;
         }
-    }
-
-    let quantity_mwh = if electricity {
-        electricity_mwh(row, &mut f, file)
-    } else {
-        None
-    };
-    let mass_text = row.get(Col::NetMassKg);
-    let mass = if electricity {
-        // Never calculated from kilograms: the quantity is quantity_mwh (DV006 without it).
-        Some(Decimal::ZERO)
-    } else if mass_text.is_empty() {
-        None
-    } else {
-        match parse_mass(mass_text) {
+        let (msg, expected) = match parse_mass(mass_text) {
             // A single shipment above a million tonnes is a typo or an attack; bounding it keeps
             // every sum far inside Decimal's range (no overflow, no panic, on any number of rows).
-            Some(m) if m > Decimal::from(MAX_MASS_KG) => {
-                f.push(mk("IN008", Severity::Error, Col::NetMassKg, format!("net_mass_kg {mass_text} is more than {MAX_MASS_KG} kg (a million tonnes) for one shipment"), "a realistic mass in kilograms"));
-                None
-            }
-            Some(m) if m > Decimal::ZERO => Some(m),
-            Some(_) => {
-                f.push(mk(
-                    "IN008",
-                    Severity::Error,
-                    Col::NetMassKg,
-                    format!("net_mass_kg {mass_text} is not positive"),
-                    "a positive number of kilograms",
-                ));
-                None
-            }
-            None => {
-                f.push(mk(
-                    "IN008",
-                    Severity::Error,
-                    Col::NetMassKg,
-                    format!("net_mass_kg {mass_text:?} is not a number"),
-                    "a decimal number of kilograms, e.g. 12450.5",
-                ));
-                None
-            }
-        }
-    };
-
-    let origin = row.get(Col::OriginIso);
-    let iso2 = origin.len() == 2 && origin.bytes().all(|b| b.is_ascii_uppercase());
-    if !origin.is_empty() && !iso2 {
-        f.push(mk(
-            "IN009",
-            Severity::Error,
-            Col::OriginIso,
-            format!("origin_iso {origin:?} is not an ISO 3166-1 alpha-2 code"),
-            "two upper-case letters, e.g. CN",
-        ));
-    } else if iso2 && !crate::model::is_country_code(origin) {
-        // XX, EU, QZ …: no country's default values can be chosen, and falling back to
-        // "Other countries and territories" would hide the error.
-        f.push(mk(
-            "IN009",
-            Severity::Error,
-            Col::OriginIso,
-            format!("origin_iso {origin:?} is not an ISO 3166-1 country (the country of origin must be named)"),
-            "the ISO 3166-1 alpha-2 code of the country of origin, e.g. CN",
-        ));
-    }
-    // Goods from the Union or from an Annex III country are not CBAM imports.
-    let origin_exempt = if is_eu27(origin) {
-        Some("an EU member state: the goods are not an import from a third country")
-    } else if ANNEX_III.contains(&origin) {
-        Some("exempt from CBAM under Annex III of Regulation (EU) 2023/956 (IS, LI, NO, CH)")
-    } else {
+            Some(m) if m > Decimal::from(MAX_MASS_KG) => (
+                format!("net_mass_kg {mass_text} is more than {MAX_MASS_KG} kg (a million tonnes) for one shipment"),
+                "a realistic mass in kilograms",
+            ),
+            Some(m) if m > Decimal::ZERO => return Some(m),
+            Some(_) => (
+                format!("net_mass_kg {mass_text} is not positive"),
+                "a positive number of kilograms",
+            ),
+            None => (
+                format!("net_mass_kg {mass_text:?} is not a number"),
+                "a decimal number of kilograms, e.g. 12450.5",
+            ),
+        };
+        self.push("IN008", Severity::Error, Col::NetMassKg, msg, expected);
         None
-    };
-    let importer_country = row.get(Col::ImporterCountry);
-    if !importer_country.is_empty() && !is_eu27(importer_country) {
-        f.push(mk(
-            "IN012",
-            Severity::Warning,
-            Col::ImporterCountry,
-            format!("importer_country {importer_country:?} is not an EU member state"),
-            "an EU27 ISO code",
-        ));
     }
 
-    let actual_text = row.get(Col::HasActualEmissions);
-    let is = |w: &str| actual_text.eq_ignore_ascii_case(w);
-    let wants_actuals = match () {
-        _ if is("YES") || is("Y") || is("TRUE") || is("1") => true,
-        _ if actual_text.is_empty() || is("NO") || is("N") || is("FALSE") || is("0") => false,
-        _ if is("PARTIAL") => {
-            f.push(mk(
-                "CA011",
-                Severity::Warning,
-                Col::HasActualEmissions,
-                "has_actual_emissions PARTIAL: partial actuals are not supported; EU default values are used".into(),
-                "YES or NO",
-            ));
-            false
+    /// IN009 for an origin that is not a country; the reason the goods are not a CBAM import
+    /// (EU member state, Annex III), if one applies.
+    fn origin(&mut self) -> Option<&'static str> {
+        let origin = self.row.get(Col::OriginIso);
+        let iso2 = origin.len() == 2 && origin.bytes().all(|b| b.is_ascii_uppercase());
+        if !origin.is_empty() && !iso2 {
+            self.push(
+                "IN009",
+                Severity::Error,
+                Col::OriginIso,
+                format!("origin_iso {origin:?} is not an ISO 3166-1 alpha-2 code"),
+                "two upper-case letters, e.g. CN",
+            );
+        } else if iso2 && !crate::model::is_country_code(origin) {
+            // XX, EU, QZ …: no country's default values can be chosen, and falling back to
+            // "Other countries and territories" would hide the error.
+            self.push(
+                "IN009",
+                Severity::Error,
+                Col::OriginIso,
+                format!("origin_iso {origin:?} is not an ISO 3166-1 country (the country of origin must be named)"),
+                "the ISO 3166-1 alpha-2 code of the country of origin, e.g. CN",
+            );
         }
-        _ => {
-            f.push(mk(
-                "IN011",
-                Severity::Warning,
-                Col::HasActualEmissions,
-                format!("has_actual_emissions {actual_text:?} is not YES or NO; treated as NO"),
-                "YES or NO",
-            ));
-            false
+        if is_eu27(origin) {
+            Some("an EU member state: the goods are not an import from a third country")
+        } else if ANNEX_III.contains(&origin) {
+            Some("exempt from CBAM under Annex III of Regulation (EU) 2023/956 (IS, LI, NO, CH)")
+        } else {
+            None
         }
-    };
+    }
 
-    // Scope, once the code is known.
-    let mut out_of_scope = false;
-    let scope = cn.map(|c| checker.classify(c));
-    if let (Some(c), Some(s)) = (cn, &scope) {
-        let why = match s {
+    fn importer_country(&mut self) {
+        let importer_country = self.row.get(Col::ImporterCountry);
+        if !importer_country.is_empty() && !is_eu27(importer_country) {
+            self.push(
+                "IN012",
+                Severity::Warning,
+                Col::ImporterCountry,
+                format!("importer_country {importer_country:?} is not an EU member state"),
+                "an EU27 ISO code",
+            );
+        }
+    }
+
+    fn wants_actuals(&mut self) -> bool {
+        let actual_text = self.row.get(Col::HasActualEmissions);
+        let is = |w: &str| actual_text.eq_ignore_ascii_case(w);
+        match () {
+            _ if is("YES") || is("Y") || is("TRUE") || is("1") => true,
+            _ if actual_text.is_empty() || is("NO") || is("N") || is("FALSE") || is("0") => false,
+            _ if is("PARTIAL") => {
+                self.push(
+                    "CA011",
+                    Severity::Warning,
+                    Col::HasActualEmissions,
+                    "has_actual_emissions PARTIAL: partial actuals are not supported; EU default values are used".into(),
+                    "YES or NO",
+                );
+                false
+            }
+            _ => {
+                self.push(
+                    "IN011",
+                    Severity::Warning,
+                    Col::HasActualEmissions,
+                    format!("has_actual_emissions {actual_text:?} is not YES or NO; treated as NO"),
+                    "YES or NO",
+                );
+                false
+            }
+        }
+    }
+
+    /// Why a classified code is not a CBAM good (None: it is), with IN016 when the row's
+    /// product group disagrees with the code's sector.
+    fn out_of_scope_reason(
+        &mut self,
+        c: CnCode,
+        s: &ScopeStatus,
+        exact_list: bool,
+    ) -> Option<String> {
+        match s {
             ScopeStatus::InScope(entry) => {
-                let given = row.get(Col::ProductGroup);
-                if !given.is_empty() {
-                    let given_sector = Sector::parse_ignore_case(given);
-                    if given_sector != Some(entry.sector) {
-                        f.push(mk(
-                            "IN016",
-                            Severity::Warning,
-                            Col::ProductGroup,
-                            format!(
-                                "product_group {given:?} disagrees with CN {} (Annex I: {}); the CN code's sector is used",
-                                c.spaced(),
-                                entry.sector.product_group()
-                            ),
-                            entry.sector.product_group(),
-                        ));
-                    }
+                let given = self.row.get(Col::ProductGroup);
+                if !given.is_empty() && Sector::parse_ignore_case(given) != Some(entry.sector) {
+                    self.push(
+                        "IN016",
+                        Severity::Warning,
+                        Col::ProductGroup,
+                        format!(
+                            "product_group {given:?} disagrees with CN {} (Annex I: {}); the CN code's sector is used",
+                            c.spaced(),
+                            entry.sector.product_group()
+                        ),
+                        entry.sector.product_group(),
+                    );
                 }
                 None
             }
@@ -482,45 +486,93 @@ fn check_row(row: &ShipmentRow, checker: &mut Checker<'_>, is_dup: bool) -> Outc
                 entry.code,
                 entry.description
             )),
-            ScopeStatus::NotListed => Some(if refdata.scope.exact_list {
-                format!(
-                    "CN {} is not in the CN code list given with --cn-codes",
-                    c.spaced()
-                )
-            } else {
-                format!(
-                    "CN {} is not covered by Annex I of Regulation (EU) 2023/956",
-                    c.spaced()
-                )
-            }),
+            ScopeStatus::NotListed if exact_list => Some(format!(
+                "CN {} is not in the CN code list given with --cn-codes",
+                c.spaced()
+            )),
+            ScopeStatus::NotListed => Some(format!(
+                "CN {} is not covered by Annex I of Regulation (EU) 2023/956",
+                c.spaced()
+            )),
+        }
+    }
+
+    /// Scope: `true` when the row is excluded (IN003); CA009 when the policy calculates it anyway.
+    fn scope(&mut self, c: CnCode, s: &ScopeStatus, refdata: &ReferenceData) -> bool {
+        let Some(why) = self.out_of_scope_reason(c, s, refdata.scope.exact_list) else {
+            return false;
         };
-        if let Some(why) = why {
-            match refdata.policy.out_of_scope {
-                OutOfScope::Exclude => {
-                    out_of_scope = true;
-                    f.push(mk("IN003", Severity::Warning, Col::CnCode, format!("{why}: not a CBAM good, row excluded from the report"), "a CBAM good (Annex I)"));
-                }
-                OutOfScope::Calculate => f.push(mk(
+        match refdata.policy.out_of_scope {
+            OutOfScope::Exclude => {
+                self.push(
+                    "IN003",
+                    Severity::Warning,
+                    Col::CnCode,
+                    format!("{why}: not a CBAM good, row excluded from the report"),
+                    "a CBAM good (Annex I)",
+                );
+                true
+            }
+            OutOfScope::Calculate => {
+                self.push(
                     "CA009",
                     Severity::Warning,
                     Col::CnCode,
                     format!("{why}: not a CBAM good, calculated anyway (policy.out_of_scope: calculate)"),
                     "a CBAM good (Annex I)",
-                )),
+                );
+                false
             }
         }
     }
+}
 
+fn check_row(row: &ShipmentRow, checker: &mut Checker<'_>, is_dup: bool) -> Outcome {
+    let file = checker.file;
+    let mut f = RowFindings {
+        row,
+        file,
+        found: Vec::new(),
+    };
+    // Electricity has no mass: its quantity is energy (extra column quantity_mwh).
+    let electricity = CnCode::normalise(row.get(Col::CnCode)).is_some_and(|c| c.is_electricity());
+    f.required(electricity);
+    if is_dup {
+        f.found.push(dup_finding(row, file));
+    }
+    let cn = f.cn();
+    let date = f.date();
+    let quarter = f.quarter();
+    f.period(date, quarter, checker);
+    let (quantity_mwh, mass) = if electricity {
+        // Never calculated from kilograms: the quantity is quantity_mwh (DV006 without it).
+        (
+            electricity_mwh(row, &mut f.found, file),
+            Some(Decimal::ZERO),
+        )
+    } else {
+        (None, f.mass())
+    };
+    let origin_exempt = f.origin();
+    f.importer_country();
+    let wants_actuals = f.wants_actuals();
+    let scope = cn.map(|c| checker.classify(c));
+    let mut out_of_scope = match (cn, &scope) {
+        (Some(c), Some(s)) => f.scope(c, s, checker.refdata),
+        _ => false,
+    };
     if let Some(why) = origin_exempt {
         out_of_scope = true;
-        f.push(mk(
+        let origin = row.get(Col::OriginIso);
+        f.push(
             "IN018",
             Severity::Warning,
             Col::OriginIso,
             format!("origin {origin} is {why}; row excluded from the report"),
             "a third country not in Annex III",
-        ));
+        );
     }
+    let f = f.found;
     if crate::model::any_error(&f) {
         return Outcome::Rejected(f);
     }
