@@ -131,9 +131,64 @@ fn try_actuals(
         findings.push(warn("CA012", m).found(id));
         return None;
     }
+    let candidate = match_actual((s, id), sup, policy.supplier_matching, reasons);
+    let actual = match candidate {
+        Ok(a) => a,
+        Err((code, msg)) => {
+            if code == "CA004" {
+                if let Some(g) = &sup.general {
+                    departures.push(Arc::from(format!(
+                        "the production system would have applied supplier {id}'s actuals ({} direct / {} indirect tCO2e/t) to this good without checking what the supplier produces",
+                        g.direct, g.indirect
+                    )));
+                }
+            }
+            reasons.push(msg.as_str().into());
+            findings.push(warn(code, msg).found(id));
+            return None;
+        }
+    };
+    if let Some(m) = policy
+        .stale_after_years
+        .and_then(|max_age| stale_reason(s, actual, id, max_age))
+    {
+        departures.push(Arc::from(format!("the production system does not check data age and would have used supplier {id}'s actuals")));
+        reasons.push(m.as_str().into());
+        findings.push(
+            warn("CA005", m).found(
+                &actual
+                    .reporting_year
+                    .map(|y| y.to_string())
+                    .unwrap_or_default(),
+            ),
+        );
+        return None;
+    }
+    if policy.require_verified && actual.verified != Some(true) {
+        let m = format!("supplier {id}'s actual data is not marked verified; not used (policy require_verified: true)");
+        reasons.push(m.as_str().into());
+        findings.push(warn("CA010", m));
+        return None;
+    }
+    let r = actual_trail(sup, actual, id);
+    Some(ActualChoice {
+        actual: actual.clone(),
+        supplier: id.to_string(),
+        reasons: r,
+    })
+}
+
+/// The supplier's actuals that fit the shipment under the matching policy, or why none do
+/// (CA003 no data, CA004 not produced).
+fn match_actual<'s>(
+    (s, id): (&Shipment, &str),
+    sup: &'s Supplier,
+    matching: SupplierMatching,
+    reasons: &mut Vec<Arc<str>>,
+) -> Result<&'s SupplierActual, (&'static str, String)> {
     let sector = s.sector();
     let produced = sup.cn_codes_produced.contains(&s.cn);
-    let candidate: Result<&SupplierActual, (&'static str, String)> = match policy.supplier_matching {
+    match matching {
         SupplierMatching::CnCode => match (sup.by_cn.get(&s.cn), &sup.general) {
             (Some(a), _) => Ok(a),
             (None, Some(g)) if produced => Ok(g),
@@ -175,55 +230,26 @@ fn try_actuals(
             }
             (None, None) => Err(("CA003", no_data(sup))),
         },
-    };
-    let actual = match candidate {
-        Ok(a) => a,
-        Err((code, msg)) => {
-            if code == "CA004" {
-                if let Some(g) = &sup.general {
-                    departures.push(Arc::from(format!(
-                        "the production system would have applied supplier {id}'s actuals ({} direct / {} indirect tCO2e/t) to this good without checking what the supplier produces",
-                        g.direct, g.indirect
-                    )));
-                }
-            }
-            reasons.push(msg.as_str().into());
-            findings.push(warn(code, msg).found(id));
-            return None;
-        }
-    };
-    if let Some(max_age) = policy.stale_after_years {
-        let oldest = s.import_date.year - max_age as i32;
-        let stale = match actual.reporting_year {
-            Some(y) => (y < oldest).then(|| format!(
-                "supplier {id}'s actual data is for {y}, more than {max_age} years before {}; not used (policy stale_after_years: {max_age})",
-                s.import_date.year
-            )),
-            None => Some(format!(
-                "supplier {id}'s actual data has no reporting_year, so its age cannot be checked; not used (policy stale_after_years: {max_age})"
-            )),
-        };
-        if let Some(m) = stale {
-            departures.push(Arc::from(format!("the production system does not check data age and would have used supplier {id}'s actuals")));
-            reasons.push(m.as_str().into());
-            findings.push(
-                warn("CA005", m).found(
-                    &actual
-                        .reporting_year
-                        .map(|y| y.to_string())
-                        .unwrap_or_default(),
-                ),
-            );
-            return None;
-        }
     }
-    if policy.require_verified && actual.verified != Some(true) {
-        let m = format!("supplier {id}'s actual data is not marked verified; not used (policy require_verified: true)");
-        reasons.push(m.as_str().into());
-        findings.push(warn("CA010", m));
-        return None;
+}
+
+/// Why the actuals are too old (or of unknown age) for `stale_after_years`, if they are.
+fn stale_reason(s: &Shipment, actual: &SupplierActual, id: &str, max_age: u32) -> Option<String> {
+    let oldest = s.import_date.year - max_age as i32;
+    match actual.reporting_year {
+        Some(y) => (y < oldest).then(|| format!(
+            "supplier {id}'s actual data is for {y}, more than {max_age} years before {}; not used (policy stale_after_years: {max_age})",
+            s.import_date.year
+        )),
+        None => Some(format!(
+            "supplier {id}'s actual data has no reporting_year, so its age cannot be checked; not used (policy stale_after_years: {max_age})"
+        )),
     }
-    let mut r = Vec::new();
+}
+
+/// The trail of supplier actuals used: where they were read and what they are.
+fn actual_trail(sup: &Supplier, actual: &SupplierActual, id: &str) -> Vec<Arc<str>> {
+    let mut r: Vec<Arc<str>> = Vec::new();
     if let Some(o) = &actual.origin {
         r.push(Arc::from(format!("supplier actuals read from {o}")));
     }
@@ -245,11 +271,7 @@ fn try_actuals(
             None => "verification not stated",
         }
     )));
-    Some(ActualChoice {
-        actual: actual.clone(),
-        supplier: id.to_string(),
-        reasons: r,
-    })
+    r
 }
 
 fn no_data(sup: &Supplier) -> String {
@@ -290,203 +312,201 @@ fn default_factor(k: &DefaultKey, refdata: &ReferenceData) -> Option<DefaultChoi
     }
 }
 
-fn calculate_one(s: Shipment, ctx: &Calculator<'_>) -> (Result<Line, RejectedRow>, Vec<Finding>) {
-    let (refdata, file) = (ctx.refdata, ctx.file);
-    let mut findings = Vec::new();
-    let mut reasons: Vec<Arc<str>> = Vec::new();
-    let mut departures: Vec<Arc<str>> = Vec::new();
-    // The common case (no supplier step): the cached trail is shared, not copied.
-    let mut shared_reasons: Option<Arc<[Arc<str>]>> = None;
-    let mut shared_departures: Option<Arc<[Arc<str>]>> = None;
-    let rounding = refdata.policy.rounding;
-    let period = Period::of(s.import_date);
-
-    if let (Period::Definitive, Err(v)) = (period, s.taric_suffix()) {
-        findings.push(
-            Finding::new(
-                "DV002",
-                Severity::Warning,
-                format!(
-                    "taric_code {:?} is not 10 digits starting with CN {}; it is ignored",
-                    crate::model::truncate_for_message(v),
-                    s.cn.as_str()
-                ),
-            )
-            .file(file)
-            .at_row(&s.row)
-            .field("taric_code")
-            .expected("10 digits starting with the CN code")
-            .found(v),
-        );
-    }
-    let actual = if s.wants_actuals {
-        try_actuals(
-            &s,
-            refdata,
-            &mut findings,
-            &mut reasons,
-            &mut departures,
-            file,
-        )
-    } else {
-        None
+/// DV002: a `taric_code` that is not 10 digits starting with the CN code (definitive period).
+fn taric_warning(s: &Shipment, file: &str) -> Option<Finding> {
+    let Err(v) = s.taric_suffix() else {
+        return None;
     };
+    Some(
+        Finding::new(
+            "DV002",
+            Severity::Warning,
+            format!(
+                "taric_code {:?} is not 10 digits starting with CN {}; it is ignored",
+                crate::model::truncate_for_message(v),
+                s.cn.as_str()
+            ),
+        )
+        .file(file)
+        .at_row(&s.row)
+        .field("taric_code")
+        .expected("10 digits starting with the CN code")
+        .found(v),
+    )
+}
 
-    let (method, factor, markup) = match actual {
-        Some(a) => {
-            reasons.extend(a.reasons);
-            let f = EmissionFactor {
-                id: match a.actual.cn {
-                    Some(c) => format!("SUP:{}:{}", a.supplier, c),
-                    None => format!("SUP:{}", a.supplier),
-                },
-                direct: a.actual.direct,
-                indirect: a.actual.indirect,
-                total: a.actual.total,
-                matched_code: a
-                    .actual
-                    .cn
-                    .map(|c| c.as_str().to_string())
-                    .unwrap_or_default(),
-                description: String::new(),
-                source: a.actual.source.clone(),
-                label: format!(
-                    "Supplier {} actual data ({} quality)",
-                    a.supplier, a.actual.data_quality
-                ),
-                confidence: "supplier".into(),
-                data_quality: a.actual.data_quality.clone(),
-                route: String::new(),
-            };
-            (Method::ActualData, Arc::new(f), None)
-        }
-        None => match ctx.cache.get(&default_key(&s)).and_then(|c| c.as_ref()) {
-            Some(choice) => {
-                if reasons.is_empty() {
-                    shared_reasons = Some(choice.reasons.clone());
-                } else {
-                    reasons.extend(choice.reasons.iter().cloned());
-                }
-                for (code, message) in choice.notes.iter() {
-                    findings.push(
-                        Finding::new(code, Severity::Warning, message.to_string())
-                            .file(file)
-                            .at_row(&s.row)
-                            .field(if *code == "DV004" {
-                                "taric_code"
-                            } else {
-                                "cn_code"
-                            }),
-                    );
-                }
-                if choice.total_only {
-                    findings.push(
-                        Finding::new(
-                            "CA008",
-                            Severity::Warning,
-                            format!(
-                                "the default value for CN {} ({}) gives only a total ({}); it is reported as direct emissions with indirect 0",
-                                s.cn.spaced(),
-                                choice.factor.matched_code,
-                                choice.factor.total
-                            ),
-                        )
-                        .file(file)
-                        .at_row(&s.row)
-                        .field("cn_code"),
-                    );
-                }
-                if let FactorTable::Eu(_) = refdata.factors {
-                    if departures.is_empty() {
-                        shared_departures = Some(ctx.eu_departure.clone());
-                    } else {
-                        departures.extend(ctx.eu_departure.iter().cloned());
-                    }
-                }
-                (Method::DefaultValues, choice.factor.clone(), choice.markup)
-            }
-            None => {
-                let table = match (&refdata.factors, period) {
-                    (FactorTable::User(u), _) => format!("the factor file {}", u.file_name),
-                    (FactorTable::Eu(_), Period::Transitional) => {
-                        "the EU transitional default values".to_string()
-                    }
-                    (FactorTable::Eu(_), Period::Definitive) => {
-                        "the EU default values (definitive period)".to_string()
-                    }
-                };
-                let f = Finding::new(
-                    "CA006",
-                    Severity::Error,
-                    format!(
-                        "no emission factor for CN {} in {table}; the row is not calculated",
-                        s.cn.spaced()
-                    ),
-                )
+fn actual_factor(a: &ActualChoice) -> EmissionFactor {
+    EmissionFactor {
+        id: match a.actual.cn {
+            Some(c) => format!("SUP:{}:{}", a.supplier, c),
+            None => format!("SUP:{}", a.supplier),
+        },
+        direct: a.actual.direct,
+        indirect: a.actual.indirect,
+        total: a.actual.total,
+        matched_code: a
+            .actual
+            .cn
+            .map(|c| c.as_str().to_string())
+            .unwrap_or_default(),
+        description: String::new(),
+        source: a.actual.source.clone(),
+        label: format!(
+            "Supplier {} actual data ({} quality)",
+            a.supplier, a.actual.data_quality
+        ),
+        confidence: "supplier".into(),
+        data_quality: a.actual.data_quality.clone(),
+        route: String::new(),
+    }
+}
+
+/// The warnings a default value carries to each row it serves (DV004/DV005, CA008).
+fn default_value_findings(
+    choice: &DefaultChoice,
+    s: &Shipment,
+    file: &str,
+    out: &mut Vec<Finding>,
+) {
+    for (code, message) in choice.notes.iter() {
+        let field = if *code == "DV004" {
+            "taric_code"
+        } else {
+            "cn_code"
+        };
+        out.push(
+            Finding::new(code, Severity::Warning, message.to_string())
                 .file(file)
                 .at_row(&s.row)
-                .field("cn_code")
-                .expected("a CN code with a default value or usable supplier actuals")
-                .found(s.row.get(Col::CnCode));
-                let rej = RejectedRow {
-                    file: None,
-                    row: s.row.row,
-                    line: s.row.line,
-                    shipment_id: Some(s.row.get(Col::ShipmentId).to_string()),
-                    status: "rejected",
-                    codes: vec!["CA006"],
-                };
-                findings.push(f);
-                return (Err(rej), findings);
-            }
-        },
-    };
-
-    // Arithmetic. Checked: a hostile mass must not overflow into a panic.
-    let overflow = |findings: &mut Vec<Finding>| {
-        findings.push(
+                .field(field),
+        );
+    }
+    if choice.total_only {
+        out.push(
             Finding::new(
-                "IN008",
-                Severity::Error,
-                "net_mass_kg is too large to calculate with".to_string(),
+                "CA008",
+                Severity::Warning,
+                format!(
+                    "the default value for CN {} ({}) gives only a total ({}); it is reported as direct emissions with indirect 0",
+                    s.cn.spaced(),
+                    choice.factor.matched_code,
+                    choice.factor.total
+                ),
             )
             .file(file)
             .at_row(&s.row)
-            .field("net_mass_kg")
-            .expected("a realistic mass in kilograms")
-            .found(s.row.get(Col::NetMassKg)),
+            .field("cn_code"),
         );
-        RejectedRow {
-            file: None,
-            row: s.row.row,
-            line: s.row.line,
-            shipment_id: Some(s.row.get(Col::ShipmentId).to_string()),
-            status: "rejected",
-            codes: vec!["IN008"],
+    }
+}
+
+fn rejection(s: &Shipment, code: &'static str) -> RejectedRow {
+    RejectedRow {
+        file: None,
+        row: s.row.row,
+        line: s.row.line,
+        shipment_id: Some(s.row.get(Col::ShipmentId).to_string()),
+        status: "rejected",
+        codes: vec![code],
+    }
+}
+
+/// CA006: no factor for the code in the table that applies.
+fn no_factor(s: &Shipment, refdata: &ReferenceData, period: Period, file: &str) -> Finding {
+    let table = match (&refdata.factors, period) {
+        (FactorTable::User(u), _) => format!("the factor file {}", u.file_name),
+        (FactorTable::Eu(_), Period::Transitional) => {
+            "the EU transitional default values".to_string()
+        }
+        (FactorTable::Eu(_), Period::Definitive) => {
+            "the EU default values (definitive period)".to_string()
         }
     };
-    let mass_t = s.net_mass_kg / Decimal::ONE_THOUSAND;
-    // Electricity's factor is per MWh and its quantity energy (mass 0): never kilograms.
-    let quantity = match s.quantity_mwh {
-        Some(mwh) => {
-            reasons
-                .push(format!("electricity: {mwh} MWh (quantity_mwh) × the factor per MWh").into());
-            mwh
+    Finding::new(
+        "CA006",
+        Severity::Error,
+        format!(
+            "no emission factor for CN {} in {table}; the row is not calculated",
+            s.cn.spaced()
+        ),
+    )
+    .file(file)
+    .at_row(&s.row)
+    .field("cn_code")
+    .expected("a CN code with a default value or usable supplier actuals")
+    .found(s.row.get(Col::CnCode))
+}
+
+/// IN008: the figures overflow (a hostile mass must not panic).
+fn overflow(s: &Shipment, file: &str) -> Finding {
+    Finding::new(
+        "IN008",
+        Severity::Error,
+        "net_mass_kg is too large to calculate with".to_string(),
+    )
+    .file(file)
+    .at_row(&s.row)
+    .field("net_mass_kg")
+    .expected("a realistic mass in kilograms")
+    .found(s.row.get(Col::NetMassKg))
+}
+
+/// A shared list of trail texts.
+type Texts = Arc<[Arc<str>]>;
+
+/// A line's trail: the cached default-value trail is shared, not copied, in the common case.
+#[derive(Default)]
+struct Trail {
+    reasons: Vec<Arc<str>>,
+    departures: Vec<Arc<str>>,
+    shared_reasons: Option<Texts>,
+    shared_departures: Option<Texts>,
+}
+
+impl Trail {
+    fn share(&mut self, choice: &DefaultChoice, eu_departure: Option<&Texts>) {
+        if self.reasons.is_empty() {
+            self.shared_reasons = Some(choice.reasons.clone());
+        } else {
+            self.reasons.extend(choice.reasons.iter().cloned());
         }
-        None => mass_t,
-    };
-    let (Some(d_raw), Some(i_raw), Some(t_raw)) = (
-        quantity.checked_mul(factor.direct),
-        quantity.checked_mul(factor.indirect),
-        quantity.checked_mul(factor.total),
-    ) else {
-        let r = overflow(&mut findings);
-        return (Err(r), findings);
-    };
+        if let Some(d) = eu_departure {
+            if self.departures.is_empty() {
+                self.shared_departures = Some(d.clone());
+            } else {
+                self.departures.extend(d.iter().cloned());
+            }
+        }
+    }
+
+    fn finish(self) -> (Texts, Texts) {
+        let reasons = match self.shared_reasons {
+            Some(r) if self.reasons.is_empty() => r,
+            Some(r) => r.iter().cloned().chain(self.reasons).collect(),
+            None => self.reasons.into(),
+        };
+        let departures = self
+            .shared_departures
+            .unwrap_or_else(|| self.departures.into());
+        (reasons, departures)
+    }
+}
+
+/// Direct, indirect and total of a line, rounded once each; `None` on overflow. Annex II goods
+/// (iron and steel, aluminium, hydrogen, electricity) carry no indirect emissions in the
+/// definitive period, whatever the factor states; definitive default values count the
+/// table's total times (1 + mark-up).
+fn figures(
+    quantity: Decimal,
+    (factor, method, markup): (&EmissionFactor, Method, Option<Decimal>),
+    (period, annex_ii_definitive): (Period, bool),
+    rounding: &crate::reference::policy::Rounding,
+    reasons: &mut Vec<Arc<str>>,
+) -> Option<(Decimal, Decimal, Decimal)> {
+    let d_raw = quantity.checked_mul(factor.direct)?;
+    let i_raw = quantity.checked_mul(factor.indirect)?;
+    let t_raw = quantity.checked_mul(factor.total)?;
     let direct = rounding.line(d_raw);
-    // Annex II goods (iron and steel, aluminium, hydrogen, electricity) carry no indirect
-    // emissions in the definitive period, whatever the factor states.
-    let annex_ii_definitive = period == Period::Definitive && s.annex_ii();
     let indirect = if annex_ii_definitive && !i_raw.is_zero() {
         reasons.push(
             "Annex II good: indirect emissions do not count in the definitive period (indirect set to 0)".into(),
@@ -496,21 +516,76 @@ fn calculate_one(s: Shipment, ctx: &Calculator<'_>) -> (Result<Line, RejectedRow
         rounding.line(i_raw)
     };
     let total = if period == Period::Definitive && method == Method::DefaultValues {
-        // Definitive defaults: the table's total times (1 + mark-up) is what counts.
         let m = Decimal::ONE + markup.unwrap_or(Decimal::ZERO);
         let base = if annex_ii_definitive { d_raw } else { t_raw };
-        match base.checked_mul(m) {
-            Some(v) => rounding.line(v),
-            None => {
-                let r = overflow(&mut findings);
-                return (Err(r), findings);
-            }
-        }
+        rounding.line(base.checked_mul(m)?)
     } else if annex_ii_definitive {
         direct
     } else {
         direct + indirect
     };
+    Some((direct, indirect, total))
+}
+
+fn calculate_one(s: Shipment, ctx: &Calculator<'_>) -> (Result<Line, RejectedRow>, Vec<Finding>) {
+    let (refdata, file) = (ctx.refdata, ctx.file);
+    let mut findings = Vec::new();
+    let mut trail = Trail::default();
+    let period = Period::of(s.import_date);
+    if period == Period::Definitive {
+        findings.extend(taric_warning(&s, file));
+    }
+    let actual = if s.wants_actuals {
+        let (f, r, d) = (&mut findings, &mut trail.reasons, &mut trail.departures);
+        try_actuals(&s, refdata, f, r, d, file)
+    } else {
+        None
+    };
+    let (method, factor, markup) = match actual {
+        Some(a) => {
+            let f = actual_factor(&a);
+            trail.reasons.extend(a.reasons);
+            (Method::ActualData, Arc::new(f), None)
+        }
+        None => match ctx.cache.get(&default_key(&s)).and_then(|c| c.as_ref()) {
+            Some(choice) => {
+                trail.share(
+                    choice,
+                    matches!(refdata.factors, FactorTable::Eu(_)).then_some(&ctx.eu_departure),
+                );
+                default_value_findings(choice, &s, file, &mut findings);
+                (Method::DefaultValues, choice.factor.clone(), choice.markup)
+            }
+            None => {
+                findings.push(no_factor(&s, refdata, period, file));
+                return (Err(rejection(&s, "CA006")), findings);
+            }
+        },
+    };
+    let mass_t = s.net_mass_kg / Decimal::ONE_THOUSAND;
+    // Electricity's factor is per MWh and its quantity energy (mass 0): never kilograms.
+    let quantity = match s.quantity_mwh {
+        Some(mwh) => {
+            trail
+                .reasons
+                .push(format!("electricity: {mwh} MWh (quantity_mwh) × the factor per MWh").into());
+            mwh
+        }
+        None => mass_t,
+    };
+    let annex_ii_definitive = period == Period::Definitive && s.annex_ii();
+    let rounding = &refdata.policy.rounding;
+    let Some((direct, indirect, total)) = figures(
+        quantity,
+        (&factor, method, markup),
+        (period, annex_ii_definitive),
+        rounding,
+        &mut trail.reasons,
+    ) else {
+        findings.push(overflow(&s, file));
+        return (Err(rejection(&s, "IN008")), findings);
+    };
+    let (reasons, departures) = trail.finish();
     let line = Line {
         mass_tonnes: mass_t,
         method,
@@ -519,12 +594,8 @@ fn calculate_one(s: Shipment, ctx: &Calculator<'_>) -> (Result<Line, RejectedRow
         direct,
         indirect,
         total,
-        reasons: match shared_reasons {
-            Some(r) if reasons.is_empty() => r,
-            Some(r) => r.iter().cloned().chain(reasons).collect(),
-            None => reasons.into(),
-        },
-        departures: shared_departures.unwrap_or_else(|| departures.into()),
+        reasons,
+        departures,
         shipment: s,
     };
     (Ok(line), findings)
