@@ -9,13 +9,13 @@ fn cell(s: &str) -> String {
     s.replace('|', "\\|").replace(['\n', '\r'], " ")
 }
 
-pub fn summary_markdown(r: &Report) -> String {
-    let mut s = String::new();
-    let m = &r.report_metadata;
-    let d = &r.importer_declaration;
-    let g = &r.goods_summary;
-    let e = &r.emissions_summary;
-    let v = &r.validation_results;
+/// The title and the report's identity: period, importer, declarant, status.
+fn head(s: &mut String, r: &Report) {
+    let (m, d, v) = (
+        &r.report_metadata,
+        &r.importer_declaration,
+        &r.validation_results,
+    );
     let _ = writeln!(s, "# CBAM report {}\n", m.report_id);
     let _ = writeln!(s, "| | |\n|---|---|");
     let _ = writeln!(
@@ -51,7 +51,11 @@ pub fn summary_markdown(r: &Report) -> String {
             "NOT valid: errors below"
         }
     );
+}
 
+/// Rows and emissions in total.
+fn totals(s: &mut String, r: &Report) {
+    let (g, e) = (&r.goods_summary, &r.emissions_summary);
     let _ = writeln!(s, "## Totals\n");
     let _ = writeln!(s, "| | value |\n|---|---:|");
     let _ = writeln!(s, "| Rows read | {} |", g.rows.read);
@@ -78,7 +82,11 @@ pub fn summary_markdown(r: &Report) -> String {
         let _ = writeln!(s, "| Intensity (tCO2e/t) | {i} |");
     }
     let _ = writeln!(s);
+}
 
+/// Per product group, with its share of the emissions.
+fn by_sector(s: &mut String, r: &Report) {
+    let (g, e) = (&r.goods_summary, &r.emissions_summary);
     let _ = writeln!(s, "## By sector\n");
     let _ = writeln!(s, "| Product group | Shipments | Mass (t) | Emissions (tCO2e) | Share |\n|---|---:|---:|---:|---:|");
     for pg in &g.product_groups {
@@ -99,7 +107,11 @@ pub fn summary_markdown(r: &Report) -> String {
         );
     }
     let _ = writeln!(s);
+}
 
+/// Per origin, with its share of the emissions.
+fn by_origin(s: &mut String, r: &Report) {
+    let (g, e) = (&r.goods_summary, &r.emissions_summary);
     let _ = writeln!(s, "## By origin\n");
     let _ = writeln!(
         s,
@@ -124,16 +136,21 @@ pub fn summary_markdown(r: &Report) -> String {
         );
     }
     let _ = writeln!(s);
+}
 
+/// Lines per calculation method.
+fn by_method(s: &mut String, r: &Report) {
+    let e = &r.emissions_summary;
     let c = &e.calculation_methods_used;
     let _ = writeln!(s, "## By method\n");
     let _ = writeln!(s, "| Method | Lines |\n|---|---:|");
     let _ = writeln!(s, "| Supplier actual data | {} |", c.actual_data_count);
     let _ = writeln!(s, "| Default values | {} |\n", c.default_values_count);
-    if let Some(o) = &r.certificate_obligation {
-        obligation_markdown(&mut s, o);
-    }
+}
 
+/// Every finding, errors first.
+fn findings(s: &mut String, r: &Report) {
+    let v = &r.validation_results;
     let _ = writeln!(s, "## Findings\n");
     let _ = writeln!(
         s,
@@ -159,6 +176,10 @@ pub fn summary_markdown(r: &Report) -> String {
         }
         let _ = writeln!(s);
     }
+}
+
+/// Every input and reference file with its digest.
+fn provenance(s: &mut String, r: &Report) {
     let _ = writeln!(s, "## Provenance\n");
     let _ = writeln!(s, "| Role | Origin | File | SHA-256 |\n|---|---|---|---|");
     for fd in r
@@ -176,6 +197,20 @@ pub fn summary_markdown(r: &Report) -> String {
             fd.sha256
         );
     }
+}
+
+pub fn summary_markdown(r: &Report) -> String {
+    let mut s = String::new();
+    head(&mut s, r);
+    totals(&mut s, r);
+    by_sector(&mut s, r);
+    by_origin(&mut s, r);
+    by_method(&mut s, r);
+    if let Some(o) = &r.certificate_obligation {
+        obligation_markdown(&mut s, o);
+    }
+    findings(&mut s, r);
+    provenance(&mut s, r);
     s
 }
 
