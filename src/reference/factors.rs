@@ -1,8 +1,8 @@
 //! Default emission factors: the EU tables (embedded) or a user's factor file.
 
-use super::pydict::{self, PyValue};
 use super::{csv_records, has_ext};
 use crate::error::{Error, Result};
+use crate::formats::pydict::{self, PyValue};
 use crate::model::{CnCode, Date, EmissionFactor, Sector};
 use rust_decimal::Decimal;
 use serde::Deserialize;

@@ -6,11 +6,11 @@ pub mod comm_template;
 pub mod factors;
 pub mod obligation;
 pub mod policy;
-pub mod pydict;
 pub mod scope;
 pub mod suppliers;
 pub mod workbook;
 
+use crate::embedded;
 use crate::error::{Error, Result};
 use crate::provenance::FileDigest;
 use std::path::{Path, PathBuf};
@@ -19,34 +19,6 @@ pub use factors::{DefaultTables, FactorTable};
 pub use policy::{Policy, RoundingMode};
 pub use scope::AnnexScope;
 pub use suppliers::{SupplierActual, SupplierBook};
-
-/// The embedded data files, each with the name it carries in provenance.
-pub mod embedded {
-    pub const ANNEX_I_SCOPE: (&str, &str) = (
-        "data/annex_i_scope.csv",
-        include_str!("../../data/annex_i_scope.csv"),
-    );
-    pub const TRANSITIONAL: (&str, &str) = (
-        "data/default_values_transitional.csv",
-        include_str!("../../data/default_values_transitional.csv"),
-    );
-    pub const DEFINITIVE: (&str, &str) = (
-        "data/default_values_definitive.csv",
-        include_str!("../../data/default_values_definitive.csv"),
-    );
-    pub const MARKUPS: (&str, &str) = (
-        "data/default_value_markups.csv",
-        include_str!("../../data/default_value_markups.csv"),
-    );
-    pub const ELECTRICITY: (&str, &str) = (
-        "data/default_values_electricity.csv",
-        include_str!("../../data/default_values_electricity.csv"),
-    );
-    pub const RULES: (&str, &str) = (
-        "rules/cbam_rules.yaml",
-        include_str!("../../rules/cbam_rules.yaml"),
-    );
-}
 
 /// Everything the calculation reads besides the shipments.
 #[derive(Debug)]

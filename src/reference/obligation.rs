@@ -10,18 +10,7 @@ use rust_decimal::Decimal;
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
-pub const BENCHMARKS: (&str, &str) = (
-    "data/cbam_benchmarks.csv",
-    include_str!("../../data/cbam_benchmarks.csv"),
-);
-pub const CBAM_FACTORS: (&str, &str) = (
-    "data/cbam_factors.csv",
-    include_str!("../../data/cbam_factors.csv"),
-);
-pub const CERTIFICATE_PRICES: (&str, &str) = (
-    "data/certificate_prices.csv",
-    include_str!("../../data/certificate_prices.csv"),
-);
+pub use crate::embedded::{BENCHMARKS, CBAM_FACTORS, CERTIFICATE_PRICES};
 
 /// Cross-sectoral correction factor 2026-2030: 1.00 is a working assumption (reported for
 /// Implementing Decision (EU) 2026/1862, whose text was not read).
