@@ -400,8 +400,8 @@ impl Grid<'_> {
 }
 
 /// The heading row of a country sheet (within its first 10 rows: the row with the CN code
-/// heading), its first column and the layout its headings spell; `Err` is the message.
-fn sheet_layout(sheet: &str, g: &Grid) -> std::result::Result<(usize, usize, Layout), String> {
+/// heading), its first column and the layout its headings spell.
+fn sheet_layout(path: &Path, sheet: &str, g: &Grid) -> Result<(usize, usize, Layout)> {
     let head = g.rows.iter().take(10).enumerate().find_map(|(i, r)| {
         r.iter()
             .position(|c| Heading::Code.matches(&heading_text(Some(c))))
@@ -409,12 +409,12 @@ fn sheet_layout(sheet: &str, g: &Grid) -> std::result::Result<(usize, usize, Lay
     });
     let Some((h, c0)) = head else {
         // Both layouts put a title in row 1 and the headings in row 2.
-        return Err(format!(
+        return Err(data_err(path, format!(
             "sheet {sheet:?}, cell {}: expected a heading {:?} (no row among the sheet's first 10 has it), found {}",
             g.cell(1, 0),
             Heading::Code.label(),
             found(g.get(1, 0))
-        ));
+        )));
     };
     let after_total = heading_text(g.get(h, c0 + 5));
     let layout = if Heading::Markup("2026").matches(&after_total) {
@@ -425,24 +425,27 @@ fn sheet_layout(sheet: &str, g: &Grid) -> std::result::Result<(usize, usize, Lay
     let heads = layout.headings();
     for (k, want) in heads.iter().enumerate() {
         if !want.matches(&heading_text(g.get(h, c0 + k))) {
-            return Err(format!(
-                "sheet {sheet:?}, cell {}: expected a heading {:?}, found {} (in the {})",
-                g.cell(h, c0 + k),
-                want.label(),
-                found(g.get(h, c0 + k)),
-                layout.name()
+            return Err(data_err(
+                path,
+                format!(
+                    "sheet {sheet:?}, cell {}: expected a heading {:?}, found {} (in the {})",
+                    g.cell(h, c0 + k),
+                    want.label(),
+                    found(g.get(h, c0 + k)),
+                    layout.name()
+                ),
             ));
         }
     }
     let extra = c0 + heads.len();
     if !text(g.get(h, extra)).is_empty() {
-        return Err(format!(
+        return Err(data_err(path, format!(
             "sheet {sheet:?}, cell {}: expected no heading after {:?} (the {} ends there), found {}",
             g.cell(h, extra),
             heads[heads.len() - 1].label(),
             layout.name(),
             found(g.get(h, extra))
-        ));
+        )));
     }
     Ok((h, c0, layout))
 }
@@ -462,16 +465,14 @@ pub fn read_default_values(
     notes: &mut Vec<String>,
 ) -> Result<()> {
     let (mut wb, file) = open(path, bytes)?;
-    let mut sheets_read = 0;
-    // The first country sheet: its name and layout (a workbook has one layout).
-    let mut first: Option<(String, Layout)> = None;
-    // Origin → the sheet that gave it.
-    let mut origin_sheets: HashMap<&'static str, String> = HashMap::new();
-    // Codes listed twice in a version-1 sheet: code → (the sheets, the rows' descriptions).
-    let mut repeated: std::collections::BTreeMap<
-        String,
-        (std::collections::BTreeSet<String>, Vec<String>),
-    > = Default::default();
+    let mut sheets = CountrySheets {
+        path,
+        file: &file,
+        first: None,
+        origin_sheets: HashMap::new(),
+        repeated: Default::default(),
+        sheets_read: 0,
+    };
     for name in wb.sheet_names().to_vec() {
         if NOT_COUNTRY_SHEETS.contains(&name.trim().to_lowercase().as_str()) {
             continue;
@@ -487,9 +488,31 @@ pub fn read_default_values(
             rows: range.rows().collect(),
             start,
         };
-        let (h, c0, layout) = sheet_layout(&name, &g).map_err(|m| data_err(path, m))?;
-        match &first {
-            None => first = Some((name.clone(), layout)),
+        sheets.read(&name, &g, t)?;
+    }
+    sheets.finish(notes)
+}
+
+/// The country sheets of a default-values workbook, read one after the other into the table.
+struct CountrySheets<'a> {
+    path: &'a Path,
+    file: &'a str,
+    /// The first country sheet: its name and layout (a workbook has one layout).
+    first: Option<(String, Layout)>,
+    /// Origin → the sheet that gave it.
+    origin_sheets: HashMap<&'static str, String>,
+    /// Codes listed twice in a version-1 sheet: code → (the sheets, the rows' descriptions).
+    repeated: std::collections::BTreeMap<String, (std::collections::BTreeSet<String>, Vec<String>)>,
+    sheets_read: usize,
+}
+
+impl CountrySheets<'_> {
+    /// One country sheet: its layout and origin checked, its rows added to `t`.
+    fn read(&mut self, name: &str, g: &Grid, t: &mut DefaultTables) -> Result<()> {
+        let path = self.path;
+        let (h, c0, layout) = sheet_layout(path, name, g)?;
+        match &self.first {
+            None => self.first = Some((name.to_string(), layout)),
             Some((other, l)) if *l != layout => {
                 return Err(data_err(
                     path,
@@ -503,89 +526,20 @@ pub fn read_default_values(
             }
             Some(_) => {}
         }
-        let Some(origin) = sheet_country(&name) else {
-            return Err(data_err(
-                path,
-                format!(
-                    "sheet {name:?} (heading row at cell {}) is a country table, but its name is not a country the tool knows (no ISO 3166 code for it)",
-                    g.cell(h, c0)
-                ),
-            ));
-        };
-        if let Some(other) = origin_sheets.insert(origin, name.clone()) {
-            return Err(data_err(
-                path,
-                format!(
-                    "sheets {other:?} and {name:?} are both the table of {origin}; each origin has one sheet"
-                ),
-            ));
-        }
-        sheets_read += 1;
+        let origin = self.origin(name, g.cell(h, c0))?;
+        self.sheets_read += 1;
         let country = if origin == "*" {
             "Other countries and territories".to_string()
         } else {
-            name.clone()
+            name.to_string()
         };
         // Codes of this sheet → the row they were read from (corrected layout: each once).
         let mut seen: HashMap<String, usize> = HashMap::new();
-        let heads = [Heading::Direct, Heading::Indirect, Heading::Total];
         for i in h + 1..g.rows.len() {
-            let code_cell = g.get(i, c0);
-            let figures = [2, 3, 4].map(|k| g.get(i, c0 + k));
-            let Some(code) = row_code(code_cell) else {
-                // Sector headings (Cement, Hydrogen, …) and blank rows: nothing to read; a code
-                // that is not one, or figures without a code, are refused.
-                let t = text(code_cell);
-                if t.chars().any(|c| c.is_ascii_digit()) {
-                    return Err(data_err(
-                        path,
-                        format!(
-                            "sheet {name:?}, cell {}: expected a CN code of 4, 6, 8 or 10 digits, found {}",
-                            g.cell(i, c0),
-                            found(code_cell)
-                        ),
-                    ));
-                }
-                if let Some(k) = figures.iter().position(|c| !text(*c).is_empty()) {
-                    return Err(data_err(
-                        path,
-                        format!(
-                            "sheet {name:?}, cell {}: a figure in a row without a CN code (cell {} holds {})",
-                            g.cell(i, c0 + 2 + k),
-                            g.cell(i, c0),
-                            found(code_cell)
-                        ),
-                    ));
-                }
+            let Some(row) = self.table_row(name, g, i, c0, layout)? else {
                 continue;
             };
-            let mut values = [None; 3];
-            for (k, c) in figures.iter().enumerate() {
-                values[k] = figure_value(*c).map_err(|found| {
-                    data_err(
-                        path,
-                        format!(
-                            "sheet {name:?}, cell {}: expected a number, \"–\" or \"N/A\" under {:?}, found {found}",
-                            g.cell(i, c0 + 2 + k),
-                            heads[k].label()
-                        ),
-                    )
-                })?;
-            }
-            let route_col = c0 + layout.headings().len() - 1;
-            let row = TableRow {
-                code: code.clone(),
-                description: text(g.get(i, c0 + 1)),
-                direct: values[0],
-                indirect: values[1],
-                total: values[2],
-                source: format!("{file}, sheet {name:?}, row {}", g.row_number(i)),
-                transcription: String::new(),
-                confidence: "official".into(),
-                route: text(g.get(i, route_col)),
-                note: String::new(),
-            };
-            if let Some(before) = seen.insert(code.clone(), i) {
+            if let Some(before) = seen.insert(row.code.clone(), i) {
                 if layout == Layout::Corrected {
                     return Err(data_err(
                         path,
@@ -593,50 +547,160 @@ pub fn read_default_values(
                             "sheet {name:?}, cells {} and {}: code {} is listed twice (in the {} each code appears once per sheet)",
                             g.cell(before, c0),
                             g.cell(i, c0),
-                            text(code_cell),
+                            text(g.get(i, c0)),
                             layout.name()
                         ),
                     ));
                 }
             }
-            if !t.insert_definitive(origin, &country, row.clone()) {
-                let keep_new = match (
-                    t.definitive_row(origin, &code).and_then(|o| o.total),
-                    row.total,
-                ) {
-                    (None, Some(_)) => true,
-                    (Some(a), Some(b)) => b > a,
-                    _ => false,
-                };
-                let e = repeated.entry(code.clone()).or_default();
-                e.0.insert(name.clone());
-                if let Some(first) = t.definitive_row(origin, &code) {
-                    for d in [&first.description, &row.description] {
-                        if !e.1.contains(d) {
-                            e.1.push(d.clone());
-                        }
-                    }
-                }
-                if keep_new {
-                    t.replace_definitive(origin, row);
+            self.insert(t, origin, &country, name, row);
+        }
+        Ok(())
+    }
+
+    /// The origin a sheet's name stands for; each origin has one sheet.
+    fn origin(&mut self, name: &str, heading_cell: String) -> Result<&'static str> {
+        let Some(origin) = sheet_country(name) else {
+            return Err(data_err(
+                self.path,
+                format!(
+                    "sheet {name:?} (heading row at cell {heading_cell}) is a country table, but its name is not a country the tool knows (no ISO 3166 code for it)"
+                ),
+            ));
+        };
+        if let Some(other) = self.origin_sheets.insert(origin, name.to_string()) {
+            return Err(data_err(
+                self.path,
+                format!(
+                    "sheets {other:?} and {name:?} are both the table of {origin}; each origin has one sheet"
+                ),
+            ));
+        }
+        Ok(origin)
+    }
+
+    /// Row `i` of a sheet as a table row; `None` for a sector heading or a blank row.
+    fn table_row(
+        &self,
+        name: &str,
+        g: &Grid,
+        i: usize,
+        c0: usize,
+        layout: Layout,
+    ) -> Result<Option<TableRow>> {
+        let path = self.path;
+        let code_cell = g.get(i, c0);
+        let figures = [2, 3, 4].map(|k| g.get(i, c0 + k));
+        let Some(code) = row_code(code_cell) else {
+            // Sector headings (Cement, Hydrogen, …) and blank rows: nothing to read; a code
+            // that is not one, or figures without a code, are refused.
+            let t = text(code_cell);
+            if t.chars().any(|c| c.is_ascii_digit()) {
+                return Err(data_err(
+                    path,
+                    format!(
+                        "sheet {name:?}, cell {}: expected a CN code of 4, 6, 8 or 10 digits, found {}",
+                        g.cell(i, c0),
+                        found(code_cell)
+                    ),
+                ));
+            }
+            if let Some(k) = figures.iter().position(|c| !text(*c).is_empty()) {
+                return Err(data_err(
+                    path,
+                    format!(
+                        "sheet {name:?}, cell {}: a figure in a row without a CN code (cell {} holds {})",
+                        g.cell(i, c0 + 2 + k),
+                        g.cell(i, c0),
+                        found(code_cell)
+                    ),
+                ));
+            }
+            return Ok(None);
+        };
+        let heads = [Heading::Direct, Heading::Indirect, Heading::Total];
+        let mut values = [None; 3];
+        for (k, c) in figures.iter().enumerate() {
+            values[k] = figure_value(*c).map_err(|found| {
+                data_err(
+                    path,
+                    format!(
+                        "sheet {name:?}, cell {}: expected a number, \"–\" or \"N/A\" under {:?}, found {found}",
+                        g.cell(i, c0 + 2 + k),
+                        heads[k].label()
+                    ),
+                )
+            })?;
+        }
+        let route_col = c0 + layout.headings().len() - 1;
+        Ok(Some(TableRow {
+            code,
+            description: text(g.get(i, c0 + 1)),
+            direct: values[0],
+            indirect: values[1],
+            total: values[2],
+            source: format!("{}, sheet {name:?}, row {}", self.file, g.row_number(i)),
+            transcription: String::new(),
+            confidence: "official".into(),
+            route: text(g.get(i, route_col)),
+            note: String::new(),
+        }))
+    }
+
+    /// Adds a row; a code already in the origin's table (a version-1 sheet lists it twice)
+    /// keeps the higher total and is noted.
+    fn insert(
+        &mut self,
+        t: &mut DefaultTables,
+        origin: &str,
+        country: &str,
+        name: &str,
+        row: TableRow,
+    ) {
+        if t.insert_definitive(origin, country, row.clone()) {
+            return;
+        }
+        let code = &row.code;
+        let keep_new = match (
+            t.definitive_row(origin, code).and_then(|o| o.total),
+            row.total,
+        ) {
+            (None, Some(_)) => true,
+            (Some(a), Some(b)) => b > a,
+            _ => false,
+        };
+        let e = self.repeated.entry(code.clone()).or_default();
+        e.0.insert(name.to_string());
+        if let Some(first) = t.definitive_row(origin, code) {
+            for d in [&first.description, &row.description] {
+                if !e.1.contains(d) {
+                    e.1.push(d.clone());
                 }
             }
         }
+        if keep_new {
+            t.replace_definitive(origin, row);
+        }
     }
-    for (code, (sheets, descriptions)) in repeated {
-        notes.push(format!(
-            "{file}: {code} is listed more than once in {} sheet(s) ({}); the row with the higher total is used",
-            sheets.len(),
-            descriptions.join(" / ")
-        ));
+
+    /// Notes on the codes listed twice; a workbook without a country sheet is refused.
+    fn finish(self, notes: &mut Vec<String>) -> Result<()> {
+        let file = self.file;
+        for (code, (sheets, descriptions)) in self.repeated {
+            notes.push(format!(
+                "{file}: {code} is listed more than once in {} sheet(s) ({}); the row with the higher total is used",
+                sheets.len(),
+                descriptions.join(" / ")
+            ));
+        }
+        if self.sheets_read == 0 {
+            return Err(data_err(
+                self.path,
+                "no sheet with the default-values columns (Product CN Code, Description, direct, indirect, total emissions, production route) was found".into(),
+            ));
+        }
+        Ok(())
     }
-    if sheets_read == 0 {
-        return Err(data_err(
-            path,
-            "no sheet with the default-values columns (Product CN Code, Description, direct, indirect, total emissions, production route) was found".into(),
-        ));
-    }
-    Ok(())
 }
 
 /// Reads the Commission's CBAM benchmarks workbook. A row without a CN code continues the code
