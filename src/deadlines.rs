@@ -7,10 +7,7 @@
 use crate::model::Date;
 use serde::Serialize;
 
-pub const CALENDAR: (&str, &str) = (
-    "data/cbam_calendar.csv",
-    include_str!("../data/cbam_calendar.csv"),
-);
+pub use crate::embedded::CALENDAR;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Event {

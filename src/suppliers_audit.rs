@@ -3,7 +3,8 @@
 //! produced against the codes shipped under the supplier.
 
 use crate::model::{CnCode, Severity};
-use crate::reference::SupplierBook;
+use crate::reference::suppliers::Supplier;
+use crate::reference::{SupplierActual, SupplierBook};
 use rust_decimal::Decimal;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -44,54 +45,24 @@ pub struct ShippedRow {
     pub claims_actuals: bool,
 }
 
+/// Each supplier's summary, sorted by id, and the findings about the profiles and the
+/// shipments that name them.
 pub fn audit(
     book: &SupplierBook,
     shipments: &[ShippedRow],
     this_year: i32,
     stale_after_years: u32,
 ) -> (Vec<SupplierSummary>, Vec<AuditFinding>) {
-    let mut findings = Vec::new();
+    let mut findings = Findings::default();
     let mut summaries = Vec::new();
     let mut ids: Vec<&String> = book.by_id.keys().collect();
     ids.sort();
-    let f = |findings: &mut Vec<AuditFinding>,
-             id: &str,
-             sev,
-             check,
-             ship: Option<&str>,
-             msg: String| {
-        findings.push(AuditFinding {
-            supplier_id: id.to_string(),
-            severity: sev,
-            check,
-            shipment_id: ship.map(String::from),
-            message: msg,
-        });
-    };
     for id in ids {
         let s = &book.by_id[id];
-        let actuals: Vec<&crate::reference::SupplierActual> =
-            s.general.iter().chain(s.by_cn.values()).collect();
-        let main = s.general.as_ref().or_else(|| s.by_cn.values().next());
-        for (field, missing) in [
-            ("company_name", s.name.is_empty()),
-            ("country_iso", s.country_iso.is_empty()),
-            ("cn_codes_produced", s.cn_codes_produced.is_empty()),
-        ] {
-            if missing {
-                f(
-                    &mut findings,
-                    id,
-                    Severity::Warning,
-                    "missing_field",
-                    None,
-                    format!("{id}: {field} is missing or empty"),
-                );
-            }
-        }
+        let actuals: Vec<&SupplierActual> = s.general.iter().chain(s.by_cn.values()).collect();
+        check_fields(id, s, &mut findings);
         if actuals.is_empty() {
-            f(
-                &mut findings,
+            findings.add(
                 id,
                 Severity::Info,
                 "no_actual_data",
@@ -100,125 +71,202 @@ pub fn audit(
             );
         }
         for a in &actuals {
-            let what =
-                a.cn.map(|c| format!("actuals for {}", c.spaced()))
-                    .unwrap_or_else(|| "actual_emissions_data".into());
-            if let Some(t) = a.stated_total {
-                if (a.direct + a.indirect - t).abs() > Decimal::new(1, 3) {
-                    f(
-                        &mut findings,
-                        id,
-                        Severity::Error,
-                        "total_mismatch",
-                        None,
-                        format!(
-                            "{id} {what}: direct {} + indirect {} = {}, but total says {t}",
-                            a.direct,
-                            a.indirect,
-                            a.direct + a.indirect
-                        ),
-                    );
-                }
-            }
-            match a.reporting_year {
-                None => f(
-                    &mut findings,
-                    id,
-                    Severity::Warning,
-                    "missing_field",
-                    None,
-                    format!("{id} {what}: no reporting_year, so its age cannot be checked"),
-                ),
-                Some(y) if this_year - y > stale_after_years as i32 => f(
-                    &mut findings,
-                    id,
-                    Severity::Warning,
-                    "stale",
-                    None,
-                    format!(
-                        "{id} {what}: data for {y} is {} years old (limit {stale_after_years})",
-                        this_year - y
-                    ),
-                ),
-                _ => {}
-            }
-            if a.verified != Some(true) {
-                f(
-                    &mut findings,
-                    id,
-                    Severity::Info,
-                    "unverified",
-                    None,
-                    format!("{id} {what}: not marked verified"),
-                );
-            }
-            if a.completeness_pct.is_some_and(|c| c < Decimal::from(80)) {
-                f(
-                    &mut findings,
-                    id,
-                    Severity::Warning,
-                    "incomplete",
-                    None,
-                    format!(
-                        "{id} {what}: data completeness {}% (below 80%)",
-                        a.completeness_pct.unwrap_or_default()
-                    ),
-                );
-            }
+            check_actual(id, a, this_year, stale_after_years, &mut findings);
         }
         let mine: Vec<&ShippedRow> = shipments.iter().filter(|r| r.supplier_id == *id).collect();
-        let mut shipped: Vec<String> = mine
-            .iter()
-            .filter_map(|r| r.cn.map(|c| c.as_str().to_string()))
-            .collect();
-        shipped.sort();
-        shipped.dedup();
-        for r in mine.iter().filter(|r| r.claims_actuals) {
-            let Some(cn) = r.cn else { continue };
-            let produced = s.cn_codes_produced.contains(&cn) || s.by_cn.contains_key(&cn);
-            if !produced {
-                f(
-                    &mut findings,
-                    id,
-                    Severity::Error,
-                    "not_produced",
-                    Some(&r.shipment_id),
-                    format!("shipment {} claims {id}'s actual data for CN {}, which {id} does not produce ({})", r.shipment_id, cn.spaced(), s.cn_codes_produced.iter().map(|c| c.as_str()).collect::<Vec<_>>().join(", ")),
-                );
-            } else if actuals.is_empty() {
-                f(
-                    &mut findings,
-                    id,
-                    Severity::Warning,
-                    "no_actual_data",
-                    Some(&r.shipment_id),
-                    format!(
-                        "shipment {} claims actual data, but {id} has none",
-                        r.shipment_id
-                    ),
-                );
-            }
-        }
-        summaries.push(SupplierSummary {
-            supplier_id: id.clone(),
-            name: s.name.clone(),
-            country_iso: s.country_iso.clone(),
-            actual_data: !actuals.is_empty(),
-            data_quality: main.map(|a| a.data_quality.clone()),
-            completeness_pct: main.and_then(|a| a.completeness_pct).map(|c| c.to_string()),
-            reporting_year: main.and_then(|a| a.reporting_year),
-            age_years: main.and_then(|a| a.reporting_year).map(|y| this_year - y),
-            verified: main.and_then(|a| a.verified),
-            cn_codes_produced: s
-                .cn_codes_produced
-                .iter()
-                .map(|c| c.as_str().to_string())
-                .collect(),
-            cn_codes_shipped: shipped,
-            shipments: mine.len() as u64,
-            shipments_claiming_actuals: mine.iter().filter(|r| r.claims_actuals).count() as u64,
+        check_claims(id, s, &mine, !actuals.is_empty(), &mut findings);
+        summaries.push(summary(id, s, &actuals, &mine, this_year));
+    }
+    unknown_suppliers(book, shipments, &mut findings);
+    (summaries, findings.0)
+}
+
+/// The findings of an audit, in the order they are found.
+#[derive(Default)]
+struct Findings(Vec<AuditFinding>);
+
+impl Findings {
+    fn add(
+        &mut self,
+        id: &str,
+        severity: Severity,
+        check: &'static str,
+        shipment: Option<&str>,
+        message: String,
+    ) {
+        self.0.push(AuditFinding {
+            supplier_id: id.to_string(),
+            severity,
+            check,
+            shipment_id: shipment.map(String::from),
+            message,
         });
     }
+}
+
+/// The profile fields the report needs.
+fn check_fields(id: &str, s: &Supplier, findings: &mut Findings) {
+    for (field, missing) in [
+        ("company_name", s.name.is_empty()),
+        ("country_iso", s.country_iso.is_empty()),
+        ("cn_codes_produced", s.cn_codes_produced.is_empty()),
+    ] {
+        if missing {
+            findings.add(
+                id,
+                Severity::Warning,
+                "missing_field",
+                None,
+                format!("{id}: {field} is missing or empty"),
+            );
+        }
+    }
+}
+
+/// One actual: its total, age, verification and completeness.
+fn check_actual(
+    id: &str,
+    a: &SupplierActual,
+    this_year: i32,
+    stale_after_years: u32,
+    findings: &mut Findings,
+) {
+    let what =
+        a.cn.map(|c| format!("actuals for {}", c.spaced()))
+            .unwrap_or_else(|| "actual_emissions_data".into());
+    if let Some(t) = a.stated_total {
+        if (a.direct + a.indirect - t).abs() > Decimal::new(1, 3) {
+            findings.add(
+                id,
+                Severity::Error,
+                "total_mismatch",
+                None,
+                format!(
+                    "{id} {what}: direct {} + indirect {} = {}, but total says {t}",
+                    a.direct,
+                    a.indirect,
+                    a.direct + a.indirect
+                ),
+            );
+        }
+    }
+    match a.reporting_year {
+        None => findings.add(
+            id,
+            Severity::Warning,
+            "missing_field",
+            None,
+            format!("{id} {what}: no reporting_year, so its age cannot be checked"),
+        ),
+        Some(y) if this_year - y > stale_after_years as i32 => findings.add(
+            id,
+            Severity::Warning,
+            "stale",
+            None,
+            format!(
+                "{id} {what}: data for {y} is {} years old (limit {stale_after_years})",
+                this_year - y
+            ),
+        ),
+        _ => {}
+    }
+    if a.verified != Some(true) {
+        findings.add(
+            id,
+            Severity::Info,
+            "unverified",
+            None,
+            format!("{id} {what}: not marked verified"),
+        );
+    }
+    if a.completeness_pct.is_some_and(|c| c < Decimal::from(80)) {
+        findings.add(
+            id,
+            Severity::Warning,
+            "incomplete",
+            None,
+            format!(
+                "{id} {what}: data completeness {}% (below 80%)",
+                a.completeness_pct.unwrap_or_default()
+            ),
+        );
+    }
+}
+
+/// The supplier's shipments that claim its actual data: for a code it produces, and with
+/// actual data to claim.
+fn check_claims(
+    id: &str,
+    s: &Supplier,
+    mine: &[&ShippedRow],
+    has_actuals: bool,
+    findings: &mut Findings,
+) {
+    for r in mine.iter().filter(|r| r.claims_actuals) {
+        let Some(cn) = r.cn else { continue };
+        let produced = s.cn_codes_produced.contains(&cn) || s.by_cn.contains_key(&cn);
+        if !produced {
+            findings.add(
+                id,
+                Severity::Error,
+                "not_produced",
+                Some(&r.shipment_id),
+                format!("shipment {} claims {id}'s actual data for CN {}, which {id} does not produce ({})", r.shipment_id, cn.spaced(), s.cn_codes_produced.iter().map(|c| c.as_str()).collect::<Vec<_>>().join(", ")),
+            );
+        } else if !has_actuals {
+            findings.add(
+                id,
+                Severity::Warning,
+                "no_actual_data",
+                Some(&r.shipment_id),
+                format!(
+                    "shipment {} claims actual data, but {id} has none",
+                    r.shipment_id
+                ),
+            );
+        }
+    }
+}
+
+/// The supplier's summary: its main actual (the general figures, else a per-CN one) and the
+/// codes shipped under it.
+fn summary(
+    id: &str,
+    s: &Supplier,
+    actuals: &[&SupplierActual],
+    mine: &[&ShippedRow],
+    this_year: i32,
+) -> SupplierSummary {
+    let main = s.general.as_ref().or_else(|| s.by_cn.values().next());
+    let mut shipped: Vec<String> = mine
+        .iter()
+        .filter_map(|r| r.cn.map(|c| c.as_str().to_string()))
+        .collect();
+    shipped.sort();
+    shipped.dedup();
+    SupplierSummary {
+        supplier_id: id.to_string(),
+        name: s.name.clone(),
+        country_iso: s.country_iso.clone(),
+        actual_data: !actuals.is_empty(),
+        data_quality: main.map(|a| a.data_quality.clone()),
+        completeness_pct: main.and_then(|a| a.completeness_pct).map(|c| c.to_string()),
+        reporting_year: main.and_then(|a| a.reporting_year),
+        age_years: main.and_then(|a| a.reporting_year).map(|y| this_year - y),
+        verified: main.and_then(|a| a.verified),
+        cn_codes_produced: s
+            .cn_codes_produced
+            .iter()
+            .map(|c| c.as_str().to_string())
+            .collect(),
+        cn_codes_shipped: shipped,
+        shipments: mine.len() as u64,
+        shipments_claiming_actuals: mine.iter().filter(|r| r.claims_actuals).count() as u64,
+    }
+}
+
+/// Suppliers named by shipments but missing from the profiles, each once with its shipments.
+fn unknown_suppliers(book: &SupplierBook, shipments: &[ShippedRow], findings: &mut Findings) {
     let mut unknown: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
     for r in shipments {
         if !r.supplier_id.is_empty() && !book.by_id.contains_key(&r.supplier_id) {
@@ -229,8 +277,7 @@ pub fn audit(
         }
     }
     for (id, ships) in unknown {
-        f(
-            &mut findings,
+        findings.add(
             id,
             Severity::Warning,
             "unknown_supplier",
@@ -242,5 +289,4 @@ pub fn audit(
             ),
         );
     }
-    (summaries, findings)
 }

@@ -2,29 +2,22 @@
 //! `--suppliers` reads (the production system's, extended compatibly with per-CN actuals).
 //! Every imported value records where it came from: file, SHA-256, sheet and cell.
 //!
-//! `cbam report --supplier-templates` goes through the same YAML, so a template used directly
-//! and a template imported first give the same numbers.
+//! The profiles are the ones `cbam report --supplier-templates` takes directly
+//! (`reference::template_import`), so a template used directly and a template imported first
+//! give the same numbers.
 
 use crate::error::{Error, Result};
-use crate::model::{Finding, Severity};
-use crate::reference::comm_template::{self, Cell, TemplateFile, TemplateProduct, SHEET};
+use crate::reference::comm_template::{
+    self, CarbonPrice, Cell, Installation, TemplateProduct, SHEET,
+};
 use crate::reference::scope::AnnexScope;
+use crate::reference::template_import::{
+    self, cell_name, default_supplier_id, ImportedTemplate, TEMPLATE_DATA_QUALITY,
+};
 use crate::reference::SupplierBook;
 use rust_decimal::Decimal;
 use serde_json::{json, Map, Value};
 use std::path::{Path, PathBuf};
-
-/// One template and the supplier it becomes.
-#[derive(Debug)]
-pub struct Imported {
-    pub supplier_id: String,
-    pub template: TemplateFile,
-    /// The profile as YAML-ready data; `None` when the template holds nothing to import.
-    pub profile: Option<Value>,
-    /// CN codes imported (rows with errors and ambiguous codes are left out).
-    pub cn_codes: Vec<String>,
-    pub size_bytes: u64,
-}
 
 fn num(d: Decimal) -> Value {
     // Decimal text into a JSON number as written (arbitrary_precision): never a float.
@@ -42,19 +35,13 @@ fn text(c: &Option<Cell<String>>) -> Value {
         .unwrap_or(Value::Null)
 }
 
-fn cell_name(cell: &str) -> String {
-    cell.strip_prefix(&format!("{SHEET}!"))
-        .unwrap_or(cell)
-        .to_string()
-}
-
 /// Reads each template and builds its supplier profile. `supplier_id` names the supplier of
 /// a single template; else each takes its file name without extension.
 pub fn import(
     paths: &[PathBuf],
     supplier_id: Option<&str>,
     scope: &AnnexScope,
-) -> Result<Vec<Imported>> {
+) -> Result<Vec<ImportedTemplate>> {
     let files: Vec<(PathBuf, String)> = paths
         .iter()
         .map(|p| {
@@ -65,68 +52,111 @@ pub fn import(
             (p.clone(), id)
         })
         .collect();
-    import_each(&files, scope)
+    template_import::import_each(&files, scope)
 }
 
-/// Reads each template as the supplier it is paired with. Two templates for one supplier id
-/// are refused: which one's figures apply would depend on their order.
-pub fn import_each(files: &[(PathBuf, String)], scope: &AnnexScope) -> Result<Vec<Imported>> {
-    let mut out: Vec<Imported> = Vec::new();
-    for (path, id) in files {
-        if let Some(other) = out.iter().find(|i| i.supplier_id == *id) {
-            return Err(Error::Data {
-                path: path.clone(),
-                message: format!(
-                    "supplier id {id:?} is also given by {}; one template per supplier (name them apart, or map them with --supplier-template-map)",
-                    other.template.file_name
-                ),
-            });
+/// The profile `cbam suppliers import` writes for a template, as YAML-ready data: every
+/// value with the cell it was read from. `None` when the template holds nothing to import.
+pub fn profile_value(imp: &ImportedTemplate) -> Option<Value> {
+    let profile = imp.profile.as_ref()?;
+    let t = &imp.template;
+    let inst = &t.installation;
+    let (installation, mut template_cells) = installation_value(inst);
+    let mut out = Map::new();
+    out.insert("supplier_id".into(), Value::String(imp.supplier_id.clone()));
+    out.insert("company_name".into(), text(&inst.name));
+    out.insert("country_iso".into(), text(&inst.country_iso));
+    out.insert("installation".into(), Value::Object(installation));
+    let mut period = Map::new();
+    for (key, date) in [("start", &t.period_start), ("end", &t.period_end)] {
+        if let Some(d) = date {
+            period.insert(key.into(), Value::String(d.value.to_string()));
+            put_cell(
+                &mut template_cells,
+                &format!("reporting_period.{key}"),
+                &d.cell,
+            );
         }
-        let template = comm_template::read_template(path)?;
-        let size_bytes = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
-        let mut i = build(id.clone(), template, scope);
-        i.size_bytes = size_bytes;
-        out.push(i);
     }
-    Ok(out)
+    out.insert("reporting_period".into(), Value::Object(period));
+    let groups = profile.sectors.iter();
+    let groups = groups.map(|s| Value::String(s.product_group().to_string()));
+    out.insert("product_groups".into(), Value::Array(groups.collect()));
+    let codes = imp.cn_codes.iter().cloned().map(Value::String);
+    out.insert("cn_codes_produced".into(), Value::Array(codes.collect()));
+    out.insert(
+        "actual_emissions_available".into(),
+        Value::Bool(!profile.rows.is_empty()),
+    );
+    let by_cn = imp.imported_rows().map(|p| entry(imp, p)).collect();
+    out.insert("actual_emissions_by_cn".into(), Value::Array(by_cn));
+    if !profile.ambiguous.is_empty() {
+        let codes = profile.ambiguous.iter();
+        let codes = codes.map(|c| Value::String(c.as_str().to_string()));
+        out.insert("ambiguous_cn_codes".into(), Value::Array(codes.collect()));
+        let rows = imp.ambiguous_rows().map(|p| entry(imp, p)).collect();
+        out.insert("ambiguous_entries".into(), Value::Array(rows));
+    }
+    out.insert(
+        "communication_template".into(),
+        json!({
+            "file": t.file_name,
+            "sha256": t.sha256,
+            "version": t.version.as_str(),
+            "sheet": SHEET,
+            "cells": Value::Object(template_cells),
+        }),
+    );
+    Some(Value::Object(out))
 }
 
-/// The file name without extension: how `--supplier-templates` matches shipments.
-pub fn default_supplier_id(path: &Path) -> String {
-    path.file_stem()
-        .map(|s| s.to_string_lossy().trim().to_string())
-        .unwrap_or_default()
+/// The installation's fields, and the cells they were read from.
+fn installation_value(inst: &Installation) -> (Map<String, Value>, Map<String, Value>) {
+    let mut values = Map::new();
+    let mut cells = Map::new();
+    for (key, c) in [
+        ("name", &inst.name),
+        ("street", &inst.street),
+        ("economic_activity", &inst.economic_activity),
+        ("city", &inst.city),
+        ("country_iso", &inst.country_iso),
+        ("unlocode", &inst.unlocode),
+        ("latitude", &inst.latitude),
+        ("longitude", &inst.longitude),
+    ] {
+        put_text(&mut values, &mut cells, key, key, c);
+    }
+    if let Some(l) = &inst.unlocode {
+        values.insert(
+            "unlocode_normalised".into(),
+            Value::String(comm_template::unlocode_normalised(&l.value)),
+        );
+    }
+    (values, cells)
 }
 
 /// One product row as a per-CN actual, with the cell of every value.
-fn entry(t: &TemplateFile, p: &TemplateProduct, year: Option<i32>) -> Value {
-    let cn = p.cn.as_str().to_string();
+fn entry(imp: &ImportedTemplate, p: &TemplateProduct) -> Value {
+    let t = &imp.template;
     let mut cells = Map::new();
-    let mut put = |k: &str, c: &str| {
-        cells.insert(k.into(), Value::String(cell_name(c)));
-    };
-    put("cn_code", &format!("{SHEET}!F{}", p.row));
-    put("direct_emissions_tco2_per_ton", &p.direct.cell);
-    put("indirect_emissions_tco2_per_ton", &p.indirect.cell);
-    put("total_emissions_tco2_per_ton", &p.total.cell);
+    put_cell(&mut cells, "cn_code", &format!("{SHEET}!F{}", p.row));
     let mut e = Map::new();
-    e.insert("cn_code".into(), Value::String(cn));
-    e.insert("direct_emissions_tco2_per_ton".into(), num(p.direct.value));
-    e.insert(
-        "indirect_emissions_tco2_per_ton".into(),
-        num(p.indirect.value),
-    );
-    e.insert("total_emissions_tco2_per_ton".into(), num(p.total.value));
-    if let Some(u) = &p.unit {
-        e.insert("unit".into(), Value::String(u.value.clone()));
-        put("unit", &u.cell);
+    e.insert("cn_code".into(), Value::String(p.cn.as_str().to_string()));
+    for (key, c) in [
+        ("direct_emissions_tco2_per_ton", &p.direct),
+        ("indirect_emissions_tco2_per_ton", &p.indirect),
+        ("total_emissions_tco2_per_ton", &p.total),
+    ] {
+        e.insert(key.into(), num(c.value));
+        put_cell(&mut cells, key, &c.cell);
     }
-    if let Some(y) = year {
+    put_text(&mut e, &mut cells, "unit", "unit", &p.unit);
+    if let Some(y) = imp.profile.as_ref().and_then(|p| p.reporting_year) {
         e.insert("reporting_year".into(), json!(y));
     }
     e.insert(
         "data_quality".into(),
-        Value::String("actual (EU Communication template)".into()),
+        Value::String(TEMPLATE_DATA_QUALITY.into()),
     );
     for (key, c) in [
         ("production_process", &p.process),
@@ -136,60 +166,20 @@ fn entry(t: &TemplateFile, p: &TemplateProduct, year: Option<i32>) -> Value {
         ("production_route", &p.route),
         ("electricity_ef_source", &p.ef_source),
     ] {
-        if let Some(c) = c {
-            e.insert(key.into(), Value::String(c.value.clone()));
-            put(key, &c.cell);
-        }
+        put_text(&mut e, &mut cells, key, key, c);
     }
     for (key, c) in [
         ("default_value_share", &p.default_share),
         ("embedded_electricity_mwh_per_t", &p.embedded_electricity),
         ("electricity_ef_tco2_per_mwh", &p.electricity_ef),
     ] {
-        if let Some(c) = c {
-            e.insert(key.into(), num(c.value));
-            put(key, &c.cell);
-        }
+        put_number(&mut e, &mut cells, key, key, c);
     }
-    let cp = &p.carbon_price;
-    if !cp.is_empty() {
-        let mut m = Map::new();
-        for (key, c) in [
-            ("instrument", &cp.instrument),
-            ("currency", &cp.currency),
-            ("rebate_type", &cp.rebate_type),
-        ] {
-            if let Some(c) = c {
-                m.insert(key.into(), Value::String(c.value.clone()));
-                put(&format!("carbon_price.{key}"), &c.cell);
-            }
-        }
-        for (key, c) in [
-            ("share_covered", &cp.share_covered),
-            ("amount_per_t", &cp.amount_per_t),
-            ("rebate_share", &cp.rebate_share),
-            ("rebate_per_t", &cp.rebate_per_t),
-            ("effective_per_t", &cp.effective_per_t),
-        ] {
-            if let Some(c) = c {
-                m.insert(key.into(), num(c.value));
-                put(&format!("carbon_price.{key}"), &c.cell);
-            }
-        }
-        e.insert("carbon_price".into(), Value::Object(m));
+    if !p.carbon_price.is_empty() {
+        let price = carbon_price_value(&p.carbon_price, &mut cells);
+        e.insert("carbon_price".into(), price);
     }
-    e.insert(
-        "source".into(),
-        Value::String(format!(
-            "EU Communication template v{} {} (sha256 {}), {SHEET}!{}/{}/{}",
-            t.version.as_str(),
-            t.file_name,
-            &t.sha256[..16],
-            cell_name(&p.direct.cell),
-            cell_name(&p.indirect.cell),
-            cell_name(&p.total.cell)
-        )),
-    );
+    e.insert("source".into(), Value::String(imp.row_source(p)));
     e.insert(
         "origin".into(),
         json!({
@@ -202,138 +192,58 @@ fn entry(t: &TemplateFile, p: &TemplateProduct, year: Option<i32>) -> Value {
     Value::Object(e)
 }
 
-fn build(supplier_id: String, t: TemplateFile, scope: &AnnexScope) -> Imported {
-    // Rows with an error of their own, and every row of an ambiguous code, are left out.
-    let usable: Vec<&TemplateProduct> = t
-        .products
-        .iter()
-        .filter(|p| p.usable && !t.ambiguous.contains(&p.cn))
-        .collect();
-    let ambiguous: Vec<String> = {
-        let mut v: Vec<String> = t.ambiguous.iter().map(|c| c.as_str().to_string()).collect();
-        v.sort();
-        v
-    };
-    if t.products.is_empty() {
-        return Imported {
-            supplier_id,
-            template: t,
-            profile: None,
-            cn_codes: Vec::new(),
-            size_bytes: 0,
-        };
-    }
-    let year = t.period_end.as_ref().map(|c| c.value.year);
-    let mut seen: Vec<String> = Vec::new();
-    let mut by_cn = Vec::new();
-    let mut sectors: Vec<&'static str> = Vec::new();
-    for p in &usable {
-        let cn = p.cn.as_str().to_string();
-        if seen.contains(&cn) {
-            // Listed again with the same SEE (a different product name): one entry.
-            continue;
-        }
-        seen.push(cn);
-        if let Some(s) = comm_template::sector_of(scope, &p.cn) {
-            if !sectors.contains(&s.product_group()) {
-                sectors.push(s.product_group());
-            }
-        }
-        by_cn.push(entry(&t, p, year));
-    }
-    // Rows of an ambiguous code are kept for the record, apart from the usable actuals.
-    let ambiguous_entries: Vec<Value> = t
-        .products
-        .iter()
-        .filter(|p| ambiguous.iter().any(|a| a == p.cn.as_str()))
-        .map(|p| entry(&t, p, year))
-        .collect();
-    let inst = &t.installation;
-    let mut installation = Map::new();
-    let mut inst_cells = Map::new();
+/// The carbon price paid in the country of production; its cells go into `cells` as
+/// `carbon_price.<field>`.
+fn carbon_price_value(cp: &CarbonPrice, cells: &mut Map<String, Value>) -> Value {
+    let mut m = Map::new();
     for (key, c) in [
-        ("name", &inst.name),
-        ("street", &inst.street),
-        ("economic_activity", &inst.economic_activity),
-        ("city", &inst.city),
-        ("country_iso", &inst.country_iso),
-        ("unlocode", &inst.unlocode),
-        ("latitude", &inst.latitude),
-        ("longitude", &inst.longitude),
+        ("instrument", &cp.instrument),
+        ("currency", &cp.currency),
+        ("rebate_type", &cp.rebate_type),
     ] {
-        if let Some(c) = c {
-            installation.insert(key.into(), Value::String(c.value.clone()));
-            inst_cells.insert(key.into(), Value::String(cell_name(&c.cell)));
-        }
+        put_text(&mut m, cells, key, &format!("carbon_price.{key}"), c);
     }
-    if let Some(l) = &inst.unlocode {
-        installation.insert(
-            "unlocode_normalised".into(),
-            Value::String(comm_template::unlocode_normalised(&l.value)),
-        );
+    for (key, c) in [
+        ("share_covered", &cp.share_covered),
+        ("amount_per_t", &cp.amount_per_t),
+        ("rebate_share", &cp.rebate_share),
+        ("rebate_per_t", &cp.rebate_per_t),
+        ("effective_per_t", &cp.effective_per_t),
+    ] {
+        put_number(&mut m, cells, key, &format!("carbon_price.{key}"), c);
     }
-    let mut profile = Map::new();
-    profile.insert("supplier_id".into(), Value::String(supplier_id.clone()));
-    profile.insert("company_name".into(), text(&inst.name));
-    profile.insert("country_iso".into(), text(&inst.country_iso));
-    profile.insert("installation".into(), Value::Object(installation));
-    let mut period = Map::new();
-    if let Some(s) = &t.period_start {
-        period.insert("start".into(), Value::String(s.value.to_string()));
-        inst_cells.insert(
-            "reporting_period.start".into(),
-            Value::String(cell_name(&s.cell)),
-        );
+    Value::Object(m)
+}
+
+fn put_cell(cells: &mut Map<String, Value>, key: &str, cell: &str) {
+    cells.insert(key.into(), Value::String(cell_name(cell)));
+}
+
+/// A text value under `key`, its cell under `cell_key`, when the template gives it.
+fn put_text(
+    values: &mut Map<String, Value>,
+    cells: &mut Map<String, Value>,
+    key: &str,
+    cell_key: &str,
+    c: &Option<Cell<String>>,
+) {
+    if let Some(c) = c {
+        values.insert(key.into(), Value::String(c.value.clone()));
+        put_cell(cells, cell_key, &c.cell);
     }
-    if let Some(e) = &t.period_end {
-        period.insert("end".into(), Value::String(e.value.to_string()));
-        inst_cells.insert(
-            "reporting_period.end".into(),
-            Value::String(cell_name(&e.cell)),
-        );
-    }
-    profile.insert("reporting_period".into(), Value::Object(period));
-    profile.insert(
-        "product_groups".into(),
-        Value::Array(
-            sectors
-                .iter()
-                .map(|s| Value::String(s.to_string()))
-                .collect(),
-        ),
-    );
-    profile.insert(
-        "cn_codes_produced".into(),
-        Value::Array(seen.iter().cloned().map(Value::String).collect()),
-    );
-    profile.insert(
-        "actual_emissions_available".into(),
-        Value::Bool(!by_cn.is_empty()),
-    );
-    profile.insert("actual_emissions_by_cn".into(), Value::Array(by_cn));
-    if !ambiguous.is_empty() {
-        profile.insert(
-            "ambiguous_cn_codes".into(),
-            Value::Array(ambiguous.iter().cloned().map(Value::String).collect()),
-        );
-        profile.insert("ambiguous_entries".into(), Value::Array(ambiguous_entries));
-    }
-    profile.insert(
-        "communication_template".into(),
-        json!({
-            "file": t.file_name,
-            "sha256": t.sha256,
-            "version": t.version.as_str(),
-            "sheet": SHEET,
-            "cells": Value::Object(inst_cells),
-        }),
-    );
-    Imported {
-        supplier_id,
-        template: t,
-        profile: Some(Value::Object(profile)),
-        cn_codes: seen,
-        size_bytes: 0,
+}
+
+/// A number under `key`, its cell under `cell_key`, when the template gives it.
+fn put_number(
+    values: &mut Map<String, Value>,
+    cells: &mut Map<String, Value>,
+    key: &str,
+    cell_key: &str,
+    c: &Option<Cell<Decimal>>,
+) {
+    if let Some(c) = c {
+        values.insert(key.into(), num(c.value));
+        put_cell(cells, cell_key, &c.cell);
     }
 }
 
@@ -442,8 +352,8 @@ fn quote(s: &str) -> String {
 /// The YAML for the imported suppliers, merged into `existing` (a supplier YAML) when given:
 /// a supplier with the same id is replaced, others are appended. The merge is checked: every
 /// supplier that was in the file reads back with the same figures, else it is refused.
-pub fn render(imported: &[Imported], existing: Option<(&Path, &str)>) -> Result<String> {
-    let new: Vec<Value> = imported.iter().filter_map(|i| i.profile.clone()).collect();
+pub fn render(imported: &[ImportedTemplate], existing: Option<(&Path, &str)>) -> Result<String> {
+    let new: Vec<Value> = imported.iter().filter_map(profile_value).collect();
     let header = "Supplier profiles imported by `cbam suppliers import` from the EU Communication\n\
                   template for installations. Every actual names its file, SHA-256, sheet and cell.";
     let Some((path, text)) = existing else {
@@ -503,30 +413,4 @@ pub fn render(imported: &[Imported], existing: Option<(&Path, &str)>) -> Result<
         }
     }
     Ok(merged)
-}
-
-/// Findings of an import run: the templates' own, plus one per template with nothing to import.
-pub fn findings(imported: &[Imported]) -> Vec<Finding> {
-    let mut out = Vec::new();
-    for i in imported {
-        out.extend(i.template.findings.iter().cloned());
-        let ambiguous = i
-            .profile
-            .as_ref()
-            .is_some_and(|p| p.get("ambiguous_cn_codes").is_some());
-        if i.profile.is_some() && i.cn_codes.is_empty() && !ambiguous {
-            out.push(
-                Finding::new(
-                    "TP001",
-                    Severity::Error,
-                    format!(
-                        "{}: every product row has an error; nothing imported for supplier {}",
-                        i.template.file_name, i.supplier_id
-                    ),
-                )
-                .file(i.template.file_name.clone()),
-            );
-        }
-    }
-    out
 }

@@ -93,7 +93,7 @@ fn import(
             );
         }
     }
-    let findings = si::findings(&imported);
+    let findings = cbam::reference::template_import::findings(&imported);
     let any = imported.iter().any(|i| i.profile.is_some());
     if any {
         let existing = if merge && output.exists() {
@@ -124,7 +124,7 @@ fn import(
                         "version": i.template.version.as_str(),
                         "supplier_id": i.supplier_id,
                         "cn_codes": i.cn_codes,
-                        "profile": i.profile,
+                        "profile": si::profile_value(i),
                     })
                 })
                 .collect();

@@ -46,7 +46,7 @@ fn load_scope(a: &Args) -> anyhow::Result<AnnexScope> {
             }
         }
         None => {
-            let (name, text) = cbam::reference::embedded::ANNEX_I_SCOPE;
+            let (name, text) = cbam::embedded::ANNEX_I_SCOPE;
             AnnexScope::from_csv(std::path::Path::new(name), text)?
         }
     })

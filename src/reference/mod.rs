@@ -6,11 +6,12 @@ pub mod comm_template;
 pub mod factors;
 pub mod obligation;
 pub mod policy;
-pub mod pydict;
 pub mod scope;
 pub mod suppliers;
+pub mod template_import;
 pub mod workbook;
 
+use crate::embedded;
 use crate::error::{Error, Result};
 use crate::provenance::FileDigest;
 use std::path::{Path, PathBuf};
@@ -19,34 +20,6 @@ pub use factors::{DefaultTables, FactorTable};
 pub use policy::{Policy, RoundingMode};
 pub use scope::AnnexScope;
 pub use suppliers::{SupplierActual, SupplierBook};
-
-/// The embedded data files, each with the name it carries in provenance.
-pub mod embedded {
-    pub const ANNEX_I_SCOPE: (&str, &str) = (
-        "data/annex_i_scope.csv",
-        include_str!("../../data/annex_i_scope.csv"),
-    );
-    pub const TRANSITIONAL: (&str, &str) = (
-        "data/default_values_transitional.csv",
-        include_str!("../../data/default_values_transitional.csv"),
-    );
-    pub const DEFINITIVE: (&str, &str) = (
-        "data/default_values_definitive.csv",
-        include_str!("../../data/default_values_definitive.csv"),
-    );
-    pub const MARKUPS: (&str, &str) = (
-        "data/default_value_markups.csv",
-        include_str!("../../data/default_value_markups.csv"),
-    );
-    pub const ELECTRICITY: (&str, &str) = (
-        "data/default_values_electricity.csv",
-        include_str!("../../data/default_values_electricity.csv"),
-    );
-    pub const RULES: (&str, &str) = (
-        "rules/cbam_rules.yaml",
-        include_str!("../../rules/cbam_rules.yaml"),
-    );
-}
 
 /// Everything the calculation reads besides the shipments.
 #[derive(Debug)]
@@ -179,7 +152,7 @@ fn template_files(given: &[PathBuf], map: Option<&Path>) -> Result<Vec<(PathBuf,
             let id = ids
                 .get(&name)
                 .cloned()
-                .unwrap_or_else(|| crate::suppliers_import::default_supplier_id(&f));
+                .unwrap_or_else(|| template_import::default_supplier_id(&f));
             (f, id)
         })
         .collect())
@@ -203,97 +176,24 @@ pub fn load_suppliers(path: Option<&Path>) -> Result<Option<SupplierBook>> {
 }
 
 impl ReferenceData {
+    /// The embedded reference data, with the files of `paths` in place of their tables.
+    /// Digests are recorded in a fixed order: scope, factors, suppliers, templates, rules.
     pub fn load(paths: &ReferencePaths) -> Result<ReferenceData> {
         let mut digests = Vec::new();
         let mut notes = Vec::new();
-
-        let scope = match &paths.cn_codes {
-            Some(p) => {
-                let (text, bytes) = read_text(p)?;
-                digests.push(FileDigest::of("cn_codes", p, &bytes));
-                if has_ext(p, "json") {
-                    AnnexScope::from_cn_codes_json(p, &text)?
-                } else {
-                    AnnexScope::from_csv(p, &text)?
-                }
-            }
-            None => {
-                let (name, text) = embedded::ANNEX_I_SCOPE;
-                digests.push(FileDigest::embedded("cn_codes", name, text.as_bytes()));
-                AnnexScope::from_csv(Path::new(name), text)?
-            }
-        };
-
+        let scope = load_scope(paths.cn_codes.as_deref(), &mut digests)?;
         let factors = match &paths.emission_factors {
             Some(p) => {
                 let (text, bytes) = read_text(p)?;
                 digests.push(FileDigest::of("emission_factors", p, &bytes));
                 FactorTable::User(factors::UserFactors::load(p, &text, &mut notes)?)
             }
-            None => {
-                // `--default-values` replaces the definitive table: read once (its digest
-                // and its rows from the same bytes); the embedded one is then not parsed.
-                let (transitional, definitive, markups) = (
-                    embedded::TRANSITIONAL,
-                    embedded::DEFINITIVE,
-                    embedded::MARKUPS,
-                );
-                digests.push(FileDigest::embedded(
-                    "default_values_transitional",
-                    transitional.0,
-                    transitional.1.as_bytes(),
-                ));
-                let user = match &paths.default_values {
-                    Some(p) => {
-                        let bytes = std::fs::read(p).map_err(|source| Error::Read {
-                            path: p.clone(),
-                            source,
-                        })?;
-                        digests.push(FileDigest::of("default_values_definitive", p, &bytes));
-                        Some((p, bytes))
-                    }
-                    None => {
-                        digests.push(FileDigest::embedded(
-                            "default_values_definitive",
-                            definitive.0,
-                            definitive.1.as_bytes(),
-                        ));
-                        None
-                    }
-                };
-                digests.push(FileDigest::embedded(
-                    "default_value_markups",
-                    markups.0,
-                    markups.1.as_bytes(),
-                ));
-                let electricity = embedded::ELECTRICITY;
-                digests.push(FileDigest::embedded(
-                    "default_values_electricity",
-                    electricity.0,
-                    electricity.1.as_bytes(),
-                ));
-                let mut tables = DefaultTables::load(
-                    transitional,
-                    user.is_none().then_some(definitive),
-                    markups,
-                    electricity,
-                )?;
-                if let Some((p, bytes)) = &user {
-                    if is_workbook(p) {
-                        workbook::read_default_values(p, bytes, &mut tables, &mut notes)?;
-                    } else {
-                        tables.load_definitive_csv(p, utf8_text(p, bytes)?)?;
-                    }
-                    tables.set_definitive_file(
-                        p.file_name()
-                            .map(|n| n.to_string_lossy().into_owned())
-                            .unwrap_or_default(),
-                    );
-                }
-                FactorTable::Eu(Box::new(tables))
-            }
+            None => FactorTable::Eu(Box::new(load_eu_tables(
+                paths.default_values.as_deref(),
+                &mut digests,
+                &mut notes,
+            )?)),
         };
-
         let mut suppliers = match &paths.suppliers {
             Some(p) => {
                 let (text, bytes) = read_text(p)?;
@@ -308,46 +208,12 @@ impl ReferenceData {
                 &paths.supplier_templates,
                 paths.supplier_template_map.as_deref(),
             )?;
-            let imported = crate::suppliers_import::import_each(&files, &scope)?;
-            for i in &imported {
-                digests.push(FileDigest {
-                    role: "supplier_template",
-                    origin: "file",
-                    file_name: i.template.file_name.clone(),
-                    sha256: i.template.sha256.clone(),
-                    size_bytes: i.size_bytes,
-                });
-            }
-            findings.extend(crate::suppliers_import::findings(&imported));
-            let yaml = crate::suppliers_import::render(&imported, None)?;
-            let book = SupplierBook::from_yaml(Path::new("(supplier templates)"), &yaml)?;
-            let n = imported.len();
-            suppliers.file_name = Some(match suppliers.file_name.take() {
-                Some(f) => format!("{f} or the {n} supplier template(s)"),
-                None => format!("the {n} supplier template(s)"),
-            });
-            suppliers.absorb(book);
+            let imported = template_import::import_each(&files, &scope)?;
+            digests.extend(imported.iter().map(template_digest));
+            findings.extend(template_import::findings(&imported));
+            add_templates(&mut suppliers, &imported)?;
         }
-
-        let (policy, rules) = match &paths.rules {
-            Some(p) => {
-                let (text, bytes) = read_text(p)?;
-                digests.push(FileDigest::of("rules", p, &bytes));
-                (
-                    Policy::from_rules_yaml(p, &text)?,
-                    crate::validate::rules::RuleSet::from_yaml(p, &text)?,
-                )
-            }
-            None => {
-                let (name, text) = embedded::RULES;
-                digests.push(FileDigest::embedded("rules", name, text.as_bytes()));
-                (
-                    Policy::from_rules_yaml(Path::new(name), text)?,
-                    crate::validate::rules::RuleSet::from_yaml(Path::new(name), text)?,
-                )
-            }
-        };
-
+        let (policy, rules) = load_rules(paths.rules.as_deref(), &mut digests)?;
         let obligation = obligation::ObligationRef::load(&paths.obligation)?;
         Ok(ReferenceData {
             obligation,
@@ -361,6 +227,131 @@ impl ReferenceData {
             findings,
         })
     }
+}
+
+/// The Annex I scope: `--cn-codes` (CSV, or the production system's JSON) or the embedded one.
+fn load_scope(given: Option<&Path>, digests: &mut Vec<FileDigest>) -> Result<AnnexScope> {
+    match given {
+        Some(p) => {
+            let (text, bytes) = read_text(p)?;
+            digests.push(FileDigest::of("cn_codes", p, &bytes));
+            if has_ext(p, "json") {
+                AnnexScope::from_cn_codes_json(p, &text)
+            } else {
+                AnnexScope::from_csv(p, &text)
+            }
+        }
+        None => {
+            let (name, text) = embedded::ANNEX_I_SCOPE;
+            digests.push(FileDigest::embedded("cn_codes", name, text.as_bytes()));
+            AnnexScope::from_csv(Path::new(name), text)
+        }
+    }
+}
+
+/// The EU default values: the embedded tables, the definitive one replaced by
+/// `--default-values` (the Commission's workbook or the project's CSV) when given.
+fn load_eu_tables(
+    default_values: Option<&Path>,
+    digests: &mut Vec<FileDigest>,
+    notes: &mut Vec<String>,
+) -> Result<DefaultTables> {
+    // `--default-values` replaces the definitive table: read once (its digest and its rows
+    // from the same bytes); the embedded one is then not parsed.
+    let (transitional, definitive, markups, electricity) = (
+        embedded::TRANSITIONAL,
+        embedded::DEFINITIVE,
+        embedded::MARKUPS,
+        embedded::ELECTRICITY,
+    );
+    let embedded_digest =
+        |role, (name, text): (&str, &str)| FileDigest::embedded(role, name, text.as_bytes());
+    digests.push(embedded_digest("default_values_transitional", transitional));
+    let user = match default_values {
+        Some(p) => {
+            let bytes = std::fs::read(p).map_err(|source| Error::Read {
+                path: p.to_path_buf(),
+                source,
+            })?;
+            digests.push(FileDigest::of("default_values_definitive", p, &bytes));
+            Some((p, bytes))
+        }
+        None => {
+            digests.push(embedded_digest("default_values_definitive", definitive));
+            None
+        }
+    };
+    digests.push(embedded_digest("default_value_markups", markups));
+    digests.push(embedded_digest("default_values_electricity", electricity));
+    let mut tables = DefaultTables::load(
+        transitional,
+        user.is_none().then_some(definitive),
+        markups,
+        electricity,
+    )?;
+    if let Some((p, bytes)) = &user {
+        if is_workbook(p) {
+            workbook::read_default_values(p, bytes, &mut tables, notes)?;
+        } else {
+            tables.load_definitive_csv(p, utf8_text(p, bytes)?)?;
+        }
+        tables.set_definitive_file(
+            p.file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+        );
+    }
+    Ok(tables)
+}
+
+/// A Communication template's digest (its bytes were read by `comm_template`).
+fn template_digest(i: &template_import::ImportedTemplate) -> FileDigest {
+    FileDigest {
+        role: "supplier_template",
+        origin: "file",
+        file_name: i.template.file_name.clone(),
+        sha256: i.template.sha256.clone(),
+        size_bytes: i.size_bytes,
+    }
+}
+
+/// The templates' suppliers added to `suppliers` (their per-CN actuals replace a profile's own
+/// for those codes).
+fn add_templates(
+    suppliers: &mut SupplierBook,
+    imported: &[template_import::ImportedTemplate],
+) -> Result<()> {
+    let book = SupplierBook::from_templates(imported)?;
+    let n = imported.len();
+    suppliers.file_name = Some(match suppliers.file_name.take() {
+        Some(f) => format!("{f} or the {n} supplier template(s)"),
+        None => format!("the {n} supplier template(s)"),
+    });
+    suppliers.absorb(book);
+    Ok(())
+}
+
+/// Calculation policy and validation rules, from one rules file (given or embedded).
+fn load_rules(
+    given: Option<&Path>,
+    digests: &mut Vec<FileDigest>,
+) -> Result<(Policy, crate::validate::rules::RuleSet)> {
+    let (path, text) = match given {
+        Some(p) => {
+            let (text, bytes) = read_text(p)?;
+            digests.push(FileDigest::of("rules", p, &bytes));
+            (p, std::borrow::Cow::Owned(text))
+        }
+        None => {
+            let (name, text) = embedded::RULES;
+            digests.push(FileDigest::embedded("rules", name, text.as_bytes()));
+            (Path::new(name), std::borrow::Cow::Borrowed(text))
+        }
+    };
+    Ok((
+        Policy::from_rules_yaml(path, &text)?,
+        crate::validate::rules::RuleSet::from_yaml(path, &text)?,
+    ))
 }
 
 /// A spreadsheet by its extension (read with calamine).

@@ -10,22 +10,24 @@ use rust_decimal::Decimal;
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
-pub const BENCHMARKS: (&str, &str) = (
-    "data/cbam_benchmarks.csv",
-    include_str!("../../data/cbam_benchmarks.csv"),
-);
-pub const CBAM_FACTORS: (&str, &str) = (
-    "data/cbam_factors.csv",
-    include_str!("../../data/cbam_factors.csv"),
-);
-pub const CERTIFICATE_PRICES: (&str, &str) = (
-    "data/certificate_prices.csv",
-    include_str!("../../data/certificate_prices.csv"),
-);
+pub use crate::embedded::{BENCHMARKS, CBAM_FACTORS, CERTIFICATE_PRICES};
 
 /// Cross-sectoral correction factor 2026-2030: 1.00 is a working assumption (reported for
 /// Implementing Decision (EU) 2026/1862, whose text was not read).
 pub const CSCF: Decimal = Decimal::ONE;
+
+/// Why no benchmark applies to a CN code (the certificates are then not reduced for it).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum NoBenchmark {
+    #[error("no CBAM benchmark for CN {cn}")]
+    ForCode { cn: String },
+    #[error("no Column {column} CBAM benchmark for CN {cn} (production years {years})")]
+    InColumn {
+        column: &'static str,
+        cn: String,
+        years: &'static str,
+    },
+}
 
 /// One row of the benchmark table.
 #[derive(Debug, Clone)]
@@ -169,7 +171,7 @@ impl BenchmarkTable {
         year: i32,
         method: Method,
         dv_route: &str,
-    ) -> std::result::Result<BenchmarkChoice, String> {
+    ) -> Result<BenchmarkChoice, NoBenchmark> {
         // The code's own rows, else those of the codes under its 6-digit subheading (e.g. a
         // declared 7601 10 00 takes 7601 10 10 and 7601 10 90), ambiguity noted as usual.
         let rows: Vec<(&String, &Benchmark)> = match self.by_cn.get_key_value(cn.as_str()) {
@@ -187,7 +189,7 @@ impl BenchmarkTable {
             }
         };
         if rows.is_empty() {
-            return Err(format!("no CBAM benchmark for CN {}", cn.spaced()));
+            return Err(NoBenchmark::ForCode { cn: cn.spaced() });
         }
         let (column, pick): (&'static str, fn(&Benchmark) -> Option<Decimal>) = match method {
             Method::DefaultValues => ("B", |b| b.column_b),
@@ -254,10 +256,11 @@ impl BenchmarkTable {
             fit.iter().copied().min_by_key(|(_, b)| pick(b))
         };
         let Some((chosen_cn, row)) = chosen else {
-            return Err(format!(
-                "no Column {column} CBAM benchmark for CN {} (production years {years})",
-                cn.spaced()
-            ));
+            return Err(NoBenchmark::InColumn {
+                column,
+                cn: cn.spaced(),
+                years,
+            });
         };
         let value = pick(row).unwrap_or_default();
         let several = distinct.iter().any(|(_, v)| *v != value);

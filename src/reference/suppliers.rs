@@ -2,6 +2,9 @@
 //! with `verified` and per-CN-code actuals (`actual_emissions_by_cn`). Numbers are read from
 //! their YAML text (never through f64).
 
+use super::comm_template::{Cell, TemplateProduct, SHEET};
+use super::factors::check_factor_values;
+use super::template_import::{cell_name, ImportedTemplate, TEMPLATE_DATA_QUALITY};
 use crate::error::{Error, Result};
 use crate::model::{CnCode, Sector};
 use rust_decimal::Decimal;
@@ -142,22 +145,33 @@ struct OriginYaml {
 }
 
 impl OriginYaml {
-    /// `file (sha256 …) Sheet!I26 (direct), J26 (indirect), K26 (total)`.
     fn describe(&self) -> String {
         let cell = |k: &str| self.cells.get(k).map(String::as_str).unwrap_or("?");
-        format!(
-            "{} (sha256 {}) {}!{} (direct), {} (indirect), {} (total)",
-            self.file,
-            self.sha256
-                .as_deref()
-                .map(|s| s.get(..16).unwrap_or(s))
-                .unwrap_or("not recorded"),
+        describe_origin(
+            &self.file,
+            self.sha256.as_deref(),
             self.sheet.as_deref().unwrap_or("?"),
-            cell("direct_emissions_tco2_per_ton"),
-            cell("indirect_emissions_tco2_per_ton"),
-            cell("total_emissions_tco2_per_ton"),
+            [
+                cell("direct_emissions_tco2_per_ton"),
+                cell("indirect_emissions_tco2_per_ton"),
+                cell("total_emissions_tco2_per_ton"),
+            ],
         )
     }
+}
+
+/// `file (sha256 …) Sheet!I26 (direct), J26 (indirect), K26 (total)`: where an actual's
+/// figures were read, cells `[direct, indirect, total]`.
+fn describe_origin(file: &str, sha256: Option<&str>, sheet: &str, cells: [&str; 3]) -> String {
+    format!(
+        "{file} (sha256 {}) {sheet}!{} (direct), {} (indirect), {} (total)",
+        sha256
+            .map(|s| s.get(..16).unwrap_or(s))
+            .unwrap_or("not recorded"),
+        cells[0],
+        cells[1],
+        cells[2],
+    )
 }
 
 /// Actual specific embedded emissions a supplier reported.
@@ -333,7 +347,7 @@ impl SupplierBook {
                     a.indirect_emissions_tco2_per_ton.unwrap_or_default(),
                     a.total_emissions_tco2_per_ton.unwrap_or_default(),
                 ];
-                crate::reference::factors::check_factor_values(&vals)
+                check_factor_values(&vals)
                     .map_err(|m| err(i, &id, format!("actual emissions entry {j}: {m}")))?;
             }
             let general = match (&s.actual_emissions_data, s.actual_emissions_available) {
@@ -400,5 +414,96 @@ impl SupplierBook {
         }
         let file_name = path.file_name().map(|n| n.to_string_lossy().into_owned());
         Ok(SupplierBook { by_id, file_name })
+    }
+}
+
+/// What errors about the suppliers of `--supplier-templates` name as their file.
+const TEMPLATES: &str = "(supplier templates)";
+
+impl SupplierBook {
+    /// The suppliers of imported Communication templates: the profiles `cbam suppliers import`
+    /// writes, read as `from_yaml` reads that file (figures normalised, as written there).
+    pub fn from_templates(imported: &[ImportedTemplate]) -> Result<SupplierBook> {
+        let err = |i: usize, id: &str, msg: String| Error::Data {
+            path: TEMPLATES.into(),
+            message: format!("suppliers[{i}] ({id}): {msg}"),
+        };
+        let mut by_id = HashMap::new();
+        for (i, t) in imported.iter().filter(|t| t.profile.is_some()).enumerate() {
+            let id = t.supplier_id.trim().to_string();
+            if id.is_empty() {
+                return Err(err(i, "?", "supplier_id: expected a non-empty id".into()));
+            }
+            let actuals: Vec<SupplierActual> =
+                t.imported_rows().map(|p| template_actual(t, p)).collect();
+            for (j, a) in actuals.iter().enumerate() {
+                check_factor_values(&[a.direct, a.indirect, a.total])
+                    .map_err(|m| err(i, &id, format!("actual emissions entry {j}: {m}")))?;
+            }
+            if by_id
+                .insert(id.clone(), template_supplier(t, id.clone(), actuals))
+                .is_some()
+            {
+                return Err(err(i, &id, "supplier_id appears more than once".into()));
+            }
+        }
+        Ok(SupplierBook {
+            by_id,
+            file_name: Some(TEMPLATES.into()),
+        })
+    }
+}
+
+/// A template's installation as its supplier, with the imported rows' `actuals`.
+fn template_supplier(t: &ImportedTemplate, id: String, actuals: Vec<SupplierActual>) -> Supplier {
+    let text = |c: &Option<Cell<String>>| c.as_ref().map(|c| c.value.clone()).unwrap_or_default();
+    let inst = &t.template.installation;
+    let profile = t.profile.as_ref();
+    Supplier {
+        id,
+        name: text(&inst.name),
+        country_iso: text(&inst.country_iso),
+        sectors: profile.map(|p| p.sectors.clone()).unwrap_or_default(),
+        cn_codes_produced: t.imported_rows().map(|p| p.cn).collect(),
+        general: None,
+        by_cn: actuals
+            .into_iter()
+            .filter_map(|a| Some((a.cn?, a)))
+            .collect(),
+        ambiguous_cn: profile.map(|p| p.ambiguous.clone()).unwrap_or_default(),
+        address: SupplierAddress::default(),
+        installation: Some(SupplierInstallation {
+            id: String::new(),
+            name: text(&inst.name),
+            country_iso: text(&inst.country_iso),
+            city: text(&inst.city),
+            street: text(&inst.street),
+            postal_code: String::new(),
+            unlocode: text(&inst.unlocode),
+        }),
+    }
+}
+
+/// One imported product row as a per-CN actual.
+fn template_actual(t: &ImportedTemplate, p: &TemplateProduct) -> SupplierActual {
+    let total = p.total.value.normalize();
+    let cells = [&p.direct.cell, &p.indirect.cell, &p.total.cell].map(|c| cell_name(c));
+    SupplierActual {
+        direct: p.direct.value.normalize(),
+        indirect: p.indirect.value.normalize(),
+        total,
+        data_quality: TEMPLATE_DATA_QUALITY.into(),
+        reporting_year: t.profile.as_ref().and_then(|p| p.reporting_year),
+        verified: None,
+        completeness_pct: None,
+        stated_total: Some(total),
+        source: t.row_source(p),
+        cn: Some(p.cn),
+        origin: Some(describe_origin(
+            &t.template.file_name,
+            Some(&t.template.sha256),
+            SHEET,
+            [&cells[0], &cells[1], &cells[2]],
+        )),
     }
 }

@@ -355,7 +355,7 @@ fn line_of(text: &str, id: &str) -> u64 {
 impl RuleSet {
     /// The embedded rules (`rules/cbam_rules.yaml`).
     pub fn embedded() -> Result<RuleSet> {
-        let (name, text) = crate::reference::embedded::RULES;
+        let (name, text) = crate::embedded::RULES;
         RuleSet::from_yaml(FsPath::new(name), text)
     }
 

@@ -6,10 +6,7 @@ use super::RuleFinding;
 use crate::model::Severity;
 use serde_json::Value;
 
-pub const SCHEMA: (&str, &str) = (
-    "rules/report.schema.json",
-    include_str!("../../rules/report.schema.json"),
-);
+pub use crate::embedded::REPORT_SCHEMA as SCHEMA;
 pub const RULE_ID: &str = "SCHEMA";
 
 pub struct ReportSchema {

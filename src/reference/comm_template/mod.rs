@@ -9,25 +9,23 @@
 //! checked against its header first: a layout that does not match is an error naming the
 //! sheet and cell, never a silent misread.
 
+mod checks;
+
 use crate::error::{Error, Result};
 use crate::model::{CnCode, Date, Finding, Sector, Severity};
 use calamine::{open_workbook_auto_from_rs, Data, Range, Reader};
+use checks::{check_file, check_product, MakeFinding};
 use rust_decimal::Decimal;
 use std::path::Path;
 use std::str::FromStr;
 
 pub const SHEET: &str = "Summary_Communication";
 const VERSION_SHEET: &str = "VersionDocumentation";
+const VERSIONS_SHEET: &str = "0_Versions";
 const TEMPLATE_TYPE: &str = "CBAM communication SEE Version 2";
 /// Product rows of the summary table.
 const FIRST_ROW: u32 = 26;
 const LAST_ROW: u32 = 125;
-/// |total − (direct + indirect)| above this is an inconsistent row (the Commission's
-/// workbook rounds nothing, so only float noise is tolerated).
-const SUM_TOLERANCE: &str = "0.0001";
-/// The transitional rules allow default values for up to 20 % of a complex good's embedded
-/// emissions (IR 2023/1773 Art. 5); a supplier's own share above that is flagged.
-const DEFAULT_SHARE_LIMIT: &str = "0.2";
 
 /// Layout versions read exactly.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -335,130 +333,27 @@ pub fn read_template(path: &Path) -> Result<TemplateFile> {
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
     // The workbook is parsed from the bytes the digest was taken of: one read, one version.
-    let mut wb =
-        open_workbook_auto_from_rs(std::io::Cursor::new(&bytes[..])).map_err(|e| Error::Data {
-            path: path.to_path_buf(),
-            message: format!(
-                "cannot read the workbook: {e} (a damaged or truncated file, or not a workbook)"
-            ),
-        })?;
-    let names = wb.sheet_names();
-    let mut range_of = |name: &'static str| -> Result<Range<Data>> {
-        if !names.iter().any(|n| n == name) {
-            return Err(Error::Data {
-                path: path.to_path_buf(),
-                message: format!(
-                    "no sheet named {name:?}: not the Commission's Communication template, or a \
-                     sheet was renamed (the workbook's sheets: {})",
-                    names.join(", ")
-                ),
-            });
-        }
-        wb.worksheet_range(name).map_err(|e| Error::Data {
-            path: path.to_path_buf(),
-            message: format!("sheet {name:?}: cannot read it: {e}"),
-        })
-    };
-    let vd_range = range_of(VERSION_SHEET)?;
-    let vd = Sheet {
-        name: VERSION_SHEET,
-        range: &vd_range,
-        path,
-    };
+    let mut wb = TemplateWorkbook::open(path, &bytes)?;
+    let vd_range = wb.range(VERSION_SHEET)?;
+    let vd = wb.sheet(VERSION_SHEET, &vd_range);
     vd.expect("B2", TEMPLATE_TYPE, None)?;
-    let sc_range = range_of(SHEET)?;
-    let sc = Sheet {
-        name: SHEET,
-        range: &sc_range,
-        path,
-    };
-    // The version: the last entry of the version list, cross-checked by the one header that
-    // differs (P25).
-    let versions_range = range_of("0_Versions")?;
-    let versions = Sheet {
-        name: "0_Versions",
-        range: &versions_range,
-        path,
-    };
-    let mut listed = None;
-    for r in 9..=60 {
-        if let Some(c) = versions.text(&format!("E{r}")) {
-            if c.value.chars().next().is_some_and(|ch| ch.is_ascii_digit()) {
-                listed = Some(c);
-            }
-        }
-    }
-    let version = match listed.as_ref().map(|c| c.value.as_str()) {
-        Some("2.1") => TemplateVersion::V2_1,
-        Some("2.1.1") => TemplateVersion::V2_1_1,
-        other => {
-            return Err(versions.err(
-                listed.as_ref().map(|c| &c.cell[c.cell.find('!').map_or(0, |i| i + 1)..]).unwrap_or("E9:E60"),
-                format!(
-                    "template version {}: only versions 2.1 and 2.1.1 are read (their cell maps are checked); \
-                     re-enter the data in the current template v2.1.1",
-                    other.unwrap_or("not found")
-                ),
-            ))
-        }
-    };
-    let s = version.shift();
-    sc.expect("D12", "Name of the installation", Some(version))?;
-    sc.expect("F25", "CN Code", Some(version))?;
-    sc.expect("I25", "SEE (direct)", Some(version))?;
-    sc.expect("J25", "SEE (indirect)", Some(version))?;
-    sc.expect("K25", "SEE (total)", Some(version))?;
-    sc.expect("M25", "Share of emissions by default value", Some(version))?;
-    sc.expect("N25", "Source for electricity EF", Some(version))?;
-    sc.expect("O25", "Embedded electricity", Some(version))?;
-    match version {
-        TemplateVersion::V2_1 => sc.expect("P25", "The main reducing agent", Some(version))?,
-        TemplateVersion::V2_1_1 => sc.expect("P25", "Electricity EF", Some(version))?,
-    }
-    sc.expect(
-        &format!("{}15", col_plus("Z", s)),
-        "Total direct emissions",
-        Some(version),
-    )?;
-
-    let installation = Installation {
-        name: sc.text("G12"),
-        street: sc.text("G13"),
-        economic_activity: sc.text("G14"),
-        // The template labels G15 "Country:" by mistake; it holds the city.
-        city: sc.text("G15"),
-        country_iso: sc.text("G16"),
-        unlocode: sc.text("G17"),
-        latitude: sc.text("G18"),
-        longitude: sc.text("G19"),
-    };
+    let sc_range = wb.range(SHEET)?;
+    let sc = wb.sheet(SHEET, &sc_range);
+    let versions_range = wb.range(VERSIONS_SHEET)?;
+    let version = template_version(&wb.sheet(VERSIONS_SHEET, &versions_range))?;
+    check_headers(&sc, version)?;
+    let installation = read_installation(&sc);
     let period_start = sc.date("G20")?;
     let period_end = sc.date("G21")?;
-
     // Routes: per process from D_Processes (authoritative), else per goods category.
-    let dp_range = range_of("D_Processes").ok();
-    let process_routes = dp_range
-        .as_ref()
-        .map(|r| {
-            process_routes(&Sheet {
-                name: "D_Processes",
-                range: r,
-                path,
-            })
-        })
-        .unwrap_or_default();
-    let mut category_routes: Vec<(String, Vec<Cell<String>>)> = Vec::new();
-    for r in 12..=21 {
-        if let Some(cat) = sc.text(&format!("I{r}")) {
-            let routes: Vec<Cell<String>> = ["J", "K", "L", "M", "N", "O"]
-                .iter()
-                .filter_map(|c| sc.text(&format!("{c}{r}")))
-                .collect();
-            category_routes.push((cat.value, routes));
-        }
-    }
-
-    let mut findings = Vec::new();
+    let dp_range = wb.range("D_Processes").ok();
+    let routes = Routes {
+        by_process: dp_range
+            .as_ref()
+            .map(|r| process_routes(&wb.sheet("D_Processes", r)))
+            .unwrap_or_default(),
+        by_category: category_routes(&sc),
+    };
     let finding =
         |code: &'static str, sev: Severity, field: &'static str, cell: &str, msg: String| {
             let mut f = Finding::new(code, sev, msg)
@@ -467,123 +362,18 @@ pub fn read_template(path: &Path) -> Result<TemplateFile> {
             f.cell = Some(cell.to_string());
             f
         };
+    let mut findings = Vec::new();
     let mut products = Vec::new();
-    let col = |c: &str| col_plus(c, s);
     for row in FIRST_ROW..=LAST_ROW {
-        let Some(cn_cell) = sc.text(&format!("F{row}")) else {
-            continue;
+        let rows = ProductRows {
+            sc: &sc,
+            version,
+            routes: &routes,
+            finding: &finding,
         };
-        let raw = cn_cell.value.replace([' ', '.'], "");
-        let Some(cn) = CnCode::normalise(&raw) else {
-            findings.push(finding(
-                "TP006",
-                Severity::Warning,
-                "cn_code",
-                &cn_cell.cell,
-                format!(
-                    "row {row}: CN code {:?} is not an 8-digit code; shipments are matched by 8-digit code, so this row is not imported",
-                    cn_cell.value
-                ),
-            ));
-            continue;
-        };
-        let a = |c: &str| format!("{c}{row}");
-        // "n.a." where a figure belongs: the supplier says there is none — a finding, not zero.
-        if let Some(col) = ["I", "J", "K"]
-            .iter()
-            .find(|c| matches!(sc.get(&a(c)), Data::String(s) if is_placeholder(s)))
-        {
-            findings.push(finding(
-                "TP010",
-                Severity::Warning,
-                "see",
-                &format!("{SHEET}!{}", a(col)),
-                format!(
-                    "row {row} (CN {}): the SEE cell holds the placeholder {:?} instead of a figure; the row is not imported",
-                    cn.spaced(),
-                    sc.text_raw(&a(col))
-                ),
-            ));
-            continue;
+        if let Some(p) = rows.read(row, &mut findings)? {
+            products.push(p);
         }
-        let (direct, indirect, total) = (
-            sc.number(&a("I"), "SEE (direct)")?,
-            sc.number(&a("J"), "SEE (indirect)")?,
-            sc.number(&a("K"), "SEE (total)")?,
-        );
-        let (Some(direct), Some(indirect), Some(total)) = (direct, indirect, total) else {
-            return Err(sc.err(
-                &a("I"),
-                format!(
-                    "row {row} names CN {} but its SEE cells (I{row}:K{row}) hold no value: the workbook \
-                     was saved without its formulas' cached values (written by a tool and never \
-                     recalculated). Open and save it in Excel, or run \
-                     `soffice --headless --convert-to xlsx` on it, then import again",
-                    cn.spaced()
-                ),
-            ));
-        };
-        let process = sc.text(&a("D"));
-        let category = sc.text(&a("E"));
-        let embedded_electricity = sc.number(&a("O"), "embedded electricity")?;
-        let electricity_ef = match version {
-            TemplateVersion::V2_1_1 => sc.number(&a("P"), "electricity EF")?,
-            // v2.1 has no EF column: the effective EF is indirect ÷ embedded electricity.
-            TemplateVersion::V2_1 => match &embedded_electricity {
-                Some(o) if !o.value.is_zero() => Some(Cell {
-                    value: (indirect.value / o.value).round_dp(6),
-                    cell: format!("{}÷{}", indirect.cell, a("O")),
-                }),
-                _ => None,
-            },
-        };
-        let route = process
-            .as_ref()
-            .and_then(|p| process_routes.iter().find(|(name, _)| *name == p.value))
-            .and_then(|(_, routes)| (routes.len() == 1).then(|| routes[0].clone()))
-            .or_else(|| {
-                let cat = category.as_ref()?;
-                let matching: Vec<&(String, Vec<Cell<String>>)> = category_routes
-                    .iter()
-                    .filter(|(c, _)| *c == cat.value)
-                    .collect();
-                match matching.as_slice() {
-                    [(_, routes)] if routes.len() == 1 => Some(routes[0].clone()),
-                    _ => None,
-                }
-            });
-        let carbon_price = CarbonPrice {
-            instrument: sc.text(&a(&col("AL"))),
-            share_covered: sc.number(&a(&col("AM")), "carbon price share")?,
-            currency: sc.text(&a(&col("AP"))),
-            amount_per_t: sc.number(&a(&col("AQ")), "carbon price due per t")?,
-            rebate_type: sc.text(&a(&col("AS"))),
-            rebate_share: sc.number(&a(&col("AT")), "rebate share")?,
-            rebate_per_t: sc.number(&a(&col("AW")), "rebate per t")?,
-            effective_per_t: sc.number(&a(&col("AY")), "effective carbon price per t")?,
-        };
-        let p = TemplateProduct {
-            row,
-            cn,
-            process,
-            category,
-            cn_name: sc.text(&a("G")),
-            product_name: sc.text(&a("H")),
-            direct,
-            indirect,
-            total,
-            unit: sc.text(&a("L")),
-            default_share: sc.number(&a("M"), "share of default values")?,
-            ef_source: sc.text(&a("N")),
-            embedded_electricity,
-            electricity_ef,
-            route,
-            carbon_price,
-            usable: true,
-        };
-        let mut p = p;
-        p.usable = check_product(&p, &mut findings, &finding);
-        products.push(p);
     }
     let ambiguous = check_file(
         &installation,
@@ -606,9 +396,312 @@ pub fn read_template(path: &Path) -> Result<TemplateFile> {
     })
 }
 
+/// The workbook, its sheets read by name.
+struct TemplateWorkbook<'a> {
+    wb: calamine::Sheets<std::io::Cursor<&'a [u8]>>,
+    names: Vec<String>,
+    path: &'a Path,
+}
+
+impl<'a> TemplateWorkbook<'a> {
+    fn open(path: &'a Path, bytes: &'a [u8]) -> Result<TemplateWorkbook<'a>> {
+        let wb =
+            open_workbook_auto_from_rs(std::io::Cursor::new(bytes)).map_err(|e| Error::Data {
+                path: path.to_path_buf(),
+                message: format!(
+                    "cannot read the workbook: {e} (a damaged or truncated file, or not a workbook)"
+                ),
+            })?;
+        let names = wb.sheet_names();
+        Ok(TemplateWorkbook { wb, names, path })
+    }
+
+    fn range(&mut self, name: &'static str) -> Result<Range<Data>> {
+        if !self.names.iter().any(|n| n == name) {
+            return Err(Error::Data {
+                path: self.path.to_path_buf(),
+                message: format!(
+                    "no sheet named {name:?}: not the Commission's Communication template, or a \
+                     sheet was renamed (the workbook's sheets: {})",
+                    self.names.join(", ")
+                ),
+            });
+        }
+        self.wb.worksheet_range(name).map_err(|e| Error::Data {
+            path: self.path.to_path_buf(),
+            message: format!("sheet {name:?}: cannot read it: {e}"),
+        })
+    }
+
+    fn sheet<'r>(&self, name: &'static str, range: &'r Range<Data>) -> Sheet<'r>
+    where
+        'a: 'r,
+    {
+        Sheet {
+            name,
+            range,
+            path: self.path,
+        }
+    }
+}
+
+/// The version: the last entry of the version list (`0_Versions`), cross-checked by the one
+/// header that differs (P25, in `check_headers`).
+fn template_version(versions: &Sheet) -> Result<TemplateVersion> {
+    let mut listed = None;
+    for r in 9..=60 {
+        if let Some(c) = versions.text(&format!("E{r}")) {
+            if c.value.chars().next().is_some_and(|ch| ch.is_ascii_digit()) {
+                listed = Some(c);
+            }
+        }
+    }
+    match listed.as_ref().map(|c| c.value.as_str()) {
+        Some("2.1") => Ok(TemplateVersion::V2_1),
+        Some("2.1.1") => Ok(TemplateVersion::V2_1_1),
+        other => Err(versions.err(
+            listed
+                .as_ref()
+                .map(|c| &c.cell[c.cell.find('!').map_or(0, |i| i + 1)..])
+                .unwrap_or("E9:E60"),
+            format!(
+                "template version {}: only versions 2.1 and 2.1.1 are read (their cell maps are checked); \
+                 re-enter the data in the current template v2.1.1",
+                other.unwrap_or("not found")
+            ),
+        )),
+    }
+}
+
+/// Every header the cell map relies on, for the version's layout.
+fn check_headers(sc: &Sheet, version: TemplateVersion) -> Result<()> {
+    let v = Some(version);
+    sc.expect("D12", "Name of the installation", v)?;
+    sc.expect("F25", "CN Code", v)?;
+    sc.expect("I25", "SEE (direct)", v)?;
+    sc.expect("J25", "SEE (indirect)", v)?;
+    sc.expect("K25", "SEE (total)", v)?;
+    sc.expect("M25", "Share of emissions by default value", v)?;
+    sc.expect("N25", "Source for electricity EF", v)?;
+    sc.expect("O25", "Embedded electricity", v)?;
+    match version {
+        TemplateVersion::V2_1 => sc.expect("P25", "The main reducing agent", v)?,
+        TemplateVersion::V2_1_1 => sc.expect("P25", "Electricity EF", v)?,
+    }
+    let total_direct = format!("{}15", col_plus("Z", version.shift()));
+    sc.expect(&total_direct, "Total direct emissions", v)
+}
+
+fn read_installation(sc: &Sheet) -> Installation {
+    Installation {
+        name: sc.text("G12"),
+        street: sc.text("G13"),
+        economic_activity: sc.text("G14"),
+        // The template labels G15 "Country:" by mistake; it holds the city.
+        city: sc.text("G15"),
+        country_iso: sc.text("G16"),
+        unlocode: sc.text("G17"),
+        latitude: sc.text("G18"),
+        longitude: sc.text("G19"),
+    }
+}
+
+/// A name (process or goods category) and its production routes.
+type NamedRoutes = Vec<(String, Vec<Cell<String>>)>;
+
+/// Production routes per process (`D_Processes`) and per goods category (summary I12:O21).
+struct Routes {
+    by_process: NamedRoutes,
+    by_category: NamedRoutes,
+}
+
+impl Routes {
+    /// The process's only route, else the only route of its goods category's only entry.
+    fn of(
+        &self,
+        process: Option<&Cell<String>>,
+        category: Option<&Cell<String>>,
+    ) -> Option<Cell<String>> {
+        process
+            .and_then(|p| self.by_process.iter().find(|(name, _)| *name == p.value))
+            .and_then(|(_, routes)| (routes.len() == 1).then(|| routes[0].clone()))
+            .or_else(|| {
+                let cat = category?;
+                let matching: Vec<&(String, Vec<Cell<String>>)> = self
+                    .by_category
+                    .iter()
+                    .filter(|(c, _)| *c == cat.value)
+                    .collect();
+                match matching.as_slice() {
+                    [(_, routes)] if routes.len() == 1 => Some(routes[0].clone()),
+                    _ => None,
+                }
+            })
+    }
+}
+
+/// The goods categories of the summary (I12:I21) with the routes beside them (J:O).
+fn category_routes(sc: &Sheet) -> NamedRoutes {
+    let mut out = Vec::new();
+    for r in 12..=21 {
+        if let Some(cat) = sc.text(&format!("I{r}")) {
+            let routes: Vec<Cell<String>> = ["J", "K", "L", "M", "N", "O"]
+                .iter()
+                .filter_map(|c| sc.text(&format!("{c}{r}")))
+                .collect();
+            out.push((cat.value, routes));
+        }
+    }
+    out
+}
+
+/// The product table of the summary sheet, read row by row.
+struct ProductRows<'a> {
+    sc: &'a Sheet<'a>,
+    version: TemplateVersion,
+    routes: &'a Routes,
+    finding: &'a MakeFinding<'a>,
+}
+
+impl ProductRows<'_> {
+    /// The row's product; `None` for an unused row, or one whose CN code or SEE cannot be
+    /// imported (a finding says why).
+    fn read(&self, row: u32, findings: &mut Vec<Finding>) -> Result<Option<TemplateProduct>> {
+        let sc = self.sc;
+        let Some(cn_cell) = sc.text(&format!("F{row}")) else {
+            return Ok(None);
+        };
+        let raw = cn_cell.value.replace([' ', '.'], "");
+        let Some(cn) = CnCode::normalise(&raw) else {
+            findings.push((self.finding)(
+                "TP006",
+                Severity::Warning,
+                "cn_code",
+                &cn_cell.cell,
+                format!(
+                    "row {row}: CN code {:?} is not an 8-digit code; shipments are matched by 8-digit code, so this row is not imported",
+                    cn_cell.value
+                ),
+            ));
+            return Ok(None);
+        };
+        if let Some(f) = self.see_placeholder(row, &cn) {
+            findings.push(f);
+            return Ok(None);
+        }
+        let a = |c: &str| format!("{c}{row}");
+        let (direct, indirect, total) = self.see(row, &cn)?;
+        let process = sc.text(&a("D"));
+        let category = sc.text(&a("E"));
+        let embedded_electricity = sc.number(&a("O"), "embedded electricity")?;
+        let electricity_ef = self.electricity_ef(row, &indirect, &embedded_electricity)?;
+        let route = self.routes.of(process.as_ref(), category.as_ref());
+        let carbon_price = self.carbon_price(row)?;
+        let mut p = TemplateProduct {
+            row,
+            cn,
+            process,
+            category,
+            cn_name: sc.text(&a("G")),
+            product_name: sc.text(&a("H")),
+            direct,
+            indirect,
+            total,
+            unit: sc.text(&a("L")),
+            default_share: sc.number(&a("M"), "share of default values")?,
+            ef_source: sc.text(&a("N")),
+            embedded_electricity,
+            electricity_ef,
+            route,
+            carbon_price,
+            usable: true,
+        };
+        p.usable = check_product(&p, findings, self.finding);
+        Ok(Some(p))
+    }
+
+    /// "n.a." where a figure belongs: the supplier says there is none — a finding, not zero.
+    fn see_placeholder(&self, row: u32, cn: &CnCode) -> Option<Finding> {
+        let a = |c: &str| format!("{c}{row}");
+        let col = ["I", "J", "K"]
+            .iter()
+            .find(|c| matches!(self.sc.get(&a(c)), Data::String(s) if is_placeholder(s)))?;
+        Some((self.finding)(
+            "TP010",
+            Severity::Warning,
+            "see",
+            &format!("{SHEET}!{}", a(col)),
+            format!(
+                "row {row} (CN {}): the SEE cell holds the placeholder {:?} instead of a figure; the row is not imported",
+                cn.spaced(),
+                self.sc.text_raw(&a(col))
+            ),
+        ))
+    }
+
+    /// SEE direct, indirect, total (I:K); a row naming a CN code must hold all three.
+    fn see(&self, row: u32, cn: &CnCode) -> Result<(Cell<Decimal>, Cell<Decimal>, Cell<Decimal>)> {
+        let sc = self.sc;
+        let a = |c: &str| format!("{c}{row}");
+        let (direct, indirect, total) = (
+            sc.number(&a("I"), "SEE (direct)")?,
+            sc.number(&a("J"), "SEE (indirect)")?,
+            sc.number(&a("K"), "SEE (total)")?,
+        );
+        let (Some(direct), Some(indirect), Some(total)) = (direct, indirect, total) else {
+            return Err(sc.err(
+                &a("I"),
+                format!(
+                    "row {row} names CN {} but its SEE cells (I{row}:K{row}) hold no value: the workbook \
+                     was saved without its formulas' cached values (written by a tool and never \
+                     recalculated). Open and save it in Excel, or run \
+                     `soffice --headless --convert-to xlsx` on it, then import again",
+                    cn.spaced()
+                ),
+            ));
+        };
+        Ok((direct, indirect, total))
+    }
+
+    fn electricity_ef(
+        &self,
+        row: u32,
+        indirect: &Cell<Decimal>,
+        embedded_electricity: &Option<Cell<Decimal>>,
+    ) -> Result<Option<Cell<Decimal>>> {
+        Ok(match self.version {
+            TemplateVersion::V2_1_1 => self.sc.number(&format!("P{row}"), "electricity EF")?,
+            // v2.1 has no EF column: the effective EF is indirect ÷ embedded electricity.
+            TemplateVersion::V2_1 => match embedded_electricity {
+                Some(o) if !o.value.is_zero() => Some(Cell {
+                    value: (indirect.value / o.value).round_dp(6),
+                    cell: format!("{}÷O{row}", indirect.cell),
+                }),
+                _ => None,
+            },
+        })
+    }
+
+    /// The carbon price columns (AL…AY in v2.1, one to the right in v2.1.1).
+    fn carbon_price(&self, row: u32) -> Result<CarbonPrice> {
+        let sc = self.sc;
+        let a = |c: &str| format!("{}{row}", col_plus(c, self.version.shift()));
+        Ok(CarbonPrice {
+            instrument: sc.text(&a("AL")),
+            share_covered: sc.number(&a("AM"), "carbon price share")?,
+            currency: sc.text(&a("AP")),
+            amount_per_t: sc.number(&a("AQ"), "carbon price due per t")?,
+            rebate_type: sc.text(&a("AS")),
+            rebate_share: sc.number(&a("AT"), "rebate share")?,
+            rebate_per_t: sc.number(&a("AW"), "rebate per t")?,
+            effective_per_t: sc.number(&a("AY"), "effective carbon price per t")?,
+        })
+    }
+}
+
 /// Per process block of `D_Processes` (header row 11 + 65·k): its name and the routes with
 /// production above zero.
-fn process_routes(dp: &Sheet) -> Vec<(String, Vec<Cell<String>>)> {
+fn process_routes(dp: &Sheet) -> NamedRoutes {
     let mut out = Vec::new();
     for k in 0..10u32 {
         let h = 11 + 65 * k;
@@ -631,208 +724,6 @@ fn process_routes(dp: &Sheet) -> Vec<(String, Vec<Cell<String>>)> {
         out.push((name.value, routes));
     }
     out
-}
-
-type MakeFinding<'a> = dyn Fn(&'static str, Severity, &'static str, &str, String) -> Finding + 'a;
-
-/// The row's own checks; `false` when an error (TP002, TP003) makes it unusable.
-fn check_product(p: &TemplateProduct, findings: &mut Vec<Finding>, finding: &MakeFinding) -> bool {
-    let row = p.row;
-    let mut usable = true;
-    let tol = Decimal::from_str(SUM_TOLERANCE).unwrap_or_default();
-    if (p.total.value - (p.direct.value + p.indirect.value)).abs() > tol {
-        usable = false;
-        findings.push(finding(
-            "TP002",
-            Severity::Error,
-            "see_total",
-            &p.total.cell,
-            format!(
-                "row {row} (CN {}): SEE direct {} + indirect {} = {}, but the total says {}; the row is not used",
-                p.cn.spaced(),
-                p.direct.value,
-                p.indirect.value,
-                p.direct.value + p.indirect.value,
-                p.total.value
-            ),
-        ));
-    }
-    for (v, what) in [
-        (&p.direct, "direct"),
-        (&p.indirect, "indirect"),
-        (&p.total, "total"),
-    ] {
-        if v.value.is_sign_negative() && !v.value.is_zero() {
-            usable = false;
-            findings.push(finding(
-                "TP003",
-                Severity::Error,
-                "see",
-                &v.cell,
-                format!(
-                    "row {row} (CN {}): SEE {what} {} is negative; the row is not used",
-                    p.cn.spaced(),
-                    v.value
-                ),
-            ));
-        }
-    }
-    if let Some(bound) = plausible_upper_bound(&p.cn) {
-        if p.total.value > bound {
-            findings.push(finding(
-                "TP004",
-                Severity::Warning,
-                "see_total",
-                &p.total.cell,
-                format!(
-                    "row {row} (CN {}): SEE total {} tCO2e/t is above the plausible range for the sector (at most {bound}); check the unit and the figure",
-                    p.cn.spaced(),
-                    p.total.value
-                ),
-            ));
-        }
-    }
-    if let Some(share) = &p.default_share {
-        let limit = Decimal::from_str(DEFAULT_SHARE_LIMIT).unwrap_or_default();
-        if share.value > limit {
-            findings.push(finding(
-                "TP005",
-                Severity::Warning,
-                "default_share",
-                &share.cell,
-                format!(
-                    "row {row} (CN {}): {}% of the emissions come from default values (more than {}%)",
-                    p.cn.spaced(),
-                    (share.value * Decimal::from(100)).round_dp(2),
-                    (limit * Decimal::from(100)).normalize()
-                ),
-            ));
-        }
-        if share.value.is_sign_negative() || share.value > Decimal::ONE {
-            findings.push(finding(
-                "TP005",
-                Severity::Warning,
-                "default_share",
-                &share.cell,
-                format!(
-                    "row {row}: share of default values {} is not a fraction between 0 and 1",
-                    share.value
-                ),
-            ));
-        }
-    }
-    usable
-}
-
-/// Upper bounds of a plausible SEE total (tCO2e per t; per MWh for electricity), well above
-/// every EU default value of the sector including its mark-ups, so that only unit or typing
-/// errors (kg for t, a missing decimal point) trip them.
-fn plausible_upper_bound(cn: &CnCode) -> Option<Decimal> {
-    let c = cn.as_str();
-    let v = match &c[..2] {
-        "25" => 5,                           // cement, clinker, kaolinic clay: defaults ≤ 1.3
-        "26" | "72" | "73" => 25, // iron ore, iron and steel: defaults ≤ 8 (ferro-alloys)
-        "76" => 40,               // aluminium incl. indirect: primary ≤ 20
-        "28" if c.starts_with("2804") => 40, // hydrogen: defaults ≤ 24
-        "28" | "31" => 20,        // fertilisers: defaults ≤ 6
-        "27" => 3,                // electricity, tCO2e/MWh: grid factors ≤ 1.3
-        _ => return None,
-    };
-    Some(Decimal::from(v))
-}
-
-fn check_file(
-    inst: &Installation,
-    start: &Option<Cell<Date>>,
-    end: &Option<Cell<Date>>,
-    products: &[TemplateProduct],
-    findings: &mut Vec<Finding>,
-    finding: &MakeFinding,
-) -> Vec<CnCode> {
-    let mut ambiguous = Vec::new();
-    if products.is_empty() {
-        findings.push(finding(
-            "TP001",
-            Severity::Error,
-            "cn_code",
-            &format!("{SHEET}!F{FIRST_ROW}:F{LAST_ROW}"),
-            format!(
-                "the template holds no product data: no CN code in {SHEET}!F{FIRST_ROW}:F{LAST_ROW}{} — nothing to import (a blank template?)",
-                if inst.name.is_none() { " and no installation name in G12" } else { "" }
-            ),
-        ));
-        return ambiguous;
-    }
-    match (start, end) {
-        (None, _) | (_, None) => findings.push(finding(
-            "TP007",
-            Severity::Warning,
-            "reporting_period",
-            &format!("{SHEET}!G20:G21"),
-            "the reporting period (G20 start, G21 end) is missing: the data's age cannot be checked".into(),
-        )),
-        (Some(s), Some(e)) if s.value > e.value => findings.push(finding(
-            "TP007",
-            Severity::Warning,
-            "reporting_period",
-            &format!("{SHEET}!G20:G21"),
-            format!("the reporting period starts {} after it ends {}", s.value, e.value),
-        )),
-        _ => {}
-    }
-    if inst.name.is_none() {
-        findings.push(finding(
-            "TP008",
-            Severity::Warning,
-            "installation_name",
-            &format!("{SHEET}!G12"),
-            "the installation name (G12) is missing".into(),
-        ));
-    }
-    if let (Some(loc), Some(cc)) = (&inst.unlocode, &inst.country_iso) {
-        let norm = unlocode_normalised(&loc.value);
-        if !norm.starts_with(&cc.value) {
-            findings.push(finding(
-                "TP008",
-                Severity::Warning,
-                "unlocode",
-                &loc.cell,
-                format!(
-                    "UN/LOCODE {:?} does not start with the installation's country {}",
-                    loc.value, cc.value
-                ),
-            ));
-        }
-    }
-    // The same CN code under two processes: which SEE applies depends on how the imported
-    // goods were made, which the template cannot say.
-    for (i, p) in products.iter().enumerate() {
-        if let Some(q) = products[..i].iter().find(|q| q.cn == p.cn) {
-            if q.total.value != p.total.value {
-                if !ambiguous.contains(&p.cn) {
-                    ambiguous.push(p.cn);
-                }
-                findings.push(finding(
-                    "TP009",
-                    Severity::Warning,
-                    "cn_code",
-                    &format!("{SHEET}!F{}", p.row),
-                    format!(
-                        "CN {} appears in rows {} ({}) and {} ({}) with different SEE ({} and {} tCO2e/t): \
-                         a shipment of it cannot be matched to one of them, so neither is used for it",
-                        p.cn.spaced(),
-                        q.row,
-                        q.process.as_ref().map(|c| c.value.as_str()).unwrap_or("?"),
-                        p.row,
-                        p.process.as_ref().map(|c| c.value.as_str()).unwrap_or("?"),
-                        q.total.value,
-                        p.total.value
-                    ),
-                ));
-            }
-        }
-    }
-    ambiguous
 }
 
 /// `US ABC` → `USABC`.

@@ -54,62 +54,101 @@ pub struct PyError {
 /// Assignments whose right-hand side is not a pure literal are reported in the second list
 /// (name and the error), so a caller can say what it skipped.
 pub fn parse_module(src: &str) -> (Vec<Assignment>, Vec<(String, PyError)>) {
-    let mut out = Vec::new();
-    let mut skipped = Vec::new();
-    let bytes = src.as_bytes();
-    let mut pos = 0usize;
-    let mut line_no = 1u64;
-    // Inside a triple-quoted module docstring or string, lines are not statements.
-    while pos < bytes.len() {
-        let line_end = memchr::memchr(b'\n', &bytes[pos..])
-            .map(|i| pos + i)
-            .unwrap_or(bytes.len());
-        let line = &src[pos..line_end];
-        // Skip over a top-level triple-quoted string starting on this line.
-        if let Some(q) = triple_quote_start(line) {
-            let after = pos + line.find(q).unwrap_or(0) + 3;
-            if let Some(end) = src[after..].find(q) {
-                let stop = after + end + 3;
-                line_no += src[pos..stop].matches('\n').count() as u64;
-                pos = stop;
-                continue;
-            }
-        }
-        if let Some((name, rhs_off)) = assignment_head(line) {
-            let start = pos + rhs_off;
-            let first = bytes.get(start).copied();
-            if matches!(first, Some(b'{') | Some(b'[') | Some(b'(')) {
-                let mut p = Parser {
-                    src: bytes,
-                    pos: start,
-                    line: line_no,
-                    line_start: pos,
-                    depth: 0,
-                };
-                match p.value() {
-                    Ok(v) => {
-                        out.push(Assignment {
-                            name: name.to_string(),
-                            line: line_no,
-                            value: v,
-                        });
-                        line_no = p.line;
-                        // Continue from the end of the literal's line.
-                        let end = memchr::memchr(b'\n', &bytes[p.pos..])
-                            .map(|i| p.pos + i)
-                            .unwrap_or(bytes.len());
-                        pos = end + 1;
-                        line_no += 1;
-                        continue;
-                    }
-                    Err(e) => skipped.push((name.to_string(), e)),
-                }
-            }
-        }
-        pos = line_end + 1;
-        line_no += 1;
+    let mut scan = ModuleScan {
+        src,
+        pos: 0,
+        line_no: 1,
+        assignments: Vec::new(),
+        skipped: Vec::new(),
+    };
+    while scan.pos < src.len() {
+        scan.statement();
     }
-    (out, skipped)
+    (scan.assignments, scan.skipped)
+}
+
+/// The module read line by line from `pos` (line `line_no`).
+struct ModuleScan<'a> {
+    src: &'a str,
+    pos: usize,
+    line_no: u64,
+    assignments: Vec<Assignment>,
+    skipped: Vec<(String, PyError)>,
+}
+
+impl<'a> ModuleScan<'a> {
+    /// The line at `pos`: a top-level triple-quoted string is stepped over whole (its lines
+    /// are not statements), a literal assignment is parsed to the end of its literal's line,
+    /// anything else is skipped.
+    fn statement(&mut self) {
+        let src = self.src;
+        let line_end = self.line_end(self.pos);
+        let line = &src[self.pos..line_end];
+        if self.skip_triple_quoted(line) || self.literal_assignment(line) {
+            return;
+        }
+        self.pos = line_end + 1;
+        self.line_no += 1;
+    }
+
+    /// The offset of the newline ending the line that holds `from` (or the end of the text).
+    fn line_end(&self, from: usize) -> usize {
+        memchr::memchr(b'\n', &self.src.as_bytes()[from..])
+            .map(|i| from + i)
+            .unwrap_or(self.src.len())
+    }
+
+    /// Steps over a top-level triple-quoted string starting on `line`; `false` when the line
+    /// starts none (or it is never closed).
+    fn skip_triple_quoted(&mut self, line: &str) -> bool {
+        let Some(q) = triple_quote_start(line) else {
+            return false;
+        };
+        let after = self.pos + line.find(q).unwrap_or(0) + 3;
+        let Some(end) = self.src[after..].find(q) else {
+            return false;
+        };
+        let stop = after + end + 3;
+        self.line_no += self.src[self.pos..stop].matches('\n').count() as u64;
+        self.pos = stop;
+        true
+    }
+
+    /// Parses `NAME = {…}` (or `[…]`, `(…)`) on `line`; `false` when the line is no such
+    /// assignment or its literal does not parse (then it is recorded as skipped).
+    fn literal_assignment(&mut self, line: &'a str) -> bool {
+        let Some((name, rhs_off)) = assignment_head(line) else {
+            return false;
+        };
+        let start = self.pos + rhs_off;
+        if !matches!(self.src.as_bytes().get(start), Some(b'{' | b'[' | b'(')) {
+            return false;
+        }
+        let mut p = Parser {
+            src: self.src.as_bytes(),
+            pos: start,
+            line: self.line_no,
+            line_start: self.pos,
+            depth: 0,
+        };
+        match p.value() {
+            Ok(value) => {
+                self.assignments.push(Assignment {
+                    name: name.to_string(),
+                    line: self.line_no,
+                    value,
+                });
+                // Continue from the end of the literal's line.
+                self.pos = self.line_end(p.pos) + 1;
+                self.line_no = p.line + 1;
+                true
+            }
+            Err(e) => {
+                self.skipped.push((name.to_string(), e));
+                false
+            }
+        }
+    }
 }
 
 fn triple_quote_start(line: &str) -> Option<&'static str> {

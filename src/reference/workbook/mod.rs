@@ -1,12 +1,15 @@
 //! The Commission's own workbooks as reference data: the default-values workbook (one sheet
 //! per country of origin, IR (EU) 2025/2621) for `--default-values`, and the CBAM benchmarks
-//! workbook (IR (EU) 2025/2620) for `--benchmarks`. Read with calamine (XLSX, XLS, ODS).
+//! workbook (IR (EU) 2025/2620) for `--benchmarks` (`benchmarks`). Read with calamine (XLSX,
+//! XLS, ODS).
+
+mod benchmarks;
+
+pub use benchmarks::{read_benchmarks, read_benchmarks_from};
 
 use super::factors::{DefaultTables, TableRow};
-use super::obligation::{Benchmark, BenchmarkTable};
 use crate::error::{Error, Result};
 use crate::intake::sheet::cell_text;
-use crate::model::CnCode;
 use calamine::{open_workbook_auto_from_rs, Data, Reader};
 use rust_decimal::Decimal;
 use std::collections::HashMap;
@@ -197,11 +200,16 @@ fn text(c: Option<&Data>) -> String {
         .to_string()
 }
 
-/// A figure cell's value: `–`, `-`, `N/A`, `see below` and blank mean "no value"; `Err` holds
-/// what the cell says instead of a number.
-fn figure_value(c: Option<&Data>) -> std::result::Result<Option<Decimal>, String> {
+/// A figure cell that holds something else than a number: what it holds, as a message says
+/// it (`the spreadsheet error #N/A`, the text quoted).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+struct NotAFigure(String);
+
+/// A figure cell's value: `–`, `-`, `N/A`, `see below` and blank mean "no value".
+fn figure_value(c: Option<&Data>) -> std::result::Result<Option<Decimal>, NotAFigure> {
     if let Some(Data::Error(e)) = c {
-        return Err(format!("the spreadsheet error {e}"));
+        return Err(NotAFigure(format!("the spreadsheet error {e}")));
     }
     let t = text(c);
     // Letters only, lower-case: N/A, N.A., N/a and the workbook's one "N/(A" are all "na".
@@ -219,26 +227,7 @@ fn figure_value(c: Option<&Data>) -> std::result::Result<Option<Decimal>, String
     Decimal::from_str(&t)
         .or_else(|_| Decimal::from_scientific(&t))
         .map(Some)
-        .map_err(|_| format!("{:?}", crate::model::truncate_for_message(&t)))
-}
-
-/// A figure cell of the benchmarks workbook (messages name the row and the column).
-fn figure(
-    path: &Path,
-    sheet: &str,
-    row: usize,
-    header: &str,
-    c: Option<&Data>,
-) -> Result<Option<Decimal>> {
-    figure_value(c).map_err(|found| {
-        data_err(
-            path,
-            format!(
-                "sheet {sheet:?}, row {}, column {header:?}: expected a number, \"–\" or \"N/A\", found {found}",
-                row + 1,
-            ),
-        )
-    })
+        .map_err(|_| NotAFigure(format!("{:?}", crate::model::truncate_for_message(&t))))
 }
 
 /// The code of a table row: 4, 6, 8 or 10 digits once spaces and dots are removed.
@@ -247,28 +236,6 @@ fn row_code(c: Option<&Data>) -> Option<String> {
     let digits: String = t.chars().filter(|c| !matches!(c, ' ' | '.')).collect();
     (matches!(digits.len(), 4 | 6 | 8 | 10) && digits.bytes().all(|b| b.is_ascii_digit()))
         .then_some(digits)
-}
-
-/// The header row (within the first rows) and the column of each heading it holds.
-fn find_header(rows: &[&[Data]], wanted: &[(&str, &[&str])]) -> Option<(usize, Vec<usize>)> {
-    for (i, r) in rows.iter().enumerate().take(10) {
-        let heads: Vec<String> = r
-            .iter()
-            .map(|c| text(Some(c)).to_lowercase().replace('\n', " "))
-            .collect();
-        let cols: Option<Vec<usize>> = wanted
-            .iter()
-            .map(|(must, not)| {
-                heads.iter().position(|h| {
-                    must.split('+').all(|m| h.contains(m)) && !not.iter().any(|x| h.contains(x))
-                })
-            })
-            .collect();
-        if let Some(cols) = cols {
-            return Some((i, cols));
-        }
-    }
-    None
 }
 
 /// Sheets of the default-values workbook that are not country tables, skipped by name.
@@ -400,8 +367,8 @@ impl Grid<'_> {
 }
 
 /// The heading row of a country sheet (within its first 10 rows: the row with the CN code
-/// heading), its first column and the layout its headings spell; `Err` is the message.
-fn sheet_layout(sheet: &str, g: &Grid) -> std::result::Result<(usize, usize, Layout), String> {
+/// heading), its first column and the layout its headings spell.
+fn sheet_layout(path: &Path, sheet: &str, g: &Grid) -> Result<(usize, usize, Layout)> {
     let head = g.rows.iter().take(10).enumerate().find_map(|(i, r)| {
         r.iter()
             .position(|c| Heading::Code.matches(&heading_text(Some(c))))
@@ -409,12 +376,12 @@ fn sheet_layout(sheet: &str, g: &Grid) -> std::result::Result<(usize, usize, Lay
     });
     let Some((h, c0)) = head else {
         // Both layouts put a title in row 1 and the headings in row 2.
-        return Err(format!(
+        return Err(data_err(path, format!(
             "sheet {sheet:?}, cell {}: expected a heading {:?} (no row among the sheet's first 10 has it), found {}",
             g.cell(1, 0),
             Heading::Code.label(),
             found(g.get(1, 0))
-        ));
+        )));
     };
     let after_total = heading_text(g.get(h, c0 + 5));
     let layout = if Heading::Markup("2026").matches(&after_total) {
@@ -425,24 +392,27 @@ fn sheet_layout(sheet: &str, g: &Grid) -> std::result::Result<(usize, usize, Lay
     let heads = layout.headings();
     for (k, want) in heads.iter().enumerate() {
         if !want.matches(&heading_text(g.get(h, c0 + k))) {
-            return Err(format!(
-                "sheet {sheet:?}, cell {}: expected a heading {:?}, found {} (in the {})",
-                g.cell(h, c0 + k),
-                want.label(),
-                found(g.get(h, c0 + k)),
-                layout.name()
+            return Err(data_err(
+                path,
+                format!(
+                    "sheet {sheet:?}, cell {}: expected a heading {:?}, found {} (in the {})",
+                    g.cell(h, c0 + k),
+                    want.label(),
+                    found(g.get(h, c0 + k)),
+                    layout.name()
+                ),
             ));
         }
     }
     let extra = c0 + heads.len();
     if !text(g.get(h, extra)).is_empty() {
-        return Err(format!(
+        return Err(data_err(path, format!(
             "sheet {sheet:?}, cell {}: expected no heading after {:?} (the {} ends there), found {}",
             g.cell(h, extra),
             heads[heads.len() - 1].label(),
             layout.name(),
             found(g.get(h, extra))
-        ));
+        )));
     }
     Ok((h, c0, layout))
 }
@@ -462,16 +432,14 @@ pub fn read_default_values(
     notes: &mut Vec<String>,
 ) -> Result<()> {
     let (mut wb, file) = open(path, bytes)?;
-    let mut sheets_read = 0;
-    // The first country sheet: its name and layout (a workbook has one layout).
-    let mut first: Option<(String, Layout)> = None;
-    // Origin → the sheet that gave it.
-    let mut origin_sheets: HashMap<&'static str, String> = HashMap::new();
-    // Codes listed twice in a version-1 sheet: code → (the sheets, the rows' descriptions).
-    let mut repeated: std::collections::BTreeMap<
-        String,
-        (std::collections::BTreeSet<String>, Vec<String>),
-    > = Default::default();
+    let mut sheets = CountrySheets {
+        path,
+        file: &file,
+        first: None,
+        origin_sheets: HashMap::new(),
+        repeated: Default::default(),
+        sheets_read: 0,
+    };
     for name in wb.sheet_names().to_vec() {
         if NOT_COUNTRY_SHEETS.contains(&name.trim().to_lowercase().as_str()) {
             continue;
@@ -487,9 +455,31 @@ pub fn read_default_values(
             rows: range.rows().collect(),
             start,
         };
-        let (h, c0, layout) = sheet_layout(&name, &g).map_err(|m| data_err(path, m))?;
-        match &first {
-            None => first = Some((name.clone(), layout)),
+        sheets.read(&name, &g, t)?;
+    }
+    sheets.finish(notes)
+}
+
+/// The country sheets of a default-values workbook, read one after the other into the table.
+struct CountrySheets<'a> {
+    path: &'a Path,
+    file: &'a str,
+    /// The first country sheet: its name and layout (a workbook has one layout).
+    first: Option<(String, Layout)>,
+    /// Origin → the sheet that gave it.
+    origin_sheets: HashMap<&'static str, String>,
+    /// Codes listed twice in a version-1 sheet: code → (the sheets, the rows' descriptions).
+    repeated: std::collections::BTreeMap<String, (std::collections::BTreeSet<String>, Vec<String>)>,
+    sheets_read: usize,
+}
+
+impl CountrySheets<'_> {
+    /// One country sheet: its layout and origin checked, its rows added to `t`.
+    fn read(&mut self, name: &str, g: &Grid, t: &mut DefaultTables) -> Result<()> {
+        let path = self.path;
+        let (h, c0, layout) = sheet_layout(path, name, g)?;
+        match &self.first {
+            None => self.first = Some((name.to_string(), layout)),
             Some((other, l)) if *l != layout => {
                 return Err(data_err(
                     path,
@@ -503,89 +493,20 @@ pub fn read_default_values(
             }
             Some(_) => {}
         }
-        let Some(origin) = sheet_country(&name) else {
-            return Err(data_err(
-                path,
-                format!(
-                    "sheet {name:?} (heading row at cell {}) is a country table, but its name is not a country the tool knows (no ISO 3166 code for it)",
-                    g.cell(h, c0)
-                ),
-            ));
-        };
-        if let Some(other) = origin_sheets.insert(origin, name.clone()) {
-            return Err(data_err(
-                path,
-                format!(
-                    "sheets {other:?} and {name:?} are both the table of {origin}; each origin has one sheet"
-                ),
-            ));
-        }
-        sheets_read += 1;
+        let origin = self.origin(name, g.cell(h, c0))?;
+        self.sheets_read += 1;
         let country = if origin == "*" {
             "Other countries and territories".to_string()
         } else {
-            name.clone()
+            name.to_string()
         };
         // Codes of this sheet → the row they were read from (corrected layout: each once).
         let mut seen: HashMap<String, usize> = HashMap::new();
-        let heads = [Heading::Direct, Heading::Indirect, Heading::Total];
         for i in h + 1..g.rows.len() {
-            let code_cell = g.get(i, c0);
-            let figures = [2, 3, 4].map(|k| g.get(i, c0 + k));
-            let Some(code) = row_code(code_cell) else {
-                // Sector headings (Cement, Hydrogen, …) and blank rows: nothing to read; a code
-                // that is not one, or figures without a code, are refused.
-                let t = text(code_cell);
-                if t.chars().any(|c| c.is_ascii_digit()) {
-                    return Err(data_err(
-                        path,
-                        format!(
-                            "sheet {name:?}, cell {}: expected a CN code of 4, 6, 8 or 10 digits, found {}",
-                            g.cell(i, c0),
-                            found(code_cell)
-                        ),
-                    ));
-                }
-                if let Some(k) = figures.iter().position(|c| !text(*c).is_empty()) {
-                    return Err(data_err(
-                        path,
-                        format!(
-                            "sheet {name:?}, cell {}: a figure in a row without a CN code (cell {} holds {})",
-                            g.cell(i, c0 + 2 + k),
-                            g.cell(i, c0),
-                            found(code_cell)
-                        ),
-                    ));
-                }
+            let Some(row) = self.table_row(name, g, i, c0, layout)? else {
                 continue;
             };
-            let mut values = [None; 3];
-            for (k, c) in figures.iter().enumerate() {
-                values[k] = figure_value(*c).map_err(|found| {
-                    data_err(
-                        path,
-                        format!(
-                            "sheet {name:?}, cell {}: expected a number, \"–\" or \"N/A\" under {:?}, found {found}",
-                            g.cell(i, c0 + 2 + k),
-                            heads[k].label()
-                        ),
-                    )
-                })?;
-            }
-            let route_col = c0 + layout.headings().len() - 1;
-            let row = TableRow {
-                code: code.clone(),
-                description: text(g.get(i, c0 + 1)),
-                direct: values[0],
-                indirect: values[1],
-                total: values[2],
-                source: format!("{file}, sheet {name:?}, row {}", g.row_number(i)),
-                transcription: String::new(),
-                confidence: "official".into(),
-                route: text(g.get(i, route_col)),
-                note: String::new(),
-            };
-            if let Some(before) = seen.insert(code.clone(), i) {
+            if let Some(before) = seen.insert(row.code.clone(), i) {
                 if layout == Layout::Corrected {
                     return Err(data_err(
                         path,
@@ -593,153 +514,160 @@ pub fn read_default_values(
                             "sheet {name:?}, cells {} and {}: code {} is listed twice (in the {} each code appears once per sheet)",
                             g.cell(before, c0),
                             g.cell(i, c0),
-                            text(code_cell),
+                            text(g.get(i, c0)),
                             layout.name()
                         ),
                     ));
                 }
             }
-            if !t.insert_definitive(origin, &country, row.clone()) {
-                let keep_new = match (
-                    t.definitive_row(origin, &code).and_then(|o| o.total),
-                    row.total,
-                ) {
-                    (None, Some(_)) => true,
-                    (Some(a), Some(b)) => b > a,
-                    _ => false,
-                };
-                let e = repeated.entry(code.clone()).or_default();
-                e.0.insert(name.clone());
-                if let Some(first) = t.definitive_row(origin, &code) {
-                    for d in [&first.description, &row.description] {
-                        if !e.1.contains(d) {
-                            e.1.push(d.clone());
-                        }
-                    }
-                }
-                if keep_new {
-                    t.replace_definitive(origin, row);
-                }
-            }
+            self.insert(t, origin, &country, name, row);
         }
+        Ok(())
     }
-    for (code, (sheets, descriptions)) in repeated {
-        notes.push(format!(
-            "{file}: {code} is listed more than once in {} sheet(s) ({}); the row with the higher total is used",
-            sheets.len(),
-            descriptions.join(" / ")
-        ));
-    }
-    if sheets_read == 0 {
-        return Err(data_err(
-            path,
-            "no sheet with the default-values columns (Product CN Code, Description, direct, indirect, total emissions, production route) was found".into(),
-        ));
-    }
-    Ok(())
-}
 
-/// Reads the Commission's CBAM benchmarks workbook. A row without a CN code continues the code
-/// above (another route or production-year value); a blank Column A takes the value given for
-/// the same route letter of that code, else the code's first Column A value.
-pub fn read_benchmarks(path: &Path) -> Result<BenchmarkTable> {
-    let bytes = std::fs::read(path).map_err(|source| crate::error::Error::Read {
-        path: path.to_path_buf(),
-        source,
-    })?;
-    read_benchmarks_from(path, &bytes)
-}
-
-/// `read_benchmarks` on the file's bytes, already read (for its digest).
-pub fn read_benchmarks_from(path: &Path, bytes: &[u8]) -> Result<BenchmarkTable> {
-    let (mut wb, file) = open(path, bytes)?;
-    let wanted: [(&str, &[&str]); 5] = [
-        ("cn code", &[]),
-        ("column a+bmg", &[]),
-        ("column b+bmg", &[]),
-        ("column a+route", &[]),
-        ("column b+route", &[]),
-    ];
-    for name in wb.sheet_names().to_vec() {
-        let range = wb
-            .worksheet_range(&name)
-            .map_err(|e| data_err(path, format!("sheet {name:?}: {e}")))?;
-        let rows: Vec<&[Data]> = range.rows().collect();
-        let Some((h, cols)) = find_header(&rows, &wanted) else {
-            continue;
+    /// The origin a sheet's name stands for; each origin has one sheet.
+    fn origin(&mut self, name: &str, heading_cell: String) -> Result<&'static str> {
+        let Some(origin) = sheet_country(name) else {
+            return Err(data_err(
+                self.path,
+                format!(
+                    "sheet {name:?} (heading row at cell {heading_cell}) is a country table, but its name is not a country the tool knows (no ISO 3166 code for it)"
+                ),
+            ));
         };
-        let mut t = BenchmarkTable::default();
-        let mut current: Option<CnCode> = None;
-        let mut a_by_letter: HashMap<String, Decimal> = HashMap::new();
-        let mut first_a: Option<Decimal> = None;
-        for (i, r) in rows.iter().enumerate().skip(h + 1) {
-            let code_text = text(r.get(cols[0]));
-            if !code_text.is_empty() {
-                match row_code(r.get(cols[0])).and_then(|c| CnCode::normalise(&c)) {
-                    Some(c) => {
-                        current = Some(c);
-                        a_by_letter.clear();
-                        first_a = None;
-                    }
-                    None => {
-                        // A sector heading (Cement, Hydrogen, …).
-                        current = None;
-                        continue;
-                    }
-                }
+        if let Some(other) = self.origin_sheets.insert(origin, name.to_string()) {
+            return Err(data_err(
+                self.path,
+                format!(
+                    "sheets {other:?} and {name:?} are both the table of {origin}; each origin has one sheet"
+                ),
+            ));
+        }
+        Ok(origin)
+    }
+
+    /// Row `i` of a sheet as a table row; `None` for a sector heading or a blank row.
+    fn table_row(
+        &self,
+        name: &str,
+        g: &Grid,
+        i: usize,
+        c0: usize,
+        layout: Layout,
+    ) -> Result<Option<TableRow>> {
+        let path = self.path;
+        let code_cell = g.get(i, c0);
+        let figures = [2, 3, 4].map(|k| g.get(i, c0 + k));
+        let Some(code) = row_code(code_cell) else {
+            // Sector headings (Cement, Hydrogen, …) and blank rows: nothing to read; a code
+            // that is not one, or figures without a code, are refused.
+            let t = text(code_cell);
+            if t.chars().any(|c| c.is_ascii_digit()) {
+                return Err(data_err(
+                    path,
+                    format!(
+                        "sheet {name:?}, cell {}: expected a CN code of 4, 6, 8 or 10 digits, found {}",
+                        g.cell(i, c0),
+                        found(code_cell)
+                    ),
+                ));
             }
-            let Some(cn) = current else { continue };
-            let Some(col_b) = figure(path, &name, i, "Column B", r.get(cols[2]))? else {
-                continue;
-            };
-            let route_text = {
-                let b = text(r.get(cols[4]));
-                if b.is_empty() {
-                    text(r.get(cols[3]))
-                } else {
-                    b
-                }
-            };
-            let (letter, years) = super::obligation::split_route(&route_text).ok_or_else(|| {
+            if let Some(k) = figures.iter().position(|c| !text(*c).is_empty()) {
+                return Err(data_err(
+                    path,
+                    format!(
+                        "sheet {name:?}, cell {}: a figure in a row without a CN code (cell {} holds {})",
+                        g.cell(i, c0 + 2 + k),
+                        g.cell(i, c0),
+                        found(code_cell)
+                    ),
+                ));
+            }
+            return Ok(None);
+        };
+        let heads = [Heading::Direct, Heading::Indirect, Heading::Total];
+        let mut values = [None; 3];
+        for (k, c) in figures.iter().enumerate() {
+            values[k] = figure_value(*c).map_err(|found| {
                 data_err(
                     path,
                     format!(
-                        "sheet {name:?}, row {}, column \"Column B production route indicator\": expected a route like (C), (1) or (F)(2), found {route_text:?}",
-                        i + 1
+                        "sheet {name:?}, cell {}: expected a number, \"–\" or \"N/A\" under {:?}, found {found}",
+                        g.cell(i, c0 + 2 + k),
+                        heads[k].label()
                     ),
                 )
             })?;
-            let col_a = match figure(path, &name, i, "Column A", r.get(cols[1]))? {
-                Some(a) => {
-                    a_by_letter.entry(letter.clone()).or_insert(a);
-                    first_a.get_or_insert(a);
-                    Some(a)
-                }
-                None => a_by_letter.get(&letter).copied().or(first_a),
-            };
-            t.insert(
-                cn,
-                Benchmark {
-                    route: letter,
-                    years,
-                    column_a: col_a,
-                    column_b: Some(col_b),
-                    source: format!("{file}, sheet {name:?}, row {}", i + 1),
-                },
-            );
         }
-        if t.is_empty() {
-            return Err(data_err(
-                path,
-                format!("sheet {name:?} has the benchmark columns but no rows"),
+        let route_col = c0 + layout.headings().len() - 1;
+        Ok(Some(TableRow {
+            code,
+            description: text(g.get(i, c0 + 1)),
+            direct: values[0],
+            indirect: values[1],
+            total: values[2],
+            source: format!("{}, sheet {name:?}, row {}", self.file, g.row_number(i)),
+            transcription: String::new(),
+            confidence: "official".into(),
+            route: text(g.get(i, route_col)),
+            note: String::new(),
+        }))
+    }
+
+    /// Adds a row; a code already in the origin's table (a version-1 sheet lists it twice)
+    /// keeps the higher total and is noted.
+    fn insert(
+        &mut self,
+        t: &mut DefaultTables,
+        origin: &str,
+        country: &str,
+        name: &str,
+        row: TableRow,
+    ) {
+        if t.insert_definitive(origin, country, row.clone()) {
+            return;
+        }
+        let code = &row.code;
+        let keep_new = match (
+            t.definitive_row(origin, code).and_then(|o| o.total),
+            row.total,
+        ) {
+            (None, Some(_)) => true,
+            (Some(a), Some(b)) => b > a,
+            _ => false,
+        };
+        let e = self.repeated.entry(code.clone()).or_default();
+        e.0.insert(name.to_string());
+        if let Some(first) = t.definitive_row(origin, code) {
+            for d in [&first.description, &row.description] {
+                if !e.1.contains(d) {
+                    e.1.push(d.clone());
+                }
+            }
+        }
+        if keep_new {
+            t.replace_definitive(origin, row);
+        }
+    }
+
+    /// Notes on the codes listed twice; a workbook without a country sheet is refused.
+    fn finish(self, notes: &mut Vec<String>) -> Result<()> {
+        let file = self.file;
+        for (code, (sheets, descriptions)) in self.repeated {
+            notes.push(format!(
+                "{file}: {code} is listed more than once in {} sheet(s) ({}); the row with the higher total is used",
+                sheets.len(),
+                descriptions.join(" / ")
             ));
         }
-        return Ok(t);
+        if self.sheets_read == 0 {
+            return Err(data_err(
+                self.path,
+                "no sheet with the default-values columns (Product CN Code, Description, direct, indirect, total emissions, production route) was found".into(),
+            ));
+        }
+        Ok(())
     }
-    Err(data_err(
-        path,
-        "no sheet with the benchmark columns (CN code, Column A BMg, Column B BMg, production route indicators) was found".into(),
-    ))
 }
 
 #[cfg(test)]

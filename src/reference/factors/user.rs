@@ -1,0 +1,481 @@
+//! A user's factor file (`--emission-factors`): the production system's `emission_factors.py`,
+//! or CSV, JSON, YAML; one global factor per CN code or prefix.
+
+use super::{arcs, check_factor_values, dec, row_decimal, DefaultChoice};
+use crate::error::{Error, Result};
+use crate::formats::pydict::{self, PyValue};
+use crate::model::{CnCode, EmissionFactor};
+use crate::reference::{csv_records, has_ext};
+use rust_decimal::Decimal;
+use serde::Deserialize;
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::Arc;
+
+/// A user file's factor is labelled by its own source text (as the production system does),
+/// or by the file when it states none.
+fn label_of(source: &str, file: &str) -> String {
+    if source.is_empty() {
+        format!("factor file {file}")
+    } else {
+        source.to_string()
+    }
+}
+
+/// A user's factor file: one global factor per CN code (or prefix). The first entry for a
+/// code wins, as in the production system's list lookup; later ones are noted.
+#[derive(Debug, Default)]
+pub struct UserFactors {
+    pub file_name: String,
+    by_code: HashMap<String, EmissionFactor>,
+    /// Codes in insertion order (for listing).
+    pub codes: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+struct YamlFactorFile {
+    factors: Vec<YamlFactor>,
+}
+
+#[derive(Debug, Deserialize)]
+struct YamlFactor {
+    #[serde(default)]
+    cn_code: Option<String>,
+    #[serde(default)]
+    cn_codes: Option<Vec<String>>,
+    #[serde(
+        alias = "default_direct_tco2_per_ton",
+        with = "rust_decimal::serde::str"
+    )]
+    direct: Decimal,
+    #[serde(
+        alias = "default_indirect_tco2_per_ton",
+        with = "rust_decimal::serde::str"
+    )]
+    indirect: Decimal,
+    #[serde(
+        default,
+        alias = "default_total_tco2_per_ton",
+        with = "rust_decimal::serde::str_option"
+    )]
+    total: Option<Decimal>,
+    #[serde(default)]
+    source: Option<String>,
+    #[serde(default, alias = "product_name")]
+    description: Option<String>,
+}
+
+impl UserFactors {
+    pub fn lookup(&self, cn: &CnCode) -> Option<DefaultChoice> {
+        let s = cn.as_str();
+        for n in [8usize, 6, 4] {
+            if let Some(f) = self.by_code.get(&s[..n]) {
+                let reasons = vec![format!(
+                    "user factor file {}: entry {} \"{}\" for code {} (source: {})",
+                    self.file_name,
+                    f.id.trim_start_matches("USER:"),
+                    f.description,
+                    f.matched_code,
+                    if f.source.is_empty() {
+                        "not stated"
+                    } else {
+                        &f.source
+                    }
+                )];
+                return Some(DefaultChoice {
+                    factor: Arc::new(f.clone()),
+                    markup: None,
+                    reasons: arcs(reasons),
+                    total_only: false,
+                    notes: Arc::from([]),
+                });
+            }
+        }
+        None
+    }
+
+    fn add(&mut self, code: &str, f: EmissionFactor, notes: &mut Vec<String>) {
+        if let Some(first) = self.by_code.get(code) {
+            notes.push(format!(
+                "{}: code {code} is listed by {} and {}; the first is used (the production system's lookup takes the first match)",
+                self.file_name,
+                first.id.trim_start_matches("USER:"),
+                f.id.trim_start_matches("USER:")
+            ));
+            return;
+        }
+        self.codes.push(code.to_string());
+        self.by_code.insert(code.to_string(), f);
+    }
+
+    /// Reads a factor file by its extension: `.py` (the production system's module), `.csv`,
+    /// `.json`, `.yaml`/`.yml`. Codes listed twice are noted in `notes` (the first is used).
+    pub fn load(path: &Path, text: &str, notes: &mut Vec<String>) -> Result<UserFactors> {
+        let file_name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let mut reader = FactorFileReader {
+            path,
+            factors: UserFactors {
+                file_name,
+                ..Default::default()
+            },
+            notes,
+        };
+        if has_ext(path, "py") {
+            reader.read_py(text)?;
+        } else if has_ext(path, "csv") {
+            reader.read_csv(text)?;
+        } else if has_ext(path, "json") {
+            reader.read_json(text)?;
+        } else if has_ext(path, "yaml") || has_ext(path, "yml") {
+            reader.read_yaml(text)?;
+        } else {
+            return Err(Error::UnsupportedFormat {
+                path: path.to_path_buf(),
+                found: path
+                    .extension()
+                    .map(|e| e.to_string_lossy().into_owned())
+                    .unwrap_or_default(),
+                expected: "py, csv, json, yaml",
+            });
+        }
+        Ok(reader.factors)
+    }
+}
+
+/// A factor file being read into `factors`.
+struct FactorFileReader<'a> {
+    path: &'a Path,
+    factors: UserFactors,
+    notes: &'a mut Vec<String>,
+}
+
+impl FactorFileReader<'_> {
+    fn data_err(&self, message: String) -> Error {
+        Error::Data {
+            path: self.path.to_path_buf(),
+            message,
+        }
+    }
+
+    /// A CN code or prefix as written (spaces and dots dropped): 4 to 8 digits.
+    fn code_of(&self, raw: &str, ctx: &str) -> Result<String> {
+        let c: String = raw.chars().filter(|c| !matches!(c, ' ' | '.')).collect();
+        if !(4..=8).contains(&c.len()) || !c.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(self.data_err(format!("{ctx}: cn code {raw:?}: expected 4 to 8 digits")));
+        }
+        Ok(c)
+    }
+
+    /// One factor of the file, for `code`: `[direct, indirect, total]` in tCO2e per tonne.
+    fn add_entry(
+        &mut self,
+        id: String,
+        code: String,
+        values: [Decimal; 3],
+        description: String,
+        source: String,
+    ) -> Result<()> {
+        check_factor_values(&values)
+            .map_err(|m| self.data_err(format!("{}: {m}", id.trim_start_matches("USER:"))))?;
+        let label = label_of(&source, &self.factors.file_name);
+        let f = EmissionFactor {
+            id,
+            direct: values[0],
+            indirect: values[1],
+            total: values[2],
+            matched_code: code.clone(),
+            description,
+            source,
+            label,
+            confidence: "user-file".into(),
+            data_quality: "medium".into(),
+            route: String::new(),
+        };
+        self.factors.add(&code, f, &mut *self.notes);
+        Ok(())
+    }
+
+    /// The production system's `emission_factors.py`: top-level dicts of
+    /// `"key": {"cn_codes": [...], "default_direct_tco2_per_ton": ...}`.
+    fn read_py(&mut self, text: &str) -> Result<()> {
+        let (assigns, skipped) = pydict::parse_module(text);
+        for a in merge_order(&assigns) {
+            let PyValue::Dict(items) = &a.value else {
+                continue;
+            };
+            for (k, entry) in items {
+                let (PyValue::Str(key), PyValue::Dict(_)) = (k, entry) else {
+                    continue;
+                };
+                if let Some(PyValue::List(codes)) = entry.get("cn_codes") {
+                    self.read_py_entry(a, key, entry, codes)?;
+                }
+            }
+        }
+        if self.factors.by_code.is_empty() {
+            let why = skipped
+                .first()
+                .map(|(n, e)| {
+                    format!(
+                        "; {n} at line {} column {}: {}",
+                        e.line, e.column, e.message
+                    )
+                })
+                .unwrap_or_default();
+            return Err(self.data_err(format!(
+                "no factor entries found (expected top-level NAME = {{ \"key\": {{\"cn_codes\": [...], \"default_direct_tco2_per_ton\": ...}} }}){why}"
+            )));
+        }
+        Ok(())
+    }
+
+    /// One `"key": {...}` entry of the dict assigned in `a`, for each of its `codes`.
+    fn read_py_entry(
+        &mut self,
+        a: &pydict::Assignment,
+        key: &str,
+        entry: &PyValue,
+        codes: &[PyValue],
+    ) -> Result<()> {
+        let ctx = format!(
+            "{} line {}: {}[{key:?}]",
+            self.factors.file_name, a.line, a.name
+        );
+        let num = |field: &str| -> Result<Option<Decimal>> {
+            match entry.get(field) {
+                None | Some(PyValue::None) => Ok(None),
+                Some(v) => {
+                    let t = v.as_text().ok_or_else(|| {
+                        self.data_err(format!("{ctx}: field {field}: expected a number"))
+                    })?;
+                    dec(t).map_err(|m| self.data_err(format!("{ctx}: field {field}: {m}")))
+                }
+            }
+        };
+        let direct = num("default_direct_tco2_per_ton")?.ok_or_else(|| {
+            self.data_err(format!(
+                "{ctx}: field default_direct_tco2_per_ton: expected a number, found nothing"
+            ))
+        })?;
+        let indirect = num("default_indirect_tco2_per_ton")?.unwrap_or(Decimal::ZERO);
+        let total = num("default_total_tco2_per_ton")?.unwrap_or(direct + indirect);
+        let text_of = |field: &str| {
+            entry
+                .get(field)
+                .and_then(|v| v.as_text())
+                .unwrap_or("")
+                .to_string()
+        };
+        for c in codes {
+            let raw = c
+                .as_text()
+                .ok_or_else(|| self.data_err(format!("{ctx}: cn_codes: expected strings")))?;
+            let code = self.code_of(raw, &ctx)?;
+            self.add_entry(
+                format!("USER:{key}"),
+                code,
+                [direct, indirect, total],
+                text_of("product_name"),
+                text_of("source"),
+            )?;
+        }
+        Ok(())
+    }
+
+    /// `cn_code,direct,indirect[,total,description,source]`.
+    fn read_csv(&mut self, text: &str) -> Result<()> {
+        for rec in csv_records(self.path, text, &["cn_code", "direct", "indirect"])? {
+            let code = self.code_of(rec.get("cn_code"), &format!("line {}", rec.line))?;
+            let direct =
+                row_decimal(&rec, "direct")?.ok_or_else(|| rec.bad("direct", "a number", ""))?;
+            let indirect = row_decimal(&rec, "indirect")?
+                .ok_or_else(|| rec.bad("indirect", "a number", ""))?;
+            let total = if rec.has("total") {
+                row_decimal(&rec, "total")?
+            } else {
+                None
+            }
+            .unwrap_or(direct + indirect);
+            self.add_entry(
+                format!("USER:line{}", rec.line),
+                code,
+                [direct, indirect, total],
+                rec.get("description").to_string(),
+                rec.get("source").to_string(),
+            )?;
+        }
+        Ok(())
+    }
+
+    /// A list of factors, `{"factors": [...]}`, or an object keyed by name (keys starting
+    /// `_` skipped).
+    fn read_json(&mut self, text: &str) -> Result<()> {
+        let v: serde_json::Value = serde_json::from_str(text).map_err(|e| Error::Parse {
+            path: self.path.to_path_buf(),
+            line: e.line() as u64,
+            message: format!("not valid JSON: {e}"),
+        })?;
+        let entries: Vec<(String, &serde_json::Value)> =
+            match &v {
+                serde_json::Value::Array(a) => a
+                    .iter()
+                    .enumerate()
+                    .map(|(i, e)| (format!("[{i}]"), e))
+                    .collect(),
+                serde_json::Value::Object(o) if o.get("factors").is_some_and(|f| f.is_array()) => o
+                    ["factors"]
+                    .as_array()
+                    .map(|a| {
+                        a.iter()
+                            .enumerate()
+                            .map(|(i, e)| (format!("factors[{i}]"), e))
+                            .collect()
+                    })
+                    .unwrap_or_default(),
+                serde_json::Value::Object(o) => o
+                    .iter()
+                    .filter(|(k, _)| !k.starts_with('_'))
+                    .map(|(k, e)| (k.clone(), e))
+                    .collect(),
+                _ => return Err(self.data_err(
+                    "expected a list of factors, {\"factors\": [...]}, or an object keyed by name"
+                        .into(),
+                )),
+            };
+        for (key, e) in entries {
+            self.read_json_entry(&key, e)?;
+        }
+        Ok(())
+    }
+
+    /// The first of `names` that `e` holds (not null), as a decimal.
+    fn json_number(
+        &self,
+        key: &str,
+        e: &serde_json::Value,
+        names: &[&str],
+    ) -> Result<Option<Decimal>> {
+        for n in names {
+            match e.get(*n) {
+                Some(serde_json::Value::Number(x)) => {
+                    return dec(&x.to_string())
+                        .map_err(|m| self.data_err(format!("{key}.{n}: {m}")))
+                }
+                Some(serde_json::Value::String(s)) => {
+                    return dec(s).map_err(|m| self.data_err(format!("{key}.{n}: {m}")))
+                }
+                Some(serde_json::Value::Null) | None => continue,
+                Some(other) => {
+                    return Err(
+                        self.data_err(format!("{key}.{n}: expected a number, found {other}"))
+                    )
+                }
+            }
+        }
+        Ok(None)
+    }
+
+    fn read_json_entry(&mut self, key: &str, e: &serde_json::Value) -> Result<()> {
+        let direct = self
+            .json_number(key, e, &["direct", "default_direct_tco2_per_ton"])?
+            .ok_or_else(|| {
+                self.data_err(format!(
+                    "{key}: field direct: expected a number, found nothing"
+                ))
+            })?;
+        let indirect = self
+            .json_number(key, e, &["indirect", "default_indirect_tco2_per_ton"])?
+            .unwrap_or(Decimal::ZERO);
+        let total = self
+            .json_number(key, e, &["total", "default_total_tco2_per_ton"])?
+            .unwrap_or(direct + indirect);
+        let mut codes = Vec::new();
+        if let Some(c) = e.get("cn_code").and_then(|c| c.as_str()) {
+            codes.push(c.to_string());
+        }
+        if let Some(cs) = e.get("cn_codes").and_then(|c| c.as_array()) {
+            codes.extend(cs.iter().filter_map(|c| c.as_str().map(String::from)));
+        }
+        if codes.is_empty() {
+            return Err(self.data_err(format!("{key}: expected cn_code or cn_codes")));
+        }
+        let s = |n: &str| e.get(n).and_then(|v| v.as_str()).unwrap_or("").to_string();
+        for c in codes {
+            let code = self.code_of(&c, key)?;
+            self.add_entry(
+                format!("USER:{key}"),
+                code,
+                [direct, indirect, total],
+                if s("description").is_empty() {
+                    s("product_name")
+                } else {
+                    s("description")
+                },
+                s("source"),
+            )?;
+        }
+        Ok(())
+    }
+
+    /// `factors: [ {cn_code, direct, indirect, total, source} ]`, or the bare list.
+    fn read_yaml(&mut self, text: &str) -> Result<()> {
+        let parsed: std::result::Result<YamlFactorFile, _> = serde_saphyr::from_str(text);
+        let list = match parsed {
+            Ok(f) => f.factors,
+            Err(e1) => match serde_saphyr::from_str::<Vec<YamlFactor>>(text) {
+                Ok(l) => l,
+                Err(_) => {
+                    return Err(self.data_err(format!(
+                    "expected `factors: [ {{cn_code, direct, indirect, total, source}} ]`: {e1}"
+                )))
+                }
+            },
+        };
+        for (i, e) in list.into_iter().enumerate() {
+            let mut codes: Vec<String> = e.cn_codes.clone().unwrap_or_default();
+            if let Some(c) = &e.cn_code {
+                codes.insert(0, c.clone());
+            }
+            if codes.is_empty() {
+                return Err(self.data_err(format!("factors[{i}]: expected cn_code or cn_codes")));
+            }
+            for c in codes {
+                let code = self.code_of(&c, &format!("factors[{i}]"))?;
+                self.add_entry(
+                    format!("USER:factors[{i}]"),
+                    code,
+                    [
+                        e.direct,
+                        e.indirect,
+                        e.total.unwrap_or(e.direct + e.indirect),
+                    ],
+                    e.description.clone().unwrap_or_default(),
+                    e.source.clone().unwrap_or_default(),
+                )?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The assignments in the order the production system looks factors up in: `DB = {**A, **B}`
+/// (the last all-spread dict) fixes it; without one, the module's order.
+fn merge_order(assigns: &[pydict::Assignment]) -> Vec<&pydict::Assignment> {
+    let is_merge = |a: &&pydict::Assignment| {
+        matches!(&a.value, PyValue::Dict(items) if !items.is_empty()
+            && items.iter().all(|(k, _)| matches!(k, PyValue::Spread(_))))
+    };
+    let Some(PyValue::Dict(items)) = assigns.iter().rev().find(is_merge).map(|a| &a.value) else {
+        return assigns.iter().collect();
+    };
+    items
+        .iter()
+        .filter_map(|(k, _)| match k {
+            PyValue::Spread(n) => assigns.iter().find(|a| a.name == *n),
+            _ => None,
+        })
+        .collect()
+}
