@@ -1,9 +1,12 @@
 //! Every data file compiled into the binary (`data/`, `rules/`), each as (the name it carries
 //! in provenance, its text). A file given on the command line replaces the embedded one;
 //! provenance records which was used.
-//!
-//! `data/iso3166_countries.csv` is embedded by `model.rs` itself (the country-code list).
 
+/// ISO 3166-1 alpha-2 country codes (and XK): which origins are countries.
+pub const COUNTRIES: (&str, &str) = (
+    "data/iso3166_countries.csv",
+    include_str!("../data/iso3166_countries.csv"),
+);
 /// Annex I of Reg. (EU) 2023/956: CN codes in scope and their sectors.
 pub const ANNEX_I_SCOPE: (&str, &str) = (
     "data/annex_i_scope.csv",

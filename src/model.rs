@@ -21,7 +21,8 @@ pub const ANNEX_III: [&str; 4] = ["IS", "LI", "NO", "CH"];
 /// ISO 3166-1 alpha-2 country codes (and XK, Kosovo, as EU customs use it): `data/iso3166_countries.csv`.
 static COUNTRY_CODES: std::sync::LazyLock<std::collections::HashSet<&'static str>> =
     std::sync::LazyLock::new(|| {
-        include_str!("../data/iso3166_countries.csv")
+        crate::embedded::COUNTRIES
+            .1
             .lines()
             .skip(1)
             .filter_map(|l| l.split(',').next())
