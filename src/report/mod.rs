@@ -48,7 +48,7 @@ pub struct Report {
     pub emissions_summary: EmissionsSummary,
     /// Definitive period only: certificates, free-allocation adjustment, cost, de minimis.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub certificate_obligation: Option<crate::obligation::CertificateObligation>,
+    pub certificate_obligation: Option<obligation::CertificateObligation>,
     pub validation_results: ValidationResults,
     pub provenance: Provenance,
     /// The lines when they are not part of the JSON (`--details none`): still written by `--lines`.

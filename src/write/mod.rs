@@ -84,7 +84,7 @@ pub fn report_json(report: &Report, w: &mut (dyn Write + Send)) -> std::io::Resu
         serde_json::to_writer_pretty(&mut *w, report).map_err(std::io::Error::other)?;
         return w.write_all(b"\n");
     };
-    let head = serde_json::to_vec_pretty(&crate::assemble::ReportHead(report))
+    let head = serde_json::to_vec_pretty(&crate::report::ReportHead(report))
         .map_err(std::io::Error::other)?;
     const MARK: &[u8] = b"\n  \"emissions_summary\": ";
     let at = memchr::memmem::find(&head, MARK)
