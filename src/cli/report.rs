@@ -163,7 +163,7 @@ pub fn run(a: Args) -> anyhow::Result<u8> {
     };
     if a.xml.is_some() {
         // The XML's own flags are checked before any work is done.
-        Header::new(&declaration(None), &a.xml_flags.options()).map_err(anyhow::Error::msg)?;
+        Header::new(&declaration(None), &a.xml_flags.options())?;
     }
     let input_format = match &a.input_format {
         Some(f) => Some(InputFormat::parse(f).with_context(|| {
@@ -190,8 +190,7 @@ pub fn run(a: Args) -> anyhow::Result<u8> {
         ),
         None => (None, None),
     };
-    let generated_at =
-        cbam::time::generated_at(a.generated_at.as_deref()).map_err(anyhow::Error::msg)?;
+    let generated_at = cbam::time::generated_at(a.generated_at.as_deref())?;
     let req = ReportRequest {
         input: first_input.clone(),
         more_inputs: more_inputs.to_vec(),
