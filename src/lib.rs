@@ -12,6 +12,7 @@ pub mod cn;
 pub mod codes;
 pub mod compare;
 pub mod deadlines;
+pub mod declaration;
 pub mod enrich;
 pub mod error;
 pub mod intake;

@@ -1,5 +1,6 @@
 //! `cbam verify`: recomputed figures against expected ones, within a tolerance.
 
+use super::reference::ReferenceArgs;
 use super::Format;
 use anyhow::Context;
 use cbam::verify;
@@ -30,14 +31,8 @@ pub struct Args {
     /// Relative tolerance (0.001 = 0.1 %); the larger of the two applies.
     #[arg(long, default_value = "0", value_name = "REL")]
     pub relative: String,
-    #[arg(long, value_name = "FILE")]
-    pub suppliers: Option<PathBuf>,
-    #[arg(long, value_name = "FILE")]
-    pub emission_factors: Option<PathBuf>,
-    #[arg(long, value_name = "FILE")]
-    pub rules: Option<PathBuf>,
-    #[arg(long, value_name = "FILE")]
-    pub cn_codes: Option<PathBuf>,
+    #[command(flatten)]
+    pub reference: ReferenceArgs,
     /// Show at most this many deviations.
     #[arg(long, default_value_t = 20)]
     pub max: usize,
@@ -55,13 +50,7 @@ pub fn run(a: Args) -> anyhow::Result<u8> {
         (None, Some(s)) => {
             let req = cbam::pipeline::ReportRequest::calculation_only(
                 s.clone(),
-                cbam::reference::ReferencePaths {
-                    cn_codes: a.cn_codes.clone(),
-                    emission_factors: a.emission_factors.clone(),
-                    suppliers: a.suppliers.clone(),
-                    rules: a.rules.clone(),
-                    ..Default::default()
-                },
+                a.reference.paths(),
                 false,
             );
             verify::from_report(&cbam::pipeline::build_report(&req)?)
