@@ -15,6 +15,7 @@ pub mod deadlines;
 pub mod declaration;
 pub mod enrich;
 pub mod error;
+pub mod explain;
 pub mod intake;
 pub mod model;
 pub mod obligation;
