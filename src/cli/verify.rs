@@ -68,60 +68,69 @@ pub fn run(a: Args) -> anyhow::Result<u8> {
             }
             writeln!(out, "{}", serde_json::to_string_pretty(&j)?)?;
         }
-        Format::Table => {
-            writeln!(
-                out,
-                "{:<9}  {:<24}  {:>14}  {:>14}  {:>12}  ok",
-                "level", "key", "actual", "expected", "difference"
-            )?;
-            for d in c.deviations.iter().take(a.max) {
-                writeln!(
-                    out,
-                    "{:<9}  {:<24}  {:>14}  {:>14}  {:>12}  {}",
-                    d.level,
-                    d.key,
-                    d.actual,
-                    d.expected,
-                    d.difference,
-                    if d.within_tolerance { "yes" } else { "NO" }
-                )?;
-            }
-            if !c.missing_in_actual.is_empty() {
-                writeln!(
-                    out,
-                    "missing in actual ({}): {}",
-                    c.missing_in_actual.len(),
-                    c.missing_in_actual
-                        .iter()
-                        .take(20)
-                        .cloned()
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                )?;
-            }
-            if !c.extra_in_actual.is_empty() {
-                writeln!(
-                    out,
-                    "extra in actual ({}): {}",
-                    c.extra_in_actual.len(),
-                    c.extra_in_actual
-                        .iter()
-                        .take(20)
-                        .cloned()
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                )?;
-            }
-            writeln!(
-                out,
-                "{}: {} shipments compared, {} figure(s) outside tolerance (abs {abs}, rel {rel}), {} missing, {} extra",
-                if c.ok { "MATCH" } else { "MISMATCH" },
-                c.shipments_compared,
-                c.outside_tolerance,
-                c.missing_in_actual.len(),
-                c.extra_in_actual.len()
-            )?;
-        }
+        Format::Table => print_table(&mut out, &c, a.max, abs, rel)?,
     }
     Ok(if c.ok { 0 } else { 1 })
+}
+
+fn print_table(
+    out: &mut impl Write,
+    c: &verify::Comparison,
+    max: usize,
+    abs: Decimal,
+    rel: Decimal,
+) -> std::io::Result<()> {
+    writeln!(
+        out,
+        "{:<9}  {:<24}  {:>14}  {:>14}  {:>12}  ok",
+        "level", "key", "actual", "expected", "difference"
+    )?;
+    for d in c.deviations.iter().take(max) {
+        writeln!(
+            out,
+            "{:<9}  {:<24}  {:>14}  {:>14}  {:>12}  {}",
+            d.level,
+            d.key,
+            d.actual,
+            d.expected,
+            d.difference,
+            if d.within_tolerance { "yes" } else { "NO" }
+        )?;
+    }
+    if !c.missing_in_actual.is_empty() {
+        writeln!(
+            out,
+            "missing in actual ({}): {}",
+            c.missing_in_actual.len(),
+            c.missing_in_actual
+                .iter()
+                .take(20)
+                .cloned()
+                .collect::<Vec<_>>()
+                .join(", ")
+        )?;
+    }
+    if !c.extra_in_actual.is_empty() {
+        writeln!(
+            out,
+            "extra in actual ({}): {}",
+            c.extra_in_actual.len(),
+            c.extra_in_actual
+                .iter()
+                .take(20)
+                .cloned()
+                .collect::<Vec<_>>()
+                .join(", ")
+        )?;
+    }
+    writeln!(
+        out,
+        "{}: {} shipments compared, {} figure(s) outside tolerance (abs {abs}, rel {rel}), {} missing, {} extra",
+        if c.ok { "MATCH" } else { "MISMATCH" },
+        c.shipments_compared,
+        c.outside_tolerance,
+        c.missing_in_actual.len(),
+        c.extra_in_actual.len()
+    )?;
+    Ok(())
 }
