@@ -217,3 +217,69 @@ pub fn read_list(path: &std::path::Path) -> crate::Result<Vec<(String, Option<St
         .map(|l| (l.to_string(), None))
         .collect())
 }
+
+/// One shipment's code and how it classifies (`cn enrich --each`).
+#[derive(Debug, Clone, Serialize)]
+pub struct ShipmentClass {
+    pub shipment_id: String,
+    pub cn_code: String,
+    pub status: String,
+    pub sector: String,
+}
+
+/// How the CN codes of a shipments file classify.
+#[derive(Debug, Clone, Default)]
+pub struct Classification {
+    pub rows: u64,
+    /// Rows per (status, sector, code), in that order.
+    pub by_code: std::collections::BTreeMap<(String, String, String), u64>,
+    /// Every shipment, in file order, when asked for.
+    pub shipments: Vec<ShipmentClass>,
+}
+
+impl Classification {
+    /// Rows per status.
+    pub fn by_status(&self) -> std::collections::BTreeMap<&str, u64> {
+        let mut status = std::collections::BTreeMap::new();
+        for ((s, _, _), n) in &self.by_code {
+            *status.entry(s.as_str()).or_insert(0) += n;
+        }
+        status
+    }
+}
+
+/// Classifies the CN code of every row of a shipments file against `scope` (rows with
+/// problems too: only their code matters here); `each` keeps every shipment's line.
+pub fn classify_shipments(
+    path: &std::path::Path,
+    scope: &AnnexScope,
+    each: bool,
+) -> crate::Result<Classification> {
+    use crate::intake::Record;
+    use crate::model::Col;
+    let src = crate::intake::open_shipments(path, &Default::default())?;
+    // No factors: the classification does not depend on them.
+    let no_factors = FactorTable::User(Default::default());
+    let mut c = Classification::default();
+    let (by_code, shipments) = (&mut c.by_code, &mut c.shipments);
+    for chunk in src.chunks(usize::MAX) {
+        c.rows += src.parse_chunk(&chunk, |r| {
+            let (Record::Row(row) | Record::Broken(row, _)) = &r;
+            let l = lookup(row.get(Col::CnCode), scope, &no_factors);
+            let code = l.cn_code.clone().unwrap_or_else(|| l.input.clone());
+            let sector = l.sector.unwrap_or("").to_string();
+            if each {
+                shipments.push(ShipmentClass {
+                    shipment_id: row.get(Col::ShipmentId).to_string(),
+                    cn_code: code.clone(),
+                    status: l.status.to_string(),
+                    sector: sector.clone(),
+                });
+            }
+            *by_code
+                .entry((l.status.to_string(), sector, code))
+                .or_insert(0) += 1;
+        });
+    }
+    Ok(c)
+}

@@ -17,11 +17,16 @@ pub struct Difference {
 /// Paths to ignore: `report_metadata.generated_at`, or with `[]` for any index.
 pub struct Ignore(Vec<Path>);
 
+/// A path to ignore that is not a JSON path; the message says where it goes wrong.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct BadIgnorePath(pub String);
+
 impl Ignore {
-    pub fn new(paths: &[String]) -> Result<Ignore, String> {
+    pub fn new(paths: &[String]) -> Result<Ignore, BadIgnorePath> {
         paths
             .iter()
-            .map(|p| Path::parse(p))
+            .map(|p| Path::parse(p).map_err(BadIgnorePath))
             .collect::<Result<Vec<_>, _>>()
             .map(Ignore)
     }

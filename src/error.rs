@@ -1,61 +1,64 @@
 //! Typed errors of the library. These stop a run (exit 2): unreadable or unusable input,
 //! bad reference data, I/O. Problems with individual rows are `Finding`s, not errors.
+//!
+//! **One rule for causes**, for this type and every error type of the library: the message
+//! quotes its cause (`r.csv: cannot read: No such file or directory (os error 2)`) and
+//! `source()` is `None`. A message is then whole wherever it is shown (`backup verify` puts
+//! one in its verdict), and the binary prints the chain of messages (`anyhow` contexts over
+//! a library error) as it stands, nothing repeated. A library error type therefore quotes a
+//! wrapped error in its message and never marks it `#[source]` or `#[from]`.
 
+use std::fmt;
 use std::path::PathBuf;
 
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug)]
 pub enum Error {
-    #[error("{path}: cannot read: {source}")]
+    /// The io error is quoted by the message, not returned by `source()` (the rule above).
     Read {
         path: PathBuf,
         source: std::io::Error,
     },
-    #[error("{path}: cannot write: {source}")]
     Write {
         path: PathBuf,
         source: std::io::Error,
     },
-    #[error("{path}: the file is empty (expected a header line with the shipment columns)")]
-    Empty { path: PathBuf },
-    #[error("{path}: the file has a header but no shipment rows")]
-    NoRows { path: PathBuf },
-    #[error(
-        "{path}: line 1 (header): missing required column(s) {missing}; found columns: {found}"
-    )]
+    Empty {
+        path: PathBuf,
+    },
+    NoRows {
+        path: PathBuf,
+    },
     MissingColumns {
         path: PathBuf,
         missing: String,
         found: String,
     },
-    #[error("{path}: line 1 (header): column {column:?} appears more than once")]
-    DuplicateColumn { path: PathBuf, column: String },
-    #[error(
-        "{path}: line 1 (header): expected {expected}-separated columns, found one column containing {found:?}; \
-         wrong delimiter? (use --input-format {hint})"
-    )]
+    DuplicateColumn {
+        path: PathBuf,
+        column: String,
+    },
     WrongDelimiter {
         path: PathBuf,
         expected: &'static str,
         found: &'static str,
         hint: &'static str,
     },
-    #[error("{path}: unsupported input format {found:?} (expected one of: {expected})")]
     UnsupportedFormat {
         path: PathBuf,
         found: String,
         expected: &'static str,
     },
-    #[error("{path}: line {line}: {message}")]
     Parse {
         path: PathBuf,
         line: u64,
         message: String,
     },
-    #[error("{path}: {message}")]
-    Data { path: PathBuf, message: String },
+    Data {
+        path: PathBuf,
+        message: String,
+    },
     /// A backup or export whose content is broken (truncated archive, a COPY cut short, a row
     /// with the wrong number of fields): `backup verify` reports these as damage (exit 1).
-    #[error("{path}: line {line}: {message}")]
     Damaged {
         path: PathBuf,
         line: u64,
@@ -63,5 +66,76 @@ pub enum Error {
         message: String,
     },
 }
+
+// Written by hand rather than derived: `thiserror` makes a field named `source` the error's
+// `source()`, and the rule above wants the io error quoted, not chained.
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Read { path, source } => {
+                write!(f, "{}: cannot read: {source}", path.display())
+            }
+            Error::Write { path, source } => {
+                write!(f, "{}: cannot write: {source}", path.display())
+            }
+            Error::Empty { path } => write!(
+                f,
+                "{}: the file is empty (expected a header line with the shipment columns)",
+                path.display()
+            ),
+            Error::NoRows { path } => {
+                write!(f, "{}: the file has a header but no shipment rows", path.display())
+            }
+            Error::MissingColumns {
+                path,
+                missing,
+                found,
+            } => write!(
+                f,
+                "{}: line 1 (header): missing required column(s) {missing}; found columns: {found}",
+                path.display()
+            ),
+            Error::DuplicateColumn { path, column } => write!(
+                f,
+                "{}: line 1 (header): column {column:?} appears more than once",
+                path.display()
+            ),
+            Error::WrongDelimiter {
+                path,
+                expected,
+                found,
+                hint,
+            } => write!(
+                f,
+                "{}: line 1 (header): expected {expected}-separated columns, found one column containing {found:?}; \
+                 wrong delimiter? (use --input-format {hint})",
+                path.display()
+            ),
+            Error::UnsupportedFormat {
+                path,
+                found,
+                expected,
+            } => write!(
+                f,
+                "{}: unsupported input format {found:?} (expected one of: {expected})",
+                path.display()
+            ),
+            Error::Parse {
+                path,
+                line,
+                message,
+            }
+            | Error::Damaged {
+                path,
+                line,
+                message,
+                ..
+            } => write!(f, "{}: line {line}: {message}", path.display()),
+            Error::Data { path, message } => write!(f, "{}: {message}", path.display()),
+        }
+    }
+}
+
+impl std::error::Error for Error {}
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -16,17 +16,10 @@ fn main() -> ExitCode {
             }) {
                 return ExitCode::SUCCESS;
             }
-            // The library's messages already quote their cause (`cannot read: No such file`);
-            // a cause is added only when the message does not already say it.
-            let mut message = err.to_string();
-            for cause in err.chain().skip(1) {
-                let c = cause.to_string();
-                if !message.contains(&c) {
-                    message.push_str(": ");
-                    message.push_str(&c);
-                }
-            }
-            eprintln!("cbam: error: {message}");
+            // Every library message quotes its own cause and has no `source()` (the rule in
+            // `cbam::error`), so the chain is printed as it stands: each context, then the
+            // error under it.
+            eprintln!("cbam: error: {err:#}");
             ExitCode::from(2)
         }
     }

@@ -44,19 +44,26 @@ pub fn parse_timestamp(s: &str) -> Option<String> {
     Some(format!("{d}T{h:02}:{m:02}:{sec:02}Z"))
 }
 
+/// A report time that cannot be read, named by where it came from.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TimeError {
+    #[error("--generated-at: expected YYYY-MM-DD, YYYY-MM-DDTHH:MM:SSZ or @EPOCH, found {0:?}")]
+    GeneratedAt(String),
+    #[error("SOURCE_DATE_EPOCH: expected integer seconds since 1970, found {0:?}")]
+    SourceDateEpoch(String),
+}
+
 /// The report time: explicit value, else `SOURCE_DATE_EPOCH`, else the system clock.
-pub fn generated_at(explicit: Option<&str>) -> Result<String, String> {
+pub fn generated_at(explicit: Option<&str>) -> Result<String, TimeError> {
     if let Some(s) = explicit {
-        return parse_timestamp(s).ok_or_else(|| {
-            format!(
-                "--generated-at: expected YYYY-MM-DD, YYYY-MM-DDTHH:MM:SSZ or @EPOCH, found {s:?}"
-            )
-        });
+        return parse_timestamp(s).ok_or_else(|| TimeError::GeneratedAt(s.to_string()));
     }
     if let Ok(v) = std::env::var("SOURCE_DATE_EPOCH") {
-        return v.trim().parse::<i64>().map(rfc3339_utc).map_err(|_| {
-            format!("SOURCE_DATE_EPOCH: expected integer seconds since 1970, found {v:?}")
-        });
+        return v
+            .trim()
+            .parse::<i64>()
+            .map(rfc3339_utc)
+            .map_err(|_| TimeError::SourceDateEpoch(v));
     }
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -84,6 +91,14 @@ mod tests {
         assert_eq!(
             parse_timestamp("@86400").as_deref(),
             Some("1970-01-02T00:00:00Z")
+        );
+    }
+
+    #[test]
+    fn an_unreadable_time_names_the_flag() {
+        assert_eq!(
+            generated_at(Some("soon")).unwrap_err().to_string(),
+            "--generated-at: expected YYYY-MM-DD, YYYY-MM-DDTHH:MM:SSZ or @EPOCH, found \"soon\""
         );
     }
 }

@@ -252,7 +252,7 @@ pub fn compare(actual: &Figures, expected: &Figures, abs: Decimal, rel: Decimal)
 }
 
 /// Figures of a report built in this run (`--sample-shipments`).
-pub fn from_report(r: &crate::assemble::Report) -> Figures {
+pub fn from_report(r: &crate::report::Report) -> Figures {
     let mut f = Figures::default();
     for l in r.lines() {
         let sector = match &l.shipment.scope {

@@ -24,7 +24,7 @@ pub fn run(a: Args) -> anyhow::Result<u8> {
         Some(t) => cbam::model::Date::parse(t)
             .with_context(|| format!("--today: expected YYYY-MM-DD, found {t:?}"))?,
         None => {
-            let now = cbam::time::generated_at(None).map_err(anyhow::Error::msg)?;
+            let now = cbam::time::generated_at(None)?;
             cbam::model::Date::parse(&now[..10]).context("system clock")?
         }
     };

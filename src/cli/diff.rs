@@ -1,6 +1,7 @@
 //! `cbam diff`: are two reports the same, ignoring only the declared volatile fields?
 
 use super::Format;
+use anyhow::Context;
 use cbam::compare::{declared_volatile, differences, Ignore};
 use std::io::Write;
 use std::path::PathBuf;
@@ -67,7 +68,7 @@ pub fn run(a: Args) -> anyhow::Result<u8> {
             ignored.push(p);
         }
     }
-    let ignore = Ignore::new(&ignored).map_err(|e| anyhow::anyhow!("--ignore: {e}"))?;
+    let ignore = Ignore::new(&ignored).context("--ignore")?;
     let diffs = differences(&va, &vb, &ignore);
     let mut out = std::io::stdout().lock();
     match a.format {

@@ -1,9 +1,9 @@
 //! `cbam explain`: the calculation trail of one shipment, from a report or from the inputs.
 
+use super::reference::ReferenceArgs;
 use super::Format;
 use anyhow::{bail, Context};
-use cbam::validate::path::Node;
-use rust_decimal::Decimal;
+use cbam::explain::{Arithmetic, Explanation, Outcome, Rejection, Total, Trail};
 use serde_json::Value;
 use std::io::Write;
 use std::path::PathBuf;
@@ -19,225 +19,141 @@ pub struct Args {
     /// Or calculate from the inputs: a shipments file …
     #[arg(long, value_name = "FILE", conflicts_with = "report")]
     pub input: Option<PathBuf>,
-    #[arg(long, value_name = "FILE")]
-    pub suppliers: Option<PathBuf>,
-    /// EU Communication templates (xlsx, or directories of them) whose actuals apply to the
-    /// supplier named by each file (its name without extension, or --supplier-template-map).
-    #[arg(long, value_name = "PATH", num_args = 1..)]
-    pub supplier_templates: Vec<PathBuf>,
-    /// CSV `supplier_id,template`: which supplier each template is for.
-    #[arg(long, value_name = "FILE", requires = "supplier_templates")]
-    pub supplier_template_map: Option<PathBuf>,
-    #[arg(long, value_name = "FILE")]
-    pub emission_factors: Option<PathBuf>,
-    #[arg(long, value_name = "FILE")]
-    pub rules: Option<PathBuf>,
-    #[arg(long, value_name = "FILE")]
-    pub cn_codes: Option<PathBuf>,
+    /// … with the reference data the report was made with.
+    #[command(flatten)]
+    pub reference: ReferenceArgs,
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
 }
 
-fn d(v: &Value) -> Option<Decimal> {
-    v.decimal()
-}
-
-fn s(v: &Value) -> String {
-    v.text().unwrap_or_default()
-}
-
-pub fn run(a: Args) -> anyhow::Result<u8> {
-    let report: Value = match (&a.report, &a.input) {
-        (Some(p), _) => cbam::validate::read_report(p)?.0,
+/// The report JSON to explain from: the one given, or one calculated from the inputs.
+fn report_json(a: &Args) -> anyhow::Result<Value> {
+    match (&a.report, &a.input) {
+        (Some(p), _) => Ok(cbam::validate::read_report(p)?.0),
         (None, Some(input)) => {
             let req = cbam::pipeline::ReportRequest::calculation_only(
                 input.clone(),
-                cbam::reference::ReferencePaths {
-                    cn_codes: a.cn_codes.clone(),
-                    emission_factors: a.emission_factors.clone(),
-                    suppliers: a.suppliers.clone(),
-                    rules: a.rules.clone(),
-                    supplier_templates: a.supplier_templates.clone(),
-                    supplier_template_map: a.supplier_template_map.clone(),
-                    ..Default::default()
-                },
+                a.reference.paths(),
                 true,
             );
             let r = cbam::pipeline::build_report(&req)?;
             let mut buf = Vec::new();
             cbam::write::report_json(&r, &mut buf)?;
-            serde_json::from_slice(&buf).context("report")?
+            Ok(serde_json::from_slice(&buf).context("report")?)
         }
         (None, None) => bail!("give --report FILE or --input FILE"),
-    };
-    let id = a.shipment_id.as_str();
-    let line = report
-        .get("detailed_goods")
-        .and_then(|g| g.as_array())
-        .and_then(|g| g.iter().find(|l| s(&l["shipment_id"]) == id));
-    let vr = &report["validation_results"];
-    let findings: Vec<&Value> = ["errors", "warnings", "infos"]
-        .iter()
-        .flat_map(|k| vr[*k].as_array().into_iter().flatten())
-        .filter(|f| {
-            f["shipment_id"].as_str() == Some(id)
-                || f["path"].as_str().is_some_and(|p| {
-                    line.is_some()
-                        && p.starts_with(&format!("detailed_goods[{}]", index_of(&report, id)))
-                })
-        })
-        .collect();
-    let rejected = vr["rejected_rows"]
-        .as_array()
-        .and_then(|r| r.iter().find(|x| x["shipment_id"].as_str() == Some(id)));
-    if line.is_none() && rejected.is_none() {
-        bail!("shipment {id:?} is in neither detailed_goods nor rejected_rows of the report");
     }
+}
+
+pub fn run(a: Args) -> anyhow::Result<u8> {
+    let report = report_json(&a)?;
+    let x = cbam::explain::explain(&report, &a.shipment_id)?;
     let mut out = std::io::stdout().lock();
     if a.format == Format::Json {
-        let j = serde_json::json!({"shipment_id": id, "line": line, "rejected": rejected, "findings": findings});
+        let j = serde_json::json!({"shipment_id": x.shipment_id, "line": x.line, "rejected": x.rejected, "findings": x.findings});
         writeln!(out, "{}", serde_json::to_string_pretty(&j)?)?;
         return Ok(0);
     }
-    match line {
-        None => {
-            let r = rejected.cloned().unwrap_or_default();
-            writeln!(
-                out,
-                "shipment {id}: NOT calculated ({}, row {}, line {}): {}",
-                s(&r["status"]),
-                s(&r["row"]),
-                s(&r["line"]),
-                r["codes"]
-            )?;
-        }
-        Some(l) => {
-            let e = &l["emissions_calculation"];
-            writeln!(out, "shipment {id} (row {})", s(&l["_row"]))?;
-            writeln!(out, "input")?;
-            for k in [
-                "import_date",
-                "quarter",
-                "cn_code",
-                "cn_code_original",
-                "origin_iso",
-                "origin_country",
-                "net_mass_kg",
-                "has_actual_emissions",
-                "supplier_id",
-            ] {
-                if let Some(v) = l.get(k).filter(|v| !v.is_null()) {
-                    writeln!(out, "  {k:<22} {}", s(v))?;
-                }
-            }
-            let en = &l["_enrichment"];
-            if en.is_object() {
-                writeln!(
-                    out,
-                    "scope\n  Annex I entry {} ({}), in CBAM scope: {}, period {}",
-                    s(&en["annex_i_entry"]),
-                    s(&en["sector"]),
-                    s(&en["in_cbam_scope"]),
-                    s(&en["period"])
-                )?;
-            }
-            writeln!(
-                out,
-                "factor\n  {} ({}): {} direct / {} indirect / {} total tCO2e per tonne",
-                s(&e["factor_id"]),
-                s(&e["calculation_method"]),
-                s(&e["emission_factor_direct_tco2_per_ton"]),
-                s(&e["emission_factor_indirect_tco2_per_ton"]),
-                s(&e["emission_factor_total_tco2_per_ton"])
-            )?;
-            let fid = s(&e["factor_id"]);
-            if let Some(f) = report["provenance"]["factors_used"]
-                .as_array()
-                .and_then(|f| f.iter().find(|f| s(&f["id"]) == fid))
-            {
-                writeln!(out, "  source: {}", s(&f["source"]))?;
-                writeln!(
-                    out,
-                    "  confidence: {}; {} line(s) in this report use it",
-                    s(&f["confidence"]),
-                    s(&f["lines"])
-                )?;
-            } else {
-                writeln!(out, "  source: {}", s(&e["emission_factor_source"]))?;
-            }
-            if let Some(t) = e["trail"].as_array() {
-                writeln!(out, "why this factor")?;
-                for r in t {
-                    writeln!(out, "  - {}", s(r))?;
-                }
-            }
-            if let Some(t) = e["departures_from_production_system"].as_array() {
-                writeln!(out, "where the production system would differ")?;
-                for r in t {
-                    writeln!(out, "  - {}", s(r))?;
-                }
-            }
-            let pol = &report["provenance"]["policy"]["rounding"];
-            let dp = pol["line_decimals"].as_u64().unwrap_or(3);
-            let mode = pol["mode"].as_str().unwrap_or("half_even");
-            writeln!(
-                out,
-                "arithmetic (exact, then rounded to {dp} decimals, {mode})"
-            )?;
-            if let (Some(kg), Some(fd), Some(fi), Some(ft)) = (
-                d(&l["net_mass_kg"]),
-                d(&e["emission_factor_direct_tco2_per_ton"]),
-                d(&e["emission_factor_indirect_tco2_per_ton"]),
-                d(&e["emission_factor_total_tco2_per_ton"]),
-            ) {
-                let mt = kg / Decimal::ONE_THOUSAND;
-                writeln!(out, "  mass_t   = {kg} kg / 1000 = {mt} t")?;
-                writeln!(
-                    out,
-                    "  direct   = {mt} × {fd} = {} → {}",
-                    mt * fd,
-                    s(&e["direct_emissions_tco2"])
-                )?;
-                writeln!(
-                    out,
-                    "  indirect = {mt} × {fi} = {} → {}",
-                    mt * fi,
-                    s(&e["indirect_emissions_tco2"])
-                )?;
-                match d(&e["default_markup"]) {
-                    Some(m) => writeln!(
-                        out,
-                        "  total    = {mt} × {ft} × (1 + {m}) = {} → {}",
-                        mt * ft * (Decimal::ONE + m),
-                        s(&e["total_emissions_tco2"])
-                    )?,
-                    None => writeln!(
-                        out,
-                        "  total    = direct + indirect = {}",
-                        s(&e["total_emissions_tco2"])
-                    )?,
-                }
-            }
-        }
+    match &x.outcome {
+        Outcome::NotCalculated(r) => print_rejection(&mut out, &x.shipment_id, r)?,
+        Outcome::Calculated(t) => print_trail(&mut out, &x.shipment_id, t)?,
     }
-    if !findings.is_empty() {
-        writeln!(out, "findings")?;
-        for f in findings {
-            writeln!(
-                out,
-                "  {} {} {}",
-                s(&f["severity"]),
-                s(&f["code"]),
-                s(&f["message"])
-            )?;
-        }
-    }
+    print_findings(&mut out, &x)?;
     Ok(0)
 }
 
-fn index_of(report: &Value, id: &str) -> usize {
-    report["detailed_goods"]
-        .as_array()
-        .and_then(|g| g.iter().position(|l| l["shipment_id"].as_str() == Some(id)))
-        .unwrap_or(usize::MAX)
+fn print_rejection(out: &mut impl Write, id: &str, r: &Rejection) -> std::io::Result<()> {
+    writeln!(
+        out,
+        "shipment {id}: NOT calculated ({}, row {}, line {}): {}",
+        r.status, r.row, r.line, r.codes
+    )
+}
+
+fn print_trail(out: &mut impl Write, id: &str, t: &Trail) -> std::io::Result<()> {
+    writeln!(out, "shipment {id} (row {})", t.row)?;
+    writeln!(out, "input")?;
+    for (k, v) in &t.inputs {
+        writeln!(out, "  {k:<22} {v}")?;
+    }
+    if let Some(s) = &t.scope {
+        writeln!(
+            out,
+            "scope\n  Annex I entry {} ({}), in CBAM scope: {}, period {}",
+            s.annex_i_entry, s.sector, s.in_cbam_scope, s.period
+        )?;
+    }
+    let f = &t.factor;
+    writeln!(
+        out,
+        "factor\n  {} ({}): {} direct / {} indirect / {} total tCO2e per tonne",
+        f.id, f.method, f.direct, f.indirect, f.total
+    )?;
+    writeln!(out, "  source: {}", f.source)?;
+    if let Some(u) = &f.usage {
+        writeln!(
+            out,
+            "  confidence: {}; {} line(s) in this report use it",
+            u.confidence, u.lines
+        )?;
+    }
+    for (heading, items) in [
+        ("why this factor", &t.why),
+        ("where the production system would differ", &t.departures),
+    ] {
+        if let Some(items) = items {
+            writeln!(out, "{heading}")?;
+            for r in items {
+                writeln!(out, "  - {r}")?;
+            }
+        }
+    }
+    writeln!(
+        out,
+        "arithmetic (exact, then rounded to {} decimals, {})",
+        t.line_decimals, t.rounding_mode
+    )?;
+    match &t.arithmetic {
+        Some(m) => print_arithmetic(out, m),
+        None => Ok(()),
+    }
+}
+
+fn print_arithmetic(out: &mut impl Write, m: &Arithmetic) -> std::io::Result<()> {
+    let mt = m.mass_t;
+    writeln!(out, "  mass_t   = {} kg / 1000 = {mt} t", m.mass_kg)?;
+    writeln!(
+        out,
+        "  direct   = {mt} × {} = {} → {}",
+        m.factor_direct, m.direct_exact, m.direct
+    )?;
+    writeln!(
+        out,
+        "  indirect = {mt} × {} = {} → {}",
+        m.factor_indirect, m.indirect_exact, m.indirect
+    )?;
+    match &m.total {
+        Total::MarkedUp {
+            markup,
+            exact,
+            rounded,
+        } => writeln!(
+            out,
+            "  total    = {mt} × {} × (1 + {markup}) = {exact} → {rounded}",
+            m.factor_total
+        ),
+        Total::Sum { rounded } => writeln!(out, "  total    = direct + indirect = {rounded}"),
+    }
+}
+
+fn print_findings(out: &mut impl Write, x: &Explanation) -> std::io::Result<()> {
+    let findings = x.finding_lines();
+    if findings.is_empty() {
+        return Ok(());
+    }
+    writeln!(out, "findings")?;
+    for f in findings {
+        writeln!(out, "  {} {} {}", f.severity, f.code, f.message)?;
+    }
+    Ok(())
 }

@@ -7,6 +7,7 @@ mod deadlines;
 mod diff;
 mod explain;
 mod export;
+mod reference;
 mod report;
 mod suppliers;
 mod validate;

@@ -1,5 +1,6 @@
 //! `cbam verify`: recomputed figures against expected ones, within a tolerance.
 
+use super::reference::ReferenceArgs;
 use super::Format;
 use anyhow::Context;
 use cbam::verify;
@@ -30,14 +31,8 @@ pub struct Args {
     /// Relative tolerance (0.001 = 0.1 %); the larger of the two applies.
     #[arg(long, default_value = "0", value_name = "REL")]
     pub relative: String,
-    #[arg(long, value_name = "FILE")]
-    pub suppliers: Option<PathBuf>,
-    #[arg(long, value_name = "FILE")]
-    pub emission_factors: Option<PathBuf>,
-    #[arg(long, value_name = "FILE")]
-    pub rules: Option<PathBuf>,
-    #[arg(long, value_name = "FILE")]
-    pub cn_codes: Option<PathBuf>,
+    #[command(flatten)]
+    pub reference: ReferenceArgs,
     /// Show at most this many deviations.
     #[arg(long, default_value_t = 20)]
     pub max: usize,
@@ -55,13 +50,7 @@ pub fn run(a: Args) -> anyhow::Result<u8> {
         (None, Some(s)) => {
             let req = cbam::pipeline::ReportRequest::calculation_only(
                 s.clone(),
-                cbam::reference::ReferencePaths {
-                    cn_codes: a.cn_codes.clone(),
-                    emission_factors: a.emission_factors.clone(),
-                    suppliers: a.suppliers.clone(),
-                    rules: a.rules.clone(),
-                    ..Default::default()
-                },
+                a.reference.paths(),
                 false,
             );
             verify::from_report(&cbam::pipeline::build_report(&req)?)
@@ -79,60 +68,69 @@ pub fn run(a: Args) -> anyhow::Result<u8> {
             }
             writeln!(out, "{}", serde_json::to_string_pretty(&j)?)?;
         }
-        Format::Table => {
-            writeln!(
-                out,
-                "{:<9}  {:<24}  {:>14}  {:>14}  {:>12}  ok",
-                "level", "key", "actual", "expected", "difference"
-            )?;
-            for d in c.deviations.iter().take(a.max) {
-                writeln!(
-                    out,
-                    "{:<9}  {:<24}  {:>14}  {:>14}  {:>12}  {}",
-                    d.level,
-                    d.key,
-                    d.actual,
-                    d.expected,
-                    d.difference,
-                    if d.within_tolerance { "yes" } else { "NO" }
-                )?;
-            }
-            if !c.missing_in_actual.is_empty() {
-                writeln!(
-                    out,
-                    "missing in actual ({}): {}",
-                    c.missing_in_actual.len(),
-                    c.missing_in_actual
-                        .iter()
-                        .take(20)
-                        .cloned()
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                )?;
-            }
-            if !c.extra_in_actual.is_empty() {
-                writeln!(
-                    out,
-                    "extra in actual ({}): {}",
-                    c.extra_in_actual.len(),
-                    c.extra_in_actual
-                        .iter()
-                        .take(20)
-                        .cloned()
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                )?;
-            }
-            writeln!(
-                out,
-                "{}: {} shipments compared, {} figure(s) outside tolerance (abs {abs}, rel {rel}), {} missing, {} extra",
-                if c.ok { "MATCH" } else { "MISMATCH" },
-                c.shipments_compared,
-                c.outside_tolerance,
-                c.missing_in_actual.len(),
-                c.extra_in_actual.len()
-            )?;
-        }
+        Format::Table => print_table(&mut out, &c, a.max, abs, rel)?,
     }
     Ok(if c.ok { 0 } else { 1 })
+}
+
+fn print_table(
+    out: &mut impl Write,
+    c: &verify::Comparison,
+    max: usize,
+    abs: Decimal,
+    rel: Decimal,
+) -> std::io::Result<()> {
+    writeln!(
+        out,
+        "{:<9}  {:<24}  {:>14}  {:>14}  {:>12}  ok",
+        "level", "key", "actual", "expected", "difference"
+    )?;
+    for d in c.deviations.iter().take(max) {
+        writeln!(
+            out,
+            "{:<9}  {:<24}  {:>14}  {:>14}  {:>12}  {}",
+            d.level,
+            d.key,
+            d.actual,
+            d.expected,
+            d.difference,
+            if d.within_tolerance { "yes" } else { "NO" }
+        )?;
+    }
+    if !c.missing_in_actual.is_empty() {
+        writeln!(
+            out,
+            "missing in actual ({}): {}",
+            c.missing_in_actual.len(),
+            c.missing_in_actual
+                .iter()
+                .take(20)
+                .cloned()
+                .collect::<Vec<_>>()
+                .join(", ")
+        )?;
+    }
+    if !c.extra_in_actual.is_empty() {
+        writeln!(
+            out,
+            "extra in actual ({}): {}",
+            c.extra_in_actual.len(),
+            c.extra_in_actual
+                .iter()
+                .take(20)
+                .cloned()
+                .collect::<Vec<_>>()
+                .join(", ")
+        )?;
+    }
+    writeln!(
+        out,
+        "{}: {} shipments compared, {} figure(s) outside tolerance (abs {abs}, rel {rel}), {} missing, {} extra",
+        if c.ok { "MATCH" } else { "MISMATCH" },
+        c.shipments_compared,
+        c.outside_tolerance,
+        c.missing_in_actual.len(),
+        c.extra_in_actual.len()
+    )?;
+    Ok(())
 }

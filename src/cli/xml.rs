@@ -103,7 +103,7 @@ pub fn write(
     goods: &Goods,
     suppliers: Option<&SupplierBook>,
 ) -> anyhow::Result<Vec<Finding>> {
-    let header = Header::new(decl, &flags.options()).map_err(anyhow::Error::msg)?;
+    let header = Header::new(decl, &flags.options())?;
     let (tree, findings) = build::build(&header, goods, suppliers);
     if !cbam::model::any_error(&findings) {
         let bytes = cbam::qreport::to_xml(&tree);
@@ -201,7 +201,7 @@ pub fn run(a: Args) -> anyhow::Result<u8> {
             *slot = f.trim().to_string();
         }
     }
-    let goods = Goods::from_json(&v).map_err(|m| anyhow::anyhow!("{}: {m}", a.report.display()))?;
+    let goods = Goods::from_json(&a.report, &v)?;
     let suppliers = cbam::reference::load_suppliers(a.suppliers.as_deref())?;
     let findings = write(&a.output, &decl, &a.xml, &goods, suppliers.as_ref())?;
     let written = !cbam::model::any_error(&findings);

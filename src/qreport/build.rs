@@ -6,12 +6,15 @@
 
 use super::rules::{UNIT_EMISSIONS, UNIT_TONNES};
 use super::{finding, schema, Node};
+use crate::error::{Error, Result};
 use crate::model::{CnCode, Finding, Method, Quarter, Severity};
+use crate::reference::suppliers::Supplier;
 use crate::reference::SupplierBook;
 use crate::report::Report;
 use rust_decimal::Decimal;
 use serde_json::Value;
 use std::collections::BTreeMap;
+use std::path::Path;
 use std::str::FromStr;
 
 /// The optional shipments column naming the requested customs procedure (2 characters, e.g.
@@ -105,10 +108,18 @@ impl Declaration {
     }
 }
 
+/// A value the XML needs and nothing provides: a usage error, named by flag.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum HeaderError {
+    #[error("--importer-city: required when the declarant is not the importer (--declarant-eori differs from the importer's EORI)")]
+    ImporterCityRequired,
+    #[error("--declarant-city: expected the declarant's city (the registry requires it)")]
+    DeclarantCityMissing,
+}
+
 impl Header {
-    /// Combines the report's declaration with the XML options. Errors are usage errors (a
-    /// value the XML needs and nothing provides), named by flag.
-    pub fn new(d: &Declaration, o: &XmlOptions) -> Result<Header, String> {
+    /// Combines the report's declaration with the XML options.
+    pub fn new(d: &Declaration, o: &XmlOptions) -> Result<Header, HeaderError> {
         let declarant_eori = o
             .declarant_eori
             .clone()
@@ -116,16 +127,10 @@ impl Header {
         let importer_city = match &o.importer_city {
             Some(c) => c.clone(),
             None if declarant_eori == d.importer_eori => o.declarant_city.clone(),
-            None => {
-                return Err(
-                    "--importer-city: required when the declarant is not the importer (--declarant-eori differs from the importer's EORI)".into(),
-                )
-            }
+            None => return Err(HeaderError::ImporterCityRequired),
         };
         if o.declarant_city.trim().is_empty() {
-            return Err(
-                "--declarant-city: expected the declarant's city (the registry requires it)".into(),
-            );
+            return Err(HeaderError::DeclarantCityMissing);
         }
         Ok(Header {
             quarter: Quarter::parse(&d.quarter),
@@ -266,82 +271,26 @@ impl Goods {
         Some(g)
     }
 
-    /// From a report JSON (`cbam report` output): `detailed_goods` gives the lines,
-    /// `provenance.factors_used` the sources. An error names the JSON path.
-    pub fn from_json(v: &Value) -> Result<Goods, String> {
+    /// From a report JSON (`cbam report` output) read from `path`: `detailed_goods` gives the
+    /// lines, `provenance.factors_used` the sources. An error names the file and the JSON path.
+    pub fn from_json(path: &Path, v: &Value) -> Result<Goods> {
+        let bad = |message: String| Error::Data {
+            path: path.to_path_buf(),
+            message,
+        };
         if !v["provenance"]["factors_used"].is_array() {
-            return Err("provenance.factors_used: missing; `cbam xml` reads a report written by `cbam report` \
+            return Err(bad("provenance.factors_used: missing; `cbam xml` reads a report written by `cbam report` \
                  (the XML names each factor's id and source), e.g. not the production system's report: \
                  run `cbam report` on the shipments instead"
-                .into());
+                .into()));
         }
-        let lines = v["detailed_goods"].as_array().ok_or(
-            "detailed_goods: missing; the XML needs the per-shipment lines (write the report without --details none)",
-        )?;
+        let lines = v["detailed_goods"].as_array().ok_or_else(|| {
+            bad("detailed_goods: missing; the XML needs the per-shipment lines (write the report without --details none)".into())
+        })?;
         let mut g = Goods::default();
         for (i, d) in lines.iter().enumerate() {
-            let at = |f: &str| format!("detailed_goods[{i}].{f}");
-            let calc = &d["emissions_calculation"];
-            let text = |v: &Value, f: &str| -> Result<String, String> {
-                v.as_str()
-                    .map(str::to_string)
-                    .ok_or_else(|| format!("{}: expected a string", at(f)))
-            };
-            let num = |v: &Value, f: &str| -> Result<Decimal, String> {
-                let s = match v {
-                    Value::Number(n) => n.to_string(),
-                    Value::String(s) => s.clone(),
-                    _ => String::new(),
-                };
-                Decimal::from_str(&s)
-                    .map_err(|_| format!("{}: expected a decimal number, found {v}", at(f)))
-            };
-            let cn_text = text(&d["cn_code"], "cn_code")?;
-            let cn = CnCode::normalise(&cn_text).ok_or_else(|| {
-                format!(
-                    "{}: expected an 8-digit CN code, found {cn_text:?}",
-                    at("cn_code")
-                )
-            })?;
-            let method = match calc["calculation_method"].as_str() {
-                Some("actual_data") => Method::ActualData,
-                Some("default_values") => Method::DefaultValues,
-                other => {
-                    return Err(format!(
-                        "{}: expected actual_data or default_values, found {other:?}",
-                        at("emissions_calculation.calculation_method")
-                    ))
-                }
-            };
-            let origin = text(&d["origin_iso"], "origin_iso")?;
-            let procedure = d[PROCEDURE_COLUMN].as_str().map(str::to_string);
-            let supplier = d["supplier_id"].as_str().unwrap_or("").to_string();
-            let factor_id = text(&calc["factor_id"], "emissions_calculation.factor_id")?;
-            g.add(&LineView {
-                cn,
-                origin: &origin,
-                procedure: procedure.as_deref(),
-                method,
-                supplier_id: &supplier,
-                factor_id: &factor_id,
-                see_direct: num(
-                    &calc["emission_factor_direct_tco2_per_ton"],
-                    "emissions_calculation.emission_factor_direct_tco2_per_ton",
-                )?,
-                see_indirect: num(
-                    &calc["emission_factor_indirect_tco2_per_ton"],
-                    "emissions_calculation.emission_factor_indirect_tco2_per_ton",
-                )?,
-                mass_tonnes: num(&calc["mass_tonnes"], "emissions_calculation.mass_tonnes")?,
-                direct: num(
-                    &calc["direct_emissions_tco2"],
-                    "emissions_calculation.direct_emissions_tco2",
-                )?,
-                indirect: num(
-                    &calc["indirect_emissions_tco2"],
-                    "emissions_calculation.indirect_emissions_tco2",
-                )?,
-            });
+            let line = JsonLine::read(path, i, d)?;
+            g.add(&line.view());
         }
         if let Some(fs) = v["provenance"]["factors_used"].as_array() {
             for f in fs {
@@ -361,6 +310,98 @@ impl Goods {
 
     pub fn is_empty(&self) -> bool {
         self.goods.is_empty()
+    }
+}
+
+/// One `detailed_goods` entry of a report JSON, its fields read and checked; a problem is an
+/// [`Error::Data`] whose message starts with the entry's JSON path.
+struct JsonLine {
+    cn: CnCode,
+    origin: String,
+    procedure: Option<String>,
+    method: Method,
+    supplier_id: String,
+    factor_id: String,
+    see_direct: Decimal,
+    see_indirect: Decimal,
+    mass_tonnes: Decimal,
+    direct: Decimal,
+    indirect: Decimal,
+}
+
+impl JsonLine {
+    fn read(path: &Path, i: usize, d: &Value) -> Result<JsonLine> {
+        let bad = |message: String| Error::Data {
+            path: path.to_path_buf(),
+            message,
+        };
+        let at = |f: &str| format!("detailed_goods[{i}].{f}");
+        let calc = &d["emissions_calculation"];
+        let text = |v: &Value, f: &str| {
+            v.as_str()
+                .map(str::to_string)
+                .ok_or_else(|| bad(format!("{}: expected a string", at(f))))
+        };
+        let num = |f: &str| {
+            let v = &calc[f];
+            let s = match v {
+                Value::Number(n) => n.to_string(),
+                Value::String(s) => s.clone(),
+                _ => String::new(),
+            };
+            Decimal::from_str(&s).map_err(|_| {
+                bad(format!(
+                    "{}: expected a decimal number, found {v}",
+                    at(&format!("emissions_calculation.{f}"))
+                ))
+            })
+        };
+        let cn_text = text(&d["cn_code"], "cn_code")?;
+        let cn = CnCode::normalise(&cn_text).ok_or_else(|| {
+            bad(format!(
+                "{}: expected an 8-digit CN code, found {cn_text:?}",
+                at("cn_code")
+            ))
+        })?;
+        let method = match calc["calculation_method"].as_str() {
+            Some("actual_data") => Method::ActualData,
+            Some("default_values") => Method::DefaultValues,
+            other => {
+                return Err(bad(format!(
+                    "{}: expected actual_data or default_values, found {other:?}",
+                    at("emissions_calculation.calculation_method")
+                )))
+            }
+        };
+        Ok(JsonLine {
+            cn,
+            method,
+            origin: text(&d["origin_iso"], "origin_iso")?,
+            procedure: d[PROCEDURE_COLUMN].as_str().map(str::to_string),
+            supplier_id: d["supplier_id"].as_str().unwrap_or("").to_string(),
+            factor_id: text(&calc["factor_id"], "emissions_calculation.factor_id")?,
+            see_direct: num("emission_factor_direct_tco2_per_ton")?,
+            see_indirect: num("emission_factor_indirect_tco2_per_ton")?,
+            mass_tonnes: num("mass_tonnes")?,
+            direct: num("direct_emissions_tco2")?,
+            indirect: num("indirect_emissions_tco2")?,
+        })
+    }
+
+    fn view(&self) -> LineView<'_> {
+        LineView {
+            cn: self.cn,
+            origin: &self.origin,
+            procedure: self.procedure.as_deref(),
+            method: self.method,
+            supplier_id: &self.supplier_id,
+            factor_id: &self.factor_id,
+            see_direct: self.see_direct,
+            see_indirect: self.see_indirect,
+            mass_tonnes: self.mass_tonnes,
+            direct: self.direct,
+            indirect: self.indirect,
+        }
     }
 }
 
@@ -403,10 +444,35 @@ fn party(tag: &str, address_tag: &str, p: &Party) -> Node {
 /// severity error (a period without quarterly reports, electricity, no goods, and every value
 /// that does not fit its schema format or multiplicity, checked on the tree itself).
 pub fn build(h: &Header, goods: &Goods, suppliers: Option<&SupplierBook>) -> (Node, Vec<Finding>) {
-    let mut findings = Vec::new();
+    let mut findings: Vec<Finding> = period_finding(h).into_iter().collect();
+    let mut root = report_head(h, goods);
+    if goods.is_empty() {
+        findings.push(finding(
+            "XQ001",
+            Severity::Error,
+            "QReport/ImportedGood",
+            0,
+            "QReport/ImportedGood: the report has no calculated goods; a QReport needs at least one",
+        ));
+    }
+    for (gi, (key, groups)) in goods.goods.iter().enumerate() {
+        let item = gi + 1;
+        findings.extend(electricity_finding(item, key.0));
+        let mut good = imported_good(h, item, key, groups);
+        for (ei, (ekey, agg)) in groups.iter().enumerate() {
+            good = good.with(goods_emissions(ei + 1, &key.1, ekey, agg, goods, suppliers));
+        }
+        root = root.with(good);
+    }
+    findings.extend(schema::check(&root));
+    (root, findings)
+}
+
+/// XQ020: the QReport exists only for the transitional period's quarters.
+fn period_finding(h: &Header) -> Option<Finding> {
     match h.quarter {
-        Some(q) if super::is_transitional_quarter(q) => {}
-        other => findings.push(finding(
+        Some(q) if super::is_transitional_quarter(q) => None,
+        other => Some(finding(
             "XQ020",
             Severity::Error,
             "QReport/ReportingPeriod",
@@ -417,6 +483,26 @@ pub fn build(h: &Header, goods: &Goods, suppliers: Option<&SupplierBook>) -> (No
             ),
         )),
     }
+}
+
+/// XQ021: electricity is reported with fields `cbam` does not write.
+fn electricity_finding(item: usize, cn: CnCode) -> Option<Finding> {
+    let cn_s = cn.as_str();
+    cn_s.starts_with("2716").then(|| {
+        finding(
+            "XQ021",
+            Severity::Error,
+            &format!("QReport/ImportedGood[{item}]/CommodityCode/CnCode"),
+            0,
+            format!("QReport/ImportedGood[{item}]: electricity ({cn_s}) is reported in MWh with electricity-only fields; cbam does not write those"),
+        )
+        .found(cn_s)
+    })
+}
+
+/// Everything before the goods: period, declarant, representative, importer, signatures,
+/// remarks.
+fn report_head(h: &Header, goods: &Goods) -> Node {
     let mut root = Node::new("QReport")
         .with(Node::leaf(
             "ReportingPeriod",
@@ -436,9 +522,25 @@ pub fn build(h: &Header, goods: &Goods, suppliers: Option<&SupplierBook>) -> (No
     if let Some(r) = &h.representative {
         root = root.with(party("Representative", "RepresentativeAddress", r));
     }
-    root = root.with(party("Importer", "ImporterAddress", &h.importer));
     let uses_other_methods = goods.goods.values().any(|em| em.keys().any(|k| k.0 != 0));
-    let mut signatures = Node::new("Signatures").with(
+    root.with(party("Importer", "ImporterAddress", &h.importer))
+        .with(signatures(h, uses_other_methods))
+        .with(Node::new("Remarks").with(Node::leaf(
+            "AdditionalInformation",
+            clip(
+                &format!(
+                    "Prepared offline by {} {} from report {}.",
+                    crate::report::TOOL_NAME,
+                    crate::report::TOOL_VERSION,
+                    h.report_id
+                ),
+                512,
+            ),
+        )))
+}
+
+fn signatures(h: &Header, uses_other_methods: bool) -> Node {
+    let signatures = Node::new("Signatures").with(
         Node::new("ReportConfirmation")
             .with(Node::leaf("GlobalDataConfirmation", h.confirm.to_string()))
             .with(Node::leaf("UseOfDataConfirmation", h.confirm.to_string()))
@@ -446,226 +548,223 @@ pub fn build(h: &Header, goods: &Goods, suppliers: Option<&SupplierBook>) -> (No
             .with(Node::leaf("Signature", &h.declarant.name))
             .with(Node::leaf("PositionOfPersonSending", &h.declarant_position)),
     );
-    if uses_other_methods {
-        signatures = signatures.with(Node::new("ApplicableMethodologyConfirmation").with(
-            Node::leaf("OtherApplicableReportingMethodology", h.confirm.to_string()),
-        ));
+    if !uses_other_methods {
+        return signatures;
     }
-    root = root
-        .with(signatures)
-        .with(Node::new("Remarks").with(Node::leaf(
-            "AdditionalInformation",
-            clip(
-                &format!(
-                    "Prepared offline by {} {} from report {}.",
-                    crate::assemble::TOOL_NAME,
-                    crate::assemble::TOOL_VERSION,
-                    h.report_id
+    signatures.with(
+        Node::new("ApplicableMethodologyConfirmation").with(Node::leaf(
+            "OtherApplicableReportingMethodology",
+            h.confirm.to_string(),
+        )),
+    )
+}
+
+fn measure(tag: &str, m: Decimal) -> Node {
+    Node::new(tag)
+        .with(Node::leaf("NetMass", num(m)))
+        .with(Node::leaf("MeasurementUnit", UNIT_TONNES))
+}
+
+/// One `ImportedGood` without its `GoodsEmissions`: code, origin, quantity.
+fn imported_good(
+    h: &Header,
+    item: usize,
+    (cn, origin, procedure): &GoodKey,
+    groups: &BTreeMap<EmissionKey, EmissionAgg>,
+) -> Node {
+    let cn_s = cn.as_str();
+    let mass: Decimal = groups.values().map(|e| e.mass).sum();
+    Node::new("ImportedGood")
+        .with(Node::leaf("ItemNumber", item.to_string()))
+        .with(
+            Node::new("CommodityCode")
+                .with(Node::leaf("HsCode", &cn_s[..6]))
+                .with(Node::leaf("CnCode", cn_s))
+                .with(Node::new("CommodityDetails")),
+        )
+        .with(Node::new("OriginCountry").with(Node::leaf("Country", origin)))
+        .with(
+            Node::new("ImportedQuantity")
+                .with(Node::leaf("SequenceNumber", "1"))
+                .with(Node::new("Procedure").with(Node::leaf(
+                    "RequestedProc",
+                    procedure.as_deref().unwrap_or(&h.procedure),
+                )))
+                .with(Node::new("ImportArea").with(Node::leaf("ImportArea", &h.import_area)))
+                .with(
+                    Node::new("MeasureProcedureImported")
+                        .with(Node::leaf("Indicator", "0"))
+                        .with(Node::leaf("NetMass", num(mass)))
+                        .with(Node::leaf("MeasurementUnit", UNIT_TONNES)),
                 ),
-                512,
-            ),
-        )));
-    if goods.is_empty() {
-        findings.push(finding(
-            "XQ001",
-            Severity::Error,
-            "QReport/ImportedGood",
-            0,
-            "QReport/ImportedGood: the report has no calculated goods; a QReport needs at least one",
+        )
+        .with(measure("MeasureImported", mass))
+}
+
+/// One `GoodsEmissions` of a good: where it was produced, by whom (supplier actuals), how
+/// it was determined, its specific embedded emissions and remarks.
+fn goods_emissions(
+    sequence: usize,
+    origin: &str,
+    (kind, supplier_id, factor_id, see_d, see_i): &EmissionKey,
+    agg: &EmissionAgg,
+    goods: &Goods,
+    suppliers: Option<&SupplierBook>,
+) -> Node {
+    let actual = *kind == 0;
+    let info = goods.factors.get(factor_id).cloned().unwrap_or_default();
+    let supplier = suppliers
+        .filter(|_| actual)
+        .and_then(|b| b.get(supplier_id));
+    let mut em = Node::new("GoodsEmissions")
+        .with(Node::leaf("SequenceNumber", sequence.to_string()))
+        .with(Node::leaf(
+            "ProductionCountry",
+            production_country(supplier, origin),
         ));
-    }
-    for (gi, ((cn, origin, procedure), groups)) in goods.goods.iter().enumerate() {
-        let item = gi + 1;
-        let cn_s = cn.as_str();
-        if cn_s.starts_with("2716") {
-            findings.push(
-                finding(
-                    "XQ021",
-                    Severity::Error,
-                    &format!("QReport/ImportedGood[{item}]/CommodityCode/CnCode"),
-                    0,
-                    format!("QReport/ImportedGood[{item}]: electricity ({cn_s}) is reported in MWh with electricity-only fields; cbam does not write those"),
-                )
-                .found(cn_s),
-            );
+    if let Some(s) = supplier {
+        for node in operator_and_installation(s) {
+            em = em.with(node);
         }
-        let mass: Decimal = groups.values().map(|e| e.mass).sum();
-        let measure = |tag: &str, m: Decimal| {
-            Node::new(tag)
-                .with(Node::leaf("NetMass", num(m)))
-                .with(Node::leaf("MeasurementUnit", UNIT_TONNES))
-        };
-        let mut good = Node::new("ImportedGood")
-            .with(Node::leaf("ItemNumber", item.to_string()))
-            .with(
-                Node::new("CommodityCode")
-                    .with(Node::leaf("HsCode", &cn_s[..6]))
-                    .with(Node::leaf("CnCode", cn_s))
-                    .with(Node::new("CommodityDetails")),
-            )
-            .with(Node::new("OriginCountry").with(Node::leaf("Country", origin)))
-            .with(
-                Node::new("ImportedQuantity")
-                    .with(Node::leaf("SequenceNumber", "1"))
-                    .with(Node::new("Procedure").with(Node::leaf(
-                        "RequestedProc",
-                        procedure.as_deref().unwrap_or(&h.procedure),
-                    )))
-                    .with(Node::new("ImportArea").with(Node::leaf("ImportArea", &h.import_area)))
-                    .with(
-                        Node::new("MeasureProcedureImported")
-                            .with(Node::leaf("Indicator", "0"))
-                            .with(Node::leaf("NetMass", num(mass)))
-                            .with(Node::leaf("MeasurementUnit", UNIT_TONNES)),
-                    ),
-            )
-            .with(measure("MeasureImported", mass));
-        for (ei, ((kind, supplier_id, factor_id, see_d, see_i), agg)) in groups.iter().enumerate() {
-            let actual = *kind == 0;
-            let info = goods.factors.get(factor_id).cloned().unwrap_or_default();
-            let supplier = suppliers
-                .filter(|_| actual)
-                .and_then(|b| b.get(supplier_id));
-            // Where the goods were produced: the installation's country, else the supplier's,
-            // else the origin.
-            let production_country = supplier
-                .and_then(|s| s.installation.as_ref())
-                .map(|i| i.country_iso.as_str())
-                .filter(|c| !c.is_empty())
-                .or_else(|| supplier.map(|s| s.country_iso.as_str()))
-                .filter(|c| !c.is_empty())
-                .unwrap_or(origin);
-            let determination = if actual { "01" } else { "02" };
-            let mut em = Node::new("GoodsEmissions")
-                .with(Node::leaf("SequenceNumber", (ei + 1).to_string()))
-                .with(Node::leaf("ProductionCountry", production_country));
-            if let Some(s) = supplier {
-                let a = &s.address;
-                if !s.name.is_empty()
-                    && !a.city.is_empty()
-                    && !a.contact_person.is_empty()
-                    && !a.contact_phone.is_empty()
-                    && !a.contact_email.is_empty()
-                {
-                    let street = (!a.street.is_empty()).then_some(a.street.as_str());
-                    let postcode = (!a.postal_code.is_empty()).then_some(a.postal_code.as_str());
-                    em = em.with(
-                        Node::new("InstallationOperator")
-                            .with(Node::leaf("OperatorId", &s.id))
-                            .with(Node::leaf("OperatorName", &s.name))
-                            .with(
-                                Node::new("OperatorAddress")
-                                    .with(Node::leaf("Country", &s.country_iso))
-                                    .with(Node::leaf("City", &a.city))
-                                    .with_opt("Street", street)
-                                    .with_opt("Postcode", postcode),
-                            )
-                            .with(
-                                Node::new("ContactDetails")
-                                    .with(Node::leaf("Name", &a.contact_person))
-                                    .with(Node::leaf("Phone", &a.contact_phone))
-                                    .with(Node::leaf("Email", &a.contact_email)),
-                            ),
-                    );
-                    // An installation is written only with its operator (the registry links
-                    // every installation to one), and only when the profile names it.
-                    if let Some(i) = s
-                        .installation
-                        .as_ref()
-                        .filter(|i| !i.id.is_empty() && !i.name.is_empty() && !i.city.is_empty())
-                    {
-                        let opt = |v: &str| (!v.is_empty()).then_some(v.to_string());
-                        let (street, postcode, unlocode) =
-                            (opt(&i.street), opt(&i.postal_code), opt(&i.unlocode));
-                        em = em.with(
-                            Node::new("Installation")
-                                .with(Node::leaf("InstallationId", &i.id))
-                                .with(Node::leaf("InstallationName", &i.name))
-                                .with(
-                                    Node::new("Address")
-                                        .with(Node::leaf("EstablishmentCountry", &i.country_iso))
-                                        .with(Node::leaf("City", &i.city))
-                                        .with_opt("Street", street.as_deref())
-                                        .with_opt("Postcode", postcode.as_deref())
-                                        .with_opt("UNLOCODE", unlocode.as_deref()),
-                                ),
-                        );
-                    }
-                }
-            }
-            let (methodology, remark) = if actual {
-                let m = format!(
-                    "Actual data of supplier {supplier_id} ({factor_id}): {}",
-                    info.source
-                );
-                let r = clip(&m, 512);
-                (m, r)
-            } else {
-                let with = |description: &str| {
+    }
+    let determination = if actual { "01" } else { "02" };
+    let (methodology, remark) = methodology_and_remark(actual, supplier_id, factor_id, &info);
+    em.with(measure("ProducedMeasure", agg.mass))
+        .with(
+            Node::new("DirectEmissions")
+                .with(Node::leaf("DeterminationType", determination))
+                .with(Node::leaf(
+                    "ApplicableReportingTypeMethodology",
+                    if actual { "TOM01" } else { "TOM03" },
+                ))
+                .with(Node::leaf(
+                    "ApplicableReportingMethodology",
+                    clip(&methodology, 4000),
+                ))
+                .with(Node::leaf("SpecificEmbeddedEmissions", see(*see_d)))
+                .with(Node::leaf("MeasurementUnit", UNIT_EMISSIONS)),
+        )
+        .with(
+            Node::new("IndirectEmissions")
+                .with(Node::leaf("DeterminationType", determination))
+                .with(Node::leaf("SpecificEmbeddedEmissions", see(*see_i)))
+                .with(Node::leaf("MeasurementUnit", UNIT_EMISSIONS))
+                .with(Node::leaf("ElectricitySource", "SOE03")),
+        )
+        .with(
+            Node::new("RemarksEmissions")
+                .with(Node::leaf("SequenceNumber", "1"))
+                .with(Node::leaf("AdditionalInformation", remark)),
+        )
+        .with(
+            Node::new("RemarksEmissions")
+                .with(Node::leaf("SequenceNumber", "2"))
+                .with(Node::leaf(
+                    "AdditionalInformation",
                     format!(
-                        "Default value {factor_id} for CN {} ({description}): {}",
-                        info.matched_code, info.source
-                    )
-                };
-                // The remark (an..512) keeps the whole citation: a long description is
-                // shortened first.
-                let m = with(&info.description);
-                let over = m.chars().count().saturating_sub(512);
-                let r = if over == 0 {
-                    m.clone()
-                } else if over + 1 < info.description.chars().count() {
-                    with(&clip(
-                        &info.description,
-                        info.description.chars().count() - over,
-                    ))
-                } else {
-                    clip(&m, 512)
-                };
-                (m, r)
-            };
-            em = em
-                .with(measure("ProducedMeasure", agg.mass))
-                .with(
-                    Node::new("DirectEmissions")
-                        .with(Node::leaf("DeterminationType", determination))
-                        .with(Node::leaf(
-                            "ApplicableReportingTypeMethodology",
-                            if actual { "TOM01" } else { "TOM03" },
-                        ))
-                        .with(Node::leaf(
-                            "ApplicableReportingMethodology",
-                            clip(&methodology, 4000),
-                        ))
-                        .with(Node::leaf("SpecificEmbeddedEmissions", see(*see_d)))
-                        .with(Node::leaf("MeasurementUnit", UNIT_EMISSIONS)),
-                )
-                .with(
-                    Node::new("IndirectEmissions")
-                        .with(Node::leaf("DeterminationType", determination))
-                        .with(Node::leaf("SpecificEmbeddedEmissions", see(*see_i)))
-                        .with(Node::leaf("MeasurementUnit", UNIT_EMISSIONS))
-                        .with(Node::leaf("ElectricitySource", "SOE03")),
-                )
-                .with(
-                    Node::new("RemarksEmissions")
-                        .with(Node::leaf("SequenceNumber", "1"))
-                        .with(Node::leaf("AdditionalInformation", remark)),
-                )
-                .with(
-                    Node::new("RemarksEmissions")
-                        .with(Node::leaf("SequenceNumber", "2"))
-                        .with(Node::leaf(
-                            "AdditionalInformation",
-                            format!(
-                                "{} shipment(s); calculated per shipment and rounded per line: direct {} tCO2e, indirect {} tCO2e",
-                                agg.lines, agg.direct, agg.indirect
-                            ),
-                        )),
-                );
-            good = good.with(em);
-        }
-        root = root.with(good);
+                        "{} shipment(s); calculated per shipment and rounded per line: direct {} tCO2e, indirect {} tCO2e",
+                        agg.lines, agg.direct, agg.indirect
+                    ),
+                )),
+        )
+}
+
+/// Where the goods were produced: the installation's country, else the supplier's, else the
+/// origin.
+fn production_country<'a>(supplier: Option<&'a Supplier>, origin: &'a str) -> &'a str {
+    supplier
+        .and_then(|s| s.installation.as_ref())
+        .map(|i| i.country_iso.as_str())
+        .filter(|c| !c.is_empty())
+        .or_else(|| supplier.map(|s| s.country_iso.as_str()))
+        .filter(|c| !c.is_empty())
+        .unwrap_or(origin)
+}
+
+/// The supplier as `InstallationOperator` (when its profile has name, city and contact), and
+/// then its `Installation`: written only with its operator (the registry links every
+/// installation to one), and only when the profile names it.
+fn operator_and_installation(s: &Supplier) -> Vec<Node> {
+    let a = &s.address;
+    if s.name.is_empty()
+        || a.city.is_empty()
+        || a.contact_person.is_empty()
+        || a.contact_phone.is_empty()
+        || a.contact_email.is_empty()
+    {
+        return Vec::new();
     }
-    findings.extend(schema::check(&root));
-    (root, findings)
+    let opt = |v: &str| (!v.is_empty()).then(|| v.to_string());
+    let operator = Node::new("InstallationOperator")
+        .with(Node::leaf("OperatorId", &s.id))
+        .with(Node::leaf("OperatorName", &s.name))
+        .with(
+            Node::new("OperatorAddress")
+                .with(Node::leaf("Country", &s.country_iso))
+                .with(Node::leaf("City", &a.city))
+                .with_opt("Street", opt(&a.street).as_deref())
+                .with_opt("Postcode", opt(&a.postal_code).as_deref()),
+        )
+        .with(
+            Node::new("ContactDetails")
+                .with(Node::leaf("Name", &a.contact_person))
+                .with(Node::leaf("Phone", &a.contact_phone))
+                .with(Node::leaf("Email", &a.contact_email)),
+        );
+    let installation = s
+        .installation
+        .as_ref()
+        .filter(|i| !i.id.is_empty() && !i.name.is_empty() && !i.city.is_empty())
+        .map(|i| {
+            Node::new("Installation")
+                .with(Node::leaf("InstallationId", &i.id))
+                .with(Node::leaf("InstallationName", &i.name))
+                .with(
+                    Node::new("Address")
+                        .with(Node::leaf("EstablishmentCountry", &i.country_iso))
+                        .with(Node::leaf("City", &i.city))
+                        .with_opt("Street", opt(&i.street).as_deref())
+                        .with_opt("Postcode", opt(&i.postal_code).as_deref())
+                        .with_opt("UNLOCODE", opt(&i.unlocode).as_deref()),
+                )
+        });
+    std::iter::once(operator).chain(installation).collect()
+}
+
+/// The methodology text (an..4000 once clipped) and the remark (an..512) of one emissions
+/// group: the supplier's data and its source, or the default value and its citation.
+fn methodology_and_remark(
+    actual: bool,
+    supplier_id: &str,
+    factor_id: &str,
+    info: &FactorInfo,
+) -> (String, String) {
+    if actual {
+        let m = format!(
+            "Actual data of supplier {supplier_id} ({factor_id}): {}",
+            info.source
+        );
+        let r = clip(&m, 512);
+        return (m, r);
+    }
+    let with = |description: &str| {
+        format!(
+            "Default value {factor_id} for CN {} ({description}): {}",
+            info.matched_code, info.source
+        )
+    };
+    // The remark keeps the whole citation: a long description is shortened first.
+    let m = with(&info.description);
+    let over = m.chars().count().saturating_sub(512);
+    let r = if over == 0 {
+        m.clone()
+    } else if over + 1 < info.description.chars().count() {
+        with(&clip(
+            &info.description,
+            info.description.chars().count() - over,
+        ))
+    } else {
+        clip(&m, 512)
+    };
+    (m, r)
 }

@@ -53,3 +53,36 @@ fn from_a_written_report_and_for_a_rejected_row() {
     assert_eq!(c, 2);
     assert!(out.contains("NO-SUCH"));
 }
+
+#[test]
+fn from_the_inputs_with_every_reference_flag_of_report() {
+    let d = tmp();
+    let (input, dv) = super::verify::hydrogen_2026_with_own_default_values(d.path());
+    let bench = root().join("data").join("cbam_benchmarks.csv");
+    let (c, out) = explain(&[
+        "--input",
+        input.to_str().unwrap(),
+        "--default-values",
+        dv.to_str().unwrap(),
+        "--benchmarks",
+        bench.to_str().unwrap(),
+        "V-1",
+    ]);
+    assert_eq!(c, 0, "{out}");
+    // 1 t × 20.00 × 1.10: the given table, not the embedded one.
+    assert!(
+        out.contains("total    = 1 × 20.00 × (1 + 0.10) = 22.0000 → 22.000"),
+        "{out}"
+    );
+    let bad = d.path().join("bad_benchmarks.csv");
+    std::fs::write(&bad, "nothing,useful\n1,2\n").unwrap();
+    let (c, out) = explain(&[
+        "--input",
+        input.to_str().unwrap(),
+        "--benchmarks",
+        bad.to_str().unwrap(),
+        "V-1",
+    ]);
+    assert_eq!(c, 2, "{out}");
+    assert!(out.contains("bad_benchmarks.csv"), "{out}");
+}

@@ -1,8 +1,8 @@
 //! Properties of the arithmetic over generated shipment files (in-process, many cases).
 
-use cbam::assemble::Importer;
 use cbam::pipeline::{build_report, ReportRequest};
 use cbam::reference::ReferencePaths;
+use cbam::report::Importer;
 use proptest::prelude::*;
 use rust_decimal::Decimal;
 

@@ -218,3 +218,62 @@ fn baselines_csv_and_production_layout() {
     ]);
     assert_eq!(c, 0, "{out}");
 }
+
+/// A 2026 shipment of hydrogen from Japan and the project-CSV default values that replace
+/// the embedded table for it (total 20.00 for every origin, × 1.10 in 2026).
+pub fn hydrogen_2026_with_own_default_values(dir: &Path) -> (PathBuf, PathBuf) {
+    let input = dir.join("h2_2026.csv");
+    std::fs::write(
+        &input,
+        "shipment_id,import_date,quarter,cn_code,product_group,product_description,origin_iso,origin_country,importer_name,importer_country,net_mass_kg,port_of_entry,importer_reference,has_actual_emissions,supplier_id,notes\n\
+         V-1,2026-02-10,2026Q1,28041000,,hydrogen,JP,,Imp BV,NL,1000,Rotterdam,R,NO,,\n",
+    )
+    .unwrap();
+    let dv = dir.join("dv.csv");
+    std::fs::write(
+        &dv,
+        "origin_iso,origin_country,cn_code,code_type,sector,product_name,route_code,direct,indirect,total,source\n*,Other countries and territories,28041000,CN,hydrogen,Hydrogen,,20.00,,20.00,test table\n",
+    )
+    .unwrap();
+    (input, dv)
+}
+
+#[test]
+fn sample_shipments_take_every_reference_flag_of_report() {
+    let d = tmp();
+    let (input, dv) = hydrogen_2026_with_own_default_values(d.path());
+    let expected = d.path().join("expected.json");
+    let o = run(report_cmd(
+        &input,
+        &expected,
+        &["--default-values", dv.to_str().unwrap()],
+    ));
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let args = |extra: &[&str]| {
+        let mut a = vec![
+            "--sample-shipments".to_string(),
+            input.to_str().unwrap().to_string(),
+            "--expected".to_string(),
+            expected.to_str().unwrap().to_string(),
+        ];
+        a.extend(extra.iter().map(|s| s.to_string()));
+        a
+    };
+    // The same reference data: the same figures.
+    let with = args(&["--default-values", dv.to_str().unwrap()]);
+    let (c, v) = verify(&with.iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!((c, v["ok"].as_bool()), (0, Some(true)), "{v}");
+    // Without it the embedded table applies (Japan's own hydrogen value): a difference.
+    let without = args(&[]);
+    let (c, v) = verify(&without.iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!((c, v["ok"].as_bool()), (1, Some(false)), "{v}");
+    // The definitive-period flags are read too: a broken benchmarks file stops the run.
+    let bad = d.path().join("bad_benchmarks.csv");
+    std::fs::write(&bad, "nothing,useful\n1,2\n").unwrap();
+    let mut c = cbam();
+    c.arg("verify")
+        .args(args(&["--benchmarks", bad.to_str().unwrap()]));
+    let o = run(c);
+    assert_eq!(code(&o), 2);
+    assert!(stderr(&o).contains("bad_benchmarks.csv"), "{}", stderr(&o));
+}

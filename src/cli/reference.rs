@@ -1,0 +1,63 @@
+//! The reference-data flags, one group flattened into every command that loads reference
+//! data (`report`, `explain`, `verify`): the same names, help and meaning everywhere, so a
+//! recomputation can use exactly the reference data the report was made with.
+
+use cbam::reference::obligation::ObligationPaths;
+use cbam::reference::ReferencePaths;
+use std::path::PathBuf;
+
+#[derive(Debug, Default, Clone, clap::Args)]
+pub struct ReferenceArgs {
+    /// Supplier profiles (the production system's YAML).
+    #[arg(long, value_name = "FILE")]
+    pub suppliers: Option<PathBuf>,
+    /// EU Communication templates (xlsx, or directories of them) whose actuals apply to the
+    /// supplier named by each file (its name without extension, or --supplier-template-map).
+    #[arg(long, value_name = "PATH", num_args = 1..)]
+    pub supplier_templates: Vec<PathBuf>,
+    /// CSV `supplier_id,template`: which supplier each template is for.
+    #[arg(long, value_name = "FILE", requires = "supplier_templates")]
+    pub supplier_template_map: Option<PathBuf>,
+    /// CN scope table replacing the embedded Annex I scope (cn_codes.json or scope CSV).
+    #[arg(long, value_name = "FILE")]
+    pub cn_codes: Option<PathBuf>,
+    /// Default factors replacing the embedded EU default values (.py, .csv, .json, .yaml).
+    #[arg(long, value_name = "FILE")]
+    pub emission_factors: Option<PathBuf>,
+    /// Rules file with the calculation policy (default: the embedded rules/cbam_rules.yaml).
+    #[arg(long, value_name = "FILE")]
+    pub rules: Option<PathBuf>,
+    /// Definitive-period default values replacing the embedded table: the Commission's workbook
+    /// (one sheet per country) or the project's CSV (data/default_values_definitive.csv layout).
+    #[arg(long, value_name = "FILE", conflicts_with = "emission_factors")]
+    pub default_values: Option<PathBuf>,
+    /// CBAM benchmarks replacing the embedded table: the Commission's workbook or a CSV (project or reference layout).
+    #[arg(long, value_name = "FILE")]
+    pub benchmarks: Option<PathBuf>,
+    /// Certificate prices per quarter of import (`quarter,price_eur,source`), added to the embedded 2026Q1/Q2.
+    #[arg(long, value_name = "FILE")]
+    pub certificate_prices: Option<PathBuf>,
+    /// Carbon prices paid in the country of origin (`origin_iso,cn_code,year,price_paid_eur_per_tco2e,evidence`).
+    #[arg(long, value_name = "FILE")]
+    pub carbon_prices: Option<PathBuf>,
+}
+
+impl ReferenceArgs {
+    /// The files to load, as the library names them.
+    pub fn paths(&self) -> ReferencePaths {
+        ReferencePaths {
+            cn_codes: self.cn_codes.clone(),
+            emission_factors: self.emission_factors.clone(),
+            suppliers: self.suppliers.clone(),
+            rules: self.rules.clone(),
+            supplier_templates: self.supplier_templates.clone(),
+            supplier_template_map: self.supplier_template_map.clone(),
+            default_values: self.default_values.clone(),
+            obligation: ObligationPaths {
+                benchmarks: self.benchmarks.clone(),
+                certificate_prices: self.certificate_prices.clone(),
+                carbon_prices: self.carbon_prices.clone(),
+            },
+        }
+    }
+}
