@@ -14,6 +14,8 @@ pub mod compare;
 pub mod deadlines;
 pub mod enrich;
 pub mod error;
+pub mod formats;
+pub mod fsio;
 pub mod intake;
 pub mod model;
 pub mod obligation;

@@ -3,8 +3,8 @@
 //! strings, numbers (kept as written: no float on the way), booleans or null. Elements are
 //! read one at a time from the memory-mapped file, so only one object is in memory.
 
-use super::convert::CsvSink;
 use crate::error::{Error, Result};
+use crate::formats::pgcsv::CsvSink;
 use serde_json::{Map, Value};
 use std::io::Write;
 use std::path::Path;
@@ -63,7 +63,7 @@ pub fn to_csv(path: &Path, bytes: &[u8], out: &mut dyn Write) -> Result<Vec<u64>
                 None | Some(Value::Null) => None,
                 Some(Value::String(s)) => Some(s.clone()),
                 Some(Value::Number(x)) => Some(x.to_string()),
-                Some(Value::Bool(b)) => Some(bool_text(c, *b).to_string()),
+                Some(Value::Bool(b)) => Some(super::text::bool_text(c, *b).to_string()),
                 Some(v @ (Value::Array(_) | Value::Object(_))) => {
                     let mut shown = v.to_string();
                     if shown.len() > SHOWN {
@@ -88,16 +88,6 @@ pub fn to_csv(path: &Path, bytes: &[u8], out: &mut dyn Write) -> Result<Vec<u64>
             .map_err(werr)
     })?;
     Ok(sink.origins.take().unwrap_or_default())
-}
-
-/// `true`/`false` in the has_actual_emissions column are the YES/NO the intake expects.
-pub fn bool_text(column: &str, b: bool) -> &'static str {
-    match (column.eq_ignore_ascii_case("has_actual_emissions"), b) {
-        (true, true) => "YES",
-        (true, false) => "NO",
-        (false, true) => "true",
-        (false, false) => "false",
-    }
 }
 
 fn parse_err(path: &Path, bytes: &[u8], at: usize, message: String) -> Error {

@@ -9,9 +9,10 @@
 //! - CN codes stored as numbers lose their leading zero in a spreadsheet: a 7-digit (or
 //!   9-digit TARIC) number in the cn_code column gets it back, so `7081000` reads `07081000`.
 
-use super::convert::CsvSink;
-use super::InputFormat;
+use super::{text, InputFormat};
 use crate::error::{Error, Result};
+use crate::formats::cells::{self, column_letters};
+use crate::formats::pgcsv::CsvSink;
 use crate::model::REQUIRED_COLUMNS;
 use calamine::{open_workbook_from_rs, Data, Ods, Range, Reader, Xls, Xlsx};
 use std::io::Write;
@@ -202,55 +203,15 @@ fn cell_name(c: &Data) -> String {
     cell_text(c, "").trim().to_ascii_lowercase()
 }
 
-/// `A`, `B`, … `Z`, `AA` for a 0-based column index.
-pub fn column_letters(mut j: usize) -> String {
-    let mut s = Vec::new();
-    loop {
-        s.push(b'A' + (j % 26) as u8);
-        if j < 26 {
-            break;
-        }
-        j = j / 26 - 1;
-    }
-    s.reverse();
-    String::from_utf8(s).unwrap_or_default()
-}
-
-/// The text of a cell as a CSV export would hold it; `column` is the lower-case header.
+/// The text of a cell as a CSV export would hold it; `column` is the lower-case header, for
+/// the columns whose values intake spells its own way (see `super::text`).
 pub fn cell_text(c: &Data, column: &str) -> String {
     match c {
-        Data::Empty => String::new(),
-        Data::String(s) => s.clone(),
-        Data::DateTimeIso(s) | Data::DurationIso(s) => s.clone(),
-        Data::Bool(b) => super::json::bool_text(column, *b).to_string(),
-        Data::Int(i) => number_text(&i.to_string(), column),
-        Data::Float(f) => {
-            if f.fract() == 0.0 && f.abs() < 1e15 {
-                number_text(&format!("{}", *f as i64), column)
-            } else {
-                format!("{f}")
-            }
-        }
-        Data::DateTime(d) => {
-            let (y, m, day, hh, mm, ss, ms) = d.to_ymd_hms_milli();
-            if d.is_duration() {
-                format!("{}", d.as_f64())
-            } else if (hh, mm, ss, ms) == (0, 0, 0, 0) {
-                format!("{y:04}-{m:02}-{day:02}")
-            } else {
-                format!("{y:04}-{m:02}-{day:02}T{hh:02}:{mm:02}:{ss:02}")
-            }
-        }
-        Data::Error(e) => e.to_string(),
-    }
-}
-
-/// Integers in the cn_code column get back the leading zero a spreadsheet drops.
-fn number_text(digits: &str, column: &str) -> String {
-    if column == "cn_code" && (digits.len() == 7 || digits.len() == 9) && !digits.starts_with('-') {
-        format!("0{digits}")
-    } else {
-        digits.to_string()
+        Data::Bool(b) => text::bool_text(column, *b).to_string(),
+        _ => match cells::whole_number(c) {
+            Some(digits) => text::number_text(&digits, column),
+            None => cells::cell_text(c),
+        },
     }
 }
 
@@ -273,33 +234,11 @@ mod tests {
     }
 
     #[test]
-    fn numbers_and_dates_read_as_shown() {
-        assert_eq!(cell_text(&Data::Float(12450.5), "net_mass_kg"), "12450.5");
-        assert_eq!(cell_text(&Data::Float(0.1), "net_mass_kg"), "0.1");
-        assert_eq!(cell_text(&Data::Float(24560.0), "net_mass_kg"), "24560");
+    fn booleans_and_whole_numbers_take_the_intake_spelling() {
+        assert_eq!(cell_text(&Data::Bool(true), "has_actual_emissions"), "YES");
+        assert_eq!(cell_text(&Data::Bool(false), "note"), "false");
+        assert_eq!(cell_text(&Data::Float(12450.5), "cn_code"), "12450.5");
         let d = ExcelDateTime::new(45931.0, ExcelDateTimeType::DateTime, false);
         assert_eq!(cell_text(&Data::DateTime(d), "import_date"), "2025-10-01");
-        let d = ExcelDateTime::new(45931.5, ExcelDateTimeType::DateTime, false);
-        assert_eq!(
-            cell_text(&Data::DateTime(d), "import_date"),
-            "2025-10-01T12:00:00"
-        );
-        // The 1904 date system (old Mac workbooks) counts from 1904-01-01.
-        let d = ExcelDateTime::new(44469.0, ExcelDateTimeType::DateTime, true);
-        assert_eq!(cell_text(&Data::DateTime(d), "import_date"), "2025-10-01");
-        assert_eq!(cell_text(&Data::Bool(true), "has_actual_emissions"), "YES");
-        assert_eq!(
-            cell_text(&Data::Error(calamine::CellErrorType::NA), "net_mass_kg"),
-            "#N/A"
-        );
-    }
-
-    #[test]
-    fn column_letters_count_like_a_spreadsheet() {
-        assert_eq!(column_letters(0), "A");
-        assert_eq!(column_letters(25), "Z");
-        assert_eq!(column_letters(26), "AA");
-        assert_eq!(column_letters(701), "ZZ");
-        assert_eq!(column_letters(702), "AAA");
     }
 }

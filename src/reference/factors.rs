@@ -1,8 +1,9 @@
 //! Default emission factors: the EU tables (embedded) or a user's factor file.
 
+use super::csv_records;
 use super::pydict::{self, PyValue};
-use super::{csv_records, has_ext};
 use crate::error::{Error, Result};
+use crate::fsio::has_ext;
 use crate::model::{CnCode, Date, EmissionFactor, Sector};
 use rust_decimal::Decimal;
 use serde::Deserialize;

@@ -1,0 +1,6 @@
+//! Foreign formats, knowing nothing of CBAM: PostgreSQL dumps and CSV, spreadsheet cells.
+//! They may use only `crate::error` and `crate::fsio`; the stages give their content meaning.
+
+pub mod cells;
+pub mod pgcsv;
+pub mod pgdump;
