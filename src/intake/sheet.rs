@@ -67,6 +67,33 @@ where
     Ok((name, range, names))
 }
 
+/// The chosen sheet of the workbook `bytes`, with its name and the names of all sheets.
+fn read_sheet(
+    path: &Path,
+    bytes: &[u8],
+    format: InputFormat,
+    sheet: Option<&str>,
+) -> Result<(String, Range<Data>, Vec<String>)> {
+    let rs = std::io::Cursor::new(bytes);
+    match format {
+        InputFormat::Xlsx => {
+            let mut wb: Xlsx<_> =
+                open_workbook_from_rs(rs).map_err(|e| open_err(path, format, e))?;
+            pick(&mut wb, path, format, sheet)
+        }
+        InputFormat::Xls => {
+            let mut wb: Xls<_> =
+                open_workbook_from_rs(rs).map_err(|e| open_err(path, format, e))?;
+            pick(&mut wb, path, format, sheet)
+        }
+        _ => {
+            let mut wb: Ods<_> =
+                open_workbook_from_rs(rs).map_err(|e| open_err(path, format, e))?;
+            pick(&mut wb, path, format, sheet)
+        }
+    }
+}
+
 /// Converts the sheet of the workbook `bytes` (read from `path`) to CSV; returns each row's
 /// 1-based sheet row number.
 pub fn to_csv(
@@ -76,76 +103,17 @@ pub fn to_csv(
     sheet: Option<&str>,
     out: &mut dyn Write,
 ) -> Result<Vec<u64>> {
-    let rs = std::io::Cursor::new(bytes);
-    let (name, range, sheets) = match format {
-        InputFormat::Xlsx => {
-            let mut wb: Xlsx<_> =
-                open_workbook_from_rs(rs).map_err(|e| open_err(path, format, e))?;
-            pick(&mut wb, path, format, sheet)?
-        }
-        InputFormat::Xls => {
-            let mut wb: Xls<_> =
-                open_workbook_from_rs(rs).map_err(|e| open_err(path, format, e))?;
-            pick(&mut wb, path, format, sheet)?
-        }
-        _ => {
-            let mut wb: Ods<_> =
-                open_workbook_from_rs(rs).map_err(|e| open_err(path, format, e))?;
-            pick(&mut wb, path, format, sheet)?
-        }
-    };
+    let (name, range, sheets) = read_sheet(path, bytes, format, sheet)?;
     let (top, left) = range.start().unwrap_or((0, 0));
     let rows: Vec<&[Data]> = range.rows().collect();
-    // The header: the first row naming every required column.
-    let mut header_at = None;
-    let mut best: (usize, usize) = (0, 0);
-    for (i, row) in rows.iter().take(HEADER_SEARCH_ROWS).enumerate() {
-        let names: Vec<String> = row.iter().map(cell_name).collect();
-        let have = REQUIRED_COLUMNS
-            .iter()
-            .filter(|r| names.iter().any(|n| n == *r))
-            .count();
-        if have == REQUIRED_COLUMNS.len() {
-            header_at = Some(i);
-            break;
-        }
-        if have > best.1 {
-            best = (i, have);
-        }
-    }
-    let Some(h) = header_at else {
-        let detail = if best.1 == 0 {
-            format!("none of them in the first {HEADER_SEARCH_ROWS} rows")
-        } else {
-            let names: Vec<String> = rows[best.0].iter().map(cell_name).collect();
-            let missing: Vec<&str> = REQUIRED_COLUMNS
-                .iter()
-                .filter(|r| !names.iter().any(|n| n == *r))
-                .copied()
-                .collect();
-            format!(
-                "the closest is row {} with {} of them; missing: {}",
-                top as usize + best.0 + 1,
-                best.1,
-                missing.join(", ")
-            )
-        };
-        let hint = if sheet.is_none() && sheets.len() > 1 {
-            format!(
-                " (the workbook's sheets: {}; choose one with --sheet)",
-                sheets.join(", ")
-            )
-        } else {
-            String::new()
-        };
-        return Err(Error::Data {
-            path: path.to_path_buf(),
-            message: format!(
-                "sheet {name:?}: no header row with the required columns ({}); {detail}{hint}",
-                REQUIRED_COLUMNS.join(", ")
-            ),
-        });
+    let place = SheetPlace {
+        path,
+        name: &name,
+        sheets: &sheets,
+        chosen: sheet.is_some(),
+        top: top as usize,
     };
+    let h = place.header_row(&rows)?;
     let header: Vec<String> = rows[h]
         .iter()
         .enumerate()
@@ -197,6 +165,74 @@ pub fn to_csv(
         });
     }
     Ok(sink.origins.take().unwrap_or_default())
+}
+
+/// Where a sheet is, for finding its header and naming it in messages.
+struct SheetPlace<'a> {
+    path: &'a Path,
+    name: &'a str,
+    sheets: &'a [String],
+    /// `--sheet` was given.
+    chosen: bool,
+    /// The sheet row (0-based) the used range starts on.
+    top: usize,
+}
+
+impl SheetPlace<'_> {
+    /// The header: the first row (within the first rows) naming every required column.
+    fn header_row(&self, rows: &[&[Data]]) -> Result<usize> {
+        let mut best: (usize, usize) = (0, 0);
+        for (i, row) in rows.iter().take(HEADER_SEARCH_ROWS).enumerate() {
+            let names: Vec<String> = row.iter().map(cell_name).collect();
+            let have = REQUIRED_COLUMNS
+                .iter()
+                .filter(|r| names.iter().any(|n| n == *r))
+                .count();
+            if have == REQUIRED_COLUMNS.len() {
+                return Ok(i);
+            }
+            if have > best.1 {
+                best = (i, have);
+            }
+        }
+        Err(self.no_header(rows, best))
+    }
+
+    /// No header: the closest row (`best`: its index and how many columns it names).
+    fn no_header(&self, rows: &[&[Data]], best: (usize, usize)) -> Error {
+        let detail = if best.1 == 0 {
+            format!("none of them in the first {HEADER_SEARCH_ROWS} rows")
+        } else {
+            let names: Vec<String> = rows[best.0].iter().map(cell_name).collect();
+            let missing: Vec<&str> = REQUIRED_COLUMNS
+                .iter()
+                .filter(|r| !names.iter().any(|n| n == *r))
+                .copied()
+                .collect();
+            format!(
+                "the closest is row {} with {} of them; missing: {}",
+                self.top + best.0 + 1,
+                best.1,
+                missing.join(", ")
+            )
+        };
+        let hint = if !self.chosen && self.sheets.len() > 1 {
+            format!(
+                " (the workbook's sheets: {}; choose one with --sheet)",
+                self.sheets.join(", ")
+            )
+        } else {
+            String::new()
+        };
+        Error::Data {
+            path: self.path.to_path_buf(),
+            message: format!(
+                "sheet {:?}: no header row with the required columns ({}); {detail}{hint}",
+                self.name,
+                REQUIRED_COLUMNS.join(", ")
+            ),
+        }
+    }
 }
 
 fn cell_name(c: &Data) -> String {

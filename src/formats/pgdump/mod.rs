@@ -11,6 +11,7 @@
 //! [`sniff`] (what the file is), [`statement`] (the dump's statements and rows), [`lexer`]
 //! (SQL quoting and tokens).
 
+mod copy_text;
 mod lexer;
 mod sniff;
 mod statement;

@@ -3,7 +3,8 @@
 //! headers and their text-format rows, `INSERT … VALUES` rows, psql meta-commands
 //! (`\\connect`, `\\restrict`) and pg_dump's completion line.
 
-use super::lexer::{hex_val, Lexer, Tok, Tokens, Value};
+use super::copy_text;
+use super::lexer::{Lexer, Tok, Tokens, Value};
 use super::{qualified, DataForm, DumpVisitor, Fields, Table, TableCount, GZIP_DAMAGED};
 use crate::error::{Error, Result};
 use std::io::BufRead;
@@ -364,46 +365,7 @@ impl Parser {
                 fields.push(&self.text(raw, self.line)?);
                 continue;
             }
-            decoded.clear();
-            let mut i = 0;
-            while i < raw.len() {
-                let b = raw[i];
-                if b != b'\\' || i + 1 == raw.len() {
-                    decoded.push(b);
-                    i += 1;
-                    continue;
-                }
-                let c = raw[i + 1];
-                i += 2;
-                match c {
-                    b'b' => decoded.push(8),
-                    b'f' => decoded.push(12),
-                    b'n' => decoded.push(b'\n'),
-                    b'r' => decoded.push(b'\r'),
-                    b't' => decoded.push(b'\t'),
-                    b'v' => decoded.push(11),
-                    b'0'..=b'7' => {
-                        let mut v = (c - b'0') as u32;
-                        let mut k = 0;
-                        while k < 2 && i < raw.len() && (b'0'..=b'7').contains(&raw[i]) {
-                            v = v * 8 + (raw[i] - b'0') as u32;
-                            i += 1;
-                            k += 1;
-                        }
-                        decoded.push((v & 0xff) as u8);
-                    }
-                    b'x' if i < raw.len() && raw[i].is_ascii_hexdigit() => {
-                        let mut v = hex_val(raw[i]);
-                        i += 1;
-                        if i < raw.len() && raw[i].is_ascii_hexdigit() {
-                            v = v * 16 + hex_val(raw[i]);
-                            i += 1;
-                        }
-                        decoded.push(v);
-                    }
-                    other => decoded.push(other),
-                }
-            }
+            copy_text::unescape(raw, decoded);
             fields.push(&self.text(decoded, self.line)?);
         }
         if fields.len() != table.columns.len() {
@@ -543,16 +505,13 @@ impl Parser {
             tok.ident_list()
                 .ok_or_else(|| self.damaged(line, None, "COPY: unreadable column list".into()))?
         } else {
-            self.create_columns
-                .get(&(schema.clone(), name.clone()))
-                .cloned()
-                .ok_or_else(|| {
-                    self.damaged(
-                        line,
-                        Some(qualified(&schema, &name)),
-                        "COPY without a column list for a table the dump never created".into(),
-                    )
-                })?
+            self.created_columns(&schema, &name).ok_or_else(|| {
+                self.damaged(
+                    line,
+                    Some(qualified(&schema, &name)),
+                    "COPY without a column list for a table the dump never created".into(),
+                )
+            })?
         };
         if !(tok.eat_keyword("from") && tok.eat_keyword("stdin")) {
             // `COPY … TO …` or `FROM 'file'`: no data follows in the dump.
@@ -632,17 +591,14 @@ impl Parser {
             tok.ident_list()
                 .ok_or_else(|| self.insert_damage(line, &schema, &name, "unreadable column list"))?
         } else {
-            self.create_columns
-                .get(&(schema.clone(), name.clone()))
-                .cloned()
-                .ok_or_else(|| {
-                    self.insert_damage(
-                        line,
-                        &schema,
-                        &name,
-                        "no column list and no CREATE TABLE before it (dump with --column-inserts)",
-                    )
-                })?
+            self.created_columns(&schema, &name).ok_or_else(|| {
+                self.insert_damage(
+                    line,
+                    &schema,
+                    &name,
+                    "no column list and no CREATE TABLE before it (dump with --column-inserts)",
+                )
+            })?
         };
         if tok.eat_keyword("overriding") {
             tok.next_keyword();
@@ -715,6 +671,13 @@ impl Parser {
         Ok(())
     }
 
+    /// The columns of the dump's `CREATE TABLE schema.name`, for data that does not name them.
+    fn created_columns(&self, schema: &Option<String>, name: &str) -> Option<Vec<String>> {
+        self.create_columns
+            .get(&(schema.clone(), name.to_string()))
+            .cloned()
+    }
+
     fn insert_damage(&self, line: u64, schema: &Option<String>, name: &str, what: &str) -> Error {
         self.damaged(
             line,
@@ -738,4 +701,154 @@ fn connect_target(line: &[u8]) -> Option<String> {
     rest.split_whitespace()
         .find(|w| !w.starts_with('-'))
         .map(|w| w.trim_matches('"').to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every table and row a dump hands on.
+    #[derive(Default)]
+    struct Collect {
+        tables: Vec<String>,
+        rows: Vec<(String, Vec<Option<String>>, u64)>,
+    }
+
+    impl DumpVisitor for Collect {
+        fn table(&mut self, table: &Table) -> Result<bool> {
+            self.tables.push(format!(
+                "{} ({})",
+                table.qualified(),
+                table.columns.join(",")
+            ));
+            Ok(true)
+        }
+        fn row(&mut self, table: &Table, fields: &Fields, line: u64) -> Result<()> {
+            let values = (0..fields.len())
+                .map(|i| fields.get(i).map(String::from))
+                .collect();
+            self.rows.push((table.name.clone(), values, line));
+            Ok(())
+        }
+    }
+
+    fn parse(sql: &str) -> (Parser, Collect, Result<()>) {
+        let mut parser = Parser::new(PathBuf::from("t.sql"), false);
+        let mut seen = Collect::default();
+        let result = parser.run(&mut sql.as_bytes(), &mut seen, &mut |_| {});
+        (parser, seen, result)
+    }
+
+    fn text(values: &[Option<&str>]) -> Vec<Option<String>> {
+        values.iter().map(|v| v.map(String::from)).collect()
+    }
+
+    #[test]
+    fn copy_header_and_text_format_rows() {
+        let sql = "COPY public.t (a, \"B\", c) FROM stdin;\n\
+                   x\t\\N\tone\\ttab\n\
+                   \\101\\x42\t\t\\\\\r\n\
+                   \\.\n";
+        let (parser, seen, result) = parse(sql);
+        assert!(result.is_ok());
+        assert_eq!(seen.tables, ["public.t (a,B,c)"]);
+        assert_eq!(
+            seen.rows[0],
+            ("t".into(), text(&[Some("x"), None, Some("one\ttab")]), 2)
+        );
+        assert_eq!(seen.rows[1].1, text(&[Some("AB"), Some(""), Some("\\")]));
+        assert_eq!(parser.counts.len(), 1);
+        assert_eq!(
+            (parser.counts[0].rows, parser.counts[0].form),
+            (2, DataForm::Copy)
+        );
+        assert!(!parser.complete);
+    }
+
+    #[test]
+    fn copy_without_a_column_list_takes_the_created_columns() {
+        let sql =
+            "CREATE TABLE s.t (id integer NOT NULL, name text, CONSTRAINT k PRIMARY KEY (id));\n\
+                   COPY s.t FROM stdin;\n1\tn\n\\.\n";
+        let (_, seen, result) = parse(sql);
+        assert!(result.is_ok());
+        assert_eq!(seen.tables, ["s.t (id,name)"]);
+    }
+
+    #[test]
+    fn copy_rows_with_the_wrong_field_count_or_cut_short_are_damage() {
+        let (_, _, result) = parse("COPY t (a, b) FROM stdin;\n1\n\\.\n");
+        let e = result.err().map(|e| e.to_string()).unwrap_or_default();
+        assert_eq!(
+            e,
+            "t.sql: line 2: COPY row of table t has 1 fields, expected 2 (a, b)"
+        );
+        let (_, _, result) = parse("COPY t (a) FROM stdin;\n1\n");
+        assert!(matches!(result, Err(Error::Damaged { line: 2, .. })));
+        let (_, _, result) = parse("COPY t (a) FROM stdin;\n1");
+        assert!(matches!(result, Err(Error::Damaged { line: 2, .. })));
+    }
+
+    #[test]
+    fn insert_values_rows() {
+        let sql = "INSERT INTO public.t (a, b) VALUES ('x', NULL), (-1.5, 'it''s');\n\
+                   INSERT INTO public.t (a, b) VALUES (E'a\\nb', true);\n";
+        let (parser, seen, result) = parse(sql);
+        assert!(result.is_ok());
+        assert_eq!(seen.tables, ["public.t (a,b)"], "asked once per table");
+        let rows: Vec<_> = seen.rows.iter().map(|r| (r.1.clone(), r.2)).collect();
+        assert_eq!(
+            rows,
+            [
+                (text(&[Some("x"), None]), 1),
+                (text(&[Some("-1.5"), Some("it's")]), 1),
+                (text(&[Some("a\nb"), Some("t")]), 2),
+            ]
+        );
+        assert_eq!(
+            (parser.counts[0].rows, parser.counts[0].form),
+            (3, DataForm::Insert)
+        );
+    }
+
+    #[test]
+    fn insert_rows_with_the_wrong_value_count_are_damage() {
+        let (_, _, result) = parse("INSERT INTO t (a, b) VALUES ('x');\n");
+        let e = result.err().map(|e| e.to_string()).unwrap_or_default();
+        assert_eq!(
+            e,
+            "t.sql: line 1: INSERT into t: a row has 1 values, expected 2 (a, b)"
+        );
+    }
+
+    #[test]
+    fn completion_line_and_meta_commands() {
+        let sql = "\\restrict abc\n\\connect -reuse-previous=on \"dbname='greenlang'\"\n\
+                   INSERT INTO s.t (a) VALUES (1);\n\
+                   -- PostgreSQL database dump complete\n";
+        let (parser, seen, result) = parse(sql);
+        assert!(result.is_ok());
+        assert!(parser.complete);
+        assert_eq!(seen.tables, ["greenlang.s.t (a)"]);
+    }
+
+    #[test]
+    fn a_dump_cut_inside_a_statement_is_damage() {
+        let (_, _, result) = parse("SET x = 1;\nINSERT INTO t (a) VALUES ('1\n");
+        let e = result.err().map(|e| e.to_string()).unwrap_or_default();
+        assert_eq!(
+            e,
+            "t.sql: line 2: the dump ends inside an SQL statement started at line 2: the file is truncated"
+        );
+    }
+
+    #[test]
+    fn connect_targets() {
+        assert_eq!(
+            connect_target(b"\\connect greenlang").as_deref(),
+            Some("greenlang")
+        );
+        assert_eq!(connect_target(b"\\c \"other\"").as_deref(), Some("other"));
+        assert_eq!(connect_target(b"\\restrict key"), None);
+    }
 }
