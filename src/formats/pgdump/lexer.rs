@@ -424,52 +424,56 @@ impl<'a> Tokens<'a> {
                     }
                     break;
                 }
-                b'\\' if escape => {
-                    let e = *s.get(self.i)?;
-                    self.i += 1;
-                    match e {
-                        b'b' => out.push(8),
-                        b'f' => out.push(12),
-                        b'n' => out.push(b'\n'),
-                        b'r' => out.push(b'\r'),
-                        b't' => out.push(b'\t'),
-                        b'0'..=b'7' => {
-                            let mut v = (e - b'0') as u32;
-                            let mut k = 0;
-                            while k < 2 && s.get(self.i).is_some_and(|d| (b'0'..=b'7').contains(d))
-                            {
-                                v = v * 8 + (s[self.i] - b'0') as u32;
-                                self.i += 1;
-                                k += 1;
-                            }
-                            out.push((v & 0xff) as u8);
-                        }
-                        b'x' if s.get(self.i).is_some_and(u8::is_ascii_hexdigit) => {
-                            let mut v = hex_val(s[self.i]);
-                            self.i += 1;
-                            if s.get(self.i).is_some_and(u8::is_ascii_hexdigit) {
-                                v = v * 16 + hex_val(s[self.i]);
-                                self.i += 1;
-                            }
-                            out.push(v);
-                        }
-                        b'u' | b'U' => {
-                            let n = if e == b'u' { 4 } else { 8 };
-                            let hex = s.get(self.i..self.i + n)?;
-                            let cp =
-                                u32::from_str_radix(std::str::from_utf8(hex).ok()?, 16).ok()?;
-                            self.i += n;
-                            let ch = char::from_u32(cp)?;
-                            let mut tmp = [0u8; 4];
-                            out.extend_from_slice(ch.encode_utf8(&mut tmp).as_bytes());
-                        }
-                        other => out.push(other),
-                    }
-                }
+                b'\\' if escape => self.escape(&mut out)?,
                 _ => out.push(c),
             }
         }
         String::from_utf8(out).ok()
+    }
+
+    /// One backslash sequence of an E'…' string (after the backslash) onto `out`; `None`
+    /// when it is cut off or names no character.
+    fn escape(&mut self, out: &mut Vec<u8>) -> Option<()> {
+        let s = self.s;
+        let e = *s.get(self.i)?;
+        self.i += 1;
+        match e {
+            b'b' => out.push(8),
+            b'f' => out.push(12),
+            b'n' => out.push(b'\n'),
+            b'r' => out.push(b'\r'),
+            b't' => out.push(b'\t'),
+            b'0'..=b'7' => {
+                let mut v = (e - b'0') as u32;
+                let mut k = 0;
+                while k < 2 && s.get(self.i).is_some_and(|d| (b'0'..=b'7').contains(d)) {
+                    v = v * 8 + (s[self.i] - b'0') as u32;
+                    self.i += 1;
+                    k += 1;
+                }
+                out.push((v & 0xff) as u8);
+            }
+            b'x' if s.get(self.i).is_some_and(u8::is_ascii_hexdigit) => {
+                let mut v = hex_val(s[self.i]);
+                self.i += 1;
+                if s.get(self.i).is_some_and(u8::is_ascii_hexdigit) {
+                    v = v * 16 + hex_val(s[self.i]);
+                    self.i += 1;
+                }
+                out.push(v);
+            }
+            b'u' | b'U' => {
+                let n = if e == b'u' { 4 } else { 8 };
+                let hex = s.get(self.i..self.i + n)?;
+                let cp = u32::from_str_radix(std::str::from_utf8(hex).ok()?, 16).ok()?;
+                self.i += n;
+                let ch = char::from_u32(cp)?;
+                let mut tmp = [0u8; 4];
+                out.extend_from_slice(ch.encode_utf8(&mut tmp).as_bytes());
+            }
+            other => out.push(other),
+        }
+        Some(())
     }
 }
 

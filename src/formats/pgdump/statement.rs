@@ -739,6 +739,12 @@ mod tests {
         (parser, seen, result)
     }
 
+    /// The message of the error reading `sql` stops with.
+    fn damage(sql: &str) -> String {
+        let (_, _, result) = parse(sql);
+        result.err().map(|e| e.to_string()).unwrap_or_default()
+    }
+
     fn text(values: &[Option<&str>]) -> Vec<Option<String>> {
         values.iter().map(|v| v.map(String::from)).collect()
     }
@@ -777,10 +783,8 @@ mod tests {
 
     #[test]
     fn copy_rows_with_the_wrong_field_count_or_cut_short_are_damage() {
-        let (_, _, result) = parse("COPY t (a, b) FROM stdin;\n1\n\\.\n");
-        let e = result.err().map(|e| e.to_string()).unwrap_or_default();
         assert_eq!(
-            e,
+            damage("COPY t (a, b) FROM stdin;\n1\n\\.\n"),
             "t.sql: line 2: COPY row of table t has 1 fields, expected 2 (a, b)"
         );
         let (_, _, result) = parse("COPY t (a) FROM stdin;\n1\n");
@@ -813,10 +817,8 @@ mod tests {
 
     #[test]
     fn insert_rows_with_the_wrong_value_count_are_damage() {
-        let (_, _, result) = parse("INSERT INTO t (a, b) VALUES ('x');\n");
-        let e = result.err().map(|e| e.to_string()).unwrap_or_default();
         assert_eq!(
-            e,
+            damage("INSERT INTO t (a, b) VALUES ('x');\n"),
             "t.sql: line 1: INSERT into t: a row has 1 values, expected 2 (a, b)"
         );
     }
@@ -834,10 +836,8 @@ mod tests {
 
     #[test]
     fn a_dump_cut_inside_a_statement_is_damage() {
-        let (_, _, result) = parse("SET x = 1;\nINSERT INTO t (a) VALUES ('1\n");
-        let e = result.err().map(|e| e.to_string()).unwrap_or_default();
         assert_eq!(
-            e,
+            damage("SET x = 1;\nINSERT INTO t (a) VALUES ('1\n"),
             "t.sql: line 2: the dump ends inside an SQL statement started at line 2: the file is truncated"
         );
     }
