@@ -38,54 +38,11 @@ impl DumpVisitor for TableToCsv<'_, '_> {
             return Ok(false);
         }
         if let Some(first) = &self.found {
-            if first.qualified() != table.qualified() {
-                return Err(Error::Data {
-                    path: self.path.to_path_buf(),
-                    message: format!(
-                        "line {}: table {:?} is ambiguous: both {} (line {}) and {} hold data; \
-                         name it fully, e.g. --table {}",
-                        table.line,
-                        self.wanted,
-                        first.qualified(),
-                        first.line,
-                        table.qualified(),
-                        first.qualified()
-                    ),
-                });
-            }
-            if first.columns != table.columns {
-                return Err(Error::Damaged {
-                    path: self.path.to_path_buf(),
-                    line: table.line,
-                    table: Some(table.qualified()),
-                    message: format!(
-                        "rows of table {} with columns ({}) after rows with columns ({})",
-                        table.qualified(),
-                        table.columns.join(", "),
-                        first.columns.join(", ")
-                    ),
-                });
-            }
+            self.same_table(first, table)?;
             return Ok(true);
         }
         if self.require_shipment_columns {
-            let missing: Vec<&str> = REQUIRED_COLUMNS
-                .iter()
-                .filter(|c| !table.columns.iter().any(|t| t.eq_ignore_ascii_case(c)))
-                .copied()
-                .collect();
-            if !missing.is_empty() {
-                return Err(Error::Parse {
-                    path: self.path.to_path_buf(),
-                    line: table.line,
-                    message: format!(
-                        "table {} has no column(s) {} (its columns: {})",
-                        table.qualified(),
-                        missing.join(", "),
-                        table.columns.join(", ")
-                    ),
-                });
-            }
+            self.has_shipment_columns(table)?;
         }
         self.sink
             .header(table.columns.iter().map(String::as_str))
@@ -102,6 +59,61 @@ impl DumpVisitor for TableToCsv<'_, '_> {
 }
 
 impl TableToCsv<'_, '_> {
+    /// A later run of rows for the table already found: the same table, the same columns.
+    fn same_table(&self, first: &Table, table: &Table) -> Result<()> {
+        if first.qualified() != table.qualified() {
+            return Err(Error::Data {
+                path: self.path.to_path_buf(),
+                message: format!(
+                    "line {}: table {:?} is ambiguous: both {} (line {}) and {} hold data; \
+                     name it fully, e.g. --table {}",
+                    table.line,
+                    self.wanted,
+                    first.qualified(),
+                    first.line,
+                    table.qualified(),
+                    first.qualified()
+                ),
+            });
+        }
+        if first.columns != table.columns {
+            return Err(Error::Damaged {
+                path: self.path.to_path_buf(),
+                line: table.line,
+                table: Some(table.qualified()),
+                message: format!(
+                    "rows of table {} with columns ({}) after rows with columns ({})",
+                    table.qualified(),
+                    table.columns.join(", "),
+                    first.columns.join(", ")
+                ),
+            });
+        }
+        Ok(())
+    }
+
+    /// For `report`: the table carries every required shipment column.
+    fn has_shipment_columns(&self, table: &Table) -> Result<()> {
+        let missing: Vec<&str> = REQUIRED_COLUMNS
+            .iter()
+            .filter(|c| !table.columns.iter().any(|t| t.eq_ignore_ascii_case(c)))
+            .copied()
+            .collect();
+        if !missing.is_empty() {
+            return Err(Error::Parse {
+                path: self.path.to_path_buf(),
+                line: table.line,
+                message: format!(
+                    "table {} has no column(s) {} (its columns: {})",
+                    table.qualified(),
+                    missing.join(", "),
+                    table.columns.join(", ")
+                ),
+            });
+        }
+        Ok(())
+    }
+
     /// A write failure: kept so the caller reports it against the output, not the dump.
     fn io(&mut self, e: std::io::Error) -> Error {
         let message = e.to_string();
@@ -144,22 +156,7 @@ pub fn dump_table_to_csv(
         }
     };
     let Some(found) = v.found else {
-        let have: Vec<String> = summary
-            .tables
-            .iter()
-            .map(|t| format!("{} ({} rows)", t.table, t.rows))
-            .collect();
-        return Err(Error::Data {
-            path: path.to_path_buf(),
-            message: format!(
-                "the dump has no data for table {table:?}; tables with data: {}",
-                if have.is_empty() {
-                    "none".to_string()
-                } else {
-                    have.join(", ")
-                }
-            ),
-        });
+        return Err(no_such_table(path, table, &summary));
     };
     if !summary.complete && !allow_incomplete {
         return Err(Error::Damaged {
@@ -183,6 +180,26 @@ pub fn dump_table_to_csv(
         },
         origins,
     ))
+}
+
+/// The table is not among those the dump holds data for: say which it does hold.
+fn no_such_table(path: &Path, table: &str, summary: &DumpSummary) -> Error {
+    let have: Vec<String> = summary
+        .tables
+        .iter()
+        .map(|t| format!("{} ({} rows)", t.table, t.rows))
+        .collect();
+    Error::Data {
+        path: path.to_path_buf(),
+        message: format!(
+            "the dump has no data for table {table:?}; tables with data: {}",
+            if have.is_empty() {
+                "none".to_string()
+            } else {
+                have.join(", ")
+            }
+        ),
+    }
 }
 
 /// `cbam export`: one table of a dump written atomically as CSV (no file on failure).

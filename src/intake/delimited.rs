@@ -277,64 +277,7 @@ pub(super) fn parse_chunk(
         }
         row_no += 1;
         let line = chunk.first_line + record.position().map(|p| p.line()).unwrap_or(1) - 1;
-        let mut problems = Vec::new();
-        let mut values: [&[u8]; 16] = [b""; 16];
-        for (k, idx) in layout.known.iter().enumerate() {
-            let Some(i) = *idx else { continue };
-            let v = record.get(i).unwrap_or(b"");
-            if v.len() > MAX_FIELD_BYTES {
-                problems.push(
-                    Finding::new(
-                        "IN014",
-                        Severity::Error,
-                        format!(
-                            "field {} is {} bytes long (limit {MAX_FIELD_BYTES})",
-                            SHIPMENT_COLUMNS[k],
-                            v.len()
-                        ),
-                    )
-                    .field(SHIPMENT_COLUMNS[k])
-                    .expected(format!("at most {MAX_FIELD_BYTES} bytes"))
-                    .found(&format!("{} bytes", v.len())),
-                );
-                continue;
-            }
-            values[k] = v;
-        }
-        // `data` is the validated (or Latin-1-decoded) body: see `Source::body`.
-        let mut row = ShipmentRow::from_valid_utf8_fields(row_no, line, values);
-        for (i, name) in &layout.extra {
-            let v = record.get(*i).unwrap_or(b"");
-            if v.len() > MAX_FIELD_BYTES {
-                problems.push(
-                    Finding::new(
-                        "IN014",
-                        Severity::Error,
-                        format!("extra column {name} is {} bytes long", v.len()),
-                    )
-                    .expected(format!("at most {MAX_FIELD_BYTES} bytes"))
-                    .found(&format!("{} bytes", v.len())),
-                );
-                continue;
-            }
-            row.extra
-                .push((name.clone(), String::from_utf8_lossy(v).into_owned()));
-        }
-        if record.len() != layout.ncols {
-            problems.push(
-                Finding::new(
-                    "IN013",
-                    Severity::Error,
-                    format!(
-                        "row has {} fields, the header has {}",
-                        record.len(),
-                        layout.ncols
-                    ),
-                )
-                .expected(format!("{} fields", layout.ncols))
-                .found(&format!("{} fields", record.len())),
-            );
-        }
+        let (row, problems) = lay_out(&record, layout, row_no, line);
         if problems.is_empty() {
             each(Record::Row(row));
         } else {
@@ -346,6 +289,75 @@ pub(super) fn parse_chunk(
         }
     }
     row_no
+}
+
+/// One record as a shipment row by the header's layout, with the problems of its layout
+/// (oversize fields, wrong field count); the findings get file and row from the caller.
+fn lay_out(
+    record: &csv::ByteRecord,
+    layout: &Layout,
+    row_no: u64,
+    line: u64,
+) -> (ShipmentRow, Vec<Finding>) {
+    let mut problems = Vec::new();
+    let mut values: [&[u8]; 16] = [b""; 16];
+    for (k, idx) in layout.known.iter().enumerate() {
+        let Some(i) = *idx else { continue };
+        let v = record.get(i).unwrap_or(b"");
+        if v.len() > MAX_FIELD_BYTES {
+            problems.push(
+                Finding::new(
+                    "IN014",
+                    Severity::Error,
+                    format!(
+                        "field {} is {} bytes long (limit {MAX_FIELD_BYTES})",
+                        SHIPMENT_COLUMNS[k],
+                        v.len()
+                    ),
+                )
+                .field(SHIPMENT_COLUMNS[k])
+                .expected(format!("at most {MAX_FIELD_BYTES} bytes"))
+                .found(&format!("{} bytes", v.len())),
+            );
+            continue;
+        }
+        values[k] = v;
+    }
+    // `data` is the validated (or Latin-1-decoded) body: see `Source::body`.
+    let mut row = ShipmentRow::from_valid_utf8_fields(row_no, line, values);
+    for (i, name) in &layout.extra {
+        let v = record.get(*i).unwrap_or(b"");
+        if v.len() > MAX_FIELD_BYTES {
+            problems.push(
+                Finding::new(
+                    "IN014",
+                    Severity::Error,
+                    format!("extra column {name} is {} bytes long", v.len()),
+                )
+                .expected(format!("at most {MAX_FIELD_BYTES} bytes"))
+                .found(&format!("{} bytes", v.len())),
+            );
+            continue;
+        }
+        row.extra
+            .push((name.clone(), String::from_utf8_lossy(v).into_owned()));
+    }
+    if record.len() != layout.ncols {
+        problems.push(
+            Finding::new(
+                "IN013",
+                Severity::Error,
+                format!(
+                    "row has {} fields, the header has {}",
+                    record.len(),
+                    layout.ncols
+                ),
+            )
+            .expected(format!("{} fields", layout.ncols))
+            .found(&format!("{} fields", record.len())),
+        );
+    }
+    (row, problems)
 }
 
 #[cfg(test)]

@@ -5,11 +5,10 @@
 //!
 //! Values come out as PostgreSQL's text representation (what `COPY … TO` would print), `None`
 //! for SQL NULL, so an export is the same whatever form the dump was made in.
-
 //!
 //! Kept apart from CBAM: the reader knows tables, columns and rows, never shipments. Layers:
-//! [`sniff`] (what the file is), [`statement`] (the dump's statements and rows), [`lexer`]
-//! (SQL quoting and tokens).
+//! `sniff` (what the file is), `statement` (the dump's statements and rows),
+//! `copy_text` (COPY's field escapes), `lexer` (SQL quoting and tokens).
 
 mod copy_text;
 mod lexer;
