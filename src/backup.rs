@@ -3,7 +3,7 @@
 //! and the file's SHA-256 to record beside it.
 
 use crate::error::{Error, Result};
-use crate::intake::pgdump::{self, CountOnly, DumpSummary};
+use crate::formats::pgdump::{self, CountOnly, DumpSummary};
 use std::path::Path;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]

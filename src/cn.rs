@@ -173,8 +173,8 @@ pub fn validate_list(codes: &[(String, Option<String>)], scope: &AnnexScope) -> 
 /// `product_group`/`sector`), or plain text with one code per line.
 pub fn read_list(path: &std::path::Path) -> crate::Result<Vec<(String, Option<String>)>> {
     use crate::error::Error;
-    let (text, _) = crate::reference::read_text(path)?;
-    if crate::reference::has_ext(path, "json") {
+    let (text, _) = crate::fsio::read_text(path)?;
+    if crate::fsio::has_ext(path, "json") {
         let v: serde_json::Value = serde_json::from_str(&text).map_err(|e| Error::Parse {
             path: path.to_path_buf(),
             line: e.line() as u64,
@@ -197,7 +197,7 @@ pub fn read_list(path: &std::path::Path) -> crate::Result<Vec<(String, Option<St
             })
             .collect());
     }
-    if crate::reference::has_ext(path, "csv") {
+    if crate::fsio::has_ext(path, "csv") {
         let recs = crate::reference::csv_records(path, &text, &["cn_code"])?;
         return Ok(recs
             .iter()

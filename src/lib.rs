@@ -18,6 +18,7 @@ pub mod enrich;
 pub mod error;
 pub mod explain;
 pub mod formats;
+pub mod fsio;
 pub mod intake;
 pub mod model;
 pub mod obligation;

@@ -113,7 +113,7 @@ pub fn from_json(path: &Path, v: &Value) -> Result<Figures> {
 
 /// A CSV with `shipment_id` and `total` (or `total_emissions_tco2`, as `--lines` writes), optionally direct/indirect.
 pub fn from_csv(path: &Path) -> Result<Figures> {
-    let (text, _) = crate::reference::read_text(path)?;
+    let (text, _) = crate::fsio::read_text(path)?;
     let recs = crate::reference::csv_records(path, &text, &["shipment_id"])?;
     let mut f = Figures::default();
     for r in recs {
@@ -282,7 +282,7 @@ pub fn from_report(r: &crate::report::Report) -> Figures {
 
 /// Reads figures from a report, a baseline JSON or a CSV (by extension).
 pub fn read(path: &Path) -> Result<Figures> {
-    if crate::reference::has_ext(path, "csv") {
+    if crate::fsio::has_ext(path, "csv") {
         return from_csv(path);
     }
     let (v, _) = crate::validate::read_report(path)?;

@@ -37,7 +37,7 @@ pub struct BenchArgs {
 pub fn generate(a: GenerateArgs) -> anyhow::Result<u8> {
     let q = cbam::model::Quarter::parse(&a.quarter)
         .with_context(|| format!("--quarter: expected YYYYQn, found {:?}", a.quarter))?;
-    cbam::write::atomic_write(&a.output, |w| {
+    cbam::fsio::atomic_write(&a.output, |w| {
         cbam::bench::generate(w, a.shipments, a.seed, q.year, q.q)
     })?;
     Ok(0)
@@ -94,7 +94,7 @@ pub fn bench(a: BenchArgs) -> anyhow::Result<u8> {
     for &n in &a.shipments {
         let input = dir.join(format!("shipments-{n}-{}.csv", a.seed));
         let t = Instant::now();
-        cbam::write::atomic_write(&input, |w| cbam::bench::generate(w, n, a.seed, 2025, 4))?;
+        cbam::fsio::atomic_write(&input, |w| cbam::bench::generate(w, n, a.seed, 2025, 4))?;
         let gen_s = t.elapsed().as_secs_f64();
         let in_mb = std::fs::metadata(&input)?.len() as f64 / 1e6;
         eprintln!("generated {n} shipments in {gen_s:.2} s");

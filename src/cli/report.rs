@@ -192,10 +192,10 @@ fn write_outputs(
 ) -> anyhow::Result<Option<Vec<Finding>>> {
     if let Some(p) = &a.summary {
         let md = write::summary_markdown(report);
-        write::atomic_write(p, |w| w.write_all(md.as_bytes()))?;
+        cbam::fsio::atomic_write(p, |w| w.write_all(md.as_bytes()))?;
     }
     if let Some(p) = &a.lines {
-        write::atomic_write(p, |w| write::write_lines_csv(report, w))?;
+        cbam::fsio::atomic_write(p, |w| write::write_lines_csv(report, w))?;
     }
     let xml_findings = match &a.xml {
         Some(p) => {

@@ -97,7 +97,7 @@ fn import(
     let any = imported.iter().any(|i| i.profile.is_some());
     if any {
         let existing = if merge && output.exists() {
-            let (text, _) = cbam::reference::read_text(&output)?;
+            let (text, _) = cbam::fsio::read_text(&output)?;
             Some(text)
         } else {
             None
@@ -106,7 +106,7 @@ fn import(
             &imported,
             existing.as_deref().map(|t| (output.as_path(), t)),
         )?;
-        cbam::write::atomic_write(&output, |w| w.write_all(yaml.as_bytes()))?;
+        cbam::fsio::atomic_write(&output, |w| w.write_all(yaml.as_bytes()))?;
     }
     let errors = findings
         .iter()
@@ -213,7 +213,7 @@ fn run_audit(
     stale_after_years: u32,
     format: Format,
 ) -> anyhow::Result<u8> {
-    let (text, _) = cbam::reference::read_text(&suppliers)?;
+    let (text, _) = cbam::fsio::read_text(&suppliers)?;
     let book = cbam::reference::SupplierBook::from_yaml(&suppliers, &text)?;
     let today = match &today {
         Some(t) => cbam::model::Date::parse(t)

@@ -38,8 +38,8 @@ pub struct Args {
 fn load_scope(a: &Args) -> anyhow::Result<AnnexScope> {
     Ok(match &a.cn_codes {
         Some(p) => {
-            let (text, _) = cbam::reference::read_text(p)?;
-            if cbam::reference::has_ext(p, "json") {
+            let (text, _) = cbam::fsio::read_text(p)?;
+            if cbam::fsio::has_ext(p, "json") {
                 AnnexScope::from_cn_codes_json(p, &text)?
             } else {
                 AnnexScope::from_csv(p, &text)?
@@ -177,7 +177,7 @@ pub fn run(a: Args) -> anyhow::Result<u8> {
     }
     let rules = match &a.rules {
         Some(p) => {
-            let (text, _) = cbam::reference::read_text(p)?;
+            let (text, _) = cbam::fsio::read_text(p)?;
             RuleSet::from_yaml(p, &text)?
         }
         None => RuleSet::embedded()?,
@@ -191,7 +191,7 @@ pub fn run(a: Args) -> anyhow::Result<u8> {
     let scope = load_scope(&a)?;
     let suppliers = match &a.suppliers {
         Some(p) => {
-            let (text, _) = cbam::reference::read_text(p)?;
+            let (text, _) = cbam::fsio::read_text(p)?;
             Some(SupplierBook::from_yaml(p, &text)?)
         }
         None => None,

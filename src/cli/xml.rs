@@ -107,7 +107,7 @@ pub fn write(
     let (tree, findings) = build::build(&header, goods, suppliers);
     if !cbam::model::any_error(&findings) {
         let bytes = cbam::qreport::to_xml(&tree);
-        cbam::write::atomic_write(path, |w| w.write_all(&bytes))?;
+        cbam::fsio::atomic_write(path, |w| w.write_all(&bytes))?;
     }
     Ok(findings)
 }

@@ -1,3 +1,7 @@
-//! Foreign formats that know nothing of CBAM: readers and writers used by the stages.
+//! Foreign formats, knowing nothing of CBAM: PostgreSQL dumps and CSV, spreadsheet cells, Python literals.
+//! They may use only `crate::error` and `crate::fsio`; the stages give their content meaning.
 
+pub mod cells;
+pub mod pgcsv;
+pub mod pgdump;
 pub mod pydict;

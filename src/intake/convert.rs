@@ -4,83 +4,13 @@
 //! is NULL (an empty cell), a quoted empty field (`""`) is an empty string, so nothing a
 //! backup holds is lost in the export.
 
-use super::pgdump::{self, DumpSummary, DumpVisitor, Fields, Table};
 use super::InputFormat;
 use crate::error::{Error, Result};
+use crate::formats::pgcsv::CsvSink;
+use crate::formats::pgdump::{self, DumpSummary, DumpVisitor, Fields, Table};
 use crate::model::REQUIRED_COLUMNS;
 use std::io::Write;
 use std::path::Path;
-
-/// Writes CSV records, counting rows and remembering where each came from.
-pub struct CsvSink<'w> {
-    out: &'w mut dyn Write,
-    pub rows: u64,
-    /// For each data row, the line (dump) or sheet row it came from; 0 when unknown.
-    pub origins: Option<Vec<u64>>,
-}
-
-impl<'w> CsvSink<'w> {
-    pub fn new(out: &'w mut dyn Write, keep_origins: bool) -> CsvSink<'w> {
-        CsvSink {
-            out,
-            rows: 0,
-            origins: keep_origins.then(Vec::new),
-        }
-    }
-
-    pub fn header<'a>(&mut self, names: impl IntoIterator<Item = &'a str>) -> std::io::Result<()> {
-        self.record(names.into_iter().map(Some))
-    }
-
-    pub fn row<'a>(
-        &mut self,
-        fields: impl IntoIterator<Item = Option<&'a str>>,
-        origin: u64,
-    ) -> std::io::Result<()> {
-        self.rows += 1;
-        if let Some(o) = self.origins.as_mut() {
-            o.push(origin);
-        }
-        self.record(fields)
-    }
-
-    fn record<'a>(
-        &mut self,
-        fields: impl IntoIterator<Item = Option<&'a str>>,
-    ) -> std::io::Result<()> {
-        for (i, f) in fields.into_iter().enumerate() {
-            if i > 0 {
-                self.out.write_all(b",")?;
-            }
-            if let Some(v) = f {
-                write_field(self.out, v)?;
-            }
-        }
-        self.out.write_all(b"\n")
-    }
-}
-
-/// One CSV field: quoted when empty (so it is not NULL), when it holds a delimiter, quote or
-/// line break, or when it starts or ends with whitespace (so no reader trims it).
-fn write_field(out: &mut dyn Write, v: &str) -> std::io::Result<()> {
-    let b = v.as_bytes();
-    let needs = b.is_empty()
-        || b.iter().any(|&c| matches!(c, b',' | b'"' | b'\n' | b'\r'))
-        || b[0].is_ascii_whitespace()
-        || b[b.len() - 1].is_ascii_whitespace();
-    if !needs {
-        return out.write_all(b);
-    }
-    out.write_all(b"\"")?;
-    let mut start = 0;
-    for i in memchr::memchr_iter(b'"', b) {
-        out.write_all(&b[start..=i])?;
-        out.write_all(b"\"")?;
-        start = i + 1;
-    }
-    out.write_all(&b[start..])?;
-    out.write_all(b"\"")
-}
 
 /// What an export wrote.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -108,54 +38,11 @@ impl DumpVisitor for TableToCsv<'_, '_> {
             return Ok(false);
         }
         if let Some(first) = &self.found {
-            if first.qualified() != table.qualified() {
-                return Err(Error::Data {
-                    path: self.path.to_path_buf(),
-                    message: format!(
-                        "line {}: table {:?} is ambiguous: both {} (line {}) and {} hold data; \
-                         name it fully, e.g. --table {}",
-                        table.line,
-                        self.wanted,
-                        first.qualified(),
-                        first.line,
-                        table.qualified(),
-                        first.qualified()
-                    ),
-                });
-            }
-            if first.columns != table.columns {
-                return Err(Error::Damaged {
-                    path: self.path.to_path_buf(),
-                    line: table.line,
-                    table: Some(table.qualified()),
-                    message: format!(
-                        "rows of table {} with columns ({}) after rows with columns ({})",
-                        table.qualified(),
-                        table.columns.join(", "),
-                        first.columns.join(", ")
-                    ),
-                });
-            }
+            self.same_table(first, table)?;
             return Ok(true);
         }
         if self.require_shipment_columns {
-            let missing: Vec<&str> = REQUIRED_COLUMNS
-                .iter()
-                .filter(|c| !table.columns.iter().any(|t| t.eq_ignore_ascii_case(c)))
-                .copied()
-                .collect();
-            if !missing.is_empty() {
-                return Err(Error::Parse {
-                    path: self.path.to_path_buf(),
-                    line: table.line,
-                    message: format!(
-                        "table {} has no column(s) {} (its columns: {})",
-                        table.qualified(),
-                        missing.join(", "),
-                        table.columns.join(", ")
-                    ),
-                });
-            }
+            self.has_shipment_columns(table)?;
         }
         self.sink
             .header(table.columns.iter().map(String::as_str))
@@ -172,6 +59,61 @@ impl DumpVisitor for TableToCsv<'_, '_> {
 }
 
 impl TableToCsv<'_, '_> {
+    /// A later run of rows for the table already found: the same table, the same columns.
+    fn same_table(&self, first: &Table, table: &Table) -> Result<()> {
+        if first.qualified() != table.qualified() {
+            return Err(Error::Data {
+                path: self.path.to_path_buf(),
+                message: format!(
+                    "line {}: table {:?} is ambiguous: both {} (line {}) and {} hold data; \
+                     name it fully, e.g. --table {}",
+                    table.line,
+                    self.wanted,
+                    first.qualified(),
+                    first.line,
+                    table.qualified(),
+                    first.qualified()
+                ),
+            });
+        }
+        if first.columns != table.columns {
+            return Err(Error::Damaged {
+                path: self.path.to_path_buf(),
+                line: table.line,
+                table: Some(table.qualified()),
+                message: format!(
+                    "rows of table {} with columns ({}) after rows with columns ({})",
+                    table.qualified(),
+                    table.columns.join(", "),
+                    first.columns.join(", ")
+                ),
+            });
+        }
+        Ok(())
+    }
+
+    /// For `report`: the table carries every required shipment column.
+    fn has_shipment_columns(&self, table: &Table) -> Result<()> {
+        let missing: Vec<&str> = REQUIRED_COLUMNS
+            .iter()
+            .filter(|c| !table.columns.iter().any(|t| t.eq_ignore_ascii_case(c)))
+            .copied()
+            .collect();
+        if !missing.is_empty() {
+            return Err(Error::Parse {
+                path: self.path.to_path_buf(),
+                line: table.line,
+                message: format!(
+                    "table {} has no column(s) {} (its columns: {})",
+                    table.qualified(),
+                    missing.join(", "),
+                    table.columns.join(", ")
+                ),
+            });
+        }
+        Ok(())
+    }
+
     /// A write failure: kept so the caller reports it against the output, not the dump.
     fn io(&mut self, e: std::io::Error) -> Error {
         let message = e.to_string();
@@ -214,22 +156,7 @@ pub fn dump_table_to_csv(
         }
     };
     let Some(found) = v.found else {
-        let have: Vec<String> = summary
-            .tables
-            .iter()
-            .map(|t| format!("{} ({} rows)", t.table, t.rows))
-            .collect();
-        return Err(Error::Data {
-            path: path.to_path_buf(),
-            message: format!(
-                "the dump has no data for table {table:?}; tables with data: {}",
-                if have.is_empty() {
-                    "none".to_string()
-                } else {
-                    have.join(", ")
-                }
-            ),
-        });
+        return Err(no_such_table(path, table, &summary));
     };
     if !summary.complete && !allow_incomplete {
         return Err(Error::Damaged {
@@ -255,6 +182,26 @@ pub fn dump_table_to_csv(
     ))
 }
 
+/// The table is not among those the dump holds data for: say which it does hold.
+fn no_such_table(path: &Path, table: &str, summary: &DumpSummary) -> Error {
+    let have: Vec<String> = summary
+        .tables
+        .iter()
+        .map(|t| format!("{} ({} rows)", t.table, t.rows))
+        .collect();
+    Error::Data {
+        path: path.to_path_buf(),
+        message: format!(
+            "the dump has no data for table {table:?}; tables with data: {}",
+            if have.is_empty() {
+                "none".to_string()
+            } else {
+                have.join(", ")
+            }
+        ),
+    }
+}
+
 /// `cbam export`: one table of a dump written atomically as CSV (no file on failure).
 pub fn export_database_backup(
     backup: &Path,
@@ -264,7 +211,7 @@ pub fn export_database_backup(
 ) -> Result<Export> {
     let mut result = None;
     let mut failure = None;
-    let written = crate::write::atomic_write(output, |w| {
+    let written = crate::fsio::atomic_write(output, |w| {
         match dump_table_to_csv(backup, table, w, allow_incomplete, false) {
             Ok((e, _)) => {
                 result = Some(e);
@@ -318,7 +265,7 @@ pub fn to_csv(path: &Path, format: InputFormat, opts: &super::InputOptions) -> R
         }
         InputFormat::Xlsx | InputFormat::Xls | InputFormat::Ods => {
             // One read: calamine parses the same bytes the digest is taken of.
-            let bytes = super::Bytes::open(path)?;
+            let bytes = crate::fsio::FileBytes::open(path)?;
             let origins =
                 super::sheet::to_csv(path, &bytes, format, opts.sheet.as_deref(), &mut w)?;
             (

@@ -66,7 +66,27 @@ pub fn layout(path: &Path, data: &[u8], format: InputFormat) -> Result<Layout> {
         .iter()
         .map(|h| String::from_utf8_lossy(h).trim().to_ascii_lowercase())
         .collect();
+    let columns = map_columns(path, &header, &names)?;
+    let missing: Vec<&str> = REQUIRED_COLUMNS
+        .iter()
+        .filter(|c| {
+            columns.known[SHIPMENT_COLUMNS.iter().position(|k| k == *c).unwrap_or(0)].is_none()
+        })
+        .copied()
+        .collect();
+    if !missing.is_empty() {
+        return Err(missing_columns(path, &names, &missing, delim));
+    }
+    Ok(Layout {
+        body_start,
+        first_data_line,
+        ..columns
+    })
+}
 
+/// Known and extra columns of the header (`names`: trimmed, lower case), each at most once;
+/// where the body starts is the caller's to fill in.
+fn map_columns(path: &Path, header: &csv::ByteRecord, names: &[String]) -> Result<Layout> {
     let mut known: [Option<usize>; 16] = [None; 16];
     let mut extra: Vec<(usize, Arc<str>)> = Vec::new();
     for (i, name) in names.iter().enumerate() {
@@ -91,53 +111,50 @@ pub fn layout(path: &Path, data: &[u8], format: InputFormat) -> Result<Layout> {
             }
         }
     }
-    let missing: Vec<&str> = REQUIRED_COLUMNS
-        .iter()
-        .filter(|c| known[SHIPMENT_COLUMNS.iter().position(|k| k == *c).unwrap_or(0)].is_none())
-        .copied()
-        .collect();
-    if !missing.is_empty() {
-        if names.len() == 1 {
-            let h = &names[0];
-            let (found, hint) = if h.contains(';') {
-                (
-                    Some("';'"),
-                    "csv after converting, or re-export with commas",
-                )
-            } else if h.contains('\t') {
-                (Some("tab"), "tsv")
-            } else if h.contains(',') {
-                (Some("','"), "csv")
-            } else if h.contains('|') {
-                (
-                    Some("'|'"),
-                    "csv after converting, or re-export with commas",
-                )
-            } else {
-                (None, "")
-            };
-            if let Some(found) = found {
-                return Err(Error::WrongDelimiter {
-                    path: path.to_path_buf(),
-                    expected: if delim == b',' { "comma" } else { "tab" },
-                    found,
-                    hint,
-                });
-            }
-        }
-        return Err(Error::MissingColumns {
-            path: path.to_path_buf(),
-            missing: missing.join(", "),
-            found: names.join(", "),
-        });
-    }
     Ok(Layout {
         known,
         extra,
         ncols: names.len(),
-        body_start,
-        first_data_line,
+        ..Layout::default()
     })
+}
+
+/// Required columns are missing: most often because the file is split by another delimiter,
+/// which the one column the header then is shows.
+fn missing_columns(path: &Path, names: &[String], missing: &[&str], delim: u8) -> Error {
+    if names.len() == 1 {
+        let h = &names[0];
+        let (found, hint) = if h.contains(';') {
+            (
+                Some("';'"),
+                "csv after converting, or re-export with commas",
+            )
+        } else if h.contains('\t') {
+            (Some("tab"), "tsv")
+        } else if h.contains(',') {
+            (Some("','"), "csv")
+        } else if h.contains('|') {
+            (
+                Some("'|'"),
+                "csv after converting, or re-export with commas",
+            )
+        } else {
+            (None, "")
+        };
+        if let Some(found) = found {
+            return Error::WrongDelimiter {
+                path: path.to_path_buf(),
+                expected: if delim == b',' { "comma" } else { "tab" },
+                found,
+                hint,
+            };
+        }
+    }
+    Error::MissingColumns {
+        path: path.to_path_buf(),
+        missing: missing.join(", "),
+        found: names.join(", "),
+    }
 }
 
 /// A byte range of whole records, and the line its first record starts on.
@@ -260,64 +277,7 @@ pub(super) fn parse_chunk(
         }
         row_no += 1;
         let line = chunk.first_line + record.position().map(|p| p.line()).unwrap_or(1) - 1;
-        let mut problems = Vec::new();
-        let mut values: [&[u8]; 16] = [b""; 16];
-        for (k, idx) in layout.known.iter().enumerate() {
-            let Some(i) = *idx else { continue };
-            let v = record.get(i).unwrap_or(b"");
-            if v.len() > MAX_FIELD_BYTES {
-                problems.push(
-                    Finding::new(
-                        "IN014",
-                        Severity::Error,
-                        format!(
-                            "field {} is {} bytes long (limit {MAX_FIELD_BYTES})",
-                            SHIPMENT_COLUMNS[k],
-                            v.len()
-                        ),
-                    )
-                    .field(SHIPMENT_COLUMNS[k])
-                    .expected(format!("at most {MAX_FIELD_BYTES} bytes"))
-                    .found(&format!("{} bytes", v.len())),
-                );
-                continue;
-            }
-            values[k] = v;
-        }
-        // `data` is the validated (or Latin-1-decoded) body: see `Source::body`.
-        let mut row = ShipmentRow::from_valid_utf8_fields(row_no, line, values);
-        for (i, name) in &layout.extra {
-            let v = record.get(*i).unwrap_or(b"");
-            if v.len() > MAX_FIELD_BYTES {
-                problems.push(
-                    Finding::new(
-                        "IN014",
-                        Severity::Error,
-                        format!("extra column {name} is {} bytes long", v.len()),
-                    )
-                    .expected(format!("at most {MAX_FIELD_BYTES} bytes"))
-                    .found(&format!("{} bytes", v.len())),
-                );
-                continue;
-            }
-            row.extra
-                .push((name.clone(), String::from_utf8_lossy(v).into_owned()));
-        }
-        if record.len() != layout.ncols {
-            problems.push(
-                Finding::new(
-                    "IN013",
-                    Severity::Error,
-                    format!(
-                        "row has {} fields, the header has {}",
-                        record.len(),
-                        layout.ncols
-                    ),
-                )
-                .expected(format!("{} fields", layout.ncols))
-                .found(&format!("{} fields", record.len())),
-            );
-        }
+        let (row, problems) = lay_out(&record, layout, row_no, line);
         if problems.is_empty() {
             each(Record::Row(row));
         } else {
@@ -329,6 +289,75 @@ pub(super) fn parse_chunk(
         }
     }
     row_no
+}
+
+/// One record as a shipment row by the header's layout, with the problems of its layout
+/// (oversize fields, wrong field count); the findings get file and row from the caller.
+fn lay_out(
+    record: &csv::ByteRecord,
+    layout: &Layout,
+    row_no: u64,
+    line: u64,
+) -> (ShipmentRow, Vec<Finding>) {
+    let mut problems = Vec::new();
+    let mut values: [&[u8]; 16] = [b""; 16];
+    for (k, idx) in layout.known.iter().enumerate() {
+        let Some(i) = *idx else { continue };
+        let v = record.get(i).unwrap_or(b"");
+        if v.len() > MAX_FIELD_BYTES {
+            problems.push(
+                Finding::new(
+                    "IN014",
+                    Severity::Error,
+                    format!(
+                        "field {} is {} bytes long (limit {MAX_FIELD_BYTES})",
+                        SHIPMENT_COLUMNS[k],
+                        v.len()
+                    ),
+                )
+                .field(SHIPMENT_COLUMNS[k])
+                .expected(format!("at most {MAX_FIELD_BYTES} bytes"))
+                .found(&format!("{} bytes", v.len())),
+            );
+            continue;
+        }
+        values[k] = v;
+    }
+    // `data` is the validated (or Latin-1-decoded) body: see `Source::body`.
+    let mut row = ShipmentRow::from_valid_utf8_fields(row_no, line, values);
+    for (i, name) in &layout.extra {
+        let v = record.get(*i).unwrap_or(b"");
+        if v.len() > MAX_FIELD_BYTES {
+            problems.push(
+                Finding::new(
+                    "IN014",
+                    Severity::Error,
+                    format!("extra column {name} is {} bytes long", v.len()),
+                )
+                .expected(format!("at most {MAX_FIELD_BYTES} bytes"))
+                .found(&format!("{} bytes", v.len())),
+            );
+            continue;
+        }
+        row.extra
+            .push((name.clone(), String::from_utf8_lossy(v).into_owned()));
+    }
+    if record.len() != layout.ncols {
+        problems.push(
+            Finding::new(
+                "IN013",
+                Severity::Error,
+                format!(
+                    "row has {} fields, the header has {}",
+                    record.len(),
+                    layout.ncols
+                ),
+            )
+            .expected(format!("{} fields", layout.ncols))
+            .found(&format!("{} fields", record.len())),
+        );
+    }
+    (row, problems)
 }
 
 #[cfg(test)]

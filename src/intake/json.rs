@@ -3,8 +3,8 @@
 //! strings, numbers (kept as written: no float on the way), booleans or null. Elements are
 //! read one at a time from the memory-mapped file, so only one object is in memory.
 
-use super::convert::CsvSink;
 use crate::error::{Error, Result};
+use crate::formats::pgcsv::CsvSink;
 use serde_json::{Map, Value};
 use std::io::Write;
 use std::path::Path;
@@ -59,30 +59,7 @@ pub fn to_csv(path: &Path, bytes: &[u8], out: &mut dyn Write) -> Result<Vec<u64>
     for_each_object(path, bytes, |line, obj| {
         cells.clear();
         for c in &columns {
-            cells.push(match obj.get(c) {
-                None | Some(Value::Null) => None,
-                Some(Value::String(s)) => Some(s.clone()),
-                Some(Value::Number(x)) => Some(x.to_string()),
-                Some(Value::Bool(b)) => Some(bool_text(c, *b).to_string()),
-                Some(v @ (Value::Array(_) | Value::Object(_))) => {
-                    let mut shown = v.to_string();
-                    if shown.len() > SHOWN {
-                        let mut cut = SHOWN;
-                        while !shown.is_char_boundary(cut) {
-                            cut -= 1;
-                        }
-                        shown.truncate(cut);
-                        shown.push('…');
-                    }
-                    return Err(Error::Parse {
-                        path: path.to_path_buf(),
-                        line,
-                        message: format!(
-                            "field {c:?}: expected a string, number, boolean or null, found {shown}"
-                        ),
-                    });
-                }
-            });
+            cells.push(cell(path, line, c, obj.get(c))?);
         }
         sink.row(cells.iter().map(|c| c.as_deref()), line)
             .map_err(werr)
@@ -90,14 +67,33 @@ pub fn to_csv(path: &Path, bytes: &[u8], out: &mut dyn Write) -> Result<Vec<u64>
     Ok(sink.origins.take().unwrap_or_default())
 }
 
-/// `true`/`false` in the has_actual_emissions column are the YES/NO the intake expects.
-pub fn bool_text(column: &str, b: bool) -> &'static str {
-    match (column.eq_ignore_ascii_case("has_actual_emissions"), b) {
-        (true, true) => "YES",
-        (true, false) => "NO",
-        (false, true) => "true",
-        (false, false) => "false",
-    }
+/// One object member as CSV text: `None` for a missing member or null; a nested value is
+/// refused.
+fn cell(path: &Path, line: u64, c: &str, value: Option<&Value>) -> Result<Option<String>> {
+    Ok(match value {
+        None | Some(Value::Null) => None,
+        Some(Value::String(s)) => Some(s.clone()),
+        Some(Value::Number(x)) => Some(x.to_string()),
+        Some(Value::Bool(b)) => Some(super::text::bool_text(c, *b).to_string()),
+        Some(v @ (Value::Array(_) | Value::Object(_))) => {
+            let mut shown = v.to_string();
+            if shown.len() > SHOWN {
+                let mut cut = SHOWN;
+                while !shown.is_char_boundary(cut) {
+                    cut -= 1;
+                }
+                shown.truncate(cut);
+                shown.push('…');
+            }
+            return Err(Error::Parse {
+                path: path.to_path_buf(),
+                line,
+                message: format!(
+                    "field {c:?}: expected a string, number, boolean or null, found {shown}"
+                ),
+            });
+        }
+    })
 }
 
 fn parse_err(path: &Path, bytes: &[u8], at: usize, message: String) -> Error {
@@ -138,6 +134,44 @@ fn value_at<T: serde::de::DeserializeOwned>(
     }
 }
 
+/// At the `{` of a top-level object: the offset of its `shipments` array's `[`; other
+/// members are skipped unread.
+fn shipments_member(path: &Path, bytes: &[u8], mut i: usize) -> Result<usize> {
+    i = skip_ws(bytes, i + 1);
+    loop {
+        if bytes.get(i) == Some(&b'}') || i >= bytes.len() {
+            return Err(parse_err(
+                path,
+                bytes,
+                i,
+                "expected an array of shipment objects, or an object with a \"shipments\" array; found an object without \"shipments\"".into(),
+            ));
+        }
+        let (key, next): (String, usize) = value_at(path, bytes, i)?;
+        i = skip_ws(bytes, next);
+        if bytes.get(i) != Some(&b':') {
+            return Err(parse_err(path, bytes, i, "expected ':' after a key".into()));
+        }
+        i = skip_ws(bytes, i + 1);
+        if key == "shipments" {
+            if bytes.get(i) != Some(&b'[') {
+                return Err(parse_err(
+                    path,
+                    bytes,
+                    i,
+                    "\"shipments\" must be an array of objects".into(),
+                ));
+            }
+            return Ok(i);
+        }
+        let (_, next): (serde::de::IgnoredAny, usize) = value_at(path, bytes, i)?;
+        i = skip_ws(bytes, next);
+        if bytes.get(i) == Some(&b',') {
+            i = skip_ws(bytes, i + 1);
+        }
+    }
+}
+
 /// Calls `each(line, object)` for every element of the shipments array.
 fn for_each_object(
     path: &Path,
@@ -152,42 +186,7 @@ fn for_each_object(
     let mut i = skip_ws(bytes, start);
     match bytes.get(i) {
         Some(b'[') => {}
-        Some(b'{') => {
-            // Find the `shipments` member; other members are skipped unread.
-            i = skip_ws(bytes, i + 1);
-            loop {
-                if bytes.get(i) == Some(&b'}') || i >= bytes.len() {
-                    return Err(parse_err(
-                        path,
-                        bytes,
-                        i,
-                        "expected an array of shipment objects, or an object with a \"shipments\" array; found an object without \"shipments\"".into(),
-                    ));
-                }
-                let (key, next): (String, usize) = value_at(path, bytes, i)?;
-                i = skip_ws(bytes, next);
-                if bytes.get(i) != Some(&b':') {
-                    return Err(parse_err(path, bytes, i, "expected ':' after a key".into()));
-                }
-                i = skip_ws(bytes, i + 1);
-                if key == "shipments" {
-                    if bytes.get(i) != Some(&b'[') {
-                        return Err(parse_err(
-                            path,
-                            bytes,
-                            i,
-                            "\"shipments\" must be an array of objects".into(),
-                        ));
-                    }
-                    break;
-                }
-                let (_, next): (serde::de::IgnoredAny, usize) = value_at(path, bytes, i)?;
-                i = skip_ws(bytes, next);
-                if bytes.get(i) == Some(&b',') {
-                    i = skip_ws(bytes, i + 1);
-                }
-            }
-        }
+        Some(b'{') => i = shipments_member(path, bytes, i)?,
         _ => {
             return Err(parse_err(
                 path,

@@ -4,10 +4,11 @@
 pub mod convert;
 pub mod delimited;
 pub mod json;
-pub mod pgdump;
 pub mod sheet;
+mod text;
 
 use crate::error::{Error, Result};
+use crate::fsio::{self, FileBytes};
 use crate::model::{Finding, ShipmentRow};
 use crate::provenance::FileDigest;
 use std::path::Path;
@@ -117,7 +118,7 @@ pub struct InputOptions {
 #[derive(Debug)]
 pub struct Source {
     path: std::path::PathBuf,
-    raw: Bytes,
+    raw: FileBytes,
     /// The Latin-1 decoding, when the file is not UTF-8.
     latin1: Option<String>,
     /// 3 when the file starts with a UTF-8 byte-order mark.
@@ -203,7 +204,7 @@ impl Source {
         digest: FileDigest,
         origins: Vec<u64>,
     ) -> Result<Source> {
-        let raw = Bytes::from_file(csv).map_err(|source| Error::Read {
+        let raw = FileBytes::from_temp_file(csv).map_err(|source| Error::Read {
             path: std::env::temp_dir(),
             source,
         })?;
@@ -278,82 +279,14 @@ impl Source {
 /// The file's bytes, read once. When they are gzip data (by their first bytes, whatever the
 /// name): the decompressed content (an unnamed temporary file, mapped) and the digest of the
 /// compressed file as given.
-fn read_maybe_gzip(path: &Path) -> Result<(Bytes, Option<FileDigest>)> {
-    let compressed = Bytes::open(path)?;
-    if !compressed.starts_with(&[0x1f, 0x8b]) {
+fn read_maybe_gzip(path: &Path) -> Result<(FileBytes, Option<FileDigest>)> {
+    let compressed = FileBytes::open(path)?;
+    if !fsio::is_gzip(&compressed) {
         return Ok((compressed, None));
     }
     let digest = FileDigest::of("shipments", path, &compressed);
-    let file = tempfile::tempfile().map_err(|source| Error::Write {
-        path: std::env::temp_dir(),
-        source,
-    })?;
-    let mut w = std::io::BufWriter::with_capacity(1 << 20, file);
-    let mut dec = flate2::bufread::MultiGzDecoder::new(&compressed[..]);
-    std::io::copy(&mut dec, &mut w).map_err(|e| Error::Data {
-        path: path.to_path_buf(),
-        message: format!("the gzip stream is damaged ({e}); the file is truncated or corrupt"),
-    })?;
-    let file = w.into_inner().map_err(|e| Error::Write {
-        path: std::env::temp_dir(),
-        source: e.into_error(),
-    })?;
-    let plain = Bytes::from_file(&file).map_err(|source| Error::Read {
-        path: path.to_path_buf(),
-        source,
-    })?;
+    let plain = fsio::gunzip_to_temp(path, &compressed)?;
     Ok((plain, Some(digest)))
-}
-
-/// The file's bytes: memory-mapped when it is a regular, non-empty file (no copy of a 100 MB
-/// export), read into memory otherwise.
-#[derive(Debug)]
-enum Bytes {
-    Mapped(memmap2::Mmap),
-    Owned(Vec<u8>),
-}
-
-impl std::ops::Deref for Bytes {
-    type Target = [u8];
-    fn deref(&self) -> &[u8] {
-        match self {
-            Bytes::Mapped(m) => m,
-            Bytes::Owned(v) => v,
-        }
-    }
-}
-
-impl Bytes {
-    /// Maps a file just written (the converted CSV); an empty one is empty bytes.
-    fn from_file(file: &std::fs::File) -> std::io::Result<Bytes> {
-        if file.metadata()?.len() == 0 {
-            return Ok(Bytes::Owned(Vec::new()));
-        }
-        // SAFETY: the file is this process's own unnamed temporary file: nobody else can
-        // change it while the map lives.
-        unsafe { memmap2::Mmap::map(file) }.map(Bytes::Mapped)
-    }
-
-    fn open(path: &Path) -> Result<Bytes> {
-        let err = |source| Error::Read {
-            path: path.to_path_buf(),
-            source,
-        };
-        let file = std::fs::File::open(path).map_err(err)?;
-        let meta = file.metadata().map_err(err)?;
-        if meta.is_file() && meta.len() > 0 {
-            // SAFETY: the map is read-only and lives as long as `Source`. If another process
-            // truncates or rewrites the file while `cbam` runs, the report may not match the
-            // digest; that is the same hazard as reading a file being written, which an
-            // operator avoids by not editing an input during a run.
-            if let Ok(m) = unsafe { memmap2::Mmap::map(&file) } {
-                return Ok(Bytes::Mapped(m));
-            }
-        }
-        let mut v = Vec::new();
-        std::io::Read::read_to_end(&mut &file, &mut v).map_err(err)?;
-        Ok(Bytes::Owned(v))
-    }
 }
 
 /// Offset of the first byte that is not valid UTF-8, checked in parallel pieces cut at

@@ -9,9 +9,10 @@
 //! - CN codes stored as numbers lose their leading zero in a spreadsheet: a 7-digit (or
 //!   9-digit TARIC) number in the cn_code column gets it back, so `7081000` reads `07081000`.
 
-use super::convert::CsvSink;
-use super::InputFormat;
+use super::{text, InputFormat};
 use crate::error::{Error, Result};
+use crate::formats::cells::{self, column_letters};
+use crate::formats::pgcsv::CsvSink;
 use crate::model::REQUIRED_COLUMNS;
 use calamine::{open_workbook_from_rs, Data, Ods, Range, Reader, Xls, Xlsx};
 use std::io::Write;
@@ -66,6 +67,33 @@ where
     Ok((name, range, names))
 }
 
+/// The chosen sheet of the workbook `bytes`, with its name and the names of all sheets.
+fn read_sheet(
+    path: &Path,
+    bytes: &[u8],
+    format: InputFormat,
+    sheet: Option<&str>,
+) -> Result<(String, Range<Data>, Vec<String>)> {
+    let rs = std::io::Cursor::new(bytes);
+    match format {
+        InputFormat::Xlsx => {
+            let mut wb: Xlsx<_> =
+                open_workbook_from_rs(rs).map_err(|e| open_err(path, format, e))?;
+            pick(&mut wb, path, format, sheet)
+        }
+        InputFormat::Xls => {
+            let mut wb: Xls<_> =
+                open_workbook_from_rs(rs).map_err(|e| open_err(path, format, e))?;
+            pick(&mut wb, path, format, sheet)
+        }
+        _ => {
+            let mut wb: Ods<_> =
+                open_workbook_from_rs(rs).map_err(|e| open_err(path, format, e))?;
+            pick(&mut wb, path, format, sheet)
+        }
+    }
+}
+
 /// Converts the sheet of the workbook `bytes` (read from `path`) to CSV; returns each row's
 /// 1-based sheet row number.
 pub fn to_csv(
@@ -75,76 +103,17 @@ pub fn to_csv(
     sheet: Option<&str>,
     out: &mut dyn Write,
 ) -> Result<Vec<u64>> {
-    let rs = std::io::Cursor::new(bytes);
-    let (name, range, sheets) = match format {
-        InputFormat::Xlsx => {
-            let mut wb: Xlsx<_> =
-                open_workbook_from_rs(rs).map_err(|e| open_err(path, format, e))?;
-            pick(&mut wb, path, format, sheet)?
-        }
-        InputFormat::Xls => {
-            let mut wb: Xls<_> =
-                open_workbook_from_rs(rs).map_err(|e| open_err(path, format, e))?;
-            pick(&mut wb, path, format, sheet)?
-        }
-        _ => {
-            let mut wb: Ods<_> =
-                open_workbook_from_rs(rs).map_err(|e| open_err(path, format, e))?;
-            pick(&mut wb, path, format, sheet)?
-        }
-    };
+    let (name, range, sheets) = read_sheet(path, bytes, format, sheet)?;
     let (top, left) = range.start().unwrap_or((0, 0));
     let rows: Vec<&[Data]> = range.rows().collect();
-    // The header: the first row naming every required column.
-    let mut header_at = None;
-    let mut best: (usize, usize) = (0, 0);
-    for (i, row) in rows.iter().take(HEADER_SEARCH_ROWS).enumerate() {
-        let names: Vec<String> = row.iter().map(cell_name).collect();
-        let have = REQUIRED_COLUMNS
-            .iter()
-            .filter(|r| names.iter().any(|n| n == *r))
-            .count();
-        if have == REQUIRED_COLUMNS.len() {
-            header_at = Some(i);
-            break;
-        }
-        if have > best.1 {
-            best = (i, have);
-        }
-    }
-    let Some(h) = header_at else {
-        let detail = if best.1 == 0 {
-            format!("none of them in the first {HEADER_SEARCH_ROWS} rows")
-        } else {
-            let names: Vec<String> = rows[best.0].iter().map(cell_name).collect();
-            let missing: Vec<&str> = REQUIRED_COLUMNS
-                .iter()
-                .filter(|r| !names.iter().any(|n| n == *r))
-                .copied()
-                .collect();
-            format!(
-                "the closest is row {} with {} of them; missing: {}",
-                top as usize + best.0 + 1,
-                best.1,
-                missing.join(", ")
-            )
-        };
-        let hint = if sheet.is_none() && sheets.len() > 1 {
-            format!(
-                " (the workbook's sheets: {}; choose one with --sheet)",
-                sheets.join(", ")
-            )
-        } else {
-            String::new()
-        };
-        return Err(Error::Data {
-            path: path.to_path_buf(),
-            message: format!(
-                "sheet {name:?}: no header row with the required columns ({}); {detail}{hint}",
-                REQUIRED_COLUMNS.join(", ")
-            ),
-        });
+    let place = SheetPlace {
+        path,
+        name: &name,
+        sheets: &sheets,
+        chosen: sheet.is_some(),
+        top: top as usize,
     };
+    let h = place.header_row(&rows)?;
     let header: Vec<String> = rows[h]
         .iter()
         .enumerate()
@@ -198,59 +167,87 @@ pub fn to_csv(
     Ok(sink.origins.take().unwrap_or_default())
 }
 
+/// Where a sheet is, for finding its header and naming it in messages.
+struct SheetPlace<'a> {
+    path: &'a Path,
+    name: &'a str,
+    sheets: &'a [String],
+    /// `--sheet` was given.
+    chosen: bool,
+    /// The sheet row (0-based) the used range starts on.
+    top: usize,
+}
+
+impl SheetPlace<'_> {
+    /// The header: the first row (within the first rows) naming every required column.
+    fn header_row(&self, rows: &[&[Data]]) -> Result<usize> {
+        let mut best: (usize, usize) = (0, 0);
+        for (i, row) in rows.iter().take(HEADER_SEARCH_ROWS).enumerate() {
+            let names: Vec<String> = row.iter().map(cell_name).collect();
+            let have = REQUIRED_COLUMNS
+                .iter()
+                .filter(|r| names.iter().any(|n| n == *r))
+                .count();
+            if have == REQUIRED_COLUMNS.len() {
+                return Ok(i);
+            }
+            if have > best.1 {
+                best = (i, have);
+            }
+        }
+        Err(self.no_header(rows, best))
+    }
+
+    /// No header: the closest row (`best`: its index and how many columns it names).
+    fn no_header(&self, rows: &[&[Data]], best: (usize, usize)) -> Error {
+        let detail = if best.1 == 0 {
+            format!("none of them in the first {HEADER_SEARCH_ROWS} rows")
+        } else {
+            let names: Vec<String> = rows[best.0].iter().map(cell_name).collect();
+            let missing: Vec<&str> = REQUIRED_COLUMNS
+                .iter()
+                .filter(|r| !names.iter().any(|n| n == *r))
+                .copied()
+                .collect();
+            format!(
+                "the closest is row {} with {} of them; missing: {}",
+                self.top + best.0 + 1,
+                best.1,
+                missing.join(", ")
+            )
+        };
+        let hint = if !self.chosen && self.sheets.len() > 1 {
+            format!(
+                " (the workbook's sheets: {}; choose one with --sheet)",
+                self.sheets.join(", ")
+            )
+        } else {
+            String::new()
+        };
+        Error::Data {
+            path: self.path.to_path_buf(),
+            message: format!(
+                "sheet {:?}: no header row with the required columns ({}); {detail}{hint}",
+                self.name,
+                REQUIRED_COLUMNS.join(", ")
+            ),
+        }
+    }
+}
+
 fn cell_name(c: &Data) -> String {
     cell_text(c, "").trim().to_ascii_lowercase()
 }
 
-/// `A`, `B`, … `Z`, `AA` for a 0-based column index.
-pub fn column_letters(mut j: usize) -> String {
-    let mut s = Vec::new();
-    loop {
-        s.push(b'A' + (j % 26) as u8);
-        if j < 26 {
-            break;
-        }
-        j = j / 26 - 1;
-    }
-    s.reverse();
-    String::from_utf8(s).unwrap_or_default()
-}
-
-/// The text of a cell as a CSV export would hold it; `column` is the lower-case header.
+/// The text of a cell as a CSV export would hold it; `column` is the lower-case header, for
+/// the columns whose values intake spells its own way (see `super::text`).
 pub fn cell_text(c: &Data, column: &str) -> String {
     match c {
-        Data::Empty => String::new(),
-        Data::String(s) => s.clone(),
-        Data::DateTimeIso(s) | Data::DurationIso(s) => s.clone(),
-        Data::Bool(b) => super::json::bool_text(column, *b).to_string(),
-        Data::Int(i) => number_text(&i.to_string(), column),
-        Data::Float(f) => {
-            if f.fract() == 0.0 && f.abs() < 1e15 {
-                number_text(&format!("{}", *f as i64), column)
-            } else {
-                format!("{f}")
-            }
-        }
-        Data::DateTime(d) => {
-            let (y, m, day, hh, mm, ss, ms) = d.to_ymd_hms_milli();
-            if d.is_duration() {
-                format!("{}", d.as_f64())
-            } else if (hh, mm, ss, ms) == (0, 0, 0, 0) {
-                format!("{y:04}-{m:02}-{day:02}")
-            } else {
-                format!("{y:04}-{m:02}-{day:02}T{hh:02}:{mm:02}:{ss:02}")
-            }
-        }
-        Data::Error(e) => e.to_string(),
-    }
-}
-
-/// Integers in the cn_code column get back the leading zero a spreadsheet drops.
-fn number_text(digits: &str, column: &str) -> String {
-    if column == "cn_code" && (digits.len() == 7 || digits.len() == 9) && !digits.starts_with('-') {
-        format!("0{digits}")
-    } else {
-        digits.to_string()
+        Data::Bool(b) => text::bool_text(column, *b).to_string(),
+        _ => match cells::whole_number(c) {
+            Some(digits) => text::number_text(&digits, column),
+            None => cells::cell_text(c),
+        },
     }
 }
 
@@ -273,33 +270,11 @@ mod tests {
     }
 
     #[test]
-    fn numbers_and_dates_read_as_shown() {
-        assert_eq!(cell_text(&Data::Float(12450.5), "net_mass_kg"), "12450.5");
-        assert_eq!(cell_text(&Data::Float(0.1), "net_mass_kg"), "0.1");
-        assert_eq!(cell_text(&Data::Float(24560.0), "net_mass_kg"), "24560");
+    fn booleans_and_whole_numbers_take_the_intake_spelling() {
+        assert_eq!(cell_text(&Data::Bool(true), "has_actual_emissions"), "YES");
+        assert_eq!(cell_text(&Data::Bool(false), "note"), "false");
+        assert_eq!(cell_text(&Data::Float(12450.5), "cn_code"), "12450.5");
         let d = ExcelDateTime::new(45931.0, ExcelDateTimeType::DateTime, false);
         assert_eq!(cell_text(&Data::DateTime(d), "import_date"), "2025-10-01");
-        let d = ExcelDateTime::new(45931.5, ExcelDateTimeType::DateTime, false);
-        assert_eq!(
-            cell_text(&Data::DateTime(d), "import_date"),
-            "2025-10-01T12:00:00"
-        );
-        // The 1904 date system (old Mac workbooks) counts from 1904-01-01.
-        let d = ExcelDateTime::new(44469.0, ExcelDateTimeType::DateTime, true);
-        assert_eq!(cell_text(&Data::DateTime(d), "import_date"), "2025-10-01");
-        assert_eq!(cell_text(&Data::Bool(true), "has_actual_emissions"), "YES");
-        assert_eq!(
-            cell_text(&Data::Error(calamine::CellErrorType::NA), "net_mass_kg"),
-            "#N/A"
-        );
-    }
-
-    #[test]
-    fn column_letters_count_like_a_spreadsheet() {
-        assert_eq!(column_letters(0), "A");
-        assert_eq!(column_letters(25), "Z");
-        assert_eq!(column_letters(26), "AA");
-        assert_eq!(column_letters(701), "ZZ");
-        assert_eq!(column_letters(702), "AAA");
     }
 }

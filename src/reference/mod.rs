@@ -13,6 +13,7 @@ pub mod workbook;
 
 use crate::embedded;
 use crate::error::{Error, Result};
+use crate::fsio::{has_ext, is_workbook, read_text, utf8_text};
 use crate::provenance::FileDigest;
 use std::path::{Path, PathBuf};
 
@@ -57,26 +58,6 @@ pub struct ReferencePaths {
     pub default_values: Option<PathBuf>,
     /// Definitive-period certificate data: `--benchmarks`, `--certificate-prices`, `--carbon-prices`.
     pub obligation: obligation::ObligationPaths,
-}
-
-pub fn read_text(path: &Path) -> Result<(String, Vec<u8>)> {
-    let bytes = std::fs::read(path).map_err(|source| Error::Read {
-        path: path.to_path_buf(),
-        source,
-    })?;
-    let text = utf8_text(path, &bytes)?.to_string();
-    Ok((text, bytes))
-}
-
-/// A text file's bytes as UTF-8 without its byte-order mark.
-pub fn utf8_text<'b>(path: &Path, bytes: &'b [u8]) -> Result<&'b str> {
-    let body = bytes
-        .strip_prefix(b"\xEF\xBB\xBF".as_slice())
-        .unwrap_or(bytes);
-    std::str::from_utf8(body).map_err(|e| Error::Data {
-        path: path.to_path_buf(),
-        message: format!("not valid UTF-8 (byte offset {})", e.valid_up_to()),
-    })
 }
 
 /// The templates to read, each with the supplier id it stands for: files as given, the
@@ -352,17 +333,6 @@ fn load_rules(
         Policy::from_rules_yaml(path, &text)?,
         crate::validate::rules::RuleSet::from_yaml(path, &text)?,
     ))
-}
-
-/// A spreadsheet by its extension (read with calamine).
-pub fn is_workbook(p: &Path) -> bool {
-    ["xlsx", "xlsm", "xls", "ods"].iter().any(|e| has_ext(p, e))
-}
-
-pub fn has_ext(p: &Path, ext: &str) -> bool {
-    p.extension()
-        .and_then(|e| e.to_str())
-        .is_some_and(|e| e.eq_ignore_ascii_case(ext))
 }
 
 /// One record of a reference CSV, for error messages that name file, line and column.

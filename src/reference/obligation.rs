@@ -2,8 +2,9 @@
 //! or `--benchmarks`), the CBAM factor by year, certificate prices (embedded or
 //! `--certificate-prices`) and carbon prices paid in the country of origin (`--carbon-prices`).
 
-use super::{csv_records, read_text, Rec};
+use super::{csv_records, Rec};
 use crate::error::{Error, Result};
+use crate::fsio::read_text;
 use crate::model::{CnCode, Method, Quarter};
 use crate::provenance::FileDigest;
 use rust_decimal::Decimal;
@@ -497,7 +498,7 @@ impl ObligationRef {
 }
 
 fn load_benchmarks_file(p: &Path) -> Result<(Vec<u8>, BenchmarkTable)> {
-    if super::is_workbook(p) {
+    if crate::fsio::is_workbook(p) {
         let bytes = std::fs::read(p).map_err(|source| Error::Read {
             path: p.to_path_buf(),
             source,

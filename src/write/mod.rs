@@ -6,66 +6,14 @@ pub mod json_line;
 mod lines;
 mod markdown;
 
-use crate::error::{Error, Result};
+use crate::error::Result;
+use crate::fsio::atomic_write;
 use crate::report::Report;
-use std::io::{BufWriter, Write};
-use std::path::{Path, PathBuf};
+use std::io::Write;
+use std::path::Path;
 
 pub use lines::write_lines_csv;
 pub use markdown::summary_markdown;
-
-/// Writes through `f` into `path` atomically (temp file in the same directory, then rename).
-/// A target that exists and is not a regular file (`/dev/null`, `/dev/stdout`, a FIFO) is
-/// written directly: renaming over a device node would replace it.
-pub fn atomic_write(
-    path: &Path,
-    f: impl FnOnce(&mut (dyn Write + Send)) -> std::io::Result<()>,
-) -> Result<()> {
-    if let Ok(meta) = std::fs::metadata(path) {
-        if !meta.is_file() && !meta.is_dir() {
-            let werr = |source| Error::Write {
-                path: path.to_path_buf(),
-                source,
-            };
-            let file = std::fs::OpenOptions::new()
-                .write(true)
-                .open(path)
-                .map_err(werr)?;
-            let mut w = BufWriter::with_capacity(1 << 20, file);
-            f(&mut w).map_err(werr)?;
-            return w.flush().map_err(werr);
-        }
-    }
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "out".into());
-    let werr = |source| Error::Write {
-        path: path.to_path_buf(),
-        source,
-    };
-    let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
-    let result = (|| -> std::io::Result<()> {
-        let file = std::fs::File::create(&tmp)?;
-        let mut w = BufWriter::with_capacity(1 << 20, file);
-        f(&mut w)?;
-        let file = w.into_inner().map_err(|e| e.into_error())?;
-        file.sync_all()?;
-        Ok(())
-    })();
-    if let Err(e) = result {
-        let _ = std::fs::remove_file(&tmp);
-        return Err(werr(e));
-    }
-    std::fs::rename(&tmp, path).map_err(|e| {
-        let _ = std::fs::remove_file(&tmp);
-        werr(e)
-    })
-}
 
 /// Lines rendered per parallel batch (bounded memory: two batches of text at a time).
 const BATCH_LINES: usize = 32_768;

@@ -287,7 +287,7 @@ proptest! {
                 d.clone()
             };
             std::fs::write(&p, bytes).unwrap();
-            let _ = cbam::intake::pgdump::read_dump(&p, &mut cbam::intake::pgdump::CountOnly);
+            let _ = cbam::formats::pgdump::read_dump(&p, &mut cbam::formats::pgdump::CountOnly);
             let _ = cbam::backup::verify_backup(&p);
         }
     }

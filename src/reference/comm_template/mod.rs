@@ -154,7 +154,7 @@ fn addr(a: &str) -> (u32, u32) {
 
 /// A column letter moved right by `n`.
 fn col_plus(c: &str, n: u32) -> String {
-    crate::intake::sheet::column_letters((addr(&format!("{c}1")).1 + n) as usize)
+    crate::formats::cells::column_letters((addr(&format!("{c}1")).1 + n) as usize)
 }
 
 struct Sheet<'a> {
@@ -177,7 +177,7 @@ impl Sheet<'_> {
 
     /// The cell as text (trimmed); `None` when empty, `""`, `n.a.` or a "Please select" prompt.
     fn text(&self, a: &str) -> Option<Cell<String>> {
-        let v = crate::intake::sheet::cell_text(self.get(a), "")
+        let v = crate::formats::cells::cell_text(self.get(a))
             .trim()
             .to_string();
         // Unused rows cache "" (their formulas return empty text).

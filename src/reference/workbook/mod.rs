@@ -9,7 +9,7 @@ pub use benchmarks::{read_benchmarks, read_benchmarks_from};
 
 use super::factors::{DefaultTables, TableRow};
 use crate::error::{Error, Result};
-use crate::intake::sheet::cell_text;
+use crate::formats::cells::cell_text;
 use calamine::{open_workbook_auto_from_rs, Data, Reader};
 use rust_decimal::Decimal;
 use std::collections::HashMap;
@@ -193,7 +193,7 @@ fn data_err(path: &Path, message: String) -> Error {
 }
 
 fn text(c: Option<&Data>) -> String {
-    c.map(|c| cell_text(c, ""))
+    c.map(cell_text)
         .unwrap_or_default()
         .replace('\u{a0}', " ")
         .trim()
@@ -356,7 +356,7 @@ impl Grid<'_> {
     fn cell(&self, r: usize, c: usize) -> String {
         format!(
             "{}{}",
-            crate::intake::sheet::column_letters(self.start.1 + c),
+            crate::formats::cells::column_letters(self.start.1 + c),
             self.start.0 + r + 1
         )
     }

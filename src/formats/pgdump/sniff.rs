@@ -1,0 +1,127 @@
+//! What kind of file a dump is, from its first bytes: plain SQL or gzip is read; pg_dump's
+//! custom, tar and directory archives, spreadsheets and other compressions are refused with
+//! the command that makes them readable.
+
+use crate::error::{Error, Result};
+use std::path::Path;
+
+/// What kind of file this is, from its first bytes.
+pub(super) enum Sniff {
+    Plain,
+    Gzip,
+}
+
+fn not_plain_sql(path: &Path, what: &str) -> Error {
+    Error::Data {
+        path: path.to_path_buf(),
+        message: format!(
+            "this is a {what}, not a plain-SQL dump; convert it first with \
+             `pg_restore -f - {name} > {stem}.sql` (or pipe that through gzip)",
+            name = path.display(),
+            stem = path
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_else(|| "dump".into()),
+        ),
+    }
+}
+
+pub(super) fn sniff(path: &Path, head: &[u8]) -> Result<Sniff> {
+    if head.starts_with(b"PGDMP") {
+        return Err(not_plain_sql(path, "pg_dump custom-format archive (-Fc)"));
+    }
+    if head.len() >= 262 && &head[257..262] == b"ustar" {
+        return Err(not_plain_sql(path, "pg_dump tar-format archive (-Ft)"));
+    }
+    if crate::fsio::is_gzip(head) {
+        return Ok(Sniff::Gzip);
+    }
+    if head.starts_with(b"PK\x03\x04") || head.starts_with(b"\xD0\xCF\x11\xE0") {
+        return Err(Error::Data {
+            path: path.to_path_buf(),
+            message: "this is a spreadsheet (zip or OLE file), not an SQL dump; \
+                      use --input-format xlsx, xls or ods"
+                .into(),
+        });
+    }
+    if head.starts_with(b"BZh")
+        || head.starts_with(&[0xfd, b'7', b'z', b'X', b'Z', 0])
+        || head.starts_with(&[0x28, 0xb5, 0x2f, 0xfd])
+    {
+        return Err(Error::Data {
+            path: path.to_path_buf(),
+            message: "compressed with bzip2, xz or zstd; only gzip is read: decompress it first"
+                .into(),
+        });
+    }
+    Ok(Sniff::Plain)
+}
+
+/// A directory is a `pg_dump -Fd` archive (it has a `toc.dat`) or simply not a dump.
+pub(super) fn refuse_directory(path: &Path) -> Error {
+    if path.join("toc.dat").exists() {
+        return not_plain_sql(path, "pg_dump directory-format archive (-Fd)");
+    }
+    Error::Data {
+        path: path.to_path_buf(),
+        message: "is a directory, expected a plain-SQL dump file".into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn kind(head: &[u8]) -> std::result::Result<&'static str, String> {
+        match sniff(Path::new("cbam_db.dump"), head) {
+            Ok(Sniff::Plain) => Ok("plain"),
+            Ok(Sniff::Gzip) => Ok("gzip"),
+            Err(e) => Err(e.to_string()),
+        }
+    }
+
+    #[test]
+    fn plain_sql_and_gzip_are_read() {
+        assert_eq!(kind(b"--\n-- PostgreSQL database dump\n"), Ok("plain"));
+        assert_eq!(kind(b""), Ok("plain"));
+        assert_eq!(kind(&[0x1f, 0x8b, 8, 0]), Ok("gzip"));
+    }
+
+    #[test]
+    fn custom_and_tar_archives_are_refused_with_the_pg_restore_command() {
+        let custom = kind(b"PGDMP\x01\x0e").unwrap_err();
+        assert_eq!(
+            custom,
+            "cbam_db.dump: this is a pg_dump custom-format archive (-Fc), not a plain-SQL dump; \
+             convert it first with `pg_restore -f - cbam_db.dump > cbam_db.sql` (or pipe that through gzip)"
+        );
+        let mut tar = vec![0u8; 512];
+        tar[257..262].copy_from_slice(b"ustar");
+        assert!(kind(&tar).unwrap_err().contains("tar-format archive (-Ft)"));
+    }
+
+    #[test]
+    fn spreadsheets_and_other_compressions_are_refused() {
+        assert!(kind(b"PK\x03\x04").unwrap_err().contains("spreadsheet"));
+        assert!(kind(b"\xD0\xCF\x11\xE0")
+            .unwrap_err()
+            .contains("spreadsheet"));
+        for head in [
+            &b"BZh9"[..],
+            &[0xfd, b'7', b'z', b'X', b'Z', 0],
+            &[0x28, 0xb5, 0x2f, 0xfd],
+        ] {
+            assert!(kind(head).unwrap_err().contains("only gzip is read"));
+        }
+    }
+
+    #[test]
+    fn a_directory_without_toc_is_not_a_dump() {
+        let dir = std::env::temp_dir();
+        let e = refuse_directory(&dir.join("no-such-cbam-dir")).to_string();
+        assert!(
+            e.ends_with("is a directory, expected a plain-SQL dump file"),
+            "{e}"
+        );
+    }
+}

@@ -1,0 +1,323 @@
+//! Files in and out, knowing nothing of what they hold: atomic writes, text and byte reading,
+//! gzip decompression, SHA-256 while streaming. Every stage and format reads and writes
+//! through these, so a file is handled the same way (and fails with the same message)
+//! wherever it comes in.
+
+use crate::error::{Error, Result};
+use sha2::{Digest, Sha256};
+use std::io::{BufWriter, Read, Write};
+use std::path::{Path, PathBuf};
+
+/// Writes through `f` into `path` atomically (temp file in the same directory, then rename).
+/// A target that exists and is not a regular file (`/dev/null`, `/dev/stdout`, a FIFO) is
+/// written directly: renaming over a device node would replace it.
+pub fn atomic_write(
+    path: &Path,
+    f: impl FnOnce(&mut (dyn Write + Send)) -> std::io::Result<()>,
+) -> Result<()> {
+    let werr = |source| Error::Write {
+        path: path.to_path_buf(),
+        source,
+    };
+    if let Ok(meta) = std::fs::metadata(path) {
+        if !meta.is_file() && !meta.is_dir() {
+            return write_in_place(path, f).map_err(werr);
+        }
+    }
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "out".into());
+    let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
+    if let Err(e) = write_synced(&tmp, f) {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(werr(e));
+    }
+    std::fs::rename(&tmp, path).map_err(|e| {
+        let _ = std::fs::remove_file(&tmp);
+        werr(e)
+    })
+}
+
+/// A device node or FIFO: opened for writing as it is.
+fn write_in_place(
+    path: &Path,
+    f: impl FnOnce(&mut (dyn Write + Send)) -> std::io::Result<()>,
+) -> std::io::Result<()> {
+    let file = std::fs::OpenOptions::new().write(true).open(path)?;
+    let mut w = BufWriter::with_capacity(1 << 20, file);
+    f(&mut w)?;
+    w.flush()
+}
+
+/// A new file written through `f` and synced to disk, so the rename that follows publishes
+/// the whole content.
+fn write_synced(
+    path: &Path,
+    f: impl FnOnce(&mut (dyn Write + Send)) -> std::io::Result<()>,
+) -> std::io::Result<()> {
+    let file = std::fs::File::create(path)?;
+    let mut w = BufWriter::with_capacity(1 << 20, file);
+    f(&mut w)?;
+    let file = w.into_inner().map_err(|e| e.into_error())?;
+    file.sync_all()
+}
+
+/// A text file: its content as UTF-8 (without byte-order mark) and its bytes as read.
+pub fn read_text(path: &Path) -> Result<(String, Vec<u8>)> {
+    let bytes = std::fs::read(path).map_err(|source| Error::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let text = utf8_text(path, &bytes)?.to_string();
+    Ok((text, bytes))
+}
+
+/// A text file's bytes as UTF-8 without its byte-order mark.
+pub fn utf8_text<'b>(path: &Path, bytes: &'b [u8]) -> Result<&'b str> {
+    let body = bytes
+        .strip_prefix(b"\xEF\xBB\xBF".as_slice())
+        .unwrap_or(bytes);
+    std::str::from_utf8(body).map_err(|e| Error::Data {
+        path: path.to_path_buf(),
+        message: format!("not valid UTF-8 (byte offset {})", e.valid_up_to()),
+    })
+}
+
+/// A spreadsheet by its extension (read with calamine).
+pub fn is_workbook(p: &Path) -> bool {
+    ["xlsx", "xlsm", "xls", "ods"].iter().any(|e| has_ext(p, e))
+}
+
+/// Whether the file name ends in `.ext`, in any letter case.
+pub fn has_ext(p: &Path, ext: &str) -> bool {
+    p.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case(ext))
+}
+
+/// A file's bytes: memory-mapped when it is a regular, non-empty file (no copy of a 100 MB
+/// export), read into memory otherwise.
+#[derive(Debug)]
+pub enum FileBytes {
+    Mapped(memmap2::Mmap),
+    Owned(Vec<u8>),
+}
+
+impl std::ops::Deref for FileBytes {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        match self {
+            FileBytes::Mapped(m) => m,
+            FileBytes::Owned(v) => v,
+        }
+    }
+}
+
+impl FileBytes {
+    /// Maps a file this process has just written to an unnamed temporary file; an empty one
+    /// is empty bytes.
+    pub fn from_temp_file(file: &std::fs::File) -> std::io::Result<FileBytes> {
+        if file.metadata()?.len() == 0 {
+            return Ok(FileBytes::Owned(Vec::new()));
+        }
+        // SAFETY: the file is this process's own unnamed temporary file: nobody else can
+        // change it while the map lives.
+        unsafe { memmap2::Mmap::map(file) }.map(FileBytes::Mapped)
+    }
+
+    pub fn open(path: &Path) -> Result<FileBytes> {
+        let err = |source| Error::Read {
+            path: path.to_path_buf(),
+            source,
+        };
+        let file = std::fs::File::open(path).map_err(err)?;
+        let meta = file.metadata().map_err(err)?;
+        if meta.is_file() && meta.len() > 0 {
+            // SAFETY: the map is read-only and lives as long as its reader. If another
+            // process truncates or rewrites the file while `cbam` runs, the report may not
+            // match the digest; that is the same hazard as reading a file being written,
+            // which an operator avoids by not editing an input during a run.
+            if let Ok(m) = unsafe { memmap2::Mmap::map(&file) } {
+                return Ok(FileBytes::Mapped(m));
+            }
+        }
+        let mut v = Vec::new();
+        std::io::Read::read_to_end(&mut &file, &mut v).map_err(err)?;
+        Ok(FileBytes::Owned(v))
+    }
+}
+
+/// gzip data starts with these two bytes, whatever the file is called.
+pub fn is_gzip(bytes: &[u8]) -> bool {
+    bytes.starts_with(&[0x1f, 0x8b])
+}
+
+/// The decompressed content of `compressed` (gzip, read from `path`), in an unnamed
+/// temporary file mapped into memory: a large export never sits in memory twice.
+pub fn gunzip_to_temp(path: &Path, compressed: &[u8]) -> Result<FileBytes> {
+    let file = tempfile::tempfile().map_err(|source| Error::Write {
+        path: std::env::temp_dir(),
+        source,
+    })?;
+    let mut w = BufWriter::with_capacity(1 << 20, file);
+    let mut dec = flate2::bufread::MultiGzDecoder::new(compressed);
+    std::io::copy(&mut dec, &mut w).map_err(|e| Error::Data {
+        path: path.to_path_buf(),
+        message: format!("the gzip stream is damaged ({e}); the file is truncated or corrupt"),
+    })?;
+    let file = w.into_inner().map_err(|e| Error::Write {
+        path: std::env::temp_dir(),
+        source: e.into_error(),
+    })?;
+    FileBytes::from_temp_file(&file).map_err(|source| Error::Read {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
+/// The SHA-256 (hex) and byte count of everything read through a [`HashingReader`], kept
+/// apart from the reader so it can still be asked once the reader sits inside a decoder.
+#[derive(Debug, Clone, Default)]
+pub struct ReadDigest {
+    hasher: std::rc::Rc<std::cell::RefCell<Sha256>>,
+    bytes: std::rc::Rc<std::cell::Cell<u64>>,
+}
+
+impl ReadDigest {
+    /// Bytes read so far.
+    pub fn bytes(&self) -> u64 {
+        self.bytes.get()
+    }
+
+    /// The hex SHA-256 of what was read so far (and a fresh start).
+    pub fn take_sha256(&self) -> String {
+        let digest = self.hasher.replace(Sha256::new()).finalize();
+        crate::provenance::hex(&digest)
+    }
+}
+
+/// Passes reads through, feeding every byte into its [`ReadDigest`].
+pub struct HashingReader<R> {
+    inner: R,
+    digest: ReadDigest,
+}
+
+impl<R: Read> HashingReader<R> {
+    pub fn new(inner: R) -> (HashingReader<R>, ReadDigest) {
+        let digest = ReadDigest::default();
+        (
+            HashingReader {
+                inner,
+                digest: digest.clone(),
+            },
+            digest,
+        )
+    }
+}
+
+impl<R: Read> Read for HashingReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.digest.hasher.borrow_mut().update(&buf[..n]);
+        self.digest.bytes.set(self.digest.bytes.get() + n as u64);
+        Ok(n)
+    }
+}
+
+/// The hex SHA-256 and size of the whole file, read in pieces.
+pub fn file_sha256(path: &Path) -> Result<(String, u64)> {
+    let rerr = |source| Error::Read {
+        path: path.to_path_buf(),
+        source,
+    };
+    let file = std::fs::File::open(path).map_err(rerr)?;
+    let (mut reader, digest) = HashingReader::new(file);
+    std::io::copy(&mut reader, &mut std::io::sink()).map_err(rerr)?;
+    Ok((digest.take_sha256(), digest.bytes()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn extensions_match_in_any_case() {
+        assert!(has_ext(Path::new("a/B.CSV"), "csv"));
+        assert!(!has_ext(Path::new("a/b.csv.gz"), "csv"));
+        assert!(is_workbook(Path::new("x.Xlsm")));
+        assert!(!is_workbook(Path::new("x.csv")));
+    }
+
+    #[test]
+    fn utf8_text_drops_the_byte_order_mark_and_refuses_latin1() {
+        let p = Path::new("t.csv");
+        assert_eq!(utf8_text(p, b"\xEF\xBB\xBFa,b").ok(), Some("a,b"));
+        let e = utf8_text(p, b"ab\xE9").err().map(|e| e.to_string());
+        assert_eq!(e.as_deref(), Some("t.csv: not valid UTF-8 (byte offset 2)"));
+    }
+
+    #[test]
+    fn hashing_reader_digests_what_passes() -> std::io::Result<()> {
+        let (mut r, digest) = HashingReader::new(&b"abc"[..]);
+        let mut out = Vec::new();
+        r.read_to_end(&mut out)?;
+        assert_eq!(digest.bytes(), 3);
+        assert_eq!(
+            digest.take_sha256(),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn atomic_write_replaces_the_file_whole_or_not_at_all() -> Result<()> {
+        let dir = tempfile::tempdir().map_err(|source| Error::Write {
+            path: std::env::temp_dir(),
+            source,
+        })?;
+        let target = dir.path().join("out.txt");
+        atomic_write(&target, |w| w.write_all(b"first"))?;
+        let failed = atomic_write(&target, |w| {
+            w.write_all(b"half")?;
+            Err(std::io::Error::other("stop"))
+        });
+        assert!(failed.is_err());
+        let (text, _) = read_text(&target)?;
+        assert_eq!(text, "first");
+        let left: Vec<_> = std::fs::read_dir(dir.path())
+            .map_err(|source| Error::Read {
+                path: dir.path().to_path_buf(),
+                source,
+            })?
+            .collect();
+        assert_eq!(left.len(), 1, "no temporary file left behind");
+        Ok(())
+    }
+
+    #[test]
+    fn gunzip_to_temp_decompresses_concatenated_members() -> Result<()> {
+        use flate2::write::GzEncoder;
+        let gz = |s: &[u8]| -> std::io::Result<Vec<u8>> {
+            let mut e = GzEncoder::new(Vec::new(), flate2::Compression::default());
+            e.write_all(s)?;
+            e.finish()
+        };
+        let io = |source| Error::Write {
+            path: PathBuf::from("(test)"),
+            source,
+        };
+        let mut both = gz(b"one,").map_err(io)?;
+        both.extend(gz(b"two").map_err(io)?);
+        assert!(is_gzip(&both));
+        let plain = gunzip_to_temp(Path::new("t.csv.gz"), &both)?;
+        assert_eq!(&plain[..], b"one,two");
+        let cut = gunzip_to_temp(Path::new("t.csv.gz"), &both[..both.len() - 4]);
+        assert!(cut.is_err_and(|e| e.to_string().contains("the gzip stream is damaged")));
+        Ok(())
+    }
+}
