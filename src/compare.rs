@@ -21,7 +21,7 @@ impl Ignore {
     pub fn new(paths: &[String]) -> Result<Ignore, String> {
         paths
             .iter()
-            .map(|p| Path::parse(p))
+            .map(|p| Path::parse(p).map_err(|e| e.to_string()))
             .collect::<Result<Vec<_>, _>>()
             .map(Ignore)
     }

@@ -328,11 +328,7 @@ pub fn build_report_with(req: &ReportRequest, refdata: &ReferenceData) -> Result
     });
     trace.mark("assemble");
     let mut report = report;
-    let schema =
-        crate::validate::schema::ReportSchema::embedded().map_err(|message| Error::Data {
-            path: "rules/report.schema.json".into(),
-            message,
-        })?;
+    let schema = crate::validate::schema::ReportSchema::embedded()?;
     let ctx = crate::validate::Context {
         scope: &refdata.scope,
         suppliers: refdata

@@ -196,7 +196,7 @@ pub fn run(a: Args) -> anyhow::Result<u8> {
         }
         None => None,
     };
-    let schema = validate::schema::ReportSchema::embedded().map_err(anyhow::Error::msg)?;
+    let schema = validate::schema::ReportSchema::embedded()?;
     let ctx = validate::Context {
         scope: &scope,
         suppliers: suppliers.as_ref(),
