@@ -78,26 +78,8 @@ fn run_xml(a: &Args, bytes: &[u8]) -> anyhow::Result<u8> {
         .filter(|f| a.only.is_empty() || a.only.iter().any(|o| *o == f.code))
         .filter(|f| !a.skip.iter().any(|s| *s == f.code))
         .collect();
-    // What happened to each registry rule (the schema checks XQ001–XQ004 always run).
-    let older = findings.iter().any(|f| f.code == "XQ004");
-    let rules: Vec<serde_json::Value> = cbam::qreport::rules::RULES
-        .iter()
-        .map(|(id, check)| {
-            let n = findings.iter().filter(|f| f.code == *id).count();
-            let status = if (!a.only.is_empty() && !a.only.iter().any(|o| o == id))
-                || a.skip.iter().any(|s| s == id)
-            {
-                "skipped"
-            } else if older {
-                "not_run"
-            } else if n > 0 {
-                "failed"
-            } else {
-                "passed"
-            };
-            serde_json::json!({"id": id, "check": check, "status": status, "findings": n})
-        })
-        .collect();
+    let rules = cbam::qreport::rules::rule_statuses(&findings, &a.only, &a.skip);
+    let older = cbam::qreport::rules::older_schema_version(&findings);
     let count = |s: Severity| findings.iter().filter(|f| f.severity == s).count();
     let (errors, warnings, infos) = (
         count(Severity::Error),
@@ -128,7 +110,7 @@ fn run_xml(a: &Args, bytes: &[u8]) -> anyhow::Result<u8> {
                     cbam::qreport::SCHEMA_VERSION
                 )?;
                 super::xml::print_findings(&mut out, &findings)?;
-                let status = |st: &str| rules.iter().filter(|r| r["status"] == st).count();
+                let status = |st: &str| rules.iter().filter(|r| r.status == st).count();
                 writeln!(
                     out,
                     "registry rules: {} — {} passed, {} failed, {} skipped, {} not run{}",
@@ -139,13 +121,11 @@ fn run_xml(a: &Args, bytes: &[u8]) -> anyhow::Result<u8> {
                     status("not_run"),
                     if older { " (older schema version)" } else { "" }
                 )?;
-                for r in rules.iter().filter(|r| r["status"] == "failed") {
+                for r in rules.iter().filter(|r| r.status == "failed") {
                     writeln!(
                         out,
                         "  {} failed: {} finding(s); {}",
-                        r["id"].as_str().unwrap_or(""),
-                        r["findings"],
-                        r["check"].as_str().unwrap_or("")
+                        r.id, r.findings, r.check
                     )?;
                 }
                 writeln!(
