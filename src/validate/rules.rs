@@ -345,19 +345,42 @@ struct ProductionRule {
     threshold: Option<Decimal>,
 }
 
+/// The rule id a line of the file states (`id: X`, `- rule_id: "X"`), if any.
+fn id_on_line(l: &str) -> Option<&str> {
+    let t = l.trim_start().trim_start_matches("- ").trim();
+    t.strip_prefix("id:")
+        .or_else(|| t.strip_prefix("rule_id:"))
+        .map(|v| v.trim().trim_matches(|c| c == '"' || c == '\''))
+}
+
 /// Line of `id: <id>` (or `rule_id:`) in the file text, for messages.
 fn line_of(text: &str, id: &str) -> u64 {
-    for (i, l) in text.lines().enumerate() {
-        let t = l.trim_start().trim_start_matches("- ").trim();
-        for key in ["id:", "rule_id:"] {
-            if let Some(rest) = t.strip_prefix(key) {
-                if rest.trim().trim_matches(|c| c == '"' || c == '\'') == id {
-                    return i as u64 + 1;
-                }
-            }
-        }
+    text.lines()
+        .position(|l| id_on_line(l) == Some(id))
+        .map_or(0, |i| i as u64 + 1)
+}
+
+/// A rules file that does not read, naming the rule the error sits in: the nearest `id:` at or
+/// above the error's line.
+fn yaml_error(path: &FsPath, text: &str, msg: String) -> Error {
+    let line = msg
+        .split("line ")
+        .nth(1)
+        .and_then(|r| r.split(|c: char| !c.is_ascii_digit()).next())
+        .and_then(|n| n.parse::<usize>().ok());
+    let rule = line.and_then(|l| {
+        text.lines()
+            .take(l)
+            .collect::<Vec<_>>()
+            .into_iter()
+            .rev()
+            .find_map(id_on_line)
+    });
+    let which = rule.map(|r| format!("rule {r}: ")).unwrap_or_default();
+    Error::Data {
+        path: path.to_path_buf(),
+        message: format!("rules file: {which}{msg}"),
     }
-    0
 }
 
 impl RuleSet {
@@ -368,106 +391,11 @@ impl RuleSet {
     }
 
     pub fn from_yaml(path: &FsPath, text: &str) -> Result<RuleSet> {
-        let file: RulesFile = serde_saphyr::from_str(text).map_err(|e| {
-            let msg = e.to_string();
-            // Name the rule the error sits in: the nearest `id:` at or above the error's line.
-            let line = msg
-                .split("line ")
-                .nth(1)
-                .and_then(|r| r.split(|c: char| !c.is_ascii_digit()).next())
-                .and_then(|n| n.parse::<usize>().ok());
-            let rule = line.and_then(|l| {
-                text.lines()
-                    .take(l)
-                    .collect::<Vec<_>>()
-                    .into_iter()
-                    .rev()
-                    .find_map(|t| {
-                        let t = t.trim_start().trim_start_matches("- ").trim();
-                        t.strip_prefix("id:")
-                            .or_else(|| t.strip_prefix("rule_id:"))
-                            .map(|v| v.trim().trim_matches(|c| c == '"' || c == '\'').to_string())
-                    })
-            });
-            let which = rule.map(|r| format!("rule {r}: ")).unwrap_or_default();
-            Error::Data {
-                path: path.to_path_buf(),
-                message: format!("rules file: {which}{msg}"),
-            }
-        })?;
+        let file: RulesFile =
+            serde_saphyr::from_str(text).map_err(|e| yaml_error(path, text, e.to_string()))?;
         match (file.rules, file.validation_rules) {
-            (Some(rules), _) => {
-                let mut out = Vec::new();
-                let mut seen = std::collections::HashSet::new();
-                for r in rules {
-                    let line = line_of(text, &r.id);
-                    if !seen.insert(r.id.clone()) {
-                        return Err(Error::Parse { path: path.to_path_buf(), line, message: format!("rule {}: id used twice", r.id) });
-                    }
-                    let id = r.id.clone();
-                    let rule = compile(r, line).map_err(|e| Error::Parse {
-                        path: path.to_path_buf(),
-                        line,
-                        message: format!("rule {id}: {e}"),
-                    })?;
-                    out.push(rule);
-                }
-                Ok(RuleSet { rules: out, not_run: Vec::new(), format: "cbam" })
-            }
-            (None, Some(prod)) => {
-                // The production system's file: run our rule of the same id, with its severity
-                // and tolerance/threshold; list the rest as not run.
-                let ours = RuleSet::embedded()?;
-                let mut rules = Vec::new();
-                let mut not_run = Vec::new();
-                for p in prod {
-                    let name = p.rule_name.clone().unwrap_or_default();
-                    let matching: Vec<&Rule> =
-                        ours.rules.iter().filter(|r| r.id == p.rule_id || r.id.starts_with(&format!("{}.", p.rule_id))).collect();
-                    if matching.is_empty() {
-                        not_run.push(NotRun {
-                            id: p.rule_id.clone(),
-                            name,
-                            reason: NO_EQUIVALENT
-                                .iter()
-                                .find(|(id, _)| *id == p.rule_id)
-                                .map(|(_, why)| why.to_string())
-                                .unwrap_or_else(|| "its check is free text with no executable equivalent in cbam's rules".into()),
-                        });
-                        continue;
-                    }
-                    for r in matching {
-                        let mut r = r.clone();
-                        r.line = line_of(text, &p.rule_id);
-                        if let Some(sev) = p.severity.as_deref().and_then(|s| match s {
-                            "error" | "critical" => Some(Severity::Error),
-                            "warning" => Some(Severity::Warning),
-                            "info" => Some(Severity::Info),
-                            _ => None,
-                        }) {
-                            r.severity = sev;
-                        }
-                        if !name.is_empty() {
-                            r.name = name.clone();
-                        }
-                        match &mut r.check {
-                            Check::SumEquals { tolerance, .. } | Check::LineSum { tolerance, .. } => {
-                                if let Some(t) = p.tolerance {
-                                    *tolerance = t;
-                                }
-                            }
-                            Check::RatioAtMost { max, .. } => {
-                                if let Some(t) = p.threshold {
-                                    *max = t;
-                                }
-                            }
-                            _ => {}
-                        }
-                        rules.push(r);
-                    }
-                }
-                Ok(RuleSet { rules, not_run, format: "production" })
-            }
+            (Some(rules), _) => RuleSet::compiled(path, text, rules),
+            (None, Some(prod)) => RuleSet::production(text, prod),
             // A policy-only file (e.g. rules/greenlang_compat.yaml) changes how to calculate,
             // not what to check: the embedded rules apply.
             (None, None) if file.policy.is_some() => RuleSet::embedded(),
@@ -477,6 +405,106 @@ impl RuleSet {
             }),
         }
     }
+
+    /// Our format: every rule compiled, or a load error naming it and its line.
+    fn compiled(path: &FsPath, text: &str, rules: Vec<RuleYaml>) -> Result<RuleSet> {
+        let mut out = Vec::new();
+        let mut seen = std::collections::HashSet::new();
+        for r in rules {
+            let line = line_of(text, &r.id);
+            let id = r.id.clone();
+            let at = |message: String| Error::Parse {
+                path: path.to_path_buf(),
+                line,
+                message: format!("rule {id}: {message}"),
+            };
+            if !seen.insert(r.id.clone()) {
+                return Err(at("id used twice".into()));
+            }
+            out.push(compile(r, line).map_err(|e| at(e.to_string()))?);
+        }
+        Ok(RuleSet {
+            rules: out,
+            not_run: Vec::new(),
+            format: "cbam",
+        })
+    }
+
+    /// The production system's file: run our rule of the same id, with its severity and
+    /// tolerance/threshold; list the rest as not run.
+    fn production(text: &str, prod: Vec<ProductionRule>) -> Result<RuleSet> {
+        let ours = RuleSet::embedded()?;
+        let mut rules = Vec::new();
+        let mut not_run = Vec::new();
+        for p in prod {
+            let part = format!("{}.", p.rule_id);
+            let matching: Vec<&Rule> = ours
+                .rules
+                .iter()
+                .filter(|r| r.id == p.rule_id || r.id.starts_with(&part))
+                .collect();
+            if matching.is_empty() {
+                not_run.push(NotRun {
+                    id: p.rule_id.clone(),
+                    name: p.rule_name.clone().unwrap_or_default(),
+                    reason: no_equivalent(&p.rule_id),
+                });
+                continue;
+            }
+            let line = line_of(text, &p.rule_id);
+            rules.extend(matching.into_iter().map(|r| p.adopt(r, line)));
+        }
+        Ok(RuleSet {
+            rules,
+            not_run,
+            format: "production",
+        })
+    }
+}
+
+impl ProductionRule {
+    /// Our rule `r` as this production rule states it: its severity, name, tolerance or
+    /// threshold where it gives them.
+    fn adopt(&self, r: &Rule, line: u64) -> Rule {
+        let mut r = r.clone();
+        r.line = line;
+        if let Some(sev) = self.severity.as_deref().and_then(|s| match s {
+            "error" | "critical" => Some(Severity::Error),
+            "warning" => Some(Severity::Warning),
+            "info" => Some(Severity::Info),
+            _ => None,
+        }) {
+            r.severity = sev;
+        }
+        if let Some(name) = self.rule_name.as_ref().filter(|n| !n.is_empty()) {
+            r.name = name.clone();
+        }
+        match &mut r.check {
+            Check::SumEquals { tolerance, .. } | Check::LineSum { tolerance, .. } => {
+                if let Some(t) = self.tolerance {
+                    *tolerance = t;
+                }
+            }
+            Check::RatioAtMost { max, .. } => {
+                if let Some(t) = self.threshold {
+                    *max = t;
+                }
+            }
+            _ => {}
+        }
+        r
+    }
+}
+
+/// Why a production rule without an equivalent of ours does not run.
+fn no_equivalent(id: &str) -> String {
+    NO_EQUIVALENT
+        .iter()
+        .find(|(known, _)| *known == id)
+        .map(|(_, why)| why.to_string())
+        .unwrap_or_else(|| {
+            "its check is free text with no executable equivalent in cbam's rules".into()
+        })
 }
 
 /// Production rules we cannot run, and why.
