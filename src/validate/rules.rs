@@ -390,6 +390,14 @@ impl RuleSet {
         RuleSet::from_yaml(FsPath::new(name), text)
     }
 
+    /// Whether `--only`/`--skip` may name `id`: a rule of the file, a production rule that does
+    /// not run, or the JSON Schema check.
+    pub fn can_select(&self, id: &str) -> bool {
+        self.rules.iter().any(|r| r.id == id)
+            || self.not_run.iter().any(|r| r.id == id)
+            || id == super::schema::RULE_ID
+    }
+
     pub fn from_yaml(path: &FsPath, text: &str) -> Result<RuleSet> {
         let file: RulesFile =
             serde_saphyr::from_str(text).map_err(|e| yaml_error(path, text, e.to_string()))?;
