@@ -2,7 +2,7 @@
 //! while streaming — with one function per check kind. What a check finds goes to `Out`.
 
 use super::path::{decimal, text, Node, Path};
-use super::rules::{Check, Condition, NamedSet, Rule, SupplierMatch};
+use super::rules::{Bounds, Check, Condition, NamedSet, Rule, SupplierMatch};
 use super::{Context, RuleFinding};
 use crate::model::{CnCode, Date, Quarter, ScopeStatus};
 use crate::reference::SupplierBook;
@@ -171,26 +171,13 @@ pub(super) fn run_rule<'a, N: Node<'a>>(
         Check::Pattern { path, re, pattern } => pattern_matches(o, report, path, re, pattern),
         Check::Range {
             path,
-            min,
-            max,
-            exclusive_min,
-            exclusive_max,
+            bounds,
             unless,
             split,
-        } => {
-            let bounds = Bounds {
-                min: *min,
-                max: *max,
-                exclusive_min: *exclusive_min,
-                exclusive_max: *exclusive_max,
-            };
-            match split {
-                None => range(o, report, path, &bounds),
-                Some((elements, inner)) => {
-                    range_unless(o, report, (elements, inner), unless, &bounds)
-                }
-            }
-        }
+        } => match split {
+            None => range(o, report, path, bounds),
+            Some((elements, inner)) => range_unless(o, report, (elements, inner), unless, bounds),
+        },
         Check::OneOf { path, values } => one_of(o, report, path, values),
         Check::InSet { path, set, negate } => in_set(o, report, path, *set, *negate),
         Check::Unique { path } => unique(o, report, path),
@@ -216,10 +203,9 @@ pub(super) fn run_rule<'a, N: Node<'a>>(
             to,
             report_period,
         } => {
-            let (lo, hi) = if *report_period {
-                reporting_period(head).ok_or(Lacking::ReportingPeriod)?
-            } else {
-                (*from, *to)
+            let (lo, hi) = match report_period {
+                true => reporting_period(head).ok_or(Lacking::ReportingPeriod)?,
+                false => (*from, *to),
             };
             date_within(o, report, path, lo, hi);
         }
@@ -232,12 +218,7 @@ pub(super) fn run_rule<'a, N: Node<'a>>(
         Check::DeMinimis {
             each, threshold, ..
         } => {
-            let mut total = Decimal::ZERO;
-            each.visit(report, &mut |_, el| {
-                if let Some(el) = el {
-                    total += de_minimis_mass(&rule.check, el);
-                }
-            });
+            let total = de_minimis_total(&rule.check, each, report);
             o.decide_de_minimis(each, total, *threshold);
         }
     }
@@ -294,57 +275,22 @@ fn pattern_matches<'a, N: Node<'a>>(
     })
 }
 
-/// The limits of a `range` check.
-struct Bounds {
-    min: Option<Decimal>,
-    max: Option<Decimal>,
-    exclusive_min: bool,
-    exclusive_max: bool,
-}
-
-impl Bounds {
-    /// `≥ 0 and < 100`, for messages.
-    fn expected(&self) -> String {
-        let lo = self
-            .min
-            .map(|m| format!("{} {m}", if self.exclusive_min { ">" } else { "≥" }));
-        let hi = self
-            .max
-            .map(|m| format!("{} {m}", if self.exclusive_max { "<" } else { "≤" }));
-        [lo, hi]
-            .into_iter()
-            .flatten()
-            .collect::<Vec<_>>()
-            .join(" and ")
-    }
-
-    fn excludes(&self, d: Decimal) -> bool {
-        let low = self
-            .min
-            .is_some_and(|m| if self.exclusive_min { d <= m } else { d < m });
-        let high = self
-            .max
-            .is_some_and(|m| if self.exclusive_max { d >= m } else { d > m });
-        low || high
-    }
-
-    /// One value at `at`: a number within the bounds.
-    fn check<'a, N: Node<'a>>(&self, out: &mut Out<'_>, at: String, v: N) {
-        match decimal(v) {
-            None => out.add(
-                at.clone(),
-                shown(Some(v)),
-                Some("a number".into()),
-                format!("{at} is not a number"),
-            ),
-            Some(d) if self.excludes(d) => out.add(
-                at.clone(),
-                Some(d.to_string()),
-                Some(self.expected()),
-                format!("{at} is {d}, expected {}", self.expected()),
-            ),
-            Some(_) => {}
-        }
+/// One value at `at` for `range`: a number within the bounds.
+fn check_bounds<'a, N: Node<'a>>(out: &mut Out<'_>, bounds: &Bounds, at: String, v: N) {
+    match decimal(v) {
+        None => out.add(
+            at.clone(),
+            shown(Some(v)),
+            Some("a number".into()),
+            format!("{at} is not a number"),
+        ),
+        Some(d) if bounds.excludes(d) => out.add(
+            at.clone(),
+            Some(d.to_string()),
+            Some(bounds.expected()),
+            format!("{at} is {d}, expected {}", bounds.expected()),
+        ),
+        Some(_) => {}
     }
 }
 
@@ -352,7 +298,7 @@ impl Bounds {
 fn range<'a, N: Node<'a>>(out: &mut Out<'_>, report: N, path: &Path, bounds: &Bounds) {
     path.visit(report, &mut |idx, v| {
         if let Some(v) = v {
-            bounds.check(out, path.render(idx), v)
+            check_bounds(out, bounds, path.render(idx), v)
         }
     })
 }
@@ -374,7 +320,7 @@ fn range_unless<'a, N: Node<'a>>(
         inner.visit(el, &mut |idx2, v| {
             if let Some(v) = v {
                 let at = format!("{}.{}", elements.render(idx), inner.render(idx2));
-                bounds.check(out, at, v)
+                check_bounds(out, bounds, at, v)
             }
         })
     })
@@ -538,6 +484,17 @@ pub(super) fn add_ratio_parts<'a, N: Node<'a>>(
     if when.iter().all(|c| holds(c, el)) {
         *num += numerator.get(el).and_then(decimal).unwrap_or(Decimal::ZERO);
     }
+}
+
+/// `de_minimis`: the mass over the elements of `each`.
+fn de_minimis_total<'a, N: Node<'a>>(check: &Check, each: &Path, report: N) -> Decimal {
+    let mut total = Decimal::ZERO;
+    each.visit(report, &mut |_, el| {
+        if let Some(el) = el {
+            total += de_minimis_mass(check, el);
+        }
+    });
+    total
 }
 
 /// One element's mass for `de_minimis` (whole-report and streaming evaluation both add here):

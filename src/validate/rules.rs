@@ -75,10 +75,7 @@ pub enum Check {
     },
     Range {
         path: Path,
-        min: Option<Decimal>,
-        max: Option<Decimal>,
-        exclusive_min: bool,
-        exclusive_max: bool,
+        bounds: Bounds,
         /// `unless`: conditions on the element of the path's last `[]` (e.g. `cn_code` of a
         /// `detailed_goods[]` line) under which the value is not checked, with the path split
         /// there (element path, path inside the element).
@@ -139,6 +136,43 @@ pub enum Check {
         threshold: Decimal,
         exclude_prefixes: Vec<String>,
     },
+}
+
+/// The limits of a `range` check.
+#[derive(Debug, Clone)]
+pub struct Bounds {
+    pub min: Option<Decimal>,
+    pub max: Option<Decimal>,
+    pub exclusive_min: bool,
+    pub exclusive_max: bool,
+}
+
+impl Bounds {
+    /// `≥ 0 and < 100`, for messages.
+    pub fn expected(&self) -> String {
+        let lo = self
+            .min
+            .map(|m| format!("{} {m}", if self.exclusive_min { ">" } else { "≥" }));
+        let hi = self
+            .max
+            .map(|m| format!("{} {m}", if self.exclusive_max { "<" } else { "≤" }));
+        [lo, hi]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join(" and ")
+    }
+
+    /// Whether `d` lies outside the bounds.
+    pub fn excludes(&self, d: Decimal) -> bool {
+        let low = self
+            .min
+            .is_some_and(|m| if self.exclusive_min { d <= m } else { d < m });
+        let high = self
+            .max
+            .is_some_and(|m| if self.exclusive_max { d >= m } else { d > m });
+        low || high
+    }
 }
 
 /// `supplier_matches`: each line of `each` on actual data (`method`) names a supplier of the
@@ -748,10 +782,12 @@ fn range(r: &RuleYaml) -> Compiled<Check> {
     };
     Ok(Check::Range {
         path: full,
-        min: r.min,
-        max: r.max,
-        exclusive_min: r.exclusive_min,
-        exclusive_max: r.exclusive_max,
+        bounds: Bounds {
+            min: r.min,
+            max: r.max,
+            exclusive_min: r.exclusive_min,
+            exclusive_max: r.exclusive_max,
+        },
         unless,
         split,
     })
