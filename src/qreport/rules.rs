@@ -210,15 +210,10 @@ fn check_good(out: &mut Vec<Finding>, good: &Node, gp: &str, scope: &AnnexScope,
     }
     let imported = good.text_at("MeasureImported/NetMass").and_then(dec);
     let procedures = procedures_mass(out, good, gp, units);
-    // [25] procedures add up to the imported measure.
+    // [25] procedures add up to the imported measure (electricity is not measured in mass).
     if let (Some(imp), Some(sum), false) = (imported, procedures, electricity) {
-        if sum != imp {
-            out.push(
-                finding("XQ016", Severity::Warning, &format!("{gp}/ImportedQuantity"), good.line, format!("{gp}: the procedures' NetMass add up to {sum}, MeasureImported/NetMass is {imp}"))
-                    .found(&sum.to_string())
-                    .expected(imp.to_string()),
-            );
-        }
+        let what = "the procedures' NetMass";
+        adds_up(out, good, (gp, "ImportedQuantity"), (what, sum), imp);
     }
     let mut produced = Some(Decimal::ZERO);
     for (ei, e) in good.all("GoodsEmissions").enumerate() {
@@ -230,15 +225,34 @@ fn check_good(out: &mut Vec<Finding>, good: &Node, gp: &str, scope: &AnnexScope,
             (_, Produced::Unreadable) | (None, _) => None,
         };
     }
-    // [29]
+    // [29] the produced measures add up to the imported measure.
     if let (Some(imp), Some(sum), false) = (imported, produced, electricity) {
-        if sum != imp {
-            out.push(
-                finding("XQ016", Severity::Warning, &format!("{gp}/GoodsEmissions"), good.line, format!("{gp}: ProducedMeasure/NetMass over the GoodsEmissions add up to {sum}, MeasureImported/NetMass is {imp}"))
-                    .found(&sum.to_string())
-                    .expected(imp.to_string()),
-            );
-        }
+        let what = "ProducedMeasure/NetMass over the GoodsEmissions";
+        adds_up(out, good, (gp, "GoodsEmissions"), (what, sum), imp);
+    }
+}
+
+/// XQ016: `what` (summing to `sum`) against the MeasureImported/NetMass `imp` of the good at
+/// `gp`; the finding sits at its `section`.
+fn adds_up(
+    out: &mut Vec<Finding>,
+    good: &Node,
+    (gp, section): (&str, &str),
+    (what, sum): (&str, Decimal),
+    imp: Decimal,
+) {
+    if sum != imp {
+        out.push(
+            finding(
+                "XQ016",
+                Severity::Warning,
+                &format!("{gp}/{section}"),
+                good.line,
+                format!("{gp}: {what} add up to {sum}, MeasureImported/NetMass is {imp}"),
+            )
+            .found(&sum.to_string())
+            .expected(imp.to_string()),
+        );
     }
 }
 
