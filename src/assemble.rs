@@ -13,9 +13,7 @@ use rust_decimal::Decimal;
 use rustc_hash::FxHashMap as HashMap;
 use std::collections::{BTreeMap, BTreeSet};
 
-// The report's shape lives on the floor (`crate::report`); still named from here by code being
-// restructured elsewhere.
-pub use crate::report::*;
+use crate::report::*;
 
 /// Everything `assemble` needs besides the lines.
 pub struct AssembleInput<'a> {
@@ -521,13 +519,13 @@ fn importer_declaration(inp: &AssembleInput<'_>) -> ImporterDeclaration {
     }
 }
 
-/// The findings sorted and split by severity, with the rejected rows in row order.
+/// The findings split by severity, with the rejected rows in row order. Sorting, counts and
+/// validity are left to `Report::finish`, once the rules' findings have joined.
 fn validation_results(
-    mut findings: Vec<Finding>,
+    findings: Vec<Finding>,
     mut rejected: Vec<RejectedRow>,
     rows: RowCounts,
 ) -> ValidationResults {
-    findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     let (mut errors, mut warnings, mut infos) = (Vec::new(), Vec::new(), Vec::new());
     for f in findings {
         match f.severity {
@@ -538,10 +536,10 @@ fn validation_results(
     }
     rejected.sort_by(|a, b| (a.row, &a.file).cmp(&(b.row, &b.file)));
     ValidationResults {
-        is_valid: errors.is_empty(),
-        error_count: errors.len() as u64,
-        warning_count: warnings.len() as u64,
-        info_count: infos.len() as u64,
+        is_valid: false,
+        error_count: 0,
+        warning_count: 0,
+        info_count: 0,
         rows,
         rules_checked: Vec::new(),
         errors,
@@ -580,6 +578,8 @@ fn provenance(
     }
 }
 
+/// The report from the sums, findings and lines; `Report::finish` completes it once the rules
+/// have run (sorted findings, counts, report id).
 pub fn assemble(mut inp: AssembleInput<'_>) -> Report {
     let r = inp.policy.rounding;
     let t = std::mem::take(&mut inp.totals);
@@ -621,7 +621,6 @@ pub fn assemble(mut inp: AssembleInput<'_>) -> Report {
         ),
         provenance: provenance(inp.inputs, inp.reference, inp.policy, factors, inp.notes),
     };
-    report.report_metadata.report_id = report_id(&report);
     match (inp.details, lines) {
         (true, Some(l)) => report.detailed_goods = Some(DetailedGoods(l)),
         (_, l) => report.undetailed_lines = l,

@@ -198,7 +198,7 @@ pub fn read_list(path: &std::path::Path) -> crate::Result<Vec<(String, Option<St
             .collect());
     }
     if crate::fsio::has_ext(path, "csv") {
-        let recs = crate::reference::csv_records(path, &text, &["cn_code"])?;
+        let recs = crate::reference::csv::csv_records(path, &text, &["cn_code"])?;
         return Ok(recs
             .iter()
             .map(|r| {

@@ -2,7 +2,7 @@
 //! matter (numbers compare as exact decimals), declared volatile fields are ignored, and every
 //! difference is reported by JSON path with both values.
 
-use crate::validate::path::Path;
+use crate::formats::jsonpath::Path;
 use serde::Serialize;
 use serde_json::Value;
 
@@ -26,7 +26,7 @@ impl Ignore {
     pub fn new(paths: &[String]) -> Result<Ignore, BadIgnorePath> {
         paths
             .iter()
-            .map(|p| Path::parse(p).map_err(BadIgnorePath))
+            .map(|p| Path::parse(p).map_err(|e| BadIgnorePath(e.to_string())))
             .collect::<Result<Vec<_>, _>>()
             .map(Ignore)
     }

@@ -3,7 +3,7 @@
 //! the production system would differ, and the arithmetic at full precision with the rounding.
 //! [`explain`] gathers it as data; the command prints it.
 
-use crate::validate::path::Node;
+use crate::formats::jsonpath::Node;
 use rust_decimal::Decimal;
 use serde_json::Value;
 

@@ -329,11 +329,7 @@ pub fn build_report_with(req: &ReportRequest, refdata: &ReferenceData) -> Result
     });
     trace.mark("assemble");
     let mut report = report;
-    let schema =
-        crate::validate::schema::ReportSchema::embedded().map_err(|message| Error::Data {
-            path: "rules/report.schema.json".into(),
-            message,
-        })?;
+    let schema = crate::validate::schema::ReportSchema::embedded()?;
     let ctx = crate::validate::Context {
         scope: &refdata.scope,
         suppliers: refdata
@@ -343,7 +339,8 @@ pub fn build_report_with(req: &ReportRequest, refdata: &ReferenceData) -> Result
             .then_some(&refdata.suppliers),
         schema: Some(&schema),
     };
-    crate::validate::check_report(&mut report, &refdata.rules, &ctx);
+    let v = crate::validate::validate_report(&report, &refdata.rules, &ctx);
+    report.finish(crate::validate::rule_findings(v.findings), v.rules);
     trace.mark("rules");
     Ok(report)
 }

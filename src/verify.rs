@@ -2,7 +2,7 @@
 //! or a CSV), per shipment, per sector, per origin and in total, within a tolerance.
 
 use crate::error::{Error, Result};
-use crate::validate::path::Node;
+use crate::formats::jsonpath::Node;
 use rust_decimal::Decimal;
 use serde::Serialize;
 use serde_json::Value;
@@ -114,7 +114,7 @@ pub fn from_json(path: &Path, v: &Value) -> Result<Figures> {
 /// A CSV with `shipment_id` and `total` (or `total_emissions_tco2`, as `--lines` writes), optionally direct/indirect.
 pub fn from_csv(path: &Path) -> Result<Figures> {
     let (text, _) = crate::fsio::read_text(path)?;
-    let recs = crate::reference::csv_records(path, &text, &["shipment_id"])?;
+    let recs = crate::reference::csv::csv_records(path, &text, &["shipment_id"])?;
     let mut f = Figures::default();
     for r in recs {
         let pick = |names: &[&str]| {

@@ -2,8 +2,9 @@
 
 use super::Format;
 use anyhow::Context;
+use cbam::reference::rules::RuleSet;
 use cbam::reference::{AnnexScope, SupplierBook};
-use cbam::validate::{self, rules::RuleSet};
+use cbam::validate;
 use std::io::Write;
 use std::path::PathBuf;
 
@@ -78,26 +79,7 @@ fn run_xml(a: &Args, bytes: &[u8]) -> anyhow::Result<u8> {
         .filter(|f| a.only.is_empty() || a.only.iter().any(|o| *o == f.code))
         .filter(|f| !a.skip.iter().any(|s| *s == f.code))
         .collect();
-    // What happened to each registry rule (the schema checks XQ001–XQ004 always run).
-    let older = findings.iter().any(|f| f.code == "XQ004");
-    let rules: Vec<serde_json::Value> = cbam::qreport::rules::RULES
-        .iter()
-        .map(|(id, check)| {
-            let n = findings.iter().filter(|f| f.code == *id).count();
-            let status = if (!a.only.is_empty() && !a.only.iter().any(|o| o == id))
-                || a.skip.iter().any(|s| s == id)
-            {
-                "skipped"
-            } else if older {
-                "not_run"
-            } else if n > 0 {
-                "failed"
-            } else {
-                "passed"
-            };
-            serde_json::json!({"id": id, "check": check, "status": status, "findings": n})
-        })
-        .collect();
+    let rules = cbam::qreport::rules::rule_statuses(&findings, &a.only, &a.skip);
     let count = |s: Severity| findings.iter().filter(|f| f.severity == s).count();
     let (errors, warnings, infos) = (
         count(Severity::Error),
@@ -122,41 +104,51 @@ fn run_xml(a: &Args, bytes: &[u8]) -> anyhow::Result<u8> {
                 writeln!(out, "{}", serde_json::to_string_pretty(&j).context("json")?)?;
             }
             Format::Table => {
-                writeln!(
-                    out,
-                    "QReport XML, checked against schema {} and the registry's rules",
-                    cbam::qreport::SCHEMA_VERSION
-                )?;
-                super::xml::print_findings(&mut out, &findings)?;
-                let status = |st: &str| rules.iter().filter(|r| r["status"] == st).count();
-                writeln!(
-                    out,
-                    "registry rules: {} — {} passed, {} failed, {} skipped, {} not run{}",
-                    rules.len(),
-                    status("passed"),
-                    status("failed"),
-                    status("skipped"),
-                    status("not_run"),
-                    if older { " (older schema version)" } else { "" }
-                )?;
-                for r in rules.iter().filter(|r| r["status"] == "failed") {
-                    writeln!(
-                        out,
-                        "  {} failed: {} finding(s); {}",
-                        r["id"].as_str().unwrap_or(""),
-                        r["findings"],
-                        r["check"].as_str().unwrap_or("")
-                    )?;
-                }
-                writeln!(
-                    out,
-                    "{}: {errors} errors, {warnings} warnings, {infos} notes",
-                    if errors == 0 { "valid" } else { "NOT valid" }
-                )?;
+                print_xml_table(&mut out, &findings, &rules, [errors, warnings, infos])?
             }
         }
     }
     Ok(if errors == 0 { 0 } else { 1 })
+}
+
+/// `cbam validate` of a QReport as a table: the findings, the registry rules' outcome, the counts.
+fn print_xml_table(
+    out: &mut impl Write,
+    findings: &[cbam::model::Finding],
+    rules: &[cbam::qreport::rules::RuleStatus],
+    [errors, warnings, infos]: [usize; 3],
+) -> anyhow::Result<()> {
+    let older = cbam::qreport::rules::older_schema_version(findings);
+    writeln!(
+        out,
+        "QReport XML, checked against schema {} and the registry's rules",
+        cbam::qreport::SCHEMA_VERSION
+    )?;
+    super::xml::print_findings(out, findings)?;
+    let status = |st: &str| rules.iter().filter(|r| r.status == st).count();
+    writeln!(
+        out,
+        "registry rules: {} — {} passed, {} failed, {} skipped, {} not run{}",
+        rules.len(),
+        status("passed"),
+        status("failed"),
+        status("skipped"),
+        status("not_run"),
+        if older { " (older schema version)" } else { "" }
+    )?;
+    for r in rules.iter().filter(|r| r.status == "failed") {
+        writeln!(
+            out,
+            "  {} failed: {} finding(s); {}",
+            r.id, r.findings, r.check
+        )?;
+    }
+    writeln!(
+        out,
+        "{}: {errors} errors, {warnings} warnings, {infos} notes",
+        if errors == 0 { "valid" } else { "NOT valid" }
+    )?;
+    Ok(())
 }
 
 pub fn run(a: Args) -> anyhow::Result<u8> {
@@ -183,10 +175,10 @@ pub fn run(a: Args) -> anyhow::Result<u8> {
         None => RuleSet::embedded()?,
     };
     for id in a.only.iter().chain(&a.skip) {
-        let known = rules.rules.iter().any(|r| r.id == *id)
-            || rules.not_run.iter().any(|r| r.id == *id)
-            || id == cbam::validate::schema::RULE_ID;
-        anyhow::ensure!(known, "--only/--skip: no rule {id:?} in the rules file");
+        anyhow::ensure!(
+            rules.can_select(id),
+            "--only/--skip: no rule {id:?} in the rules file"
+        );
     }
     let scope = load_scope(&a)?;
     let suppliers = match &a.suppliers {
@@ -196,7 +188,7 @@ pub fn run(a: Args) -> anyhow::Result<u8> {
         }
         None => None,
     };
-    let schema = validate::schema::ReportSchema::embedded().map_err(anyhow::Error::msg)?;
+    let schema = validate::schema::ReportSchema::embedded()?;
     let ctx = validate::Context {
         scope: &scope,
         suppliers: suppliers.as_ref(),
@@ -206,90 +198,109 @@ pub fn run(a: Args) -> anyhow::Result<u8> {
     if !a.quiet {
         let mut out = std::io::stdout().lock();
         match a.format {
-            Format::Json => {
-                let j = serde_json::json!({
-                    "report": a.report.file_name().map(|n| n.to_string_lossy().into_owned()),
-                    "rules_format": rules.format,
-                    "non_json_numbers_read_as_null": nan,
-                    "valid": v.valid,
-                    "error_count": v.error_count,
-                    "warning_count": v.warning_count,
-                    "info_count": v.info_count,
-                    "rules": v.rules,
-                    "findings": v.findings,
-                });
-                writeln!(out, "{}", serde_json::to_string_pretty(&j).context("json")?)?;
-            }
-            Format::Table => {
-                if nan > 0 {
-                    writeln!(out, "note: {nan} NaN/Infinity token(s) in the report (not JSON) were read as null")?;
-                }
-                if !v.findings.is_empty() {
-                    let w_rule = v
-                        .findings
-                        .iter()
-                        .map(|f| f.rule.len())
-                        .max()
-                        .unwrap_or(4)
-                        .max(4);
-                    let w_path = v
-                        .findings
-                        .iter()
-                        .map(|f| f.path.len())
-                        .max()
-                        .unwrap_or(5)
-                        .clamp(5, 60);
-                    writeln!(
-                        out,
-                        "{:<w_rule$}  {:<8}  {:<w_path$}  message",
-                        "rule", "severity", "where"
-                    )?;
-                    for f in &v.findings {
-                        writeln!(
-                            out,
-                            "{:<w_rule$}  {:<8}  {:<w_path$}  {}",
-                            f.rule,
-                            f.severity.as_str(),
-                            f.path,
-                            f.message
-                        )?;
-                    }
-                    writeln!(out)?;
-                }
-                let count = |s: &str| v.rules.iter().filter(|r| r.status == s).count();
-                writeln!(
-                    out,
-                    "rules: {} — {} passed, {} failed, {} not applicable, {} not run",
-                    v.rules.len(),
-                    count("passed"),
-                    count("failed"),
-                    count("not_applicable"),
-                    count("not_run")
-                )?;
-                for r in &v.rules {
-                    if r.findings > 0 || r.status == "not_run" {
-                        let why = r
-                            .reason
-                            .as_deref()
-                            .map(|x| format!(" ({x})"))
-                            .unwrap_or_default();
-                        writeln!(
-                            out,
-                            "  {:<24} {:<14} {:>7} finding(s){why}",
-                            r.id, r.status, r.findings
-                        )?;
-                    }
-                }
-                writeln!(
-                    out,
-                    "{}: {} errors, {} warnings, {} notes",
-                    if v.valid { "valid" } else { "NOT valid" },
-                    v.error_count,
-                    v.warning_count,
-                    v.info_count
-                )?;
-            }
+            Format::Json => print_json(&mut out, &a, &rules, &v, nan)?,
+            Format::Table => print_table(&mut out, &v, nan)?,
         }
     }
     Ok(if v.valid { 0 } else { 1 })
+}
+
+fn print_json(
+    out: &mut impl Write,
+    a: &Args,
+    rules: &RuleSet,
+    v: &validate::Validation,
+    nan: u64,
+) -> anyhow::Result<()> {
+    let j = serde_json::json!({
+        "report": a.report.file_name().map(|n| n.to_string_lossy().into_owned()),
+        "rules_format": rules.format,
+        "non_json_numbers_read_as_null": nan,
+        "valid": v.valid,
+        "error_count": v.error_count,
+        "warning_count": v.warning_count,
+        "info_count": v.info_count,
+        "rules": v.rules,
+        "findings": v.findings,
+    });
+    writeln!(out, "{}", serde_json::to_string_pretty(&j).context("json")?)?;
+    Ok(())
+}
+
+fn print_table(out: &mut impl Write, v: &validate::Validation, nan: u64) -> anyhow::Result<()> {
+    if nan > 0 {
+        writeln!(
+            out,
+            "note: {nan} NaN/Infinity token(s) in the report (not JSON) were read as null"
+        )?;
+    }
+    if !v.findings.is_empty() {
+        print_findings(out, &v.findings)?;
+        writeln!(out)?;
+    }
+    let count = |s: &str| v.rules.iter().filter(|r| r.status == s).count();
+    writeln!(
+        out,
+        "rules: {} — {} passed, {} failed, {} not applicable, {} not run",
+        v.rules.len(),
+        count("passed"),
+        count("failed"),
+        count("not_applicable"),
+        count("not_run")
+    )?;
+    for r in &v.rules {
+        if r.findings > 0 || r.status == "not_run" {
+            let why = r
+                .reason
+                .as_deref()
+                .map(|x| format!(" ({x})"))
+                .unwrap_or_default();
+            writeln!(
+                out,
+                "  {:<24} {:<14} {:>7} finding(s){why}",
+                r.id, r.status, r.findings
+            )?;
+        }
+    }
+    writeln!(
+        out,
+        "{}: {} errors, {} warnings, {} notes",
+        if v.valid { "valid" } else { "NOT valid" },
+        v.error_count,
+        v.warning_count,
+        v.info_count
+    )?;
+    Ok(())
+}
+
+/// The findings as a table: rule, severity, where, message.
+fn print_findings(out: &mut impl Write, findings: &[validate::RuleFinding]) -> anyhow::Result<()> {
+    let w_rule = findings
+        .iter()
+        .map(|f| f.rule.len())
+        .max()
+        .unwrap_or(4)
+        .max(4);
+    let w_path = findings
+        .iter()
+        .map(|f| f.path.len())
+        .max()
+        .unwrap_or(5)
+        .clamp(5, 60);
+    writeln!(
+        out,
+        "{:<w_rule$}  {:<8}  {:<w_path$}  message",
+        "rule", "severity", "where"
+    )?;
+    for f in findings {
+        writeln!(
+            out,
+            "{:<w_rule$}  {:<8}  {:<w_path$}  {}",
+            f.rule,
+            f.severity.as_str(),
+            f.path,
+            f.message
+        )?;
+    }
+    Ok(())
 }

@@ -29,15 +29,87 @@ pub const RULES: &[(&str, &str)] = &[
     ("XQ019", "an Installation comes with its InstallationOperator, in the ProductionCountry [32, 34]"),
 ];
 
+/// What happened to one registry rule in `cbam validate` of a QReport (its JSON `rules`).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct RuleStatus {
+    pub id: &'static str,
+    pub check: &'static str,
+    /// passed, failed, skipped (by --only/--skip), not_run (older schema version)
+    pub status: &'static str,
+    pub findings: usize,
+}
+
+/// Whether the findings say the report is of an older schema version (XQ004): the registry's
+/// rules are then not run.
+pub fn older_schema_version(findings: &[Finding]) -> bool {
+    findings.iter().any(|f| f.code == "XQ004")
+}
+
+/// Each registry rule's outcome, given the findings kept after `--only`/`--skip` (the schema
+/// checks XQ001–XQ004 always run, and are not listed).
+pub fn rule_statuses(findings: &[Finding], only: &[String], skip: &[String]) -> Vec<RuleStatus> {
+    let older = older_schema_version(findings);
+    RULES
+        .iter()
+        .map(|&(id, check)| {
+            let n = findings.iter().filter(|f| f.code == id).count();
+            let status = if (!only.is_empty() && !only.iter().any(|o| o == id))
+                || skip.iter().any(|s| s == id)
+            {
+                "skipped"
+            } else if older {
+                "not_run"
+            } else if n > 0 {
+                "failed"
+            } else {
+                "passed"
+            };
+            RuleStatus {
+                id,
+                check,
+                status,
+                findings: n,
+            }
+        })
+        .collect()
+}
+
 fn dec(s: &str) -> Option<Decimal> {
     Decimal::from_str(s.trim()).ok()
 }
 
+/// What the report's quarter changes in the rules.
+#[derive(Clone, Copy)]
+struct Era {
+    /// Goods in tonnes from Q2 2024 [22].
+    from_q2_2024: bool,
+    /// Default values (02) no longer accepted from Q3 2024 [35, 36].
+    from_q3_2024: bool,
+}
+
 pub fn check(root: &Node, scope: &AnnexScope) -> Vec<Finding> {
     let mut out = Vec::new();
-    let f = |code, sev, path: &str, line, msg: String| finding(code, sev, path, line, msg);
+    let quarter = check_quarter(&mut out, root);
+    let era = Era {
+        from_q2_2024: quarter.is_some_and(|q| q >= Quarter { year: 2024, q: 2 }),
+        from_q3_2024: quarter.is_some_and(|q| q >= Quarter { year: 2024, q: 3 }),
+    };
+    check_confirmations(&mut out, root);
+    check_declarant_role(&mut out, root);
+    for (gi, good) in root.all("ImportedGood").enumerate() {
+        check_good(
+            &mut out,
+            good,
+            &format!("QReport/ImportedGood[{}]", gi + 1),
+            scope,
+            era,
+        );
+    }
+    out
+}
 
-    // [5] the quarter.
+/// [5] the quarter: ReportingPeriod and Year, within the transitional period.
+fn check_quarter(out: &mut Vec<Finding>, root: &Node) -> Option<Quarter> {
     let period = root.text_at("ReportingPeriod").unwrap_or("");
     let year = root.text_at("Year").unwrap_or("");
     let quarter = Quarter::parse(&format!("{year}{period}"));
@@ -45,7 +117,7 @@ pub fn check(root: &Node, scope: &AnnexScope) -> Vec<Finding> {
         None => {
             let line = root.child("ReportingPeriod").map_or(root.line, |n| n.line);
             out.push(
-                f(
+                finding(
                     "XQ011",
                     Severity::Error,
                     "QReport/ReportingPeriod",
@@ -57,7 +129,7 @@ pub fn check(root: &Node, scope: &AnnexScope) -> Vec<Finding> {
         }
         Some(q) if !super::is_transitional_quarter(q) => {
             out.push(
-                f(
+                finding(
                     "XQ011",
                     Severity::Error,
                     "QReport/Year",
@@ -69,211 +141,321 @@ pub fn check(root: &Node, scope: &AnnexScope) -> Vec<Finding> {
         }
         Some(_) => {}
     }
-    let from_q2_2024 = quarter.is_some_and(|q| q >= Quarter { year: 2024, q: 2 });
-    let from_q3_2024 = quarter.is_some_and(|q| q >= Quarter { year: 2024, q: 3 });
+    quarter
+}
 
-    // [18] confirmations.
-    if let Some(rc) = root
+/// [18] the declarant's confirmations.
+fn check_confirmations(out: &mut Vec<Finding>, root: &Node) {
+    let Some(rc) = root
         .child("Signatures")
         .and_then(|s| s.child("ReportConfirmation"))
-    {
-        for name in ["GlobalDataConfirmation", "UseOfDataConfirmation"] {
-            if let Some(n) = rc.child(name) {
-                if !matches!(n.text.trim(), "true" | "1") {
-                    let p = format!("QReport/Signatures/ReportConfirmation/{name}");
-                    out.push(
-                        f("XQ017", Severity::Warning, &p, n.line, format!("{p}: {:?}; the registry requires the declarant's confirmation (true) before submission", n.text.trim()))
-                            .found(n.text.trim())
-                            .expected("true"),
-                    );
-                }
+    else {
+        return;
+    };
+    for name in ["GlobalDataConfirmation", "UseOfDataConfirmation"] {
+        if let Some(n) = rc.child(name) {
+            if !matches!(n.text.trim(), "true" | "1") {
+                let p = format!("QReport/Signatures/ReportConfirmation/{name}");
+                out.push(
+                    finding("XQ017", Severity::Warning, &p, n.line, format!("{p}: {:?}; the registry requires the declarant's confirmation (true) before submission", n.text.trim()))
+                        .found(n.text.trim())
+                        .expected("true"),
+                );
             }
         }
     }
+}
 
-    // [13, 16] the declarant's role and the parties it implies.
-    if let Some(role) = root.child("Declarant").and_then(|d| d.child("Role")) {
-        let r = role.text.trim();
-        let p = "QReport/Declarant/Role";
-        let has = |n: &str| root.child(n).is_some();
-        let every_good_has_party = root
-            .all("ImportedGood")
-            .all(|g| g.child("Importer").is_some() || g.child("Representative").is_some());
-        let problem = match r {
-            "01" if !has("Importer") => Some("role 01 (importer for all goods) needs the header Importer"),
-            "02" if !has("Representative") => Some("role 02 (indirect customs representative for all goods) needs the header Representative"),
-            "03" if has("Importer") || has("Representative") => Some("role 03 (some goods) has no header Importer or Representative: each good names its own"),
-            "03" if !every_good_has_party => Some("role 03 (some goods): every ImportedGood needs its Importer or Representative"),
-            "01" | "02" | "03" => None,
-            _ => Some("not a declarant role (01 importer, 02 indirect customs representative, 03 both, for some goods)"),
+/// [13, 16] the declarant's role and the parties it implies.
+fn check_declarant_role(out: &mut Vec<Finding>, root: &Node) {
+    let Some(role) = root.child("Declarant").and_then(|d| d.child("Role")) else {
+        return;
+    };
+    let r = role.text.trim();
+    let p = "QReport/Declarant/Role";
+    let has = |n: &str| root.child(n).is_some();
+    let every_good_has_party = root
+        .all("ImportedGood")
+        .all(|g| g.child("Importer").is_some() || g.child("Representative").is_some());
+    let problem = match r {
+        "01" if !has("Importer") => Some("role 01 (importer for all goods) needs the header Importer"),
+        "02" if !has("Representative") => Some("role 02 (indirect customs representative for all goods) needs the header Representative"),
+        "03" if has("Importer") || has("Representative") => Some("role 03 (some goods) has no header Importer or Representative: each good names its own"),
+        "03" if !every_good_has_party => Some("role 03 (some goods): every ImportedGood needs its Importer or Representative"),
+        "01" | "02" | "03" => None,
+        _ => Some("not a declarant role (01 importer, 02 indirect customs representative, 03 both, for some goods)"),
+    };
+    if let Some(why) = problem {
+        out.push(
+            finding(
+                "XQ018",
+                Severity::Error,
+                p,
+                role.line,
+                format!("{p}: {r:?}: {why}"),
+            )
+            .found(r),
+        );
+    }
+}
+
+/// One ImportedGood at `gp`: its commodity code, units, quantities and emissions.
+fn check_good(out: &mut Vec<Finding>, good: &Node, gp: &str, scope: &AnnexScope, era: Era) {
+    let hs = good.text_at("CommodityCode/HsCode");
+    check_commodity_code(out, good, gp, scope);
+    let electricity = hs == Some(HS_ELECTRICITY);
+    let units = Units { era, electricity };
+    if let Some(m) = good.child("MeasureImported") {
+        units.check(out, m, &format!("{gp}/MeasureImported"));
+    }
+    let imported = good.text_at("MeasureImported/NetMass").and_then(dec);
+    let procedures = procedures_mass(out, good, gp, units);
+    // [25] procedures add up to the imported measure (electricity is not measured in mass).
+    if let (Some(imp), Some(sum), false) = (imported, procedures, electricity) {
+        let what = "the procedures' NetMass";
+        adds_up(out, good, (gp, "ImportedQuantity"), (what, sum), imp);
+    }
+    let mut produced = Some(Decimal::ZERO);
+    for (ei, e) in good.all("GoodsEmissions").enumerate() {
+        let ep = format!("{gp}/GoodsEmissions[{}]", ei + 1);
+        let mass = check_goods_emissions(out, e, &ep, units);
+        produced = match (produced, mass) {
+            (Some(sum), Produced::Mass(m)) => Some(sum + m),
+            (sum, Produced::NotStated) => sum,
+            (_, Produced::Unreadable) | (None, _) => None,
         };
-        if let Some(why) = problem {
+    }
+    // [29] the produced measures add up to the imported measure.
+    if let (Some(imp), Some(sum), false) = (imported, produced, electricity) {
+        let what = "ProducedMeasure/NetMass over the GoodsEmissions";
+        adds_up(out, good, (gp, "GoodsEmissions"), (what, sum), imp);
+    }
+}
+
+/// XQ016: `what` (summing to `sum`) against the MeasureImported/NetMass `imp` of the good at
+/// `gp`; the finding sits at its `section`.
+fn adds_up(
+    out: &mut Vec<Finding>,
+    good: &Node,
+    (gp, section): (&str, &str),
+    (what, sum): (&str, Decimal),
+    imp: Decimal,
+) {
+    if sum != imp {
+        out.push(
+            finding(
+                "XQ016",
+                Severity::Warning,
+                &format!("{gp}/{section}"),
+                good.line,
+                format!("{gp}: {what} add up to {sum}, MeasureImported/NetMass is {imp}"),
+            )
+            .found(&sum.to_string())
+            .expected(imp.to_string()),
+        );
+    }
+}
+
+/// [21] the commodity code: HsCode is the start of CnCode, a CBAM good.
+fn check_commodity_code(out: &mut Vec<Finding>, good: &Node, gp: &str, scope: &AnnexScope) {
+    let hs = good.text_at("CommodityCode/HsCode");
+    let cn = good.text_at("CommodityCode/CnCode");
+    let (Some(hs), Some(cn)) = (hs, cn) else {
+        return;
+    };
+    let line = good.child("CommodityCode").map_or(good.line, |n| n.line);
+    if cn.len() == 8 && !cn.starts_with(hs) {
+        out.push(
+            finding(
+                "XQ010",
+                Severity::Error,
+                &format!("{gp}/CommodityCode/HsCode"),
+                line,
+                format!(
+                    "{gp}/CommodityCode: HsCode {hs:?} is not the first 6 digits of CnCode {cn:?}"
+                ),
+            )
+            .found(hs)
+            .expected(cn.get(..6).unwrap_or(cn)),
+        );
+    }
+    if let Some(code) = CnCode::normalise(cn).filter(|_| cn.len() == 8) {
+        if !matches!(scope.classify(&code), ScopeStatus::InScope(_)) {
             out.push(
-                f(
-                    "XQ018",
-                    Severity::Error,
-                    p,
-                    role.line,
-                    format!("{p}: {r:?}: {why}"),
-                )
-                .found(r),
+                finding("XQ010", Severity::Error, &format!("{gp}/CommodityCode/CnCode"), line, format!("{gp}/CommodityCode/CnCode: {cn} is not a CBAM good (outside Annex I or an explicit exception)"))
+                    .found(cn),
             );
         }
     }
+}
 
-    for (gi, good) in root.all("ImportedGood").enumerate() {
-        let gp = format!("QReport/ImportedGood[{}]", gi + 1);
-        // [21] commodity code.
-        let hs = good.text_at("CommodityCode/HsCode");
-        let cn = good.text_at("CommodityCode/CnCode");
-        if let (Some(hs), Some(cn)) = (hs, cn) {
-            let line = good.child("CommodityCode").map_or(good.line, |n| n.line);
-            if cn.len() == 8 && !cn.starts_with(hs) {
-                out.push(
-                    f("XQ010", Severity::Error, &format!("{gp}/CommodityCode/HsCode"), line, format!("{gp}/CommodityCode: HsCode {hs:?} is not the first 6 digits of CnCode {cn:?}"))
-                        .found(hs)
-                        .expected(cn.get(..6).unwrap_or(cn)),
-                );
-            }
-            if let Some(code) = CnCode::normalise(cn).filter(|_| cn.len() == 8) {
-                if !matches!(scope.classify(&code), ScopeStatus::InScope(_)) {
-                    out.push(
-                        f("XQ010", Severity::Error, &format!("{gp}/CommodityCode/CnCode"), line, format!("{gp}/CommodityCode/CnCode: {cn} is not a CBAM good (outside Annex I or an explicit exception)"))
-                            .found(cn),
-                    );
-                }
-            }
-        }
-        let electricity = hs == Some(HS_ELECTRICITY);
-        // [22] units of the goods measures.
-        let unit_check = |out: &mut Vec<Finding>, n: &Node, p: &str| {
-            if let Some(u) = n.child("MeasurementUnit") {
-                let u_text = u.text.trim();
-                if from_q2_2024 && !electricity && u_text != UNIT_TONNES {
-                    out.push(
-                        f("XQ012", Severity::Error, &format!("{p}/MeasurementUnit"), u.line, format!("{p}/MeasurementUnit: {u_text:?}; from Q2 2024 goods are reported in tonnes ({UNIT_TONNES})"))
-                            .found(u_text)
-                            .expected(UNIT_TONNES),
-                    );
-                }
-            }
+/// [22] the units of a good's measures.
+#[derive(Clone, Copy)]
+struct Units {
+    era: Era,
+    electricity: bool,
+}
+
+impl Units {
+    fn check(self, out: &mut Vec<Finding>, n: &Node, p: &str) {
+        let Some(u) = n.child("MeasurementUnit") else {
+            return;
         };
-        if let Some(m) = good.child("MeasureImported") {
-            unit_check(&mut out, m, &format!("{gp}/MeasureImported"));
+        let u_text = u.text.trim();
+        if self.era.from_q2_2024 && !self.electricity && u_text != UNIT_TONNES {
+            out.push(
+                finding("XQ012", Severity::Error, &format!("{p}/MeasurementUnit"), u.line, format!("{p}/MeasurementUnit: {u_text:?}; from Q2 2024 goods are reported in tonnes ({UNIT_TONNES})"))
+                    .found(u_text)
+                    .expected(UNIT_TONNES),
+            );
         }
-        let imported = good.text_at("MeasureImported/NetMass").and_then(dec);
-        // [25] procedures add up to the imported measure.
-        let mut proc_sum = Decimal::ZERO;
-        let mut proc_all = true;
-        for (qi, q) in good.all("ImportedQuantity").enumerate() {
-            for (mi, m) in q.all("MeasureProcedureImported").enumerate() {
-                let p = format!(
-                    "{gp}/ImportedQuantity[{}]/MeasureProcedureImported[{}]",
-                    qi + 1,
-                    mi + 1
-                );
-                unit_check(&mut out, m, &p);
-                match m.text_at("NetMass").and_then(dec) {
-                    Some(v) => proc_sum += v,
-                    None => proc_all = false,
-                }
-            }
-        }
-        if let (Some(imp), true) = (imported, proc_all && !electricity) {
-            if proc_sum != imp {
-                out.push(
-                    f("XQ016", Severity::Warning, &format!("{gp}/ImportedQuantity"), good.line, format!("{gp}: the procedures' NetMass add up to {proc_sum}, MeasureImported/NetMass is {imp}"))
-                        .found(&proc_sum.to_string())
-                        .expected(imp.to_string()),
-                );
-            }
-        }
-        let mut produced = Decimal::ZERO;
-        let mut produced_all = true;
-        for (ei, e) in good.all("GoodsEmissions").enumerate() {
-            let ep = format!("{gp}/GoodsEmissions[{}]", ei + 1);
-            if let Some(m) = e.child("ProducedMeasure") {
-                unit_check(&mut out, m, &format!("{ep}/ProducedMeasure"));
-                match m.text_at("NetMass").and_then(dec) {
-                    Some(v) => produced += v,
-                    None => produced_all = false,
-                }
-            }
-            // [32, 34] the installation: with its operator, in the production country.
-            if let Some(inst) = e.child("Installation") {
-                if e.child("InstallationOperator").is_none() {
-                    out.push(f("XQ019", Severity::Warning, &format!("{ep}/InstallationOperator"), inst.line, format!("{ep}: an Installation without its InstallationOperator; the registry links every installation to an operator")));
-                }
-                let est = inst.text_at("Address/EstablishmentCountry");
-                let prod = e.text_at("ProductionCountry");
-                if let (Some(est), Some(prod)) = (est, prod) {
-                    if est != prod {
-                        out.push(
-                            f("XQ019", Severity::Warning, &format!("{ep}/ProductionCountry"), e.line, format!("{ep}/ProductionCountry: {prod:?}, but the installation is established in {est:?}"))
-                                .found(prod)
-                                .expected(est),
-                        );
-                    }
-                }
-            }
-            // [32]
-            if e.child("ProductionCountry").is_none() {
-                out.push(f("XQ015", Severity::Error, &format!("{ep}/ProductionCountry"), e.line, format!("{ep}/ProductionCountry: missing; the registry requires the country of production")));
-            }
-            for kind in ["DirectEmissions", "IndirectEmissions"] {
-                let Some(em) = e.child(kind) else { continue };
-                let kp = format!("{ep}/{kind}");
-                // [46]
-                if let Some(u) = em.child("MeasurementUnit") {
-                    if u.text.trim() != UNIT_EMISSIONS {
-                        out.push(
-                            f("XQ012", Severity::Error, &format!("{kp}/MeasurementUnit"), u.line, format!("{kp}/MeasurementUnit: {:?}; emissions are reported in {UNIT_EMISSIONS} (tCO2e per tonne)", u.text.trim()))
-                                .found(u.text.trim())
-                                .expected(UNIT_EMISSIONS),
-                        );
-                    }
-                }
-                // [35, 36]
-                if let Some(d) = em.child("DeterminationType") {
-                    let t = d.text.trim();
-                    let dp = format!("{kp}/DeterminationType");
-                    if !matches!(t, "01" | "02" | "03") {
-                        out.push(
-                            f("XQ013", Severity::Error, &dp, d.line, format!("{dp}: {t:?} is not a determination type (01 actual data, 02 default values, 03 actual data not available)"))
-                                .found(t)
-                                .expected("01, 02 or 03"),
-                        );
-                    } else if t == "02" && from_q3_2024 {
-                        out.push(
-                            f("XQ013", Severity::Error, &dp, d.line, format!("{dp}: 02 (default values) is accepted only for Q4 2023 – Q2 2024; from Q3 2024 actual data is required (estimates only within the 20 % of complex goods' inputs)"))
-                                .found(t)
-                                .expected("01 or 03"),
-                        );
-                    }
-                }
-            }
-            // [9, 38]
-            if !electricity {
-                if e.child("IndirectEmissions").is_none() {
-                    out.push(f("XQ014", Severity::Error, &format!("{ep}/IndirectEmissions"), e.line, format!("{ep}/IndirectEmissions: missing; goods other than electricity report indirect emissions")));
-                }
-                if let Some(d) = e.child("DirectEmissions") {
-                    if d.child("SpecificEmbeddedEmissions").is_none() {
-                        out.push(f("XQ014", Severity::Error, &format!("{ep}/DirectEmissions/SpecificEmbeddedEmissions"), d.line, format!("{ep}/DirectEmissions/SpecificEmbeddedEmissions: missing; goods other than electricity report specific direct embedded emissions")));
-                    }
-                }
-            }
-        }
-        // [29]
-        if let (Some(imp), true) = (imported, produced_all && !electricity) {
-            if produced != imp {
-                out.push(
-                    f("XQ016", Severity::Warning, &format!("{gp}/GoodsEmissions"), good.line, format!("{gp}: ProducedMeasure/NetMass over the GoodsEmissions add up to {produced}, MeasureImported/NetMass is {imp}"))
-                        .found(&produced.to_string())
-                        .expected(imp.to_string()),
-                );
+    }
+}
+
+/// The customs procedures' NetMass summed (their units checked on the way); `None` when one
+/// of them states none that reads as a number.
+fn procedures_mass(out: &mut Vec<Finding>, good: &Node, gp: &str, units: Units) -> Option<Decimal> {
+    let mut sum = Decimal::ZERO;
+    let mut all = true;
+    for (qi, q) in good.all("ImportedQuantity").enumerate() {
+        for (mi, m) in q.all("MeasureProcedureImported").enumerate() {
+            let p = format!(
+                "{gp}/ImportedQuantity[{}]/MeasureProcedureImported[{}]",
+                qi + 1,
+                mi + 1
+            );
+            units.check(out, m, &p);
+            match m.text_at("NetMass").and_then(dec) {
+                Some(v) => sum += v,
+                None => all = false,
             }
         }
     }
-    out
+    all.then_some(sum)
+}
+
+/// A GoodsEmissions' ProducedMeasure NetMass, as far as [29] is concerned.
+enum Produced {
+    /// No ProducedMeasure: adds nothing.
+    NotStated,
+    Mass(Decimal),
+    /// A ProducedMeasure whose NetMass is not a number: the sum is not checked.
+    Unreadable,
+}
+
+/// One GoodsEmissions at `ep`: its measure, installation, production country and emissions.
+fn check_goods_emissions(out: &mut Vec<Finding>, e: &Node, ep: &str, units: Units) -> Produced {
+    let produced = match e.child("ProducedMeasure") {
+        None => Produced::NotStated,
+        Some(m) => {
+            units.check(out, m, &format!("{ep}/ProducedMeasure"));
+            match m.text_at("NetMass").and_then(dec) {
+                Some(v) => Produced::Mass(v),
+                None => Produced::Unreadable,
+            }
+        }
+    };
+    check_installation(out, e, ep);
+    // [32]
+    if e.child("ProductionCountry").is_none() {
+        out.push(finding(
+            "XQ015",
+            Severity::Error,
+            &format!("{ep}/ProductionCountry"),
+            e.line,
+            format!(
+                "{ep}/ProductionCountry: missing; the registry requires the country of production"
+            ),
+        ));
+    }
+    for kind in ["DirectEmissions", "IndirectEmissions"] {
+        if let Some(em) = e.child(kind) {
+            check_emissions(out, em, &format!("{ep}/{kind}"), units.era);
+        }
+    }
+    // [9, 38]
+    if !units.electricity {
+        if e.child("IndirectEmissions").is_none() {
+            out.push(finding("XQ014", Severity::Error, &format!("{ep}/IndirectEmissions"), e.line, format!("{ep}/IndirectEmissions: missing; goods other than electricity report indirect emissions")));
+        }
+        if let Some(d) = e.child("DirectEmissions") {
+            if d.child("SpecificEmbeddedEmissions").is_none() {
+                out.push(finding("XQ014", Severity::Error, &format!("{ep}/DirectEmissions/SpecificEmbeddedEmissions"), d.line, format!("{ep}/DirectEmissions/SpecificEmbeddedEmissions: missing; goods other than electricity report specific direct embedded emissions")));
+            }
+        }
+    }
+    produced
+}
+
+/// [32, 34] the installation: with its operator, in the production country.
+fn check_installation(out: &mut Vec<Finding>, e: &Node, ep: &str) {
+    let Some(inst) = e.child("Installation") else {
+        return;
+    };
+    if e.child("InstallationOperator").is_none() {
+        out.push(finding("XQ019", Severity::Warning, &format!("{ep}/InstallationOperator"), inst.line, format!("{ep}: an Installation without its InstallationOperator; the registry links every installation to an operator")));
+    }
+    let est = inst.text_at("Address/EstablishmentCountry");
+    let prod = e.text_at("ProductionCountry");
+    if let (Some(est), Some(prod)) = (est, prod) {
+        if est != prod {
+            out.push(
+                finding("XQ019", Severity::Warning, &format!("{ep}/ProductionCountry"), e.line, format!("{ep}/ProductionCountry: {prod:?}, but the installation is established in {est:?}"))
+                    .found(prod)
+                    .expected(est),
+            );
+        }
+    }
+}
+
+/// Direct or indirect emissions at `kp`: [46] their unit, [35, 36] their determination type.
+fn check_emissions(out: &mut Vec<Finding>, em: &Node, kp: &str, era: Era) {
+    if let Some(u) = em.child("MeasurementUnit") {
+        if u.text.trim() != UNIT_EMISSIONS {
+            out.push(
+                finding("XQ012", Severity::Error, &format!("{kp}/MeasurementUnit"), u.line, format!("{kp}/MeasurementUnit: {:?}; emissions are reported in {UNIT_EMISSIONS} (tCO2e per tonne)", u.text.trim()))
+                    .found(u.text.trim())
+                    .expected(UNIT_EMISSIONS),
+            );
+        }
+    }
+    let Some(d) = em.child("DeterminationType") else {
+        return;
+    };
+    let t = d.text.trim();
+    let dp = format!("{kp}/DeterminationType");
+    if !matches!(t, "01" | "02" | "03") {
+        out.push(
+            finding("XQ013", Severity::Error, &dp, d.line, format!("{dp}: {t:?} is not a determination type (01 actual data, 02 default values, 03 actual data not available)"))
+                .found(t)
+                .expected("01, 02 or 03"),
+        );
+    } else if t == "02" && era.from_q3_2024 {
+        out.push(
+            finding("XQ013", Severity::Error, &dp, d.line, format!("{dp}: 02 (default values) is accepted only for Q4 2023 – Q2 2024; from Q3 2024 actual data is required (estimates only within the 20 % of complex goods' inputs)"))
+                .found(t)
+                .expected("01 or 03"),
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rule_statuses_serialise_as_the_validate_json_lists_them() {
+        let skipped = ["XQ011".to_string()];
+        let got = rule_statuses(&[], &[], &skipped);
+        assert_eq!(got.len(), RULES.len());
+        assert_eq!(got[1].status, "skipped");
+        assert_eq!(got[0].status, "passed");
+        let (id, check) = RULES[0];
+        let by_hand =
+            serde_json::json!({"id": id, "check": check, "status": "passed", "findings": 0usize});
+        assert_eq!(
+            serde_json::to_string_pretty(&got[0]).unwrap(),
+            serde_json::to_string_pretty(&by_hand).unwrap()
+        );
+    }
 }

@@ -2,10 +2,13 @@
 //! The EU tables are compiled into the binary (`data/`); a file passed on the command line
 //! replaces the embedded table, and provenance records which one was used.
 
+pub mod benchmarks;
 pub mod comm_template;
+pub mod csv;
 pub mod factors;
 pub mod obligation;
 pub mod policy;
+pub mod rules;
 pub mod scope;
 pub mod suppliers;
 pub mod template_import;
@@ -15,6 +18,7 @@ use crate::embedded;
 use crate::error::{Error, Result};
 use crate::fsio::{has_ext, is_workbook, read_text, utf8_text};
 use crate::provenance::FileDigest;
+use csv::csv_records;
 use std::path::{Path, PathBuf};
 
 pub use factors::{DefaultTables, FactorTable};
@@ -30,7 +34,7 @@ pub struct ReferenceData {
     pub suppliers: SupplierBook,
     pub policy: Policy,
     /// The validation rules of the same rules file.
-    pub rules: crate::validate::rules::RuleSet,
+    pub rules: crate::reference::rules::RuleSet,
     /// Digests of the reference data actually used, in a fixed order.
     pub digests: Vec<FileDigest>,
     /// Remarks from loading (e.g. skipped Python assignments, duplicate factor entries).
@@ -316,7 +320,7 @@ fn add_templates(
 fn load_rules(
     given: Option<&Path>,
     digests: &mut Vec<FileDigest>,
-) -> Result<(Policy, crate::validate::rules::RuleSet)> {
+) -> Result<(Policy, crate::reference::rules::RuleSet)> {
     let (path, text) = match given {
         Some(p) => {
             let (text, bytes) = read_text(p)?;
@@ -331,80 +335,6 @@ fn load_rules(
     };
     Ok((
         Policy::from_rules_yaml(path, &text)?,
-        crate::validate::rules::RuleSet::from_yaml(path, &text)?,
+        crate::reference::rules::RuleSet::from_yaml(path, &text)?,
     ))
-}
-
-/// One record of a reference CSV, for error messages that name file, line and column.
-pub struct Rec {
-    path: PathBuf,
-    pub line: u64,
-    headers: std::rc::Rc<Vec<String>>,
-    values: Vec<String>,
-}
-
-impl Rec {
-    pub fn get(&self, col: &str) -> &str {
-        self.headers
-            .iter()
-            .position(|h| h == col)
-            .and_then(|i| self.values.get(i))
-            .map(|s| s.as_str())
-            .unwrap_or("")
-    }
-    pub fn has(&self, col: &str) -> bool {
-        self.headers.iter().any(|h| h == col)
-    }
-    pub fn bad(&self, col: &str, expected: &str, found: &str) -> Error {
-        Error::Parse {
-            path: self.path.clone(),
-            line: self.line,
-            message: format!(
-                "column {col}: expected {expected}, found {:?}",
-                crate::model::truncate_for_message(found)
-            ),
-        }
-    }
-}
-
-/// Parses a reference CSV whose header must contain `required`.
-pub fn csv_records(path: &Path, text: &str, required: &[&str]) -> Result<Vec<Rec>> {
-    let mut rdr = csv::ReaderBuilder::new()
-        .flexible(false)
-        .from_reader(text.as_bytes());
-    let headers: Vec<String> = rdr
-        .headers()
-        .map_err(|e| Error::Parse {
-            path: path.to_path_buf(),
-            line: 1,
-            message: e.to_string(),
-        })?
-        .iter()
-        .map(|h| h.trim().to_ascii_lowercase())
-        .collect();
-    for r in required {
-        if !headers.iter().any(|h| h == r) {
-            return Err(Error::MissingColumns {
-                path: path.to_path_buf(),
-                missing: r.to_string(),
-                found: headers.join(", "),
-            });
-        }
-    }
-    let headers = std::rc::Rc::new(headers);
-    let mut out = Vec::new();
-    for rec in rdr.records() {
-        let rec = rec.map_err(|e| Error::Parse {
-            path: path.to_path_buf(),
-            line: e.position().map(|p| p.line()).unwrap_or(0),
-            message: e.to_string(),
-        })?;
-        out.push(Rec {
-            path: path.to_path_buf(),
-            line: rec.position().map(|p| p.line()).unwrap_or(0),
-            headers: headers.clone(),
-            values: rec.iter().map(|v| v.trim().to_string()).collect(),
-        });
-    }
-    Ok(out)
 }

@@ -2,7 +2,7 @@
 //! subheading, 8-digit line), with explicit exceptions, so any 8-digit code is classified even
 //! when no table lists it.
 
-use super::csv_records;
+use super::csv::csv_records;
 use crate::error::{Error, Result};
 use crate::model::{CnCode, ScopeEntryRef, ScopeStatus, Sector};
 use std::collections::HashMap;

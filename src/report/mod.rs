@@ -10,7 +10,7 @@ pub use detailed::{DetailedGood, DetailedGoods};
 pub use id::{report_id, ReportHead};
 pub use obligation::*;
 
-use crate::model::{Finding, Line, Period, RejectedRow};
+use crate::model::{Finding, Line, Period, RejectedRow, Severity};
 use crate::provenance::FileDigest;
 use crate::reference::Policy;
 use rust_decimal::Decimal;
@@ -232,7 +232,7 @@ pub struct ValidationResults {
     pub info_count: u64,
     pub rows: RowCounts,
     /// Every rule of the rules file: passed, failed, not applicable or not run (with why).
-    pub rules_checked: Vec<crate::validate::RuleResult>,
+    pub rules_checked: Vec<RuleResult>,
     pub errors: Vec<Finding>,
     pub warnings: Vec<Finding>,
     pub infos: Vec<Finding>,
@@ -278,4 +278,44 @@ pub struct FactorUsed {
     pub source: String,
     pub confidence: String,
     pub lines: u64,
+}
+
+/// What happened to one rule.
+#[derive(Debug, Clone, Serialize)]
+pub struct RuleResult {
+    pub id: String,
+    pub name: String,
+    pub severity: Severity,
+    pub check: &'static str,
+    pub regulation: String,
+    /// passed, failed, not_applicable, not_run
+    pub status: &'static str,
+    pub findings: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+impl Report {
+    /// The report's one finishing step, after the rules ran over it: their findings join the
+    /// report's own, every list is sorted, the counts and validity follow, and the report id
+    /// is the digest of the result.
+    pub fn finish(&mut self, rule_findings: Vec<Finding>, rules_checked: Vec<RuleResult>) {
+        let vr = &mut self.validation_results;
+        for f in rule_findings {
+            match f.severity {
+                Severity::Error => vr.errors.push(f),
+                Severity::Warning => vr.warnings.push(f),
+                Severity::Info => vr.infos.push(f),
+            }
+        }
+        for list in [&mut vr.errors, &mut vr.warnings, &mut vr.infos] {
+            list.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+        }
+        vr.error_count = vr.errors.len() as u64;
+        vr.warning_count = vr.warnings.len() as u64;
+        vr.info_count = vr.infos.len() as u64;
+        vr.is_valid = vr.errors.is_empty();
+        vr.rules_checked = rules_checked;
+        self.report_metadata.report_id = report_id(self);
+    }
 }

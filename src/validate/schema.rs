@@ -3,11 +3,12 @@
 //! schema's `good` definition as it streams past.
 
 use super::RuleFinding;
+use crate::error::{Error, Result};
 use crate::model::Severity;
 use serde_json::Value;
 
 pub use crate::embedded::REPORT_SCHEMA as SCHEMA;
-pub const RULE_ID: &str = "SCHEMA";
+pub use crate::reference::rules::SCHEMA_RULE_ID as RULE_ID;
 
 pub struct ReportSchema {
     head: jsonschema::Validator,
@@ -15,18 +16,20 @@ pub struct ReportSchema {
 }
 
 impl ReportSchema {
-    pub fn embedded() -> Result<ReportSchema, String> {
-        let schema: Value =
-            serde_json::from_str(SCHEMA.1).map_err(|e| format!("{}: {e}", SCHEMA.0))?;
-        let head = jsonschema::validator_for(&schema).map_err(|e| format!("{}: {e}", SCHEMA.0))?;
+    pub fn embedded() -> Result<ReportSchema> {
+        let broken = |message: String| Error::Data {
+            path: SCHEMA.0.into(),
+            message,
+        };
+        let schema: Value = serde_json::from_str(SCHEMA.1).map_err(|e| broken(e.to_string()))?;
+        let head = jsonschema::validator_for(&schema).map_err(|e| broken(e.to_string()))?;
         // The line schema: the same definitions, rooted at `good`.
         let mut good_schema = schema.clone();
         if let Some(o) = good_schema.as_object_mut() {
             o.retain(|k, _| k.starts_with('$'));
             o.insert("$ref".into(), Value::String("#/$defs/good".into()));
         }
-        let good =
-            jsonschema::validator_for(&good_schema).map_err(|e| format!("{}: {e}", SCHEMA.0))?;
+        let good = jsonschema::validator_for(&good_schema).map_err(|e| broken(e.to_string()))?;
         Ok(ReportSchema { head, good })
     }
 

@@ -2,8 +2,8 @@
 //! answers exactly what the written `detailed_goods` entry holds (`write::json_line`), so a
 //! rule sees the same values in `cbam report` as `cbam validate` sees in the file.
 
-use super::path::Node;
 use super::LineItem;
+use crate::formats::jsonpath::Node;
 use crate::model::{Col, Line, Period, ScopeStatus, SHIPMENT_COLUMNS};
 use rust_decimal::Decimal;
 use std::sync::Arc;

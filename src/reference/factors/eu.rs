@@ -4,7 +4,7 @@
 use super::{arcs, factor_from_row, low_confidence, row_decimal, DefaultChoice, TableRow};
 use crate::error::Result;
 use crate::model::{CnCode, Sector};
-use crate::reference::csv_records;
+use crate::reference::csv::csv_records;
 use rust_decimal::Decimal;
 use std::collections::{HashMap, HashSet};
 use std::path::Path;

@@ -91,7 +91,7 @@ pub fn low_confidence(confidence: &str) -> Option<&'static str> {
     }
 }
 
-pub(super) fn row_decimal(rec: &super::Rec, col: &str) -> Result<Option<Decimal>> {
+pub(super) fn row_decimal(rec: &super::csv::Rec, col: &str) -> Result<Option<Decimal>> {
     dec(rec.get(col)).map_err(|_| rec.bad(col, "a decimal number or empty", rec.get(col)))
 }
 

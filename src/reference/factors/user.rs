@@ -4,8 +4,9 @@
 use super::{arcs, check_factor_values, dec, row_decimal, DefaultChoice};
 use crate::error::{Error, Result};
 use crate::formats::pydict::{self, PyValue};
+use crate::fsio::has_ext;
 use crate::model::{CnCode, EmissionFactor};
-use crate::reference::{csv_records, has_ext};
+use crate::reference::csv::csv_records;
 use rust_decimal::Decimal;
 use serde::Deserialize;
 use std::collections::HashMap;

@@ -3,7 +3,7 @@
 use super::{data_err, figure_value, open, row_code, text};
 use crate::error::Result;
 use crate::model::CnCode;
-use crate::reference::obligation::{split_route, Benchmark, BenchmarkTable};
+use crate::reference::benchmarks::{split_route, Benchmark, BenchmarkTable};
 use calamine::{Data, Reader};
 use rust_decimal::Decimal;
 use std::collections::HashMap;

@@ -75,6 +75,17 @@ impl<'a> Node<'a> for &'a Value {
     }
 }
 
+/// Why a text is not a report path.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PathError {
+    #[error("empty path")]
+    Empty,
+    #[error("path {path:?}: segment {segment:?} is not a key (letters, digits, _ and -, optionally followed by [])")]
+    NotAKey { path: String, segment: String },
+    #[error("path {path:?}: more than {MAX_DEPTH} [] levels")]
+    TooDeep { path: String },
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Segment {
     pub key: String,
@@ -89,10 +100,10 @@ pub struct Path {
 }
 
 impl Path {
-    pub fn parse(text: &str) -> Result<Path, String> {
+    pub fn parse(text: &str) -> Result<Path, PathError> {
         let text = text.trim();
         if text.is_empty() {
-            return Err("empty path".into());
+            return Err(PathError::Empty);
         }
         let mut segments = Vec::new();
         for part in text.split('.') {
@@ -105,7 +116,10 @@ impl Path {
                     .bytes()
                     .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
             {
-                return Err(format!("path {text:?}: segment {part:?} is not a key (letters, digits, _ and -, optionally followed by [])"));
+                return Err(PathError::NotAKey {
+                    path: text.to_string(),
+                    segment: part.to_string(),
+                });
             }
             segments.push(Segment {
                 key: key.to_string(),
@@ -113,7 +127,9 @@ impl Path {
             });
         }
         if segments.iter().filter(|s| s.each).count() > MAX_DEPTH {
-            return Err(format!("path {text:?}: more than {MAX_DEPTH} [] levels"));
+            return Err(PathError::TooDeep {
+                path: text.to_string(),
+            });
         }
         Ok(Path {
             text: text.to_string(),
