@@ -5,9 +5,6 @@ use crate::model::{
     is_eu27, CnCode, Col, Date, Finding, Quarter, RejectedRow, ScopeStatus, Sector, Severity,
     Shipment, ShipmentRow, ANNEX_III,
 };
-// Still named from here by code being restructured elsewhere (cli, validate); the lists live
-// in `model`.
-pub use crate::model::EU27;
 use crate::reference::policy::{DateOutsideQuarter, OutOfScope};
 use crate::reference::ReferenceData;
 use rust_decimal::Decimal;

@@ -21,7 +21,7 @@ use rust_decimal::Decimal;
 use rustc_hash::FxHashMap as HashMap;
 use std::collections::BTreeMap;
 
-pub use crate::report::obligation::*;
+use crate::report::obligation::*;
 
 /// Art. 2a de minimis: net mass per importer and calendar year, in tonnes.
 pub const DE_MINIMIS_TONNES: Decimal = Decimal::from_parts(50, 0, 0, false, 0);

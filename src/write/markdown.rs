@@ -220,7 +220,7 @@ fn opt(v: Option<rust_decimal::Decimal>) -> String {
 }
 
 /// The certificate obligation and the annual declaration summary (definitive period).
-fn obligation_markdown(s: &mut String, o: &crate::obligation::CertificateObligation) {
+fn obligation_markdown(s: &mut String, o: &crate::report::CertificateObligation) {
     let _ = writeln!(s, "## Certificate obligation\n");
     let _ = writeln!(
         s,
