@@ -97,31 +97,14 @@ fn print_table(
             if d.within_tolerance { "yes" } else { "NO" }
         )?;
     }
-    if !c.missing_in_actual.is_empty() {
-        writeln!(
-            out,
-            "missing in actual ({}): {}",
-            c.missing_in_actual.len(),
-            c.missing_in_actual
-                .iter()
-                .take(20)
-                .cloned()
-                .collect::<Vec<_>>()
-                .join(", ")
-        )?;
-    }
-    if !c.extra_in_actual.is_empty() {
-        writeln!(
-            out,
-            "extra in actual ({}): {}",
-            c.extra_in_actual.len(),
-            c.extra_in_actual
-                .iter()
-                .take(20)
-                .cloned()
-                .collect::<Vec<_>>()
-                .join(", ")
-        )?;
+    for (what, ids) in [
+        ("missing in actual", &c.missing_in_actual),
+        ("extra in actual", &c.extra_in_actual),
+    ] {
+        if !ids.is_empty() {
+            let shown: Vec<&str> = ids.iter().take(20).map(|x| x.as_str()).collect();
+            writeln!(out, "{what} ({}): {}", ids.len(), shown.join(", "))?;
+        }
     }
     writeln!(
         out,
