@@ -12,6 +12,8 @@ pub struct DefaultValue {
     pub direct: String,
     pub indirect: String,
     pub total: String,
+    /// `tCO2e/t`, or `tCO2e/MWh` for electricity.
+    pub unit: &'static str,
     pub confidence: String,
     pub source: String,
 }
@@ -71,6 +73,11 @@ pub fn lookup(input: &str, scope: &AnnexScope, factors: &FactorTable) -> Lookup 
         direct: c.factor.direct.to_string(),
         indirect: c.factor.indirect.to_string(),
         total: c.factor.total.to_string(),
+        unit: if cn.is_electricity() {
+            "tCO2e/MWh"
+        } else {
+            "tCO2e/t"
+        },
         confidence: c.factor.confidence.clone(),
         source: c.factor.source.clone(),
     };
@@ -91,10 +98,12 @@ pub fn lookup(input: &str, scope: &AnnexScope, factors: &FactorTable) -> Lookup 
                     },
                     sector,
                 ) {
-                    l.default_values.push(dv(
-                        "definitive, Other countries and territories (without mark-up)",
-                        c,
-                    ));
+                    let table = if cn.is_electricity() {
+                        "definitive, a third country without its own Annex III value (the Union's factor; no mark-up)"
+                    } else {
+                        "definitive, Other countries and territories (without mark-up)"
+                    };
+                    l.default_values.push(dv(table, c));
                 }
             }
         }

@@ -107,8 +107,8 @@ fn print_lookup(out: &mut impl Write, l: &Lookup) -> std::io::Result<()> {
     for dv in &l.default_values {
         writeln!(
             out,
-            "  default, {}: {} → {} direct / {} indirect / {} total tCO2e/t ({})",
-            dv.table, dv.matched_code, dv.direct, dv.indirect, dv.total, dv.confidence
+            "  default, {}: {} → {} direct / {} indirect / {} total {} ({})",
+            dv.table, dv.matched_code, dv.direct, dv.indirect, dv.total, dv.unit, dv.confidence
         )?;
         writeln!(out, "    source: {}", dv.source)?;
     }
