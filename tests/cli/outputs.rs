@@ -225,3 +225,39 @@ fn xml_over_its_report_is_refused() {
         &bytes,
     );
 }
+
+/// The advice for a custom-format archive named like a plain dump (`X.sql`) writes to a new
+/// name: following it must not truncate the backup before pg_restore reads it.
+#[test]
+fn pg_restore_advice_never_writes_over_the_archive() {
+    let d = tmp();
+    let (archive, bytes) = copy(d.path(), "pgdump/greenlang.dump", "cbam_db.sql");
+    let mut c = cbam();
+    c.args(["export", "--database-backup"])
+        .arg(&archive)
+        .arg("--output")
+        .arg(d.path().join("s.csv"));
+    let o = run(c);
+    refused(&o, "custom-format archive (-Fc)", &archive, &bytes);
+    let err = stderr(&o);
+    let shown = archive.display().to_string();
+    let plain = d.path().join("cbam_db.plain.sql").display().to_string();
+    assert!(
+        err.contains(&format!("`pg_restore -f {plain} {shown}`")),
+        "{err}"
+    );
+    // Every file the advice writes (`-f F`, `> F`) is another name than the archive's.
+    for advised in err
+        .split(['`', ' '])
+        .collect::<Vec<_>>()
+        .windows(2)
+        .filter(|w| w[0] == "-f" || w[0] == ">")
+        .map(|w| w[1])
+    {
+        assert!(
+            advised == "-" || !Path::new(advised).ends_with("cbam_db.sql"),
+            "advice writes to {advised}: {err}"
+        );
+    }
+    assert!(!err.contains(&format!("> {shown}")), "{err}");
+}
