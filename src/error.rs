@@ -65,6 +65,21 @@ pub enum Error {
         table: Option<String>,
         message: String,
     },
+    /// An output of a run that is the same file as one of its inputs (the same path, or a
+    /// symlink or hard link to it): refused before anything is written.
+    OutputIsInput {
+        output_flag: &'static str,
+        output: PathBuf,
+        input_flag: &'static str,
+        input: PathBuf,
+    },
+    /// Two outputs of a run that are the same file: refused before anything is written.
+    OutputTwice {
+        flag: &'static str,
+        path: PathBuf,
+        other_flag: &'static str,
+        other: PathBuf,
+    },
 }
 
 // Written by hand rather than derived: `thiserror` makes a field named `source` the error's
@@ -132,10 +147,42 @@ impl fmt::Display for Error {
                 ..
             } => write!(f, "{}: line {line}: {message}", path.display()),
             Error::Data { path, message } => write!(f, "{}: {message}", path.display()),
+            Error::OutputIsInput {
+                output_flag,
+                output,
+                input_flag,
+                input,
+            } => write!(
+                f,
+                "{output_flag} {} is also an input ({input_flag}{}); refusing to overwrite an input",
+                output.display(),
+                same_file(output, input)
+            ),
+            Error::OutputTwice {
+                flag,
+                path,
+                other_flag,
+                other,
+            } => write!(
+                f,
+                "{flag} {} is also an output ({other_flag}{}); refusing to write two outputs to one file",
+                path.display(),
+                same_file(path, other)
+            ),
         }
     }
 }
 
 impl std::error::Error for Error {}
+
+/// The other flag's path when it is written differently (a symlink, a hard link, `./x`):
+/// `" b.sql, the same file"`; nothing when both flags spell the path alike.
+fn same_file(shown: &std::path::Path, other: &std::path::Path) -> String {
+    if shown == other {
+        String::new()
+    } else {
+        format!(" {}, the same file", other.display())
+    }
+}
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;

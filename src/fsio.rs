@@ -8,6 +8,92 @@ use sha2::{Digest, Sha256};
 use std::io::{BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 
+/// Refuses a run whose outputs would overwrite one of its inputs or each other, before
+/// anything is read or written. `inputs` and `outputs` are the files of one run, each with the
+/// flag that names it. Two paths are the same file when they are, for files that exist, the
+/// same device and inode (a symlink or a hard link to an input is caught too), and otherwise
+/// the same canonical path. Devices, FIFOs and directories are never "the same file": writing
+/// to `/dev/null` twice, or reading `/dev/stdin` while writing `/dev/stdout`, destroys nothing.
+pub fn check_outputs(
+    inputs: &[(&'static str, &Path)],
+    outputs: &[(&'static str, &Path)],
+) -> Result<()> {
+    let inputs: Vec<_> = inputs
+        .iter()
+        .filter_map(|&(flag, path)| Some((flag, path, file_id(path)?)))
+        .collect();
+    let outputs: Vec<_> = outputs
+        .iter()
+        .filter_map(|&(flag, path)| Some((flag, path, file_id(path)?)))
+        .collect();
+    for (i, (flag, path, id)) in outputs.iter().enumerate() {
+        if let Some((input_flag, input, _)) = inputs.iter().find(|(_, _, other)| other == id) {
+            return Err(Error::OutputIsInput {
+                output_flag: flag,
+                output: path.to_path_buf(),
+                input_flag,
+                input: input.to_path_buf(),
+            });
+        }
+        if let Some((other_flag, other, _)) = outputs[..i].iter().find(|(_, _, other)| other == id)
+        {
+            return Err(Error::OutputTwice {
+                flag,
+                path: path.to_path_buf(),
+                other_flag,
+                other: other.to_path_buf(),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// What makes two paths the same file (see `check_outputs`).
+#[derive(Debug, PartialEq, Eq)]
+enum FileId {
+    /// An existing regular file: device and inode.
+    #[cfg_attr(not(unix), allow(dead_code))]
+    Existing(u64, u64),
+    /// An existing regular file where inodes are not available.
+    #[cfg_attr(unix, allow(dead_code))]
+    Canonical(PathBuf),
+    /// A file not there yet: the canonical directory joined with the name.
+    New(PathBuf),
+}
+
+/// The file a path names; `None` for devices, FIFOs and directories.
+fn file_id(path: &Path) -> Option<FileId> {
+    match std::fs::metadata(path) {
+        Ok(meta) if meta.is_file() => Some(existing_id(path, &meta)),
+        Ok(_) => None,
+        Err(_) => Some(FileId::New(new_path(path))),
+    }
+}
+
+#[cfg(unix)]
+fn existing_id(_path: &Path, meta: &std::fs::Metadata) -> FileId {
+    use std::os::unix::fs::MetadataExt;
+    FileId::Existing(meta.dev(), meta.ino())
+}
+
+#[cfg(not(unix))]
+fn existing_id(path: &Path, _meta: &std::fs::Metadata) -> FileId {
+    FileId::Canonical(std::fs::canonicalize(path).unwrap_or_else(|_| new_path(path)))
+}
+
+/// A path not (yet) there, made comparable: its directory canonicalised (symlinks and `..`
+/// resolved), then the name; as an absolute path when the directory cannot be resolved.
+fn new_path(path: &Path) -> PathBuf {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    match (std::fs::canonicalize(dir), path.file_name()) {
+        (Ok(dir), Some(name)) => dir.join(name),
+        _ => std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf()),
+    }
+}
+
 /// Writes through `f` into `path` atomically (temp file in the same directory, then rename).
 /// A target that exists and is not a regular file (`/dev/null`, `/dev/stdout`, a FIFO) is
 /// written directly: renaming over a device node would replace it.
@@ -244,6 +330,63 @@ pub fn file_sha256(path: &Path) -> Result<(String, u64)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[cfg(unix)]
+    #[test]
+    fn outputs_naming_an_input_or_each_other_are_refused() -> Result<()> {
+        let dir = tempfile::tempdir().map_err(|source| Error::Read {
+            path: PathBuf::from("tempdir"),
+            source,
+        })?;
+        let input = dir.path().join("in.csv");
+        let io = |source| Error::Write {
+            path: input.clone(),
+            source,
+        };
+        std::fs::write(&input, b"x").map_err(io)?;
+        let link = dir.path().join("link.csv");
+        std::os::unix::fs::symlink(&input, &link).map_err(io)?;
+        let hard = dir.path().join("hard.csv");
+        std::fs::hard_link(&input, &hard).map_err(io)?;
+        let dotted = dir.path().join(".").join("in.csv");
+        let msg = |ins: &[(&'static str, &Path)], outs: &[(&'static str, &Path)]| {
+            check_outputs(ins, outs).err().map(|e| e.to_string())
+        };
+        let ins = [("--input", input.as_path())];
+        for same in [&input, &link, &hard, &dotted] {
+            let m = msg(&ins, &[("--output", same)]);
+            assert!(
+                m.as_deref()
+                    .is_some_and(|m| m.contains("is also an input (--input")),
+                "{same:?}: {m:?}"
+            );
+        }
+        assert_eq!(
+            msg(&ins, &[("--output", &input)]).as_deref(),
+            Some(&*format!(
+                "--output {} is also an input (--input); refusing to overwrite an input",
+                input.display()
+            ))
+        );
+        let new = dir.path().join("new.md");
+        std::fs::create_dir(dir.path().join("sub")).map_err(io)?;
+        let new2 = dir.path().join("sub").join("..").join("new.md");
+        assert!(msg(&ins, &[("--output", &new)]).is_none());
+        let twice = msg(&ins, &[("--summary", &new), ("--lines", &new2)]);
+        assert!(
+            twice.as_deref().is_some_and(
+                |m| m.starts_with("--lines ") && m.contains("is also an output (--summary ")
+            ),
+            "{twice:?}"
+        );
+        let null = Path::new("/dev/null");
+        assert!(msg(
+            &[("--input", null)],
+            &[("--output", null), ("--summary", null)]
+        )
+        .is_none());
+        Ok(())
+    }
 
     #[test]
     fn extensions_match_in_any_case() {

@@ -24,6 +24,10 @@ pub struct Args {
 }
 
 pub fn run(a: Args) -> anyhow::Result<u8> {
+    cbam::fsio::check_outputs(
+        &[("--database-backup", a.database_backup.as_path())],
+        &[("--output", a.output.as_path())],
+    )?;
     let started = std::time::Instant::now();
     let export = cbam::intake::convert::export_database_backup(
         &a.database_backup,

@@ -43,6 +43,31 @@ pub struct ReferenceArgs {
 }
 
 impl ReferenceArgs {
+    /// The files these flags read, each with its flag (for `cbam::fsio::check_outputs`).
+    pub fn inputs(&self) -> Vec<(&'static str, &std::path::Path)> {
+        let mut v: Vec<(&'static str, &std::path::Path)> = self
+            .supplier_templates
+            .iter()
+            .map(|p| ("--supplier-templates", p.as_path()))
+            .collect();
+        for (flag, p) in [
+            ("--suppliers", &self.suppliers),
+            ("--supplier-template-map", &self.supplier_template_map),
+            ("--cn-codes", &self.cn_codes),
+            ("--emission-factors", &self.emission_factors),
+            ("--rules", &self.rules),
+            ("--default-values", &self.default_values),
+            ("--benchmarks", &self.benchmarks),
+            ("--certificate-prices", &self.certificate_prices),
+            ("--carbon-prices", &self.carbon_prices),
+        ] {
+            if let Some(p) = p {
+                v.push((flag, p.as_path()));
+            }
+        }
+        v
+    }
+
     /// The files to load, as the library names them.
     pub fn paths(&self) -> ReferencePaths {
         ReferencePaths {

@@ -156,7 +156,26 @@ fn request(a: &Args) -> anyhow::Result<ReportRequest> {
     })
 }
 
+/// No output may overwrite an input or another output (checked before anything is read).
+fn check_files(a: &Args) -> cbam::error::Result<()> {
+    let mut inputs: Vec<(&'static str, &std::path::Path)> =
+        a.input.iter().map(|p| ("--input", p.as_path())).collect();
+    inputs.extend(a.reference.inputs());
+    let mut outputs = vec![("--output", a.output.as_path())];
+    for (flag, p) in [
+        ("--summary", &a.summary),
+        ("--lines", &a.lines),
+        ("--xml", &a.xml),
+    ] {
+        if let Some(p) = p {
+            outputs.push((flag, p.as_path()));
+        }
+    }
+    cbam::fsio::check_outputs(&inputs, &outputs)
+}
+
 pub fn run(a: Args) -> anyhow::Result<u8> {
+    check_files(&a)?;
     let req = request(&a)?;
     // The reference data is kept: the XML needs the same supplier book the report used
     // (profiles and imported templates), not a second reading of the profiles file.

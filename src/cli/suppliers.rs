@@ -82,6 +82,12 @@ fn import(
             templates.len()
         );
     }
+    // With --merge the output is read too, on purpose: it is rewritten, not destroyed.
+    let inputs: Vec<(&'static str, &std::path::Path)> = templates
+        .iter()
+        .map(|p| ("template", p.as_path()))
+        .collect();
+    cbam::fsio::check_outputs(&inputs, &[("--output", output.as_path())])?;
     let refdata_scope = cbam::reference::embedded_scope()?;
     let imported = si::import(&templates, supplier_id.as_deref(), &refdata_scope)?;
     let mut ids = std::collections::HashSet::new();

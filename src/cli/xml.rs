@@ -188,6 +188,11 @@ pub struct Args {
 }
 
 pub fn run(a: Args) -> anyhow::Result<u8> {
+    let mut inputs = vec![("--report", a.report.as_path())];
+    if let Some(s) = &a.suppliers {
+        inputs.push(("--suppliers", s.as_path()));
+    }
+    cbam::fsio::check_outputs(&inputs, &[("--output", a.output.as_path())])?;
     let (v, _) = cbam::validate::read_report(&a.report)?;
     let mut decl = Declaration::of_json(&v);
     for (slot, flag) in [

@@ -10,6 +10,7 @@ mod definitive;
 mod determinism;
 mod diff;
 mod explain;
+mod outputs;
 mod precision;
 mod properties;
 mod report;

@@ -16,14 +16,22 @@ fn not_plain_sql(path: &Path, what: &str) -> Error {
         path: path.to_path_buf(),
         message: format!(
             "this is a {what}, not a plain-SQL dump; convert it first with \
-             `pg_restore -f - {name} > {stem}.sql` (or pipe that through gzip)",
+             `pg_restore -f {plain} {name}` (or `pg_restore -f - {name} | gzip > {plain}.gz`)",
             name = path.display(),
-            stem = path
-                .file_stem()
-                .map(|s| s.to_string_lossy().into_owned())
-                .unwrap_or_else(|| "dump".into()),
+            plain = plain_sql_name(path).display(),
         ),
     }
+}
+
+/// Where the advised `pg_restore` writes: a new name beside the archive (`X.dump` →
+/// `X.plain.sql`, `X.sql` → `X.plain.sql`), never the archive's own name, so following the
+/// advice cannot truncate the only backup.
+fn plain_sql_name(path: &Path) -> std::path::PathBuf {
+    let stem = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "dump".into());
+    path.with_file_name(format!("{stem}.plain.sql"))
 }
 
 pub(super) fn sniff(path: &Path, head: &[u8]) -> Result<Sniff> {
@@ -93,7 +101,18 @@ mod tests {
         assert_eq!(
             custom,
             "cbam_db.dump: this is a pg_dump custom-format archive (-Fc), not a plain-SQL dump; \
-             convert it first with `pg_restore -f - cbam_db.dump > cbam_db.sql` (or pipe that through gzip)"
+             convert it first with `pg_restore -f cbam_db.plain.sql cbam_db.dump` \
+             (or `pg_restore -f - cbam_db.dump | gzip > cbam_db.plain.sql.gz`)"
+        );
+        // A custom-format archive named like a plain dump: the advice writes elsewhere.
+        let named_sql = sniff(Path::new("backups/x.sql"), b"PGDMP\x01")
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(
+            named_sql.contains("`pg_restore -f backups/x.plain.sql backups/x.sql`")
+                && !named_sql.contains("> backups/x.sql`"),
+            "{named_sql}"
         );
         let mut tar = vec![0u8; 512];
         tar[257..262].copy_from_slice(b"ustar");

@@ -1,0 +1,263 @@
+//! Issue 14, "Input destroyed": an output naming an input of the run (the same path, a symlink
+//! or a hard link to it) or another output is refused with exit 2 before anything is written,
+//! and the input's bytes stay as they were.
+
+use super::*;
+
+/// A copy of a fixture in `d`, so a run that overwrote it would not touch the fixtures.
+fn copy(d: &Path, fixture_name: &str, name: &str) -> (PathBuf, Vec<u8>) {
+    let p = d.join(name);
+    std::fs::copy(fixture(fixture_name), &p).expect("fixture copied");
+    let bytes = std::fs::read(&p).expect("copy read");
+    (p, bytes)
+}
+
+/// Exit 2, the message naming both flags and the path, nothing written over `input`.
+fn refused(o: &Output, message: &str, input: &Path, bytes: &[u8]) {
+    assert_eq!(code(o), 2, "{}", stderr(o));
+    let err = stderr(o);
+    assert!(err.contains(message), "expected {message:?} in {err}");
+    assert_eq!(
+        std::fs::read(input).expect("input still there"),
+        bytes,
+        "{} changed",
+        input.display()
+    );
+}
+
+#[test]
+fn report_outputs_equal_to_the_input_are_refused() {
+    let d = tmp();
+    let (input, bytes) = copy(d.path(), "shipments_2025q4.csv", "shipments.csv");
+    let shown = input.display();
+    let o = run(report_cmd(&input, &input, &[]));
+    refused(
+        &o,
+        &format!(
+            "cbam: error: --output {shown} is also an input (--input); refusing to overwrite an input"
+        ),
+        &input,
+        &bytes,
+    );
+    let out = d.path().join("r.json");
+    for flag in ["--lines", "--summary", "--xml"] {
+        let o = run(report_cmd(
+            &input,
+            &out,
+            &[
+                flag,
+                input.to_str().unwrap(),
+                "--declarant-city",
+                "Rotterdam",
+            ],
+        ));
+        refused(
+            &o,
+            &format!("{flag} {shown} is also an input (--input)"),
+            &input,
+            &bytes,
+        );
+        assert!(!out.exists(), "{flag}: nothing written");
+    }
+    // A reference file is an input too.
+    let (suppliers, sbytes) = copy(d.path(), "suppliers.yaml", "suppliers.yaml");
+    let o = run(report_cmd(
+        &input,
+        &out,
+        &[
+            "--suppliers",
+            suppliers.to_str().unwrap(),
+            "--summary",
+            suppliers.to_str().unwrap(),
+        ],
+    ));
+    refused(
+        &o,
+        &format!(
+            "--summary {} is also an input (--suppliers)",
+            suppliers.display()
+        ),
+        &suppliers,
+        &sbytes,
+    );
+}
+
+#[test]
+fn report_outputs_equal_to_each_other_are_refused() {
+    let d = tmp();
+    let (input, bytes) = copy(d.path(), "shipments_2025q4.csv", "shipments.csv");
+    let out = d.path().join("r.json");
+    let lines = d.path().join("lines.csv");
+    let o = run(report_cmd(
+        &input,
+        &out,
+        &[
+            "--lines",
+            lines.to_str().unwrap(),
+            "--summary",
+            lines.to_str().unwrap(),
+        ],
+    ));
+    refused(
+        &o,
+        &format!(
+            "--lines {} is also an output (--summary); refusing to write two outputs to one file",
+            lines.display()
+        ),
+        &input,
+        &bytes,
+    );
+    let o = run(report_cmd(
+        &input,
+        &out,
+        &["--lines", out.to_str().unwrap()],
+    ));
+    refused(
+        &o,
+        &format!("--lines {} is also an output (--output)", out.display()),
+        &input,
+        &bytes,
+    );
+    assert!(!out.exists() && !lines.exists(), "nothing written");
+}
+
+#[test]
+fn export_over_the_backup_is_refused_also_through_a_symlink_or_hard_link() {
+    let d = tmp();
+    let (backup, bytes) = copy(d.path(), "pgdump/greenlang.sql.gz", "cbam_db.sql.gz");
+    let export = |out: &Path| {
+        let mut c = cbam();
+        c.args(["export", "--database-backup"])
+            .arg(&backup)
+            .arg("--output")
+            .arg(out);
+        run(c)
+    };
+    let o = export(&backup);
+    refused(
+        &o,
+        &format!(
+            "--output {} is also an input (--database-backup); refusing to overwrite an input",
+            backup.display()
+        ),
+        &backup,
+        &bytes,
+    );
+    let hard = d.path().join("hard.sql.gz");
+    std::fs::hard_link(&backup, &hard).unwrap();
+    let mut links = vec![hard];
+    #[cfg(unix)]
+    {
+        let soft = d.path().join("soft.sql.gz");
+        std::os::unix::fs::symlink(&backup, &soft).unwrap();
+        links.push(soft);
+    }
+    for link in &links {
+        let o = export(link);
+        refused(
+            &o,
+            &format!(
+                "--output {} is also an input (--database-backup {}, the same file)",
+                link.display(),
+                backup.display()
+            ),
+            &backup,
+            &bytes,
+        );
+        assert_eq!(
+            std::fs::read(link).unwrap(),
+            bytes,
+            "the link still names the backup"
+        );
+    }
+    // A new name is written as before.
+    let o = export(&d.path().join("s.csv"));
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+}
+
+#[test]
+fn suppliers_import_over_a_template_is_refused() {
+    let d = tmp();
+    let (template, bytes) = copy(
+        d.path(),
+        "templates/anatolia_rolling_v2.1.1.xlsx",
+        "anatolia.xlsx",
+    );
+    let mut c = cbam();
+    c.args(["suppliers", "import"])
+        .arg(&template)
+        .arg("--output")
+        .arg(&template);
+    let o = run(c);
+    refused(
+        &o,
+        &format!(
+            "--output {} is also an input (template); refusing to overwrite an input",
+            template.display()
+        ),
+        &template,
+        &bytes,
+    );
+}
+
+#[test]
+fn xml_over_its_report_is_refused() {
+    let d = tmp();
+    let report = d.path().join("report.json");
+    let o = run(report_cmd(&fixture("shipments_2025q4.csv"), &report, &[]));
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let bytes = std::fs::read(&report).unwrap();
+    let mut c = cbam();
+    c.arg("xml")
+        .arg("--report")
+        .arg(&report)
+        .arg("--output")
+        .arg(&report)
+        .args(["--declarant-city", "Rotterdam"]);
+    let o = run(c);
+    refused(
+        &o,
+        &format!(
+            "--output {} is also an input (--report); refusing to overwrite an input",
+            report.display()
+        ),
+        &report,
+        &bytes,
+    );
+}
+
+/// The advice for a custom-format archive named like a plain dump (`X.sql`) writes to a new
+/// name: following it must not truncate the backup before pg_restore reads it.
+#[test]
+fn pg_restore_advice_never_writes_over_the_archive() {
+    let d = tmp();
+    let (archive, bytes) = copy(d.path(), "pgdump/greenlang.dump", "cbam_db.sql");
+    let mut c = cbam();
+    c.args(["export", "--database-backup"])
+        .arg(&archive)
+        .arg("--output")
+        .arg(d.path().join("s.csv"));
+    let o = run(c);
+    refused(&o, "custom-format archive (-Fc)", &archive, &bytes);
+    let err = stderr(&o);
+    let shown = archive.display().to_string();
+    let plain = d.path().join("cbam_db.plain.sql").display().to_string();
+    assert!(
+        err.contains(&format!("`pg_restore -f {plain} {shown}`")),
+        "{err}"
+    );
+    // Every file the advice writes (`-f F`, `> F`) is another name than the archive's.
+    for advised in err
+        .split(['`', ' '])
+        .collect::<Vec<_>>()
+        .windows(2)
+        .filter(|w| w[0] == "-f" || w[0] == ">")
+        .map(|w| w[1])
+    {
+        assert!(
+            advised == "-" || !Path::new(advised).ends_with("cbam_db.sql"),
+            "advice writes to {advised}: {err}"
+        );
+    }
+    assert!(!err.contains(&format!("> {shown}")), "{err}");
+}
