@@ -10,6 +10,7 @@ mod definitive;
 mod determinism;
 mod diff;
 mod explain;
+mod panics;
 mod precision;
 mod properties;
 mod report;
