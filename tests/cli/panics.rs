@@ -245,3 +245,36 @@ fn verify_with_extreme_figures_or_relative_tolerance_is_refused() {
     let o = verify(d.path(), ok, ok, &["--relative", "1000"]);
     assert_eq!(code(&o), 0, "{}", stderr(&o));
 }
+
+#[test]
+fn a_generated_at_outside_2000_to_9999_is_refused() {
+    for t in [
+        "@9223372036854775807",
+        "@-9223372036854775808",
+        "@0",
+        "@253402300800",
+        "1999-12-31",
+    ] {
+        let d = tmp();
+        let out = d.path().join("r.json");
+        // `report_cmd` pins --generated-at, which cannot be given twice: the same run without.
+        let mut c = cbam();
+        c.arg("report")
+            .arg("--input")
+            .arg(steel(d.path(), "2026-02-16", "2026Q1"));
+        c.arg("--output").arg(&out);
+        c.args(["--importer-name", "I", "--importer-country", "NL"]);
+        c.args(["--importer-eori", "NL123456789012", "--declarant-name", "J"]);
+        c.args(["--declarant-position", "P", &format!("--generated-at={t}")]);
+        let o = run(c);
+        refused(&o, &["--generated-at", "2000-01-01", t]);
+        assert!(!out.exists());
+    }
+    let o = run({
+        let mut c = cbam();
+        c.args(["deadlines"])
+            .env("SOURCE_DATE_EPOCH", "9223372036854775807");
+        c
+    });
+    refused(&o, &["SOURCE_DATE_EPOCH"]);
+}
