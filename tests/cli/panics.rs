@@ -278,3 +278,21 @@ fn a_generated_at_outside_2000_to_9999_is_refused() {
     });
     refused(&o, &["SOURCE_DATE_EPOCH"]);
 }
+
+#[test]
+fn threads_outside_1_to_1024_is_a_usage_error() {
+    for n in ["0", "1025", "100000"] {
+        let o = run({
+            let mut c = cbam();
+            c.args(["--threads", n, "deadlines", "--today", "2026-01-15"]);
+            c
+        });
+        refused(&o, &["--threads"]);
+    }
+    let o = run({
+        let mut c = cbam();
+        c.args(["--threads", "1024", "deadlines", "--today", "2026-01-15"]);
+        c
+    });
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+}
