@@ -273,19 +273,16 @@ impl Date {
     /// is accepted only when it is midnight, because spreadsheets and pandas exports add it.
     pub fn parse(s: &str) -> Option<Date> {
         let s = s.trim();
-        let date = match s.len() {
-            10 => s,
-            n if n > 10 => {
-                let (d, rest) = s.split_at(10);
-                let rest = rest.trim_start_matches(['T', ' ']);
-                let rest = rest.trim_end_matches('Z');
-                if !(rest == "00:00:00" || rest == "00:00" || rest == "00:00:00.000") {
-                    return None;
-                }
-                d
+        // `get`, not slicing: byte 10 of user text may fall inside a multi-byte character
+        // (`2025-10-0é`, full-width digits), which is simply not a date.
+        let (date, rest) = (s.get(..10)?, s.get(10..)?);
+        if !rest.is_empty() {
+            let rest = rest.trim_start_matches(['T', ' ']);
+            let rest = rest.trim_end_matches('Z');
+            if !(rest == "00:00:00" || rest == "00:00" || rest == "00:00:00.000") {
+                return None;
             }
-            _ => return None,
-        };
+        }
         let b = date.as_bytes();
         if b[4] != b'-' || b[7] != b'-' {
             return None;

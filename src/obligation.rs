@@ -313,7 +313,14 @@ fn good_obligation(
     let cp = deductible_carbon_price(k, &origin, refs, findings);
     let after_faa = (a.gross - faa).max(Decimal::ZERO);
     let deduction = match (cp, price) {
-        (Some(c), Some(p)) => r.line((a.gross * c.eur_per_tco2e / p.eur).min(after_faa)),
+        // Checked: a tiny certificate price would overflow the quotient, which is then
+        // certainly above `after_faa`.
+        (Some(c), Some(p)) => r.line(
+            a.gross
+                .checked_mul(c.eur_per_tco2e)
+                .and_then(|x| x.checked_div(p.eur))
+                .map_or(after_faa, |d| d.min(after_faa)),
+        ),
         (Some(_), None) => {
             missing_price.insert(k.quarter);
             r.line(Decimal::ZERO)

@@ -16,13 +16,31 @@ pub fn rfc3339_utc(epoch_secs: i64) -> String {
     )
 }
 
-/// Accepts `YYYY-MM-DD`, `YYYY-MM-DDTHH:MM:SSZ` (or `+00:00`), or `@<epoch seconds>`;
-/// returns the normalised RFC 3339 UTC form.
+/// The earliest report time accepted: 2000-01-01T00:00:00Z.
+pub const MIN_EPOCH: i64 = 946_684_800;
+/// The latest report time accepted: 9999-12-31T23:59:59Z (a four-digit year).
+pub const MAX_EPOCH: i64 = 253_402_300_799;
+
+/// Epoch seconds within [`MIN_EPOCH`]..=[`MAX_EPOCH`], as RFC 3339 UTC.
+fn bounded_epoch(e: &str) -> Option<String> {
+    e.parse::<i64>()
+        .ok()
+        .filter(|e| (MIN_EPOCH..=MAX_EPOCH).contains(e))
+        .map(rfc3339_utc)
+}
+
+/// Accepts `YYYY-MM-DD`, `YYYY-MM-DDTHH:MM:SSZ` (or `+00:00`), or `@<epoch seconds>`, from
+/// 2000-01-01 to 9999-12-31; returns the normalised RFC 3339 UTC form.
 pub fn parse_timestamp(s: &str) -> Option<String> {
     let s = s.trim();
     if let Some(e) = s.strip_prefix('@') {
-        return e.parse::<i64>().ok().map(rfc3339_utc);
+        return bounded_epoch(e);
     }
+    let t = parse_any_timestamp(s)?;
+    (t.as_str() >= "2000-01-01").then_some(t)
+}
+
+fn parse_any_timestamp(s: &str) -> Option<String> {
     if s.len() == 10 {
         return Date::parse(s).map(|d| format!("{d}T00:00:00Z"));
     }
@@ -47,9 +65,9 @@ pub fn parse_timestamp(s: &str) -> Option<String> {
 /// A report time that cannot be read, named by where it came from.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum TimeError {
-    #[error("--generated-at: expected YYYY-MM-DD, YYYY-MM-DDTHH:MM:SSZ or @EPOCH, found {0:?}")]
+    #[error("--generated-at: expected YYYY-MM-DD, YYYY-MM-DDTHH:MM:SSZ or @EPOCH, from 2000-01-01 to 9999-12-31, found {0:?}")]
     GeneratedAt(String),
-    #[error("SOURCE_DATE_EPOCH: expected integer seconds since 1970, found {0:?}")]
+    #[error("SOURCE_DATE_EPOCH: expected integer seconds since 1970, from {MIN_EPOCH} (2000-01-01) to {MAX_EPOCH} (9999-12-31), found {0:?}")]
     SourceDateEpoch(String),
 }
 
@@ -59,11 +77,7 @@ pub fn generated_at(explicit: Option<&str>) -> Result<String, TimeError> {
         return parse_timestamp(s).ok_or_else(|| TimeError::GeneratedAt(s.to_string()));
     }
     if let Ok(v) = std::env::var("SOURCE_DATE_EPOCH") {
-        return v
-            .trim()
-            .parse::<i64>()
-            .map(rfc3339_utc)
-            .map_err(|_| TimeError::SourceDateEpoch(v));
+        return bounded_epoch(v.trim()).ok_or(TimeError::SourceDateEpoch(v));
     }
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -89,16 +103,34 @@ mod tests {
         );
         assert_eq!(parse_timestamp("2025-02-29"), None);
         assert_eq!(
-            parse_timestamp("@86400").as_deref(),
-            Some("1970-01-02T00:00:00Z")
+            parse_timestamp("@1767225600").as_deref(),
+            Some("2026-01-01T00:00:00Z")
         );
+    }
+
+    #[test]
+    fn a_time_outside_2000_to_9999_is_refused() {
+        assert_eq!(parse_timestamp("@86400"), None);
+        assert_eq!(parse_timestamp("@9223372036854775807"), None);
+        assert_eq!(parse_timestamp("@-9223372036854775808"), None);
+        assert_eq!(parse_timestamp("1999-12-31"), None);
+        assert_eq!(parse_timestamp("1999-12-31T23:59:59Z"), None);
+        assert_eq!(
+            parse_timestamp(&format!("@{MIN_EPOCH}")).as_deref(),
+            Some("2000-01-01T00:00:00Z")
+        );
+        assert_eq!(
+            parse_timestamp(&format!("@{MAX_EPOCH}")).as_deref(),
+            Some("9999-12-31T23:59:59Z")
+        );
+        assert_eq!(parse_timestamp(&format!("@{}", MAX_EPOCH + 1)), None);
     }
 
     #[test]
     fn an_unreadable_time_names_the_flag() {
         assert_eq!(
             generated_at(Some("soon")).unwrap_err().to_string(),
-            "--generated-at: expected YYYY-MM-DD, YYYY-MM-DDTHH:MM:SSZ or @EPOCH, found \"soon\""
+            "--generated-at: expected YYYY-MM-DD, YYYY-MM-DDTHH:MM:SSZ or @EPOCH, from 2000-01-01 to 9999-12-31, found \"soon\""
         );
     }
 }

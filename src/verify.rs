@@ -36,8 +36,55 @@ fn dec(v: Option<&Value>) -> Option<Decimal> {
     v.and_then(|x| x.decimal())
 }
 
-/// A report (ours or the production system's), or a baseline `{shipment_id: {direct, indirect, total}}`.
+/// A figure (tCO2e) above this in magnitude is refused when read: no shipment comes near it,
+/// and the bound keeps the sums and differences of any number of them inside `Decimal`'s
+/// range (no overflow, no panic).
+pub const MAX_FIGURE_TCO2E: u64 = 1_000_000_000_000_000_000;
+
+fn in_bounds(v: Decimal) -> bool {
+    v.abs() <= Decimal::from(MAX_FIGURE_TCO2E)
+}
+
+/// The first figure of `f` out of bounds, as `shipment: field value`.
+fn out_of_bounds(f: &Figures) -> Option<String> {
+    let named = |t: &Triple| {
+        [
+            ("direct", t.direct),
+            ("indirect", t.indirect),
+            ("total", t.total),
+        ]
+        .into_iter()
+        .find(|(_, v)| !in_bounds(*v))
+    };
+    f.lines
+        .iter()
+        .find_map(|(id, (t, _, _))| named(t).map(|(n, v)| format!("{id}: {n} {v}")))
+        .or_else(|| {
+            f.stated_total
+                .as_ref()
+                .and_then(named)
+                .map(|(n, v)| format!("emissions_summary: {n} {v}"))
+        })
+}
+
+/// `from_json`, refusing a figure out of bounds.
+fn bounded(path: &Path, f: Figures) -> Result<Figures> {
+    match out_of_bounds(&f) {
+        None => Ok(f),
+        Some(m) => Err(Error::Data {
+            path: path.to_path_buf(),
+            message: format!("{m} is more than {MAX_FIGURE_TCO2E} tCO2e in magnitude"),
+        }),
+    }
+}
+
+/// A report (ours or the production system's), or a baseline `{shipment_id: {direct, indirect, total}}`;
+/// every figure within ±[`MAX_FIGURE_TCO2E`].
 pub fn from_json(path: &Path, v: &Value) -> Result<Figures> {
+    bounded(path, from_json_unbounded(path, v)?)
+}
+
+fn from_json_unbounded(path: &Path, v: &Value) -> Result<Figures> {
     let bad = |m: String| Error::Data {
         path: path.to_path_buf(),
         message: m,
@@ -126,9 +173,15 @@ pub fn from_csv(path: &Path) -> Result<Figures> {
         let num = |names: &[&str]| -> Result<Decimal> {
             match pick(names) {
                 None => Ok(Decimal::ZERO),
-                Some((n, t)) => crate::reference::factors::dec(&t)
-                    .map(|d| d.unwrap_or_default())
-                    .map_err(|_| r.bad(&n, "a number", &t)),
+                Some((n, t)) => match crate::reference::factors::dec(&t) {
+                    Ok(d) if in_bounds(d.unwrap_or_default()) => Ok(d.unwrap_or_default()),
+                    Ok(_) => Err(r.bad(
+                        &n,
+                        &format!("a figure of at most {MAX_FIGURE_TCO2E} tCO2e"),
+                        &t,
+                    )),
+                    Err(_) => Err(r.bad(&n, "a number", &t)),
+                },
             }
         };
         if pick(&["total", "total_emissions_tco2"]).is_none() {

@@ -25,7 +25,9 @@ pub fn run(a: Args) -> anyhow::Result<u8> {
             .with_context(|| format!("--today: expected YYYY-MM-DD, found {t:?}"))?,
         None => {
             let now = cbam::time::generated_at(None)?;
-            cbam::model::Date::parse(&now[..10]).context("system clock")?
+            now.get(..10)
+                .and_then(cbam::model::Date::parse)
+                .context("system clock")?
         }
     };
     let events: Vec<_> = cbam::deadlines::events(today, a.days_ahead)

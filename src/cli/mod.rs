@@ -16,6 +16,10 @@ mod xml;
 
 use clap::{Parser, Subcommand};
 
+/// `--threads` above this is refused (exit 2): far more threads than cores only slows a run
+/// down, and a hundred thousand of them exhaust the machine.
+pub const MAX_THREADS: u64 = 1024;
+
 #[derive(Debug, Parser)]
 #[command(
     name = "cbam",
@@ -23,9 +27,9 @@ use clap::{Parser, Subcommand};
     about = "Offline EU CBAM emission reports: exact, reproducible, validated"
 )]
 pub struct Cli {
-    /// Worker threads (default: all cores). Results do not depend on it.
-    #[arg(long, global = true)]
-    pub threads: Option<usize>,
+    /// Worker threads, 1 to 1024 (default: all cores). Results do not depend on it.
+    #[arg(long, global = true, value_parser = clap::value_parser!(u64).range(1..=MAX_THREADS))]
+    pub threads: Option<u64>,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -74,11 +78,8 @@ pub fn run() -> anyhow::Result<u8> {
         }
     };
     if let Some(n) = cli.threads {
-        if n == 0 {
-            anyhow::bail!("--threads: expected a number of threads ≥ 1, found 0");
-        }
         rayon::ThreadPoolBuilder::new()
-            .num_threads(n)
+            .num_threads(usize::try_from(n)?)
             .build_global()?;
     }
     match cli.command {

@@ -224,10 +224,11 @@ fn run_audit(
     let today = match &today {
         Some(t) => cbam::model::Date::parse(t)
             .with_context(|| format!("--today: expected YYYY-MM-DD, found {t:?}"))?,
-        None => cbam::model::Date::parse(
-            &cbam::time::generated_at(None).map_err(anyhow::Error::msg)?[..10],
-        )
-        .context("clock")?,
+        None => cbam::time::generated_at(None)
+            .map_err(anyhow::Error::msg)?
+            .get(..10)
+            .and_then(cbam::model::Date::parse)
+            .context("clock")?,
     };
     let mut rows = Vec::new();
     if let Some(p) = &shipments {

@@ -43,8 +43,16 @@ pub struct Args {
 pub fn run(a: Args) -> anyhow::Result<u8> {
     let abs = Decimal::from_str(&a.tolerance)
         .with_context(|| format!("--tolerance: expected a number, found {:?}", a.tolerance))?;
+    // Bounded (0 to 1000) so that `rel × figure` stays inside Decimal's range.
     let rel = Decimal::from_str(&a.relative)
-        .with_context(|| format!("--relative: expected a number, found {:?}", a.relative))?;
+        .ok()
+        .filter(|r| *r >= Decimal::ZERO && *r <= Decimal::ONE_THOUSAND)
+        .with_context(|| {
+            format!(
+                "--relative: expected a number from 0 to 1000, found {:?}",
+                a.relative
+            )
+        })?;
     let actual = match (&a.actual, &a.sample_shipments) {
         (Some(p), _) => verify::read(p)?,
         (None, Some(s)) => {

@@ -124,6 +124,7 @@ impl Fmt {
             }
             Fmt::DateTime => {
                 let ok = t.len() == 20
+                    && t.is_ascii()
                     && t.as_bytes()[10] == b'T'
                     && t.ends_with('Z')
                     && crate::model::Date::parse(&t[..10]).is_some()

@@ -81,6 +81,28 @@ pub(super) fn dec_col(rec: &Rec, col: &str) -> Result<Option<Decimal>> {
         .map_err(|_| rec.bad(col, "a decimal number (tCO2e/t) or empty", rec.get(col)))
 }
 
+/// A benchmark above this (tCO2e per t, either sign) is a typing error, refused when read:
+/// the largest EU benchmark is about 5 (hydrogen), and the bound keeps every product of a
+/// benchmark with a mass far inside `Decimal`'s range.
+pub const MAX_BENCHMARK: u32 = 1000;
+
+/// Whether a benchmark read from a file is within ±[`MAX_BENCHMARK`].
+pub fn benchmark_in_bounds(v: Decimal) -> bool {
+    v.abs() <= Decimal::from(MAX_BENCHMARK)
+}
+
+/// A benchmark column: a decimal or empty, within ±[`MAX_BENCHMARK`].
+fn benchmark_col(rec: &Rec, col: &str) -> Result<Option<Decimal>> {
+    match dec_col(rec, col)? {
+        Some(v) if !benchmark_in_bounds(v) => Err(rec.bad(
+            col,
+            &format!("a benchmark of at most {MAX_BENCHMARK} tCO2e/t"),
+            rec.get(col),
+        )),
+        v => Ok(v),
+    }
+}
+
 impl BenchmarkTable {
     /// The project's CSV (`cn_code,sector,route,production_years,column_a,column_b,source`) or
     /// the reference layout (`cn_code,…,route,benchmark_col_a,benchmark_col_b,source`, route
@@ -116,8 +138,8 @@ impl BenchmarkTable {
             let row = Benchmark {
                 route,
                 years,
-                column_a: dec_col(&rec, a)?,
-                column_b: dec_col(&rec, b)?,
+                column_a: benchmark_col(&rec, a)?,
+                column_b: benchmark_col(&rec, b)?,
                 source: rec.get("source").to_string(),
             };
             t.insert(cn, row);

@@ -19,6 +19,11 @@ pub use crate::embedded::{BENCHMARKS, CBAM_FACTORS, CERTIFICATE_PRICES};
 /// Implementing Decision (EU) 2026/1862, whose text was not read).
 pub const CSCF: Decimal = Decimal::ONE;
 
+/// The largest certificate price or carbon price paid a file may give, EUR per tCO2e (ETS
+/// prices are below 200): a larger one is a typing error, refused when read, and the bound
+/// keeps cost and deduction far inside `Decimal`'s range.
+pub const MAX_PRICE_EUR: u32 = 1_000_000;
+
 /// A certificate price per quarter of import, with its source.
 #[derive(Debug, Clone)]
 pub struct Price {
@@ -73,8 +78,14 @@ fn prices_from_csv(path: &Path, text: &str, out: &mut BTreeMap<Quarter, Price>) 
     for rec in csv_records(path, text, &[qcol, "price_eur"])? {
         let q = parse_quarter(&rec, qcol)?;
         let eur = dec_col(&rec, "price_eur")?
-            .filter(|p| *p > Decimal::ZERO)
-            .ok_or_else(|| rec.bad("price_eur", "a positive price in EUR", rec.get("price_eur")))?;
+            .filter(|p| *p > Decimal::ZERO && *p <= Decimal::from(MAX_PRICE_EUR))
+            .ok_or_else(|| {
+                rec.bad(
+                    "price_eur",
+                    &format!("a positive price in EUR of at most {MAX_PRICE_EUR}"),
+                    rec.get("price_eur"),
+                )
+            })?;
         let source = match rec.get("source") {
             "" => format!("{} line {}", file_name(path), rec.line),
             s => s.to_string(),
@@ -123,11 +134,11 @@ pub fn carbon_prices_from_csv(path: &Path, text: &str) -> Result<Vec<CarbonPrice
             .filter(|y| (2026..=2100).contains(y))
             .ok_or_else(|| rec.bad("year", "a year from 2026", rec.get("year")))?;
         let eur_per_tco2e = dec_col(&rec, "price_paid_eur_per_tco2e")?
-            .filter(|p| *p >= Decimal::ZERO)
+            .filter(|p| *p >= Decimal::ZERO && *p <= Decimal::from(MAX_PRICE_EUR))
             .ok_or_else(|| {
                 rec.bad(
                     "price_paid_eur_per_tco2e",
-                    "a price in EUR per tCO2e, 0 or more",
+                    &format!("a price in EUR per tCO2e, 0 to {MAX_PRICE_EUR}"),
                     rec.get("price_paid_eur_per_tco2e"),
                 )
             })?;

@@ -11,6 +11,7 @@ mod determinism;
 mod diff;
 mod explain;
 mod outputs;
+mod panics;
 mod precision;
 mod properties;
 mod report;

@@ -120,7 +120,7 @@ fn figure(
     header: &str,
     c: Option<&Data>,
 ) -> Result<Option<Decimal>> {
-    figure_value(c).map_err(|found| {
+    let v = figure_value(c).map_err(|found| {
         data_err(
             path,
             format!(
@@ -128,7 +128,18 @@ fn figure(
                 row + 1,
             ),
         )
-    })
+    })?;
+    match v {
+        Some(v) if !crate::reference::benchmarks::benchmark_in_bounds(v) => Err(data_err(
+            path,
+            format!(
+                "sheet {sheet:?}, row {}, column {header:?}: expected a benchmark of at most {} tCO2e/t, found {v}",
+                row + 1,
+                crate::reference::benchmarks::MAX_BENCHMARK,
+            ),
+        )),
+        v => Ok(v),
+    }
 }
 
 /// The header row (within the first rows) and the column of each heading it holds.
