@@ -39,6 +39,15 @@ pub fn layout(path: &Path, data: &[u8], format: InputFormat) -> Result<Layout> {
         });
     }
     let delim = delimiter(format);
+    if let Some(open) = unterminated_quote(data, delim) {
+        return Err(Error::Parse {
+            path: path.to_path_buf(),
+            line: 1 + memchr::memchr_iter(b'\n', &data[..open]).count() as u64,
+            message: "a quoted field opens here and is never closed: it would run to the end \
+                      of the file and swallow every record after it"
+                .into(),
+        });
+    }
     let mut rdr = csv::ReaderBuilder::new()
         .delimiter(delim)
         .has_headers(false)
@@ -157,6 +166,34 @@ fn missing_columns(path: &Path, names: &[String], missing: &[&str], delim: u8) -
     }
 }
 
+/// The offset of a quote that opens a field and is never closed, read as the `csv` reader
+/// reads: a quote opens a quoted field only at the start of a field (after a delimiter or a
+/// line break, or at the start of the file), `""` inside is one quote, and any other quote
+/// inside closes it; elsewhere a quote is a literal character.
+fn unterminated_quote(data: &[u8], delim: u8) -> Option<usize> {
+    let mut it = memchr::memchr_iter(b'"', data);
+    while let Some(open) = it.next() {
+        if open > 0 && !matches!(data[open - 1], b'\n' | b'\r') && data[open - 1] != delim {
+            continue;
+        }
+        loop {
+            let Some(q) = it.next() else {
+                return Some(open);
+            };
+            if data.get(q + 1) == Some(&b'"') {
+                it.next();
+                continue;
+            }
+            break;
+        }
+    }
+    None
+}
+
+/// Columns whose values may hold a line break (free text); in any other column a quoted
+/// field spanning lines is most likely a quote left open until a later record.
+const MULTILINE_COLUMNS: [&str; 2] = ["product_description", "notes"];
+
 /// A byte range of whole records, and the line its first record starts on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Chunk {
@@ -248,6 +285,7 @@ pub(super) fn parse_chunk(
     layout: &Layout,
     format: InputFormat,
     display: &str,
+    check_line_breaks: bool,
     mut each: impl FnMut(Record),
 ) -> u64 {
     let mut rdr = csv::ReaderBuilder::new()
@@ -277,7 +315,10 @@ pub(super) fn parse_chunk(
         }
         row_no += 1;
         let line = chunk.first_line + record.position().map(|p| p.line()).unwrap_or(1) - 1;
-        let (row, problems) = lay_out(&record, layout, row_no, line);
+        let (row, mut problems) = lay_out(&record, layout, row_no, line);
+        if check_line_breaks {
+            problems.extend(line_breaks(&record, layout, line));
+        }
         if problems.is_empty() {
             each(Record::Row(row));
         } else {
@@ -289,6 +330,46 @@ pub(super) fn parse_chunk(
         }
     }
     row_no
+}
+
+/// A finding for a record with a line break inside a field of a column where none belongs
+/// (see `MULTILINE_COLUMNS`): naming the physical lines the record covers.
+fn line_breaks(record: &csv::ByteRecord, layout: &Layout, line: u64) -> Option<Finding> {
+    let broken: Vec<&str> = layout
+        .known
+        .iter()
+        .enumerate()
+        .filter(|(k, _)| !MULTILINE_COLUMNS.contains(&SHIPMENT_COLUMNS[*k]))
+        .filter_map(|(k, idx)| {
+            let v = record.get((*idx)?)?;
+            memchr::memchr2(b'\n', b'\r', v).map(|_| SHIPMENT_COLUMNS[k])
+        })
+        .collect();
+    let first = *broken.first()?;
+    let breaks: usize = record
+        .iter()
+        .map(|v| memchr::memchr_iter(b'\n', v).count())
+        .sum();
+    let last = line + breaks as u64;
+    let lines = if last > line {
+        format!("lines {line}-{last}")
+    } else {
+        format!("line {line}")
+    };
+    Some(
+        Finding::new(
+            "IN019",
+            Severity::Error,
+            format!(
+                "a quoted field holds a line break in column(s) {}: the record covers {lines} \
+                 (a quote left open until a later line?); row rejected",
+                broken.join(", ")
+            ),
+        )
+        .field(first)
+        .expected("a value on one line (only product_description and notes may span lines)")
+        .found(&lines),
+    )
 }
 
 /// One record as a shipment row by the header's layout, with the problems of its layout
@@ -399,6 +480,20 @@ mod tests {
             data.extend_from_slice(format!("{i},12\" pipe\n").as_bytes());
         }
         assert_eq!(chunks(&data, 4, 10).len(), 1);
+    }
+
+    #[test]
+    fn unterminated_quote_as_the_reader_reads() {
+        assert_eq!(unterminated_quote(b"a,b\n1,\"x\n2,y\n", b','), Some(6));
+        assert_eq!(unterminated_quote(b"a,b\n1,\"x\"\"\n2,y\n", b','), Some(6));
+        // Closed, escaped, literal inside an unquoted field, closed then more text.
+        assert_eq!(unterminated_quote(b"a,b\n1,\"x\ny\"\n", b','), None);
+        assert_eq!(unterminated_quote(b"a,b\n1,\"x\"\"y\"\n", b','), None);
+        assert_eq!(unterminated_quote(b"a,b\n1,12\" pipe\n", b','), None);
+        assert_eq!(unterminated_quote(b"a,b\n1,\"x\"y\" z\n", b','), None);
+        // A quote after a comma opens nothing in a TSV file.
+        assert_eq!(unterminated_quote(b"a\tb\n1\tx,\"y\n", b'\t'), None);
+        assert_eq!(unterminated_quote(b"\"a\tb\n", b'\t'), Some(0));
     }
 
     #[test]

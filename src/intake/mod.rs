@@ -271,6 +271,7 @@ impl Source {
             &self.layout,
             self.format,
             &self.file_name,
+            !self.is_converted(),
             each,
         )
     }

@@ -10,6 +10,7 @@ mod definitive;
 mod determinism;
 mod diff;
 mod explain;
+mod lost_rows;
 mod outputs;
 mod panics;
 mod precision;
