@@ -108,3 +108,77 @@ fn csv_line_breaks_in_description_and_notes_stay_legitimate() {
     let codes = finding_codes(&json(&out));
     assert!(!codes.iter().any(|(c, _)| c == "IN019"), "{codes:?}");
 }
+
+fn shipment(id: &str) -> String {
+    format!(
+        r#"{{"shipment_id":"{id}","import_date":"2025-10-01","quarter":"2025Q4","cn_code":"25231000","origin_iso":"TR","net_mass_kg":"100"}}"#
+    )
+}
+
+fn json_file(dir: &Path, text: &str) -> PathBuf {
+    let p = dir.join("s.json");
+    std::fs::write(&p, text).unwrap();
+    p
+}
+
+#[test]
+fn json_elements_after_the_array_closes_are_refused() {
+    let d = tmp();
+    let (a, b) = (shipment("A"), shipment("B"));
+    // `[…] ,{…}]`: B was dropped and the run exited 0.
+    let p = json_file(d.path(), &format!("[\n{a}\n] ,{b}]\n"));
+    refused(&p, "line 3: column 3: unexpected \",{");
+    refused(&p, "the file must hold one JSON value");
+}
+
+#[test]
+fn json_two_arrays_back_to_back_are_refused() {
+    let d = tmp();
+    let (a, b) = (shipment("A"), shipment("B"));
+    let p = json_file(d.path(), &format!("[{a}]\n[{b}]\n"));
+    refused(&p, "line 2: column 1: unexpected \"[{");
+}
+
+#[test]
+fn json_trailing_garbage_is_refused() {
+    let d = tmp();
+    let a = shipment("A");
+    let p = json_file(d.path(), &format!("[{a}]\n\n  xyz\n"));
+    refused(&p, "line 3: column 3: unexpected \"xyz");
+    // After the object form too.
+    let p = json_file(d.path(), &format!("{{\"shipments\": [{a}]}} {{}}"));
+    refused(&p, "line 1: column ");
+    refused(&p, "unexpected \"{}\"");
+}
+
+#[test]
+fn json_object_form_keeps_members_after_the_array() {
+    let d = tmp();
+    let a = shipment("A");
+    let p = json_file(
+        d.path(),
+        &format!("{{\"a\": 1, \"shipments\": [{a}], \"b\": [1, {{\"x\": 2}}]}}\n\n"),
+    );
+    let out = d.path().join("r.json");
+    let o = run(report_cmd(&p, &out, &[]));
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+}
+
+#[test]
+fn json_duplicate_key_in_a_shipment_is_refused() {
+    let d = tmp();
+    let a = shipment("A").replacen('{', r#"{"shipment_id":"Z","#, 1);
+    let p = json_file(d.path(), &format!("[\n{}\n,\n{a}]\n", shipment("B")));
+    refused(&p, "line 4: invalid JSON: duplicate key \"shipment_id\"");
+}
+
+#[test]
+fn json_duplicate_key_in_the_wrapper_object_is_refused() {
+    let d = tmp();
+    let (a, b) = (shipment("A"), shipment("B"));
+    let p = json_file(
+        d.path(),
+        &format!("{{\"shipments\": [{a}],\n \"shipments\": [{b}]}}"),
+    );
+    refused(&p, "line 2: column 2: duplicate key \"shipments\"");
+}
