@@ -394,9 +394,8 @@ proptest! {
         let mut req = request(p);
         req.quarter = None;
         let report = build_report(&req).unwrap();
-        let mut n = 0;
+        // Rows without a default value (e.g. 3102 10 00 in 2026) are rejected and have no line.
         for l in report.lines() {
-            n += 1;
             let serde_bytes = serde_json::to_vec(&cbam::report::DetailedGood(l)).unwrap();
             let mut direct = Vec::new();
             cbam::write::json_line::detailed_good(&mut direct, l);
@@ -407,6 +406,5 @@ proptest! {
                 return Err(TestCaseError::fail(e));
             }
         }
-        prop_assert!(n > 0);
     }
 }
