@@ -240,12 +240,13 @@ impl RowFindings<'_> {
         }
     }
 
-    fn cn(&mut self) -> Option<CnCode> {
+    /// IN002 when the row's CN code text (`parsed` is its normalised form) is not 8 digits.
+    fn cn(&mut self, parsed: Option<CnCode>) -> Option<CnCode> {
         let cn_text = self.row.get(Col::CnCode);
         if cn_text.is_empty() {
             return None;
         }
-        let c = CnCode::normalise(cn_text);
+        let c = parsed;
         if c.is_none() {
             self.push(
                 "IN002",
@@ -532,12 +533,14 @@ fn check_row(row: &ShipmentRow, checker: &mut Checker<'_>, is_dup: bool) -> Outc
         found: Vec::new(),
     };
     // Electricity has no mass: its quantity is energy (extra column quantity_mwh).
-    let electricity = CnCode::normalise(row.get(Col::CnCode)).is_some_and(|c| c.is_electricity());
+    // The code is normalised once: it decides the required fields before it is checked.
+    let parsed_cn = CnCode::normalise(row.get(Col::CnCode));
+    let electricity = parsed_cn.is_some_and(|c| c.is_electricity());
     f.required(electricity);
     if is_dup {
         f.found.push(dup_finding(row, file));
     }
-    let cn = f.cn();
+    let cn = f.cn(parsed_cn);
     let date = f.date();
     let quarter = f.quarter();
     f.period(date, quarter, checker);
