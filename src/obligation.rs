@@ -87,9 +87,6 @@ impl Tally {
             method: l.method,
             taric,
         };
-        // The residual line (…90) taken because no TARIC code was given (a code with a single
-        // TARIC line, 2507 00 80 80, involves no choice).
-        let named = l.shipment.taric_suffix().ok().flatten();
         let a = self.goods.entry(key).or_insert_with(|| Agg {
             // One good, one CN code: its sector is set once.
             sector: l.shipment.sector(),
@@ -97,7 +94,10 @@ impl Tally {
             ..Agg::default()
         });
         a.count += 1;
-        if named.is_none() && taric == Some(*b"90") {
+        // The residual line (…90) taken because no TARIC code was given (a code with a single
+        // TARIC line, 2507 00 80 80, involves no choice); the row's columns are searched only
+        // for such lines.
+        if taric == Some(*b"90") && l.shipment.taric_suffix().ok().flatten().is_none() {
             a.assumed_count += 1;
             if a.taric_assumed.is_none() {
                 a.taric_assumed = Some(l.factor.matched_code.clone());
