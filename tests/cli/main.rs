@@ -4,6 +4,7 @@ mod annex;
 mod backups;
 mod bad_input;
 mod cn;
+mod corpus;
 mod deadlines;
 mod default_values_workbook;
 mod definitive;
