@@ -11,6 +11,7 @@ mod definitive;
 mod determinism;
 mod diff;
 mod explain;
+mod fuzz_replay;
 mod lost_rows;
 mod outputs;
 mod panics;
