@@ -6,7 +6,13 @@ mod cli;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    match cli::run() {
+    let code = exit_code(cli::run());
+    cbam::pipeline::trace_peak_memory();
+    code
+}
+
+fn exit_code(outcome: anyhow::Result<u8>) -> ExitCode {
+    match outcome {
         Ok(code) => ExitCode::from(code),
         Err(err) => {
             // A closed pipe (`cbam … | head`) is not an error worth a message.

@@ -12,6 +12,7 @@ mod determinism;
 mod diff;
 mod explain;
 mod fuzz_replay;
+mod layout;
 mod lost_rows;
 mod outputs;
 mod panics;
