@@ -405,7 +405,7 @@ pub fn human_bytes(n: u64) -> String {
         scale = scale.saturating_mul(1024);
         unit += 1;
     }
-    if n % scale == 0 {
+    if n.is_multiple_of(scale) {
         format!("{} {}", n / scale, UNITS[unit])
     } else {
         format!("{:.1} {}", n as f64 / scale as f64, UNITS[unit])
