@@ -4,8 +4,7 @@
 
 use super::statement::{Current, Parser};
 use super::GZIP_DAMAGED;
-use crate::error::Error;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use std::io::BufRead;
 
 /// The longest line (COPY row or line of SQL) read. pg_dump writes one row per line: a
@@ -133,9 +132,8 @@ impl Parser {
             path: self.path.clone(),
             line: self.line + 1,
             message: format!(
-                "{what} longer than {} MiB: not something pg_dump writes for these tables; \
-                 refused after reading {} MiB of it without a line end",
-                MAX_LINE_BYTES >> 20,
+                "{what} longer than {} MiB, the bound on one line of a dump (pg_dump writes a \
+                 row per line: a shipment is a few hundred bytes); refused without reading on",
                 MAX_LINE_BYTES >> 20
             ),
         }

@@ -69,6 +69,19 @@ pub(super) fn sniff_gzipped(path: &Path, head: &[u8]) -> Result<()> {
     if inner.len() >= 262 && &inner[257..262] == b"ustar" {
         return Err(gzipped_archive(path, "pg_dump tar-format archive (-Ft)"));
     }
+    if crate::fsio::is_gzip(&inner) {
+        return Err(Error::Data {
+            path: path.to_path_buf(),
+            message: format!(
+                "gzip-compressed twice (the gzip data holds gzip data); decompress it once \
+                 first: `gzip -dc {} > {}`",
+                path.display(),
+                plain_sql_name(&without_gz(path))
+                    .with_extension("sql.gz")
+                    .display()
+            ),
+        });
+    }
     Ok(())
 }
 
@@ -193,7 +206,19 @@ mod tests {
         }
         let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
         let _ = e.write_all(b"--\n-- PostgreSQL database dump\n");
-        assert!(sniff_gzipped(Path::new("x.sql.gz"), &e.finish().unwrap_or_default()).is_ok());
+        let plain = e.finish().unwrap_or_default();
+        assert!(sniff_gzipped(Path::new("x.sql.gz"), &plain).is_ok());
+        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        let _ = e.write_all(&plain);
+        let twice = sniff_gzipped(Path::new("b/x.sql.gz"), &e.finish().unwrap_or_default())
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(
+            twice.contains("gzip-compressed twice")
+                && twice.contains("`gzip -dc b/x.sql.gz > b/x.plain.sql.gz`"),
+            "{twice}"
+        );
     }
 
     #[test]
