@@ -17,7 +17,7 @@ const TRAILER: &[u8] = b"-- PostgreSQL database dump complete";
 /// A statement longer than this is not something pg_dump writes for a table of shipments;
 /// refusing it (checked line by line, each line bounded while it is read) keeps memory
 /// bounded on a damaged or hostile file.
-pub(super) const MAX_STATEMENT_BYTES: usize = 32 << 20;
+const MAX_STATEMENT_BYTES: usize = 32 << 20;
 
 /// Where a table's data is being read from.
 pub(super) struct Current {
