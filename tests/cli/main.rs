@@ -3,6 +3,7 @@
 mod annex;
 mod backups;
 mod bad_input;
+mod bombs;
 mod cn;
 mod corpus;
 mod deadlines;
