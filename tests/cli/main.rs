@@ -10,6 +10,7 @@ mod default_values_workbook;
 mod definitive;
 mod determinism;
 mod diff;
+mod escaping;
 mod explain;
 mod lost_rows;
 mod outputs;
