@@ -603,6 +603,52 @@ mod tests {
     }
 
     #[test]
+    fn outputs_land_together_or_not_at_all() -> Result<()> {
+        let dir = tempfile::tempdir().map_err(|source| Error::Write {
+            path: std::env::temp_dir(),
+            source,
+        })?;
+        let (a, b) = (dir.path().join("a.md"), dir.path().join("b.csv"));
+        let listing = || -> Result<Vec<String>> {
+            let mut names: Vec<String> = std::fs::read_dir(dir.path())
+                .map_err(|source| Error::Read {
+                    path: dir.path().to_path_buf(),
+                    source,
+                })?
+                .filter_map(|e| e.ok())
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect();
+            names.sort();
+            Ok(names)
+        };
+        // The last one fails: the first is not created.
+        let mut o = Outputs::new();
+        o.write(&a, |w| w.write_all(b"a"))?;
+        assert_eq!(listing()?.len(), 1, "a's temporary file");
+        let failed = o.write(&b, |w| {
+            w.write_all(b"half")?;
+            Err(std::io::Error::other("disk full"))
+        });
+        assert!(failed.is_err_and(|e| e.to_string().contains("b.csv")));
+        drop(o);
+        assert_eq!(listing()?, Vec::<String>::new());
+        // Dropped before the commit (an error between two writes): nothing either.
+        let mut o = Outputs::new();
+        o.write(&a, |w| w.write_all(b"a"))?;
+        drop(o);
+        assert_eq!(listing()?, Vec::<String>::new());
+        assert!(!pending().iter().any(|p| p.starts_with(dir.path())));
+        // All written: both land.
+        let mut o = Outputs::new();
+        o.write(&a, |w| w.write_all(b"a"))?;
+        o.write(&b, |w| w.write_all(b"b"))?;
+        o.commit()?;
+        assert_eq!(listing()?, ["a.md", "b.csv"]);
+        assert!(!pending().iter().any(|p| p.starts_with(dir.path())));
+        Ok(())
+    }
+
+    #[test]
     fn gunzip_to_temp_decompresses_concatenated_members() -> Result<()> {
         use flate2::write::GzEncoder;
         let gz = |s: &[u8]| -> std::io::Result<Vec<u8>> {
