@@ -223,8 +223,8 @@ fn provenance(s: &mut String, r: &Report) {
         let _ = writeln!(
             s,
             "| {} | {} | {} | `{}` |",
-            cell(&fd.role),
-            cell(&fd.origin),
+            cell(fd.role),
+            cell(fd.origin),
             cell(&fd.file_name),
             fd.sha256
         );
