@@ -11,6 +11,7 @@ mod default_values_workbook;
 mod definitive;
 mod determinism;
 mod diff;
+mod escaping;
 mod explain;
 mod fuzz_replay;
 mod layout;
