@@ -13,36 +13,30 @@ use super::{text, InputFormat};
 use crate::error::{Error, Result};
 use crate::formats::cells::{self, column_letters};
 use crate::formats::pgcsv::CsvSink;
+use crate::formats::workbook::{Grid, Kind, Workbook};
 use crate::model::REQUIRED_COLUMNS;
-use calamine::{open_workbook_from_rs, Data, Ods, Range, Reader, Xls, Xlsx};
+use calamine::Data;
 use std::io::Write;
 use std::path::Path;
 
 /// The header must be within this many rows of the top of the sheet.
 const HEADER_SEARCH_ROWS: usize = 50;
 
-fn open_err(path: &Path, format: InputFormat, e: impl std::fmt::Display) -> Error {
-    Error::Data {
-        path: path.to_path_buf(),
-        message: format!(
-            "cannot read the workbook as {}: {e} (a damaged or truncated file, or another format)",
-            format.name()
-        ),
-    }
-}
-
-fn pick<R, RS>(
-    wb: &mut R,
+/// The chosen sheet of the workbook `bytes` (through the one checked opener), with its name
+/// and the names of all sheets.
+fn read_sheet(
     path: &Path,
+    bytes: &[u8],
     format: InputFormat,
     sheet: Option<&str>,
-) -> Result<(String, Range<Data>, Vec<String>)>
-where
-    R: Reader<RS>,
-    RS: std::io::Read + std::io::Seek,
-    R::Error: std::fmt::Display,
-{
-    let names = wb.sheet_names();
+) -> Result<(String, Grid, Vec<String>)> {
+    let kind = match format {
+        InputFormat::Xlsx => Kind::Xlsx,
+        InputFormat::Xls => Kind::Xls,
+        _ => Kind::Ods,
+    };
+    let mut wb = Workbook::open_as(path, bytes, kind)?;
+    let names = wb.sheet_names().to_vec();
     let name = match sheet {
         Some(s) => names
             .iter()
@@ -61,37 +55,8 @@ where
             message: "the workbook has no sheets".into(),
         })?,
     };
-    let range = wb
-        .worksheet_range(&name)
-        .map_err(|e| open_err(path, format, format!("sheet {name:?}: {e}")))?;
-    Ok((name, range, names))
-}
-
-/// The chosen sheet of the workbook `bytes`, with its name and the names of all sheets.
-fn read_sheet(
-    path: &Path,
-    bytes: &[u8],
-    format: InputFormat,
-    sheet: Option<&str>,
-) -> Result<(String, Range<Data>, Vec<String>)> {
-    let rs = std::io::Cursor::new(bytes);
-    match format {
-        InputFormat::Xlsx => {
-            let mut wb: Xlsx<_> =
-                open_workbook_from_rs(rs).map_err(|e| open_err(path, format, e))?;
-            pick(&mut wb, path, format, sheet)
-        }
-        InputFormat::Xls => {
-            let mut wb: Xls<_> =
-                open_workbook_from_rs(rs).map_err(|e| open_err(path, format, e))?;
-            pick(&mut wb, path, format, sheet)
-        }
-        _ => {
-            let mut wb: Ods<_> =
-                open_workbook_from_rs(rs).map_err(|e| open_err(path, format, e))?;
-            pick(&mut wb, path, format, sheet)
-        }
-    }
+    let grid = wb.sheet(&name)?;
+    Ok((name, grid, names))
 }
 
 /// Converts the sheet of the workbook `bytes` (read from `path`) to CSV; returns each row's
@@ -103,9 +68,9 @@ pub fn to_csv(
     sheet: Option<&str>,
     out: &mut dyn Write,
 ) -> Result<Vec<u64>> {
-    let (name, range, sheets) = read_sheet(path, bytes, format, sheet)?;
-    let (top, left) = range.start().unwrap_or((0, 0));
-    let rows: Vec<&[Data]> = range.rows().collect();
+    let (name, grid, sheets) = read_sheet(path, bytes, format, sheet)?;
+    let (top, left) = grid.start();
+    let rows: Vec<&[Data]> = grid.rows();
     let place = SheetPlace {
         path,
         name: &name,
@@ -114,9 +79,11 @@ pub fn to_csv(
         top: top as usize,
     };
     let h = place.header_row(&rows)?;
-    let header: Vec<String> = rows[h]
-        .iter()
-        .enumerate()
+    // Rows are as long as their last cell: the widest row gives the columns, so a value
+    // right of the header's last cell is still a `column_<letter>`.
+    let width = rows.iter().map(|r| r.len()).max().unwrap_or(0);
+    let header: Vec<String> = (0..width)
+        .map(|j| (j, rows[h].get(j).unwrap_or(&Data::Empty)))
         .map(|(j, c)| {
             let n = cell_text(c, "");
             if n.trim().is_empty() {

@@ -4,7 +4,7 @@ use super::{data_err, figure_value, open, row_code, text};
 use crate::error::Result;
 use crate::model::CnCode;
 use crate::reference::benchmarks::{split_route, Benchmark, BenchmarkTable};
-use calamine::{Data, Reader};
+use calamine::Data;
 use rust_decimal::Decimal;
 use std::collections::HashMap;
 use std::path::Path;
@@ -31,10 +31,8 @@ pub fn read_benchmarks_from(path: &Path, bytes: &[u8]) -> Result<BenchmarkTable>
         ("column b+route", &[]),
     ];
     for name in wb.sheet_names().to_vec() {
-        let range = wb
-            .worksheet_range(&name)
-            .map_err(|e| data_err(path, format!("sheet {name:?}: {e}")))?;
-        let rows: Vec<&[Data]> = range.rows().collect();
+        let grid = wb.sheet(&name)?;
+        let rows: Vec<&[Data]> = grid.rows();
         let Some((h, cols)) = find_header(&rows, &wanted) else {
             continue;
         };
