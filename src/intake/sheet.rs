@@ -59,15 +59,40 @@ fn read_sheet(
     Ok((name, grid, names))
 }
 
+/// Where a shipments sheet's columns are: the sheet's name and, per column written, its
+/// header (lower-case) and letter, so a finding on a field can name its cell.
+#[derive(Debug, Clone, Default)]
+pub struct SheetColumns {
+    pub sheet: String,
+    pub columns: Vec<(String, String)>,
+}
+
+impl SheetColumns {
+    /// The cell of `field` on sheet row `row` (1-based), as a spreadsheet writes it:
+    /// `Shipments!K7`, `'Q4 2025'!K7`.
+    pub fn cell(&self, field: &str, row: u64) -> Option<String> {
+        let (_, letter) = self.columns.iter().find(|(h, _)| h == field)?;
+        let plain = self
+            .sheet
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_');
+        Some(if plain {
+            format!("{}!{letter}{row}", self.sheet)
+        } else {
+            format!("'{}'!{letter}{row}", self.sheet.replace('\'', "''"))
+        })
+    }
+}
+
 /// Converts the sheet of the workbook `bytes` (read from `path`) to CSV; returns each row's
-/// 1-based sheet row number.
+/// 1-based sheet row number, and where the columns are.
 pub fn to_csv(
     path: &Path,
     bytes: &[u8],
     format: InputFormat,
     sheet: Option<&str>,
     out: &mut dyn Write,
-) -> Result<Vec<u64>> {
+) -> Result<(Vec<u64>, SheetColumns)> {
     let (name, grid, sheets) = read_sheet(path, bytes, format, sheet)?;
     let (top, left) = grid.start();
     let rows: Vec<&[Data]> = grid.rows();
@@ -131,7 +156,14 @@ pub fn to_csv(
             path: path.to_path_buf(),
         });
     }
-    Ok(sink.origins.take().unwrap_or_default())
+    let columns = SheetColumns {
+        sheet: name.clone(),
+        columns: used
+            .iter()
+            .map(|&j| (lower[j].clone(), column_letters(left as usize + j)))
+            .collect(),
+    };
+    Ok((sink.origins.take().unwrap_or_default(), columns))
 }
 
 /// Where a sheet is, for finding its header and naming it in messages.
