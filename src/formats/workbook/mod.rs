@@ -74,9 +74,9 @@ impl Kind {
         } else if bytes.starts_with(b"PK\x03\x04") {
             let ods = bytes.len() > 38
                 && &bytes[30..38] == b"mimetype"
-                && bytes
-                    .get(38..90)
-                    .is_some_and(|b| b.windows(11).any(|w| w == b"opendocumen"));
+                && bytes[38..bytes.len().min(120)]
+                    .windows(11)
+                    .any(|w| w == b"opendocumen");
             Some(if ods { Kind::Ods } else { Kind::Xlsx })
         } else {
             None
@@ -114,7 +114,7 @@ pub fn contained<T>(path: &Path, what: &str, f: impl FnOnce() -> Result<T>) -> R
             path,
             format!(
                 "cannot read the workbook ({what}): the file is damaged or truncated (the reader failed: {})",
-                crate::model::truncate_for_message(&why)
+                why.chars().take(200).collect::<String>()
             ),
         ))
     })
@@ -326,5 +326,57 @@ pub(crate) fn guard_message(part: &str, tripped: &str, max_total: u64) -> String
             max_total >> 20,
             max_total >> 20
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_panic_inside_is_one_error_naming_the_file() {
+        let r: Result<()> = contained(Path::new("w.xls"), "xls", || {
+            let v: Vec<u8> = Vec::new();
+            let i = v.len() + 3;
+            Ok(drop(v[i]))
+        });
+        let e = r.unwrap_err().to_string();
+        assert!(
+            e.starts_with("w.xls: cannot read the workbook (xls): the file is damaged"),
+            "{e}"
+        );
+        assert!(e.contains("index out of bounds"), "{e}");
+        // The hook is back: a later panic would be reported as usual.
+        assert!(std::panic::catch_unwind(|| ()).is_ok());
+    }
+
+    #[test]
+    fn kinds_are_told_by_content() {
+        assert_eq!(Kind::sniff(b"PK\x03\x04rest"), Some(Kind::Xlsx));
+        assert_eq!(
+            Kind::sniff(&[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1, 0]),
+            Some(Kind::Xls)
+        );
+        assert_eq!(Kind::sniff(b"shipment_id,"), None);
+        let mut ods = b"PK\x03\x04".to_vec();
+        ods.resize(30, 0);
+        ods.extend(b"mimetypeapplication/vnd.oasis.opendocument.spreadsheet");
+        assert_eq!(Kind::sniff(&ods), Some(Kind::Ods));
+    }
+
+    #[test]
+    fn the_guard_stops_a_long_run_without_a_tag() {
+        use std::io::Read;
+        let long = vec![b'a'; (MAX_XML_RUN + 10) as usize];
+        let mut g = Guard::new(&long[..], MAX_XML_BYTES);
+        let mut sink = Vec::new();
+        assert!(g.read_to_end(&mut sink).is_err());
+        assert_eq!(g.tripped, Some("run"));
+        let ok = b"<a>x</a><b/>".repeat(1000);
+        let mut g = Guard::new(&ok[..], MAX_XML_BYTES);
+        assert!(g.read_to_end(&mut sink).is_ok());
+        let mut g = Guard::new(&ok[..], 100);
+        assert!(g.read_to_end(&mut sink).is_err());
+        assert_eq!(g.tripped, Some("total"));
     }
 }

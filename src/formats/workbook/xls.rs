@@ -6,7 +6,7 @@
 //! for the workbook. What is not checked here (a record cut short, a string running past its
 //! record) calamine reports as an error, or panics on, contained by `workbook::contained`.
 
-use super::{refuse, MAX_AREA};
+use super::{refuse, MAX_AREA, MAX_TEXT_BYTES};
 use crate::error::Result;
 use std::path::Path;
 
@@ -181,11 +181,98 @@ fn records(s: &[u8], mut pos: usize) -> impl Iterator<Item = (u16, &[u8])> {
     })
 }
 
-/// A sheet's cells' bounding box and the largest DIMENSIONS it declares.
+/// The bytes (UTF-8, at most) of each string of the SST record `parts` (the record and its
+/// CONTINUE records): calamine copies a string into every cell that refers to it.
+fn sst_sizes(parts: &[&[u8]]) -> Vec<u64> {
+    struct At<'p> {
+        parts: &'p [&'p [u8]],
+        k: usize,
+        p: usize,
+    }
+    impl At<'_> {
+        fn byte(&mut self) -> Option<u8> {
+            while self.p >= self.parts.get(self.k)?.len() {
+                self.k += 1;
+                self.p = 0;
+            }
+            self.p += 1;
+            Some(self.parts[self.k][self.p - 1])
+        }
+        fn u16(&mut self) -> Option<u16> {
+            Some(u16::from_le_bytes([self.byte()?, self.byte()?]))
+        }
+        fn u32(&mut self) -> Option<u32> {
+            Some(u32::from_le_bytes([
+                self.byte()?,
+                self.byte()?,
+                self.byte()?,
+                self.byte()?,
+            ]))
+        }
+        fn skip(&mut self, mut n: u64) -> Option<()> {
+            while n > 0 {
+                let seg = self.parts.get(self.k)?;
+                let here = ((seg.len() - self.p.min(seg.len())) as u64).min(n);
+                self.p += here as usize;
+                n -= here;
+                if n > 0 {
+                    self.k += 1;
+                    self.p = 0;
+                }
+            }
+            Some(())
+        }
+        /// `cch` characters, a fresh option byte at each CONTINUE they run into.
+        fn chars(&mut self, mut cch: u64, mut wide: bool) -> Option<()> {
+            while cch > 0 {
+                let seg = self.parts.get(self.k)?;
+                let w = if wide { 2 } else { 1 };
+                let n = (((seg.len() - self.p.min(seg.len())) / w) as u64).min(cch);
+                self.p += n as usize * w;
+                cch -= n;
+                if cch > 0 {
+                    self.k += 1;
+                    self.p = 0;
+                    wide = self.byte()? & 1 == 1;
+                }
+            }
+            Some(())
+        }
+    }
+    let mut at = At { parts, k: 0, p: 8 };
+    let mut out = Vec::new();
+    let total: usize = parts.iter().map(|p| p.len()).sum();
+    while out.len() < total {
+        let Some(cch) = at.u16() else { break };
+        let Some(flags) = at.byte() else { break };
+        let runs = if flags & 0x8 != 0 {
+            at.u16().unwrap_or(0) as u64
+        } else {
+            0
+        };
+        let ext = if flags & 0x4 != 0 {
+            at.u32().unwrap_or(0) as u64
+        } else {
+            0
+        };
+        out.push(cch as u64 * 3);
+        if at.chars(cch as u64, flags & 1 == 1).is_none()
+            || at.skip(4 * runs).is_none()
+            || at.skip(ext).is_none()
+        {
+            break;
+        }
+    }
+    out
+}
+
+/// A sheet's cells' bounding box, the largest DIMENSIONS it declares and the text its cells
+/// copy from the shared strings.
 #[derive(Default)]
 struct Sheet {
     bbox: Option<(u32, u32, u32, u32)>,
     dims: u64,
+    text: u64,
 }
 
 impl Sheet {
@@ -231,7 +318,7 @@ fn dimensions(d: &[u8]) -> u64 {
 }
 
 /// One sheet's substream from `pos`, as calamine reads it (nested substreams skipped).
-fn sheet_at(s: &[u8], pos: usize) -> Sheet {
+fn sheet_at(s: &[u8], pos: usize, sst: &[u64]) -> Sheet {
     let mut sh = Sheet::default();
     let (mut seen_bof, mut depth) = (false, 0usize);
     for (t, d) in records(s, pos) {
@@ -252,7 +339,11 @@ fn sheet_at(s: &[u8], pos: usize) -> Sheet {
             0x0809 => seen_bof = true,
             0x0200 => sh.dims = sh.dims.max(dimensions(d)),
             0x0203 | 0x0204 | 0x00D6 | 0x0205 | 0x027E | 0x00FD | 0x0006 if d.len() >= 4 => {
-                sh.cell(rc.0, rc.1, rc.1)
+                sh.cell(rc.0, rc.1, rc.1);
+                if t == 0x00FD {
+                    let i = u32_at(d, 6).unwrap_or(u32::MAX) as usize;
+                    sh.text = sh.text.saturating_add(sst.get(i).copied().unwrap_or(0));
+                }
             }
             0x00BD if d.len() >= 6 => {
                 let last = u16_at(d, d.len() - 2).unwrap_or(0) as u32;
@@ -276,7 +367,13 @@ pub fn check(path: &Path, b: &[u8]) -> Result<()> {
     let s = workbook_stream(b).map_err(bad)?;
     // The globals: BoundSheet8 records give each sheet's name and offset.
     let mut sheets: Vec<(usize, String)> = Vec::new();
+    let mut sst_parts: Vec<&[u8]> = Vec::new();
+    let mut in_sst = false;
     for (t, d) in records(&s, 0) {
+        in_sst = (in_sst && t == 0x003C) || t == 0x00FC;
+        if in_sst {
+            sst_parts.push(d);
+        }
         match t {
             0x0085 if d.len() >= 4 => {
                 let pos = u32_at(d, 0).unwrap_or(0) as usize;
@@ -290,7 +387,8 @@ pub fn check(path: &Path, b: &[u8]) -> Result<()> {
             _ => {}
         }
     }
-    let mut area = 0u64;
+    let sst = sst_sizes(&sst_parts);
+    let (mut area, mut text) = (0u64, 0u64);
     for (pos, name) in sheets {
         if pos >= s.len() {
             return Err(bad(format!(
@@ -298,8 +396,19 @@ pub fn check(path: &Path, b: &[u8]) -> Result<()> {
                 s.len()
             )));
         }
-        let sh = sheet_at(&s, pos);
+        let sh = sheet_at(&s, pos, &sst);
         area = area.saturating_add(sh.area());
+        text = text.saturating_add(sh.text);
+        if text > MAX_TEXT_BYTES {
+            return Err(refuse(
+                path,
+                format!(
+                    "sheet {name:?}: its cells, with the sheets before it, copy {} MiB of text from the shared strings; at most {} MiB are read",
+                    text >> 20,
+                    MAX_TEXT_BYTES >> 20
+                ),
+            ));
+        }
         if sh.dims > MAX_AREA || area > MAX_AREA {
             let (what, n) = if sh.dims > MAX_AREA {
                 ("its DIMENSIONS record declares", sh.dims)
@@ -313,4 +422,42 @@ pub fn check(path: &Path, b: &[u8]) -> Result<()> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shared_string_sizes_follow_continue_records() {
+        // Header (8 bytes), "abc" (compressed), then a 4-character string split after 2
+        // characters: the CONTINUE starts with its own option byte (wide: 2 bytes a character).
+        let mut first = vec![0u8; 8];
+        first.extend([3, 0, 0, b'a', b'b', b'c']);
+        first.extend([4, 0, 0, b'd', b'e']);
+        let cont = [1u8, b'f', 0, b'g', 0];
+        let sizes = sst_sizes(&[&first, &cont]);
+        assert_eq!(sizes, vec![9, 12]);
+    }
+
+    #[test]
+    fn dimensions_count_what_calamine_reserves() {
+        let mut d = Vec::new();
+        d.extend(0u32.to_le_bytes());
+        d.extend(u32::MAX.to_le_bytes());
+        d.extend(0u16.to_le_bytes());
+        d.extend(256u16.to_le_bytes());
+        d.extend(0u16.to_le_bytes());
+        assert_eq!(dimensions(&d), (u32::MAX as u64 - 1 + 1) * 256);
+        assert_eq!(dimensions(&[0; 3]), 0);
+    }
+
+    #[test]
+    fn a_file_that_is_no_compound_file_is_refused() {
+        let path = Path::new("x.xls");
+        let mut b = vec![0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
+        b.resize(600, 0);
+        assert!(check(path, &b).is_err());
+        assert!(check(path, &b[..100]).is_err());
+    }
 }
