@@ -89,6 +89,42 @@ impl Table {
     }
 }
 
+/// What the tables so far would make calamine hold (it holds every sheet at once).
+#[derive(Default)]
+struct Totals {
+    kept: u64,
+    area: u64,
+    text: u64,
+}
+
+impl Totals {
+    /// Adds table `t`; refused past the bounds.
+    fn add(&mut self, path: &Path, t: &Table) -> Result<()> {
+        let (k, a, x, biggest) = t.cost();
+        self.kept = self.kept.saturating_add(k);
+        self.area = self.area.saturating_add(a);
+        self.text = self.text.saturating_add(x);
+        if self.kept <= MAX_CELLS as u64 && self.area <= MAX_AREA && self.text <= MAX_TEXT_BYTES {
+            return Ok(());
+        }
+        let at = biggest
+            .map(|(row, n)| {
+                format!(" (the largest repeat: row {row}, table:number-rows-repeated=\"{n}\")")
+            })
+            .unwrap_or_default();
+        Err(refuse(
+            path,
+            format!(
+                "sheet {:?}: its repeated rows and columns (table:number-rows-repeated, table:number-columns-repeated) would fill {} cells ({} MiB of text) with the sheets before it{at}; at most {MAX_AREA} cells and {} MiB are read",
+                t.name,
+                self.area.max(self.kept),
+                self.text >> 20,
+                MAX_TEXT_BYTES >> 20
+            ),
+        ))
+    }
+}
+
 fn attr(e: &BytesStart, key: &str) -> Option<String> {
     e.attributes()
         .flatten()
@@ -131,7 +167,7 @@ fn walk(path: &Path, r: &mut impl Read) -> Result<()> {
     let mut table: Option<Table> = None;
     // The open cell: its repeats, whether it has a value, its text bytes.
     let mut cell: Option<(u64, bool, u64)> = None;
-    let (mut kept, mut area, mut text) = (0u64, 0u64, 0u64);
+    let mut totals = Totals::default();
     loop {
         buf.clear();
         let ev = xml
@@ -194,19 +230,7 @@ fn walk(path: &Path, r: &mut impl Read) -> Result<()> {
             }
             Event::End(e) if e.name().as_ref() == "table:table" => {
                 if let Some(t) = table.take() {
-                    let (k, a, x, biggest) = t.cost();
-                    kept += k;
-                    area = area.saturating_add(a);
-                    text = text.saturating_add(x);
-                    if kept > MAX_CELLS as u64 || area > MAX_AREA || text > MAX_TEXT_BYTES {
-                        let at = biggest
-                            .map(|(row, n)| format!(" (the largest repeat: row {row}, table:number-rows-repeated=\"{n}\")"))
-                            .unwrap_or_default();
-                        return Err(refuse(path, format!(
-                            "sheet {:?}: its repeated rows and columns (table:number-rows-repeated, table:number-columns-repeated) would fill {} cells ({} MiB of text) with the sheets before it{at}; at most {MAX_AREA} cells and {} MiB are read",
-                            t.name, area.max(kept), text >> 20, MAX_TEXT_BYTES >> 20
-                        )));
-                    }
+                    totals.add(path, &t)?;
                 }
             }
             Event::Eof => break,

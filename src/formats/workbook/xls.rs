@@ -64,22 +64,15 @@ impl<'a> Cfb<'a> {
 }
 
 /// The `Workbook` (or BIFF5 `Book`) stream of the compound file `b`.
-fn workbook_stream(b: &[u8]) -> std::result::Result<Vec<u8>, String> {
-    let h = |i| u32_at(b, i).ok_or("the compound file's header is cut short");
-    let shift = u16_at(b, 0x1E).ok_or("the compound file's header is cut short")?;
-    if !matches!(shift, 9 | 12) {
-        return Err(format!(
-            "sector size 2^{shift} (a compound file has 512 or 4096)"
-        ));
-    }
-    let size = 1usize << shift;
+/// The FAT of the compound file `b` (sectors of `size` bytes): its sectors are the 109 the
+/// header lists and those of the DIFAT chain from `difat`.
+fn fat_of(b: &[u8], size: usize, mut difat: u32) -> std::result::Result<Vec<u32>, String> {
     let sectors = b.len() / size;
     // The FAT's sectors: 109 in the header, the rest in the DIFAT chain.
     let mut fat_ids: Vec<u32> = (0..109)
         .filter_map(|k| u32_at(b, 0x4C + 4 * k))
         .filter(|&id| id < END)
         .collect();
-    let mut difat = h(0x44)?;
     let mut steps = 0;
     let probe = Cfb {
         b,
@@ -112,6 +105,19 @@ fn workbook_stream(b: &[u8]) -> std::result::Result<Vec<u8>, String> {
             .ok_or("a FAT sector lies beyond the end of the file")?;
         fat.extend((0..s.len() / 4).filter_map(|k| u32_at(s, 4 * k)));
     }
+    Ok(fat)
+}
+
+fn workbook_stream(b: &[u8]) -> std::result::Result<Vec<u8>, String> {
+    let h = |i| u32_at(b, i).ok_or("the compound file's header is cut short");
+    let shift = u16_at(b, 0x1E).ok_or("the compound file's header is cut short")?;
+    if !matches!(shift, 9 | 12) {
+        return Err(format!(
+            "sector size 2^{shift} (a compound file has 512 or 4096)"
+        ));
+    }
+    let size = 1usize << shift;
+    let fat = fat_of(b, size, h(0x44)?)?;
     let cfb = Cfb { b, size, fat };
     let dir = cfb.read(h(0x30)?)?;
     let entry = |i: usize| dir.get(i * 128..i * 128 + 128);
