@@ -93,6 +93,16 @@ fn xlsx_shared_strings_count_is_checked_before_calamine() {
 }
 
 #[test]
+fn xlsx_part_with_a_giant_text_is_refused_before_parsing() {
+    for e in refused_everywhere("long_text.xlsx") {
+        assert!(
+            e.contains("xl/worksheets/sheet1.xml: a tag or text longer than 4 MiB"),
+            "{e}"
+        );
+    }
+}
+
+#[test]
 fn xls_damage_is_checked_or_contained() {
     // DIMENSIONS of 2^32 rows (an abort before), a sheet offset past the stream (a panic
     // before), a cut file, and a record calamine itself trips over (contained).
