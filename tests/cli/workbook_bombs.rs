@@ -168,3 +168,35 @@ fn a_cell_that_fails_to_parse_names_sheet_column_and_row() {
         "{summary}"
     );
 }
+
+#[test]
+fn suppliers_import_refuses_every_bomb_alike() {
+    for name in [
+        "far_cell.xlsx",
+        "row_4294967295.xlsx",
+        "unique_count.xlsx",
+        "long_text.xlsx",
+        "dimensions.xls",
+        "sheet_offset.xls",
+        "truncated.xls",
+        "mulrk_backwards.xls",
+        "rows_repeated.ods",
+        "columns_repeated.ods",
+    ] {
+        let d = tmp();
+        let out = d.path().join("suppliers.yaml");
+        let mut c = cbam();
+        c.args(["suppliers", "import", "--output"])
+            .arg(&out)
+            .arg(bomb(name));
+        let m = run_measured(c);
+        assert_eq!(m.status.code(), Some(2), "{name}: {}", m.stderr);
+        assert!(
+            m.stderr.contains(name) && !m.stderr.contains("panicked"),
+            "{name}: {}",
+            m.stderr
+        );
+        assert!(m.max_rss_kb < MAX_RSS_KB, "{name}: {} kB", m.max_rss_kb);
+        assert!(!out.exists(), "{name}");
+    }
+}
