@@ -33,9 +33,14 @@ pub enum Error {
         missing: String,
         found: String,
     },
+    /// Two header cells name one column (after trimming, ignoring case); `line` is `None`
+    /// for a converted input (workbook), whose header line is not the file's.
     DuplicateColumn {
         path: PathBuf,
+        line: Option<u64>,
         column: String,
+        /// Both cells: position, letter and name as written.
+        cells: String,
     },
     WrongDelimiter {
         path: PathBuf,
@@ -110,10 +115,18 @@ impl fmt::Display for Error {
                 "{}: line 1 (header): missing required column(s) {missing}; found columns: {found}",
                 path.display()
             ),
-            Error::DuplicateColumn { path, column } => write!(
+            Error::DuplicateColumn {
+                path,
+                line,
+                column,
+                cells,
+            } => write!(
                 f,
-                "{}: line 1 (header): column {column:?} appears more than once",
-                path.display()
+                "{}: {}column {column:?} appears more than once: {cells} (names are \
+                 matched ignoring case and surrounding spaces; only one can be the row's value)",
+                path.display(),
+                line.map(|l| format!("line {l} (header): "))
+                    .unwrap_or_else(|| "header: ".into())
             ),
             Error::WrongDelimiter {
                 path,

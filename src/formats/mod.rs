@@ -3,6 +3,7 @@
 
 pub mod cells;
 pub mod jsonpath;
+pub mod lines;
 pub mod pgcsv;
 pub mod pgdump;
 pub mod pydict;

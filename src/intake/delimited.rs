@@ -3,6 +3,7 @@
 
 use super::{InputFormat, Record};
 use crate::error::{Error, Result};
+use crate::formats::lines;
 use crate::model::{Finding, Severity, ShipmentRow, REQUIRED_COLUMNS, SHIPMENT_COLUMNS};
 use std::path::Path;
 use std::sync::Arc;
@@ -32,7 +33,31 @@ fn delimiter(format: InputFormat) -> u8 {
     }
 }
 
-pub fn layout(path: &Path, data: &[u8], format: InputFormat) -> Result<Layout> {
+/// At most this many columns in a header (the 16 known ones and extras): a wider header is
+/// refused before any record is read (a 200,000-column line is not a shipments export).
+pub const MAX_COLUMNS: usize = 256;
+
+/// A header name (or JSON key) longer than this is refused: it is carried into every line
+/// of `detailed_goods`.
+pub const MAX_NAME_BYTES: usize = 256;
+
+/// A header cell as messages name it: 1-based position, spreadsheet letter, name as written.
+pub fn cell_name(i: usize, name: &str) -> String {
+    format!(
+        "column {} ({}) {name:?}",
+        i + 1,
+        crate::formats::cells::column_letters(i)
+    )
+}
+
+/// How a header name is matched: trimmed, ASCII lower case.
+pub fn normalised(name: &str) -> String {
+    name.trim().to_ascii_lowercase()
+}
+
+/// The header of `data` mapped onto the shipment columns. `converted`: the CSV a workbook,
+/// dump or JSON file was turned into (its line numbers are not the file's).
+pub fn layout(path: &Path, data: &[u8], format: InputFormat, converted: bool) -> Result<Layout> {
     if data.iter().all(|b| b.is_ascii_whitespace()) {
         return Err(Error::Empty {
             path: path.to_path_buf(),
@@ -42,12 +67,14 @@ pub fn layout(path: &Path, data: &[u8], format: InputFormat) -> Result<Layout> {
     if let Some(open) = unterminated_quote(data, delim) {
         return Err(Error::Parse {
             path: path.to_path_buf(),
-            line: 1 + memchr::memchr_iter(b'\n', &data[..open]).count() as u64,
+            line: lines::line_of(data, open),
             message: "a quoted field opens here and is never closed: it would run to the end \
                       of the file and swallow every record after it"
                 .into(),
         });
     }
+    // Blank lines before the header are stepped over (and counted).
+    let header_line = lines::line_of(data, lines::skip_blank(data, 0));
     let mut rdr = csv::ReaderBuilder::new()
         .delimiter(delim)
         .has_headers(false)
@@ -64,18 +91,15 @@ pub fn layout(path: &Path, data: &[u8], format: InputFormat) -> Result<Layout> {
         Err(e) => {
             return Err(Error::Parse {
                 path: path.to_path_buf(),
-                line: 1,
+                line: header_line,
                 message: e.to_string(),
             })
         }
     }
     let body_start = rdr.position().byte() as usize;
-    let first_data_line = rdr.position().line();
-    let names: Vec<String> = header
-        .iter()
-        .map(|h| String::from_utf8_lossy(h).trim().to_ascii_lowercase())
-        .collect();
-    let columns = map_columns(path, &header, &names)?;
+    let names = header_names(path, &header, header_line)?;
+    let line = (!converted).then_some(header_line);
+    let columns = map_columns(path, &header, &names, line)?;
     let missing: Vec<&str> = REQUIRED_COLUMNS
         .iter()
         .filter(|c| {
@@ -88,36 +112,74 @@ pub fn layout(path: &Path, data: &[u8], format: InputFormat) -> Result<Layout> {
     }
     Ok(Layout {
         body_start,
-        first_data_line,
+        first_data_line: lines::line_of(data, body_start),
         ..columns
     })
 }
 
-/// Known and extra columns of the header (`names`: trimmed, lower case), each at most once;
-/// where the body starts is the caller's to fill in.
-fn map_columns(path: &Path, header: &csv::ByteRecord, names: &[String]) -> Result<Layout> {
+/// The header's names, normalised (see `normalised`), within the bounds on their number
+/// and length.
+fn header_names(path: &Path, header: &csv::ByteRecord, line: u64) -> Result<Vec<String>> {
+    if header.len() > MAX_COLUMNS {
+        return Err(Error::Parse {
+            path: path.to_path_buf(),
+            line,
+            message: format!(
+                "the header has {} columns; at most {MAX_COLUMNS} are read (the 16 shipment \
+                 columns and extra ones): not a shipments export, or the wrong delimiter",
+                header.len()
+            ),
+        });
+    }
+    let mut names = Vec::with_capacity(header.len());
+    for (i, h) in header.iter().enumerate() {
+        let text = String::from_utf8_lossy(h);
+        if text.trim().len() > MAX_NAME_BYTES {
+            let shown: String = text.trim().chars().take(40).collect();
+            return Err(Error::Parse {
+                path: path.to_path_buf(),
+                line,
+                message: format!(
+                    "header {}: the name is {} bytes long (limit {MAX_NAME_BYTES})",
+                    cell_name(i, &format!("{shown}…")),
+                    text.trim().len()
+                ),
+            });
+        }
+        names.push(normalised(&text));
+    }
+    Ok(names)
+}
+
+/// Known and extra columns of the header (`names`: normalised), each at most once — two
+/// cells naming one column are refused, naming both; where the body starts is the caller's.
+fn map_columns(
+    path: &Path,
+    header: &csv::ByteRecord,
+    names: &[String],
+    line: Option<u64>,
+) -> Result<Layout> {
     let mut known: [Option<usize>; 16] = [None; 16];
     let mut extra: Vec<(usize, Arc<str>)> = Vec::new();
+    let mut first: rustc_hash::FxHashMap<&str, usize> = Default::default();
+    let written = |i: usize| String::from_utf8_lossy(&header[i]).trim().to_string();
     for (i, name) in names.iter().enumerate() {
+        if let Some(&j) = first.get(name.as_str()) {
+            return Err(Error::DuplicateColumn {
+                path: path.to_path_buf(),
+                line,
+                column: name.clone(),
+                cells: format!(
+                    "{} and {}",
+                    cell_name(j, &written(j)),
+                    cell_name(i, &written(i))
+                ),
+            });
+        }
+        first.insert(name, i);
         match SHIPMENT_COLUMNS.iter().position(|c| c == name) {
-            Some(k) => {
-                if known[k].is_some() {
-                    return Err(Error::DuplicateColumn {
-                        path: path.to_path_buf(),
-                        column: name.clone(),
-                    });
-                }
-                known[k] = Some(i);
-            }
-            None => {
-                if extra.iter().any(|(_, n)| n.to_ascii_lowercase() == *name) {
-                    return Err(Error::DuplicateColumn {
-                        path: path.to_path_buf(),
-                        column: name.clone(),
-                    });
-                }
-                extra.push((i, String::from_utf8_lossy(&header[i]).trim().into()))
-            }
+            Some(k) => known[k] = Some(i),
+            None => extra.push((i, written(i).into())),
         }
     }
     Ok(Layout {
@@ -240,7 +302,7 @@ pub fn chunks(data: &[u8], body_start: usize, target: usize) -> Vec<Chunk> {
             first_line,
         }]
     };
-    let first_line = 1 + memchr::memchr_iter(b'\n', &data[..body_start]).count() as u64;
+    let first_line = lines::line_of(data, body_start);
     if data.len() - body_start <= target {
         return whole(first_line);
     }
@@ -273,10 +335,31 @@ pub fn chunks(data: &[u8], body_start: usize, target: usize) -> Vec<Chunk> {
             end,
             first_line: line,
         });
-        line += memchr::memchr_iter(b'\n', &data[start..end]).count() as u64;
+        line += lines::breaks(data, start, end);
         start = end;
     }
     out
+}
+
+/// Physical lines of the records of a chunk, for every line ending and with blank lines
+/// counted: a running count from the chunk's start, so the whole chunk is scanned once.
+struct LineCounter<'a> {
+    data: &'a [u8],
+    end: usize,
+    at: usize,
+    line: u64,
+}
+
+impl LineCounter<'_> {
+    /// The lines (first, last) of the record that the reader placed at `start` and left at
+    /// `end` (chunk-relative): the reader's own position may sit before blank lines.
+    fn span(&mut self, base: usize, start: u64, end: u64) -> (u64, u64) {
+        let from = lines::skip_blank(self.data, base + start as usize).min(self.end);
+        self.line += lines::breaks(self.data, self.at, from);
+        self.at = from;
+        let to = lines::trim_end(self.data, from, (base + end as usize).min(self.end));
+        (self.line, self.line + lines::breaks(self.data, from, to))
+    }
 }
 
 pub(super) fn parse_chunk(
@@ -295,13 +378,20 @@ pub(super) fn parse_chunk(
         .from_reader(&data[chunk.start..chunk.end]);
     let mut record = csv::ByteRecord::new();
     let mut row_no: u64 = 0;
+    let mut lines = LineCounter {
+        data,
+        end: chunk.end,
+        at: chunk.start,
+        line: chunk.first_line,
+    };
     loop {
+        let before = rdr.position().byte();
         let more = match rdr.read_byte_record(&mut record) {
             Ok(m) => m,
             Err(e) => {
                 // Only I/O can fail on an in-memory slice with `flexible`; report, never panic.
                 row_no += 1;
-                let line = chunk.first_line + e.position().map(|p| p.line()).unwrap_or(1) - 1;
+                let (line, _) = lines.span(chunk.start, before, rdr.position().byte());
                 let row = ShipmentRow::new(row_no, line, [""; 16]);
                 let f = Finding::new("IN013", Severity::Error, format!("unreadable record: {e}"))
                     .file(display)
@@ -314,10 +404,11 @@ pub(super) fn parse_chunk(
             break;
         }
         row_no += 1;
-        let line = chunk.first_line + record.position().map(|p| p.line()).unwrap_or(1) - 1;
-        let (row, mut problems) = lay_out(&record, layout, row_no, line);
+        let start = record.position().map_or(before, |p| p.byte());
+        let span = lines.span(chunk.start, start, rdr.position().byte());
+        let (row, mut problems) = lay_out(&record, layout, row_no, span);
         if check_line_breaks {
-            problems.extend(line_breaks(&record, layout, line));
+            problems.extend(line_breaks(&record, layout, delimiter(format), span));
         }
         if problems.is_empty() {
             each(Record::Row(row));
@@ -332,44 +423,94 @@ pub(super) fn parse_chunk(
     row_no
 }
 
-/// A finding for a record with a line break inside a field of a column where none belongs
-/// (see `MULTILINE_COLUMNS`): naming the physical lines the record covers.
-fn line_breaks(record: &csv::ByteRecord, layout: &Layout, line: u64) -> Option<Finding> {
-    let broken: Vec<&str> = layout
-        .known
-        .iter()
-        .enumerate()
-        .filter(|(k, _)| !MULTILINE_COLUMNS.contains(&SHIPMENT_COLUMNS[*k]))
-        .filter_map(|(k, idx)| {
-            let v = record.get((*idx)?)?;
-            memchr::memchr2(b'\n', b'\r', v).map(|_| SHIPMENT_COLUMNS[k])
-        })
-        .collect();
-    let first = *broken.first()?;
-    let breaks: usize = record
-        .iter()
-        .map(|v| memchr::memchr_iter(b'\n', v).count())
-        .sum();
-    let last = line + breaks as u64;
-    let lines = if last > line {
-        format!("lines {line}-{last}")
+/// `line 3` or `lines 3-4`.
+fn lines_text((first, last): (u64, u64)) -> String {
+    if last > first {
+        format!("lines {first}-{last}")
     } else {
-        format!("line {line}")
-    };
-    Some(
-        Finding::new(
-            "IN019",
-            Severity::Error,
+        format!("line {first}")
+    }
+}
+
+/// A finding for a record with a line break inside a field of a column where none belongs
+/// (see `MULTILINE_COLUMNS`), or a multi-line free-text field holding as many delimiters as
+/// a whole record has (a stray quote that closed in the same column of a later record: the
+/// field count is right, the records between are inside the field): naming the physical
+/// lines the record covers.
+fn line_breaks(
+    record: &csv::ByteRecord,
+    layout: &Layout,
+    delim: u8,
+    span: (u64, u64),
+) -> Option<Finding> {
+    let multiline = |v: &[u8]| memchr::memchr2(b'\n', b'\r', v).is_some();
+    let mut broken: Vec<&str> = Vec::new();
+    let mut swallowed: Vec<&str> = Vec::new();
+    for (k, idx) in layout.known.iter().enumerate() {
+        let Some(v) = idx.and_then(|i| record.get(i)) else {
+            continue;
+        };
+        if !multiline(v) {
+            continue;
+        }
+        let name = SHIPMENT_COLUMNS[k];
+        if !MULTILINE_COLUMNS.contains(&name) {
+            broken.push(name);
+        } else if memchr::memchr_iter(delim, v).count() + 1 >= layout.ncols {
+            swallowed.push(name);
+        }
+    }
+    let lines = lines_text(span);
+    let (first, message, expected) = if let Some(&first) = broken.first() {
+        (
+            first,
             format!(
                 "a quoted field holds a line break in column(s) {}: the record covers {lines} \
                  (a quote left open until a later line?); row rejected",
                 broken.join(", ")
             ),
+            "a value on one line (only product_description and notes may span lines)",
         )
-        .field(first)
-        .expected("a value on one line (only product_description and notes may span lines)")
-        .found(&lines),
+    } else {
+        let &first = swallowed.first()?;
+        (
+            first,
+            format!(
+                "the quoted field {first} spans line breaks and holds as many delimiters as a \
+                 whole record: the record covers {lines}, and the record(s) on those lines look \
+                 swallowed into it by a stray quote; row rejected"
+            ),
+            "free text, not whole records",
+        )
+    };
+    Some(
+        Finding::new("IN019", Severity::Error, message)
+            .field(first)
+            .expected(expected)
+            .found(&lines),
     )
+}
+
+/// IN013: a record with the wrong number of fields. One that runs over several lines holds a
+/// quoted field with line breaks: most likely a stray quote that ran to a quote lines later,
+/// taking the records between into one field — those lines are named, as records it may
+/// have swallowed.
+fn field_count(found: usize, expected: usize, span: (u64, u64)) -> Finding {
+    let mut message = format!("row has {found} fields, the header has {expected}");
+    let mut found = format!("{found} fields");
+    if span.1 > span.0 {
+        found.push_str(&format!(" over {}", lines_text(span)));
+        message.push_str(&format!(
+            "; the record runs over {}: a quoted field spans line breaks (a stray quote \
+             closed lines later?), so the record(s) on {} may have been swallowed into it; \
+             row rejected",
+            lines_text(span),
+            lines_text((span.0 + 1, span.1))
+        ));
+    }
+    Finding::new("IN013", Severity::Error, message)
+        .expected(format!("{expected} fields"))
+        .found(&found)
 }
 
 /// One record as a shipment row by the header's layout, with the problems of its layout
@@ -378,8 +519,9 @@ fn lay_out(
     record: &csv::ByteRecord,
     layout: &Layout,
     row_no: u64,
-    line: u64,
+    span: (u64, u64),
 ) -> (ShipmentRow, Vec<Finding>) {
+    let line = span.0;
     let mut problems = Vec::new();
     let mut values: [&[u8]; 16] = [b""; 16];
     for (k, idx) in layout.known.iter().enumerate() {
@@ -420,23 +562,15 @@ fn lay_out(
             );
             continue;
         }
-        row.extra
-            .push((name.clone(), String::from_utf8_lossy(v).into_owned()));
+        // An empty value is left out: it carries nothing, and kept it cost every row of a
+        // wide, sparse file (JSON objects with many distinct keys) a slot per column.
+        if !v.is_empty() {
+            row.extra
+                .push((name.clone(), String::from_utf8_lossy(v).into_owned()));
+        }
     }
     if record.len() != layout.ncols {
-        problems.push(
-            Finding::new(
-                "IN013",
-                Severity::Error,
-                format!(
-                    "row has {} fields, the header has {}",
-                    record.len(),
-                    layout.ncols
-                ),
-            )
-            .expected(format!("{} fields", layout.ncols))
-            .found(&format!("{} fields", record.len())),
-        );
+        problems.push(field_count(record.len(), layout.ncols, span));
     }
     (row, problems)
 }

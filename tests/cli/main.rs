@@ -11,6 +11,7 @@ mod definitive;
 mod determinism;
 mod diff;
 mod explain;
+mod intake;
 mod lost_rows;
 mod outputs;
 mod panics;
