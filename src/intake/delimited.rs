@@ -3,6 +3,7 @@
 
 use super::{InputFormat, Record};
 use crate::error::{Error, Result};
+use crate::formats::csvread::{BoundedRecords, Record as CsvRecord};
 use crate::formats::lines;
 use crate::model::{Finding, Severity, ShipmentRow, REQUIRED_COLUMNS, SHIPMENT_COLUMNS};
 use std::path::Path;
@@ -75,28 +76,14 @@ pub fn layout(path: &Path, data: &[u8], format: InputFormat, converted: bool) ->
     }
     // Blank lines before the header are stepped over (and counted).
     let header_line = lines::line_of(data, lines::skip_blank(data, 0));
-    let mut rdr = csv::ReaderBuilder::new()
-        .delimiter(delim)
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(data);
-    let mut header = csv::ByteRecord::new();
-    match rdr.read_byte_record(&mut header) {
-        Ok(true) => {}
-        Ok(false) => {
-            return Err(Error::Empty {
-                path: path.to_path_buf(),
-            })
-        }
-        Err(e) => {
-            return Err(Error::Parse {
-                path: path.to_path_buf(),
-                line: header_line,
-                message: e.to_string(),
-            })
-        }
+    let mut rdr = BoundedRecords::new(data, 0, data.len(), delim, MAX_FIELD_BYTES, MAX_COLUMNS + 1);
+    let mut header = CsvRecord::default();
+    if !rdr.read(&mut header) {
+        return Err(Error::Empty {
+            path: path.to_path_buf(),
+        });
     }
-    let body_start = rdr.position().byte() as usize;
+    let body_start = header.end;
     let names = header_names(path, &header, header_line)?;
     let line = (!converted).then_some(header_line);
     let columns = map_columns(path, &header, &names, line)?;
@@ -119,7 +106,7 @@ pub fn layout(path: &Path, data: &[u8], format: InputFormat, converted: bool) ->
 
 /// The header's names, normalised (see `normalised`), within the bounds on their number
 /// and length.
-fn header_names(path: &Path, header: &csv::ByteRecord, line: u64) -> Result<Vec<String>> {
+fn header_names(path: &Path, header: &CsvRecord, line: u64) -> Result<Vec<String>> {
     if header.len() > MAX_COLUMNS {
         return Err(Error::Parse {
             path: path.to_path_buf(),
@@ -134,7 +121,8 @@ fn header_names(path: &Path, header: &csv::ByteRecord, line: u64) -> Result<Vec<
     let mut names = Vec::with_capacity(header.len());
     for (i, h) in header.iter().enumerate() {
         let text = String::from_utf8_lossy(h);
-        if text.trim().len() > MAX_NAME_BYTES {
+        let size = header.oversize(i).map_or(text.trim().len(), |n| n as usize);
+        if size > MAX_NAME_BYTES {
             let shown: String = text.trim().chars().take(40).collect();
             return Err(Error::Parse {
                 path: path.to_path_buf(),
@@ -142,7 +130,7 @@ fn header_names(path: &Path, header: &csv::ByteRecord, line: u64) -> Result<Vec<
                 message: format!(
                     "header {}: the name is {} bytes long (limit {MAX_NAME_BYTES})",
                     cell_name(i, &format!("{shown}…")),
-                    text.trim().len()
+                    size
                 ),
             });
         }
@@ -155,14 +143,18 @@ fn header_names(path: &Path, header: &csv::ByteRecord, line: u64) -> Result<Vec<
 /// cells naming one column are refused, naming both; where the body starts is the caller's.
 fn map_columns(
     path: &Path,
-    header: &csv::ByteRecord,
+    header: &CsvRecord,
     names: &[String],
     line: Option<u64>,
 ) -> Result<Layout> {
     let mut known: [Option<usize>; 16] = [None; 16];
     let mut extra: Vec<(usize, Arc<str>)> = Vec::new();
     let mut first: rustc_hash::FxHashMap<&str, usize> = Default::default();
-    let written = |i: usize| String::from_utf8_lossy(&header[i]).trim().to_string();
+    let written = |i: usize| {
+        String::from_utf8_lossy(header.get(i).unwrap_or_default())
+            .trim()
+            .to_string()
+    };
     for (i, name) in names.iter().enumerate() {
         if let Some(&j) = first.get(name.as_str()) {
             return Err(Error::DuplicateColumn {
@@ -351,13 +343,13 @@ struct LineCounter<'a> {
 }
 
 impl LineCounter<'_> {
-    /// The lines (first, last) of the record that the reader placed at `start` and left at
-    /// `end` (chunk-relative): the reader's own position may sit before blank lines.
-    fn span(&mut self, base: usize, start: u64, end: u64) -> (u64, u64) {
-        let from = lines::skip_blank(self.data, base + start as usize).min(self.end);
+    /// The lines (first, last) of the record read from `start` to `end`: reading starts
+    /// before the blank lines it steps over.
+    fn span(&mut self, start: usize, end: usize) -> (u64, u64) {
+        let from = lines::skip_blank(self.data, start).min(self.end);
         self.line += lines::breaks(self.data, self.at, from);
         self.at = from;
-        let to = lines::trim_end(self.data, from, (base + end as usize).min(self.end));
+        let to = lines::trim_end(self.data, from, end.min(self.end));
         (self.line, self.line + lines::breaks(self.data, from, to))
     }
 }
@@ -371,12 +363,16 @@ pub(super) fn parse_chunk(
     check_line_breaks: bool,
     mut each: impl FnMut(Record),
 ) -> u64 {
-    let mut rdr = csv::ReaderBuilder::new()
-        .delimiter(delimiter(format))
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(&data[chunk.start..chunk.end]);
-    let mut record = csv::ByteRecord::new();
+    let max_fields = layout.ncols.max(1) + 1;
+    let mut rdr = BoundedRecords::new(
+        data,
+        chunk.start,
+        chunk.end,
+        delimiter(format),
+        MAX_FIELD_BYTES,
+        max_fields,
+    );
+    let mut record = CsvRecord::default();
     let mut row_no: u64 = 0;
     let mut lines = LineCounter {
         data,
@@ -384,28 +380,9 @@ pub(super) fn parse_chunk(
         at: chunk.start,
         line: chunk.first_line,
     };
-    loop {
-        let before = rdr.position().byte();
-        let more = match rdr.read_byte_record(&mut record) {
-            Ok(m) => m,
-            Err(e) => {
-                // Only I/O can fail on an in-memory slice with `flexible`; report, never panic.
-                row_no += 1;
-                let (line, _) = lines.span(chunk.start, before, rdr.position().byte());
-                let row = ShipmentRow::new(row_no, line, [""; 16]);
-                let f = Finding::new("IN013", Severity::Error, format!("unreadable record: {e}"))
-                    .file(display)
-                    .at_row(&row);
-                each(Record::Broken(row, vec![f]));
-                break;
-            }
-        };
-        if !more {
-            break;
-        }
+    while rdr.read(&mut record) {
         row_no += 1;
-        let start = record.position().map_or(before, |p| p.byte());
-        let span = lines.span(chunk.start, start, rdr.position().byte());
+        let span = lines.span(record.start, record.end);
         let (row, mut problems) = lay_out(&record, layout, row_no, span);
         if check_line_breaks {
             problems.extend(line_breaks(&record, layout, delimiter(format), span));
@@ -438,7 +415,7 @@ fn lines_text((first, last): (u64, u64)) -> String {
 /// field count is right, the records between are inside the field): naming the physical
 /// lines the record covers.
 fn line_breaks(
-    record: &csv::ByteRecord,
+    record: &CsvRecord,
     layout: &Layout,
     delim: u8,
     span: (u64, u64),
@@ -516,7 +493,7 @@ fn field_count(found: usize, expected: usize, span: (u64, u64)) -> Finding {
 /// One record as a shipment row by the header's layout, with the problems of its layout
 /// (oversize fields, wrong field count); the findings get file and row from the caller.
 fn lay_out(
-    record: &csv::ByteRecord,
+    record: &CsvRecord,
     layout: &Layout,
     row_no: u64,
     span: (u64, u64),
@@ -527,20 +504,19 @@ fn lay_out(
     for (k, idx) in layout.known.iter().enumerate() {
         let Some(i) = *idx else { continue };
         let v = record.get(i).unwrap_or(b"");
-        if v.len() > MAX_FIELD_BYTES {
+        if let Some(n) = record.oversize(i) {
             problems.push(
                 Finding::new(
                     "IN014",
                     Severity::Error,
                     format!(
-                        "field {} is {} bytes long (limit {MAX_FIELD_BYTES})",
+                        "field {} is {n} bytes long (limit {MAX_FIELD_BYTES})",
                         SHIPMENT_COLUMNS[k],
-                        v.len()
                     ),
                 )
                 .field(SHIPMENT_COLUMNS[k])
                 .expected(format!("at most {MAX_FIELD_BYTES} bytes"))
-                .found(&format!("{} bytes", v.len())),
+                .found(&format!("{n} bytes")),
             );
             continue;
         }
@@ -550,15 +526,15 @@ fn lay_out(
     let mut row = ShipmentRow::from_valid_utf8_fields(row_no, line, values);
     for (i, name) in &layout.extra {
         let v = record.get(*i).unwrap_or(b"");
-        if v.len() > MAX_FIELD_BYTES {
+        if let Some(n) = record.oversize(*i) {
             problems.push(
                 Finding::new(
                     "IN014",
                     Severity::Error,
-                    format!("extra column {name} is {} bytes long", v.len()),
+                    format!("extra column {name} is {n} bytes long (limit {MAX_FIELD_BYTES})"),
                 )
                 .expected(format!("at most {MAX_FIELD_BYTES} bytes"))
-                .found(&format!("{} bytes", v.len())),
+                .found(&format!("{n} bytes")),
             );
             continue;
         }
@@ -636,5 +612,59 @@ mod tests {
         let cs = chunks(data, 2, 1);
         let lines: Vec<u64> = cs.iter().map(|c| c.first_line).collect();
         assert_eq!(lines, vec![2, 3, 4, 6]);
+    }
+
+    /// Row lines from every chunking of `data`, each list the same as the one-chunk parse.
+    fn row_lines(data: &[u8]) -> Vec<u64> {
+        let l = layout(Path::new("t.csv"), data, InputFormat::Csv, false).unwrap();
+        let mut per_target = Vec::new();
+        for target in [usize::MAX, 1, 5, 17, 40] {
+            let mut lines = Vec::new();
+            for c in chunks(data, l.body_start, target) {
+                parse_chunk(data, &c, &l, InputFormat::Csv, "t.csv", true, |r| {
+                    let (Record::Row(row) | Record::Broken(row, _)) = r;
+                    lines.push(row.line);
+                });
+            }
+            per_target.push(lines);
+        }
+        assert!(
+            per_target.windows(2).all(|w| w[0] == w[1]),
+            "{per_target:?}"
+        );
+        per_target.swap_remove(0)
+    }
+
+    #[test]
+    fn row_lines_are_physical_in_every_chunking() {
+        let header = SHIPMENT_COLUMNS.join(",");
+        let rows = [
+            "a,,,,,,,,,,,,,,,",
+            "b,,,,,\"x\ny\",,,,,,,,,,",
+            "c,,,,,,,,,,,,,,,",
+        ];
+        for eol in ["\n", "\r\n", "\r"] {
+            let text = [header.as_str(), "", rows[0], rows[1], "", "", rows[2], ""].join(eol);
+            assert_eq!(row_lines(text.as_bytes()), vec![3, 4, 8], "{eol:?}");
+            let text = ["", header.as_str(), rows[2]].join(eol);
+            assert_eq!(row_lines(text.as_bytes()), vec![3], "{eol:?}");
+        }
+    }
+
+    #[test]
+    fn header_names_keep_any_bytes_as_data() {
+        let header = format!(
+            "{},\"x\"\":\"\"injected\"\",\"\"y\",\"a\nb\",\"c\u{1}d\"\n",
+            SHIPMENT_COLUMNS.join(",")
+        );
+        let l = layout(
+            Path::new("t.csv"),
+            header.as_bytes(),
+            InputFormat::Csv,
+            false,
+        )
+        .unwrap();
+        let names: Vec<&str> = l.extra.iter().map(|(_, n)| &**n).collect();
+        assert_eq!(names, vec!["x\":\"injected\",\"y", "a\nb", "c\u{1}d"]);
     }
 }

@@ -494,3 +494,36 @@ fn shipments_array(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_with_any_bytes_stay_data_through_the_intake_csv() {
+        let json = br#"[{"shipment_id":"A","import_date":"2025-10-01","quarter":"2025Q4","cn_code":"25231000","origin_iso":"TR","net_mass_kg":"1","x\":\"injected\",\"y":"v1","a\nb\r":"v2","c\u0001d,":"v3"}]"#;
+        let mut csv = Vec::new();
+        let p = Path::new("t.json");
+        to_csv(p, json, &mut csv).unwrap();
+        let l =
+            super::super::delimited::layout(p, &csv, super::super::InputFormat::Csv, true).unwrap();
+        let names: Vec<&str> = l.extra.iter().map(|(_, n)| &**n).collect();
+        // Surrounding spaces and line ends are trimmed, as for a CSV header; the rest is kept.
+        assert_eq!(names, vec!["x\":\"injected\",\"y", "a\nb", "c\u{1}d,"]);
+    }
+
+    #[test]
+    fn numbers_stay_as_written_and_nesting_is_refused_on_its_line() {
+        let p = Path::new("t.json");
+        let mut csv = Vec::new();
+        let json = b"[{\"shipment_id\":\"A\",\"import_date\":\"2025-10-01\",\"quarter\":\"2025Q4\",\"cn_code\":\"25231000\",\"origin_iso\":\"TR\",\"net_mass_kg\":1.50e0}]";
+        to_csv(p, json, &mut csv).unwrap();
+        assert!(String::from_utf8(csv).unwrap().ends_with(",1.50e0\n"));
+        let json = b"[{\"shipment_id\":\"A\",\"import_date\":\"2025-10-01\",\"quarter\":\"2025Q4\",\"cn_code\":\"25231000\",\"origin_iso\":\"TR\",\r\"net_mass_kg\":[1]}]";
+        let e = to_csv(p, json, &mut Vec::new()).unwrap_err().to_string();
+        assert!(
+            e.contains("line 2: field \"net_mass_kg\": expected a string"),
+            "{e}"
+        );
+    }
+}
