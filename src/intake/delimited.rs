@@ -155,17 +155,19 @@ fn map_columns(
             .trim()
             .to_string()
     };
+    // A converted header (workbook, dump) is not the file's: its cells are counted, not
+    // lettered (a workbook's empty columns are left out of it).
+    let named = |i: usize| match line {
+        Some(_) => cell_name(i, &written(i)),
+        None => format!("header cell {} {:?}", i + 1, written(i)),
+    };
     for (i, name) in names.iter().enumerate() {
         if let Some(&j) = first.get(name.as_str()) {
             return Err(Error::DuplicateColumn {
                 path: path.to_path_buf(),
                 line,
                 column: name.clone(),
-                cells: format!(
-                    "{} and {}",
-                    cell_name(j, &written(j)),
-                    cell_name(i, &written(i))
-                ),
+                cells: format!("{} and {}", named(j), named(i)),
             });
         }
         first.insert(name, i);
