@@ -150,11 +150,10 @@ impl<'a> BoundedRecords<'a> {
 mod tests {
     use super::*;
 
-    fn all(
-        data: &[u8],
-        max_field: usize,
-        max_fields: usize,
-    ) -> Vec<(Vec<String>, usize, Vec<(usize, u64)>)> {
+    /// Fields kept, field count, oversize fields.
+    type Read = (Vec<String>, usize, Vec<(usize, u64)>);
+
+    fn all(data: &[u8], max_field: usize, max_fields: usize) -> Vec<Read> {
         let mut r = BoundedRecords::new(data, 0, data.len(), b',', max_field, max_fields);
         let mut rec = Record::default();
         let mut out = Vec::new();
