@@ -28,8 +28,10 @@ pub enum Error {
     NoRows {
         path: PathBuf,
     },
+    /// `line`: the header's (1 unless blank lines come before it).
     MissingColumns {
         path: PathBuf,
+        line: u64,
         missing: String,
         found: String,
     },
@@ -44,6 +46,7 @@ pub enum Error {
     },
     WrongDelimiter {
         path: PathBuf,
+        line: u64,
         expected: &'static str,
         found: &'static str,
         hint: &'static str,
@@ -108,11 +111,12 @@ impl fmt::Display for Error {
             }
             Error::MissingColumns {
                 path,
+                line,
                 missing,
                 found,
             } => write!(
                 f,
-                "{}: line 1 (header): missing required column(s) {missing}; found columns: {found}",
+                "{}: line {line} (header): missing required column(s) {missing}; found columns: {found}",
                 path.display()
             ),
             Error::DuplicateColumn {
@@ -130,12 +134,13 @@ impl fmt::Display for Error {
             ),
             Error::WrongDelimiter {
                 path,
+                line,
                 expected,
                 found,
                 hint,
             } => write!(
                 f,
-                "{}: line 1 (header): expected {expected}-separated columns, found one column containing {found:?}; \
+                "{}: line {line} (header): expected {expected}-separated columns, found one column containing {found:?}; \
                  wrong delimiter? (use --input-format {hint})",
                 path.display()
             ),

@@ -95,7 +95,7 @@ pub fn layout(path: &Path, data: &[u8], format: InputFormat, converted: bool) ->
         .copied()
         .collect();
     if !missing.is_empty() {
-        return Err(missing_columns(path, &names, &missing, delim));
+        return Err(missing_columns(path, header_line, &names, &missing, delim));
     }
     Ok(Layout {
         body_start,
@@ -186,7 +186,7 @@ fn map_columns(
 
 /// Required columns are missing: most often because the file is split by another delimiter,
 /// which the one column the header then is shows.
-fn missing_columns(path: &Path, names: &[String], missing: &[&str], delim: u8) -> Error {
+fn missing_columns(path: &Path, line: u64, names: &[String], missing: &[&str], delim: u8) -> Error {
     if names.len() == 1 {
         let h = &names[0];
         let (found, hint) = if h.contains(';') {
@@ -209,6 +209,7 @@ fn missing_columns(path: &Path, names: &[String], missing: &[&str], delim: u8) -
         if let Some(found) = found {
             return Error::WrongDelimiter {
                 path: path.to_path_buf(),
+                line,
                 expected: if delim == b',' { "comma" } else { "tab" },
                 found,
                 hint,
@@ -217,6 +218,7 @@ fn missing_columns(path: &Path, names: &[String], missing: &[&str], delim: u8) -
     }
     Error::MissingColumns {
         path: path.to_path_buf(),
+        line,
         missing: missing.join(", "),
         found: names.join(", "),
     }

@@ -82,6 +82,14 @@ fn line_numbers_are_physical_for_lf_crlf_cr_and_blank_lines() {
             &bad,
             &["line 6: a quoted field opens here and is never closed"],
         );
+        // Blank lines before the header: the header's own line.
+        let p = d.path().join(format!("{name}_header.csv"));
+        let header = HEADER.replace("net_mass_kg", "mass");
+        std::fs::write(&p, [eol, eol, &header, eol].concat()).unwrap();
+        refused(
+            &p,
+            &["line 3 (header): missing required column(s) net_mass_kg"],
+        );
     }
 }
 
