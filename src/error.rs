@@ -44,6 +44,13 @@ pub enum Error {
         /// Both cells: position, letter and name as written.
         cells: String,
     },
+    /// An extra column named like a key the report adds to each `detailed_goods` entry.
+    ReservedColumn {
+        path: PathBuf,
+        column: String,
+        /// The keys the report adds to every entry (from the model, which this floor is below).
+        reserved: String,
+    },
     WrongDelimiter {
         path: PathBuf,
         line: u64,
@@ -131,6 +138,16 @@ impl fmt::Display for Error {
                 path.display(),
                 line.map(|l| format!("line {l} (header): "))
                     .unwrap_or_else(|| "header: ".into())
+            ),
+            Error::ReservedColumn {
+                path,
+                column,
+                reserved,
+            } => write!(
+                f,
+                "{}: line 1 (header): expected a column name the report does not use itself, found {column:?} (a key of every detailed_goods entry: {}); rename the column",
+                path.display(),
+                reserved
             ),
             Error::WrongDelimiter {
                 path,

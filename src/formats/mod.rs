@@ -8,3 +8,4 @@ pub mod lines;
 pub mod pgcsv;
 pub mod pgdump;
 pub mod pydict;
+pub mod workbook;

@@ -173,7 +173,16 @@ fn map_columns(
         first.insert(name, i);
         match SHIPMENT_COLUMNS.iter().position(|c| c == name) {
             Some(k) => known[k] = Some(i),
-            None => extra.push((i, written(i).into())),
+            None => {
+                if crate::model::RESERVED_KEYS.contains(&name.as_str()) {
+                    return Err(Error::ReservedColumn {
+                        path: path.to_path_buf(),
+                        column: written(i),
+                        reserved: crate::model::RESERVED_KEYS.join(", "),
+                    });
+                }
+                extra.push((i, written(i).into()))
+            }
         }
     }
     Ok(Layout {

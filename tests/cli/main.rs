@@ -3,6 +3,7 @@
 mod annex;
 mod backups;
 mod bad_input;
+mod bombs;
 mod cn;
 mod corpus;
 mod deadlines;
@@ -10,8 +11,11 @@ mod default_values_workbook;
 mod definitive;
 mod determinism;
 mod diff;
+mod escaping;
 mod explain;
+mod fuzz_replay;
 mod intake;
+mod layout;
 mod lost_rows;
 mod outputs;
 mod panics;
@@ -28,6 +32,7 @@ mod suppliers;
 mod templates;
 mod validate;
 mod verify;
+mod workbook_bombs;
 mod xml;
 
 use std::path::{Path, PathBuf};

@@ -5,7 +5,7 @@
 
 use crate::error::{Error, Result};
 use sha2::{Digest, Sha256};
-use std::io::{BufWriter, Read, Write};
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
 /// Refuses a run whose outputs would overwrite one of its inputs or each other, before
@@ -94,64 +94,10 @@ fn new_path(path: &Path) -> PathBuf {
     }
 }
 
-/// Writes through `f` into `path` atomically (temp file in the same directory, then rename).
-/// A target that exists and is not a regular file (`/dev/null`, `/dev/stdout`, a FIFO) is
-/// written directly: renaming over a device node would replace it.
-pub fn atomic_write(
-    path: &Path,
-    f: impl FnOnce(&mut (dyn Write + Send)) -> std::io::Result<()>,
-) -> Result<()> {
-    let werr = |source| Error::Write {
-        path: path.to_path_buf(),
-        source,
-    };
-    if let Ok(meta) = std::fs::metadata(path) {
-        if !meta.is_file() && !meta.is_dir() {
-            return write_in_place(path, f).map_err(werr);
-        }
-    }
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "out".into());
-    let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
-    if let Err(e) = write_synced(&tmp, f) {
-        let _ = std::fs::remove_file(&tmp);
-        return Err(werr(e));
-    }
-    std::fs::rename(&tmp, path).map_err(|e| {
-        let _ = std::fs::remove_file(&tmp);
-        werr(e)
-    })
-}
-
-/// A device node or FIFO: opened for writing as it is.
-fn write_in_place(
-    path: &Path,
-    f: impl FnOnce(&mut (dyn Write + Send)) -> std::io::Result<()>,
-) -> std::io::Result<()> {
-    let file = std::fs::OpenOptions::new().write(true).open(path)?;
-    let mut w = BufWriter::with_capacity(1 << 20, file);
-    f(&mut w)?;
-    w.flush()
-}
-
-/// A new file written through `f` and synced to disk, so the rename that follows publishes
-/// the whole content.
-fn write_synced(
-    path: &Path,
-    f: impl FnOnce(&mut (dyn Write + Send)) -> std::io::Result<()>,
-) -> std::io::Result<()> {
-    let file = std::fs::File::create(path)?;
-    let mut w = BufWriter::with_capacity(1 << 20, file);
-    f(&mut w)?;
-    let file = w.into_inner().map_err(|e| e.into_error())?;
-    file.sync_all()
-}
+mod gzip;
+mod outputs;
+pub use gzip::*;
+pub use outputs::*;
 
 /// A text file: its content as UTF-8 (without byte-order mark) and its bytes as read.
 pub fn read_text(path: &Path) -> Result<(String, Vec<u8>)> {
@@ -238,34 +184,6 @@ impl FileBytes {
     }
 }
 
-/// gzip data starts with these two bytes, whatever the file is called.
-pub fn is_gzip(bytes: &[u8]) -> bool {
-    bytes.starts_with(&[0x1f, 0x8b])
-}
-
-/// The decompressed content of `compressed` (gzip, read from `path`), in an unnamed
-/// temporary file mapped into memory: a large export never sits in memory twice.
-pub fn gunzip_to_temp(path: &Path, compressed: &[u8]) -> Result<FileBytes> {
-    let file = tempfile::tempfile().map_err(|source| Error::Write {
-        path: std::env::temp_dir(),
-        source,
-    })?;
-    let mut w = BufWriter::with_capacity(1 << 20, file);
-    let mut dec = flate2::bufread::MultiGzDecoder::new(compressed);
-    std::io::copy(&mut dec, &mut w).map_err(|e| Error::Data {
-        path: path.to_path_buf(),
-        message: format!("the gzip stream is damaged ({e}); the file is truncated or corrupt"),
-    })?;
-    let file = w.into_inner().map_err(|e| Error::Write {
-        path: std::env::temp_dir(),
-        source: e.into_error(),
-    })?;
-    FileBytes::from_temp_file(&file).map_err(|source| Error::Read {
-        path: path.to_path_buf(),
-        source,
-    })
-}
-
 /// The SHA-256 (hex) and byte count of everything read through a [`HashingReader`], kept
 /// apart from the reader so it can still be asked once the reader sits inside a decoder.
 #[derive(Debug, Clone, Default)]
@@ -329,7 +247,9 @@ pub fn file_sha256(path: &Path) -> Result<(String, u64)> {
 
 #[cfg(test)]
 mod tests {
+    use super::outputs::pending;
     use super::*;
+    use std::io::Write;
 
     #[cfg(unix)]
     #[test]
@@ -443,6 +363,52 @@ mod tests {
     }
 
     #[test]
+    fn outputs_land_together_or_not_at_all() -> Result<()> {
+        let dir = tempfile::tempdir().map_err(|source| Error::Write {
+            path: std::env::temp_dir(),
+            source,
+        })?;
+        let (a, b) = (dir.path().join("a.md"), dir.path().join("b.csv"));
+        let listing = || -> Result<Vec<String>> {
+            let mut names: Vec<String> = std::fs::read_dir(dir.path())
+                .map_err(|source| Error::Read {
+                    path: dir.path().to_path_buf(),
+                    source,
+                })?
+                .filter_map(|e| e.ok())
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect();
+            names.sort();
+            Ok(names)
+        };
+        // The last one fails: the first is not created.
+        let mut o = Outputs::new();
+        o.write(&a, |w| w.write_all(b"a"))?;
+        assert_eq!(listing()?.len(), 1, "a's temporary file");
+        let failed = o.write(&b, |w| {
+            w.write_all(b"half")?;
+            Err(std::io::Error::other("disk full"))
+        });
+        assert!(failed.is_err_and(|e| e.to_string().contains("b.csv")));
+        drop(o);
+        assert_eq!(listing()?, Vec::<String>::new());
+        // Dropped before the commit (an error between two writes): nothing either.
+        let mut o = Outputs::new();
+        o.write(&a, |w| w.write_all(b"a"))?;
+        drop(o);
+        assert_eq!(listing()?, Vec::<String>::new());
+        assert!(!pending().iter().any(|p| p.starts_with(dir.path())));
+        // All written: both land.
+        let mut o = Outputs::new();
+        o.write(&a, |w| w.write_all(b"a"))?;
+        o.write(&b, |w| w.write_all(b"b"))?;
+        o.commit()?;
+        assert_eq!(listing()?, ["a.md", "b.csv"]);
+        assert!(!pending().iter().any(|p| p.starts_with(dir.path())));
+        Ok(())
+    }
+
+    #[test]
     fn gunzip_to_temp_decompresses_concatenated_members() -> Result<()> {
         use flate2::write::GzEncoder;
         let gz = |s: &[u8]| -> std::io::Result<Vec<u8>> {
@@ -462,5 +428,66 @@ mod tests {
         let cut = gunzip_to_temp(Path::new("t.csv.gz"), &both[..both.len() - 4]);
         assert!(cut.is_err_and(|e| e.to_string().contains("the gzip stream is damaged")));
         Ok(())
+    }
+
+    #[test]
+    fn decompression_stops_one_byte_past_the_bound() {
+        let bound = GzipBound {
+            max_bytes: 10,
+            ratio_of: Some(1),
+            explicit: false,
+        };
+        let mut out = Vec::new();
+        let mut r = BoundedRead::new(&[7u8; 10][..], bound, None);
+        assert_eq!(
+            r.read_to_end(&mut out).ok(),
+            Some(10),
+            "exactly the bound is read"
+        );
+        let mut r = BoundedRead::new(&[7u8; 11][..], bound, None);
+        let e = r.read_to_end(&mut Vec::new()).err();
+        assert!(e.as_ref().is_some_and(is_bound_exceeded), "{e:?}");
+        // A pipe: the ratio applies to the compressed bytes read so far.
+        let (_, digest) = HashingReader::new(&b""[..]);
+        let open = GzipBound::for_size(None);
+        let mut r = BoundedRead::new(&[0u8; 1 << 20][..], open, Some(digest));
+        assert!(
+            r.read_to_end(&mut Vec::new()).is_ok(),
+            "within the minimum allowance"
+        );
+    }
+
+    #[test]
+    fn a_bomb_is_refused_before_anything_is_mapped() {
+        use flate2::write::GzEncoder;
+        let mut e = GzEncoder::new(Vec::new(), flate2::Compression::best());
+        let zeros = vec![0u8; 1 << 20];
+        for _ in 0..24 {
+            let _ = e.write_all(&zeros);
+        }
+        let bomb = e.finish().unwrap_or_default();
+        let got = gunzip_to_temp(Path::new("b.csv.gz"), &bomb).map(|b| b.len());
+        let msg = got.err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(
+            msg.starts_with(
+                "b.csv.gz: the gzip data decompresses to more than 16 MiB (64 times the "
+            ) && msg.contains("--max-decompressed SIZE"),
+            "{msg}"
+        );
+    }
+
+    #[test]
+    fn sizes_read_and_shown() {
+        assert_eq!(parse_byte_size("512M"), Some(512 << 20));
+        assert_eq!(parse_byte_size("4g"), Some(4 << 30));
+        assert_eq!(parse_byte_size("10 KiB"), Some(10 << 10));
+        assert_eq!(parse_byte_size("123"), Some(123));
+        for bad in ["", "0", "-1", "1.5G", "4X", "99999999999T"] {
+            assert_eq!(parse_byte_size(bad), None, "{bad}");
+        }
+        assert_eq!(human_bytes(512), "512 B");
+        assert_eq!(human_bytes(16 << 20), "16 MiB");
+        assert_eq!(human_bytes(71896), "70.2 KiB");
+        assert_eq!(human_bytes(3 << 30), "3 GiB");
     }
 }
