@@ -2,7 +2,9 @@
 //! They may use only `crate::error` and `crate::fsio`; the stages give their content meaning.
 
 pub mod cells;
+pub mod csvread;
 pub mod jsonpath;
+pub mod lines;
 pub mod pgcsv;
 pub mod pgdump;
 pub mod pydict;

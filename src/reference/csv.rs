@@ -54,6 +54,7 @@ pub fn csv_records(path: &Path, text: &str, required: &[&str]) -> Result<Vec<Rec
         if !headers.iter().any(|h| h == r) {
             return Err(Error::MissingColumns {
                 path: path.to_path_buf(),
+                line: 1,
                 missing: r.to_string(),
                 found: headers.join(", "),
             });
