@@ -38,12 +38,12 @@ fn bombs() -> Vec<(&'static str, Vec<u8>)> {
     let mb = 1 << 20;
     let rows = repeat(ROW, mb);
     let mut many_keys = String::from("[");
-    for i in 0..100_000 {
+    for i in 0..50_000 {
         many_keys.push_str(&format!(
-            "{{\"shipment_id\":\"K{i}\",\"extra_{i}\":\"v\"}},"
+            "{{{JSON_ROW},\"shipment_id\":\"K{i}\",\"extra_{i}\":\"v\"}},"
         ));
     }
-    many_keys.push_str("{}]");
+    many_keys.push_str(&format!("{{{JSON_ROW},\"shipment_id\":\"K\"}}]"));
     let columns: String = (0..200_000).map(|i| format!(",c{i}")).collect();
     vec![
         // 2 GB of zeros, 2 MB compressed.
@@ -94,7 +94,11 @@ fn bombs() -> Vec<(&'static str, Vec<u8>)> {
         // One 9 MB JSON string, one 9 MB quoted CSV field, one 9 MB header line.
         (
             "string.json",
-            format!("[{{\"shipment_id\":\"{}\"}}]", "s".repeat(9 * mb)).into_bytes(),
+            format!(
+                "[{{{JSON_ROW},\"shipment_id\":\"{}\"}}]",
+                "s".repeat(9 * mb)
+            )
+            .into_bytes(),
         ),
         (
             "field.csv",

@@ -3,6 +3,7 @@
 mod annex;
 mod backups;
 mod bad_input;
+mod bomb_rss;
 mod bombs;
 mod cn;
 mod corpus;
