@@ -157,6 +157,14 @@ impl<'b> Workbook<'b> {
                 ),
             )
         };
+        // A compound file read as XLSX goes to calamine's encrypted-XLSX probe, which parses it
+        // without the checks `xls::check` makes (a 13 KB file asked for 4 GiB): refuse it here.
+        if kind != Kind::Xls && Kind::sniff(bytes) == Some(Kind::Xls) {
+            return Err(open_err(format!(
+                "its content is a compound file (XLS, or an encrypted workbook), not {}; give it its own name (.xls) or decrypt it",
+                kind.name()
+            )));
+        }
         let inner = contained(path, kind.name(), || {
             Ok(match kind {
                 Kind::Xlsx => {
