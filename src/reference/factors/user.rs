@@ -1,7 +1,7 @@
 //! A user's factor file (`--emission-factors`): the production system's `emission_factors.py`,
 //! or CSV, JSON, YAML; one global factor per CN code or prefix.
 
-use super::{arcs, check_factor_values, dec, row_decimal, DefaultChoice};
+use super::{arcs, check_factor_values, dec, row_decimal, total_of, DefaultChoice};
 use crate::error::{Error, Result};
 use crate::formats::pydict::{self, PyValue};
 use crate::fsio::has_ext;
@@ -200,80 +200,214 @@ impl FactorFileReader<'_> {
     }
 
     /// The production system's `emission_factors.py`: top-level dicts of
-    /// `"key": {"cn_codes": [...], "default_direct_tco2_per_ton": ...}`.
+    /// `"key": {"cn_codes": [...], "default_direct_tco2_per_ton": ...}`, read whole or
+    /// refused: a literal that does not parse, an entry key not in [`PY_ENTRY_KEYS`], a key
+    /// or entry given twice, a `**NAME` that names no dict are errors naming line and key.
     fn read_py(&mut self, text: &str) -> Result<()> {
         let (assigns, skipped) = pydict::parse_module(text);
-        for a in merge_order(&assigns) {
-            let PyValue::Dict(items) = &a.value else {
-                continue;
-            };
-            for (k, entry) in items {
-                let (PyValue::Str(key), PyValue::Dict(_)) = (k, entry) else {
-                    continue;
-                };
-                if let Some(PyValue::List(codes)) = entry.get("cn_codes") {
-                    self.read_py_entry(a, key, entry, codes)?;
-                }
+        if let Some((name, e)) = skipped.first() {
+            return Err(self.parse_err(
+                e.line,
+                format!(
+                    "column {}: {name} = ...: {}; the assignment is not a Python literal the loader can read (a syntax error?), so the file is refused rather than read without it",
+                    e.column, e.message
+                ),
+            ));
+        }
+        for (i, a) in assigns.iter().enumerate() {
+            if let Some(first) = assigns[..i].iter().find(|b| b.name == a.name) {
+                return Err(self.parse_err(
+                    a.line,
+                    format!(
+                        "{} is assigned twice (lines {} and {}); Python would keep the last silently",
+                        a.name, first.line, a.line
+                    ),
+                ));
             }
         }
+        for (dict, item) in self.py_entries(&assigns)? {
+            self.read_py_entry(dict, item)?;
+        }
         if self.factors.by_code.is_empty() {
-            let why = skipped
-                .first()
-                .map(|(n, e)| {
-                    format!(
-                        "; {n} at line {} column {}: {}",
-                        e.line, e.column, e.message
-                    )
-                })
-                .unwrap_or_default();
             return Err(self.data_err(format!(
-                "no factor entries found (expected top-level NAME = {{ \"key\": {{\"cn_codes\": [...], \"default_direct_tco2_per_ton\": ...}} }}){why}"
+                "no factor entries found (expected top-level NAME = {{ \"key\": {{\"cn_codes\": [...], \"default_direct_tco2_per_ton\": ...}} }})"
             )));
         }
         Ok(())
     }
 
-    /// One `"key": {...}` entry of the dict assigned in `a`, for each of its `codes`.
-    fn read_py_entry(
-        &mut self,
-        a: &pydict::Assignment,
-        key: &str,
-        entry: &PyValue,
-        codes: &[PyValue],
+    fn parse_err(&self, line: u64, message: String) -> Error {
+        Error::Parse {
+            path: self.path.to_path_buf(),
+            line,
+            message,
+        }
+    }
+
+    /// The factor entries of the module, in the production system's lookup order, each with
+    /// the name of the dict that holds it: the last dict with `**NAME` items (the merged
+    /// database) gives the order; without one, every dict of dicts that holds a factor key.
+    fn py_entries<'a>(
+        &self,
+        assigns: &'a [pydict::Assignment],
+    ) -> Result<Vec<(&'a str, &'a pydict::DictItem)>> {
+        let is_merge = |a: &&pydict::Assignment| {
+            matches!(&a.value, PyValue::Dict(items)
+                if items.iter().any(|i| matches!(i.key, PyValue::Spread(_))))
+        };
+        let mut out = Vec::new();
+        match assigns.iter().rev().find(is_merge) {
+            Some(db) => self.spread_entries(assigns, db, 0, &mut out)?,
+            None => {
+                for a in assigns.iter().filter(|a| is_factor_dict(&a.value)) {
+                    self.spread_entries(assigns, a, 0, &mut out)?;
+                }
+            }
+        }
+        let mut seen: HashMap<&str, u64> = HashMap::new();
+        for (_, item) in &out {
+            if let PyValue::Str(k) = &item.key {
+                if let Some(first) = seen.insert(k.as_str(), item.line) {
+                    return Err(self.parse_err(
+                        item.line,
+                        format!("factor entry {k:?} is given twice (lines {first} and {}); Python would keep the last silently", item.line),
+                    ));
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// The items of the dict assigned in `a`, `**NAME` replaced by the items of `NAME`.
+    fn spread_entries<'a>(
+        &self,
+        assigns: &'a [pydict::Assignment],
+        a: &'a pydict::Assignment,
+        depth: u32,
+        out: &mut Vec<(&'a str, &'a pydict::DictItem)>,
     ) -> Result<()> {
-        let ctx = format!(
-            "{} line {}: {}[{key:?}]",
-            self.factors.file_name, a.line, a.name
-        );
+        let PyValue::Dict(items) = &a.value else {
+            return Err(self.parse_err(
+                a.line,
+                format!("{}: expected a dict of factor entries", a.name),
+            ));
+        };
+        for item in items {
+            match &item.key {
+                PyValue::Spread(n) => {
+                    let Some(inner) = assigns.iter().find(|b| b.name == *n) else {
+                        return Err(self.parse_err(
+                            item.line,
+                            format!(
+                                "{}: **{n}: no dict named {n} is assigned in the file",
+                                a.name
+                            ),
+                        ));
+                    };
+                    if depth > 8 || inner.name == a.name {
+                        return Err(self.parse_err(
+                            item.line,
+                            format!("{}: **{n}: spreads nested too deep (or circular)", a.name),
+                        ));
+                    }
+                    self.spread_entries(assigns, inner, depth + 1, out)?;
+                }
+                PyValue::Str(_) => out.push((a.name.as_str(), item)),
+                other => {
+                    return Err(self.parse_err(
+                        item.line,
+                        format!("{}: expected a string key, found {other:?}", a.name),
+                    ))
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// One `"key": {...}` entry of `dict`, for each of its `cn_codes`.
+    fn read_py_entry(&mut self, dict: &str, item: &pydict::DictItem) -> Result<()> {
+        let line = item.line;
+        let key = item.key.as_text().unwrap_or("");
+        let ctx = format!("{dict}[{key:?}]");
+        let PyValue::Dict(fields) = &item.value else {
+            return Err(self.parse_err(
+                line,
+                format!("{ctx}: expected a factor entry {{\"cn_codes\": [...], ...}}"),
+            ));
+        };
+        for (j, f) in fields.iter().enumerate() {
+            let name = match &f.key {
+                PyValue::Str(n) if PY_ENTRY_KEYS.contains(&n.as_str()) => n,
+                k => {
+                    return Err(self.parse_err(
+                        f.line,
+                        format!(
+                            "{ctx}: key {}: not a key of a factor entry (expected one of: {})",
+                            py_key_text(k),
+                            PY_ENTRY_KEYS.join(", ")
+                        ),
+                    ))
+                }
+            };
+            if let Some(first) = fields[..j].iter().find(|g| g.key == f.key) {
+                return Err(self.parse_err(
+                    f.line,
+                    format!("{ctx}: key {name:?} is given twice (lines {} and {}); Python would keep the last silently", first.line, f.line),
+                ));
+            }
+        }
+        let field_line = |n: &str| {
+            fields
+                .iter()
+                .find(|f| f.key.as_text() == Some(n))
+                .map_or(line, |f| f.line)
+        };
         let num = |field: &str| -> Result<Option<Decimal>> {
-            match entry.get(field) {
+            match item.value.get(field) {
                 None | Some(PyValue::None) => Ok(None),
                 Some(v) => {
-                    let t = v.as_text().ok_or_else(|| {
-                        self.data_err(format!("{ctx}: field {field}: expected a number"))
-                    })?;
-                    dec(t).map_err(|m| self.data_err(format!("{ctx}: field {field}: {m}")))
+                    let bad = |m: String| {
+                        self.parse_err(field_line(field), format!("{ctx}: key {field}: {m}"))
+                    };
+                    let t = v
+                        .as_text()
+                        .ok_or_else(|| bad(format!("expected a number, found {v:?}")))?;
+                    dec(t).map_err(|m| bad(m.to_string()))
                 }
             }
         };
         let direct = num("default_direct_tco2_per_ton")?.ok_or_else(|| {
-            self.data_err(format!(
-                "{ctx}: field default_direct_tco2_per_ton: expected a number, found nothing"
-            ))
+            self.parse_err(
+                line,
+                format!("{ctx}: key default_direct_tco2_per_ton: expected a number, found nothing"),
+            )
         })?;
         let indirect = num("default_indirect_tco2_per_ton")?.unwrap_or(Decimal::ZERO);
-        let total = num("default_total_tco2_per_ton")?.unwrap_or(direct + indirect);
+        let total = num("default_total_tco2_per_ton")?.unwrap_or(total_of(direct, indirect));
         let text_of = |field: &str| {
-            entry
+            item.value
                 .get(field)
                 .and_then(|v| v.as_text())
                 .unwrap_or("")
                 .to_string()
         };
+        let codes = match item.value.get("cn_codes") {
+            Some(PyValue::List(c)) if !c.is_empty() => c,
+            other => {
+                return Err(self.parse_err(
+                    field_line("cn_codes"),
+                    format!(
+                        "{ctx}: key cn_codes: expected a non-empty list of CN codes, found {}",
+                        other.map_or("nothing".to_string(), |v| format!("{v:?}"))
+                    ),
+                ))
+            }
+        };
+        let ctx = format!("line {}: {ctx}", field_line("cn_codes"));
         for c in codes {
-            let raw = c
-                .as_text()
-                .ok_or_else(|| self.data_err(format!("{ctx}: cn_codes: expected strings")))?;
+            let raw = c.as_text().ok_or_else(|| {
+                self.data_err(format!("{ctx}: cn_codes: expected strings, found {c:?}"))
+            })?;
             let code = self.code_of(raw, &ctx)?;
             self.add_entry(
                 format!("USER:{key}"),
@@ -299,7 +433,7 @@ impl FactorFileReader<'_> {
             } else {
                 None
             }
-            .unwrap_or(direct + indirect);
+            .unwrap_or(total_of(direct, indirect));
             self.add_entry(
                 format!("USER:line{}", rec.line),
                 code,
@@ -392,7 +526,7 @@ impl FactorFileReader<'_> {
             .unwrap_or(Decimal::ZERO);
         let total = self
             .json_number(key, e, &["total", "default_total_tco2_per_ton"])?
-            .unwrap_or(direct + indirect);
+            .unwrap_or(total_of(direct, indirect));
         let mut codes = Vec::new();
         if let Some(c) = e.get("cn_code").and_then(|c| c.as_str()) {
             codes.push(c.to_string());
@@ -451,7 +585,7 @@ impl FactorFileReader<'_> {
                     [
                         e.direct,
                         e.indirect,
-                        e.total.unwrap_or(e.direct + e.indirect),
+                        e.total.unwrap_or(total_of(e.direct, e.indirect)),
                     ],
                     e.description.clone().unwrap_or_default(),
                     e.source.clone().unwrap_or_default(),
@@ -462,21 +596,44 @@ impl FactorFileReader<'_> {
     }
 }
 
-/// The assignments in the order the production system looks factors up in: `DB = {**A, **B}`
-/// (the last all-spread dict) fixes it; without one, the module's order.
-fn merge_order(assigns: &[pydict::Assignment]) -> Vec<&pydict::Assignment> {
-    let is_merge = |a: &&pydict::Assignment| {
-        matches!(&a.value, PyValue::Dict(items) if !items.is_empty()
-            && items.iter().all(|(k, _)| matches!(k, PyValue::Spread(_))))
+/// The keys a factor entry of the production system's `emission_factors.py` holds
+/// (`domain/production-system.md` §3c); any other key is refused, so a misspelt one is
+/// never passed over.
+pub const PY_ENTRY_KEYS: &[&str] = &[
+    "product_name",
+    "cbam_product_group",
+    "cn_codes",
+    "default_direct_tco2_per_ton",
+    "default_indirect_tco2_per_ton",
+    "default_total_tco2_per_ton",
+    "source",
+    "source_url",
+    "vintage",
+    "uncertainty_pct",
+    "scope",
+    "notes",
+];
+
+/// A dict of dicts with at least one entry holding a factor key: a sector's factor table.
+fn is_factor_dict(v: &PyValue) -> bool {
+    let PyValue::Dict(items) = v else {
+        return false;
     };
-    let Some(PyValue::Dict(items)) = assigns.iter().rev().find(is_merge).map(|a| &a.value) else {
-        return assigns.iter().collect();
+    let has_factor_key = |e: &PyValue| {
+        matches!(e, PyValue::Dict(fields) if fields.iter().any(|f| matches!(
+            &f.key, PyValue::Str(k) if k == "cn_codes" || k.starts_with("default_")
+        )))
     };
-    items
-        .iter()
-        .filter_map(|(k, _)| match k {
-            PyValue::Spread(n) => assigns.iter().find(|a| a.name == *n),
-            _ => None,
-        })
-        .collect()
+    !items.is_empty()
+        && items.iter().all(|i| matches!(i.value, PyValue::Dict(_)))
+        && items.iter().any(|i| has_factor_key(&i.value))
+}
+
+/// A dict key as the file spells it, for a message.
+fn py_key_text(k: &PyValue) -> String {
+    match k {
+        PyValue::Str(s) => format!("{s:?}"),
+        PyValue::Num(n) | PyValue::Name(n) => n.clone(),
+        other => format!("{other:?}"),
+    }
 }

@@ -1,0 +1,101 @@
+//! Issue 14, "every reference file parses whole or is refused": factor files, rules, supplier
+//! profiles, price files, baselines. Each test breaks a file that loads today and checks the
+//! run refuses it (exit 2) naming file, line and key, where it used to read it in part.
+
+use super::*;
+
+/// `greenlang/emission_factors.py` with `from` replaced by `to` (once), written to `dir`.
+fn mutated_factor_file(dir: &Path, from: &str, to: &str) -> PathBuf {
+    let src = std::fs::read_to_string(fixture("greenlang/emission_factors.py")).unwrap();
+    assert!(src.contains(from), "{from}");
+    let p = dir.join("emission_factors.py");
+    std::fs::write(&p, src.replacen(from, to, 1)).unwrap();
+    p
+}
+
+fn report_with(dir: &Path, extra: &[&str]) -> Output {
+    run(report_cmd(
+        &fixture("shipments_2025q4.csv"),
+        &dir.join("report.json"),
+        extra,
+    ))
+}
+
+fn line_of(file: &Path, needle: &str) -> usize {
+    let text = std::fs::read_to_string(file).unwrap();
+    1 + text.lines().position(|l| l.contains(needle)).expect(needle)
+}
+
+#[test]
+fn factor_file_with_a_syntax_error_is_refused_not_read_without_the_dict() {
+    let d = tmp();
+    // The comma after STEEL_FACTORS' first entry's product group: the whole dict used to be
+    // dropped, its goods getting CA006 only.
+    let p = mutated_factor_file(
+        d.path(),
+        "\"cbam_product_group\": \"steel\",",
+        "\"cbam_product_group\": \"steel\"",
+    );
+    let o = report_with(d.path(), &["--emission-factors", p.to_str().unwrap()]);
+    let e = stderr(&o);
+    assert_eq!(code(&o), 2, "{e}");
+    let line = line_of(&p, "\"cbam_product_group\": \"steel\"") + 1;
+    assert!(
+        e.contains(&format!("emission_factors.py: line {line}: column ")),
+        "{e}"
+    );
+    assert!(e.contains("STEEL_FACTORS"), "{e}");
+    assert!(!d.path().join("report.json").exists());
+}
+
+#[test]
+fn factor_entry_with_a_misspelt_key_is_refused_naming_line_key_and_the_keys_expected() {
+    let d = tmp();
+    for (from, to, key) in [
+        // Indirect used to be read as 0.
+        (
+            "\"default_indirect_tco2_per_ton\": 0.134,",
+            "\"default_indirect_tco2_per_tonne\": 0.134,",
+            "default_indirect_tco2_per_tonne",
+        ),
+        // The entry used to be skipped whole.
+        (
+            "\"cn_codes\": [\"25231000\"],",
+            "\"cn_code\": [\"25231000\"],",
+            "cn_code",
+        ),
+    ] {
+        let p = mutated_factor_file(d.path(), from, to);
+        let o = report_with(d.path(), &["--emission-factors", p.to_str().unwrap()]);
+        let e = stderr(&o);
+        assert_eq!(code(&o), 2, "{e}");
+        let line = line_of(&p, &format!("\"{key}\""));
+        assert!(
+            e.contains(&format!("emission_factors.py: line {line}: CEMENT_FACTORS[\"cement_portland_grey\"]: key \"{key}\": not a key of a factor entry (expected one of: product_name, cbam_product_group, cn_codes,")),
+            "{e}"
+        );
+    }
+}
+
+#[test]
+fn factor_file_spreading_an_unknown_dict_or_repeating_a_key_is_refused() {
+    let d = tmp();
+    for (from, to, says) in [
+        (
+            "    **HYDROGEN_FACTORS,\n",
+            "    **HYDROGEN_FACTOR,\n",
+            "**HYDROGEN_FACTOR: no dict named HYDROGEN_FACTOR",
+        ),
+        (
+            "\"default_total_tco2_per_ton\": 0.900,",
+            "\"default_total_tco2_per_ton\": 0.900, \"source\": \"x\",",
+            "key \"source\" is given twice",
+        ),
+    ] {
+        let p = mutated_factor_file(d.path(), from, to);
+        let o = report_with(d.path(), &["--emission-factors", p.to_str().unwrap()]);
+        let e = stderr(&o);
+        assert_eq!(code(&o), 2, "{e}");
+        assert!(e.contains(says), "{e}");
+    }
+}
