@@ -170,6 +170,21 @@ fn try_actuals(
         findings.push(warn("CA010", m));
         return None;
     }
+    if let Some(stated) = actual.total_mismatch() {
+        let m = format!(
+            "supplier {id}'s actuals{} are inconsistent: direct {} + indirect {} = {}, but the stated total is {stated}; direct and indirect are used (the line's total is their sum), check the figures with the supplier",
+            actual.cn.map(|c| format!(" for CN {}", c.spaced())).unwrap_or_default(),
+            actual.direct,
+            actual.indirect,
+            actual.direct + actual.indirect,
+        );
+        reasons.push(m.as_str().into());
+        findings.push(
+            warn("CA013", m)
+                .expected(&format!("a total of {}", actual.direct + actual.indirect))
+                .found(&stated.to_string()),
+        );
+    }
     let r = actual_trail(sup, actual, id);
     Some(ActualChoice {
         actual: actual.clone(),

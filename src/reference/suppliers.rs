@@ -193,6 +193,16 @@ pub struct SupplierActual {
     pub origin: Option<String>,
 }
 
+impl SupplierActual {
+    /// The stated total when it differs from direct + indirect by more than 0.001 tCO2e/t
+    /// (the figures are inconsistent: `suppliers audit` error, `report` warning CA013).
+    pub fn total_mismatch(&self) -> Option<Decimal> {
+        let t = self.stated_total?;
+        let sum = self.direct.checked_add(self.indirect)?;
+        ((sum - t).abs() > Decimal::new(1, 3)).then_some(t)
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Supplier {
     pub id: String,

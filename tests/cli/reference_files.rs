@@ -99,3 +99,63 @@ fn factor_file_spreading_an_unknown_dict_or_repeating_a_key_is_refused() {
         assert!(e.contains(says), "{e}");
     }
 }
+
+/// The report's findings with `code`, as JSON objects.
+fn findings_of(r: &serde_json::Value, code: &str) -> Vec<serde_json::Value> {
+    ["errors", "warnings", "infos"]
+        .iter()
+        .flat_map(|k| {
+            r["validation_results"][k]
+                .as_array()
+                .cloned()
+                .unwrap_or_default()
+        })
+        .filter(|f| f["code"] == code)
+        .collect()
+}
+
+#[test]
+fn report_warns_on_supplier_actuals_whose_total_is_not_direct_plus_indirect() {
+    let d = tmp();
+    let src = std::fs::read_to_string(fixture("suppliers.yaml")).unwrap();
+    let p = d.path().join("suppliers.yaml");
+    let from = "        total_emissions_tco2_per_ton: 2.116\n";
+    assert!(src.contains(from));
+    std::fs::write(
+        &p,
+        src.replacen(from, "        total_emissions_tco2_per_ton: 2.416\n", 1),
+    )
+    .unwrap();
+    let out = d.path().join("report.json");
+    let o = run(report_cmd(
+        &fixture("shipments_2025q4.csv"),
+        &out,
+        &["--suppliers", p.to_str().unwrap()],
+    ));
+    // A warning: the line's figures are the supplier's direct and indirect, summed (SPEC §5).
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let r = json(&out);
+    let f = findings_of(&r, "CA013");
+    assert_eq!(f.len(), 1, "{f:?}");
+    assert_eq!(f[0]["severity"], "warning");
+    assert_eq!(f[0]["shipment_id"], "FX-2025Q4-0004", "{}", f[0]);
+    let m = f[0]["message"].as_str().unwrap();
+    assert!(
+        m.contains("supplier SUP-FX-01's actuals for CN 7208 10 00 are inconsistent: direct 1.912 + indirect 0.204 = 2.116, but the stated total is 2.416"),
+        "{m}"
+    );
+    let g = r["detailed_goods"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["shipment_id"] == "FX-2025Q4-0004")
+        .unwrap();
+    assert_eq!(g["emissions_calculation"]["total_emissions_tco2"], 39.675);
+    // `suppliers audit` calls the same profile an error.
+    let a = run({
+        let mut c = cbam();
+        c.args(["suppliers", "audit", "--suppliers", p.to_str().unwrap()]);
+        c
+    });
+    assert!(String::from_utf8_lossy(&a.stdout).contains("total_mismatch"));
+}
