@@ -2,6 +2,7 @@
 //! They may use only `crate::error` and `crate::fsio`; the stages give their content meaning.
 
 pub mod cells;
+pub mod json_strict;
 pub mod jsonpath;
 pub mod pgcsv;
 pub mod pgdump;

@@ -159,3 +159,29 @@ fn report_warns_on_supplier_actuals_whose_total_is_not_direct_plus_indirect() {
     });
     assert!(String::from_utf8_lossy(&a.stdout).contains("total_mismatch"));
 }
+
+#[test]
+fn verify_refuses_a_baseline_with_a_shipment_id_twice() {
+    let d = tmp();
+    let b = d.path().join("baseline.csv");
+    std::fs::write(
+        &b,
+        "shipment_id,total\r\nFX-2025Q4-0001,1.5\r\nFX-2025Q4-0002,2\r\nFX-2025Q4-0001,1.5\r\n",
+    )
+    .unwrap();
+    let mut c = cbam();
+    c.args(["verify", "--sample-shipments"])
+        .arg(fixture("shipments_2025q4.csv"))
+        .arg("--expected")
+        .arg(&b);
+    let o = run(c);
+    let e = stderr(&o);
+    // Even with equal figures: the file is not one figure per shipment.
+    assert_eq!(code(&o), 2, "{e}");
+    assert!(
+        e.contains(
+            "baseline.csv: line 4: column shipment_id: \"FX-2025Q4-0001\" is on lines 2 and 4"
+        ),
+        "{e}"
+    );
+}

@@ -34,11 +34,13 @@ pub struct UserFactors {
 }
 
 #[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
 struct YamlFactorFile {
     factors: Vec<YamlFactor>,
 }
 
 #[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
 struct YamlFactor {
     #[serde(default)]
     cn_code: Option<String>,
@@ -181,6 +183,18 @@ impl FactorFileReader<'_> {
     ) -> Result<()> {
         check_factor_values(&values)
             .map_err(|m| self.data_err(format!("{}: {m}", id.trim_start_matches("USER:"))))?;
+        // The production module's lookup takes the first entry listing a code (noted); in
+        // cbam's own formats a code given twice is a duplicate entry, refused.
+        if !has_ext(self.path, "py") {
+            if let Some(first) = self.factors.by_code.get(&code) {
+                return Err(self.data_err(format!(
+                    "{}: cn code {code} is given twice ({} and {}); which factor applies is unknown",
+                    id.trim_start_matches("USER:"),
+                    first.id.trim_start_matches("USER:"),
+                    id.trim_start_matches("USER:")
+                )));
+            }
+        }
         let label = label_of(&source, &self.factors.file_name);
         let f = EmissionFactor {
             id,
@@ -422,6 +436,18 @@ impl FactorFileReader<'_> {
 
     /// `cn_code,direct,indirect[,total,description,source]`.
     fn read_csv(&mut self, text: &str) -> Result<()> {
+        crate::reference::csv::refuse_unknown_columns(
+            self.path,
+            text,
+            &[
+                "cn_code",
+                "direct",
+                "indirect",
+                "total",
+                "description",
+                "source",
+            ],
+        )?;
         for rec in csv_records(self.path, text, &["cn_code", "direct", "indirect"])? {
             let code = self.code_of(rec.get("cn_code"), &format!("line {}", rec.line))?;
             let direct =
@@ -448,11 +474,12 @@ impl FactorFileReader<'_> {
     /// A list of factors, `{"factors": [...]}`, or an object keyed by name (keys starting
     /// `_` skipped).
     fn read_json(&mut self, text: &str) -> Result<()> {
-        let v: serde_json::Value = serde_json::from_str(text).map_err(|e| Error::Parse {
-            path: self.path.to_path_buf(),
-            line: e.line() as u64,
-            message: format!("not valid JSON: {e}"),
-        })?;
+        let v: serde_json::Value =
+            crate::formats::json_strict::from_str(text).map_err(|e| Error::Parse {
+                path: self.path.to_path_buf(),
+                line: e.line() as u64,
+                message: format!("not valid JSON: {e}"),
+            })?;
         let entries: Vec<(String, &serde_json::Value)> =
             match &v {
                 serde_json::Value::Array(a) => a
@@ -514,6 +541,17 @@ impl FactorFileReader<'_> {
     }
 
     fn read_json_entry(&mut self, key: &str, e: &serde_json::Value) -> Result<()> {
+        let obj = e
+            .as_object()
+            .ok_or_else(|| self.data_err(format!("{key}: expected an object, found {e}")))?;
+        let known = |k: &str| JSON_ENTRY_KEYS.contains(&k) || PY_ENTRY_KEYS.contains(&k);
+        if let Some(k) = obj.keys().find(|k| !known(k)) {
+            return Err(self.data_err(format!(
+                "{key}: key {k:?}: not a key of a factor entry (expected one of: {}, {})",
+                JSON_ENTRY_KEYS.join(", "),
+                PY_ENTRY_KEYS.join(", ")
+            )));
+        }
         let direct = self
             .json_number(key, e, &["direct", "default_direct_tco2_per_ton"])?
             .ok_or_else(|| {
@@ -562,10 +600,17 @@ impl FactorFileReader<'_> {
             Ok(f) => f.factors,
             Err(e1) => match serde_saphyr::from_str::<Vec<YamlFactor>>(text) {
                 Ok(l) => l,
-                Err(_) => {
+                Err(e2) => {
+                    // The error of the shape the file has: a bare list, or `factors: [...]`.
+                    let bare = text
+                        .lines()
+                        .map(str::trim_start)
+                        .find(|l| !l.is_empty() && !l.starts_with('#') && l != &"---")
+                        .is_some_and(|l| l.starts_with('-'));
+                    let e = if bare { e2 } else { e1 };
                     return Err(self.data_err(format!(
-                    "expected `factors: [ {{cn_code, direct, indirect, total, source}} ]`: {e1}"
-                )))
+                        "expected `factors: [ {{cn_code, direct, indirect, total, source, description}} ]`: {e}"
+                    )));
                 }
             },
         };
@@ -613,6 +658,9 @@ pub const PY_ENTRY_KEYS: &[&str] = &[
     "scope",
     "notes",
 ];
+
+/// The keys of a factor entry in a JSON factor file besides [`PY_ENTRY_KEYS`].
+const JSON_ENTRY_KEYS: &[&str] = &["cn_code", "direct", "indirect", "total", "description"];
 
 /// A dict of dicts with at least one entry holding a factor key: a sector's factor table.
 fn is_factor_dict(v: &PyValue) -> bool {
