@@ -181,7 +181,7 @@ fn try_actuals(
         reasons.push(m.as_str().into());
         findings.push(
             warn("CA013", m)
-                .expected(&format!("a total of {}", actual.direct + actual.indirect))
+                .expected(format!("a total of {}", actual.direct + actual.indirect))
                 .found(&stated.to_string()),
         );
     }

@@ -47,6 +47,8 @@ pub struct Measured {
     pub max_rss_kb: i64,
 }
 
+// The child is reaped by `wait4` below (for its rusage), which clippy does not see.
+#[allow(clippy::zombie_processes)]
 pub fn run_measured(mut c: Command) -> Measured {
     use std::io::Read;
     use std::os::unix::process::ExitStatusExt;

@@ -243,9 +243,10 @@ impl FactorFileReader<'_> {
             self.read_py_entry(dict, item)?;
         }
         if self.factors.by_code.is_empty() {
-            return Err(self.data_err(format!(
-                "no factor entries found (expected top-level NAME = {{ \"key\": {{\"cn_codes\": [...], \"default_direct_tco2_per_ton\": ...}} }})"
-            )));
+            return Err(self.data_err(
+                "no factor entries found (expected top-level NAME = { \"key\": {\"cn_codes\": [...], \"default_direct_tco2_per_ton\": ...} })"
+                    .to_string(),
+            ));
         }
         Ok(())
     }
