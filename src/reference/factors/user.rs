@@ -339,17 +339,8 @@ impl FactorFileReader<'_> {
         Ok(())
     }
 
-    /// One `"key": {...}` entry of `dict`, for each of its `cn_codes`.
-    fn read_py_entry(&mut self, dict: &str, item: &pydict::DictItem) -> Result<()> {
-        let line = item.line;
-        let key = item.key.as_text().unwrap_or("");
-        let ctx = format!("{dict}[{key:?}]");
-        let PyValue::Dict(fields) = &item.value else {
-            return Err(self.parse_err(
-                line,
-                format!("{ctx}: expected a factor entry {{\"cn_codes\": [...], ...}}"),
-            ));
-        };
+    /// Every key of a factor entry is one of [`PY_ENTRY_KEYS`], and given once.
+    fn check_entry_keys(&self, ctx: &str, fields: &[pydict::DictItem]) -> Result<()> {
         for (j, f) in fields.iter().enumerate() {
             let name = match &f.key {
                 PyValue::Str(n) if PY_ENTRY_KEYS.contains(&n.as_str()) => n,
@@ -371,6 +362,21 @@ impl FactorFileReader<'_> {
                 ));
             }
         }
+        Ok(())
+    }
+
+    /// One `"key": {...}` entry of `dict`, for each of its `cn_codes`.
+    fn read_py_entry(&mut self, dict: &str, item: &pydict::DictItem) -> Result<()> {
+        let line = item.line;
+        let key = item.key.as_text().unwrap_or("");
+        let ctx = format!("{dict}[{key:?}]");
+        let PyValue::Dict(fields) = &item.value else {
+            return Err(self.parse_err(
+                line,
+                format!("{ctx}: expected a factor entry {{\"cn_codes\": [...], ...}}"),
+            ));
+        };
+        self.check_entry_keys(&ctx, fields)?;
         let field_line = |n: &str| {
             fields
                 .iter()
