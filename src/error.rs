@@ -37,6 +37,11 @@ pub enum Error {
         path: PathBuf,
         column: String,
     },
+    /// An extra column named like a key the report adds to each `detailed_goods` entry.
+    ReservedColumn {
+        path: PathBuf,
+        column: String,
+    },
     WrongDelimiter {
         path: PathBuf,
         expected: &'static str,
@@ -114,6 +119,12 @@ impl fmt::Display for Error {
                 f,
                 "{}: line 1 (header): column {column:?} appears more than once",
                 path.display()
+            ),
+            Error::ReservedColumn { path, column } => write!(
+                f,
+                "{}: line 1 (header): expected a column name the report does not use itself, found {column:?} (a key of every detailed_goods entry: {}); rename the column",
+                path.display(),
+                crate::model::RESERVED_KEYS.join(", ")
             ),
             Error::WrongDelimiter {
                 path,

@@ -96,20 +96,104 @@ fn new_path(path: &Path) -> PathBuf {
 
 /// Writes through `f` into `path` atomically (temp file in the same directory, then rename).
 /// A target that exists and is not a regular file (`/dev/null`, `/dev/stdout`, a FIFO) is
-/// written directly: renaming over a device node would replace it.
+/// written directly: renaming over a device node would replace it. One output of a run; a
+/// run with several uses [`Outputs`].
 pub fn atomic_write(
     path: &Path,
     f: impl FnOnce(&mut (dyn Write + Send)) -> std::io::Result<()>,
 ) -> Result<()> {
-    let werr = |source| Error::Write {
-        path: path.to_path_buf(),
-        source,
-    };
-    if let Ok(meta) = std::fs::metadata(path) {
-        if !meta.is_file() && !meta.is_dir() {
-            return write_in_place(path, f).map_err(werr);
+    let mut outputs = Outputs::new();
+    outputs.write(path, f)?;
+    outputs.commit()
+}
+
+/// The outputs of one run, published together or not at all. Each is written to a
+/// temporary file beside its target (`.NAME.tmp-PID`, synced); [`Outputs::commit`] renames them
+/// into place, in the order written, only once every one has been written. If one fails, or
+/// the set is dropped without a commit (an error on the way), no target is touched and every
+/// temporary file is removed; on SIGINT/SIGTERM too, once [`remove_temp_files_on_signal`] is
+/// set up. A target that exists and is not a regular file (`/dev/null`, a FIFO) is written
+/// directly when its turn comes: renaming over a device node would replace it.
+#[derive(Debug, Default)]
+pub struct Outputs {
+    /// Temporary file and target, in the order written.
+    staged: Vec<(PathBuf, PathBuf)>,
+}
+
+impl Outputs {
+    pub fn new() -> Outputs {
+        Outputs::default()
+    }
+
+    /// Writes `path`'s content through `f` to its temporary file. On an error the set is
+    /// spent: this file's and every earlier temporary file are removed.
+    pub fn write(
+        &mut self,
+        path: &Path,
+        f: impl FnOnce(&mut (dyn Write + Send)) -> std::io::Result<()>,
+    ) -> Result<()> {
+        let werr = |source| Error::Write {
+            path: path.to_path_buf(),
+            source,
+        };
+        if let Ok(meta) = std::fs::metadata(path) {
+            if !meta.is_file() && !meta.is_dir() {
+                return write_in_place(path, f).map_err(|e| {
+                    self.discard();
+                    werr(e)
+                });
+            }
+        }
+        let tmp = temp_path(path);
+        pending().push(tmp.clone());
+        self.staged.push((tmp.clone(), path.to_path_buf()));
+        write_synced(&tmp, f).map_err(|e| {
+            self.discard();
+            werr(e)
+        })
+    }
+
+    /// Renames every temporary file onto its target. A rename that fails (rare: the
+    /// directory was writable a moment ago) stops there; the files not yet renamed are
+    /// removed, and the error names the target.
+    pub fn commit(mut self) -> Result<()> {
+        let staged = std::mem::take(&mut self.staged);
+        let mut pending = pending();
+        let mut result = Ok(());
+        for (tmp, target) in &staged {
+            if result.is_ok() {
+                result = std::fs::rename(tmp, target).map_err(|source| Error::Write {
+                    path: target.clone(),
+                    source,
+                });
+            }
+            if result.is_err() {
+                let _ = std::fs::remove_file(tmp);
+            }
+            pending.retain(|p| p != tmp);
+        }
+        drop(pending);
+        result
+    }
+
+    /// Removes every temporary file written so far.
+    fn discard(&mut self) {
+        let mut pending = pending();
+        for (tmp, _) in self.staged.drain(..) {
+            let _ = std::fs::remove_file(&tmp);
+            pending.retain(|p| *p != tmp);
         }
     }
+}
+
+impl Drop for Outputs {
+    fn drop(&mut self) {
+        self.discard();
+    }
+}
+
+/// `.NAME.tmp-PID` beside `path`.
+fn temp_path(path: &Path) -> PathBuf {
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
         _ => PathBuf::from("."),
@@ -118,15 +202,91 @@ pub fn atomic_write(
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "out".into());
-    let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
-    if let Err(e) = write_synced(&tmp, f) {
-        let _ = std::fs::remove_file(&tmp);
-        return Err(werr(e));
+    dir.join(format!(".{name}.tmp-{}", std::process::id()))
+}
+
+/// The temporary files of this process not yet renamed or removed. `Outputs` holds the lock
+/// while it renames, so a signal's clean-up never runs between two renames of one commit.
+static PENDING: std::sync::Mutex<Vec<PathBuf>> = std::sync::Mutex::new(Vec::new());
+
+fn pending() -> std::sync::MutexGuard<'static, Vec<PathBuf>> {
+    PENDING.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Exit status after SIGINT or SIGTERM (128 + SIGINT, what shells report for Ctrl-C).
+pub const INTERRUPTED_EXIT: i32 = 130;
+
+/// From now on SIGINT and SIGTERM remove this process's temporary output files and exit
+/// with [`INTERRUPTED_EXIT`]. The handler only writes a byte to a pipe (async-signal-safe);
+/// a thread waiting on the pipe does the clean-up. Elsewhere than on Unix, nothing is set up.
+pub fn remove_temp_files_on_signal() -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        signals::install(|| {
+            let pending = pending();
+            for tmp in pending.iter() {
+                let _ = std::fs::remove_file(tmp);
+            }
+            eprintln!("cbam: interrupted; no output written");
+            std::process::exit(INTERRUPTED_EXIT)
+        })
     }
-    std::fs::rename(&tmp, path).map_err(|e| {
-        let _ = std::fs::remove_file(&tmp);
-        werr(e)
-    })
+    #[cfg(not(unix))]
+    Ok(())
+}
+
+/// SIGINT/SIGTERM through a self-pipe (the only `unsafe` is the libc calls).
+#[cfg(unix)]
+mod signals {
+    use std::io::Read;
+    use std::os::fd::FromRawFd;
+    use std::sync::atomic::{AtomicI32, Ordering};
+
+    /// The pipe's write end, for the handler.
+    static WAKE: AtomicI32 = AtomicI32::new(-1);
+
+    extern "C" fn on_signal(_: libc::c_int) {
+        let fd = WAKE.load(Ordering::Relaxed);
+        if fd >= 0 {
+            let byte = 1u8;
+            // SAFETY: write(2) is async-signal-safe; the buffer is a live local byte.
+            unsafe { libc::write(fd, (&byte as *const u8).cast(), 1) };
+        }
+    }
+
+    pub fn install(on_wake: impl FnOnce() + Send + 'static) -> std::io::Result<()> {
+        let mut fds = [-1 as libc::c_int; 2];
+        // SAFETY: `fds` has room for the two descriptors pipe2 returns.
+        if unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) } != 0 {
+            return Err(std::io::Error::last_os_error());
+        }
+        // SAFETY: the read end was just opened and is owned by this File alone.
+        let mut read = unsafe { std::fs::File::from_raw_fd(fds[0]) };
+        WAKE.store(fds[1], Ordering::Relaxed);
+        std::thread::Builder::new()
+            .name("cbam-signals".into())
+            .spawn(move || {
+                let mut byte = [0u8; 1];
+                if read.read(&mut byte).is_ok_and(|n| n == 1) {
+                    on_wake();
+                }
+            })?;
+        for sig in [libc::SIGINT, libc::SIGTERM] {
+            // SAFETY: a zeroed sigaction is a valid start; the handler is an extern "C" fn
+            // that only calls write(2).
+            let rc = unsafe {
+                let mut sa: libc::sigaction = std::mem::zeroed();
+                sa.sa_sigaction = on_signal as extern "C" fn(libc::c_int) as libc::sighandler_t;
+                sa.sa_flags = libc::SA_RESTART;
+                libc::sigemptyset(&mut sa.sa_mask);
+                libc::sigaction(sig, &sa, std::ptr::null_mut())
+            };
+            if rc != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+        }
+        Ok(())
+    }
 }
 
 /// A device node or FIFO: opened for writing as it is.
@@ -243,23 +403,229 @@ pub fn is_gzip(bytes: &[u8]) -> bool {
     bytes.starts_with(&[0x1f, 0x8b])
 }
 
+/// By default gzip data may decompress to at most this many times the compressed file's size
+/// (measured: a generated CSV export 7.5 times, a real pg_dump 7.8, `--inserts` 11,
+/// `--column-inserts` and indented JSON about 19; a gzip bomb about 1000 times) ...
+pub const GZIP_MAX_RATIO: u64 = 64;
+/// ... or to this many bytes, whichever is more (small files compress unevenly).
+pub const GZIP_MIN_ALLOWANCE: u64 = 16 << 20;
+/// The flag that replaces the default bound with an absolute one.
+pub const MAX_DECOMPRESSED_FLAG: &str = "--max-decompressed";
+
+/// `--max-decompressed`, once set for the process (0: the default rule). Process-wide like
+/// `--threads`: every command that reads gzip honours it without each passing it down.
+static MAX_DECOMPRESSED: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// Sets the absolute bound on decompressed bytes (`--max-decompressed`) for this process.
+pub fn set_max_decompressed(bytes: u64) {
+    MAX_DECOMPRESSED.store(bytes, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// How much a gzip file may decompress to, and why (for the refusal's message).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct GzipBound {
+    pub max_bytes: u64,
+    /// The compressed size the default ratio was applied to; `None` for `--max-decompressed`
+    /// or when the size is not known (then the ratio applies to the bytes read so far).
+    ratio_of: Option<u64>,
+    explicit: bool,
+}
+
+impl GzipBound {
+    /// The bound for a compressed file of `compressed` bytes (`None`: a pipe, size unknown).
+    pub fn for_size(compressed: Option<u64>) -> GzipBound {
+        let set = MAX_DECOMPRESSED.load(std::sync::atomic::Ordering::Relaxed);
+        if set > 0 {
+            return GzipBound {
+                max_bytes: set,
+                ratio_of: None,
+                explicit: true,
+            };
+        }
+        let by_ratio = compressed.map_or(u64::MAX, |c| c.saturating_mul(GZIP_MAX_RATIO));
+        GzipBound {
+            max_bytes: by_ratio.max(GZIP_MIN_ALLOWANCE),
+            ratio_of: compressed,
+            explicit: false,
+        }
+    }
+
+    /// The bound in words, e.g. `128 MiB (64 times the 2 MiB compressed file, at least 16 MiB)`.
+    pub fn describe(&self) -> String {
+        if self.explicit {
+            return format!("{} ({MAX_DECOMPRESSED_FLAG})", human_bytes(self.max_bytes));
+        }
+        match self.ratio_of {
+            Some(c) => format!(
+                "{} ({GZIP_MAX_RATIO} times the {} compressed file, at least {})",
+                human_bytes(self.max_bytes),
+                human_bytes(c),
+                human_bytes(GZIP_MIN_ALLOWANCE)
+            ),
+            None => format!(
+                "{GZIP_MAX_RATIO} times the compressed bytes read (at least {})",
+                human_bytes(GZIP_MIN_ALLOWANCE)
+            ),
+        }
+    }
+
+    /// The refusal of `path`, whose content went past this bound.
+    pub fn refusal(&self, path: &Path) -> Error {
+        Error::Data {
+            path: path.to_path_buf(),
+            message: format!(
+                "the gzip data decompresses to more than {}: refused as a possible gzip bomb; \
+                 if the file is genuine, raise the bound with \
+                 {MAX_DECOMPRESSED_FLAG} SIZE (e.g. {MAX_DECOMPRESSED_FLAG} 8G)",
+                self.describe()
+            ),
+        }
+    }
+}
+
+/// What a [`BoundedRead`] fails with when its bound is passed (inside an `io::Error`, so it
+/// travels through decoders and `BufRead`; see [`is_bound_exceeded`]).
+#[derive(Debug)]
+pub struct BoundExceeded;
+
+impl std::fmt::Display for BoundExceeded {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("decompressed size bound exceeded")
+    }
+}
+
+impl std::error::Error for BoundExceeded {}
+
+/// Whether an io error is a [`BoundedRead`] refusing to go past its bound.
+pub fn is_bound_exceeded(e: &std::io::Error) -> bool {
+    e.get_ref().is_some_and(|inner| inner.is::<BoundExceeded>())
+}
+
+/// A decoder's output, counted while it is read: one byte past the bound is an error
+/// ([`BoundExceeded`]), so a bomb is stopped at the bound, never after it was inflated.
+/// With `compressed_read` (size of the compressed file unknown), the ratio is checked
+/// against the compressed bytes read so far.
+pub struct BoundedRead<R> {
+    inner: R,
+    produced: u64,
+    bound: GzipBound,
+    compressed_read: Option<ReadDigest>,
+}
+
+impl<R: Read> BoundedRead<R> {
+    pub fn new(inner: R, bound: GzipBound, compressed_read: Option<ReadDigest>) -> Self {
+        BoundedRead {
+            inner,
+            produced: 0,
+            bound,
+            compressed_read,
+        }
+    }
+
+    fn allowed(&self) -> u64 {
+        match (
+            &self.compressed_read,
+            self.bound.ratio_of,
+            self.bound.explicit,
+        ) {
+            (Some(read), None, false) => read
+                .bytes()
+                .saturating_mul(GZIP_MAX_RATIO)
+                .max(GZIP_MIN_ALLOWANCE),
+            _ => self.bound.max_bytes,
+        }
+    }
+}
+
+impl<R: Read> Read for BoundedRead<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let room = self.allowed().saturating_sub(self.produced);
+        // One byte more than the room: reading it proves the bound passed.
+        let take = usize::try_from(room.saturating_add(1))
+            .unwrap_or(usize::MAX)
+            .min(buf.len());
+        let n = self.inner.read(&mut buf[..take])?;
+        self.produced += n as u64;
+        if self.produced > self.allowed() {
+            return Err(std::io::Error::other(BoundExceeded));
+        }
+        Ok(n)
+    }
+}
+
+/// A byte count for people: `512 B`, `16 MiB`, `2.0 GiB`.
+pub fn human_bytes(n: u64) -> String {
+    const UNITS: [&str; 4] = ["KiB", "MiB", "GiB", "TiB"];
+    if n < 1024 {
+        return format!("{n} B");
+    }
+    let mut unit = 0;
+    let mut scale = 1024u64;
+    while unit + 1 < UNITS.len() && n >= scale.saturating_mul(1024) {
+        scale = scale.saturating_mul(1024);
+        unit += 1;
+    }
+    if n.is_multiple_of(scale) {
+        format!("{} {}", n / scale, UNITS[unit])
+    } else {
+        format!("{:.1} {}", n as f64 / scale as f64, UNITS[unit])
+    }
+}
+
+/// A size as a flag gives it: bytes, or with a binary suffix `K`, `M`, `G`, `T` (also
+/// `KB`/`KiB` …, any case): `512M`, `4G`. `None` for anything else, 0 or an overflow.
+pub fn parse_byte_size(s: &str) -> Option<u64> {
+    let t = s.trim();
+    let digits = t.bytes().take_while(u8::is_ascii_digit).count();
+    let (num, unit) = t.split_at(digits);
+    let n: u64 = num.parse().ok()?;
+    let shift = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 0,
+        "k" | "kb" | "kib" => 10,
+        "m" | "mb" | "mib" => 20,
+        "g" | "gb" | "gib" => 30,
+        "t" | "tb" | "tib" => 40,
+        _ => return None,
+    };
+    n.checked_mul(1u64 << shift).filter(|&b| b > 0)
+}
+
 /// The decompressed content of `compressed` (gzip, read from `path`), in an unnamed
-/// temporary file mapped into memory: a large export never sits in memory twice.
+/// temporary file mapped into memory: a large export never sits in memory twice. The content
+/// is bounded while it is inflated ([`GzipBound`]): past the bound, the refusal comes before
+/// anything is mapped, and the unnamed temporary file vanishes with its handle.
 pub fn gunzip_to_temp(path: &Path, compressed: &[u8]) -> Result<FileBytes> {
-    let file = tempfile::tempfile().map_err(|source| Error::Write {
+    let bound = GzipBound::for_size(Some(compressed.len() as u64));
+    let werr = |source| Error::Write {
         path: std::env::temp_dir(),
         source,
-    })?;
+    };
+    let file = tempfile::tempfile().map_err(werr)?;
     let mut w = BufWriter::with_capacity(1 << 20, file);
-    let mut dec = flate2::bufread::MultiGzDecoder::new(compressed);
-    std::io::copy(&mut dec, &mut w).map_err(|e| Error::Data {
-        path: path.to_path_buf(),
-        message: format!("the gzip stream is damaged ({e}); the file is truncated or corrupt"),
-    })?;
-    let file = w.into_inner().map_err(|e| Error::Write {
-        path: std::env::temp_dir(),
-        source: e.into_error(),
-    })?;
+    let mut dec = BoundedRead::new(
+        flate2::bufread::MultiGzDecoder::new(compressed),
+        bound,
+        None,
+    );
+    let mut buf = vec![0u8; 1 << 16];
+    loop {
+        let n = match dec.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) if is_bound_exceeded(&e) => return Err(bound.refusal(path)),
+            Err(e) => {
+                return Err(Error::Data {
+                    path: path.to_path_buf(),
+                    message: format!(
+                        "the gzip stream is damaged ({e}); the file is truncated or corrupt"
+                    ),
+                })
+            }
+        };
+        w.write_all(&buf[..n]).map_err(werr)?;
+    }
+    let file = w.into_inner().map_err(|e| werr(e.into_error()))?;
     FileBytes::from_temp_file(&file).map_err(|source| Error::Read {
         path: path.to_path_buf(),
         source,
@@ -443,6 +809,52 @@ mod tests {
     }
 
     #[test]
+    fn outputs_land_together_or_not_at_all() -> Result<()> {
+        let dir = tempfile::tempdir().map_err(|source| Error::Write {
+            path: std::env::temp_dir(),
+            source,
+        })?;
+        let (a, b) = (dir.path().join("a.md"), dir.path().join("b.csv"));
+        let listing = || -> Result<Vec<String>> {
+            let mut names: Vec<String> = std::fs::read_dir(dir.path())
+                .map_err(|source| Error::Read {
+                    path: dir.path().to_path_buf(),
+                    source,
+                })?
+                .filter_map(|e| e.ok())
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect();
+            names.sort();
+            Ok(names)
+        };
+        // The last one fails: the first is not created.
+        let mut o = Outputs::new();
+        o.write(&a, |w| w.write_all(b"a"))?;
+        assert_eq!(listing()?.len(), 1, "a's temporary file");
+        let failed = o.write(&b, |w| {
+            w.write_all(b"half")?;
+            Err(std::io::Error::other("disk full"))
+        });
+        assert!(failed.is_err_and(|e| e.to_string().contains("b.csv")));
+        drop(o);
+        assert_eq!(listing()?, Vec::<String>::new());
+        // Dropped before the commit (an error between two writes): nothing either.
+        let mut o = Outputs::new();
+        o.write(&a, |w| w.write_all(b"a"))?;
+        drop(o);
+        assert_eq!(listing()?, Vec::<String>::new());
+        assert!(!pending().iter().any(|p| p.starts_with(dir.path())));
+        // All written: both land.
+        let mut o = Outputs::new();
+        o.write(&a, |w| w.write_all(b"a"))?;
+        o.write(&b, |w| w.write_all(b"b"))?;
+        o.commit()?;
+        assert_eq!(listing()?, ["a.md", "b.csv"]);
+        assert!(!pending().iter().any(|p| p.starts_with(dir.path())));
+        Ok(())
+    }
+
+    #[test]
     fn gunzip_to_temp_decompresses_concatenated_members() -> Result<()> {
         use flate2::write::GzEncoder;
         let gz = |s: &[u8]| -> std::io::Result<Vec<u8>> {
@@ -462,5 +874,66 @@ mod tests {
         let cut = gunzip_to_temp(Path::new("t.csv.gz"), &both[..both.len() - 4]);
         assert!(cut.is_err_and(|e| e.to_string().contains("the gzip stream is damaged")));
         Ok(())
+    }
+
+    #[test]
+    fn decompression_stops_one_byte_past_the_bound() {
+        let bound = GzipBound {
+            max_bytes: 10,
+            ratio_of: Some(1),
+            explicit: false,
+        };
+        let mut out = Vec::new();
+        let mut r = BoundedRead::new(&[7u8; 10][..], bound, None);
+        assert_eq!(
+            r.read_to_end(&mut out).ok(),
+            Some(10),
+            "exactly the bound is read"
+        );
+        let mut r = BoundedRead::new(&[7u8; 11][..], bound, None);
+        let e = r.read_to_end(&mut Vec::new()).err();
+        assert!(e.as_ref().is_some_and(is_bound_exceeded), "{e:?}");
+        // A pipe: the ratio applies to the compressed bytes read so far.
+        let (_, digest) = HashingReader::new(&b""[..]);
+        let open = GzipBound::for_size(None);
+        let mut r = BoundedRead::new(&[0u8; 1 << 20][..], open, Some(digest));
+        assert!(
+            r.read_to_end(&mut Vec::new()).is_ok(),
+            "within the minimum allowance"
+        );
+    }
+
+    #[test]
+    fn a_bomb_is_refused_before_anything_is_mapped() {
+        use flate2::write::GzEncoder;
+        let mut e = GzEncoder::new(Vec::new(), flate2::Compression::best());
+        let zeros = vec![0u8; 1 << 20];
+        for _ in 0..24 {
+            let _ = e.write_all(&zeros);
+        }
+        let bomb = e.finish().unwrap_or_default();
+        let got = gunzip_to_temp(Path::new("b.csv.gz"), &bomb).map(|b| b.len());
+        let msg = got.err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(
+            msg.starts_with(
+                "b.csv.gz: the gzip data decompresses to more than 16 MiB (64 times the "
+            ) && msg.contains("--max-decompressed SIZE"),
+            "{msg}"
+        );
+    }
+
+    #[test]
+    fn sizes_read_and_shown() {
+        assert_eq!(parse_byte_size("512M"), Some(512 << 20));
+        assert_eq!(parse_byte_size("4g"), Some(4 << 30));
+        assert_eq!(parse_byte_size("10 KiB"), Some(10 << 10));
+        assert_eq!(parse_byte_size("123"), Some(123));
+        for bad in ["", "0", "-1", "1.5G", "4X", "99999999999T"] {
+            assert_eq!(parse_byte_size(bad), None, "{bad}");
+        }
+        assert_eq!(human_bytes(512), "512 B");
+        assert_eq!(human_bytes(16 << 20), "16 MiB");
+        assert_eq!(human_bytes(71896), "70.2 KiB");
+        assert_eq!(human_bytes(3 << 30), "3 GiB");
     }
 }

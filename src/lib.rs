@@ -19,6 +19,7 @@ pub mod error;
 pub mod explain;
 pub mod formats;
 pub mod fsio;
+pub mod fuzzing;
 pub mod intake;
 pub mod model;
 pub mod obligation;

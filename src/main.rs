@@ -1,12 +1,21 @@
 //! The `cbam` binary: parse flags, call the library, print, map errors to exit codes
-//! (0 ok, 1 findings of severity error, 2 usage / I/O / unreadable input).
+//! (0 ok, 1 findings of severity error, 2 usage / I/O / unreadable input, 130 interrupted).
 
 mod cli;
 
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    match cli::run() {
+    // Ctrl-C or a SIGTERM mid-run removes the temporary output files and exits 130. Without
+    // it (the pipe or thread cannot be made) a signal kills the process as usual.
+    let _ = cbam::fsio::remove_temp_files_on_signal();
+    let code = exit_code(cli::run());
+    cbam::pipeline::trace_peak_memory();
+    code
+}
+
+fn exit_code(outcome: anyhow::Result<u8>) -> ExitCode {
+    match outcome {
         Ok(code) => ExitCode::from(code),
         Err(err) => {
             // A closed pipe (`cbam … | head`) is not an error worth a message.

@@ -54,6 +54,17 @@ pub const SHIPMENT_COLUMNS: [&str; 16] = [
     "notes",
 ];
 
+/// Keys the report gives each `detailed_goods` entry beside the shipment's columns: an extra
+/// column of the input named like one (in any case) is refused, so an entry never holds a key
+/// twice.
+pub const RESERVED_KEYS: [&str; 5] = [
+    "cn_code_original",
+    "_file",
+    "_row",
+    "_enrichment",
+    "emissions_calculation",
+];
+
 /// Columns without which a row cannot be calculated (the production system's E001 set).
 pub const REQUIRED_COLUMNS: [&str; 6] = [
     "shipment_id",
@@ -584,6 +595,27 @@ impl Finding {
             self.file.as_deref().unwrap_or(""),
         )
     }
+}
+
+/// Text from the data as it may be printed on a terminal, one line: a control character (a
+/// newline would forge a line of output, an ESC would drive the terminal) and a bidirectional
+/// override (which would reorder what is shown) written as a Rust-style escape (`\u{1b}`);
+/// everything else as it is.
+pub fn printable(s: &str) -> std::borrow::Cow<'_, str> {
+    let odd =
+        |c: char| c.is_control() || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}');
+    if !s.chars().any(odd) {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        if odd(c) {
+            out.push_str(&format!("\\u{{{:x}}}", u32::from(c)));
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
 }
 
 /// Quoting a 1 MB field in a message helps nobody; cut it, saying so.

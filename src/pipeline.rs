@@ -345,6 +345,20 @@ pub fn build_report_with(req: &ReportRequest, refdata: &ReferenceData) -> Result
     Ok(report)
 }
 
+/// With `CBAM_TRACE` set, the process's peak resident memory on stderr as it ends (Linux
+/// `VmHWM`: this program image alone — a parent's `wait4` would count the memory of the process
+/// it was forked from). The hostile-input tests read it.
+pub fn trace_peak_memory() {
+    if std::env::var_os("CBAM_TRACE").is_none() {
+        return;
+    }
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let hwm = status.lines().find_map(|l| l.strip_prefix("VmHWM:"));
+    if let Some(kb) = hwm.and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok()) {
+        eprintln!("cbam: trace: peak RSS {kb} kB");
+    }
+}
+
 /// Stage timings on stderr when `CBAM_TRACE` is set (for the benchmark; never in the report).
 pub struct Trace(Option<std::cell::Cell<std::time::Instant>>);
 

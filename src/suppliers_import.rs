@@ -339,14 +339,33 @@ fn scalar(v: &Value) -> String {
     }
 }
 
-/// Single-quoted (`''` for a quote) unless the text holds control characters, then
-/// double-quoted with JSON escapes (valid YAML).
+/// Single-quoted (`''` for a quote) unless the text holds a character a single-quoted YAML
+/// scalar cannot keep as it is (a control character, a line or paragraph separator, a byte
+/// order mark, a non-character), then double-quoted with `\uXXXX` escapes: any text reads
+/// back as written.
 fn quote(s: &str) -> String {
-    if s.chars().any(|c| c.is_control()) {
-        serde_json::to_string(s).unwrap_or_default()
-    } else {
-        format!("'{}'", s.replace('\'', "''"))
+    let plain = |c: char| {
+        !c.is_control()
+            && !matches!(
+                c,
+                '\u{2028}' | '\u{2029}' | '\u{feff}' | '\u{fffe}' | '\u{ffff}'
+            )
+    };
+    if s.chars().all(plain) {
+        return format!("'{}'", s.replace('\'', "''"));
     }
+    let mut out = String::with_capacity(s.len() + 8);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c if !plain(c) => out.push_str(&format!("\\u{:04x}", u32::from(c))),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
 }
 
 /// The YAML for the imported suppliers, merged into `existing` (a supplier YAML) when given:
@@ -413,4 +432,27 @@ pub fn render(imported: &[ImportedTemplate], existing: Option<(&Path, &str)>) ->
         }
     }
     Ok(merged)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn any_text_reads_back_from_the_yaml_as_written() {
+        for s in [
+            "plain",
+            "it's",
+            "a\nb\r\tc",
+            "\u{0}\u{1b}\u{7f}\u{85}",
+            "\"q\" \\ back",
+            "line\u{2028}sep\u{2029}\u{feff}\u{fffe}",
+            "x\":\"injected\",\"y",
+            ": - # & * ! | > % @ `",
+            "",
+        ] {
+            let yaml = format!("k: {}\n", super::quote(s));
+            let back: std::collections::BTreeMap<String, String> =
+                serde_saphyr::from_str(&yaml).unwrap_or_else(|e| panic!("{yaml:?}: {e}"));
+            assert_eq!(back["k"], s, "{yaml:?}");
+        }
+    }
 }

@@ -86,7 +86,7 @@ fn print_lookup(out: &mut impl Write, l: &Lookup) -> std::io::Result<()> {
     writeln!(
         out,
         "{}  {}",
-        l.cn_code.as_deref().unwrap_or(&l.input),
+        cbam::model::printable(l.cn_code.as_deref().unwrap_or(&l.input)),
         l.status
     )?;
     if let (Some(s), Some(e), Some(d)) = (l.sector, &l.annex_i_entry, &l.description) {
@@ -128,7 +128,13 @@ fn validate(
         writeln!(out, "{}", serde_json::to_string_pretty(&j)?)?;
     } else {
         for p in &problems {
-            writeln!(out, "{:<10}  {:<14}  {}", p.code, p.problem, p.message)?;
+            writeln!(
+                out,
+                "{:<10}  {:<14}  {}",
+                cbam::model::printable(&p.code),
+                p.problem,
+                cbam::model::printable(&p.message)
+            )?;
         }
         writeln!(
             out,

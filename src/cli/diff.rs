@@ -88,10 +88,19 @@ pub fn run(a: Args) -> anyhow::Result<u8> {
                 for d in diffs.iter().take(a.max) {
                     let show = |v: &Option<String>| {
                         v.as_deref()
-                            .map(cbam::model::truncate_for_message)
+                            .map(|v| {
+                                cbam::model::printable(&cbam::model::truncate_for_message(v))
+                                    .into_owned()
+                            })
                             .unwrap_or_else(|| "(missing)".into())
                     };
-                    writeln!(out, "{}\n  A: {}\n  B: {}", d.path, show(&d.a), show(&d.b))?;
+                    writeln!(
+                        out,
+                        "{}\n  A: {}\n  B: {}",
+                        cbam::model::printable(&d.path),
+                        show(&d.a),
+                        show(&d.b)
+                    )?;
                 }
                 if diffs.len() > a.max {
                     writeln!(out, "… {} more", diffs.len() - a.max)?;

@@ -4,6 +4,7 @@ use super::reference::ReferenceArgs;
 use super::Format;
 use anyhow::{bail, Context};
 use cbam::explain::{Arithmetic, Explanation, Outcome, Rejection, Total, Trail};
+use cbam::model::printable as shown;
 use serde_json::Value;
 use std::io::Write;
 use std::path::PathBuf;
@@ -65,16 +66,20 @@ pub fn run(a: Args) -> anyhow::Result<u8> {
 fn print_rejection(out: &mut impl Write, id: &str, r: &Rejection) -> std::io::Result<()> {
     writeln!(
         out,
-        "shipment {id}: NOT calculated ({}, row {}, line {}): {}",
-        r.status, r.row, r.line, r.codes
+        "shipment {}: NOT calculated ({}, row {}, line {}): {}",
+        shown(id),
+        r.status,
+        r.row,
+        r.line,
+        shown(&r.codes)
     )
 }
 
 fn print_trail(out: &mut impl Write, id: &str, t: &Trail) -> std::io::Result<()> {
-    writeln!(out, "shipment {id} (row {})", t.row)?;
+    writeln!(out, "shipment {} (row {})", shown(id), t.row)?;
     writeln!(out, "input")?;
     for (k, v) in &t.inputs {
-        writeln!(out, "  {k:<22} {v}")?;
+        writeln!(out, "  {k:<22} {}", shown(v))?;
     }
     if let Some(s) = &t.scope {
         writeln!(
@@ -87,9 +92,13 @@ fn print_trail(out: &mut impl Write, id: &str, t: &Trail) -> std::io::Result<()>
     writeln!(
         out,
         "factor\n  {} ({}): {} direct / {} indirect / {} total tCO2e per tonne",
-        f.id, f.method, f.direct, f.indirect, f.total
+        shown(&f.id),
+        f.method,
+        f.direct,
+        f.indirect,
+        f.total
     )?;
-    writeln!(out, "  source: {}", f.source)?;
+    writeln!(out, "  source: {}", shown(&f.source))?;
     if let Some(u) = &f.usage {
         writeln!(
             out,
@@ -104,7 +113,7 @@ fn print_trail(out: &mut impl Write, id: &str, t: &Trail) -> std::io::Result<()>
         if let Some(items) = items {
             writeln!(out, "{heading}")?;
             for r in items {
-                writeln!(out, "  - {r}")?;
+                writeln!(out, "  - {}", shown(r))?;
             }
         }
     }
@@ -153,7 +162,7 @@ fn print_findings(out: &mut impl Write, x: &Explanation) -> std::io::Result<()> 
     }
     writeln!(out, "findings")?;
     for f in findings {
-        writeln!(out, "  {} {} {}", f.severity, f.code, f.message)?;
+        writeln!(out, "  {} {} {}", f.severity, f.code, shown(&f.message))?;
     }
     Ok(())
 }

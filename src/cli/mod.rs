@@ -30,6 +30,10 @@ pub struct Cli {
     /// Worker threads, 1 to 1024 (default: all cores). Results do not depend on it.
     #[arg(long, global = true, value_parser = clap::value_parser!(u64).range(1..=MAX_THREADS))]
     pub threads: Option<u64>,
+    /// Most that gzip input (.csv.gz, .json.gz, .sql.gz) may decompress to, e.g. 512M, 4G
+    /// (default: 64 times the compressed file, at least 16 MiB); past it the file is refused.
+    #[arg(long, global = true, value_name = "SIZE", value_parser = parse_size)]
+    pub max_decompressed: Option<u64>,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -82,6 +86,9 @@ pub fn run() -> anyhow::Result<u8> {
             .num_threads(usize::try_from(n)?)
             .build_global()?;
     }
+    if let Some(n) = cli.max_decompressed {
+        cbam::fsio::set_max_decompressed(n);
+    }
     match cli.command {
         Command::Report(a) => report::run(*a),
         Command::Export(a) => export::run(a),
@@ -97,6 +104,13 @@ pub fn run() -> anyhow::Result<u8> {
         Command::Generate(a) => bench::generate(a),
         Command::Bench(a) => bench::bench(a),
     }
+}
+
+/// A `--max-decompressed` size: bytes, or K, M, G, T (powers of 1024).
+fn parse_size(s: &str) -> Result<u64, String> {
+    cbam::fsio::parse_byte_size(s).ok_or_else(|| {
+        format!("expected a size such as 512M or 4G (bytes, or K, M, G, T: powers of 1024), found {s:?}")
+    })
 }
 
 /// Output format for what a command prints on stdout.

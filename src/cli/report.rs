@@ -201,20 +201,21 @@ pub fn run(a: Args) -> anyhow::Result<u8> {
     })
 }
 
-/// Writes the summary, the lines, the XML (its findings returned) and last the report JSON.
-/// Each file is atomic on its own (several files cannot be renamed into place at once); the
-/// report JSON comes last so its presence means the run completed.
+/// Writes the summary, the lines, the XML (its findings returned) and the report JSON, all
+/// or none: each to a temporary file, renamed into place only when every one was written
+/// (`fsio::Outputs`); the report JSON is renamed last.
 fn write_outputs(
     a: &Args,
     report: &Report,
     refdata: &ReferenceData,
 ) -> anyhow::Result<Option<Vec<Finding>>> {
+    let mut outputs = cbam::fsio::Outputs::new();
     if let Some(p) = &a.summary {
         let md = write::summary_markdown(report);
-        cbam::fsio::atomic_write(p, |w| w.write_all(md.as_bytes()))?;
+        outputs.write(p, |w| w.write_all(md.as_bytes()))?;
     }
     if let Some(p) = &a.lines {
-        cbam::fsio::atomic_write(p, |w| write::write_lines_csv(report, w))?;
+        outputs.write(p, |w| write::write_lines_csv(report, w))?;
     }
     let xml_findings = match &a.xml {
         Some(p) => {
@@ -222,6 +223,7 @@ fn write_outputs(
                 .context("the report's lines were not kept for the XML")?;
             let suppliers = Some(&refdata.suppliers).filter(|b| b.file_name.is_some());
             Some(super::xml::write(
+                &mut outputs,
                 p,
                 &declaration_of(a, Some(report)),
                 &a.xml_flags,
@@ -231,7 +233,8 @@ fn write_outputs(
         }
         None => None,
     };
-    write::write_report(&a.output, report)?;
+    outputs.write(&a.output, |w| write::report_json(report, w))?;
+    outputs.commit()?;
     Ok(xml_findings)
 }
 
@@ -366,7 +369,7 @@ fn print_errors(out: &mut impl Write, a: &Args, report: &Report) -> std::io::Res
             f.code,
             loc,
             f.field.unwrap_or(""),
-            f.message
+            cbam::model::printable(&f.message)
         )?;
     }
     if v.errors.len() > SHOWN {

@@ -3,6 +3,7 @@
 
 use super::Format;
 use anyhow::Context;
+use cbam::model::printable as shown;
 use cbam::suppliers_audit::{audit, ShippedRow};
 use std::io::Write;
 use std::path::PathBuf;
@@ -165,8 +166,11 @@ fn import(
                 };
                 writeln!(
                     out,
-                    "  supplier {}: {name} ({cc}), period {period}",
-                    i.supplier_id
+                    "  supplier {}: {} ({}), period {}",
+                    shown(&i.supplier_id),
+                    shown(name),
+                    shown(cc),
+                    shown(&period)
                 )?;
                 for p in &t.products {
                     let used = i.cn_codes.iter().any(|c| c == p.cn.as_str());
@@ -178,7 +182,7 @@ fn import(
                         p.direct.value.round_dp(5),
                         p.indirect.value.round_dp(5),
                         p.total.value.round_dp(5),
-                        p.unit.as_ref().map(|u| u.value.as_str()).unwrap_or(""),
+                        shown(p.unit.as_ref().map(|u| u.value.as_str()).unwrap_or("")),
                         if used { "" } else { "  (not imported)" }
                     )?;
                 }
@@ -193,7 +197,7 @@ fn import(
                         .as_deref()
                         .map(|p| format!("{p}: "))
                         .unwrap_or_default(),
-                    f.message
+                    shown(&f.message)
                 )?;
             }
             if any {
@@ -266,12 +270,12 @@ fn run_audit(
                 writeln!(
                     out,
                     "{:<10}  {:<28}  {:<2}  {:<6}  {:<6}  {:>4}  {:>3}  {:<8}  {} ({})",
-                    s.supplier_id,
-                    cbam::model::truncate_for_message(&s.name)
+                    shown(&s.supplier_id),
+                    shown(&cbam::model::truncate_for_message(&s.name))
                         .chars()
                         .take(28)
                         .collect::<String>(),
-                    s.country_iso,
+                    shown(&s.country_iso),
                     if s.actual_data { "yes" } else { "no" },
                     s.data_quality.as_deref().unwrap_or("-"),
                     s.reporting_year
@@ -297,7 +301,7 @@ fn run_audit(
                         "{:<8}  {:<16}  {}",
                         f.severity.as_str(),
                         f.check,
-                        f.message
+                        shown(&f.message)
                     )?;
                 }
             }

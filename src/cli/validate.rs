@@ -298,8 +298,8 @@ fn print_findings(out: &mut impl Write, findings: &[validate::RuleFinding]) -> a
             "{:<w_rule$}  {:<8}  {:<w_path$}  {}",
             f.rule,
             f.severity.as_str(),
-            f.path,
-            f.message
+            cbam::model::printable(&f.path),
+            cbam::model::printable(&f.message)
         )?;
     }
     Ok(())

@@ -3,6 +3,7 @@
 use super::reference::ReferenceArgs;
 use super::Format;
 use anyhow::Context;
+use cbam::model::printable as shown;
 use cbam::verify;
 use rust_decimal::Decimal;
 use std::io::Write;
@@ -98,7 +99,7 @@ fn print_table(
             out,
             "{:<9}  {:<24}  {:>14}  {:>14}  {:>12}  {}",
             d.level,
-            d.key,
+            shown(&d.key),
             d.actual,
             d.expected,
             d.difference,
@@ -110,8 +111,8 @@ fn print_table(
         ("extra in actual", &c.extra_in_actual),
     ] {
         if !ids.is_empty() {
-            let shown: Vec<&str> = ids.iter().take(20).map(|x| x.as_str()).collect();
-            writeln!(out, "{what} ({}): {}", ids.len(), shown.join(", "))?;
+            let first: Vec<_> = ids.iter().take(20).map(|x| shown(x)).collect();
+            writeln!(out, "{what} ({}): {}", ids.len(), first.join(", "))?;
         }
     }
     writeln!(

@@ -94,9 +94,10 @@ impl XmlFlags {
     }
 }
 
-/// Builds the QReport and writes it atomically unless a finding of severity error stands in
-/// the way (then nothing is written). Returns the findings.
+/// Builds the QReport and writes it with the run's other `outputs` unless a finding of
+/// severity error stands in the way (then it is not written). Returns the findings.
 pub fn write(
+    outputs: &mut cbam::fsio::Outputs,
     path: &Path,
     decl: &Declaration,
     flags: &XmlFlags,
@@ -107,7 +108,7 @@ pub fn write(
     let (tree, findings) = build::build(&header, goods, suppliers);
     if !cbam::model::any_error(&findings) {
         let bytes = cbam::qreport::to_xml(&tree);
-        cbam::fsio::atomic_write(path, |w| w.write_all(&bytes))?;
+        outputs.write(path, |w| w.write_all(&bytes))?;
     }
     Ok(findings)
 }
@@ -146,7 +147,7 @@ pub fn print_findings(out: &mut impl Write, f: &[Finding]) -> std::io::Result<()
             "  {} {}{line} {}",
             x.severity.as_str(),
             x.code,
-            x.message
+            cbam::model::printable(&x.message)
         )?;
     }
     Ok(())
@@ -208,7 +209,16 @@ pub fn run(a: Args) -> anyhow::Result<u8> {
     }
     let goods = Goods::from_json(&a.report, &v)?;
     let suppliers = cbam::reference::load_suppliers(a.suppliers.as_deref())?;
-    let findings = write(&a.output, &decl, &a.xml, &goods, suppliers.as_ref())?;
+    let mut outputs = cbam::fsio::Outputs::new();
+    let findings = write(
+        &mut outputs,
+        &a.output,
+        &decl,
+        &a.xml,
+        &goods,
+        suppliers.as_ref(),
+    )?;
+    outputs.commit()?;
     let written = !cbam::model::any_error(&findings);
     if !a.quiet {
         let mut out = std::io::stdout().lock();

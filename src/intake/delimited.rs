@@ -110,6 +110,12 @@ fn map_columns(path: &Path, header: &csv::ByteRecord, names: &[String]) -> Resul
                 known[k] = Some(i);
             }
             None => {
+                if crate::model::RESERVED_KEYS.contains(&name.as_str()) {
+                    return Err(Error::ReservedColumn {
+                        path: path.to_path_buf(),
+                        column: String::from_utf8_lossy(&header[i]).trim().to_string(),
+                    });
+                }
                 if extra.iter().any(|(_, n)| n.to_ascii_lowercase() == *name) {
                     return Err(Error::DuplicateColumn {
                         path: path.to_path_buf(),

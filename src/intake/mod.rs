@@ -279,7 +279,8 @@ impl Source {
 
 /// The file's bytes, read once. When they are gzip data (by their first bytes, whatever the
 /// name): the decompressed content (an unnamed temporary file, mapped) and the digest of the
-/// compressed file as given.
+/// compressed file as given. Decompression is bounded while it runs (`fsio::GzipBound`): a
+/// gzip bomb is refused before any of it is mapped or parsed.
 fn read_maybe_gzip(path: &Path) -> Result<(FileBytes, Option<FileDigest>)> {
     let compressed = FileBytes::open(path)?;
     if !fsio::is_gzip(&compressed) {

@@ -132,7 +132,7 @@ fn write_node(out: &mut Vec<u8>, n: &Node, depth: usize) {
             return;
         }
         out.push(b'>');
-        out.extend_from_slice(quick_xml::escape::partial_escape(n.text.as_str()).as_bytes());
+        xml_text(out, &n.text);
     } else {
         out.extend_from_slice(b">\n");
         for c in &n.children {
@@ -145,6 +145,26 @@ fn write_node(out: &mut Vec<u8>, n: &Node, depth: usize) {
     out.extend_from_slice(b"</");
     out.extend_from_slice(n.name.as_bytes());
     out.extend_from_slice(b">\n");
+}
+
+/// Element text from the data (a name, a city, a remark) as XML 1.0 that reads back as
+/// written: `&`, `<` and `>` as entities, a carriage return as `&#13;` (a parser would turn a
+/// bare one into a line feed); a character XML 1.0 cannot hold at all, even as a reference (a
+/// control character other than tab and line feed, U+FFFE, U+FFFF), as U+FFFD.
+pub fn xml_text(out: &mut Vec<u8>, s: &str) {
+    let mut buf = [0u8; 4];
+    for c in s.chars() {
+        let piece: &str = match c {
+            '&' => "&amp;",
+            '<' => "&lt;",
+            '>' => "&gt;",
+            '\r' => "&#13;",
+            '\t' | '\n' => c.encode_utf8(&mut buf),
+            '\u{0}'..='\u{1f}' | '\u{fffe}' | '\u{ffff}' => "\u{fffd}",
+            c => c.encode_utf8(&mut buf),
+        };
+        out.extend_from_slice(piece.as_bytes());
+    }
 }
 
 /// Whether a file is XML (its first non-blank character is `<`) rather than a report JSON.

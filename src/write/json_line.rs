@@ -1,7 +1,8 @@
 //! A direct writer for one `detailed_goods` entry as compact JSON: the same object the serde
-//! impl (`assemble::DetailedGood`) produces, without serde's per-value dispatch. Keys are
-//! constants; values are escaped exactly as serde_json does (`"`, `\`, control characters).
-//! A test compares the two on every fixture.
+//! impl (`assemble::DetailedGood`) produces, without serde's per-value dispatch. The keys the
+//! writer names are constants; the extra columns' names come from the input's header (any
+//! text) and are escaped like every value, exactly as serde_json does (`"`, `\`, control
+//! characters). A test compares the two on every fixture.
 
 use crate::model::{Col, Line, Period, ScopeStatus, SHIPMENT_COLUMNS};
 use rust_decimal::Decimal;
@@ -45,7 +46,7 @@ pub fn string(buf: &mut Vec<u8>, s: &str) {
     buf.push(b'"');
 }
 
-/// Keys are plain ASCII identifiers: written as they are.
+/// A key the writer names itself (a plain ASCII identifier): written as it is.
 fn key(buf: &mut Vec<u8>, k: &str, first: bool) {
     if !first {
         buf.push(b',');
@@ -125,7 +126,10 @@ pub fn detailed_good(buf: &mut Vec<u8>, l: &Line) {
         string(buf, row.get(Col::CnCode));
     }
     for (k, v) in &row.extra {
-        key(buf, k, false);
+        // A header cell is any text: `x":"injected","y` must stay one key.
+        buf.push(b',');
+        string(buf, k);
+        buf.push(b':');
         string(buf, v);
     }
     key(buf, "_row", false);

@@ -4,9 +4,41 @@
 use crate::report::Report;
 use std::fmt::Write as _;
 
-/// Markdown table cell: pipes and newlines would break the table.
+/// Text from the data (a name, an id, a message quoting a header) as one Markdown table cell
+/// that keeps the table's shape and reads back as written: a character Markdown (GFM) gives a
+/// meaning inside a cell (`\\ | ` * _ [ ] < > & ~ $`) is backslash-escaped (an `_` inside a
+/// word means nothing and stays), and a control character (a newline would end the row) or
+/// a blank at either end (a table trims those) is written as a numeric character reference
+/// (`&#10;`).
 fn cell(s: &str) -> String {
-    s.replace('|', "\\|").replace(['\n', '\r'], " ")
+    let mut out = String::with_capacity(s.len());
+    let mut prev: Option<char> = None;
+    let inner = s.trim();
+    let (lead, trail) = (s.len() - s.trim_start().len(), s.trim_end().len());
+    let mut it = s.char_indices().peekable();
+    while let Some((at, c)) = it.next() {
+        let next = it.peek().map(|&(_, n)| n);
+        match c {
+            c if c.is_whitespace() && (at < lead || at >= trail || inner.is_empty()) => {
+                let _ = write!(out, "&#{};", u32::from(c));
+            }
+            '_' if prev.is_some_and(char::is_alphanumeric)
+                && next.is_some_and(char::is_alphanumeric) =>
+            {
+                out.push('_')
+            }
+            '\\' | '|' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '&' | '~' | '$' => {
+                out.push('\\');
+                out.push(c);
+            }
+            c if c.is_control() => {
+                let _ = write!(out, "&#{};", u32::from(c));
+            }
+            c => out.push(c),
+        }
+        prev = Some(c);
+    }
+    out
 }
 
 /// The title and the report's identity: period, importer, declarant, status.
@@ -97,7 +129,7 @@ fn by_sector(s: &mut String, r: &Report) {
         let _ = writeln!(
             s,
             "| {} | {} | {} | {} | {}% |",
-            pg.product_group,
+            cell(&pg.product_group),
             pg.shipment_count,
             pg.total_mass_tonnes,
             em.map(|x| x.total_emissions_tco2.to_string())
@@ -125,7 +157,7 @@ fn by_origin(s: &mut String, r: &Report) {
         let _ = writeln!(
             s,
             "| {} {} | {} | {} | {} | {}% |",
-            o.country_iso,
+            cell(&o.country_iso),
             cell(&o.country_name),
             o.shipment_count,
             o.total_mass_tonnes,
@@ -167,10 +199,10 @@ fn findings(s: &mut String, r: &Report) {
                 s,
                 "| {} | {} | {} | {} | {} | {} |",
                 f.severity.as_str(),
-                f.code,
+                cell(&f.code),
                 f.line.map(|l| l.to_string()).unwrap_or_default(),
                 cell(f.shipment_id.as_deref().unwrap_or("")),
-                f.field.unwrap_or(""),
+                cell(f.field.unwrap_or("")),
                 cell(&f.message)
             );
         }
@@ -191,8 +223,8 @@ fn provenance(s: &mut String, r: &Report) {
         let _ = writeln!(
             s,
             "| {} | {} | {} | `{}` |",
-            fd.role,
-            fd.origin,
+            cell(fd.role),
+            cell(fd.origin),
             cell(&fd.file_name),
             fd.sha256
         );
@@ -281,7 +313,7 @@ fn obligation_markdown(s: &mut String, o: &crate::report::CertificateObligation)
             s,
             "| {} | {} | {} | {} | {} | {} | {} | {} |",
             e.year,
-            e.cn_code,
+            cell(&e.cn_code),
             cell(&e.origin_iso),
             e.method,
             e.mass_tonnes,

@@ -1,6 +1,8 @@
 //! Write: report JSON, Markdown summary, per-line CSV. Every file is written to a temporary
-//! file beside its target and renamed into place, so a reader never sees half a report, and a
-//! failed run leaves any earlier file untouched.
+//! file beside its target and renamed into place (`fsio::Outputs`: the outputs of one run are
+//! renamed only once all were written), so a reader never sees half a report, and a failed or
+//! interrupted run leaves every earlier file untouched. Every key and value from the data is
+//! escaped for the format it goes into (JSON strings, Markdown cells, CSV fields).
 
 pub mod json_line;
 mod lines;

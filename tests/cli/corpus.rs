@@ -38,8 +38,9 @@ const IMPORTER: &[&str] = &[
     "2026-01-15T09:00:00Z",
 ];
 
-/// A child's exit status, output and peak RSS (kB), from `wait4`, which reports that one child
-/// alone (RUSAGE_CHILDREN would mix in every other test's children).
+/// A child's exit status, output and peak RSS (kB): `cbam`'s own `VmHWM`, printed with
+/// `CBAM_TRACE` as it ends; when it could not print it (killed), `wait4`'s figure for that one
+/// child, which over-counts (it includes the test process the child was forked from).
 pub struct Measured {
     pub status: std::process::ExitStatus,
     pub stdout: String,
@@ -47,18 +48,40 @@ pub struct Measured {
     pub max_rss_kb: i64,
 }
 
-// The child is reaped by `wait4` below (for its rusage), which clippy does not see.
+pub fn run_measured(c: Command) -> Measured {
+    run_measured_within(c, std::time::Duration::from_secs(300))
+}
+
+/// As [`run_measured`], killing the child (SIGKILL) if it runs longer than `limit`.
+// The child is reaped by `wait4` below, not by `Child::wait` (which would lose its rusage).
 #[allow(clippy::zombie_processes)]
-pub fn run_measured(mut c: Command) -> Measured {
+pub fn run_measured_within(mut c: Command, limit: std::time::Duration) -> Measured {
     use std::io::Read;
     use std::os::unix::process::ExitStatusExt;
     use std::process::Stdio;
     let mut child = c
+        .env("CBAM_TRACE", "1")
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .expect("cbam starts");
+    let pid = child.id() as libc::pid_t;
+    let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let watchdog = {
+        let done = done.clone();
+        std::thread::spawn(move || {
+            let start = std::time::Instant::now();
+            while !done.load(std::sync::atomic::Ordering::SeqCst) {
+                if start.elapsed() > limit {
+                    // SAFETY: kill(2) on our own child, not yet reaped (`done` is still false).
+                    unsafe { libc::kill(pid, libc::SIGKILL) };
+                    return;
+                }
+                std::thread::sleep(std::time::Duration::from_millis(50));
+            }
+        })
+    };
     let (mut out, mut err) = (child.stdout.take().unwrap(), child.stderr.take().unwrap());
     let reader = std::thread::spawn(move || {
         let mut s = Vec::new();
@@ -71,15 +94,26 @@ pub fn run_measured(mut c: Command) -> Measured {
     let mut status: libc::c_int = 0;
     // SAFETY: `usage` is a plain C struct the kernel fills; the pid is our own unwaited child.
     let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    let pid = child.id() as libc::pid_t;
     let got = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+    done.store(true, std::sync::atomic::Ordering::SeqCst);
+    watchdog.join().unwrap();
     assert_eq!(got, pid, "wait4 on the cbam child");
+    let stderr = String::from_utf8_lossy(&e).into_owned();
     Measured {
         status: std::process::ExitStatus::from_raw(status),
         stdout: String::from_utf8_lossy(&stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&e).into_owned(),
-        max_rss_kb: usage.ru_maxrss,
+        // cbam's own count when it got to print it (CBAM_TRACE); else wait4's, an upper bound
+        // that also counts the test process the child was forked from.
+        max_rss_kb: traced_peak_rss(&stderr).unwrap_or(usage.ru_maxrss),
+        stderr,
     }
+}
+
+fn traced_peak_rss(stderr: &str) -> Option<i64> {
+    let line = stderr
+        .lines()
+        .find_map(|l| l.strip_prefix("cbam: trace: peak RSS "))?;
+    line.trim_end_matches(" kB").parse().ok()
 }
 
 struct Case {

@@ -3,6 +3,7 @@
 mod annex;
 mod backups;
 mod bad_input;
+mod bombs;
 mod cn;
 mod corpus;
 mod deadlines;
@@ -10,7 +11,10 @@ mod default_values_workbook;
 mod definitive;
 mod determinism;
 mod diff;
+mod escaping;
 mod explain;
+mod fuzz_replay;
+mod layout;
 mod lost_rows;
 mod outputs;
 mod panics;

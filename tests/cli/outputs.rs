@@ -261,3 +261,106 @@ fn pg_restore_advice_never_writes_over_the_archive() {
     }
     assert!(!err.contains(&format!("> {shown}")), "{err}");
 }
+
+/// Hidden temporary files (`.NAME.tmp-PID`) left in `dir`.
+fn temp_files(dir: &Path) -> Vec<String> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains(".tmp-"))
+        .collect()
+}
+
+/// Issue 14: the outputs of one run land together or not at all. The last output to be
+/// written (the report JSON) cannot be: the summary, the lines and the XML are not created,
+/// an older summary keeps its bytes, and no temporary file stays behind.
+#[test]
+fn when_the_last_output_fails_none_is_written() {
+    let d = tmp();
+    let (md, lines, xml) = (
+        d.path().join("s.md"),
+        d.path().join("l.csv"),
+        d.path().join("q.xml"),
+    );
+    std::fs::write(&md, b"an older summary").unwrap();
+    let out = d.path().join("no such dir").join("r.json");
+    let o = run(report_cmd(
+        &fixture("shipments_2025q4.csv"),
+        &out,
+        &[
+            "--summary",
+            md.to_str().unwrap(),
+            "--lines",
+            lines.to_str().unwrap(),
+            "--xml",
+            xml.to_str().unwrap(),
+            "--declarant-city",
+            "Rotterdam",
+        ],
+    ));
+    assert_eq!(code(&o), 2, "{}", stderr(&o));
+    assert!(stderr(&o).contains("r.json"), "{}", stderr(&o));
+    assert_eq!(std::fs::read(&md).unwrap(), b"an older summary");
+    assert!(!lines.exists() && !xml.exists() && !out.exists());
+    assert_eq!(temp_files(d.path()), Vec::<String>::new());
+}
+
+/// Issue 14: SIGINT or SIGTERM while a run writes its outputs removes the temporary files
+/// and exits 130; no output is renamed into place.
+#[test]
+fn an_interrupted_run_exits_130_and_leaves_no_temporary_file() {
+    let d = tmp();
+    let input = d.path().join("big.csv");
+    let g = run({
+        let mut c = cbam();
+        c.args(["generate", "--shipments", "40000", "--output"])
+            .arg(&input);
+        c
+    });
+    assert_eq!(code(&g), 0, "{}", stderr(&g));
+    for sig in [libc::SIGINT, libc::SIGTERM] {
+        let dir = tmp();
+        let (out, md, lines) = (
+            dir.path().join("r.json"),
+            dir.path().join("s.md"),
+            dir.path().join("l.csv"),
+        );
+        let mut c = report_cmd(
+            &input,
+            &out,
+            &[
+                "--summary",
+                md.to_str().unwrap(),
+                "--lines",
+                lines.to_str().unwrap(),
+                "-q",
+            ],
+        );
+        let mut child = c
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        // Wait until the run writes (its first temporary file is there), then signal it.
+        let started = std::time::Instant::now();
+        while temp_files(dir.path()).is_empty() {
+            assert!(
+                child.try_wait().unwrap().is_none(),
+                "the run ended before it was signalled"
+            );
+            assert!(started.elapsed().as_secs() < 120, "no temporary file seen");
+            std::thread::sleep(std::time::Duration::from_millis(2));
+        }
+        // SAFETY: kill(2) on our own child's pid.
+        assert_eq!(unsafe { libc::kill(child.id() as libc::pid_t, sig) }, 0);
+        let o = child.wait_with_output().unwrap();
+        assert_eq!(o.status.code(), Some(130), "signal {sig}: {}", stderr(&o));
+        assert!(stderr(&o).contains("interrupted"), "{}", stderr(&o));
+        assert_eq!(temp_files(dir.path()), Vec::<String>::new(), "signal {sig}");
+        assert!(
+            !out.exists() && !md.exists() && !lines.exists(),
+            "signal {sig}"
+        );
+    }
+}

@@ -12,11 +12,12 @@
 
 mod copy_text;
 mod lexer;
+mod lines;
 mod sniff;
 mod statement;
 
 use crate::error::{Error, Result};
-use crate::fsio::{HashingReader, ReadDigest};
+use crate::fsio::{BoundedRead, GzipBound, HashingReader, ReadDigest};
 use sniff::Sniff;
 use statement::Parser;
 use std::io::{BufRead, BufReader};
@@ -238,6 +239,7 @@ pub struct DumpOutcome {
 pub fn read_dump_outcome(path: &Path, visitor: &mut dyn DumpVisitor) -> Result<DumpOutcome> {
     let mut dump = OpenDump::open(path)?;
     let mut parser = Parser::new(path.to_path_buf(), dump.gzip);
+    parser.gzip_bound = dump.bound;
     let mut progress = Progress::new(&dump.file_name, dump.size);
     let read = &dump.digest;
     let result = parser.run(&mut *dump.input, visitor, &mut |lines| {
@@ -274,6 +276,8 @@ struct OpenDump {
     input: Box<dyn BufRead>,
     digest: ReadDigest,
     gzip: bool,
+    /// The bound on the decompressed dump, when it is gzip.
+    bound: Option<GzipBound>,
     file_name: String,
     size: u64,
 }
@@ -294,17 +298,27 @@ impl OpenDump {
         let head = raw.fill_buf().map_err(rerr)?.to_vec();
         let kind = sniff::sniff(path, &head)?;
         let gzip = matches!(kind, Sniff::Gzip);
+        // A pipe has no size: the ratio then applies to the compressed bytes read so far.
+        let bound = GzipBound::for_size(meta.is_file().then_some(meta.len()));
         let input: Box<dyn BufRead> = match kind {
-            Sniff::Gzip => Box::new(BufReader::with_capacity(
-                1 << 18,
-                flate2::bufread::MultiGzDecoder::new(raw),
-            )),
+            Sniff::Gzip => {
+                sniff::sniff_gzipped(path, &head)?;
+                Box::new(BufReader::with_capacity(
+                    1 << 18,
+                    BoundedRead::new(
+                        flate2::bufread::MultiGzDecoder::new(raw),
+                        bound,
+                        Some(digest.clone()),
+                    ),
+                ))
+            }
             Sniff::Plain => Box::new(raw),
         };
         Ok(OpenDump {
             input,
             digest,
             gzip,
+            bound: gzip.then_some(bound),
             file_name: path
                 .file_name()
                 .map(|n| n.to_string_lossy().into_owned())
@@ -329,6 +343,8 @@ fn gzip_behind(content: Error, gzip: bool, rest: &mut dyn BufRead) -> Error {
             Ok(0) => break None,
             Ok(_) => continue,
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            // Past the bound on the decompressed size: the damage found is what is known.
+            Err(e) if crate::fsio::is_bound_exceeded(&e) => break None,
             Err(e) => break Some(e),
         }
     };

@@ -23,6 +23,68 @@ fn not_plain_sql(path: &Path, what: &str) -> Error {
     }
 }
 
+/// A gzip file whose content is a pg_dump archive (`pg_dump -Fc … | gzip`): named for what
+/// it is, with the command that reads it, writing to a new file.
+fn gzipped_archive(path: &Path, what: &str) -> Error {
+    let plain = plain_sql_name(&without_gz(path));
+    Error::Data {
+        path: path.to_path_buf(),
+        message: format!(
+            "this is a gzip-compressed {what}, not a plain-SQL dump (the gzip data is sound: \
+             it is not truncated); convert it first with \
+             `gzip -dc {name} | pg_restore -f {plain}` \
+             (or `gzip -dc {name} | pg_restore -f - | gzip > {plain}.gz`)",
+            name = path.display(),
+            plain = plain.display(),
+        ),
+    }
+}
+
+/// `X.sql.gz` → `X.sql` (any case of `.gz`); other names as they are.
+fn without_gz(path: &Path) -> std::path::PathBuf {
+    match path.extension() {
+        Some(e) if e.eq_ignore_ascii_case("gz") => path.with_extension(""),
+        _ => path.to_path_buf(),
+    }
+}
+
+/// The content of a gzip file, from its first compressed bytes `head`: a custom or tar
+/// archive inside is refused for what it is (rather than read as SQL and called truncated);
+/// anything else is left to the SQL reader, which also reports gzip damage.
+pub(super) fn sniff_gzipped(path: &Path, head: &[u8]) -> Result<()> {
+    use std::io::Read;
+    let mut inner = Vec::with_capacity(512);
+    let mut dec = flate2::bufread::MultiGzDecoder::new(head).take(512);
+    let mut piece = [0u8; 512];
+    // The first 512 bytes, as far as this much compressed data goes; errors are the reader's.
+    while let Ok(n) = dec.read(&mut piece) {
+        if n == 0 {
+            break;
+        }
+        inner.extend_from_slice(&piece[..n]);
+    }
+    if inner.starts_with(b"PGDMP") {
+        return Err(gzipped_archive(path, "pg_dump custom-format archive (-Fc)"));
+    }
+    if inner.len() >= 262 && &inner[257..262] == b"ustar" {
+        return Err(gzipped_archive(path, "pg_dump tar-format archive (-Ft)"));
+    }
+    if crate::fsio::is_gzip(&inner) {
+        return Err(Error::Data {
+            path: path.to_path_buf(),
+            message: format!(
+                "gzip-compressed twice (the gzip data holds gzip data); decompress it once \
+                 first: `gzip -dc {} > {}`",
+                path.display(),
+                plain_sql_name(&without_gz(path))
+                    .with_extension("sql.gz")
+                    .display()
+            ),
+        });
+    }
+    Ok(())
+}
+
 /// Where the advised `pg_restore` writes: a new name beside the archive (`X.dump` →
 /// `X.plain.sql`, `X.sql` → `X.plain.sql`), never the archive's own name, so following the
 /// advice cannot truncate the only backup.
@@ -117,6 +179,46 @@ mod tests {
         let mut tar = vec![0u8; 512];
         tar[257..262].copy_from_slice(b"ustar");
         assert!(kind(&tar).unwrap_err().contains("tar-format archive (-Ft)"));
+    }
+
+    #[test]
+    fn a_gzipped_custom_archive_is_named_and_the_advice_writes_a_new_file() {
+        use std::io::Write;
+        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        let _ = e.write_all(b"PGDMP\x01\x0e\x00\x04\x08\x01\x01\x01");
+        let gz = e.finish().unwrap_or_default();
+        for (name, plain) in [
+            ("b/x.sql.gz", "b/x.plain.sql"),
+            ("b/x.dump.GZ", "b/x.plain.sql"),
+            ("b/x.sql", "b/x.plain.sql"),
+        ] {
+            let msg = sniff_gzipped(Path::new(name), &gz)
+                .err()
+                .map(|e| e.to_string())
+                .unwrap_or_default();
+            assert!(
+                msg.contains("gzip-compressed pg_dump custom-format archive (-Fc)")
+                    && !msg.contains("truncated;")
+                    && msg.contains(&format!("`gzip -dc {name} | pg_restore -f {plain}`"))
+                    && !msg.contains(&format!("> {name}`")),
+                "{msg}"
+            );
+        }
+        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        let _ = e.write_all(b"--\n-- PostgreSQL database dump\n");
+        let plain = e.finish().unwrap_or_default();
+        assert!(sniff_gzipped(Path::new("x.sql.gz"), &plain).is_ok());
+        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        let _ = e.write_all(&plain);
+        let twice = sniff_gzipped(Path::new("b/x.sql.gz"), &e.finish().unwrap_or_default())
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(
+            twice.contains("gzip-compressed twice")
+                && twice.contains("`gzip -dc b/x.sql.gz > b/x.plain.sql.gz`"),
+            "{twice}"
+        );
     }
 
     #[test]

@@ -5,7 +5,7 @@
 
 use super::copy_text;
 use super::lexer::{Lexer, Tok, Tokens, Value};
-use super::{qualified, DataForm, DumpVisitor, Fields, Table, TableCount, GZIP_DAMAGED};
+use super::{qualified, DataForm, DumpVisitor, Fields, Table, TableCount};
 use crate::error::{Error, Result};
 use std::io::BufRead;
 use std::path::PathBuf;
@@ -15,19 +15,22 @@ use std::path::PathBuf;
 const TRAILER: &[u8] = b"-- PostgreSQL database dump complete";
 
 /// A statement longer than this is not something pg_dump writes for a table of shipments;
-/// refusing it keeps memory bounded on a damaged or hostile file.
-const MAX_STATEMENT_BYTES: usize = 256 << 20;
+/// refusing it (checked line by line, each line bounded while it is read) keeps memory
+/// bounded on a damaged or hostile file.
+const MAX_STATEMENT_BYTES: usize = 32 << 20;
 
 /// Where a table's data is being read from.
 pub(super) struct Current {
-    table: Table,
+    pub(super) table: Table,
     wanted: bool,
     count: usize,
 }
 
 pub(super) struct Parser {
-    path: PathBuf,
-    gzip: bool,
+    pub(super) path: PathBuf,
+    pub(super) gzip: bool,
+    /// The bound on the decompressed dump, when it is gzip (what a refusal names).
+    pub(super) gzip_bound: Option<crate::fsio::GzipBound>,
     pub(super) line: u64,
     /// `SET client_encoding`: UTF-8 unless the dump says LATIN1 / SQL_ASCII.
     utf8: bool,
@@ -64,6 +67,7 @@ impl Parser {
         Parser {
             path,
             gzip,
+            gzip_bound: None,
             line: 0,
             utf8: true,
             standard_strings: true,
@@ -82,24 +86,6 @@ impl Parser {
             table,
             message,
         }
-    }
-
-    fn read_line(&self, input: &mut dyn BufRead, buf: &mut Vec<u8>) -> Result<usize> {
-        buf.clear();
-        input.read_until(b'\n', buf).map_err(|e| {
-            if self.gzip {
-                self.damaged(
-                    self.line + 1,
-                    None,
-                    format!("{GZIP_DAMAGED} ({e}); the archive is truncated or corrupt"),
-                )
-            } else {
-                Error::Read {
-                    path: self.path.clone(),
-                    source: e,
-                }
-            }
-        })
     }
 
     fn text<'b>(&self, bytes: &'b [u8], line: u64) -> Result<std::borrow::Cow<'b, str>> {
@@ -134,8 +120,7 @@ impl Parser {
         let mut copy: Option<Current> = None;
         let mut row = RowBuffers::default();
         loop {
-            let n = self.read_line(input, &mut buf)?;
-            if n == 0 {
+            if !self.read_line(input, &mut buf, copy.as_ref())? {
                 break;
             }
             self.line += 1;
@@ -209,14 +194,17 @@ impl Parser {
             pending.line = self.line;
         }
         if pending.text.len() + line.len() > MAX_STATEMENT_BYTES {
-            return Err(self.damaged(
-                pending.line,
-                None,
-                format!(
-                    "an SQL statement longer than {} MiB (not something pg_dump writes)",
+            // Refused as unreadable (exit 2), like a line past its bound: not damage.
+            return Err(Error::Parse {
+                path: self.path.clone(),
+                line: self.line,
+                message: format!(
+                    "the SQL statement started at line {} is longer than {} MiB here \
+                     (not something pg_dump writes); refused",
+                    pending.line,
                     MAX_STATEMENT_BYTES >> 20
                 ),
-            ));
+            });
         }
         pending.text.extend_from_slice(line);
         let Some(end) = pending.lex.scan(&pending.text, self.standard_strings) else {

@@ -1,0 +1,7 @@
+//! Fuzz target: `cbam` reading a file of kind `tsv` (see `cbam::fuzzing`).
+#![no_main]
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| {
+    // Err is a refusal, which is fine; a panic, abort or runaway allocation is the bug.
+    let _ = cbam::fuzzing::run(cbam::fuzzing::Target::Tsv, data);
+});
