@@ -41,6 +41,8 @@ pub enum Error {
     ReservedColumn {
         path: PathBuf,
         column: String,
+        /// The keys the report adds to every entry (from the model, which this floor is below).
+        reserved: String,
     },
     WrongDelimiter {
         path: PathBuf,
@@ -120,11 +122,15 @@ impl fmt::Display for Error {
                 "{}: line 1 (header): column {column:?} appears more than once",
                 path.display()
             ),
-            Error::ReservedColumn { path, column } => write!(
+            Error::ReservedColumn {
+                path,
+                column,
+                reserved,
+            } => write!(
                 f,
                 "{}: line 1 (header): expected a column name the report does not use itself, found {column:?} (a key of every detailed_goods entry: {}); rename the column",
                 path.display(),
-                crate::model::RESERVED_KEYS.join(", ")
+                reserved
             ),
             Error::WrongDelimiter {
                 path,

@@ -199,6 +199,10 @@ fn run_pass(
             if let Some(row) = f.row {
                 f.line = at(row);
             }
+            // A workbook: the cell, sheet and column letter with the row.
+            if let (Some(line), Some(field), None) = (f.line, f.field, &f.cell) {
+                f.cell = src.sheet_cell(field, line);
+            }
         }
         for r in &mut pass.rejected {
             r.line = at(r.row).unwrap_or(0);

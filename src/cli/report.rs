@@ -359,9 +359,10 @@ fn print_errors(out: &mut impl Write, a: &Args, report: &Report) -> std::io::Res
         v.error_count, v.warning_count, v.info_count
     )?;
     for f in v.errors.iter().take(SHOWN) {
-        let loc = match f.line {
-            Some(l) => format!("line {l}"),
-            None => "report".to_string(),
+        let loc = match (f.line, &f.cell) {
+            (Some(l), Some(c)) => format!("line {l} (cell {c})"),
+            (Some(l), None) => format!("line {l}"),
+            (None, _) => "report".to_string(),
         };
         writeln!(
             out,

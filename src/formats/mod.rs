@@ -7,3 +7,4 @@ pub mod jsonpath;
 pub mod pgcsv;
 pub mod pgdump;
 pub mod pydict;
+pub mod workbook;

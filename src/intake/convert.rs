@@ -238,6 +238,8 @@ pub struct Converted {
     pub csv: std::fs::File,
     /// Per data row: dump line or sheet row (1-based); 0 when the format has none (JSON).
     pub origins: Vec<u64>,
+    /// A workbook: the sheet and its columns' letters.
+    pub sheet: Option<super::sheet::SheetColumns>,
     /// The digest of the file as given (compressed, when it was).
     pub digest: crate::provenance::FileDigest,
 }
@@ -250,6 +252,7 @@ pub fn to_csv(path: &Path, format: InputFormat, opts: &super::InputOptions) -> R
     };
     let file = tempfile::tempfile().map_err(werr)?;
     let mut w = std::io::BufWriter::with_capacity(1 << 20, file);
+    let mut sheet = None;
     let (origins, digest) = match format {
         InputFormat::PgDump => {
             let table = opts.table.as_deref().unwrap_or("shipments");
@@ -266,8 +269,9 @@ pub fn to_csv(path: &Path, format: InputFormat, opts: &super::InputOptions) -> R
         InputFormat::Xlsx | InputFormat::Xls | InputFormat::Ods => {
             // One read: calamine parses the same bytes the digest is taken of.
             let bytes = crate::fsio::FileBytes::open(path)?;
-            let origins =
+            let (origins, columns) =
                 super::sheet::to_csv(path, &bytes, format, opts.sheet.as_deref(), &mut w)?;
+            sheet = Some(columns);
             (
                 origins,
                 crate::provenance::FileDigest::of("shipments", path, &bytes),
@@ -291,6 +295,7 @@ pub fn to_csv(path: &Path, format: InputFormat, opts: &super::InputOptions) -> R
     Ok(Converted {
         csv,
         origins,
+        sheet,
         digest,
     })
 }

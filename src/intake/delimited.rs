@@ -114,6 +114,7 @@ fn map_columns(path: &Path, header: &csv::ByteRecord, names: &[String]) -> Resul
                     return Err(Error::ReservedColumn {
                         path: path.to_path_buf(),
                         column: String::from_utf8_lossy(&header[i]).trim().to_string(),
+                        reserved: crate::model::RESERVED_KEYS.join(", "),
                     });
                 }
                 if extra.iter().any(|(_, n)| n.to_ascii_lowercase() == *name) {

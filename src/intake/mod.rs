@@ -136,6 +136,8 @@ pub struct Source {
     /// A converted input: per data row the dump line, sheet row or JSON line it came from
     /// (0: unknown), which findings then name instead of the intermediate CSV's line.
     origins: Option<Vec<u64>>,
+    /// A workbook: its sheet and columns, for naming a finding's cell.
+    sheet: Option<sheet::SheetColumns>,
 }
 
 /// One record of the file as intake hands it on.
@@ -163,7 +165,9 @@ pub fn open_shipments(path: &Path, opts: &InputOptions) -> Result<Source> {
         .unwrap_or_default();
     if format.converted() {
         let conv = convert::to_csv(path, format, opts)?;
-        return Source::converted(path, file_name, &conv.csv, conv.digest, conv.origins);
+        let mut src = Source::converted(path, file_name, &conv.csv, conv.digest, conv.origins)?;
+        src.sheet = conv.sheet;
+        return Ok(src);
     }
     // CSV and TSV may come gzip-compressed: read from a decompressed temporary copy.
     let (raw, digest_of_original) = read_maybe_gzip(path)?;
@@ -190,6 +194,7 @@ pub fn open_shipments(path: &Path, opts: &InputOptions) -> Result<Source> {
         layout: Layout::default(),
         digest_of_original,
         origins: None,
+        sheet: None,
     };
     src.layout = delimited::layout(path, src.body(), format)?;
     Ok(src)
@@ -220,6 +225,7 @@ impl Source {
             layout,
             digest_of_original: Some(digest),
             origins: Some(origins),
+            sheet: None,
         })
     }
 
@@ -248,6 +254,11 @@ impl Source {
             .get(i as usize)
             .copied()
             .filter(|&l| l > 0)
+    }
+
+    /// For a workbook, the cell (`Shipments!K7`) of `field` on sheet row `row`.
+    pub fn sheet_cell(&self, field: &str, row: u64) -> Option<String> {
+        self.sheet.as_ref()?.cell(field, row)
     }
 
     /// Whether line numbers come from a conversion (see `origin_line`), not the CSV parsed.

@@ -13,36 +13,30 @@ use super::{text, InputFormat};
 use crate::error::{Error, Result};
 use crate::formats::cells::{self, column_letters};
 use crate::formats::pgcsv::CsvSink;
+use crate::formats::workbook::{Grid, Kind, Workbook};
 use crate::model::REQUIRED_COLUMNS;
-use calamine::{open_workbook_from_rs, Data, Ods, Range, Reader, Xls, Xlsx};
+use calamine::Data;
 use std::io::Write;
 use std::path::Path;
 
 /// The header must be within this many rows of the top of the sheet.
 const HEADER_SEARCH_ROWS: usize = 50;
 
-fn open_err(path: &Path, format: InputFormat, e: impl std::fmt::Display) -> Error {
-    Error::Data {
-        path: path.to_path_buf(),
-        message: format!(
-            "cannot read the workbook as {}: {e} (a damaged or truncated file, or another format)",
-            format.name()
-        ),
-    }
-}
-
-fn pick<R, RS>(
-    wb: &mut R,
+/// The chosen sheet of the workbook `bytes` (through the one checked opener), with its name
+/// and the names of all sheets.
+fn read_sheet(
     path: &Path,
+    bytes: &[u8],
     format: InputFormat,
     sheet: Option<&str>,
-) -> Result<(String, Range<Data>, Vec<String>)>
-where
-    R: Reader<RS>,
-    RS: std::io::Read + std::io::Seek,
-    R::Error: std::fmt::Display,
-{
-    let names = wb.sheet_names();
+) -> Result<(String, Grid, Vec<String>)> {
+    let kind = match format {
+        InputFormat::Xlsx => Kind::Xlsx,
+        InputFormat::Xls => Kind::Xls,
+        _ => Kind::Ods,
+    };
+    let mut wb = Workbook::open_as(path, bytes, kind)?;
+    let names = wb.sheet_names().to_vec();
     let name = match sheet {
         Some(s) => names
             .iter()
@@ -61,51 +55,47 @@ where
             message: "the workbook has no sheets".into(),
         })?,
     };
-    let range = wb
-        .worksheet_range(&name)
-        .map_err(|e| open_err(path, format, format!("sheet {name:?}: {e}")))?;
-    Ok((name, range, names))
+    let grid = wb.sheet(&name)?;
+    Ok((name, grid, names))
 }
 
-/// The chosen sheet of the workbook `bytes`, with its name and the names of all sheets.
-fn read_sheet(
-    path: &Path,
-    bytes: &[u8],
-    format: InputFormat,
-    sheet: Option<&str>,
-) -> Result<(String, Range<Data>, Vec<String>)> {
-    let rs = std::io::Cursor::new(bytes);
-    match format {
-        InputFormat::Xlsx => {
-            let mut wb: Xlsx<_> =
-                open_workbook_from_rs(rs).map_err(|e| open_err(path, format, e))?;
-            pick(&mut wb, path, format, sheet)
-        }
-        InputFormat::Xls => {
-            let mut wb: Xls<_> =
-                open_workbook_from_rs(rs).map_err(|e| open_err(path, format, e))?;
-            pick(&mut wb, path, format, sheet)
-        }
-        _ => {
-            let mut wb: Ods<_> =
-                open_workbook_from_rs(rs).map_err(|e| open_err(path, format, e))?;
-            pick(&mut wb, path, format, sheet)
-        }
+/// Where a shipments sheet's columns are: the sheet's name and, per column written, its
+/// header (lower-case) and letter, so a finding on a field can name its cell.
+#[derive(Debug, Clone, Default)]
+pub struct SheetColumns {
+    pub sheet: String,
+    pub columns: Vec<(String, String)>,
+}
+
+impl SheetColumns {
+    /// The cell of `field` on sheet row `row` (1-based), as a spreadsheet writes it:
+    /// `Shipments!K7`, `'Q4 2025'!K7`.
+    pub fn cell(&self, field: &str, row: u64) -> Option<String> {
+        let (_, letter) = self.columns.iter().find(|(h, _)| h == field)?;
+        let plain = self
+            .sheet
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_');
+        Some(if plain {
+            format!("{}!{letter}{row}", self.sheet)
+        } else {
+            format!("'{}'!{letter}{row}", self.sheet.replace('\'', "''"))
+        })
     }
 }
 
 /// Converts the sheet of the workbook `bytes` (read from `path`) to CSV; returns each row's
-/// 1-based sheet row number.
+/// 1-based sheet row number, and where the columns are.
 pub fn to_csv(
     path: &Path,
     bytes: &[u8],
     format: InputFormat,
     sheet: Option<&str>,
     out: &mut dyn Write,
-) -> Result<Vec<u64>> {
-    let (name, range, sheets) = read_sheet(path, bytes, format, sheet)?;
-    let (top, left) = range.start().unwrap_or((0, 0));
-    let rows: Vec<&[Data]> = range.rows().collect();
+) -> Result<(Vec<u64>, SheetColumns)> {
+    let (name, grid, sheets) = read_sheet(path, bytes, format, sheet)?;
+    let (top, left) = grid.start();
+    let rows: Vec<&[Data]> = grid.rows();
     let place = SheetPlace {
         path,
         name: &name,
@@ -114,9 +104,11 @@ pub fn to_csv(
         top: top as usize,
     };
     let h = place.header_row(&rows)?;
-    let header: Vec<String> = rows[h]
-        .iter()
-        .enumerate()
+    // Rows are as long as their last cell: the widest row gives the columns, so a value
+    // right of the header's last cell is still a `column_<letter>`.
+    let width = rows.iter().map(|r| r.len()).max().unwrap_or(0);
+    let header: Vec<String> = (0..width)
+        .map(|j| (j, rows[h].get(j).unwrap_or(&Data::Empty)))
         .map(|(j, c)| {
             let n = cell_text(c, "");
             if n.trim().is_empty() {
@@ -164,7 +156,14 @@ pub fn to_csv(
             path: path.to_path_buf(),
         });
     }
-    Ok(sink.origins.take().unwrap_or_default())
+    let columns = SheetColumns {
+        sheet: name.clone(),
+        columns: used
+            .iter()
+            .map(|&j| (lower[j].clone(), column_letters(left as usize + j)))
+            .collect(),
+    };
+    Ok((sink.origins.take().unwrap_or_default(), columns))
 }
 
 /// Where a sheet is, for finding its header and naming it in messages.

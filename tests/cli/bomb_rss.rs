@@ -10,6 +10,7 @@ use std::io::Write;
 
 const HEADER: &str = "shipment_id,import_date,quarter,cn_code,product_group,product_description,origin_iso,origin_country,importer_name,importer_country,net_mass_kg,port_of_entry,importer_reference,has_actual_emissions,supplier_id,notes\n";
 const ROW: &str = "B-1,2025-10-01,2025Q4,25231000,cement,Clinker,TR,Turkey,Noordzee Staal Import BV,NL,24560,Rotterdam,R-1,NO,,x\n";
+const JSON_ROW: &str = r#""import_date":"2025-10-01","quarter":"2025Q4","cn_code":"25231000","origin_iso":"TR","net_mass_kg":"1""#;
 const COPY_HEAD: &str = "COPY public.shipments (shipment_id, import_date, quarter, cn_code, origin_iso, net_mass_kg) FROM stdin;\n";
 
 /// `members` gzip members, each `block` compressed: deflate's ~1000:1 on a repeated block, and
@@ -88,7 +89,7 @@ fn bombs() -> Vec<(&'static str, Vec<u8>)> {
             "columns.csv",
             format!("{}{columns}\n{}", HEADER.trim_end(), ROW).into_bytes(),
         ),
-        // 100,000 distinct keys (3 MB).
+        // 50,000 objects, each with a key of its own (6 MB).
         ("keys.json", many_keys.into_bytes()),
         // One 9 MB JSON string, one 9 MB quoted CSV field, one 9 MB header line.
         (

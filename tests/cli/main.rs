@@ -32,6 +32,7 @@ mod suppliers;
 mod templates;
 mod validate;
 mod verify;
+mod workbook_bombs;
 mod xml;
 
 use std::path::{Path, PathBuf};

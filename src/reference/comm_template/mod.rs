@@ -12,8 +12,9 @@
 mod checks;
 
 use crate::error::{Error, Result};
+use crate::formats::workbook::{Grid, Workbook};
 use crate::model::{CnCode, Date, Finding, Sector, Severity};
-use calamine::{open_workbook_auto_from_rs, Data, Range, Reader};
+use calamine::Data;
 use checks::{check_file, check_product, MakeFinding};
 use rust_decimal::Decimal;
 use std::path::Path;
@@ -159,7 +160,7 @@ fn col_plus(c: &str, n: u32) -> String {
 
 struct Sheet<'a> {
     name: &'static str,
-    range: &'a Range<Data>,
+    range: &'a Grid,
     path: &'a Path,
 }
 
@@ -398,25 +399,19 @@ pub fn read_template(path: &Path) -> Result<TemplateFile> {
 
 /// The workbook, its sheets read by name.
 struct TemplateWorkbook<'a> {
-    wb: calamine::Sheets<std::io::Cursor<&'a [u8]>>,
+    wb: Workbook<'a>,
     names: Vec<String>,
     path: &'a Path,
 }
 
 impl<'a> TemplateWorkbook<'a> {
     fn open(path: &'a Path, bytes: &'a [u8]) -> Result<TemplateWorkbook<'a>> {
-        let wb =
-            open_workbook_auto_from_rs(std::io::Cursor::new(bytes)).map_err(|e| Error::Data {
-                path: path.to_path_buf(),
-                message: format!(
-                    "cannot read the workbook: {e} (a damaged or truncated file, or not a workbook)"
-                ),
-            })?;
-        let names = wb.sheet_names();
+        let wb = Workbook::open(path, bytes)?;
+        let names = wb.sheet_names().to_vec();
         Ok(TemplateWorkbook { wb, names, path })
     }
 
-    fn range(&mut self, name: &'static str) -> Result<Range<Data>> {
+    fn range(&mut self, name: &'static str) -> Result<Grid> {
         if !self.names.iter().any(|n| n == name) {
             return Err(Error::Data {
                 path: self.path.to_path_buf(),
@@ -427,13 +422,10 @@ impl<'a> TemplateWorkbook<'a> {
                 ),
             });
         }
-        self.wb.worksheet_range(name).map_err(|e| Error::Data {
-            path: self.path.to_path_buf(),
-            message: format!("sheet {name:?}: cannot read it: {e}"),
-        })
+        self.wb.sheet(name)
     }
 
-    fn sheet<'r>(&self, name: &'static str, range: &'r Range<Data>) -> Sheet<'r>
+    fn sheet<'r>(&self, name: &'static str, range: &'r Grid) -> Sheet<'r>
     where
         'a: 'r,
     {

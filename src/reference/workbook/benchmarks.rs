@@ -4,7 +4,7 @@ use super::{data_err, figure_value, open, row_code, text};
 use crate::error::Result;
 use crate::model::CnCode;
 use crate::reference::benchmarks::{split_route, Benchmark, BenchmarkTable};
-use calamine::{Data, Reader};
+use calamine::Data;
 use rust_decimal::Decimal;
 use std::collections::HashMap;
 use std::path::Path;
@@ -31,10 +31,17 @@ pub fn read_benchmarks_from(path: &Path, bytes: &[u8]) -> Result<BenchmarkTable>
         ("column b+route", &[]),
     ];
     for name in wb.sheet_names().to_vec() {
-        let range = wb
-            .worksheet_range(&name)
-            .map_err(|e| data_err(path, format!("sheet {name:?}: {e}")))?;
-        let rows: Vec<&[Data]> = range.rows().collect();
+        let grid = wb.sheet(&name)?;
+        let rows: Vec<&[Data]> = grid.rows();
+        let (top, left) = grid.start();
+        // The cell as the spreadsheet names it (the grid starts at the first used cell).
+        let at = |i: usize, col: usize| {
+            format!(
+                "cell {}{}",
+                crate::formats::cells::column_letters(left as usize + col),
+                top as usize + i + 1
+            )
+        };
         let Some((h, cols)) = find_header(&rows, &wanted) else {
             continue;
         };
@@ -59,7 +66,8 @@ pub fn read_benchmarks_from(path: &Path, bytes: &[u8]) -> Result<BenchmarkTable>
                 }
             }
             let Some(cn) = current else { continue };
-            let Some(col_b) = figure(path, &name, i, "Column B", r.get(cols[2]))? else {
+            let Some(col_b) = figure(path, &name, &at(i, cols[2]), "Column B", r.get(cols[2]))?
+            else {
                 continue;
             };
             let route_text = {
@@ -74,12 +82,12 @@ pub fn read_benchmarks_from(path: &Path, bytes: &[u8]) -> Result<BenchmarkTable>
                 data_err(
                     path,
                     format!(
-                        "sheet {name:?}, row {}, column \"Column B production route indicator\": expected a route like (C), (1) or (F)(2), found {route_text:?}",
-                        i + 1
+                        "sheet {name:?}, {}, column \"Column B production route indicator\": expected a route like (C), (1) or (F)(2), found {route_text:?}",
+                        at(i, if text(r.get(cols[4])).is_empty() { cols[3] } else { cols[4] })
                     ),
                 )
             })?;
-            let col_a = match figure(path, &name, i, "Column A", r.get(cols[1]))? {
+            let col_a = match figure(path, &name, &at(i, cols[1]), "Column A", r.get(cols[1]))? {
                 Some(a) => {
                     a_by_letter.entry(letter.clone()).or_insert(a);
                     first_a.get_or_insert(a);
@@ -94,7 +102,7 @@ pub fn read_benchmarks_from(path: &Path, bytes: &[u8]) -> Result<BenchmarkTable>
                     years,
                     column_a: col_a,
                     column_b: Some(col_b),
-                    source: format!("{file}, sheet {name:?}, row {}", i + 1),
+                    source: format!("{file}, sheet {name:?}, row {}", top as usize + i + 1),
                 },
             );
         }
@@ -116,7 +124,7 @@ pub fn read_benchmarks_from(path: &Path, bytes: &[u8]) -> Result<BenchmarkTable>
 fn figure(
     path: &Path,
     sheet: &str,
-    row: usize,
+    at: &str,
     header: &str,
     c: Option<&Data>,
 ) -> Result<Option<Decimal>> {
@@ -124,8 +132,7 @@ fn figure(
         data_err(
             path,
             format!(
-                "sheet {sheet:?}, row {}, column {header:?}: expected a number, \"–\" or \"N/A\", found {found}",
-                row + 1,
+                "sheet {sheet:?}, {at}, column {header:?}: expected a number, \"–\" or \"N/A\", found {found}",
             ),
         )
     })?;
@@ -133,8 +140,7 @@ fn figure(
         Some(v) if !crate::reference::benchmarks::benchmark_in_bounds(v) => Err(data_err(
             path,
             format!(
-                "sheet {sheet:?}, row {}, column {header:?}: expected a benchmark of at most {} tCO2e/t, found {v}",
-                row + 1,
+                "sheet {sheet:?}, {at}, column {header:?}: expected a benchmark of at most {} tCO2e/t, found {v}",
                 crate::reference::benchmarks::MAX_BENCHMARK,
             ),
         )),

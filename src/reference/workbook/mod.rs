@@ -10,7 +10,8 @@ pub use benchmarks::{read_benchmarks, read_benchmarks_from};
 use super::factors::{DefaultTables, TableRow};
 use crate::error::{Error, Result};
 use crate::formats::cells::cell_text;
-use calamine::{open_workbook_auto_from_rs, Data, Reader};
+use crate::formats::workbook::Workbook;
+use calamine::Data;
 use rust_decimal::Decimal;
 use std::collections::HashMap;
 use std::path::Path;
@@ -161,14 +162,10 @@ const COUNTRIES: &[(&str, &str)] = &[
     ("zimbabwe", "ZW"),
 ];
 
-/// The workbook and its file name (for sources and notes).
+/// The workbook (through the one checked opener) and its file name (for sources and notes).
 /// The workbook is parsed from `bytes`, the same bytes the caller takes the digest of.
-fn open<'b>(
-    path: &Path,
-    bytes: &'b [u8],
-) -> Result<(calamine::Sheets<std::io::Cursor<&'b [u8]>>, String)> {
-    let wb = open_workbook_auto_from_rs(std::io::Cursor::new(bytes))
-        .map_err(|e| data_err(path, format!("cannot open the workbook: {e}")))?;
+fn open<'b>(path: &'b Path, bytes: &'b [u8]) -> Result<(Workbook<'b>, String)> {
+    let wb = Workbook::open(path, bytes)?;
     let file = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -444,16 +441,11 @@ pub fn read_default_values(
         if NOT_COUNTRY_SHEETS.contains(&name.trim().to_lowercase().as_str()) {
             continue;
         }
-        let range = wb
-            .worksheet_range(&name)
-            .map_err(|e| data_err(path, format!("sheet {name:?}: {e}")))?;
-        let start = range
-            .start()
-            .map(|(r, c)| (r as usize, c as usize))
-            .unwrap_or((0, 0));
+        let cells = wb.sheet(&name)?;
+        let (r, c) = cells.start();
         let g = Grid {
-            rows: range.rows().collect(),
-            start,
+            rows: cells.rows(),
+            start: (r as usize, c as usize),
         };
         sheets.read(&name, &g, t)?;
     }
