@@ -28,14 +28,21 @@ pub enum Error {
     NoRows {
         path: PathBuf,
     },
+    /// `line`: the header's (1 unless blank lines come before it).
     MissingColumns {
         path: PathBuf,
+        line: u64,
         missing: String,
         found: String,
     },
+    /// Two header cells name one column (after trimming, ignoring case); `line` is `None`
+    /// for a converted input (workbook), whose header line is not the file's.
     DuplicateColumn {
         path: PathBuf,
+        line: Option<u64>,
         column: String,
+        /// Both cells: position, letter and name as written.
+        cells: String,
     },
     /// An extra column named like a key the report adds to each `detailed_goods` entry.
     ReservedColumn {
@@ -46,6 +53,7 @@ pub enum Error {
     },
     WrongDelimiter {
         path: PathBuf,
+        line: u64,
         expected: &'static str,
         found: &'static str,
         hint: &'static str,
@@ -110,17 +118,26 @@ impl fmt::Display for Error {
             }
             Error::MissingColumns {
                 path,
+                line,
                 missing,
                 found,
             } => write!(
                 f,
-                "{}: line 1 (header): missing required column(s) {missing}; found columns: {found}",
+                "{}: line {line} (header): missing required column(s) {missing}; found columns: {found}",
                 path.display()
             ),
-            Error::DuplicateColumn { path, column } => write!(
+            Error::DuplicateColumn {
+                path,
+                line,
+                column,
+                cells,
+            } => write!(
                 f,
-                "{}: line 1 (header): column {column:?} appears more than once",
-                path.display()
+                "{}: {}column {column:?} appears more than once: {cells} (names are \
+                 matched ignoring case and surrounding spaces; only one can be the row's value)",
+                path.display(),
+                line.map(|l| format!("line {l} (header): "))
+                    .unwrap_or_else(|| "header: ".into())
             ),
             Error::ReservedColumn {
                 path,
@@ -134,12 +151,13 @@ impl fmt::Display for Error {
             ),
             Error::WrongDelimiter {
                 path,
+                line,
                 expected,
                 found,
                 hint,
             } => write!(
                 f,
-                "{}: line 1 (header): expected {expected}-separated columns, found one column containing {found:?}; \
+                "{}: line {line} (header): expected {expected}-separated columns, found one column containing {found:?}; \
                  wrong delimiter? (use --input-format {hint})",
                 path.display()
             ),

@@ -2,8 +2,10 @@
 //! They may use only `crate::error` and `crate::fsio`; the stages give their content meaning.
 
 pub mod cells;
+pub mod csvread;
 pub mod json_strict;
 pub mod jsonpath;
+pub mod lines;
 pub mod pgcsv;
 pub mod pgdump;
 pub mod pydict;

@@ -3,6 +3,8 @@
 
 use super::{InputFormat, Record};
 use crate::error::{Error, Result};
+use crate::formats::csvread::{BoundedRecords, Record as CsvRecord};
+use crate::formats::lines;
 use crate::model::{Finding, Severity, ShipmentRow, REQUIRED_COLUMNS, SHIPMENT_COLUMNS};
 use std::path::Path;
 use std::sync::Arc;
@@ -32,7 +34,31 @@ fn delimiter(format: InputFormat) -> u8 {
     }
 }
 
-pub fn layout(path: &Path, data: &[u8], format: InputFormat) -> Result<Layout> {
+/// At most this many columns in a header (the 16 known ones and extras): a wider header is
+/// refused before any record is read (a 200,000-column line is not a shipments export).
+pub const MAX_COLUMNS: usize = 256;
+
+/// A header name (or JSON key) longer than this is refused: it is carried into every line
+/// of `detailed_goods`.
+pub const MAX_NAME_BYTES: usize = 256;
+
+/// A header cell as messages name it: 1-based position, spreadsheet letter, name as written.
+pub fn cell_name(i: usize, name: &str) -> String {
+    format!(
+        "column {} ({}) {name:?}",
+        i + 1,
+        crate::formats::cells::column_letters(i)
+    )
+}
+
+/// How a header name is matched: trimmed, ASCII lower case.
+pub fn normalised(name: &str) -> String {
+    name.trim().to_ascii_lowercase()
+}
+
+/// The header of `data` mapped onto the shipment columns. `converted`: the CSV a workbook,
+/// dump or JSON file was turned into (its line numbers are not the file's).
+pub fn layout(path: &Path, data: &[u8], format: InputFormat, converted: bool) -> Result<Layout> {
     if data.iter().all(|b| b.is_ascii_whitespace()) {
         return Err(Error::Empty {
             path: path.to_path_buf(),
@@ -42,40 +68,25 @@ pub fn layout(path: &Path, data: &[u8], format: InputFormat) -> Result<Layout> {
     if let Some(open) = unterminated_quote(data, delim) {
         return Err(Error::Parse {
             path: path.to_path_buf(),
-            line: 1 + memchr::memchr_iter(b'\n', &data[..open]).count() as u64,
+            line: lines::line_of(data, open),
             message: "a quoted field opens here and is never closed: it would run to the end \
                       of the file and swallow every record after it"
                 .into(),
         });
     }
-    let mut rdr = csv::ReaderBuilder::new()
-        .delimiter(delim)
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(data);
-    let mut header = csv::ByteRecord::new();
-    match rdr.read_byte_record(&mut header) {
-        Ok(true) => {}
-        Ok(false) => {
-            return Err(Error::Empty {
-                path: path.to_path_buf(),
-            })
-        }
-        Err(e) => {
-            return Err(Error::Parse {
-                path: path.to_path_buf(),
-                line: 1,
-                message: e.to_string(),
-            })
-        }
+    // Blank lines before the header are stepped over (and counted).
+    let header_line = lines::line_of(data, lines::skip_blank(data, 0));
+    let mut rdr = BoundedRecords::new(data, 0, data.len(), delim, MAX_FIELD_BYTES, MAX_COLUMNS + 1);
+    let mut header = CsvRecord::default();
+    if !rdr.read(&mut header) {
+        return Err(Error::Empty {
+            path: path.to_path_buf(),
+        });
     }
-    let body_start = rdr.position().byte() as usize;
-    let first_data_line = rdr.position().line();
-    let names: Vec<String> = header
-        .iter()
-        .map(|h| String::from_utf8_lossy(h).trim().to_ascii_lowercase())
-        .collect();
-    let columns = map_columns(path, &header, &names)?;
+    let body_start = header.end;
+    let names = header_names(path, &header, header_line)?;
+    let line = (!converted).then_some(header_line);
+    let columns = map_columns(path, &header, &names, line)?;
     let missing: Vec<&str> = REQUIRED_COLUMNS
         .iter()
         .filter(|c| {
@@ -84,46 +95,93 @@ pub fn layout(path: &Path, data: &[u8], format: InputFormat) -> Result<Layout> {
         .copied()
         .collect();
     if !missing.is_empty() {
-        return Err(missing_columns(path, &names, &missing, delim));
+        return Err(missing_columns(path, header_line, &names, &missing, delim));
     }
     Ok(Layout {
         body_start,
-        first_data_line,
+        first_data_line: lines::line_of(data, body_start),
         ..columns
     })
 }
 
-/// Known and extra columns of the header (`names`: trimmed, lower case), each at most once;
-/// where the body starts is the caller's to fill in.
-fn map_columns(path: &Path, header: &csv::ByteRecord, names: &[String]) -> Result<Layout> {
+/// The header's names, normalised (see `normalised`), within the bounds on their number
+/// and length.
+fn header_names(path: &Path, header: &CsvRecord, line: u64) -> Result<Vec<String>> {
+    if header.len() > MAX_COLUMNS {
+        return Err(Error::Parse {
+            path: path.to_path_buf(),
+            line,
+            message: format!(
+                "the header has {} columns; at most {MAX_COLUMNS} are read (the 16 shipment \
+                 columns and extra ones): not a shipments export, or the wrong delimiter",
+                header.len()
+            ),
+        });
+    }
+    let mut names = Vec::with_capacity(header.len());
+    for (i, h) in header.iter().enumerate() {
+        let text = String::from_utf8_lossy(h);
+        let size = header.oversize(i).map_or(text.trim().len(), |n| n as usize);
+        if size > MAX_NAME_BYTES {
+            let shown: String = text.trim().chars().take(40).collect();
+            return Err(Error::Parse {
+                path: path.to_path_buf(),
+                line,
+                message: format!(
+                    "header {}: the name is {} bytes long (limit {MAX_NAME_BYTES})",
+                    cell_name(i, &format!("{shown}…")),
+                    size
+                ),
+            });
+        }
+        names.push(normalised(&text));
+    }
+    Ok(names)
+}
+
+/// Known and extra columns of the header (`names`: normalised), each at most once — two
+/// cells naming one column are refused, naming both; where the body starts is the caller's.
+fn map_columns(
+    path: &Path,
+    header: &CsvRecord,
+    names: &[String],
+    line: Option<u64>,
+) -> Result<Layout> {
     let mut known: [Option<usize>; 16] = [None; 16];
     let mut extra: Vec<(usize, Arc<str>)> = Vec::new();
+    let mut first: rustc_hash::FxHashMap<&str, usize> = Default::default();
+    let written = |i: usize| {
+        String::from_utf8_lossy(header.get(i).unwrap_or_default())
+            .trim()
+            .to_string()
+    };
+    // A converted header (workbook, dump) is not the file's: its cells are counted, not
+    // lettered (a workbook's empty columns are left out of it).
+    let named = |i: usize| match line {
+        Some(_) => cell_name(i, &written(i)),
+        None => format!("header cell {} {:?}", i + 1, written(i)),
+    };
     for (i, name) in names.iter().enumerate() {
+        if let Some(&j) = first.get(name.as_str()) {
+            return Err(Error::DuplicateColumn {
+                path: path.to_path_buf(),
+                line,
+                column: name.clone(),
+                cells: format!("{} and {}", named(j), named(i)),
+            });
+        }
+        first.insert(name, i);
         match SHIPMENT_COLUMNS.iter().position(|c| c == name) {
-            Some(k) => {
-                if known[k].is_some() {
-                    return Err(Error::DuplicateColumn {
-                        path: path.to_path_buf(),
-                        column: name.clone(),
-                    });
-                }
-                known[k] = Some(i);
-            }
+            Some(k) => known[k] = Some(i),
             None => {
                 if crate::model::RESERVED_KEYS.contains(&name.as_str()) {
                     return Err(Error::ReservedColumn {
                         path: path.to_path_buf(),
-                        column: String::from_utf8_lossy(&header[i]).trim().to_string(),
+                        column: written(i),
                         reserved: crate::model::RESERVED_KEYS.join(", "),
                     });
                 }
-                if extra.iter().any(|(_, n)| n.to_ascii_lowercase() == *name) {
-                    return Err(Error::DuplicateColumn {
-                        path: path.to_path_buf(),
-                        column: name.clone(),
-                    });
-                }
-                extra.push((i, String::from_utf8_lossy(&header[i]).trim().into()))
+                extra.push((i, written(i).into()))
             }
         }
     }
@@ -137,7 +195,7 @@ fn map_columns(path: &Path, header: &csv::ByteRecord, names: &[String]) -> Resul
 
 /// Required columns are missing: most often because the file is split by another delimiter,
 /// which the one column the header then is shows.
-fn missing_columns(path: &Path, names: &[String], missing: &[&str], delim: u8) -> Error {
+fn missing_columns(path: &Path, line: u64, names: &[String], missing: &[&str], delim: u8) -> Error {
     if names.len() == 1 {
         let h = &names[0];
         let (found, hint) = if h.contains(';') {
@@ -160,6 +218,7 @@ fn missing_columns(path: &Path, names: &[String], missing: &[&str], delim: u8) -
         if let Some(found) = found {
             return Error::WrongDelimiter {
                 path: path.to_path_buf(),
+                line,
                 expected: if delim == b',' { "comma" } else { "tab" },
                 found,
                 hint,
@@ -168,6 +227,7 @@ fn missing_columns(path: &Path, names: &[String], missing: &[&str], delim: u8) -
     }
     Error::MissingColumns {
         path: path.to_path_buf(),
+        line,
         missing: missing.join(", "),
         found: names.join(", "),
     }
@@ -247,7 +307,7 @@ pub fn chunks(data: &[u8], body_start: usize, target: usize) -> Vec<Chunk> {
             first_line,
         }]
     };
-    let first_line = 1 + memchr::memchr_iter(b'\n', &data[..body_start]).count() as u64;
+    let first_line = lines::line_of(data, body_start);
     if data.len() - body_start <= target {
         return whole(first_line);
     }
@@ -280,10 +340,31 @@ pub fn chunks(data: &[u8], body_start: usize, target: usize) -> Vec<Chunk> {
             end,
             first_line: line,
         });
-        line += memchr::memchr_iter(b'\n', &data[start..end]).count() as u64;
+        line += lines::breaks(data, start, end);
         start = end;
     }
     out
+}
+
+/// Physical lines of the records of a chunk, for every line ending and with blank lines
+/// counted: a running count from the chunk's start, so the whole chunk is scanned once.
+struct LineCounter<'a> {
+    data: &'a [u8],
+    end: usize,
+    at: usize,
+    line: u64,
+}
+
+impl LineCounter<'_> {
+    /// The lines (first, last) of the record read from `start` to `end`: reading starts
+    /// before the blank lines it steps over.
+    fn span(&mut self, start: usize, end: usize) -> (u64, u64) {
+        let from = lines::skip_blank(self.data, start).min(self.end);
+        self.line += lines::breaks(self.data, self.at, from);
+        self.at = from;
+        let to = lines::trim_end(self.data, from, end.min(self.end));
+        (self.line, self.line + lines::breaks(self.data, from, to))
+    }
 }
 
 pub(super) fn parse_chunk(
@@ -295,36 +376,29 @@ pub(super) fn parse_chunk(
     check_line_breaks: bool,
     mut each: impl FnMut(Record),
 ) -> u64 {
-    let mut rdr = csv::ReaderBuilder::new()
-        .delimiter(delimiter(format))
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(&data[chunk.start..chunk.end]);
-    let mut record = csv::ByteRecord::new();
+    let max_fields = layout.ncols.max(1) + 1;
+    let mut rdr = BoundedRecords::new(
+        data,
+        chunk.start,
+        chunk.end,
+        delimiter(format),
+        MAX_FIELD_BYTES,
+        max_fields,
+    );
+    let mut record = CsvRecord::default();
     let mut row_no: u64 = 0;
-    loop {
-        let more = match rdr.read_byte_record(&mut record) {
-            Ok(m) => m,
-            Err(e) => {
-                // Only I/O can fail on an in-memory slice with `flexible`; report, never panic.
-                row_no += 1;
-                let line = chunk.first_line + e.position().map(|p| p.line()).unwrap_or(1) - 1;
-                let row = ShipmentRow::new(row_no, line, [""; 16]);
-                let f = Finding::new("IN013", Severity::Error, format!("unreadable record: {e}"))
-                    .file(display)
-                    .at_row(&row);
-                each(Record::Broken(row, vec![f]));
-                break;
-            }
-        };
-        if !more {
-            break;
-        }
+    let mut lines = LineCounter {
+        data,
+        end: chunk.end,
+        at: chunk.start,
+        line: chunk.first_line,
+    };
+    while rdr.read(&mut record) {
         row_no += 1;
-        let line = chunk.first_line + record.position().map(|p| p.line()).unwrap_or(1) - 1;
-        let (row, mut problems) = lay_out(&record, layout, row_no, line);
+        let span = lines.span(record.start, record.end);
+        let (row, mut problems) = lay_out(&record, layout, row_no, span);
         if check_line_breaks {
-            problems.extend(line_breaks(&record, layout, line));
+            problems.extend(line_breaks(&record, layout, delimiter(format), span));
         }
         if problems.is_empty() {
             each(Record::Row(row));
@@ -339,73 +413,123 @@ pub(super) fn parse_chunk(
     row_no
 }
 
-/// A finding for a record with a line break inside a field of a column where none belongs
-/// (see `MULTILINE_COLUMNS`): naming the physical lines the record covers.
-fn line_breaks(record: &csv::ByteRecord, layout: &Layout, line: u64) -> Option<Finding> {
-    let broken: Vec<&str> = layout
-        .known
-        .iter()
-        .enumerate()
-        .filter(|(k, _)| !MULTILINE_COLUMNS.contains(&SHIPMENT_COLUMNS[*k]))
-        .filter_map(|(k, idx)| {
-            let v = record.get((*idx)?)?;
-            memchr::memchr2(b'\n', b'\r', v).map(|_| SHIPMENT_COLUMNS[k])
-        })
-        .collect();
-    let first = *broken.first()?;
-    let breaks: usize = record
-        .iter()
-        .map(|v| memchr::memchr_iter(b'\n', v).count())
-        .sum();
-    let last = line + breaks as u64;
-    let lines = if last > line {
-        format!("lines {line}-{last}")
+/// `line 3` or `lines 3-4`.
+fn lines_text((first, last): (u64, u64)) -> String {
+    if last > first {
+        format!("lines {first}-{last}")
     } else {
-        format!("line {line}")
-    };
-    Some(
-        Finding::new(
-            "IN019",
-            Severity::Error,
+        format!("line {first}")
+    }
+}
+
+/// A finding for a record with a line break inside a field of a column where none belongs
+/// (see `MULTILINE_COLUMNS`), or a multi-line free-text field holding as many delimiters as
+/// a whole record has (a stray quote that closed in the same column of a later record: the
+/// field count is right, the records between are inside the field): naming the physical
+/// lines the record covers.
+fn line_breaks(
+    record: &CsvRecord,
+    layout: &Layout,
+    delim: u8,
+    span: (u64, u64),
+) -> Option<Finding> {
+    let multiline = |v: &[u8]| memchr::memchr2(b'\n', b'\r', v).is_some();
+    let mut broken: Vec<&str> = Vec::new();
+    let mut swallowed: Vec<&str> = Vec::new();
+    for (k, idx) in layout.known.iter().enumerate() {
+        let Some(v) = idx.and_then(|i| record.get(i)) else {
+            continue;
+        };
+        if !multiline(v) {
+            continue;
+        }
+        let name = SHIPMENT_COLUMNS[k];
+        if !MULTILINE_COLUMNS.contains(&name) {
+            broken.push(name);
+        } else if memchr::memchr_iter(delim, v).count() + 1 >= layout.ncols {
+            swallowed.push(name);
+        }
+    }
+    let lines = lines_text(span);
+    let (first, message, expected) = if let Some(&first) = broken.first() {
+        (
+            first,
             format!(
                 "a quoted field holds a line break in column(s) {}: the record covers {lines} \
                  (a quote left open until a later line?); row rejected",
                 broken.join(", ")
             ),
+            "a value on one line (only product_description and notes may span lines)",
         )
-        .field(first)
-        .expected("a value on one line (only product_description and notes may span lines)")
-        .found(&lines),
+    } else {
+        let &first = swallowed.first()?;
+        (
+            first,
+            format!(
+                "the quoted field {first} spans line breaks and holds as many delimiters as a \
+                 whole record: the record covers {lines}, and the record(s) on those lines look \
+                 swallowed into it by a stray quote; row rejected"
+            ),
+            "free text, not whole records",
+        )
+    };
+    Some(
+        Finding::new("IN019", Severity::Error, message)
+            .field(first)
+            .expected(expected)
+            .found(&lines),
     )
+}
+
+/// IN013: a record with the wrong number of fields. One that runs over several lines holds a
+/// quoted field with line breaks: most likely a stray quote that ran to a quote lines later,
+/// taking the records between into one field — those lines are named, as records it may
+/// have swallowed.
+fn field_count(found: usize, expected: usize, span: (u64, u64)) -> Finding {
+    let mut message = format!("row has {found} fields, the header has {expected}");
+    let mut found = format!("{found} fields");
+    if span.1 > span.0 {
+        found.push_str(&format!(" over {}", lines_text(span)));
+        message.push_str(&format!(
+            "; the record runs over {}: a quoted field spans line breaks (a stray quote \
+             closed lines later?), so the record(s) on {} may have been swallowed into it; \
+             row rejected",
+            lines_text(span),
+            lines_text((span.0 + 1, span.1))
+        ));
+    }
+    Finding::new("IN013", Severity::Error, message)
+        .expected(format!("{expected} fields"))
+        .found(&found)
 }
 
 /// One record as a shipment row by the header's layout, with the problems of its layout
 /// (oversize fields, wrong field count); the findings get file and row from the caller.
 fn lay_out(
-    record: &csv::ByteRecord,
+    record: &CsvRecord,
     layout: &Layout,
     row_no: u64,
-    line: u64,
+    span: (u64, u64),
 ) -> (ShipmentRow, Vec<Finding>) {
+    let line = span.0;
     let mut problems = Vec::new();
     let mut values: [&[u8]; 16] = [b""; 16];
     for (k, idx) in layout.known.iter().enumerate() {
         let Some(i) = *idx else { continue };
         let v = record.get(i).unwrap_or(b"");
-        if v.len() > MAX_FIELD_BYTES {
+        if let Some(n) = record.oversize(i) {
             problems.push(
                 Finding::new(
                     "IN014",
                     Severity::Error,
                     format!(
-                        "field {} is {} bytes long (limit {MAX_FIELD_BYTES})",
+                        "field {} is {n} bytes long (limit {MAX_FIELD_BYTES})",
                         SHIPMENT_COLUMNS[k],
-                        v.len()
                     ),
                 )
                 .field(SHIPMENT_COLUMNS[k])
                 .expected(format!("at most {MAX_FIELD_BYTES} bytes"))
-                .found(&format!("{} bytes", v.len())),
+                .found(&format!("{n} bytes")),
             );
             continue;
         }
@@ -415,35 +539,27 @@ fn lay_out(
     let mut row = ShipmentRow::from_valid_utf8_fields(row_no, line, values);
     for (i, name) in &layout.extra {
         let v = record.get(*i).unwrap_or(b"");
-        if v.len() > MAX_FIELD_BYTES {
+        if let Some(n) = record.oversize(*i) {
             problems.push(
                 Finding::new(
                     "IN014",
                     Severity::Error,
-                    format!("extra column {name} is {} bytes long", v.len()),
+                    format!("extra column {name} is {n} bytes long (limit {MAX_FIELD_BYTES})"),
                 )
                 .expected(format!("at most {MAX_FIELD_BYTES} bytes"))
-                .found(&format!("{} bytes", v.len())),
+                .found(&format!("{n} bytes")),
             );
             continue;
         }
-        row.extra
-            .push((name.clone(), String::from_utf8_lossy(v).into_owned()));
+        // An empty value is left out: it carries nothing, and kept it cost every row of a
+        // wide, sparse file (JSON objects with many distinct keys) a slot per column.
+        if !v.is_empty() {
+            row.extra
+                .push((name.clone(), String::from_utf8_lossy(v).into_owned()));
+        }
     }
     if record.len() != layout.ncols {
-        problems.push(
-            Finding::new(
-                "IN013",
-                Severity::Error,
-                format!(
-                    "row has {} fields, the header has {}",
-                    record.len(),
-                    layout.ncols
-                ),
-            )
-            .expected(format!("{} fields", layout.ncols))
-            .found(&format!("{} fields", record.len())),
-        );
+        problems.push(field_count(record.len(), layout.ncols, span));
     }
     (row, problems)
 }
@@ -509,5 +625,59 @@ mod tests {
         let cs = chunks(data, 2, 1);
         let lines: Vec<u64> = cs.iter().map(|c| c.first_line).collect();
         assert_eq!(lines, vec![2, 3, 4, 6]);
+    }
+
+    /// Row lines from every chunking of `data`, each list the same as the one-chunk parse.
+    fn row_lines(data: &[u8]) -> Vec<u64> {
+        let l = layout(Path::new("t.csv"), data, InputFormat::Csv, false).unwrap();
+        let mut per_target = Vec::new();
+        for target in [usize::MAX, 1, 5, 17, 40] {
+            let mut lines = Vec::new();
+            for c in chunks(data, l.body_start, target) {
+                parse_chunk(data, &c, &l, InputFormat::Csv, "t.csv", true, |r| {
+                    let (Record::Row(row) | Record::Broken(row, _)) = r;
+                    lines.push(row.line);
+                });
+            }
+            per_target.push(lines);
+        }
+        assert!(
+            per_target.windows(2).all(|w| w[0] == w[1]),
+            "{per_target:?}"
+        );
+        per_target.swap_remove(0)
+    }
+
+    #[test]
+    fn row_lines_are_physical_in_every_chunking() {
+        let header = SHIPMENT_COLUMNS.join(",");
+        let rows = [
+            "a,,,,,,,,,,,,,,,",
+            "b,,,,,\"x\ny\",,,,,,,,,,",
+            "c,,,,,,,,,,,,,,,",
+        ];
+        for eol in ["\n", "\r\n", "\r"] {
+            let text = [header.as_str(), "", rows[0], rows[1], "", "", rows[2], ""].join(eol);
+            assert_eq!(row_lines(text.as_bytes()), vec![3, 4, 8], "{eol:?}");
+            let text = ["", header.as_str(), rows[2]].join(eol);
+            assert_eq!(row_lines(text.as_bytes()), vec![3], "{eol:?}");
+        }
+    }
+
+    #[test]
+    fn header_names_keep_any_bytes_as_data() {
+        let header = format!(
+            "{},\"x\"\":\"\"injected\"\",\"\"y\",\"a\nb\",\"c\u{1}d\"\n",
+            SHIPMENT_COLUMNS.join(",")
+        );
+        let l = layout(
+            Path::new("t.csv"),
+            header.as_bytes(),
+            InputFormat::Csv,
+            false,
+        )
+        .unwrap();
+        let names: Vec<&str> = l.extra.iter().map(|(_, n)| &**n).collect();
+        assert_eq!(names, vec!["x\":\"injected\",\"y", "a\nb", "c\u{1}d"]);
     }
 }

@@ -196,7 +196,7 @@ pub fn open_shipments(path: &Path, opts: &InputOptions) -> Result<Source> {
         origins: None,
         sheet: None,
     };
-    src.layout = delimited::layout(path, src.body(), format)?;
+    src.layout = delimited::layout(path, src.body(), format, false)?;
     Ok(src)
 }
 
@@ -213,7 +213,7 @@ impl Source {
             path: std::env::temp_dir(),
             source,
         })?;
-        let layout = delimited::layout(path, &raw, InputFormat::Csv)?;
+        let layout = delimited::layout(path, &raw, InputFormat::Csv, true)?;
         Ok(Source {
             path: path.to_path_buf(),
             raw,
@@ -329,7 +329,7 @@ fn first_invalid_utf8(data: &[u8]) -> Option<usize> {
 }
 
 fn latin1_fallback(display: &str, body: &[u8], at: usize) -> (String, Vec<Finding>) {
-    let line = 1 + memchr::memchr_iter(b'\n', &body[..at]).count() as u64;
+    let line = crate::formats::lines::line_of(body, at);
     let text: String = body.iter().map(|&b| b as char).collect();
     let mut f = Finding::new(
         "IN015",

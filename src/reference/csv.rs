@@ -1,6 +1,7 @@
 //! Reference CSV files read whole: records that name their file, line and column in errors.
 
 use crate::error::{Error, Result};
+use crate::formats::lines::breaks;
 use std::path::{Path, PathBuf};
 
 /// One record of a reference CSV, for error messages that name file, line and column.
@@ -36,30 +37,10 @@ impl Rec {
     }
 }
 
-/// Line breaks in `b`: `\n`, `\r\n` and a lone `\r` each count once (a CR-only file's lines
-/// are lines too).
-fn line_breaks(b: &[u8]) -> u64 {
-    let lf = memchr::memchr_iter(b'\n', b).count();
-    let lone_cr = memchr::memchr_iter(b'\r', b)
-        .filter(|&i| b.get(i + 1) != Some(&b'\n'))
-        .count();
-    (lf + lone_cr) as u64
-}
-
 /// The physical line (1-based) at byte `pos` of `text`, counting on from `(at, line)` (a
 /// previous position and its line) so a whole file is counted once.
 fn line_at(text: &[u8], (at, line): (usize, u64), pos: usize) -> u64 {
-    let pos = pos.min(text.len());
-    if pos <= at {
-        return line;
-    }
-    // A CRLF split by `at` is one break, counted where its `\n` is.
-    let from = if at > 0 && text[at - 1] == b'\r' && text[at] == b'\n' {
-        at + 1
-    } else {
-        at
-    };
-    line + line_breaks(&text[from.min(pos)..pos])
+    line + breaks(text, at, pos)
 }
 
 /// Parses a reference CSV whose header must contain `required`, read whole or refused: a
@@ -81,10 +62,12 @@ pub fn csv_records(path: &Path, text: &str, required: &[&str]) -> Result<Vec<Rec
         .map(|h| h.trim().to_ascii_lowercase())
         .collect();
     for (i, h) in headers.iter().enumerate() {
-        if headers[..i].contains(h) {
+        if let Some(j) = headers[..i].iter().position(|g| g == h) {
             return Err(Error::DuplicateColumn {
                 path: path.to_path_buf(),
+                line: Some(1),
                 column: h.clone(),
+                cells: format!("header cells {} and {}", j + 1, i + 1),
             });
         }
     }
@@ -92,6 +75,7 @@ pub fn csv_records(path: &Path, text: &str, required: &[&str]) -> Result<Vec<Rec
         if !headers.iter().any(|h| h == r) {
             return Err(Error::MissingColumns {
                 path: path.to_path_buf(),
+                line: 1,
                 missing: r.to_string(),
                 found: headers.join(", "),
             });
@@ -132,7 +116,7 @@ pub fn csv_records(path: &Path, text: &str, required: &[&str]) -> Result<Vec<Rec
                 message: format!(
                     "column {}: a quoted field spans lines {line}-{} (a quote left open?); a reference file holds no multi-line value",
                     headers.get(i).map_or("?", |h| h.as_str()),
-                    line + line_breaks(v.as_bytes())
+                    line + breaks(v.as_bytes(), 0, v.len())
                 ),
             });
         }

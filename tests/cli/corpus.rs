@@ -98,13 +98,19 @@ pub fn run_measured_within(mut c: Command, limit: std::time::Duration) -> Measur
     done.store(true, std::sync::atomic::Ordering::SeqCst);
     watchdog.join().unwrap();
     assert_eq!(got, pid, "wait4 on the cbam child");
-    let stderr = String::from_utf8_lossy(&e).into_owned();
+    let traced = String::from_utf8_lossy(&e).into_owned();
+    // What the user sees: the trace lines CBAM_TRACE adds are read here and taken out.
+    let stderr: String = traced
+        .lines()
+        .filter(|l| !l.starts_with("cbam: trace: ") && !l.starts_with("cbam-trace "))
+        .map(|l| format!("{l}\n"))
+        .collect();
     Measured {
         status: std::process::ExitStatus::from_raw(status),
         stdout: String::from_utf8_lossy(&stdout).into_owned(),
         // cbam's own count when it got to print it (CBAM_TRACE); else wait4's, an upper bound
         // that also counts the test process the child was forked from.
-        max_rss_kb: traced_peak_rss(&stderr).unwrap_or(usage.ru_maxrss),
+        max_rss_kb: traced_peak_rss(&traced).unwrap_or(usage.ru_maxrss),
         stderr,
     }
 }

@@ -14,6 +14,7 @@ mod diff;
 mod escaping;
 mod explain;
 mod fuzz_replay;
+mod intake;
 mod layout;
 mod lost_rows;
 mod outputs;

@@ -158,7 +158,7 @@ fn json_arrays_keep_numbers_exact_and_refuse_nesting() {
     let err = stderr(&o);
     assert!(
         err.contains(
-            "s.json: line 1: field \"net_mass_kg\": expected a string, number, boolean or null"
+            "s.json: line 3: field \"net_mass_kg\": expected a string, number, boolean or null"
         ),
         "{err}"
     );
