@@ -170,12 +170,30 @@ fn try_actuals(
         findings.push(warn("CA010", m));
         return None;
     }
+    if let Some((m, expected, found)) = inconsistent_total(actual, id) {
+        reasons.push(m.as_str().into());
+        findings.push(warn("CA013", m).expected(expected).found(&found));
+    }
     let r = actual_trail(sup, actual, id);
     Some(ActualChoice {
         actual: actual.clone(),
         supplier: id.to_string(),
         reasons: r,
     })
+}
+
+/// CA013: the message, expected and found when the supplier's direct + indirect is not its
+/// stated total (the line uses direct and indirect, its total their sum).
+fn inconsistent_total(actual: &SupplierActual, id: &str) -> Option<(String, String, String)> {
+    let stated = actual.total_mismatch()?;
+    let sum = actual.direct + actual.indirect; // both within ±MAX_FACTOR: no overflow
+    let m = format!(
+        "supplier {id}'s actuals{} are inconsistent: direct {} + indirect {} = {sum}, but the stated total is {stated}; direct and indirect are used (the line's total is their sum), check the figures with the supplier",
+        actual.cn.map(|c| format!(" for CN {}", c.spaced())).unwrap_or_default(),
+        actual.direct,
+        actual.indirect,
+    );
+    Some((m, format!("a total of {sum}"), stated.to_string()))
 }
 
 /// The supplier's actuals that fit the shipment under the matching policy, or why none do

@@ -184,11 +184,12 @@ pub fn read_list(path: &std::path::Path) -> crate::Result<Vec<(String, Option<St
     use crate::error::Error;
     let (text, _) = crate::fsio::read_text(path)?;
     if crate::fsio::has_ext(path, "json") {
-        let v: serde_json::Value = serde_json::from_str(&text).map_err(|e| Error::Parse {
-            path: path.to_path_buf(),
-            line: e.line() as u64,
-            message: format!("not valid JSON: {e}"),
-        })?;
+        let v: serde_json::Value =
+            crate::formats::json_strict::from_str(&text).map_err(|e| Error::Parse {
+                path: path.to_path_buf(),
+                line: e.line() as u64,
+                message: format!("not valid JSON: {e}"),
+            })?;
         let obj = v.as_object().ok_or_else(|| Error::Data {
             path: path.to_path_buf(),
             message: "expected an object keyed by CN code".into(),

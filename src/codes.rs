@@ -49,6 +49,7 @@ codes! {
     "CA010", Warning, "calculate", "", "supplier actuals not verified (policy.require_verified); default used";
     "CA011", Warning, "calculate", "", "PARTIAL actuals are not supported; default values used";
     "CA012", Warning, "calculate", "", "the supplier's Communication template lists this CN code under two processes with different SEE; default used";
+    "CA013", Warning, "calculate", "", "supplier actuals inconsistent: direct + indirect differs from the stated total by more than 0.001 tCO2e/t; direct and indirect used";
     "TP001", Error, "suppliers import", "", "a Communication template holds no product data (a blank template), or every row has an error: nothing imported";
     "TP002", Error, "suppliers import", "", "template row: SEE direct + indirect differs from the total by more than 0.0001; row not imported";
     "TP003", Error, "suppliers import", "", "template row: a negative SEE; row not imported";

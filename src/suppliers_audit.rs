@@ -134,21 +134,19 @@ fn check_actual(
     let what =
         a.cn.map(|c| format!("actuals for {}", c.spaced()))
             .unwrap_or_else(|| "actual_emissions_data".into());
-    if let Some(t) = a.stated_total {
-        if (a.direct + a.indirect - t).abs() > Decimal::new(1, 3) {
-            findings.add(
-                id,
-                Severity::Error,
-                "total_mismatch",
-                None,
-                format!(
-                    "{id} {what}: direct {} + indirect {} = {}, but total says {t}",
-                    a.direct,
-                    a.indirect,
-                    a.direct + a.indirect
-                ),
-            );
-        }
+    if let Some(t) = a.total_mismatch() {
+        findings.add(
+            id,
+            Severity::Error,
+            "total_mismatch",
+            None,
+            format!(
+                "{id} {what}: direct {} + indirect {} = {}, but total says {t}",
+                a.direct,
+                a.indirect,
+                a.direct + a.indirect
+            ),
+        );
     }
     match a.reporting_year {
         None => findings.add(

@@ -163,7 +163,22 @@ pub fn from_csv(path: &Path) -> Result<Figures> {
     let (text, _) = crate::fsio::read_text(path)?;
     let recs = crate::reference::csv::csv_records(path, &text, &["shipment_id"])?;
     let mut f = Figures::default();
+    let mut first_line: std::collections::HashMap<String, u64> = Default::default();
     for r in recs {
+        let id = r.get("shipment_id");
+        if id.is_empty() {
+            return Err(r.bad("shipment_id", "a shipment id", id));
+        }
+        if let Some(first) = first_line.insert(id.to_string(), r.line) {
+            return Err(Error::Parse {
+                path: path.to_path_buf(),
+                line: r.line,
+                message: format!(
+                    "column shipment_id: {id:?} is on lines {first} and {}; a baseline gives one figure per shipment, so which one is expected is unknown (refused, not collapsed)",
+                    r.line
+                ),
+            });
+        }
         let pick = |names: &[&str]| {
             names
                 .iter()

@@ -11,18 +11,28 @@ pub enum PyValue {
     Bool(bool),
     None,
     List(Vec<PyValue>),
-    Dict(Vec<(PyValue, PyValue)>),
+    Dict(Vec<DictItem>),
     /// A bare name (a reference to another constant); kept as text, never resolved.
     Name(String),
     /// `**OTHER` inside a dict display.
     Spread(String),
 }
 
+/// One `key: value` of a dict display (or `**NAME`, key and value both `Spread`), with the
+/// physical line its key starts on.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DictItem {
+    pub key: PyValue,
+    pub value: PyValue,
+    pub line: u64,
+}
+
 impl PyValue {
+    /// The value of the first `key` of a dict.
     pub fn get(&self, key: &str) -> Option<&PyValue> {
         match self {
-            PyValue::Dict(items) => items.iter().find_map(|(k, v)| match k {
-                PyValue::Str(s) if s == key => Some(v),
+            PyValue::Dict(items) => items.iter().find_map(|i| match &i.key {
+                PyValue::Str(s) if s == key => Some(&i.value),
                 _ => None,
             }),
             _ => None,
@@ -325,11 +335,19 @@ impl Parser<'_> {
                 _ => {}
             }
             if is_dict {
+                let line = self.line;
                 if self.src[self.pos..].starts_with(b"**") {
                     self.pos += 2;
                     self.skip_ws();
                     let name = self.ident();
-                    pairs.push((PyValue::Spread(name.clone()), PyValue::Spread(name)));
+                    if name.is_empty() {
+                        return Err(self.err("expected a name after '**'"));
+                    }
+                    pairs.push(DictItem {
+                        key: PyValue::Spread(name.clone()),
+                        value: PyValue::Spread(name),
+                        line,
+                    });
                 } else {
                     let k = self.value()?;
                     self.skip_ws();
@@ -337,8 +355,12 @@ impl Parser<'_> {
                         return Err(self.err("expected ':' after a dict key"));
                     }
                     self.pos += 1;
-                    let v = self.value()?;
-                    pairs.push((k, v));
+                    let value = self.value()?;
+                    pairs.push(DictItem {
+                        key: k,
+                        value,
+                        line,
+                    });
                 }
             } else {
                 items.push(self.value()?);

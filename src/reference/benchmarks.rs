@@ -118,6 +118,7 @@ impl BenchmarkTable {
             ("column_a", "column_b")
         };
         let mut t = BenchmarkTable::default();
+        let mut lines = std::collections::HashMap::new();
         for rec in csv_records(path, text, &["cn_code", a, b])? {
             let cn = CnCode::normalise(rec.get("cn_code"))
                 .ok_or_else(|| rec.bad("cn_code", "an 8-digit CN code", rec.get("cn_code")))?;
@@ -135,6 +136,16 @@ impl BenchmarkTable {
                     rec.get("production_years").to_string(),
                 )
             };
+            if let Some(first) = lines.get(&(cn, route.clone(), years.clone())).copied() {
+                return Err(rec.bad(
+                    "cn_code",
+                    &format!(
+                        "each code, route and production years once (line {first} has them too)"
+                    ),
+                    rec.get("cn_code"),
+                ));
+            }
+            lines.insert((cn, route.clone(), years.clone()), rec.line);
             let row = Benchmark {
                 route,
                 years,

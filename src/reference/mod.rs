@@ -101,6 +101,7 @@ fn template_files(given: &[PathBuf], map: Option<&Path>) -> Result<Vec<(PathBuf,
     let mut ids: std::collections::HashMap<String, String> = std::collections::HashMap::new();
     if let Some(m) = map {
         let (text, _) = read_text(m)?;
+        self::csv::refuse_unknown_columns(m, &text, &["supplier_id", "template"])?;
         for rec in csv_records(m, &text, &["supplier_id", "template"])? {
             let id = rec.get("supplier_id").to_string();
             let file = rec.get("template").to_string();
@@ -111,7 +112,13 @@ fn template_files(given: &[PathBuf], map: Option<&Path>) -> Result<Vec<(PathBuf,
                 .file_name()
                 .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or(file);
-            ids.insert(name, id);
+            if let Some(other) = ids.insert(name.clone(), id.clone()) {
+                return Err(rec.bad(
+                    "template",
+                    &format!("each template once (it is mapped to {other:?} on an earlier line)"),
+                    &name,
+                ));
+            }
         }
         for name in ids.keys() {
             if !files

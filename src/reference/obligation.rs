@@ -2,7 +2,7 @@
 //! or `--benchmarks`), the CBAM factor by year, certificate prices (embedded or
 //! `--certificate-prices`) and carbon prices paid in the country of origin (`--carbon-prices`).
 
-use super::csv::{csv_records, Rec};
+use super::csv::{csv_records, refuse_unknown_columns, Rec};
 use crate::error::{Error, Result};
 use crate::fsio::read_text;
 use crate::model::{CnCode, Quarter};
@@ -75,8 +75,28 @@ fn prices_from_csv(path: &Path, text: &str, out: &mut BTreeMap<Quarter, Price>) 
     } else {
         "period"
     };
+    refuse_unknown_columns(
+        path,
+        text,
+        &[
+            "quarter",
+            "period",
+            "price_eur",
+            "published",
+            "status",
+            "source",
+        ],
+    )?;
+    let mut first_line: BTreeMap<Quarter, u64> = BTreeMap::new();
     for rec in csv_records(path, text, &[qcol, "price_eur"])? {
         let q = parse_quarter(&rec, qcol)?;
+        if let Some(first) = first_line.insert(q, rec.line) {
+            return Err(rec.bad(
+                qcol,
+                &format!("each quarter once (it is on line {first} too)"),
+                rec.get(qcol),
+            ));
+        }
         let eur = dec_col(&rec, "price_eur")?
             .filter(|p| *p > Decimal::ZERO && *p <= Decimal::from(MAX_PRICE_EUR))
             .ok_or_else(|| {
@@ -104,7 +124,17 @@ fn file_name(p: &Path) -> String {
 /// `--carbon-prices`: `origin_iso,cn_code,year,price_paid_eur_per_tco2e,evidence`; `cn_code`
 /// empty or `*` means every good from that origin. Evidence is required.
 pub fn carbon_prices_from_csv(path: &Path, text: &str) -> Result<Vec<CarbonPrice>> {
+    const COLUMNS: &[&str] = &[
+        "origin_iso",
+        "cn_code",
+        "year",
+        "price_paid_eur_per_tco2e",
+        "evidence",
+        "note",
+    ];
+    refuse_unknown_columns(path, text, COLUMNS)?;
     let mut out = Vec::new();
+    let mut first_line: BTreeMap<(String, Option<CnCode>, i32), u64> = BTreeMap::new();
     for rec in csv_records(
         path,
         text,
@@ -148,6 +178,13 @@ pub fn carbon_prices_from_csv(path: &Path, text: &str) -> Result<Vec<CarbonPrice
                 "evidence",
                 "a reference to the evidence of payment (Art. 9 requires it)",
                 "",
+            ));
+        }
+        if let Some(first) = first_line.insert((origin.to_string(), cn, year), rec.line) {
+            return Err(rec.bad(
+                "cn_code",
+                &format!("one price per origin, good and year ({origin}, {}, {year} is on line {first} too)", rec.get("cn_code")),
+                rec.get("cn_code"),
             ));
         }
         out.push(CarbonPrice {

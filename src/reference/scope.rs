@@ -94,11 +94,12 @@ impl AnnexScope {
     /// The production system's `cn_codes.json`: `{ "_metadata": {...}, "25231000": {product_group, description, ...} }`.
     /// Only the listed codes are in scope; sectors come from `product_group`/`cbam_category`.
     pub fn from_cn_codes_json(path: &Path, text: &str) -> Result<AnnexScope> {
-        let v: serde_json::Value = serde_json::from_str(text).map_err(|e| Error::Parse {
-            path: path.to_path_buf(),
-            line: e.line() as u64,
-            message: format!("not valid JSON: {e}"),
-        })?;
+        let v: serde_json::Value =
+            crate::formats::json_strict::from_str(text).map_err(|e| Error::Parse {
+                path: path.to_path_buf(),
+                line: e.line() as u64,
+                message: format!("not valid JSON: {e}"),
+            })?;
         let obj = v.as_object().ok_or_else(|| Error::Data {
             path: path.to_path_buf(),
             message: "expected a JSON object keyed by 8-digit CN code".into(),

@@ -8,17 +8,28 @@ use super::template_import::{cell_name, ImportedTemplate, TEMPLATE_DATA_QUALITY}
 use crate::error::{Error, Result};
 use crate::model::{CnCode, Sector};
 use rust_decimal::Decimal;
+use serde::de::IgnoredAny;
 use serde::Deserialize;
 use std::collections::HashMap;
 use std::path::Path;
 
+// Every key the production system's profiles (`domain/production-system.md` §3a, its
+// `supplier.schema.json`) and `suppliers import` write is a field here, those cbam does not use
+// as `IgnoredAny`; any other key is refused with its line (`deny_unknown_fields`), so a
+// misspelt `indirect_emissions_tco2_per_tonne` or `cn_codes_prodcued` is never passed over.
 #[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)] // the IgnoredAny fields: keys accepted, not used
 struct SupplierFile {
     #[serde(default)]
     suppliers: Vec<SupplierYaml>,
+    #[serde(default)]
+    metadata: Option<IgnoredAny>,
 }
 
 #[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)] // the IgnoredAny fields: keys accepted, not used
 struct SupplierYaml {
     supplier_id: String,
     #[serde(default)]
@@ -47,10 +58,36 @@ struct SupplierYaml {
     contact: Option<ContactYaml>,
     #[serde(default)]
     installation: Option<InstallationYaml>,
+    #[serde(default)]
+    country_name: Option<IgnoredAny>,
+    #[serde(default)]
+    production_capacity_tons_per_year: Option<IgnoredAny>,
+    #[serde(default)]
+    certifications: Option<IgnoredAny>,
+    #[serde(default)]
+    eori_number: Option<IgnoredAny>,
+    #[serde(default)]
+    tax_id: Option<IgnoredAny>,
+    #[serde(default)]
+    facility_ids: Option<IgnoredAny>,
+    #[serde(default)]
+    notes: Option<IgnoredAny>,
+    #[serde(default)]
+    last_updated: Option<IgnoredAny>,
+    #[serde(default)]
+    data_source: Option<IgnoredAny>,
+    #[serde(default)]
+    communication_template: Option<IgnoredAny>,
+    #[serde(default)]
+    reporting_period: Option<IgnoredAny>,
+    #[serde(default)]
+    ambiguous_entries: Option<IgnoredAny>,
 }
 
 /// Compatible extension: the installation the supplier's actual data is for.
 #[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)] // the IgnoredAny fields: keys accepted, not used
 struct InstallationYaml {
     #[serde(default)]
     id: Option<Text>,
@@ -66,6 +103,14 @@ struct InstallationYaml {
     postal_code: Option<Text>,
     #[serde(default)]
     unlocode: Option<Text>,
+    #[serde(default)]
+    economic_activity: Option<IgnoredAny>,
+    #[serde(default)]
+    latitude: Option<IgnoredAny>,
+    #[serde(default)]
+    longitude: Option<IgnoredAny>,
+    #[serde(default)]
+    unlocode_normalised: Option<IgnoredAny>,
 }
 
 /// A text field that a hand-written profile may give as a bare number (`postal_code: 37859`).
@@ -87,6 +132,8 @@ impl Text {
 }
 
 #[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)] // the IgnoredAny fields: keys accepted, not used
 struct AddressYaml {
     #[serde(default)]
     street: Option<Text>,
@@ -94,9 +141,15 @@ struct AddressYaml {
     city: Option<Text>,
     #[serde(default)]
     postal_code: Option<Text>,
+    #[serde(default)]
+    region: Option<IgnoredAny>,
+    #[serde(default)]
+    country: Option<IgnoredAny>,
 }
 
 #[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)] // the IgnoredAny fields: keys accepted, not used
 struct ContactYaml {
     #[serde(default)]
     person: Option<Text>,
@@ -104,9 +157,13 @@ struct ContactYaml {
     email: Option<Text>,
     #[serde(default)]
     phone: Option<Text>,
+    #[serde(default)]
+    website: Option<IgnoredAny>,
 }
 
 #[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)] // the IgnoredAny fields: keys accepted, not used
 struct ActualYaml {
     #[serde(default)]
     cn_code: Option<String>,
@@ -131,9 +188,46 @@ struct ActualYaml {
     /// Written by `suppliers import`: the workbook and cells the figures were read from.
     #[serde(default)]
     origin: Option<OriginYaml>,
+    #[serde(default)]
+    certifications: Option<IgnoredAny>,
+    #[serde(default)]
+    boundary: Option<IgnoredAny>,
+    #[serde(default)]
+    scope_1_included: Option<IgnoredAny>,
+    #[serde(default)]
+    scope_2_included: Option<IgnoredAny>,
+    #[serde(default)]
+    scope_3_included: Option<IgnoredAny>,
+    #[serde(default)]
+    precursor_materials: Option<IgnoredAny>,
+    #[serde(default)]
+    notes: Option<IgnoredAny>,
+    #[serde(default)]
+    unit: Option<IgnoredAny>,
+    #[serde(default)]
+    production_process: Option<IgnoredAny>,
+    #[serde(default)]
+    goods_category: Option<IgnoredAny>,
+    #[serde(default)]
+    cn_name: Option<IgnoredAny>,
+    #[serde(default)]
+    product_name: Option<IgnoredAny>,
+    #[serde(default)]
+    production_route: Option<IgnoredAny>,
+    #[serde(default)]
+    electricity_ef_source: Option<IgnoredAny>,
+    #[serde(default)]
+    default_value_share: Option<IgnoredAny>,
+    #[serde(default)]
+    embedded_electricity_mwh_per_t: Option<IgnoredAny>,
+    #[serde(default)]
+    electricity_ef_tco2_per_mwh: Option<IgnoredAny>,
+    #[serde(default)]
+    carbon_price: Option<IgnoredAny>,
 }
 
 #[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
 struct OriginYaml {
     file: String,
     #[serde(default)]
@@ -191,6 +285,16 @@ pub struct SupplierActual {
     pub cn: Option<CnCode>,
     /// The workbook and cells the figures were read from (imported templates).
     pub origin: Option<String>,
+}
+
+impl SupplierActual {
+    /// The stated total when it differs from direct + indirect by more than 0.001 tCO2e/t
+    /// (the figures are inconsistent: `suppliers audit` error, `report` warning CA013).
+    pub fn total_mismatch(&self) -> Option<Decimal> {
+        let t = self.stated_total?;
+        let sum = self.direct.checked_add(self.indirect)?;
+        ((sum - t).abs() > Decimal::new(1, 3)).then_some(t)
+    }
 }
 
 #[derive(Debug, Clone)]

@@ -20,6 +20,8 @@ pub fn read_report(path: &Path) -> Result<(Value, u64)> {
 /// `read_report` for bytes already read (`path` names them in errors).
 pub fn parse_report(path: &Path, bytes: &[u8]) -> Result<(Value, u64)> {
     let (clean, replaced) = replace_non_json_numbers(bytes);
+    // A key twice (a shipment id in a baseline, a figure in a line) is refused, not collapsed.
+    crate::formats::json_strict::check_slice(&clean).map_err(|e| not_json(path, e))?;
     let v: Value = serde_json::from_slice(&clean).map_err(|e| not_json(path, e))?;
     if !v.is_object() {
         return Err(Error::Data {

@@ -311,6 +311,13 @@ fn hostile_yaml_and_json_are_refused() {
     laughs.push("suppliers: *a9".into());
     let billion = d.path().join("laughs.yaml");
     std::fs::write(&billion, laughs.join("\n")).unwrap();
+    // The same under `metadata:`, a key a supplier profile may hold (any other key is refused
+    // before an alias is expanded).
+    let mut nested = vec!["metadata:".to_string()];
+    nested.extend(laughs[..laughs.len() - 1].iter().map(|l| format!("  {l}")));
+    nested.push("suppliers: *a9".into());
+    let billion_profile = d.path().join("laughs_profile.yaml");
+    std::fs::write(&billion_profile, nested.join("\n")).unwrap();
     let deep_yaml = d.path().join("deep.yaml");
     std::fs::write(
         &deep_yaml,
@@ -325,7 +332,8 @@ fn hostile_yaml_and_json_are_refused() {
     .unwrap();
     let out = d.path().join("r.json");
     for (flag, file, needle) in [
-        ("--suppliers", &billion, "budget"),
+        ("--suppliers", &billion_profile, "budget"),
+        ("--suppliers", &billion, "unknown field `a0`"),
         ("--suppliers", &deep_yaml, "recursion"),
         ("--rules", &billion, "budget"),
     ] {

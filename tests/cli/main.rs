@@ -22,6 +22,7 @@ mod outputs;
 mod panics;
 mod precision;
 mod properties;
+mod reference_files;
 mod report;
 #[cfg(feature = "shared-reference")]
 mod shared_annex;

@@ -27,7 +27,10 @@ pub(super) fn check_product(
     let row = p.row;
     let mut usable = true;
     let tol = Decimal::from_str(SUM_TOLERANCE).unwrap_or_default();
-    if (p.total.value - (p.direct.value + p.indirect.value)).abs() > tol {
+    // Checked: a cell may hold any figure (1e28 overflows a sum).
+    let sum = p.direct.value.checked_add(p.indirect.value);
+    let off = sum.and_then(|s| p.total.value.checked_sub(s));
+    if off.is_none_or(|d| d.abs() > tol) {
         usable = false;
         findings.push(finding(
             "TP002",
@@ -39,7 +42,7 @@ pub(super) fn check_product(
                 p.cn.spaced(),
                 p.direct.value,
                 p.indirect.value,
-                p.direct.value + p.indirect.value,
+                sum.map_or("beyond range".to_string(), |s| s.to_string()),
                 p.total.value
             ),
         ));
@@ -90,7 +93,10 @@ pub(super) fn check_product(
                 format!(
                     "row {row} (CN {}): {}% of the emissions come from default values (more than {}%)",
                     p.cn.spaced(),
-                    (share.value * Decimal::from(100)).round_dp(2),
+                    share
+                        .value
+                        .checked_mul(Decimal::from(100))
+                        .map_or(share.value, |v| v.round_dp(2)),
                     (limit * Decimal::from(100)).normalize()
                 ),
             ));

@@ -139,6 +139,12 @@ pub const MAX_FACTOR: i64 = 1000;
 #[error("factor {0} tCO2e/t is outside ±{MAX_FACTOR} (a unit or typing error?)")]
 pub struct FactorOutOfRange(pub Decimal);
 
+/// `direct + indirect` as a stated total's stand-in; `Decimal::MAX` on overflow, which
+/// [`check_factor_values`] then refuses (the operands are refused first, being out of range).
+pub fn total_of(direct: Decimal, indirect: Decimal) -> Decimal {
+    direct.checked_add(indirect).unwrap_or(Decimal::MAX)
+}
+
 /// `Err` with the first value beyond ±`MAX_FACTOR`.
 pub fn check_factor_values(values: &[Decimal]) -> Result<(), FactorOutOfRange> {
     match values.iter().find(|v| v.abs() > Decimal::from(MAX_FACTOR)) {

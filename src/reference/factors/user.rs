@@ -1,7 +1,7 @@
 //! A user's factor file (`--emission-factors`): the production system's `emission_factors.py`,
 //! or CSV, JSON, YAML; one global factor per CN code or prefix.
 
-use super::{arcs, check_factor_values, dec, row_decimal, DefaultChoice};
+use super::{arcs, check_factor_values, dec, row_decimal, total_of, DefaultChoice};
 use crate::error::{Error, Result};
 use crate::formats::pydict::{self, PyValue};
 use crate::fsio::has_ext;
@@ -34,11 +34,13 @@ pub struct UserFactors {
 }
 
 #[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
 struct YamlFactorFile {
     factors: Vec<YamlFactor>,
 }
 
 #[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
 struct YamlFactor {
     #[serde(default)]
     cn_code: Option<String>,
@@ -181,6 +183,18 @@ impl FactorFileReader<'_> {
     ) -> Result<()> {
         check_factor_values(&values)
             .map_err(|m| self.data_err(format!("{}: {m}", id.trim_start_matches("USER:"))))?;
+        // The production module's lookup takes the first entry listing a code (noted); in
+        // cbam's own formats a code given twice is a duplicate entry, refused.
+        if !has_ext(self.path, "py") {
+            if let Some(first) = self.factors.by_code.get(&code) {
+                return Err(self.data_err(format!(
+                    "{}: cn code {code} is given twice ({} and {}); which factor applies is unknown",
+                    id.trim_start_matches("USER:"),
+                    first.id.trim_start_matches("USER:"),
+                    id.trim_start_matches("USER:")
+                )));
+            }
+        }
         let label = label_of(&source, &self.factors.file_name);
         let f = EmissionFactor {
             id,
@@ -200,80 +214,221 @@ impl FactorFileReader<'_> {
     }
 
     /// The production system's `emission_factors.py`: top-level dicts of
-    /// `"key": {"cn_codes": [...], "default_direct_tco2_per_ton": ...}`.
+    /// `"key": {"cn_codes": [...], "default_direct_tco2_per_ton": ...}`, read whole or
+    /// refused: a literal that does not parse, an entry key not in [`PY_ENTRY_KEYS`], a key
+    /// or entry given twice, a `**NAME` that names no dict are errors naming line and key.
     fn read_py(&mut self, text: &str) -> Result<()> {
         let (assigns, skipped) = pydict::parse_module(text);
-        for a in merge_order(&assigns) {
-            let PyValue::Dict(items) = &a.value else {
-                continue;
-            };
-            for (k, entry) in items {
-                let (PyValue::Str(key), PyValue::Dict(_)) = (k, entry) else {
-                    continue;
-                };
-                if let Some(PyValue::List(codes)) = entry.get("cn_codes") {
-                    self.read_py_entry(a, key, entry, codes)?;
-                }
+        if let Some((name, e)) = skipped.first() {
+            return Err(self.parse_err(
+                e.line,
+                format!(
+                    "column {}: {name} = ...: {}; the assignment is not a Python literal the loader can read (a syntax error?), so the file is refused rather than read without it",
+                    e.column, e.message
+                ),
+            ));
+        }
+        for (i, a) in assigns.iter().enumerate() {
+            if let Some(first) = assigns[..i].iter().find(|b| b.name == a.name) {
+                return Err(self.parse_err(
+                    a.line,
+                    format!(
+                        "{} is assigned twice (lines {} and {}); Python would keep the last silently",
+                        a.name, first.line, a.line
+                    ),
+                ));
             }
         }
+        for (dict, item) in self.py_entries(&assigns)? {
+            self.read_py_entry(dict, item)?;
+        }
         if self.factors.by_code.is_empty() {
-            let why = skipped
-                .first()
-                .map(|(n, e)| {
-                    format!(
-                        "; {n} at line {} column {}: {}",
-                        e.line, e.column, e.message
-                    )
-                })
-                .unwrap_or_default();
-            return Err(self.data_err(format!(
-                "no factor entries found (expected top-level NAME = {{ \"key\": {{\"cn_codes\": [...], \"default_direct_tco2_per_ton\": ...}} }}){why}"
-            )));
+            return Err(self.data_err(
+                "no factor entries found (expected top-level NAME = { \"key\": {\"cn_codes\": [...], \"default_direct_tco2_per_ton\": ...} })"
+                    .to_string(),
+            ));
         }
         Ok(())
     }
 
-    /// One `"key": {...}` entry of the dict assigned in `a`, for each of its `codes`.
-    fn read_py_entry(
-        &mut self,
-        a: &pydict::Assignment,
-        key: &str,
-        entry: &PyValue,
-        codes: &[PyValue],
+    fn parse_err(&self, line: u64, message: String) -> Error {
+        Error::Parse {
+            path: self.path.to_path_buf(),
+            line,
+            message,
+        }
+    }
+
+    /// The factor entries of the module, in the production system's lookup order, each with
+    /// the name of the dict that holds it: the last dict with `**NAME` items (the merged
+    /// database) gives the order; without one, every dict of dicts that holds a factor key.
+    fn py_entries<'a>(
+        &self,
+        assigns: &'a [pydict::Assignment],
+    ) -> Result<Vec<(&'a str, &'a pydict::DictItem)>> {
+        let is_merge = |a: &&pydict::Assignment| {
+            matches!(&a.value, PyValue::Dict(items)
+                if items.iter().any(|i| matches!(i.key, PyValue::Spread(_))))
+        };
+        let mut out = Vec::new();
+        match assigns.iter().rev().find(is_merge) {
+            Some(db) => self.spread_entries(assigns, db, 0, &mut out)?,
+            None => {
+                for a in assigns.iter().filter(|a| is_factor_dict(&a.value)) {
+                    self.spread_entries(assigns, a, 0, &mut out)?;
+                }
+            }
+        }
+        let mut seen: HashMap<&str, u64> = HashMap::new();
+        for (_, item) in &out {
+            if let PyValue::Str(k) = &item.key {
+                if let Some(first) = seen.insert(k.as_str(), item.line) {
+                    return Err(self.parse_err(
+                        item.line,
+                        format!("factor entry {k:?} is given twice (lines {first} and {}); Python would keep the last silently", item.line),
+                    ));
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// The items of the dict assigned in `a`, `**NAME` replaced by the items of `NAME`.
+    fn spread_entries<'a>(
+        &self,
+        assigns: &'a [pydict::Assignment],
+        a: &'a pydict::Assignment,
+        depth: u32,
+        out: &mut Vec<(&'a str, &'a pydict::DictItem)>,
     ) -> Result<()> {
-        let ctx = format!(
-            "{} line {}: {}[{key:?}]",
-            self.factors.file_name, a.line, a.name
-        );
+        let PyValue::Dict(items) = &a.value else {
+            return Err(self.parse_err(
+                a.line,
+                format!("{}: expected a dict of factor entries", a.name),
+            ));
+        };
+        for item in items {
+            match &item.key {
+                PyValue::Spread(n) => {
+                    let Some(inner) = assigns.iter().find(|b| b.name == *n) else {
+                        return Err(self.parse_err(
+                            item.line,
+                            format!(
+                                "{}: **{n}: no dict named {n} is assigned in the file",
+                                a.name
+                            ),
+                        ));
+                    };
+                    if depth > 8 || inner.name == a.name {
+                        return Err(self.parse_err(
+                            item.line,
+                            format!("{}: **{n}: spreads nested too deep (or circular)", a.name),
+                        ));
+                    }
+                    self.spread_entries(assigns, inner, depth + 1, out)?;
+                }
+                PyValue::Str(_) => out.push((a.name.as_str(), item)),
+                other => {
+                    return Err(self.parse_err(
+                        item.line,
+                        format!("{}: expected a string key, found {other:?}", a.name),
+                    ))
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Every key of a factor entry is one of [`PY_ENTRY_KEYS`], and given once.
+    fn check_entry_keys(&self, ctx: &str, fields: &[pydict::DictItem]) -> Result<()> {
+        for (j, f) in fields.iter().enumerate() {
+            let name = match &f.key {
+                PyValue::Str(n) if PY_ENTRY_KEYS.contains(&n.as_str()) => n,
+                k => {
+                    return Err(self.parse_err(
+                        f.line,
+                        format!(
+                            "{ctx}: key {}: not a key of a factor entry (expected one of: {})",
+                            py_key_text(k),
+                            PY_ENTRY_KEYS.join(", ")
+                        ),
+                    ))
+                }
+            };
+            if let Some(first) = fields[..j].iter().find(|g| g.key == f.key) {
+                return Err(self.parse_err(
+                    f.line,
+                    format!("{ctx}: key {name:?} is given twice (lines {} and {}); Python would keep the last silently", first.line, f.line),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// One `"key": {...}` entry of `dict`, for each of its `cn_codes`.
+    fn read_py_entry(&mut self, dict: &str, item: &pydict::DictItem) -> Result<()> {
+        let line = item.line;
+        let key = item.key.as_text().unwrap_or("");
+        let ctx = format!("{dict}[{key:?}]");
+        let PyValue::Dict(fields) = &item.value else {
+            return Err(self.parse_err(
+                line,
+                format!("{ctx}: expected a factor entry {{\"cn_codes\": [...], ...}}"),
+            ));
+        };
+        self.check_entry_keys(&ctx, fields)?;
+        let field_line = |n: &str| {
+            fields
+                .iter()
+                .find(|f| f.key.as_text() == Some(n))
+                .map_or(line, |f| f.line)
+        };
         let num = |field: &str| -> Result<Option<Decimal>> {
-            match entry.get(field) {
+            match item.value.get(field) {
                 None | Some(PyValue::None) => Ok(None),
                 Some(v) => {
-                    let t = v.as_text().ok_or_else(|| {
-                        self.data_err(format!("{ctx}: field {field}: expected a number"))
-                    })?;
-                    dec(t).map_err(|m| self.data_err(format!("{ctx}: field {field}: {m}")))
+                    let bad = |m: String| {
+                        self.parse_err(field_line(field), format!("{ctx}: key {field}: {m}"))
+                    };
+                    let t = v
+                        .as_text()
+                        .ok_or_else(|| bad(format!("expected a number, found {v:?}")))?;
+                    dec(t).map_err(|m| bad(m.to_string()))
                 }
             }
         };
         let direct = num("default_direct_tco2_per_ton")?.ok_or_else(|| {
-            self.data_err(format!(
-                "{ctx}: field default_direct_tco2_per_ton: expected a number, found nothing"
-            ))
+            self.parse_err(
+                line,
+                format!("{ctx}: key default_direct_tco2_per_ton: expected a number, found nothing"),
+            )
         })?;
         let indirect = num("default_indirect_tco2_per_ton")?.unwrap_or(Decimal::ZERO);
-        let total = num("default_total_tco2_per_ton")?.unwrap_or(direct + indirect);
+        let total = num("default_total_tco2_per_ton")?.unwrap_or(total_of(direct, indirect));
         let text_of = |field: &str| {
-            entry
+            item.value
                 .get(field)
                 .and_then(|v| v.as_text())
                 .unwrap_or("")
                 .to_string()
         };
+        let codes = match item.value.get("cn_codes") {
+            Some(PyValue::List(c)) if !c.is_empty() => c,
+            other => {
+                return Err(self.parse_err(
+                    field_line("cn_codes"),
+                    format!(
+                        "{ctx}: key cn_codes: expected a non-empty list of CN codes, found {}",
+                        other.map_or("nothing".to_string(), |v| format!("{v:?}"))
+                    ),
+                ))
+            }
+        };
+        let ctx = format!("line {}: {ctx}", field_line("cn_codes"));
         for c in codes {
-            let raw = c
-                .as_text()
-                .ok_or_else(|| self.data_err(format!("{ctx}: cn_codes: expected strings")))?;
+            let raw = c.as_text().ok_or_else(|| {
+                self.data_err(format!("{ctx}: cn_codes: expected strings, found {c:?}"))
+            })?;
             let code = self.code_of(raw, &ctx)?;
             self.add_entry(
                 format!("USER:{key}"),
@@ -288,6 +443,18 @@ impl FactorFileReader<'_> {
 
     /// `cn_code,direct,indirect[,total,description,source]`.
     fn read_csv(&mut self, text: &str) -> Result<()> {
+        crate::reference::csv::refuse_unknown_columns(
+            self.path,
+            text,
+            &[
+                "cn_code",
+                "direct",
+                "indirect",
+                "total",
+                "description",
+                "source",
+            ],
+        )?;
         for rec in csv_records(self.path, text, &["cn_code", "direct", "indirect"])? {
             let code = self.code_of(rec.get("cn_code"), &format!("line {}", rec.line))?;
             let direct =
@@ -299,7 +466,7 @@ impl FactorFileReader<'_> {
             } else {
                 None
             }
-            .unwrap_or(direct + indirect);
+            .unwrap_or(total_of(direct, indirect));
             self.add_entry(
                 format!("USER:line{}", rec.line),
                 code,
@@ -314,11 +481,12 @@ impl FactorFileReader<'_> {
     /// A list of factors, `{"factors": [...]}`, or an object keyed by name (keys starting
     /// `_` skipped).
     fn read_json(&mut self, text: &str) -> Result<()> {
-        let v: serde_json::Value = serde_json::from_str(text).map_err(|e| Error::Parse {
-            path: self.path.to_path_buf(),
-            line: e.line() as u64,
-            message: format!("not valid JSON: {e}"),
-        })?;
+        let v: serde_json::Value =
+            crate::formats::json_strict::from_str(text).map_err(|e| Error::Parse {
+                path: self.path.to_path_buf(),
+                line: e.line() as u64,
+                message: format!("not valid JSON: {e}"),
+            })?;
         let entries: Vec<(String, &serde_json::Value)> =
             match &v {
                 serde_json::Value::Array(a) => a
@@ -380,6 +548,17 @@ impl FactorFileReader<'_> {
     }
 
     fn read_json_entry(&mut self, key: &str, e: &serde_json::Value) -> Result<()> {
+        let obj = e
+            .as_object()
+            .ok_or_else(|| self.data_err(format!("{key}: expected an object, found {e}")))?;
+        let known = |k: &str| JSON_ENTRY_KEYS.contains(&k) || PY_ENTRY_KEYS.contains(&k);
+        if let Some(k) = obj.keys().find(|k| !known(k)) {
+            return Err(self.data_err(format!(
+                "{key}: key {k:?}: not a key of a factor entry (expected one of: {}, {})",
+                JSON_ENTRY_KEYS.join(", "),
+                PY_ENTRY_KEYS.join(", ")
+            )));
+        }
         let direct = self
             .json_number(key, e, &["direct", "default_direct_tco2_per_ton"])?
             .ok_or_else(|| {
@@ -392,7 +571,7 @@ impl FactorFileReader<'_> {
             .unwrap_or(Decimal::ZERO);
         let total = self
             .json_number(key, e, &["total", "default_total_tco2_per_ton"])?
-            .unwrap_or(direct + indirect);
+            .unwrap_or(total_of(direct, indirect));
         let mut codes = Vec::new();
         if let Some(c) = e.get("cn_code").and_then(|c| c.as_str()) {
             codes.push(c.to_string());
@@ -428,10 +607,17 @@ impl FactorFileReader<'_> {
             Ok(f) => f.factors,
             Err(e1) => match serde_saphyr::from_str::<Vec<YamlFactor>>(text) {
                 Ok(l) => l,
-                Err(_) => {
+                Err(e2) => {
+                    // The error of the shape the file has: a bare list, or `factors: [...]`.
+                    let bare = text
+                        .lines()
+                        .map(str::trim_start)
+                        .find(|l| !l.is_empty() && !l.starts_with('#') && l != &"---")
+                        .is_some_and(|l| l.starts_with('-'));
+                    let e = if bare { e2 } else { e1 };
                     return Err(self.data_err(format!(
-                    "expected `factors: [ {{cn_code, direct, indirect, total, source}} ]`: {e1}"
-                )))
+                        "expected `factors: [ {{cn_code, direct, indirect, total, source, description}} ]`: {e}"
+                    )));
                 }
             },
         };
@@ -451,7 +637,7 @@ impl FactorFileReader<'_> {
                     [
                         e.direct,
                         e.indirect,
-                        e.total.unwrap_or(e.direct + e.indirect),
+                        e.total.unwrap_or(total_of(e.direct, e.indirect)),
                     ],
                     e.description.clone().unwrap_or_default(),
                     e.source.clone().unwrap_or_default(),
@@ -462,21 +648,47 @@ impl FactorFileReader<'_> {
     }
 }
 
-/// The assignments in the order the production system looks factors up in: `DB = {**A, **B}`
-/// (the last all-spread dict) fixes it; without one, the module's order.
-fn merge_order(assigns: &[pydict::Assignment]) -> Vec<&pydict::Assignment> {
-    let is_merge = |a: &&pydict::Assignment| {
-        matches!(&a.value, PyValue::Dict(items) if !items.is_empty()
-            && items.iter().all(|(k, _)| matches!(k, PyValue::Spread(_))))
+/// The keys a factor entry of the production system's `emission_factors.py` holds
+/// (`domain/production-system.md` §3c); any other key is refused, so a misspelt one is
+/// never passed over.
+pub const PY_ENTRY_KEYS: &[&str] = &[
+    "product_name",
+    "cbam_product_group",
+    "cn_codes",
+    "default_direct_tco2_per_ton",
+    "default_indirect_tco2_per_ton",
+    "default_total_tco2_per_ton",
+    "source",
+    "source_url",
+    "vintage",
+    "uncertainty_pct",
+    "scope",
+    "notes",
+];
+
+/// The keys of a factor entry in a JSON factor file besides [`PY_ENTRY_KEYS`].
+const JSON_ENTRY_KEYS: &[&str] = &["cn_code", "direct", "indirect", "total", "description"];
+
+/// A dict of dicts with at least one entry holding a factor key: a sector's factor table.
+fn is_factor_dict(v: &PyValue) -> bool {
+    let PyValue::Dict(items) = v else {
+        return false;
     };
-    let Some(PyValue::Dict(items)) = assigns.iter().rev().find(is_merge).map(|a| &a.value) else {
-        return assigns.iter().collect();
+    let has_factor_key = |e: &PyValue| {
+        matches!(e, PyValue::Dict(fields) if fields.iter().any(|f| matches!(
+            &f.key, PyValue::Str(k) if k == "cn_codes" || k.starts_with("default_")
+        )))
     };
-    items
-        .iter()
-        .filter_map(|(k, _)| match k {
-            PyValue::Spread(n) => assigns.iter().find(|a| a.name == *n),
-            _ => None,
-        })
-        .collect()
+    !items.is_empty()
+        && items.iter().all(|i| matches!(i.value, PyValue::Dict(_)))
+        && items.iter().any(|i| has_factor_key(&i.value))
+}
+
+/// A dict key as the file spells it, for a message.
+fn py_key_text(k: &PyValue) -> String {
+    match k {
+        PyValue::Str(s) => format!("{s:?}"),
+        PyValue::Num(n) | PyValue::Name(n) => n.clone(),
+        other => format!("{other:?}"),
+    }
 }

@@ -267,7 +267,12 @@ pub struct RuleSet {
     pub format: &'static str,
 }
 
+/// The top-level keys of cbam's rules file and of the production system's
+/// (`../reference/greenlang/cbam_rules.yaml`); any other key is refused with its line, so a
+/// misspelt `rulse:` is never passed over.
 #[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)] // the IgnoredAny fields: keys accepted, not used
 struct RulesFile {
     #[serde(default)]
     rules: Option<Vec<RuleYaml>>,
@@ -276,6 +281,20 @@ struct RulesFile {
     /// Only looked at to accept a policy-only file (its rules are then the embedded ones).
     #[serde(default)]
     policy: Option<serde::de::IgnoredAny>,
+    #[serde(default)]
+    metadata: Option<serde::de::IgnoredAny>,
+    #[serde(default)]
+    product_groups: Option<serde::de::IgnoredAny>,
+    #[serde(default)]
+    calculation_methods: Option<serde::de::IgnoredAny>,
+    #[serde(default)]
+    business_rules: Option<serde::de::IgnoredAny>,
+    #[serde(default)]
+    constants: Option<serde::de::IgnoredAny>,
+    #[serde(default)]
+    error_codes: Option<serde::de::IgnoredAny>,
+    #[serde(default)]
+    references: Option<serde::de::IgnoredAny>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -374,7 +393,21 @@ struct RuleYaml {
 }
 
 #[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)] // the IgnoredAny fields: keys accepted, not used
 struct ProductionRule {
+    #[serde(default)]
+    description: Option<serde::de::IgnoredAny>,
+    #[serde(default)]
+    check: Option<serde::de::IgnoredAny>,
+    #[serde(default)]
+    applies_to: Option<serde::de::IgnoredAny>,
+    #[serde(default)]
+    eu_member_states: Option<serde::de::IgnoredAny>,
+    #[serde(default)]
+    ranges: Option<serde::de::IgnoredAny>,
+    #[serde(default)]
+    reference: Option<serde::de::IgnoredAny>,
     rule_id: String,
     #[serde(default)]
     rule_name: Option<String>,
