@@ -1,24 +1,15 @@
 #!/usr/bin/env bash
-# Seeds fuzz/corpus/<target>/ from the repository's fixtures (the same files the replay test
-# reads as seeds), and one registry XML made by cbam itself from the shipped fixture.
+# Seeds fuzz/corpus/<target>/ from the fixtures fuzz/seeds.txt lists (the replay test reads the
+# same list), a TSV made from the CSV fixture and one registry XML made by cbam itself.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-seed() { # target, files...
-  local t=$1; shift
+while read -r t dir ext; do
+  case "$t" in ''|'#'*) continue ;; esac
   mkdir -p "fuzz/corpus/$t"
-  for f in "$@"; do
+  for f in $dir/*$ext; do
     if [ -f "$f" ]; then cp "$f" "fuzz/corpus/$t/seed-$(basename "$f")"; fi
   done
-}
-seed csv fixtures/*.csv fixtures/bad/*.csv fixtures/bad/*/*.csv fixtures/templates/*.csv
-seed tsv fixtures/bad/*/*.tsv
-seed json fixtures/sheets/*.json fixtures/bad/*/*.json
-seed pgdump fixtures/pgdump/*.sql fixtures/pgdump/*.sql.gz fixtures/pgdump/*.dump
-seed workbook fixtures/sheets/*.xlsx fixtures/sheets/*.xls fixtures/sheets/*.ods fixtures/bad/*/*.xlsx
-seed suppliers_yaml fixtures/suppliers.yaml fixtures/bad/*/*.yaml
-seed rules rules/*.yaml
-seed factor_file fixtures/greenlang/*.py fixtures/bad/*/*.py
-seed template fixtures/templates/*.xlsx fixtures/templates/bad/*.xlsx
+done < fuzz/seeds.txt
 # A TSV seed made from the CSV fixture when the corpus has none.
 [ -n "$(ls fuzz/corpus/tsv 2>/dev/null)" ] || tr ',' '\t' < fixtures/shipments_2025q4.csv > fuzz/corpus/tsv/seed-shipments.tsv
 mkdir -p fuzz/corpus/qreport

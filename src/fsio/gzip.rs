@@ -176,7 +176,9 @@ pub fn human_bytes(n: u64) -> String {
     if n.is_multiple_of(scale) {
         format!("{} {}", n / scale, UNITS[unit])
     } else {
-        format!("{:.1} {}", n as f64 / scale as f64, UNITS[unit])
+        // Tenths, rounded half up, in integers (no float in a figure the user reads).
+        let tenths = (u128::from(n) * 10 + u128::from(scale) / 2) / u128::from(scale);
+        format!("{}.{} {}", tenths / 10, tenths % 10, UNITS[unit])
     }
 }
 

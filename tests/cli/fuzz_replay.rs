@@ -1,7 +1,8 @@
-//! The fuzz corpus replayed as a normal test (stable Rust, no fuzzer): every file in
-//! `fuzz/corpus/<target>/` (seeded from `fixtures/` by `fuzz/seed.sh`, grown and minimised by
-//! fuzz runs) and `fuzz/regressions/<target>/` (inputs that once crashed) goes through the same
-//! entry point the fuzz target calls, `cbam::fuzzing::run`. A refusal is fine; a panic fails.
+//! The fuzz corpus replayed as a normal test (stable Rust, no fuzzer): the seeds
+//! `fuzz/seeds.txt` names in `fixtures/`, every file in `fuzz/corpus/<target>/` (the seeds
+//! cbam makes itself, and whatever local fuzz runs added) and `fuzz/regressions/<target>/`
+//! (inputs that once crashed) go through the same entry point the fuzz target calls,
+//! `cbam::fuzzing::run`. A refusal is fine; a panic fails.
 
 use super::*;
 use cbam::fuzzing::{run as read_as, Target};
@@ -19,10 +20,48 @@ fn files(dir: &Path) -> Vec<PathBuf> {
     out
 }
 
-/// Replays `target`'s corpus and regressions; returns how many inputs were read.
+/// The fixtures `fuzz/seeds.txt` names for `target` (`target folder extension` per line; a
+/// folder ending in `/*` stands for each folder inside it), as `fuzz/seed.sh` reads them.
+fn seeds(target: Target) -> Vec<PathBuf> {
+    let list = std::fs::read_to_string(root().join("fuzz/seeds.txt")).unwrap();
+    let mut out = Vec::new();
+    for line in list
+        .lines()
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+    {
+        let f: Vec<&str> = line.split_whitespace().collect();
+        let [t, dir, ext] = f[..] else {
+            panic!("fuzz/seeds.txt: expected `target folder extension`, found {line:?}")
+        };
+        if t != target.name() {
+            continue;
+        }
+        let dirs = match dir.strip_suffix("/*") {
+            Some(parent) => files_or_dirs(&root().join(parent), true),
+            None => vec![root().join(dir)],
+        };
+        for d in dirs {
+            let named = |p: &PathBuf| p.to_string_lossy().ends_with(ext);
+            out.extend(files(&d).into_iter().filter(named));
+        }
+    }
+    out
+}
+
+fn files_or_dirs(dir: &Path, want_dirs: bool) -> Vec<PathBuf> {
+    let mut out: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map(|rd| rd.flatten().map(|e| e.path()).collect())
+        .unwrap_or_default();
+    out.retain(|p| if want_dirs { p.is_dir() } else { p.is_file() });
+    out.sort();
+    out
+}
+
+/// Replays `target`'s seeds, corpus and regressions; returns how many inputs were read.
 fn replay(target: Target) -> usize {
     let fuzz = root().join("fuzz");
-    let mut inputs = files(&fuzz.join("corpus").join(target.name()));
+    let mut inputs = seeds(target);
+    inputs.extend(files(&fuzz.join("corpus").join(target.name())));
     inputs.extend(files(&fuzz.join("regressions").join(target.name())));
     let mut panicked = Vec::new();
     for p in &inputs {
@@ -39,7 +78,7 @@ fn replay(target: Target) -> usize {
 fn every_target_has_a_corpus_and_none_of_it_panics() {
     for t in Target::ALL {
         let n = replay(t);
-        assert!(n > 0, "fuzz/corpus/{} is empty: run fuzz/seed.sh", t.name());
+        assert!(n > 0, "no seed, corpus or regression for {}", t.name());
     }
 }
 
