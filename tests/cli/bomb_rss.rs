@@ -4,29 +4,20 @@
 //! can be committed are in the corpus (`fixtures/bad/`, `corpus.rs`), which checks the same bound.
 //! `cargo test --test cli bomb_rss -- --nocapture` prints each bomb's size, exit code and peak RSS.
 
+use super::bombs::{bomb, gz};
 use super::corpus::{run_measured_within, MAX_RSS_KB};
 use super::*;
-use std::io::Write;
 
 const HEADER: &str = "shipment_id,import_date,quarter,cn_code,product_group,product_description,origin_iso,origin_country,importer_name,importer_country,net_mass_kg,port_of_entry,importer_reference,has_actual_emissions,supplier_id,notes\n";
 const ROW: &str = "B-1,2025-10-01,2025Q4,25231000,cement,Clinker,TR,Turkey,Noordzee Staal Import BV,NL,24560,Rotterdam,R-1,NO,,x\n";
 const JSON_ROW: &str = r#""import_date":"2025-10-01","quarter":"2025Q4","cn_code":"25231000","origin_iso":"TR","net_mass_kg":"1""#;
 const COPY_HEAD: &str = "COPY public.shipments (shipment_id, import_date, quarter, cn_code, origin_iso, net_mass_kg) FROM stdin;\n";
 
-/// `members` gzip members, each `block` compressed: deflate's ~1000:1 on a repeated block, and
-/// concatenated members are one valid gzip stream (RFC 1952 §2.2) that decoders read through.
+/// `prefix`, then `members` gzip members of `block` ([`bombs::bomb`]: deflate's ~1000:1 on a
+/// repeated block; concatenated members are one gzip stream, RFC 1952 §2.2).
 fn gzip_members(prefix: &[u8], block: &[u8], members: usize) -> Vec<u8> {
-    let member = |data: &[u8]| {
-        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
-        e.write_all(data).unwrap();
-        e.finish().unwrap()
-    };
-    let mut out = member(prefix);
-    let one = member(block);
-    for _ in 0..members {
-        out.extend_from_slice(&one);
-    }
-    out
+    let size = gz(prefix).len() + members * gz(block).len();
+    bomb(prefix, block, size)
 }
 
 fn repeat(s: &str, bytes: usize) -> String {

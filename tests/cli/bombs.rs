@@ -8,7 +8,7 @@ use super::corpus::{run_measured, Measured, MAX_RSS_KB};
 use super::*;
 use std::io::Write;
 
-fn gz(data: &[u8]) -> Vec<u8> {
+pub fn gz(data: &[u8]) -> Vec<u8> {
     let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
     e.write_all(data).unwrap();
     e.finish().unwrap()
@@ -16,7 +16,7 @@ fn gz(data: &[u8]) -> Vec<u8> {
 
 /// `head` as one gzip member, then `piece` compressed once and repeated until the file is
 /// about `size` bytes.
-fn bomb(head: &[u8], piece: &[u8], size: usize) -> Vec<u8> {
+pub fn bomb(head: &[u8], piece: &[u8], size: usize) -> Vec<u8> {
     let member = gz(piece);
     let mut out = gz(head);
     while out.len() < size {
