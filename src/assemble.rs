@@ -2,9 +2,7 @@
 //! calculation trail and provenance). Everything here is sorted by explicit keys so the
 //! result does not depend on thread count or input order.
 
-use crate::model::{
-    Col, Finding, Line, Method, Period, Quarter, RejectedRow, ScopeStatus, Sector, Severity,
-};
+use crate::model::{Col, Finding, Line, Method, Period, Quarter, ScopeStatus, Sector, Severity};
 use crate::provenance::FileDigest;
 use crate::reference::policy::Rounding;
 use crate::reference::Policy;
@@ -21,8 +19,9 @@ pub struct AssembleInput<'a> {
     pub totals: Totals,
     /// The lines themselves, when they are written (`detailed_goods` or `--lines`).
     pub lines: Option<Vec<Line>>,
-    pub rejected: Vec<RejectedRow>,
-    pub findings: Vec<Finding>,
+    /// Findings and rejected rows so far (the inputs', the reference data's, every row's);
+    /// assemble adds its own findings after them.
+    pub lists: RowLists,
     pub rows_read: u64,
     pub importer: Importer,
     pub quarter: Option<Quarter>,
@@ -456,16 +455,12 @@ fn emissions_summary(s: &GoodsSums, r: &Rounding) -> EmissionsSummary {
     }
 }
 
-fn row_counts(rejected: &[RejectedRow], read: u64, calculated: u64) -> RowCounts {
-    let out_of_scope = rejected
-        .iter()
-        .filter(|x| x.status == "out_of_scope")
-        .count() as u64;
+fn row_counts(lists: &RowLists, read: u64, calculated: u64) -> RowCounts {
     RowCounts {
         read,
         calculated,
-        rejected: rejected.len() as u64 - out_of_scope,
-        out_of_scope,
+        rejected: lists.rejected.len() - lists.out_of_scope,
+        out_of_scope: lists.out_of_scope,
     }
 }
 
@@ -519,34 +514,28 @@ fn importer_declaration(inp: &AssembleInput<'_>) -> ImporterDeclaration {
     }
 }
 
-/// The findings split by severity, with the rejected rows in row order. Sorting, counts and
-/// validity are left to `Report::finish`, once the rules' findings have joined.
+/// The lists with assemble's own findings after the rows' ones. Sorting, counts and validity
+/// are left to `Report::finish`, once the rules' findings have joined.
 fn validation_results(
-    findings: Vec<Finding>,
-    mut rejected: Vec<RejectedRow>,
+    mut lists: RowLists,
+    own: &[Finding],
     rows: RowCounts,
-) -> ValidationResults {
-    let (mut errors, mut warnings, mut infos) = (Vec::new(), Vec::new(), Vec::new());
-    for f in findings {
-        match f.severity {
-            Severity::Error => errors.push(f),
-            Severity::Warning => warnings.push(f),
-            Severity::Info => infos.push(f),
-        }
+) -> crate::error::Result<ValidationResults> {
+    for f in own {
+        lists.finding(f)?;
     }
-    rejected.sort_by(|a, b| (a.row, &a.file).cmp(&(b.row, &b.file)));
-    ValidationResults {
+    Ok(ValidationResults {
         is_valid: false,
         error_count: 0,
         warning_count: 0,
         info_count: 0,
         rows,
         rules_checked: Vec::new(),
-        errors,
-        warnings,
-        infos,
-        rejected_rows: rejected,
-    }
+        errors: lists.errors,
+        warnings: lists.warnings,
+        infos: lists.infos,
+        rejected_rows: lists.rejected,
+    })
 }
 
 fn provenance(
@@ -580,18 +569,14 @@ fn provenance(
 
 /// The report from the sums, findings and lines; `Report::finish` completes it once the rules
 /// have run (sorted findings, counts, report id).
-pub fn assemble(mut inp: AssembleInput<'_>) -> Report {
+pub fn assemble(mut inp: AssembleInput<'_>) -> crate::error::Result<Report> {
     let r = inp.policy.rounding;
+    let mut findings = Vec::new();
     let t = std::mem::take(&mut inp.totals);
     let lines = inp.lines.take().map(order_lines);
-    let quarter = report_quarter(
-        inp.quarter,
-        inp.year.is_some(),
-        &t.quarters,
-        &mut inp.findings,
-    );
+    let quarter = report_quarter(inp.quarter, inp.year.is_some(), &t.quarters, &mut findings);
     if t.lines() == 0 {
-        inp.findings.push(Finding::new(
+        findings.push(Finding::new(
             "RP002",
             Severity::Error,
             "no row could be calculated: the report has no goods",
@@ -599,13 +584,13 @@ pub fn assemble(mut inp: AssembleInput<'_>) -> Report {
     }
     let mut sums = sum_goods(t.by_good);
     let goods = std::mem::take(&mut sums.goods);
-    low_confidence_findings(&t.low_confidence, &t.factors, &mut inp.findings);
+    low_confidence_findings(&t.low_confidence, &t.factors, &mut findings);
     let mut factors: Vec<FactorUsed> = t.factors.into_values().collect();
     factors.sort_by(|a, b| a.id.cmp(&b.id));
-    let rows = row_counts(&inp.rejected, inp.rows_read, sums.lines);
+    let rows = row_counts(&inp.lists, inp.rows_read, sums.lines);
     let certificate_obligation = inp
         .obligation
-        .and_then(|refs| crate::obligation::compute(t.obligation, refs, &r, &mut inp.findings));
+        .and_then(|refs| crate::obligation::compute(t.obligation, refs, &r, &mut findings));
     let mut report = Report {
         report_metadata: report_metadata(&inp, quarter),
         importer_declaration: importer_declaration(&inp),
@@ -614,16 +599,12 @@ pub fn assemble(mut inp: AssembleInput<'_>) -> Report {
         undetailed_lines: None,
         certificate_obligation,
         emissions_summary: emissions_summary(&sums, &r),
-        validation_results: validation_results(
-            std::mem::take(&mut inp.findings),
-            std::mem::take(&mut inp.rejected),
-            rows,
-        ),
+        validation_results: validation_results(std::mem::take(&mut inp.lists), &findings, rows)?,
         provenance: provenance(inp.inputs, inp.reference, inp.policy, factors, inp.notes),
     };
     match (inp.details, lines) {
         (true, Some(l)) => report.detailed_goods = Some(DetailedGoods(l)),
         (_, l) => report.undetailed_lines = l,
     }
-    report
+    Ok(report)
 }

@@ -88,6 +88,11 @@ pub enum Error {
         input_flag: &'static str,
         input: PathBuf,
     },
+    /// The temporary files that hold a report's findings and rejected rows past the memory
+    /// budget could not be written or read back (a full or unwritable temporary directory).
+    Spill {
+        source: std::io::Error,
+    },
     /// Two outputs of a run that are the same file: refused before anything is written.
     OutputTwice {
         flag: &'static str,
@@ -182,6 +187,12 @@ impl fmt::Display for Error {
                 ..
             } => write!(f, "{}: line {line}: {message}", path.display()),
             Error::Data { path, message } => write!(f, "{}: {message}", path.display()),
+            Error::Spill { source } => write!(
+                f,
+                "{}: cannot hold the report's findings in temporary files: {source} \
+                 (set TMPDIR to a directory with free space)",
+                std::env::temp_dir().display()
+            ),
             Error::OutputIsInput {
                 output_flag,
                 output,

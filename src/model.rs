@@ -535,6 +535,10 @@ pub struct Finding {
     pub message: String,
 }
 
+/// The keys of the report's `validation_results` that hold one entry per finding or rejected
+/// row: bytes on disk past a budget, never read by the rules.
+pub const LIST_KEYS: [&str; 4] = ["errors", "warnings", "infos", "rejected_rows"];
+
 /// Whether any of `findings` has severity error.
 pub fn any_error(findings: &[Finding]) -> bool {
     findings.iter().any(|f| f.severity == Severity::Error)

@@ -13,7 +13,7 @@ use crate::error::{Error, Result};
 use crate::intake::{self, delimited::Chunk, InputOptions, Source};
 use crate::model::{Col, Finding, Line, Quarter, RejectedRow};
 use crate::reference::{ReferenceData, ReferencePaths};
-use crate::report::{Importer, Report};
+use crate::report::{Importer, Report, RowBatches, RowFixes, RowLists};
 use rayon::prelude::*;
 use std::path::PathBuf;
 
@@ -73,45 +73,45 @@ pub fn build_report(req: &ReportRequest) -> Result<Report> {
     build_report_with(req, &refdata)
 }
 
-/// What one chunk produced (row numbers chunk-local until `shift` adds the offset), and, once
-/// merged in file order, what the whole pass produced.
+/// What one chunk produced, its row numbers counted from the chunk's start until `run_pass`
+/// shifts them into place.
 #[derive(Default)]
 struct ChunkResult {
     rows_read: u64,
     lines: Vec<Line>,
     totals: Totals,
-    findings: Vec<Finding>,
-    rejected: Vec<RejectedRow>,
+    /// Findings and rejected rows, encoded as found (bounded memory: they spill past a budget).
+    rows: RowBatches,
     fingerprints: Vec<u64>,
+    /// The first failure to hold the findings (a temporary file that could not be written).
+    error: Option<std::io::Error>,
 }
 
 impl ChunkResult {
-    /// Appends what `r` found (already numbered as it should stay).
-    fn absorb(&mut self, mut r: ChunkResult) {
-        self.rows_read += r.rows_read;
-        self.lines.append(&mut r.lines);
-        self.totals.merge(r.totals);
-        self.findings.append(&mut r.findings);
-        self.rejected.append(&mut r.rejected);
-        self.fingerprints.append(&mut r.fingerprints);
-    }
-
-    fn shift(&mut self, offset: u64) {
-        if offset == 0 {
-            return;
-        }
-        for l in &mut self.lines {
-            l.shipment.row.row += offset;
-        }
-        for f in &mut self.findings {
-            if let Some(r) = f.row.as_mut() {
-                *r += offset;
+    /// Moves the findings the checks just pushed into the batches.
+    fn keep_findings(&mut self, found: &mut Vec<Finding>) {
+        for f in found.drain(..) {
+            if self.error.is_none() {
+                self.error = self.rows.finding(&f).err();
             }
         }
-        for r in &mut self.rejected {
-            r.row += offset;
+    }
+
+    fn keep_rejected(&mut self, r: RejectedRow) {
+        if self.error.is_none() {
+            self.error = self.rows.rejected(&r).err();
         }
     }
+}
+
+/// What the passes over every input produced, merged in file order.
+#[derive(Default)]
+struct Pass {
+    rows_read: u64,
+    lines: Vec<Line>,
+    totals: Totals,
+    lists: RowLists,
+    fingerprints: Vec<u64>,
 }
 
 fn process_chunk(
@@ -130,6 +130,13 @@ fn process_chunk(
     let mut checker = enrich::Checker::new(refdata, req.quarter, file, dups).for_year(req.year);
     let mut calculator = calculate::Calculator::new(refdata, file);
     let mut r = ChunkResult::default();
+    let mut found = Vec::new();
+    let rejected = |mut rej: RejectedRow| {
+        if tag_file {
+            rej.file = Some(src.file_name.clone());
+        }
+        rej
+    };
     // Each record flows intake → enrich → calculate → totals before the next is read.
     r.rows_read = src.parse_chunk(chunk, |mut record| {
         if let Some(tag) = &file_tag {
@@ -143,33 +150,28 @@ fn process_chunk(
         if !id.is_empty() {
             r.fingerprints.push(enrich::id_fingerprint(id));
         }
-        let shipment = match record {
-            intake::Record::Broken(row, findings) => {
-                r.rejected
-                    .push(checker.broken(row, findings, &mut r.findings));
-                return;
-            }
-            intake::Record::Row(row) => match checker.check(row, &mut r.findings) {
-                Ok(s) => s,
-                Err(rej) => {
-                    r.rejected.push(rej);
-                    return;
-                }
-            },
+        let outcome = match record {
+            intake::Record::Broken(row, findings) => Err(checker.broken(row, findings, &mut found)),
+            intake::Record::Row(row) => checker
+                .check(row, &mut found)
+                .and_then(|shipment| calculator.line(shipment, &mut found)),
         };
-        match calculator.line(shipment, &mut r.findings) {
+        r.keep_findings(&mut found);
+        match outcome {
             Ok(line) => {
                 r.totals.add(&line);
                 if keep {
                     r.lines.push(line);
                 }
             }
-            Err(rej) => r.rejected.push(rej),
+            Err(rej) => r.keep_rejected(rejected(rej)),
         }
     });
     r
 }
 
+/// One input file's chunks: calculated in parallel a window at a time (so what the chunks
+/// found is never held for the whole file), merged in file order.
 fn run_pass(
     src: &Source,
     chunks: &[Chunk],
@@ -177,61 +179,71 @@ fn run_pass(
     req: &ReportRequest,
     dups: &DuplicateIds,
     tag_file: bool,
-) -> ChunkResult {
-    let results: Vec<ChunkResult> = chunks
-        .par_iter()
-        .map(|c| process_chunk(src, c, refdata, req, dups, tag_file))
-        .collect();
-    let mut pass = ChunkResult {
-        lines: Vec::with_capacity(results.iter().map(|r| r.lines.len()).sum()),
-        fingerprints: Vec::with_capacity(results.iter().map(|r| r.fingerprints.len()).sum()),
-        ..ChunkResult::default()
+    pass: &mut Pass,
+) -> Result<()> {
+    // Rows of a dump or workbook name the dump line or sheet row (and a workbook finding its
+    // cell), not the line of the intermediate CSV.
+    let at = |row: u64| src.origin_line(row);
+    let fix_finding = |f: &mut Finding| {
+        if let Some(row) = f.row {
+            f.line = at(row);
+        }
+        if let (Some(line), Some(field), None) = (f.line, f.field, &f.cell) {
+            f.cell = src.sheet_cell(field, line);
+        }
     };
-    for mut r in results {
-        r.shift(pass.rows_read);
-        pass.absorb(r);
-    }
-    if src.is_converted() {
-        // Rows of a dump or workbook: name the dump line or sheet row, not the line of the
-        // intermediate CSV.
-        let at = |row: u64| src.origin_line(row);
-        for f in &mut pass.findings {
-            if let Some(row) = f.row {
-                f.line = at(row);
+    let fix_rejected = |r: &mut RejectedRow| r.line = at(r.row).unwrap_or(0);
+    let fixes = RowFixes {
+        finding: &fix_finding,
+        rejected: &fix_rejected,
+    };
+    let fixes = src.is_converted().then_some(&fixes);
+    let window = 2 * rayon::current_num_threads().max(1);
+    let mut file_rows = 0u64;
+    for group in chunks.chunks(window) {
+        let results: Vec<ChunkResult> = group
+            .par_iter()
+            .map(|c| process_chunk(src, c, refdata, req, dups, tag_file))
+            .collect();
+        for mut r in results {
+            if let Some(source) = r.error {
+                return Err(crate::report::spill(source));
             }
-            // A workbook: the cell, sheet and column letter with the row.
-            if let (Some(line), Some(field), None) = (f.line, f.field, &f.cell) {
-                f.cell = src.sheet_cell(field, line);
+            for l in &mut r.lines {
+                l.shipment.row.row += file_rows;
+                if fixes.is_some() {
+                    l.shipment.row.line = at(l.shipment.row.row).unwrap_or(0);
+                }
             }
-        }
-        for r in &mut pass.rejected {
-            r.line = at(r.row).unwrap_or(0);
-        }
-        for l in &mut pass.lines {
-            l.shipment.row.line = at(l.shipment.row.row).unwrap_or(0);
-        }
-    }
-    if tag_file {
-        for r in &mut pass.rejected {
-            r.file = Some(src.file_name.clone());
+            pass.lists.append(r.rows, file_rows, fixes)?;
+            file_rows += r.rows_read;
+            pass.rows_read += r.rows_read;
+            pass.lines.append(&mut r.lines);
+            pass.totals.merge(r.totals);
+            pass.fingerprints.append(&mut r.fingerprints);
         }
     }
-    pass
+    Ok(())
 }
 
-/// One pass over every input file, merged in the order given (row numbers stay per file).
+/// One pass over every input file, merged in the order given (row numbers stay per file),
+/// after the findings that came before any row: the inputs' own and the reference data's.
 fn run_passes(
     inputs: &[(Source, Vec<Chunk>)],
     refdata: &ReferenceData,
     req: &ReportRequest,
     dups: &DuplicateIds,
-) -> ChunkResult {
+) -> Result<Pass> {
     let tag_file = inputs.len() > 1;
-    let mut all = ChunkResult::default();
-    for (src, chunks) in inputs {
-        all.absorb(run_pass(src, chunks, refdata, req, dups, tag_file));
+    let mut pass = Pass::default();
+    let early = inputs.iter().flat_map(|(s, _)| &s.findings);
+    for f in early.chain(&refdata.findings) {
+        pass.lists.finding(f)?;
     }
-    all
+    for (src, chunks) in inputs {
+        run_pass(src, chunks, refdata, req, dups, tag_file, &mut pass)?;
+    }
+    Ok(pass)
 }
 
 /// Ids on more than one row. Fingerprints find candidates without keeping every id; only
@@ -287,7 +299,7 @@ pub fn build_report_with(req: &ReportRequest, refdata: &ReferenceData) -> Result
     trace.mark("open (read, UTF-8 check, header) + chunk");
     let no_dups = DuplicateIds::default();
     // The inputs' SHA-256 run beside the first pass.
-    let (digests, mut pass) = rayon::join(
+    let (digests, pass) = rayon::join(
         || {
             // Sorted, so the order the files are named in does not change the report.
             let mut d: Vec<_> = inputs.iter().map(|(s, _)| s.digest()).collect();
@@ -296,6 +308,7 @@ pub fn build_report_with(req: &ReportRequest, refdata: &ReferenceData) -> Result
         },
         || run_passes(&inputs, refdata, req, &no_dups),
     );
+    let mut pass = pass?;
     trace.mark("parse + check + calculate (+ SHA-256)");
     if pass.rows_read == 0 {
         return Err(Error::NoRows {
@@ -305,20 +318,13 @@ pub fn build_report_with(req: &ReportRequest, refdata: &ReferenceData) -> Result
     let dups = duplicate_ids(&inputs, std::mem::take(&mut pass.fingerprints));
     if !dups.is_empty() {
         // Rare: some ids repeat. Every row with such an id is rejected, so run again knowing them.
-        pass = run_passes(&inputs, refdata, req, &dups);
+        pass = run_passes(&inputs, refdata, req, &dups)?;
     }
     trace.mark("duplicates");
-    let mut findings: Vec<Finding> = inputs
-        .iter()
-        .flat_map(|(s, _)| s.findings.iter().cloned())
-        .collect();
-    findings.extend(refdata.findings.iter().cloned());
-    findings.append(&mut pass.findings);
     let report = assemble::assemble(AssembleInput {
         totals: pass.totals,
         lines: (req.details || req.keep_lines).then_some(pass.lines),
-        rejected: pass.rejected,
-        findings,
+        lists: pass.lists,
         rows_read: pass.rows_read,
         importer: req.importer.clone(),
         quarter: req.quarter,
@@ -330,7 +336,7 @@ pub fn build_report_with(req: &ReportRequest, refdata: &ReferenceData) -> Result
         notes: refdata.notes.clone(),
         details: req.details,
         obligation: Some(&refdata.obligation),
-    });
+    })?;
     trace.mark("assemble");
     let mut report = report;
     let schema = crate::validate::schema::ReportSchema::embedded()?;
@@ -344,7 +350,7 @@ pub fn build_report_with(req: &ReportRequest, refdata: &ReferenceData) -> Result
         schema: Some(&schema),
     };
     let v = crate::validate::validate_report(&report, &refdata.rules, &ctx);
-    report.finish(crate::validate::rule_findings(v.findings), v.rules);
+    report.finish(crate::validate::rule_findings(v.findings), v.rules)?;
     trace.mark("rules");
     Ok(report)
 }

@@ -211,7 +211,7 @@ fn write_outputs(
 ) -> anyhow::Result<Option<Vec<Finding>>> {
     let mut outputs = cbam::fsio::Outputs::new();
     if let Some(p) = &a.summary {
-        let md = write::summary_markdown(report);
+        let md = write::summary_markdown(report)?;
         outputs.write(p, |w| w.write_all(md.as_bytes()))?;
     }
     if let Some(p) = &a.lines {
@@ -359,6 +359,7 @@ fn print_errors(out: &mut impl Write, a: &Args, report: &Report) -> std::io::Res
         v.error_count, v.warning_count, v.info_count
     )?;
     for f in v.errors.iter().take(SHOWN) {
+        let f = f?;
         let loc = match (f.line, &f.cell) {
             (Some(l), Some(c)) => format!("line {l} (cell {c})"),
             (Some(l), None) => format!("line {l}"),
@@ -373,11 +374,11 @@ fn print_errors(out: &mut impl Write, a: &Args, report: &Report) -> std::io::Res
             cbam::model::printable(&f.message)
         )?;
     }
-    if v.errors.len() > SHOWN {
+    if v.errors.len() > SHOWN as u64 {
         writeln!(
             out,
             "  … {} more errors in {}",
-            v.errors.len() - SHOWN,
+            v.errors.len() - SHOWN as u64,
             a.output.display()
         )?;
     }

@@ -96,6 +96,7 @@ fn new_path(path: &Path) -> PathBuf {
 
 mod gzip;
 mod outputs;
+pub mod spill;
 pub use gzip::*;
 pub use outputs::*;
 

@@ -4,10 +4,13 @@
 
 mod detailed;
 mod id;
+mod listed;
 pub mod obligation;
 
+pub use crate::model::LIST_KEYS;
 pub use detailed::{DetailedGood, DetailedGoods};
 pub use id::{report_id, ReportHead};
+pub use listed::{Batch, Listed, Record};
 pub use obligation::*;
 
 use crate::model::{Finding, Line, Period, RejectedRow, Severity};
@@ -233,10 +236,100 @@ pub struct ValidationResults {
     pub rows: RowCounts,
     /// Every rule of the rules file: passed, failed, not applicable or not run (with why).
     pub rules_checked: Vec<RuleResult>,
-    pub errors: Vec<Finding>,
-    pub warnings: Vec<Finding>,
-    pub infos: Vec<Finding>,
-    pub rejected_rows: Vec<RejectedRow>,
+    pub errors: Listed<Finding>,
+    pub warnings: Listed<Finding>,
+    pub infos: Listed<Finding>,
+    pub rejected_rows: Listed<RejectedRow>,
+}
+
+/// The four per-row lists of `validation_results` while the pipeline fills them: findings by
+/// severity, rejected rows, and how many of those are out of scope.
+#[derive(Debug, Default)]
+pub struct RowLists {
+    pub errors: Listed<Finding>,
+    pub warnings: Listed<Finding>,
+    pub infos: Listed<Finding>,
+    pub rejected: Listed<RejectedRow>,
+    pub out_of_scope: u64,
+}
+
+impl RowLists {
+    pub fn finding(&mut self, f: &Finding) -> crate::error::Result<()> {
+        let list = match f.severity {
+            Severity::Error => &mut self.errors,
+            Severity::Warning => &mut self.warnings,
+            Severity::Info => &mut self.infos,
+        };
+        list.push(f).map_err(spill)
+    }
+
+    pub fn rejected(&mut self, r: &RejectedRow) -> crate::error::Result<()> {
+        if r.status == "out_of_scope" {
+            self.out_of_scope += 1;
+        }
+        self.rejected.push(r).map_err(spill)
+    }
+}
+
+/// What one chunk of rows found, encoded as it was found (rows counted from the chunk's
+/// start): appended to the `RowLists` in file order by `RowLists::append`.
+#[derive(Debug, Default)]
+pub struct RowBatches {
+    pub errors: Batch<Finding>,
+    pub warnings: Batch<Finding>,
+    pub infos: Batch<Finding>,
+    pub rejected: Batch<RejectedRow>,
+    pub out_of_scope: u64,
+}
+
+impl RowBatches {
+    pub fn finding(&mut self, f: &Finding) -> std::io::Result<()> {
+        match f.severity {
+            Severity::Error => self.errors.push(f),
+            Severity::Warning => self.warnings.push(f),
+            Severity::Info => self.infos.push(f),
+        }
+    }
+
+    pub fn rejected(&mut self, r: &RejectedRow) -> std::io::Result<()> {
+        if r.status == "out_of_scope" {
+            self.out_of_scope += 1;
+        }
+        self.rejected.push(r)
+    }
+}
+
+/// How a converted input's rows are renamed as they join the lists (see `RowLists::append`).
+pub struct RowFixes<'a> {
+    pub finding: &'a dyn Fn(&mut Finding),
+    pub rejected: &'a dyn Fn(&mut RejectedRow),
+}
+
+impl RowLists {
+    /// A chunk's batches, rows shifted by `offset` (the rows of the file before the chunk).
+    pub fn append(
+        &mut self,
+        b: RowBatches,
+        offset: u64,
+        fixes: Option<&RowFixes<'_>>,
+    ) -> crate::error::Result<()> {
+        let ff = fixes.map(|f| f.finding);
+        self.errors.append(b.errors, offset, ff).map_err(spill)?;
+        self.warnings
+            .append(b.warnings, offset, ff)
+            .map_err(spill)?;
+        self.infos.append(b.infos, offset, ff).map_err(spill)?;
+        let fr = fixes.map(|f| f.rejected);
+        self.rejected
+            .append(b.rejected, offset, fr)
+            .map_err(spill)?;
+        self.out_of_scope += b.out_of_scope;
+        Ok(())
+    }
+}
+
+pub fn spill(source: std::io::Error) -> crate::error::Error {
+    crate::error::Error::Spill { source }
 }
 
 #[derive(Debug, Serialize)]
@@ -299,23 +392,31 @@ impl Report {
     /// The report's one finishing step, after the rules ran over it: their findings join the
     /// report's own, every list is sorted, the counts and validity follow, and the report id
     /// is the digest of the result.
-    pub fn finish(&mut self, rule_findings: Vec<Finding>, rules_checked: Vec<RuleResult>) {
+    pub fn finish(
+        &mut self,
+        rule_findings: Vec<Finding>,
+        rules_checked: Vec<RuleResult>,
+    ) -> crate::error::Result<()> {
         let vr = &mut self.validation_results;
-        for f in rule_findings {
+        for f in &rule_findings {
             match f.severity {
                 Severity::Error => vr.errors.push(f),
                 Severity::Warning => vr.warnings.push(f),
                 Severity::Info => vr.infos.push(f),
             }
+            .map_err(spill)?;
         }
+        drop(rule_findings);
         for list in [&mut vr.errors, &mut vr.warnings, &mut vr.infos] {
-            list.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+            list.seal().map_err(spill)?;
         }
-        vr.error_count = vr.errors.len() as u64;
-        vr.warning_count = vr.warnings.len() as u64;
-        vr.info_count = vr.infos.len() as u64;
+        vr.rejected_rows.seal().map_err(spill)?;
+        vr.error_count = vr.errors.len();
+        vr.warning_count = vr.warnings.len();
+        vr.info_count = vr.infos.len();
         vr.is_valid = vr.errors.is_empty();
         vr.rules_checked = rules_checked;
-        self.report_metadata.report_id = report_id(self);
+        self.report_metadata.report_id = report_id(self).map_err(spill)?;
+        Ok(())
     }
 }

@@ -10,9 +10,14 @@ use crate::reference::rules::RuleSet;
 use crate::report::{Report, ReportHead};
 use serde_json::Value;
 
-/// The rules over the report as built: the head as JSON, the lines as typed nodes in batches.
+/// The rules over the report as built: the head as JSON (without the per-row lists, which
+/// no rule reads), the lines as typed nodes in batches.
 pub fn validate_report(report: &Report, set: &RuleSet, ctx: &Context<'_>) -> Validation {
-    let mut head = serde_json::to_value(ReportHead(report)).unwrap_or(Value::Null);
+    let head = ReportHead {
+        report,
+        lists: false,
+    };
+    let mut head = serde_json::to_value(head).unwrap_or(Value::Null);
     if report.detailed_goods.is_some() {
         if let Some(o) = head.as_object_mut() {
             o.insert(LINES.to_string(), Value::Array(Vec::new()));

@@ -180,8 +180,26 @@ fn by_method(s: &mut String, r: &Report) {
     let _ = writeln!(s, "| Default values | {} |\n", c.default_values_count);
 }
 
-/// Every finding, errors first.
-fn findings(s: &mut String, r: &Report) {
+/// Findings shown per code in the Markdown: the first rows (lines) of each.
+const FIRST_LINES: usize = 5;
+
+/// The findings of one severity and code: how many, on which lines (the first few), the first
+/// message.
+struct FindingGroup {
+    count: u64,
+    lines: Vec<u64>,
+    last_line: Option<u64>,
+    distinct_lines: u64,
+    /// Some are about the report, not a row.
+    without_line: bool,
+    field: Option<&'static str>,
+    message: String,
+}
+
+/// The findings grouped by severity and code (errors first, codes in order), each with its
+/// count, first lines and first message — never one line per finding: a file of a million bad
+/// rows gives a summary of a few lines, the report holds every finding.
+fn findings(s: &mut String, r: &Report) -> std::io::Result<()> {
     let v = &r.validation_results;
     let _ = writeln!(s, "## Findings\n");
     let _ = writeln!(
@@ -189,25 +207,71 @@ fn findings(s: &mut String, r: &Report) {
         "{} errors, {} warnings, {} notes.\n",
         v.error_count, v.warning_count, v.info_count
     );
-    if v.error_count + v.warning_count + v.info_count > 0 {
-        let _ = writeln!(
-            s,
-            "| Severity | Code | Line | Shipment | Field | Message |\n|---|---|---:|---|---|---|"
-        );
-        for f in v.errors.iter().chain(&v.warnings).chain(&v.infos) {
+    if v.error_count + v.warning_count + v.info_count == 0 {
+        return Ok(());
+    }
+    let _ = writeln!(
+        s,
+        "| Severity | Code | Count | First lines | Field | First message |\n|---|---|---:|---|---|---|"
+    );
+    for list in [&v.errors, &v.warnings, &v.infos] {
+        let mut groups: std::collections::BTreeMap<String, FindingGroup> = Default::default();
+        let mut severity = "";
+        for f in list.iter() {
+            let f = f?;
+            severity = f.severity.as_str();
+            let g = groups
+                .entry(f.code.to_string())
+                .or_insert_with(|| FindingGroup {
+                    count: 0,
+                    lines: Vec::new(),
+                    last_line: None,
+                    distinct_lines: 0,
+                    without_line: false,
+                    field: f.field,
+                    message: f.message.clone(),
+                });
+            g.count += 1;
+            match f.line {
+                // Sorted by row: a row's findings are together, so its line is counted once.
+                Some(l) if g.last_line != Some(l) => {
+                    g.last_line = Some(l);
+                    g.distinct_lines += 1;
+                    if g.lines.len() < FIRST_LINES {
+                        g.lines.push(l);
+                    }
+                }
+                Some(_) => {}
+                None => g.without_line = true,
+            }
+        }
+        for (code, g) in &groups {
             let _ = writeln!(
                 s,
-                "| {} | {} | {} | {} | {} | {} |",
-                f.severity.as_str(),
-                cell(&f.code),
-                f.line.map(|l| l.to_string()).unwrap_or_default(),
-                cell(f.shipment_id.as_deref().unwrap_or("")),
-                cell(f.field.unwrap_or("")),
-                cell(&f.message)
+                "| {severity} | {} | {} | {} | {} | {} |",
+                cell(code),
+                g.count,
+                first_lines(g),
+                cell(g.field.unwrap_or("")),
+                cell(&g.message)
             );
         }
-        let _ = writeln!(s);
     }
+    let _ = writeln!(s);
+    Ok(())
+}
+
+/// `2, 3, 9 … (40 lines)` (the first lines, and how many when there are more), `report` for
+/// findings about the report rather than a row.
+fn first_lines(g: &FindingGroup) -> String {
+    let mut t: Vec<String> = g.lines.iter().map(u64::to_string).collect();
+    if g.distinct_lines > g.lines.len() as u64 {
+        t.push(format!("… ({} lines)", g.distinct_lines));
+    }
+    if g.without_line {
+        t.push("report".into());
+    }
+    t.join(", ")
 }
 
 /// Every input and reference file with its digest.
@@ -231,7 +295,8 @@ fn provenance(s: &mut String, r: &Report) {
     }
 }
 
-pub fn summary_markdown(r: &Report) -> String {
+/// The summary; it fails only when the findings cannot be read back from their temporary files.
+pub fn summary_markdown(r: &Report) -> std::io::Result<String> {
     let mut s = String::new();
     head(&mut s, r);
     totals(&mut s, r);
@@ -241,9 +306,9 @@ pub fn summary_markdown(r: &Report) -> String {
     if let Some(o) = &r.certificate_obligation {
         obligation_markdown(&mut s, o);
     }
-    findings(&mut s, r);
+    findings(&mut s, r)?;
     provenance(&mut s, r);
-    s
+    Ok(s)
 }
 
 fn opt(v: Option<rust_decimal::Decimal>) -> String {

@@ -25,79 +25,120 @@ const BATCH_LINES: usize = 32_768;
 /// (compact JSON), so a million-shipment report stays readable, greppable and diffable line by
 /// line, and about 40 % smaller.
 ///
-/// `detailed_goods` is rendered in parallel batches while the previous batch is written; the
-/// rest of the report is serialised without it and the entries are spliced in before
-/// `emissions_summary` (top-level keys are the only lines indented by exactly two spaces).
+/// Written section by section as it is serialised, nothing held whole: the findings and
+/// rejected rows stream from their lists, and `detailed_goods` is rendered in parallel batches
+/// while the previous batch is written. The bytes are those of `serde_json::to_writer_pretty`
+/// over the whole report (a section pretty-printed on its own and indented by two spaces is
+/// what it is nested).
 pub fn report_json(report: &Report, w: &mut (dyn Write + Send)) -> std::io::Result<()> {
+    let r = report;
+    w.write_all(b"{")?;
+    section(w, "report_metadata", &r.report_metadata, true)?;
+    section(w, "importer_declaration", &r.importer_declaration, false)?;
+    section(w, "goods_summary", &r.goods_summary, false)?;
+    if let Some(goods) = &r.detailed_goods {
+        w.write_all(b",\n  \"detailed_goods\": ")?;
+        detailed_goods(&goods.0, w)?;
+    }
+    section(w, "emissions_summary", &r.emissions_summary, false)?;
+    if let Some(o) = &r.certificate_obligation {
+        section(w, "certificate_obligation", o, false)?;
+    }
+    section(w, "validation_results", &r.validation_results, false)?;
+    section(w, "provenance", &r.provenance, false)?;
+    w.write_all(b"\n}\n")
+}
+
+/// One top-level `"key": value` of the report (keys are our own ASCII names).
+fn section(
+    w: &mut (dyn Write + Send),
+    key: &str,
+    value: &impl serde::Serialize,
+    first: bool,
+) -> std::io::Result<()> {
+    w.write_all(if first { b"\n  \"" } else { b",\n  \"" })?;
+    w.write_all(key.as_bytes())?;
+    w.write_all(b"\": ")?;
+    serde_json::to_writer_pretty(Indented(w), value).map_err(std::io::Error::other)
+}
+
+/// Indents what passes through by two spaces after every newline (pretty JSON has newlines
+/// only between tokens: a newline in a string is written `\n`).
+struct Indented<'a>(&'a mut (dyn Write + Send));
+
+impl Write for Indented<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let mut rest = buf;
+        while let Some(at) = memchr::memchr(b'\n', rest) {
+            self.0.write_all(&rest[..=at])?;
+            self.0.write_all(b"  ")?;
+            rest = &rest[at + 1..];
+        }
+        self.0.write_all(rest)?;
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.0.flush()
+    }
+}
+
+/// The `detailed_goods` array, one entry per line, rendered in parallel batches.
+fn detailed_goods(set: &crate::report::LineSet, w: &mut (dyn Write + Send)) -> std::io::Result<()> {
     use rayon::prelude::*;
-    let Some(goods) = &report.detailed_goods else {
-        serde_json::to_writer_pretty(&mut *w, report).map_err(std::io::Error::other)?;
-        return w.write_all(b"\n");
-    };
-    let head = serde_json::to_vec_pretty(&crate::report::ReportHead(report))
-        .map_err(std::io::Error::other)?;
-    const MARK: &[u8] = b"\n  \"emissions_summary\": ";
-    let at = memchr::memmem::find(&head, MARK)
-        .ok_or_else(|| std::io::Error::other("report layout: emissions_summary not found"))?;
-    w.write_all(&head[..at + 1])?;
-    let set = &goods.0;
     let n = set.len();
     if n == 0 {
-        w.write_all(b"  \"detailed_goods\": [],")?;
-    } else {
-        w.write_all(b"  \"detailed_goods\": [")?;
-        let render = |start: usize| -> std::io::Result<Vec<Vec<u8>>> {
-            let end = (start + BATCH_LINES).min(n);
-            (start..end)
-                .into_par_iter()
-                .with_min_len(2048)
-                .fold(
-                    || Ok(Vec::with_capacity(4 << 20)),
-                    |acc: std::io::Result<Vec<u8>>, k| {
-                        let mut buf = acc?;
-                        if k > 0 {
-                            buf.push(b',');
-                        }
-                        buf.extend_from_slice(b"\n    ");
-                        json_line::detailed_good(&mut buf, set.get(k));
-                        Ok(buf)
-                    },
-                )
-                .collect()
-        };
-        let mut pending = render(0)?;
-        let mut next = BATCH_LINES;
-        loop {
-            let more = next < n;
-            // Write this batch while the next one renders.
-            let (written, rendered) = rayon::join(
-                || -> std::io::Result<()> {
-                    for p in &pending {
-                        w.write_all(p)?;
-                    }
-                    Ok(())
-                },
-                || {
-                    if more {
-                        render(next).map(Some)
-                    } else {
-                        Ok(None)
-                    }
-                },
-            );
-            written?;
-            match rendered? {
-                Some(r) => {
-                    pending = r;
-                    next += BATCH_LINES;
-                }
-                None => break,
-            }
-        }
-        w.write_all(b"\n  ],")?;
+        return w.write_all(b"[]");
     }
-    w.write_all(&head[at..])?;
-    w.write_all(b"\n")
+    w.write_all(b"[")?;
+    let render = |start: usize| -> std::io::Result<Vec<Vec<u8>>> {
+        let end = (start + BATCH_LINES).min(n);
+        (start..end)
+            .into_par_iter()
+            .with_min_len(2048)
+            .fold(
+                || Ok(Vec::with_capacity(4 << 20)),
+                |acc: std::io::Result<Vec<u8>>, k| {
+                    let mut buf = acc?;
+                    if k > 0 {
+                        buf.push(b',');
+                    }
+                    buf.extend_from_slice(b"\n    ");
+                    json_line::detailed_good(&mut buf, set.get(k));
+                    Ok(buf)
+                },
+            )
+            .collect()
+    };
+    let mut pending = render(0)?;
+    let mut next = BATCH_LINES;
+    loop {
+        let more = next < n;
+        // Write this batch while the next one renders.
+        let (written, rendered) = rayon::join(
+            || -> std::io::Result<()> {
+                for p in &pending {
+                    w.write_all(p)?;
+                }
+                Ok(())
+            },
+            || {
+                if more {
+                    render(next).map(Some)
+                } else {
+                    Ok(None)
+                }
+            },
+        );
+        written?;
+        match rendered? {
+            Some(r) => {
+                pending = r;
+                next += BATCH_LINES;
+            }
+            None => break,
+        }
+    }
+    w.write_all(b"\n  ]")
 }
 
 pub fn write_report(path: &Path, report: &Report) -> Result<()> {

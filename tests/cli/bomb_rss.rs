@@ -96,6 +96,16 @@ fn bombs() -> Vec<(&'static str, Vec<u8>)> {
             format!("{HEADER}B-1,\"{}\"\n", "f".repeat(9 * mb)).into_bytes(),
         ),
         ("header.csv", "h".repeat(9 * mb).into_bytes()),
+        // 250,000 empty rows: six findings each, 1.5 million findings and 250,000 rejected
+        // rows (a 420 MB report) from 4 MB — they spill to temporary files, not memory.
+        (
+            "empty_rows.csv",
+            format!(
+                "{HEADER}{}",
+                repeat(&format!("{}\n", ",".repeat(15)), 4 * mb)
+            )
+            .into_bytes(),
+        ),
         // JSON nested a million deep.
         ("deep.json", "[".repeat(mb).into_bytes()),
     ]

@@ -385,7 +385,7 @@ proptest! {
         prop_assert_eq!(r["importer_declaration"]["importer_name"].as_str(), Some(importer.as_str()));
 
         // Markdown: every table keeps its shape; the importer and declarant read back.
-        let md = cbam::write::summary_markdown(&report);
+        let md = cbam::write::summary_markdown(&report).unwrap();
         if let Err(e) = tables_keep_their_shape(&md) {
             return Err(TestCaseError::fail(e));
         }

@@ -117,7 +117,7 @@ proptest! {
         let b = serde_json::to_string(&cut).unwrap();
         prop_assert_eq!(a, b);
         if dup.is_some() {
-            prop_assert!(whole.validation_results.errors.iter().filter(|f| f.code == "IN010").count() >= 2);
+            prop_assert!(whole.validation_results.errors.iter().filter(|f| f.as_ref().unwrap().code == "IN010").count() >= 2);
         }
     }
 

@@ -16,6 +16,8 @@ pub(super) enum RuleError {
     Missing { check: String, what: String },
     #[error(transparent)]
     Path(#[from] PathError),
+    #[error("path {0:?}: the per-row lists of validation_results (errors, warnings, infos, rejected_rows) are not for rules (they hold the rules' own findings; a rule may read the counts)")]
+    ListPath(String),
     #[error("`pattern` {pattern:?} is not a valid regular expression: {reason}")]
     Pattern { pattern: String, reason: String },
     #[error("`{what}`: expected YYYY-MM-DD, found {found:?}")]
@@ -47,15 +49,25 @@ impl RuleYaml {
         let t = p
             .as_deref()
             .ok_or_else(|| self.missing(&format!("`{what}`")))?;
-        Ok(Path::parse(t)?)
+        rule_path(t)
     }
 }
 
+/// A path a rule reads: any path of the report but into the per-row lists of
+/// `validation_results`, which the rules never see (they are filled as the rules run).
+fn rule_path(text: &str) -> Compiled<Path> {
+    let p = Path::parse(text)?;
+    let keys: Vec<&str> = p.segments.iter().take(2).map(|s| s.key.as_str()).collect();
+    if let ["validation_results", list] = keys[..] {
+        if crate::model::LIST_KEYS.contains(&list) {
+            return Err(RuleError::ListPath(p.text));
+        }
+    }
+    Ok(p)
+}
+
 fn paths(ps: &[String]) -> Compiled<Vec<Path>> {
-    Ok(ps
-        .iter()
-        .map(|p| Path::parse(p))
-        .collect::<std::result::Result<_, _>>()?)
+    ps.iter().map(|p| rule_path(p)).collect()
 }
 
 fn date(d: &Option<String>, what: &'static str) -> Compiled<Option<Date>> {
@@ -76,7 +88,7 @@ fn conditions(cs: &[ConditionYaml]) -> Compiled<Vec<Condition>> {
                 one_of.push(e.clone());
             }
             Ok(Condition {
-                path: Path::parse(&c.path)?,
+                path: rule_path(&c.path)?,
                 one_of,
                 from: date(&c.from, "from")?,
                 to: date(&c.to, "to")?,
@@ -142,7 +154,7 @@ fn compile_check(r: &RuleYaml) -> Compiled<Check> {
 fn required(r: &RuleYaml) -> Compiled<Check> {
     let mut ps = paths(&r.paths)?;
     if let Some(p) = &r.path {
-        ps.push(Path::parse(p)?);
+        ps.push(rule_path(p)?);
     }
     if ps.is_empty() {
         return Err(r.missing("`path` or `paths`"));
@@ -363,5 +375,15 @@ mod tests {
         let unclosed = ["^[", "A-Z"].concat();
         let e = regex::Regex::new(&unclosed).unwrap_err();
         assert_eq!(regex_reason(&e), "unclosed character class");
+    }
+
+    #[test]
+    fn rules_may_not_read_the_per_row_lists() {
+        for list in crate::model::LIST_KEYS {
+            let p = format!("validation_results.{list}[].code");
+            assert!(matches!(rule_path(&p), Err(RuleError::ListPath(_))), "{p}");
+        }
+        assert!(rule_path("validation_results.error_count").is_ok());
+        assert!(rule_path("detailed_goods[].errors").is_ok());
     }
 }

@@ -1,0 +1,317 @@
+//! An external sort for records that may not fit in memory: (key, payload) byte strings kept in
+//! memory up to a budget, past it sorted into runs in temporary files that are unlinked as they
+//! are created (nothing is left behind, whatever ends the process), merged once at the end into
+//! one sorted file, and read back in key order as often as needed.
+//!
+//! Keys must be unique (callers end them with a sequence number), so the order is total and the
+//! result does not depend on where the budget cut the runs.
+
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+use std::fs::File;
+use std::io::{self, BufReader, BufWriter, Read, Write};
+use std::sync::Arc;
+
+/// Bytes of records held in memory before a run is written (each record also costs its
+/// two boxes' bookkeeping, counted as `RECORD_OVERHEAD`).
+pub const DEFAULT_BUDGET: usize = 16 << 20;
+
+/// The budget in use: `DEFAULT_BUDGET`, or `CBAM_SPILL_BUDGET` bytes when that is set (the
+/// tests set it tiny to prove that what is written does not depend on it).
+pub fn budget() -> usize {
+    static BUDGET: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    *BUDGET.get_or_init(|| {
+        std::env::var("CBAM_SPILL_BUDGET")
+            .ok()
+            .and_then(|v| v.trim().parse().ok())
+            .unwrap_or(DEFAULT_BUDGET)
+    })
+}
+const RECORD_OVERHEAD: usize = 40;
+/// Read buffer per run while merging, and per reader.
+const READ_BUFFER: usize = 64 << 10;
+/// Runs open at once: past this many, they are merged into one before the next is written,
+/// so a tiny budget or a huge input never runs out of file descriptors.
+const MAX_RUNS: usize = 64;
+/// A record's key or payload longer than this is refused (the length is a u32 on disk).
+const MAX_PART: usize = u32::MAX as usize;
+
+type Record = (Box<[u8]>, Box<[u8]>);
+
+pub struct SpillSorter {
+    budget: usize,
+    held: usize,
+    buf: Vec<Record>,
+    runs: Vec<File>,
+    len: u64,
+}
+
+impl SpillSorter {
+    pub fn new() -> SpillSorter {
+        SpillSorter::with_budget(budget())
+    }
+
+    pub fn with_budget(budget: usize) -> SpillSorter {
+        SpillSorter {
+            budget: budget.max(1),
+            held: 0,
+            buf: Vec::new(),
+            runs: Vec::new(),
+            len: 0,
+        }
+    }
+
+    pub fn len(&self) -> u64 {
+        self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    pub fn push(&mut self, key: &[u8], payload: &[u8]) -> io::Result<()> {
+        if key.len() > MAX_PART || payload.len() > MAX_PART {
+            return Err(io::Error::other("record too long to sort"));
+        }
+        self.held += key.len() + payload.len() + RECORD_OVERHEAD;
+        self.buf.push((key.into(), payload.into()));
+        self.len += 1;
+        if self.held >= self.budget {
+            self.spill()?;
+        }
+        Ok(())
+    }
+
+    fn spill(&mut self) -> io::Result<()> {
+        self.buf.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        let mut w = BufWriter::new(tempfile::tempfile()?);
+        for (k, v) in self.buf.drain(..) {
+            write_record(&mut w, &k, &v)?;
+        }
+        self.runs.push(w.into_inner().map_err(|e| e.into_error())?);
+        if self.runs.len() >= MAX_RUNS {
+            let merged = merge(std::mem::take(&mut self.runs))?;
+            self.runs.push(merged);
+        }
+        self.buf.shrink_to(0);
+        self.held = 0;
+        Ok(())
+    }
+
+    /// Everything pushed, in key order.
+    pub fn finish(mut self) -> io::Result<Sorted> {
+        if self.runs.is_empty() {
+            self.buf.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+            return Ok(Sorted {
+                len: self.len,
+                store: Store::Memory(Arc::new(self.buf)),
+            });
+        }
+        if !self.buf.is_empty() {
+            self.spill()?;
+        }
+        let file = merge(self.runs)?;
+        Ok(Sorted {
+            len: self.len,
+            store: Store::File(Arc::new(file)),
+        })
+    }
+}
+
+impl Default for SpillSorter {
+    fn default() -> Self {
+        SpillSorter::new()
+    }
+}
+
+fn write_record(w: &mut impl Write, key: &[u8], payload: &[u8]) -> io::Result<()> {
+    w.write_all(&(key.len() as u32).to_le_bytes())?;
+    w.write_all(&(payload.len() as u32).to_le_bytes())?;
+    w.write_all(key)?;
+    w.write_all(payload)
+}
+
+/// The next record of a run, or `None` at its end. A run is our own file: a short read in the
+/// middle of a record is an I/O error, not data.
+fn read_record(r: &mut impl Read) -> io::Result<Option<Record>> {
+    let mut lens = [0u8; 8];
+    match r.read_exact(&mut lens[..1]) {
+        Ok(()) => {}
+        Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => return Ok(None),
+        Err(e) => return Err(e),
+    }
+    r.read_exact(&mut lens[1..])?;
+    let klen = u32::from_le_bytes([lens[0], lens[1], lens[2], lens[3]]) as usize;
+    let vlen = u32::from_le_bytes([lens[4], lens[5], lens[6], lens[7]]) as usize;
+    let mut key = vec![0u8; klen];
+    r.read_exact(&mut key)?;
+    let mut val = vec![0u8; vlen];
+    r.read_exact(&mut val)?;
+    Ok(Some((key.into(), val.into())))
+}
+
+/// The runs merged into one sorted file (a k-way merge; each run is already sorted).
+fn merge(runs: Vec<File>) -> io::Result<File> {
+    let mut readers = Vec::with_capacity(runs.len());
+    for mut f in runs {
+        use std::io::Seek;
+        f.seek(io::SeekFrom::Start(0))?;
+        readers.push(BufReader::with_capacity(READ_BUFFER, f));
+    }
+    let mut heap = BinaryHeap::with_capacity(readers.len());
+    for (i, r) in readers.iter_mut().enumerate() {
+        if let Some((k, v)) = read_record(r)? {
+            heap.push(Reverse((k, i, v)));
+        }
+    }
+    let mut out = BufWriter::new(tempfile::tempfile()?);
+    while let Some(Reverse((k, i, v))) = heap.pop() {
+        write_record(&mut out, &k, &v)?;
+        if let Some((k, v)) = read_record(&mut readers[i])? {
+            heap.push(Reverse((k, i, v)));
+        }
+    }
+    out.into_inner().map_err(|e| e.into_error())
+}
+
+enum Store {
+    Memory(Arc<Vec<Record>>),
+    File(Arc<File>),
+}
+
+/// Sorted records, readable any number of times (each `iter` starts at the first).
+pub struct Sorted {
+    len: u64,
+    store: Store,
+}
+
+impl Sorted {
+    pub fn empty() -> Sorted {
+        Sorted {
+            len: 0,
+            store: Store::Memory(Arc::new(Vec::new())),
+        }
+    }
+
+    pub fn len(&self) -> u64 {
+        self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Whether the records are in a file (they outgrew the budget).
+    pub fn spilled(&self) -> bool {
+        matches!(self.store, Store::File(_))
+    }
+
+    /// The payloads in key order.
+    pub fn iter(&self) -> SortedIter {
+        match &self.store {
+            Store::Memory(v) => SortedIter::Memory(v.clone(), 0),
+            Store::File(f) => SortedIter::File(BufReader::with_capacity(
+                READ_BUFFER,
+                AtReader {
+                    file: f.clone(),
+                    pos: 0,
+                },
+            )),
+        }
+    }
+}
+
+impl std::fmt::Debug for Sorted {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "Sorted({} records, spilled: {})",
+            self.len,
+            self.spilled()
+        )
+    }
+}
+
+pub enum SortedIter {
+    Memory(Arc<Vec<Record>>, usize),
+    File(BufReader<AtReader>),
+}
+
+impl Iterator for SortedIter {
+    type Item = io::Result<Box<[u8]>>;
+    fn next(&mut self) -> Option<Self::Item> {
+        match self {
+            SortedIter::Memory(v, i) => {
+                let r = v.get(*i)?;
+                *i += 1;
+                Some(Ok(r.1.clone()))
+            }
+            SortedIter::File(r) => read_record(r).map(|o| o.map(|(_, v)| v)).transpose(),
+        }
+    }
+}
+
+/// Reads a shared file from its own position (`pread`), so several readers of one file do
+/// not move each other's offset.
+pub struct AtReader {
+    file: Arc<File>,
+    pos: u64,
+}
+
+impl Read for AtReader {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        #[cfg(unix)]
+        let n = std::os::unix::fs::FileExt::read_at(&*self.file, buf, self.pos)?;
+        #[cfg(windows)]
+        let n = std::os::windows::fs::FileExt::seek_read(&*self.file, buf, self.pos)?;
+        self.pos += n as u64;
+        Ok(n)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sorted_payloads(budget: usize, keys: &[u32]) -> Vec<u32> {
+        let mut s = SpillSorter::with_budget(budget);
+        for (seq, k) in keys.iter().enumerate() {
+            let mut key = k.to_be_bytes().to_vec();
+            key.extend_from_slice(&(seq as u64).to_be_bytes());
+            s.push(&key, &k.to_le_bytes()).unwrap();
+        }
+        let sorted = s.finish().unwrap();
+        assert_eq!(sorted.len(), keys.len() as u64);
+        let read = |s: &Sorted| -> Vec<u32> {
+            s.iter()
+                .map(|p| u32::from_le_bytes(p.unwrap()[..4].try_into().unwrap()))
+                .collect()
+        };
+        let once = read(&sorted);
+        assert_eq!(once, read(&sorted), "a second reading gives the same");
+        once
+    }
+
+    #[test]
+    fn the_order_does_not_depend_on_the_budget() {
+        let keys: Vec<u32> = (0..5000u32)
+            .map(|i| i.wrapping_mul(2654435761) % 977)
+            .collect();
+        let mut want = keys.clone();
+        want.sort();
+        assert_eq!(sorted_payloads(1 << 30, &keys), want);
+        // 60 bytes per record: a run every few records, hundreds of runs.
+        assert_eq!(sorted_payloads(600, &keys), want);
+        assert_eq!(sorted_payloads(1, &keys), want);
+    }
+
+    #[test]
+    fn empty_and_spilled_state() {
+        assert!(SpillSorter::new().finish().unwrap().iter().next().is_none());
+        let mut s = SpillSorter::with_budget(1);
+        s.push(b"k", b"v").unwrap();
+        let s = s.finish().unwrap();
+        assert!(s.spilled());
+        assert_eq!(&*s.iter().next().unwrap().unwrap(), b"v");
+    }
+}
