@@ -6,7 +6,6 @@ use crate::model::{Col, Finding, Line, Method, Period, Quarter, ScopeStatus, Sec
 use crate::provenance::FileDigest;
 use crate::reference::policy::Rounding;
 use crate::reference::Policy;
-use rayon::prelude::*;
 use rust_decimal::Decimal;
 use rustc_hash::FxHashMap as HashMap;
 use std::collections::{BTreeMap, BTreeSet};
@@ -17,8 +16,8 @@ use crate::report::*;
 pub struct AssembleInput<'a> {
     /// Sums over every calculated line (merged from the chunks).
     pub totals: Totals,
-    /// The lines themselves, when they are written (`detailed_goods` or `--lines`).
-    pub lines: Option<Vec<Line>>,
+    /// The lines in report order, when they are written (`detailed_goods` or `--lines`).
+    pub lines: Option<Lines>,
     /// Findings and rejected rows so far (the inputs', the reference data's, every row's);
     /// assemble adds its own findings after them.
     pub lists: RowLists,
@@ -192,21 +191,6 @@ fn pct(part: Decimal, whole: Decimal, r: &Rounding) -> Decimal {
         return crate::reference::policy::fixed(Decimal::ZERO, 1, r.mode);
     }
     crate::reference::policy::fixed(part * Decimal::ONE_HUNDRED / whole, 1, r.mode)
-}
-
-/// Explicit order of the lines: shipment id, then row number. A permutation is sorted, not
-/// the (large) lines themselves.
-fn order_lines(lines: Vec<Line>) -> LineSet {
-    let mut order: Vec<u32> = (0..lines.len() as u32).collect();
-    order.par_sort_unstable_by(|&a, &b| {
-        let (a, b) = (&lines[a as usize], &lines[b as usize]);
-        a.shipment
-            .row
-            .get(Col::ShipmentId)
-            .cmp(b.shipment.row.get(Col::ShipmentId))
-            .then(a.shipment.row.row.cmp(&b.shipment.row.row))
-    });
-    LineSet { lines, order }
 }
 
 /// The report's quarter: `--quarter`, else the one with most rows (ties: the earliest), with
@@ -573,7 +557,7 @@ pub fn assemble(mut inp: AssembleInput<'_>) -> crate::error::Result<Report> {
     let r = inp.policy.rounding;
     let mut findings = Vec::new();
     let t = std::mem::take(&mut inp.totals);
-    let lines = inp.lines.take().map(order_lines);
+    let lines = inp.lines.take();
     let quarter = report_quarter(inp.quarter, inp.year.is_some(), &t.quarters, &mut findings);
     if t.lines() == 0 {
         findings.push(Finding::new(

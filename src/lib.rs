@@ -4,6 +4,7 @@
 //! (validate) → [`write`]. Domain types live in [`model`]; reference data in [`reference`].
 //! Row-level problems are [`model::Finding`]s (data); only unusable input is an [`Error`].
 
+pub mod alloc;
 pub mod assemble;
 pub mod backup;
 pub mod bench;

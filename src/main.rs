@@ -3,9 +3,16 @@
 
 mod cli;
 
+/// Counts what is allocated, for `CBAM_TRACE=1` and the benchmark (`cbam::alloc`).
+#[global_allocator]
+static ALLOCATOR: cbam::alloc::Counting = cbam::alloc::Counting;
+
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
+    if std::env::var_os("CBAM_TRACE").is_some() {
+        cbam::alloc::enable();
+    }
     // Ctrl-C or a SIGTERM mid-run removes the temporary output files and exits 130. Without
     // it (the pipe or thread cannot be made) a signal kills the process as usual.
     let _ = cbam::fsio::remove_temp_files_on_signal();

@@ -193,6 +193,39 @@ impl ShipmentRow {
     pub fn get(&self, c: Col) -> &str {
         self.field(c as usize)
     }
+
+    /// The row as bytes for the tool's own temporary files (`fsio::codec`), the row number
+    /// first (`put_row`, so a batch of rows can be renumbered in place).
+    pub fn encode(&self, out: &mut Vec<u8>) {
+        use crate::fsio::codec::{put_row, put_str, put_u64};
+        put_row(out, Some(self.row));
+        put_u64(out, self.line);
+        for i in 0..SHIPMENT_COLUMNS.len() {
+            put_str(out, self.field(i));
+        }
+        put_u64(out, self.extra.len() as u64);
+        for (k, v) in &self.extra {
+            put_str(out, k);
+            put_str(out, v);
+        }
+    }
+
+    /// What `encode` wrote (rebuilt field by field, so no offset is taken on trust).
+    pub fn decode(d: &mut crate::fsio::codec::Decoder) -> std::io::Result<ShipmentRow> {
+        let row = d.row()?.ok_or_else(crate::fsio::codec::corrupt)?;
+        let line = d.u64()?;
+        let mut fields: [&str; 16] = [""; 16];
+        for f in &mut fields {
+            *f = d.str()?;
+        }
+        let mut r = ShipmentRow::new(row, line, fields);
+        let n = d.u64()?;
+        for _ in 0..n {
+            let k = d.str()?;
+            r.extra.push((std::sync::Arc::from(k), d.string()?));
+        }
+        Ok(r)
+    }
     /// The value of an extra column (one beyond the 16 of the export), by name, any case.
     pub fn extra_value(&self, name: &str) -> Option<&str> {
         self.extra

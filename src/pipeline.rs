@@ -13,9 +13,13 @@ use crate::error::{Error, Result};
 use crate::intake::{self, delimited::Chunk, InputOptions, Source};
 use crate::model::{Col, Finding, Line, Quarter, RejectedRow};
 use crate::reference::{ReferenceData, ReferencePaths};
-use crate::report::{Importer, Report, RowBatches, RowFixes, RowLists};
+use crate::report::{Batch, Importer, Lines, Listed, Report, RowBatches, RowFixes, RowLists};
 use rayon::prelude::*;
 use std::path::PathBuf;
+use std::sync::Arc;
+
+mod stored;
+use stored::{StoredLines, StoredRow};
 
 /// Bytes per chunk: big enough that per-chunk overhead vanishes, small enough to balance.
 pub const CHUNK_BYTES: usize = 1 << 20;
@@ -68,7 +72,7 @@ impl ReportRequest {
 
 pub fn build_report(req: &ReportRequest) -> Result<Report> {
     let trace = Trace::new();
-    let refdata = ReferenceData::load(&req.reference)?;
+    let refdata = Arc::new(ReferenceData::load(&req.reference)?);
     trace.mark("reference data");
     build_report_with(req, &refdata)
 }
@@ -78,7 +82,8 @@ pub fn build_report(req: &ReportRequest) -> Result<Report> {
 #[derive(Default)]
 struct ChunkResult {
     rows_read: u64,
-    lines: Vec<Line>,
+    /// The calculated rows, when the lines are kept.
+    kept: Batch<StoredRow>,
     totals: Totals,
     /// Findings and rejected rows, encoded as found (bounded memory: they spill past a budget).
     rows: RowBatches,
@@ -102,20 +107,30 @@ impl ChunkResult {
             self.error = self.rows.rejected(&r).err();
         }
     }
+
+    fn keep_line(&mut self, line: Line, file: u32) {
+        if self.error.is_none() {
+            let row = StoredRow {
+                row: line.shipment.row,
+                file,
+            };
+            self.error = self.kept.push(&row).err();
+        }
+    }
 }
 
 /// What the passes over every input produced, merged in file order.
 #[derive(Default)]
 struct Pass {
     rows_read: u64,
-    lines: Vec<Line>,
+    lines: Listed<StoredRow>,
     totals: Totals,
     lists: RowLists,
     fingerprints: Vec<u64>,
 }
 
 fn process_chunk(
-    src: &Source,
+    (src, file_index): (&Source, u32),
     chunk: &Chunk,
     refdata: &ReferenceData,
     req: &ReportRequest,
@@ -161,7 +176,7 @@ fn process_chunk(
             Ok(line) => {
                 r.totals.add(&line);
                 if keep {
-                    r.lines.push(line);
+                    r.keep_line(line, file_index);
                 }
             }
             Err(rej) => r.keep_rejected(rejected(rej)),
@@ -173,7 +188,7 @@ fn process_chunk(
 /// One input file's chunks: calculated in parallel a window at a time (so what the chunks
 /// found is never held for the whole file), merged in file order.
 fn run_pass(
-    src: &Source,
+    (src, file_index): (&Source, u32),
     chunks: &[Chunk],
     refdata: &ReferenceData,
     req: &ReportRequest,
@@ -197,28 +212,27 @@ fn run_pass(
         finding: &fix_finding,
         rejected: &fix_rejected,
     };
-    let fixes = src.is_converted().then_some(&fixes);
+    let fix_stored = |s: &mut StoredRow| s.row.line = at(s.row.row).unwrap_or(0);
+    let converted = src.is_converted();
+    let fixes = converted.then_some(&fixes);
+    let fix_stored = converted.then_some(&fix_stored as &dyn Fn(&mut StoredRow));
     let window = 2 * rayon::current_num_threads().max(1);
     let mut file_rows = 0u64;
     for group in chunks.chunks(window) {
         let results: Vec<ChunkResult> = group
             .par_iter()
-            .map(|c| process_chunk(src, c, refdata, req, dups, tag_file))
+            .map(|c| process_chunk((src, file_index), c, refdata, req, dups, tag_file))
             .collect();
         for mut r in results {
             if let Some(source) = r.error {
                 return Err(crate::report::spill(source));
             }
-            for l in &mut r.lines {
-                l.shipment.row.row += file_rows;
-                if fixes.is_some() {
-                    l.shipment.row.line = at(l.shipment.row.row).unwrap_or(0);
-                }
-            }
             pass.lists.append(r.rows, file_rows, fixes)?;
+            pass.lines
+                .append(r.kept, file_rows, fix_stored)
+                .map_err(crate::report::spill)?;
             file_rows += r.rows_read;
             pass.rows_read += r.rows_read;
-            pass.lines.append(&mut r.lines);
             pass.totals.merge(r.totals);
             pass.fingerprints.append(&mut r.fingerprints);
         }
@@ -240,8 +254,20 @@ fn run_passes(
     for f in early.chain(&refdata.findings) {
         pass.lists.finding(f)?;
     }
-    for (src, chunks) in inputs {
-        run_pass(src, chunks, refdata, req, dups, tag_file, &mut pass)?;
+    for (i, (src, chunks)) in inputs.iter().enumerate() {
+        let index = u32::try_from(i).map_err(|_| Error::Data {
+            path: src.file_name.clone().into(),
+            message: "more than 2^32 input files".into(),
+        })?;
+        run_pass(
+            (src, index),
+            chunks,
+            refdata,
+            req,
+            dups,
+            tag_file,
+            &mut pass,
+        )?;
     }
     Ok(pass)
 }
@@ -288,7 +314,7 @@ fn duplicate_ids(inputs: &[(Source, Vec<Chunk>)], mut fingerprints: Vec<u64>) ->
 }
 
 /// Same as `build_report`, with reference data already loaded (the benchmark reuses it).
-pub fn build_report_with(req: &ReportRequest, refdata: &ReferenceData) -> Result<Report> {
+pub fn build_report_with(req: &ReportRequest, refdata: &Arc<ReferenceData>) -> Result<Report> {
     let trace = Trace::new();
     let mut inputs = Vec::with_capacity(1 + req.more_inputs.len());
     for path in std::iter::once(&req.input).chain(&req.more_inputs) {
@@ -321,9 +347,18 @@ pub fn build_report_with(req: &ReportRequest, refdata: &ReferenceData) -> Result
         pass = run_passes(&inputs, refdata, req, &dups)?;
     }
     trace.mark("duplicates");
+    let mut rows = pass.lines;
+    rows.seal().map_err(crate::report::spill)?;
+    let lines = StoredLines {
+        rows,
+        refdata: refdata.clone(),
+        files: inputs.iter().map(|(s, _)| s.file_name.clone()).collect(),
+        quarter: req.quarter,
+        year: req.year,
+    };
     let report = assemble::assemble(AssembleInput {
         totals: pass.totals,
-        lines: (req.details || req.keep_lines).then_some(pass.lines),
+        lines: (req.details || req.keep_lines).then(|| Lines(Box::new(lines))),
         lists: pass.lists,
         rows_read: pass.rows_read,
         importer: req.importer.clone(),
@@ -349,7 +384,7 @@ pub fn build_report_with(req: &ReportRequest, refdata: &ReferenceData) -> Result
             .then_some(&refdata.suppliers),
         schema: Some(&schema),
     };
-    let v = crate::validate::validate_report(&report, &refdata.rules, &ctx);
+    let v = crate::validate::validate_report(&report, &refdata.rules, &ctx)?;
     report.finish(crate::validate::rule_findings(v.findings), v.rules)?;
     trace.mark("rules");
     Ok(report)
@@ -367,6 +402,10 @@ pub fn trace_peak_memory() {
     if let Some(kb) = hwm.and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok()) {
         eprintln!("cbam: trace: peak RSS {kb} kB");
     }
+    eprintln!(
+        "cbam: trace: peak allocated {} kB",
+        crate::alloc::peak_allocated() / 1024
+    );
 }
 
 /// Stage timings on stderr when `CBAM_TRACE` is set (for the benchmark; never in the report).

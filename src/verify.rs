@@ -320,9 +320,12 @@ pub fn compare(actual: &Figures, expected: &Figures, abs: Decimal, rel: Decimal)
 }
 
 /// Figures of a report built in this run (`--sample-shipments`).
-pub fn from_report(r: &crate::report::Report) -> Figures {
+pub fn from_report(r: &crate::report::Report) -> std::io::Result<Figures> {
     let mut f = Figures::default();
-    for l in r.lines() {
+    let Some(lines) = r.lines() else {
+        return Ok(f);
+    };
+    lines.for_each(|l| {
         let sector = match &l.shipment.scope {
             crate::model::ScopeStatus::InScope(e) | crate::model::ScopeStatus::Excluded(e) => {
                 Some(e.sector.product_group().to_string())
@@ -344,8 +347,9 @@ pub fn from_report(r: &crate::report::Report) -> Figures {
                 Some(l.shipment.origin_iso().to_string()),
             ),
         );
-    }
-    f
+        Ok(())
+    })?;
+    Ok(f)
 }
 
 /// Reads figures from a report, a baseline JSON or a CSV (by extension).

@@ -179,7 +179,7 @@ pub fn run(a: Args) -> anyhow::Result<u8> {
     let req = request(&a)?;
     // The reference data is kept: the XML needs the same supplier book the report used
     // (profiles and imported templates), not a second reading of the profiles file.
-    let refdata = ReferenceData::load(&req.reference)?;
+    let refdata = std::sync::Arc::new(ReferenceData::load(&req.reference)?);
     let report = cbam::pipeline::build_report_with(&req, &refdata)?;
     let trace = cbam::pipeline::Trace::new();
     let xml_findings = write_outputs(&a, &report, &refdata)?;
@@ -220,7 +220,7 @@ fn write_outputs(
     let xml_findings = match &a.xml {
         Some(p) => {
             let goods = Goods::from_report(report)
-                .context("the report's lines were not kept for the XML")?;
+                .context("the report's lines were not kept for the XML")??;
             let suppliers = Some(&refdata.suppliers).filter(|b| b.file_name.is_some());
             Some(super::xml::write(
                 &mut outputs,

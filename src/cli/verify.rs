@@ -62,7 +62,7 @@ pub fn run(a: Args) -> anyhow::Result<u8> {
                 a.reference.paths(),
                 false,
             );
-            verify::from_report(&cbam::pipeline::build_report(&req)?)
+            verify::from_report(&cbam::pipeline::build_report(&req)?)?
         }
         (None, None) => anyhow::bail!("give --actual FILE or --sample-shipments FILE"),
     };

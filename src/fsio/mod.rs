@@ -94,6 +94,7 @@ fn new_path(path: &Path) -> PathBuf {
     }
 }
 
+pub mod codec;
 mod gzip;
 mod outputs;
 pub mod spill;

@@ -232,13 +232,11 @@ impl Goods {
     }
 
     /// From a report in memory: its lines must have been kept (`detailed_goods`, or
-    /// `keep_lines`). `None` when they were not.
-    pub fn from_report(r: &Report) -> Option<Goods> {
-        if r.detailed_goods.is_none() && r.undetailed_lines.is_none() {
-            return None;
-        }
+    /// `keep_lines`). `None` when they were not; an error when they cannot be read back.
+    pub fn from_report(r: &Report) -> Option<std::io::Result<Goods>> {
+        let lines = r.lines()?;
         let mut g = Goods::default();
-        for l in r.lines() {
+        let read = lines.for_each(|l| {
             let row = &l.shipment.row;
             g.add(&LineView {
                 cn: l.shipment.cn,
@@ -267,8 +265,9 @@ impl Goods {
                     },
                 );
             }
-        }
-        Some(g)
+            Ok(())
+        });
+        Some(read.map(|()| g))
     }
 
     /// From a report JSON (`cbam report` output) read from `path`: `detailed_goods` gives the

@@ -1,6 +1,6 @@
 //! One `detailed_goods` entry per calculated line, serialised straight from the line.
 
-use super::{num, LineSet};
+use super::{num, Lines};
 use crate::model::{Col, Line, Period, ScopeStatus};
 use rust_decimal::Decimal;
 use serde::ser::SerializeMap;
@@ -8,15 +8,24 @@ use serde::{Serialize, Serializer};
 
 /// The per-shipment lines, serialised in the production system's `detailed_goods` shape.
 #[derive(Debug)]
-pub struct DetailedGoods(pub LineSet);
+pub struct DetailedGoods(pub Lines);
 
 impl Serialize for DetailedGoods {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeSeq;
-        let mut seq = s.serialize_seq(Some(self.0.len()))?;
-        for l in self.0.iter() {
-            seq.serialize_element(&DetailedGood(l))?;
+        use serde::ser::{Error, SerializeSeq};
+        let mut seq = s.serialize_seq(usize::try_from(self.0.len()).ok())?;
+        // The serializer's error is kept aside: the lines' reader speaks io::Error.
+        let mut failed = None;
+        let read = self.0.for_each(|l| {
+            seq.serialize_element(&DetailedGood(l)).map_err(|e| {
+                failed = Some(e);
+                std::io::Error::other("serialising a line")
+            })
+        });
+        if let Some(e) = failed {
+            return Err(e);
         }
+        read.map_err(S::Error::custom)?;
         seq.end()
     }
 }

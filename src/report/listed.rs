@@ -7,6 +7,9 @@
 //! The order is the one a stable sort by the record's sort key would give: the key ends with
 //! the push sequence number, so records that tie keep the order they were pushed in.
 
+use crate::fsio::codec::{
+    corrupt, key_str, put_opt_str, put_opt_u64, put_row, put_str, put_u64, Decoder,
+};
 use crate::fsio::spill::{Sorted, SpillSorter};
 use crate::model::{Finding, RejectedRow, Severity};
 use std::io::{self, Read};
@@ -17,6 +20,11 @@ pub trait Record: Sized {
     fn key(&self, out: &mut Vec<u8>);
     fn encode(&self, out: &mut Vec<u8>);
     fn decode(bytes: &[u8]) -> io::Result<Self>;
+    /// Where the row (eight bytes, big-endian) starts in a key of `key_len` bytes, for
+    /// `Listed::append` to shift it: first, unless the key says otherwise.
+    fn row_in_key(_key_len: usize) -> usize {
+        0
+    }
 }
 
 enum State {
@@ -83,7 +91,8 @@ impl<T: Record> Listed<T> {
         fix: Option<&dyn Fn(&mut T)>,
     ) -> io::Result<()> {
         batch.drain(|key, payload| {
-            shift_row(key, payload, offset)?;
+            let at = T::row_in_key(key.len());
+            shift_row(key.get_mut(at..).ok_or_else(corrupt)?, payload, offset)?;
             if let Some(fix) = fix {
                 let mut r = T::decode(payload)?;
                 fix(&mut r);
@@ -110,6 +119,17 @@ impl<T: Record> Listed<T> {
             self.payload = Vec::new();
         }
         Ok(())
+    }
+
+    /// The records' encoded bytes in order, for a reader that decodes them itself (in
+    /// parallel); an open list reads as one error.
+    pub fn iter_encoded(&self) -> Box<dyn Iterator<Item = io::Result<Box<[u8]>>> + '_> {
+        match &self.state {
+            State::Sealed(s) => Box::new(s.iter()),
+            State::Open(_) => Box::new(std::iter::once(Err(io::Error::other(
+                "a list was read before it was sealed",
+            )))),
+        }
     }
 
     /// The records in order; an open list reads as one error.
@@ -357,32 +377,8 @@ impl Record for RejectedRow {
     }
 }
 
-/// A string in a key, ordered as the string is: NUL written as NUL 0xFF, the end as NUL NUL,
-/// so a prefix sorts before what extends it and the next field never bleeds into this one.
-fn key_str(out: &mut Vec<u8>, s: &str) {
-    for &b in s.as_bytes() {
-        out.push(b);
-        if b == 0 {
-            out.push(0xFF);
-        }
-    }
-    out.extend_from_slice(&[0, 0]);
-}
-
-/// The row, first in every payload and fixed in width, so a batch's rows can be shifted in
-/// place (`shift_row`): `0`, or `1` and eight bytes little-endian.
-fn put_row(out: &mut Vec<u8>, row: Option<u64>) {
-    match row {
-        None => out.push(0),
-        Some(r) => {
-            out.push(1);
-            out.extend_from_slice(&r.to_le_bytes());
-        }
-    }
-}
-
-/// Adds `offset` to the row of an encoded record, in its key (first eight bytes, big-endian)
-/// and its payload (`put_row`). A record without a row keeps none.
+/// Adds `offset` to the row of an encoded record, in its key (`key` starts at the row: eight
+/// bytes, big-endian) and its payload (`put_row`). A record without a row keeps none.
 fn shift_row(key: &mut [u8], payload: &mut [u8], offset: u64) -> io::Result<()> {
     if offset == 0 || payload.first() == Some(&0) {
         return Ok(());
@@ -396,117 +392,6 @@ fn shift_row(key: &mut [u8], payload: &mut [u8], offset: u64) -> io::Result<()> 
     p.copy_from_slice(&row.to_le_bytes());
     k.copy_from_slice(&row.to_be_bytes());
     Ok(())
-}
-
-fn put_u64(out: &mut Vec<u8>, mut v: u64) {
-    while v >= 0x80 {
-        out.push((v as u8) | 0x80);
-        v >>= 7;
-    }
-    out.push(v as u8);
-}
-
-fn put_str(out: &mut Vec<u8>, s: &str) {
-    put_u64(out, s.len() as u64);
-    out.extend_from_slice(s.as_bytes());
-}
-
-fn put_opt_str(out: &mut Vec<u8>, s: Option<&str>) {
-    match s {
-        None => out.push(0),
-        Some(s) => {
-            out.push(1);
-            put_str(out, s);
-        }
-    }
-}
-
-fn put_opt_u64(out: &mut Vec<u8>, v: Option<u64>) {
-    match v {
-        None => out.push(0),
-        Some(v) => {
-            out.push(1);
-            put_u64(out, v);
-        }
-    }
-}
-
-fn corrupt() -> io::Error {
-    io::Error::new(
-        io::ErrorKind::InvalidData,
-        "a spilled record does not decode",
-    )
-}
-
-/// Reads what the `put_*` functions wrote; anything else is `corrupt()`.
-struct Decoder<'a>(&'a [u8]);
-
-impl Decoder<'_> {
-    fn byte(&mut self) -> io::Result<u8> {
-        let (&b, rest) = self.0.split_first().ok_or_else(corrupt)?;
-        self.0 = rest;
-        Ok(b)
-    }
-
-    fn u64(&mut self) -> io::Result<u64> {
-        let mut v = 0u64;
-        for shift in (0..64).step_by(7) {
-            let b = self.byte()?;
-            v |= u64::from(b & 0x7F) << shift;
-            if b < 0x80 {
-                return Ok(v);
-            }
-        }
-        Err(corrupt())
-    }
-
-    fn string(&mut self) -> io::Result<String> {
-        let n = usize::try_from(self.u64()?).map_err(|_| corrupt())?;
-        if n > self.0.len() {
-            return Err(corrupt());
-        }
-        let (s, rest) = self.0.split_at(n);
-        self.0 = rest;
-        String::from_utf8(s.to_vec()).map_err(|_| corrupt())
-    }
-
-    fn opt_string(&mut self) -> io::Result<Option<String>> {
-        match self.byte()? {
-            0 => Ok(None),
-            1 => self.string().map(Some),
-            _ => Err(corrupt()),
-        }
-    }
-
-    fn row(&mut self) -> io::Result<Option<u64>> {
-        match self.byte()? {
-            0 => Ok(None),
-            1 => {
-                let (r, rest) = self.0.split_at_checked(8).ok_or_else(corrupt)?;
-                self.0 = rest;
-                Ok(Some(u64::from_le_bytes(
-                    r.try_into().map_err(|_| corrupt())?,
-                )))
-            }
-            _ => Err(corrupt()),
-        }
-    }
-
-    fn opt_u64(&mut self) -> io::Result<Option<u64>> {
-        match self.byte()? {
-            0 => Ok(None),
-            1 => self.u64().map(Some),
-            _ => Err(corrupt()),
-        }
-    }
-
-    fn end(&self) -> io::Result<()> {
-        if self.0.is_empty() {
-            Ok(())
-        } else {
-            Err(corrupt())
-        }
-    }
 }
 
 /// The `&'static str`s a record holds (field names, codes, statuses) as small numbers: each is
@@ -543,7 +428,7 @@ mod statics {
         usize::try_from(i)
             .ok()
             .and_then(|i| t.words.get(i).copied())
-            .ok_or_else(super::corrupt)
+            .ok_or_else(crate::fsio::codec::corrupt)
     }
 }
 

@@ -4,16 +4,18 @@
 
 mod detailed;
 mod id;
+mod lines;
 mod listed;
 pub mod obligation;
 
 pub use crate::model::LIST_KEYS;
 pub use detailed::{DetailedGood, DetailedGoods};
 pub use id::{report_id, ReportHead};
+pub use lines::{LineSource, Lines, LINE_BATCH};
 pub use listed::{Batch, Listed, Record};
 pub use obligation::*;
 
-use crate::model::{Finding, Line, Period, RejectedRow, Severity};
+use crate::model::{Finding, Period, RejectedRow, Severity};
 use crate::provenance::FileDigest;
 use crate::reference::Policy;
 use rust_decimal::Decimal;
@@ -56,39 +58,15 @@ pub struct Report {
     pub provenance: Provenance,
     /// The lines when they are not part of the JSON (`--details none`): still written by `--lines`.
     #[serde(skip)]
-    pub undetailed_lines: Option<LineSet>,
-}
-
-/// Calculated lines and the order they are reported in (by shipment id).
-#[derive(Debug)]
-pub struct LineSet {
-    pub lines: Vec<Line>,
-    pub order: Vec<u32>,
-}
-
-impl LineSet {
-    pub fn len(&self) -> usize {
-        self.order.len()
-    }
-    pub fn is_empty(&self) -> bool {
-        self.order.is_empty()
-    }
-    /// The lines in report order.
-    pub fn iter(&self) -> impl Iterator<Item = &Line> {
-        self.order.iter().map(|&i| &self.lines[i as usize])
-    }
-    pub fn get(&self, k: usize) -> &Line {
-        &self.lines[self.order[k] as usize]
-    }
+    pub undetailed_lines: Option<Lines>,
 }
 
 impl Report {
-    /// The calculated lines in report order (empty when they were not kept).
-    pub fn lines(&self) -> Box<dyn Iterator<Item = &Line> + '_> {
+    /// The calculated lines in report order, when they were kept.
+    pub fn lines(&self) -> Option<&Lines> {
         match (&self.detailed_goods, &self.undetailed_lines) {
-            (Some(d), _) => Box::new(d.0.iter()),
-            (None, Some(l)) => Box::new(l.iter()),
-            (None, None) => Box::new(std::iter::empty()),
+            (Some(d), _) => Some(&d.0),
+            (None, l) => l.as_ref(),
         }
     }
 }

@@ -12,7 +12,11 @@ use serde_json::Value;
 
 /// The rules over the report as built: the head as JSON (without the per-row lists, which
 /// no rule reads), the lines as typed nodes in batches.
-pub fn validate_report(report: &Report, set: &RuleSet, ctx: &Context<'_>) -> Validation {
+pub fn validate_report(
+    report: &Report,
+    set: &RuleSet,
+    ctx: &Context<'_>,
+) -> crate::error::Result<Validation> {
     let head = ReportHead {
         report,
         lists: false,
@@ -23,21 +27,27 @@ pub fn validate_report(report: &Report, set: &RuleSet, ctx: &Context<'_>) -> Val
             o.insert(LINES.to_string(), Value::Array(Vec::new()));
         }
     }
-    match &report.detailed_goods {
-        Some(goods) => validate_stream(set, &head, ctx, &[], &[], |feed| {
-            let mut batch: Vec<(usize, &Line)> = Vec::with_capacity(BATCH);
-            for (i, l) in goods.0.iter().enumerate() {
-                batch.push((i, l));
-                if batch.len() == BATCH {
-                    feed(std::mem::replace(&mut batch, Vec::with_capacity(BATCH)));
-                }
-            }
-            if !batch.is_empty() {
-                feed(batch);
-            }
-        }),
-        None => validate_stream::<&Line>(set, &head, ctx, &[], &[], |_| {}),
-    }
+    let Some(goods) = &report.detailed_goods else {
+        return Ok(validate_stream::<Line>(set, &head, ctx, &[], &[], |_| {}));
+    };
+    let mut read = Ok(());
+    let v = validate_stream(set, &head, ctx, &[], &[], |feed| {
+        let mut first = 0usize;
+        read = goods.0.batches(BATCH, |batch| {
+            let n = batch.len();
+            feed(
+                batch
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, l)| (first + i, l))
+                    .collect(),
+            );
+            first += n;
+            Ok(())
+        });
+    });
+    read.map_err(crate::report::spill)?;
+    Ok(v)
 }
 
 /// The rules' findings as report findings: code = rule id, with the JSON path, the value

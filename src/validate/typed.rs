@@ -183,7 +183,7 @@ impl<'a> Node<'a> for LineNode<'a> {
     }
 }
 
-impl LineItem for &Line {
+impl LineItem for Line {
     type N<'a>
         = LineNode<'a>
     where

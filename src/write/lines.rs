@@ -27,7 +27,10 @@ pub const LINE_COLUMNS: [&str; 17] = [
 pub fn write_lines_csv(report: &Report, w: &mut dyn Write) -> std::io::Result<()> {
     let mut c = csv::Writer::from_writer(w);
     c.write_record(LINE_COLUMNS)?;
-    for l in report.lines() {
+    let Some(lines) = report.lines() else {
+        return c.flush();
+    };
+    lines.for_each(|l| {
         let s = &l.shipment;
         c.write_record([
             s.row.get(Col::ShipmentId),
@@ -48,7 +51,7 @@ pub fn write_lines_csv(report: &Report, w: &mut dyn Write) -> std::io::Result<()
             &l.indirect.to_string(),
             &l.total.to_string(),
         ])?;
-    }
-    c.flush()?;
-    Ok(())
+        Ok(())
+    })?;
+    c.flush()
 }

@@ -82,63 +82,50 @@ impl Write for Indented<'_> {
     }
 }
 
-/// The `detailed_goods` array, one entry per line, rendered in parallel batches.
-fn detailed_goods(set: &crate::report::LineSet, w: &mut (dyn Write + Send)) -> std::io::Result<()> {
-    use rayon::prelude::*;
-    let n = set.len();
-    if n == 0 {
+/// The `detailed_goods` array, one entry per line: each batch of lines is rendered in
+/// parallel while the previous one is written.
+fn detailed_goods(lines: &crate::report::Lines, w: &mut (dyn Write + Send)) -> std::io::Result<()> {
+    if lines.is_empty() {
         return w.write_all(b"[]");
     }
     w.write_all(b"[")?;
-    let render = |start: usize| -> std::io::Result<Vec<Vec<u8>>> {
-        let end = (start + BATCH_LINES).min(n);
-        (start..end)
-            .into_par_iter()
-            .with_min_len(2048)
-            .fold(
-                || Ok(Vec::with_capacity(4 << 20)),
-                |acc: std::io::Result<Vec<u8>>, k| {
-                    let mut buf = acc?;
-                    if k > 0 {
-                        buf.push(b',');
-                    }
-                    buf.extend_from_slice(b"\n    ");
-                    json_line::detailed_good(&mut buf, set.get(k));
-                    Ok(buf)
-                },
-            )
-            .collect()
+    let mut pending: Vec<Vec<u8>> = Vec::new();
+    let mut first = 0usize;
+    let write = |w: &mut (dyn Write + Send), parts: &[Vec<u8>]| -> std::io::Result<()> {
+        parts.iter().try_for_each(|p| w.write_all(p))
     };
-    let mut pending = render(0)?;
-    let mut next = BATCH_LINES;
-    loop {
-        let more = next < n;
-        // Write this batch while the next one renders.
-        let (written, rendered) = rayon::join(
-            || -> std::io::Result<()> {
-                for p in &pending {
-                    w.write_all(p)?;
-                }
-                Ok(())
-            },
-            || {
-                if more {
-                    render(next).map(Some)
-                } else {
-                    Ok(None)
-                }
-            },
-        );
+    lines.batches(BATCH_LINES, |batch| {
+        let start = first;
+        first += batch.len();
+        let (written, rendered) =
+            rayon::join(|| write(&mut *w, &pending), || render_lines(&batch, start));
         written?;
-        match rendered? {
-            Some(r) => {
-                pending = r;
-                next += BATCH_LINES;
-            }
-            None => break,
-        }
-    }
+        pending = rendered;
+        Ok(())
+    })?;
+    write(w, &pending)?;
     w.write_all(b"\n  ]")
+}
+
+/// One batch of `detailed_goods` entries, `start` the index of its first line.
+fn render_lines(batch: &[crate::model::Line], start: usize) -> Vec<Vec<u8>> {
+    use rayon::prelude::*;
+    batch
+        .par_iter()
+        .enumerate()
+        .with_min_len(2048)
+        .fold(
+            || Vec::with_capacity(4 << 20),
+            |mut buf, (i, l)| {
+                if start + i > 0 {
+                    buf.push(b',');
+                }
+                buf.extend_from_slice(b"\n    ");
+                json_line::detailed_good(&mut buf, l);
+                buf
+            },
+        )
+        .collect()
 }
 
 pub fn write_report(path: &Path, report: &Report) -> Result<()> {

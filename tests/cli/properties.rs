@@ -59,7 +59,7 @@ proptest! {
         let ra = build_report(&request(a)).unwrap();
 
         let mut sd = Decimal::ZERO; let mut si = Decimal::ZERO; let mut st = Decimal::ZERO;
-        for l in ra.lines() {
+        for l in &ra.lines().unwrap().read_all().unwrap() {
             prop_assert_eq!(l.direct + l.indirect, l.total);
             prop_assert!(l.direct.scale() == 3 && l.indirect.scale() == 3);
             sd += l.direct; si += l.indirect; st += l.total;
@@ -395,7 +395,7 @@ proptest! {
         req.quarter = None;
         let report = build_report(&req).unwrap();
         // Rows without a default value (e.g. 3102 10 00 in 2026) are rejected and have no line.
-        for l in report.lines() {
+        for l in &report.lines().unwrap().read_all().unwrap() {
             let serde_bytes = serde_json::to_vec(&cbam::report::DetailedGood(l)).unwrap();
             let mut direct = Vec::new();
             cbam::write::json_line::detailed_good(&mut direct, l);
