@@ -145,15 +145,11 @@ fn read(target: Target, path: &Path, bytes: &[u8]) -> Result<(), String> {
 }
 
 /// The embedded reference data, loaded once: the shipments targets only vary the shipments.
-fn embedded_reference() -> Result<&'static std::sync::Arc<ReferenceData>, String> {
-    static DATA: OnceLock<Result<std::sync::Arc<ReferenceData>, String>> = OnceLock::new();
-    DATA.get_or_init(|| {
-        ReferenceData::load(&ReferencePaths::default())
-            .map(std::sync::Arc::new)
-            .map_err(|e| e.to_string())
-    })
-    .as_ref()
-    .map_err(|e| format!("embedded reference data: {e}"))
+fn embedded_reference() -> Result<&'static ReferenceData, String> {
+    static DATA: OnceLock<Result<ReferenceData, String>> = OnceLock::new();
+    DATA.get_or_init(|| ReferenceData::load(&ReferencePaths::default()).map_err(|e| e.to_string()))
+        .as_ref()
+        .map_err(|e| format!("embedded reference data: {e}"))
 }
 
 /// A private folder for the scratch files, removed with the process's temp dir handle.

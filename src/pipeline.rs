@@ -16,10 +16,9 @@ use crate::reference::{ReferenceData, ReferencePaths};
 use crate::report::{Batch, Importer, Lines, Listed, Report, RowBatches, RowFixes, RowLists};
 use rayon::prelude::*;
 use std::path::PathBuf;
-use std::sync::Arc;
 
 mod stored;
-use stored::{StoredLines, StoredRow};
+use stored::{LocalIndex, SharedTables, StoredLine, StoredLines};
 
 /// Bytes per chunk: big enough that per-chunk overhead vanishes, small enough to balance.
 pub const CHUNK_BYTES: usize = 1 << 20;
@@ -72,7 +71,7 @@ impl ReportRequest {
 
 pub fn build_report(req: &ReportRequest) -> Result<Report> {
     let trace = Trace::new();
-    let refdata = Arc::new(ReferenceData::load(&req.reference)?);
+    let refdata = ReferenceData::load(&req.reference)?;
     trace.mark("reference data");
     build_report_with(req, &refdata)
 }
@@ -82,8 +81,8 @@ pub fn build_report(req: &ReportRequest) -> Result<Report> {
 #[derive(Default)]
 struct ChunkResult {
     rows_read: u64,
-    /// The calculated rows, when the lines are kept.
-    kept: Batch<StoredRow>,
+    /// The calculated lines, encoded, when they are kept.
+    kept: Batch<StoredLine>,
     totals: Totals,
     /// Findings and rejected rows, encoded as found (bounded memory: they spill past a budget).
     rows: RowBatches,
@@ -108,22 +107,30 @@ impl ChunkResult {
         }
     }
 
-    fn keep_line(&mut self, line: Line, file: u32) {
+    fn keep_line(&mut self, line: &Line, file: u32, shared: &SharedTables, local: &mut LocalIndex) {
         if self.error.is_none() {
-            let row = StoredRow {
-                row: line.shipment.row,
-                file,
-            };
-            self.error = self.kept.push(&row).err();
+            let stored = StoredLine::new(line, file, shared, local);
+            self.error = self.kept.push(&stored).err();
         }
     }
+}
+
+/// What every chunk of a pass reads besides its rows.
+struct PassContext<'a> {
+    refdata: &'a ReferenceData,
+    req: &'a ReportRequest,
+    dups: &'a DuplicateIds,
+    /// Several input files: each row carries its file.
+    tag_file: bool,
+    /// The factors, scope entries and trails the kept lines name by index.
+    shared: &'a SharedTables,
 }
 
 /// What the passes over every input produced, merged in file order.
 #[derive(Default)]
 struct Pass {
     rows_read: u64,
-    lines: Listed<StoredRow>,
+    lines: Listed<StoredLine>,
     totals: Totals,
     lists: RowLists,
     fingerprints: Vec<u64>,
@@ -132,11 +139,15 @@ struct Pass {
 fn process_chunk(
     (src, file_index): (&Source, u32),
     chunk: &Chunk,
-    refdata: &ReferenceData,
-    req: &ReportRequest,
-    dups: &DuplicateIds,
-    tag_file: bool,
+    cx: &PassContext,
 ) -> ChunkResult {
+    let PassContext {
+        refdata,
+        req,
+        dups,
+        tag_file,
+        shared,
+    } = *cx;
     let file = src.file_name.as_str();
     // With several input files each row carries its file, as the extra column `_file`.
     let file_tag: Option<(std::sync::Arc<str>, String)> =
@@ -145,6 +156,7 @@ fn process_chunk(
     let mut checker = enrich::Checker::new(refdata, req.quarter, file, dups).for_year(req.year);
     let mut calculator = calculate::Calculator::new(refdata, file);
     let mut r = ChunkResult::default();
+    let mut local = LocalIndex::default();
     let mut found = Vec::new();
     let rejected = |mut rej: RejectedRow| {
         if tag_file {
@@ -176,7 +188,7 @@ fn process_chunk(
             Ok(line) => {
                 r.totals.add(&line);
                 if keep {
-                    r.keep_line(line, file_index);
+                    r.keep_line(&line, file_index, shared, &mut local);
                 }
             }
             Err(rej) => r.keep_rejected(rejected(rej)),
@@ -190,10 +202,7 @@ fn process_chunk(
 fn run_pass(
     (src, file_index): (&Source, u32),
     chunks: &[Chunk],
-    refdata: &ReferenceData,
-    req: &ReportRequest,
-    dups: &DuplicateIds,
-    tag_file: bool,
+    cx: &PassContext,
     pass: &mut Pass,
 ) -> Result<()> {
     // Rows of a dump or workbook name the dump line or sheet row (and a workbook finding its
@@ -206,22 +215,27 @@ fn run_pass(
         if let (Some(line), Some(field), None) = (f.line, f.field, &f.cell) {
             f.cell = src.sheet_cell(field, line);
         }
+        Ok(())
     };
-    let fix_rejected = |r: &mut RejectedRow| r.line = at(r.row).unwrap_or(0);
+    let fix_rejected = |r: &mut RejectedRow| {
+        r.line = at(r.row).unwrap_or(0);
+        Ok(())
+    };
     let fixes = RowFixes {
         finding: &fix_finding,
         rejected: &fix_rejected,
     };
-    let fix_stored = |s: &mut StoredRow| s.row.line = at(s.row.row).unwrap_or(0);
+    let fix_stored = |s: &mut StoredLine| s.set_line(at);
     let converted = src.is_converted();
     let fixes = converted.then_some(&fixes);
-    let fix_stored = converted.then_some(&fix_stored as &dyn Fn(&mut StoredRow));
+    let fix_stored =
+        converted.then_some(&fix_stored as &dyn Fn(&mut StoredLine) -> std::io::Result<()>);
     let window = 2 * rayon::current_num_threads().max(1);
     let mut file_rows = 0u64;
     for group in chunks.chunks(window) {
         let results: Vec<ChunkResult> = group
             .par_iter()
-            .map(|c| process_chunk((src, file_index), c, refdata, req, dups, tag_file))
+            .map(|c| process_chunk((src, file_index), c, cx))
             .collect();
         for mut r in results {
             if let Some(source) = r.error {
@@ -247,8 +261,15 @@ fn run_passes(
     refdata: &ReferenceData,
     req: &ReportRequest,
     dups: &DuplicateIds,
+    shared: &SharedTables,
 ) -> Result<Pass> {
-    let tag_file = inputs.len() > 1;
+    let cx = PassContext {
+        refdata,
+        req,
+        dups,
+        tag_file: inputs.len() > 1,
+        shared,
+    };
     let mut pass = Pass::default();
     let early = inputs.iter().flat_map(|(s, _)| &s.findings);
     for f in early.chain(&refdata.findings) {
@@ -259,15 +280,7 @@ fn run_passes(
             path: src.file_name.clone().into(),
             message: "more than 2^32 input files".into(),
         })?;
-        run_pass(
-            (src, index),
-            chunks,
-            refdata,
-            req,
-            dups,
-            tag_file,
-            &mut pass,
-        )?;
+        run_pass((src, index), chunks, &cx, &mut pass)?;
     }
     Ok(pass)
 }
@@ -314,7 +327,7 @@ fn duplicate_ids(inputs: &[(Source, Vec<Chunk>)], mut fingerprints: Vec<u64>) ->
 }
 
 /// Same as `build_report`, with reference data already loaded (the benchmark reuses it).
-pub fn build_report_with(req: &ReportRequest, refdata: &Arc<ReferenceData>) -> Result<Report> {
+pub fn build_report_with(req: &ReportRequest, refdata: &ReferenceData) -> Result<Report> {
     let trace = Trace::new();
     let mut inputs = Vec::with_capacity(1 + req.more_inputs.len());
     for path in std::iter::once(&req.input).chain(&req.more_inputs) {
@@ -324,6 +337,7 @@ pub fn build_report_with(req: &ReportRequest, refdata: &Arc<ReferenceData>) -> R
     }
     trace.mark("open (read, UTF-8 check, header) + chunk");
     let no_dups = DuplicateIds::default();
+    let shared = SharedTables::default();
     // The inputs' SHA-256 run beside the first pass.
     let (digests, pass) = rayon::join(
         || {
@@ -332,7 +346,7 @@ pub fn build_report_with(req: &ReportRequest, refdata: &Arc<ReferenceData>) -> R
             d.sort_by(|a, b| (&a.file_name, &a.sha256).cmp(&(&b.file_name, &b.sha256)));
             d
         },
-        || run_passes(&inputs, refdata, req, &no_dups),
+        || run_passes(&inputs, refdata, req, &no_dups, &shared),
     );
     let mut pass = pass?;
     trace.mark("parse + check + calculate (+ SHA-256)");
@@ -344,17 +358,14 @@ pub fn build_report_with(req: &ReportRequest, refdata: &Arc<ReferenceData>) -> R
     let dups = duplicate_ids(&inputs, std::mem::take(&mut pass.fingerprints));
     if !dups.is_empty() {
         // Rare: some ids repeat. Every row with such an id is rejected, so run again knowing them.
-        pass = run_passes(&inputs, refdata, req, &dups)?;
+        pass = run_passes(&inputs, refdata, req, &dups, &shared)?;
     }
     trace.mark("duplicates");
-    let mut rows = pass.lines;
-    rows.seal().map_err(crate::report::spill)?;
+    let mut stored = pass.lines;
+    stored.seal().map_err(crate::report::spill)?;
     let lines = StoredLines {
-        rows,
-        refdata: refdata.clone(),
-        files: inputs.iter().map(|(s, _)| s.file_name.clone()).collect(),
-        quarter: req.quarter,
-        year: req.year,
+        lines: stored,
+        tables: shared.into_tables(),
     };
     let report = assemble::assemble(AssembleInput {
         totals: pass.totals,

@@ -179,7 +179,7 @@ pub fn run(a: Args) -> anyhow::Result<u8> {
     let req = request(&a)?;
     // The reference data is kept: the XML needs the same supplier book the report used
     // (profiles and imported templates), not a second reading of the profiles file.
-    let refdata = std::sync::Arc::new(ReferenceData::load(&req.reference)?);
+    let refdata = ReferenceData::load(&req.reference)?;
     let report = cbam::pipeline::build_report_with(&req, &refdata)?;
     let trace = cbam::pipeline::Trace::new();
     let xml_findings = write_outputs(&a, &report, &refdata)?;

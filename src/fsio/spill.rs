@@ -1,7 +1,8 @@
 //! An external sort for records that may not fit in memory: (key, payload) byte strings kept in
 //! memory up to a budget, past it sorted into runs in temporary files that are unlinked as they
-//! are created (nothing is left behind, whatever ends the process), merged once at the end into
-//! one sorted file, and read back in key order as often as needed.
+//! are created (nothing is left behind, whatever ends the process), and read back in key order
+//! as often as needed by merging the runs as they are read (never written out merged: the
+//! runs are read twice rather than written twice; past `MAX_RUNS` they are merged into one).
 //!
 //! Keys must be unique (callers end them with a sequence number), so the order is total and the
 //! result does not depend on where the budget cut the runs.
@@ -37,6 +38,8 @@ const MAX_RUNS: usize = 64;
 const MAX_PART: usize = u32::MAX as usize;
 
 type Record = (Box<[u8]>, Box<[u8]>);
+/// A run's next record in a merge: key, run index, payload.
+type Head = (Box<[u8]>, usize, Box<[u8]>);
 
 pub struct SpillSorter {
     budget: usize,
@@ -110,10 +113,9 @@ impl SpillSorter {
         if !self.buf.is_empty() {
             self.spill()?;
         }
-        let file = merge(self.runs)?;
         Ok(Sorted {
             len: self.len,
-            store: Store::File(Arc::new(file)),
+            store: Store::Runs(self.runs.into_iter().map(Arc::new).collect()),
         })
     }
 }
@@ -176,7 +178,8 @@ fn merge(runs: Vec<File>) -> io::Result<File> {
 
 enum Store {
     Memory(Arc<Vec<Record>>),
-    File(Arc<File>),
+    /// Sorted runs, merged as they are read.
+    Runs(Vec<Arc<File>>),
 }
 
 /// Sorted records, readable any number of times (each `iter` starts at the first).
@@ -203,20 +206,29 @@ impl Sorted {
 
     /// Whether the records are in a file (they outgrew the budget).
     pub fn spilled(&self) -> bool {
-        matches!(self.store, Store::File(_))
+        matches!(self.store, Store::Runs(_))
     }
 
     /// The payloads in key order.
     pub fn iter(&self) -> SortedIter {
         match &self.store {
             Store::Memory(v) => SortedIter::Memory(v.clone(), 0),
-            Store::File(f) => SortedIter::File(BufReader::with_capacity(
-                READ_BUFFER,
-                AtReader {
-                    file: f.clone(),
-                    pos: 0,
-                },
-            )),
+            Store::Runs(runs) => SortedIter::Runs(Merging {
+                readers: runs
+                    .iter()
+                    .map(|f| {
+                        BufReader::with_capacity(
+                            READ_BUFFER,
+                            AtReader {
+                                file: f.clone(),
+                                pos: 0,
+                            },
+                        )
+                    })
+                    .collect(),
+                heap: BinaryHeap::new(),
+                started: false,
+            }),
         }
     }
 }
@@ -234,7 +246,35 @@ impl std::fmt::Debug for Sorted {
 
 pub enum SortedIter {
     Memory(Arc<Vec<Record>>, usize),
-    File(BufReader<AtReader>),
+    Runs(Merging),
+}
+
+/// A k-way merge of sorted runs, one record of each run in the heap at a time.
+pub struct Merging {
+    readers: Vec<BufReader<AtReader>>,
+    /// (key, run, payload) of each run's next record, smallest key first.
+    heap: BinaryHeap<Reverse<Head>>,
+    started: bool,
+}
+
+impl Merging {
+    fn next_record(&mut self) -> io::Result<Option<Box<[u8]>>> {
+        if !self.started {
+            self.started = true;
+            for (i, r) in self.readers.iter_mut().enumerate() {
+                if let Some((k, v)) = read_record(r)? {
+                    self.heap.push(Reverse((k, i, v)));
+                }
+            }
+        }
+        let Some(Reverse((_, i, v))) = self.heap.pop() else {
+            return Ok(None);
+        };
+        if let Some((k, v2)) = read_record(&mut self.readers[i])? {
+            self.heap.push(Reverse((k, i, v2)));
+        }
+        Ok(Some(v))
+    }
 }
 
 impl Iterator for SortedIter {
@@ -246,7 +286,7 @@ impl Iterator for SortedIter {
                 *i += 1;
                 Some(Ok(r.1.clone()))
             }
-            SortedIter::File(r) => read_record(r).map(|o| o.map(|(_, v)| v)).transpose(),
+            SortedIter::Runs(m) => m.next_record().transpose(),
         }
     }
 }

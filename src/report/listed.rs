@@ -27,6 +27,9 @@ pub trait Record: Sized {
     }
 }
 
+/// A change made to each record as it joins a list (`Listed::append`).
+pub type Fix<'a, T> = &'a dyn Fn(&mut T) -> io::Result<()>;
+
 enum State {
     Open(SpillSorter),
     Sealed(Sorted),
@@ -88,14 +91,14 @@ impl<T: Record> Listed<T> {
         &mut self,
         batch: Batch<T>,
         offset: u64,
-        fix: Option<&dyn Fn(&mut T)>,
+        fix: Option<Fix<'_, T>>,
     ) -> io::Result<()> {
         batch.drain(|key, payload| {
             let at = T::row_in_key(key.len());
             shift_row(key.get_mut(at..).ok_or_else(corrupt)?, payload, offset)?;
             if let Some(fix) = fix {
                 let mut r = T::decode(payload)?;
-                fix(&mut r);
+                fix(&mut r)?;
                 return self.push(&r);
             }
             let State::Open(sorter) = &mut self.state else {

@@ -279,8 +279,8 @@ impl RowBatches {
 
 /// How a converted input's rows are renamed as they join the lists (see `RowLists::append`).
 pub struct RowFixes<'a> {
-    pub finding: &'a dyn Fn(&mut Finding),
-    pub rejected: &'a dyn Fn(&mut RejectedRow),
+    pub finding: &'a dyn Fn(&mut Finding) -> std::io::Result<()>,
+    pub rejected: &'a dyn Fn(&mut RejectedRow) -> std::io::Result<()>,
 }
 
 impl RowLists {
