@@ -349,38 +349,47 @@ fn print_certificates(out: &mut impl Write, report: &Report) -> std::io::Result<
     Ok(())
 }
 
-/// The findings count, then the first 20 errors (the rest are in the report).
+/// The findings count, then the errors: each on its line (with its cell) when there are at
+/// most `SHOWN`, else grouped by code with count, first lines and first message — a bounded
+/// table either way; every finding is in the report.
 fn print_errors(out: &mut impl Write, a: &Args, report: &Report) -> std::io::Result<()> {
-    const SHOWN: usize = 20;
+    const SHOWN: u64 = 20;
     let v = &report.validation_results;
     writeln!(
         out,
         "findings    {} errors, {} warnings, {} notes",
         v.error_count, v.warning_count, v.info_count
     )?;
-    for f in v.errors.iter().take(SHOWN) {
-        let f = f?;
-        let loc = match (f.line, &f.cell) {
-            (Some(l), Some(c)) => format!("line {l} (cell {c})"),
-            (Some(l), None) => format!("line {l}"),
-            (None, _) => "report".to_string(),
-        };
+    if v.error_count <= SHOWN {
+        for f in v.errors.iter() {
+            let f = f?;
+            let loc = match (f.line, &f.cell) {
+                (Some(l), Some(c)) => format!("line {l} (cell {c})"),
+                (Some(l), None) => format!("line {l}"),
+                (None, _) => "report".to_string(),
+            };
+            writeln!(
+                out,
+                "  error {} {} {}: {}",
+                f.code,
+                loc,
+                f.field.unwrap_or(""),
+                cbam::model::printable(&f.message)
+            )?;
+        }
+        return Ok(());
+    }
+    for g in write::finding_groups(&v.errors)? {
         writeln!(
             out,
-            "  error {} {} {}: {}",
-            f.code,
-            loc,
-            f.field.unwrap_or(""),
-            cbam::model::printable(&f.message)
+            "  error {} ×{} at {}{}: {}",
+            g.code,
+            g.count,
+            g.where_found(),
+            g.field.map(|f| format!(" ({f})")).unwrap_or_default(),
+            cbam::model::printable(&g.message)
         )?;
     }
-    if v.errors.len() > SHOWN as u64 {
-        writeln!(
-            out,
-            "  … {} more errors in {}",
-            v.errors.len() - SHOWN as u64,
-            a.output.display()
-        )?;
-    }
+    writeln!(out, "  every finding is in {}", a.output.display())?;
     Ok(())
 }

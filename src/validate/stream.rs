@@ -252,7 +252,7 @@ impl<'s> Selected<'s> {
 enum Acc {
     Sum(Decimal),
     Ratio(Decimal, Decimal),
-    Unique(rustc_hash::FxHashMap<String, usize>, Vec<RuleFinding>),
+    Unique(Box<UniqueAcc>),
     Total(Decimal),
 }
 
@@ -276,7 +276,7 @@ impl Across {
                 Some(match &r.check {
                     Check::SumEquals { .. } => Acc::Sum(Decimal::ZERO),
                     Check::RatioAtMost { .. } => Acc::Ratio(Decimal::ZERO, Decimal::ZERO),
-                    Check::Unique { .. } => Acc::Unique(Default::default(), Vec::new()),
+                    Check::Unique { .. } => Acc::Unique(Box::default()),
                     _ => Acc::Total(Decimal::ZERO),
                 })
             })
@@ -330,7 +330,7 @@ impl Across {
                 (Check::RatioAtMost { each, max, .. }, Acc::Ratio(num, den)) => {
                     out.decide_ratio(each, num, den, *max)
                 }
-                (Check::Unique { .. }, Acc::Unique(_, f)) => out.findings = f,
+                (Check::Unique { .. }, Acc::Unique(u)) => out.findings = u.findings(rule),
                 (
                     Check::DeMinimis {
                         each, threshold, ..
@@ -358,26 +358,88 @@ fn add_line<'a, N: Node<'a>>(rule: &Rule, acc: &mut Acc, rel: Option<&Path>, i: 
         (Check::RatioAtMost { .. }, Acc::Ratio(num, den)) => {
             add_ratio_parts(&rule.check, el, num, den)
         }
-        (Check::Unique { .. }, Acc::Unique(first, out)) => {
+        (Check::Unique { .. }, Acc::Unique(u)) => {
             let Some(r) = rel else { return };
             r.visit(el, &mut |idx, v| {
-                let Some(t) = v.and_then(text) else { return };
-                match first.get(&t) {
-                    Some(at) => out.push(repeated(
-                        rule,
-                        format!("{LINES}[{i}].{}", r.render(idx)),
-                        t,
-                        *at,
-                    )),
-                    None => {
-                        first.insert(t, i);
-                    }
+                if let Some(t) = v.and_then(text) {
+                    u.add(&t, i, &r.render(idx));
                 }
             });
         }
         (Check::DeMinimis { .. }, Acc::Total(total)) => *total += de_minimis_mass(&rule.check, el),
         _ => {}
     }
+}
+
+/// A `unique` rule's values: every (value, line, path) sorted by value into a spilling sorter
+/// (bounded memory whatever the number of lines), read once at the end: a value's first line
+/// is the smallest, every later one a finding, in the order the lines came.
+#[derive(Default)]
+struct UniqueAcc {
+    sorter: crate::fsio::spill::SpillSorter,
+    seen: u64,
+    key: Vec<u8>,
+    payload: Vec<u8>,
+    error: Option<std::io::Error>,
+}
+
+impl UniqueAcc {
+    fn add(&mut self, value: &str, line: usize, path: &str) {
+        use crate::fsio::codec::{key_str, put_str, put_u64};
+        if self.error.is_some() {
+            return;
+        }
+        self.key.clear();
+        key_str(&mut self.key, value);
+        self.key.extend_from_slice(&self.seen.to_be_bytes());
+        self.payload.clear();
+        put_u64(&mut self.payload, self.seen);
+        put_u64(&mut self.payload, line as u64);
+        put_str(&mut self.payload, value);
+        put_str(&mut self.payload, path);
+        self.seen += 1;
+        self.error = self.sorter.push(&self.key, &self.payload).err();
+    }
+
+    fn findings(self, rule: &Rule) -> Vec<RuleFinding> {
+        let result = self.error.map_or_else(|| repeats(self.sorter, rule), Err);
+        result.unwrap_or_else(|e| {
+            vec![RuleFinding {
+                rule: rule.id.clone(),
+                name: rule.name.clone(),
+                severity: rule.severity,
+                message: format!("the values could not be compared: temporary file: {e}"),
+                path: LINES.to_string(),
+                found: None,
+                expected: Some("a unique value".into()),
+            }]
+        })
+    }
+}
+
+/// The repeated values of a sorted `UniqueAcc`, in the order they were seen.
+fn repeats(
+    sorter: crate::fsio::spill::SpillSorter,
+    rule: &Rule,
+) -> std::io::Result<Vec<RuleFinding>> {
+    use crate::fsio::codec::Decoder;
+    let sorted = sorter.finish()?;
+    let mut found: Vec<(u64, RuleFinding)> = Vec::new();
+    let mut first: Option<(String, u64)> = None;
+    for p in sorted.iter() {
+        let p = p?;
+        let mut d = Decoder(&p);
+        let (seq, line, value, path) = (d.u64()?, d.u64()?, d.string()?, d.str()?);
+        match &first {
+            Some((v, at)) if *v == value => {
+                let here = format!("{LINES}[{line}].{path}");
+                found.push((seq, repeated(rule, here, value, *at as usize)));
+            }
+            _ => first = Some((value, line)),
+        }
+    }
+    found.sort_by_key(|(seq, _)| *seq);
+    Ok(found.into_iter().map(|(_, f)| f).collect())
 }
 
 /// A `unique` finding across the lines: the value `t` at `here` was first seen on line `at`.

@@ -180,22 +180,6 @@ fn by_method(s: &mut String, r: &Report) {
     let _ = writeln!(s, "| Default values | {} |\n", c.default_values_count);
 }
 
-/// Findings shown per code in the Markdown: the first rows (lines) of each.
-const FIRST_LINES: usize = 5;
-
-/// The findings of one severity and code: how many, on which lines (the first few), the first
-/// message.
-struct FindingGroup {
-    count: u64,
-    lines: Vec<u64>,
-    last_line: Option<u64>,
-    distinct_lines: u64,
-    /// Some are about the report, not a row.
-    without_line: bool,
-    field: Option<&'static str>,
-    message: String,
-}
-
 /// The findings grouped by severity and code (errors first, codes in order), each with its
 /// count, first lines and first message — never one line per finding: a file of a million bad
 /// rows gives a summary of a few lines, the report holds every finding.
@@ -214,44 +198,18 @@ fn findings(s: &mut String, r: &Report) -> std::io::Result<()> {
         s,
         "| Severity | Code | Count | First lines | Field | First message |\n|---|---|---:|---|---|---|"
     );
-    for list in [&v.errors, &v.warnings, &v.infos] {
-        let mut groups: std::collections::BTreeMap<String, FindingGroup> = Default::default();
-        let mut severity = "";
-        for f in list.iter() {
-            let f = f?;
-            severity = f.severity.as_str();
-            let g = groups
-                .entry(f.code.to_string())
-                .or_insert_with(|| FindingGroup {
-                    count: 0,
-                    lines: Vec::new(),
-                    last_line: None,
-                    distinct_lines: 0,
-                    without_line: false,
-                    field: f.field,
-                    message: f.message.clone(),
-                });
-            g.count += 1;
-            match f.line {
-                // Sorted by row: a row's findings are together, so its line is counted once.
-                Some(l) if g.last_line != Some(l) => {
-                    g.last_line = Some(l);
-                    g.distinct_lines += 1;
-                    if g.lines.len() < FIRST_LINES {
-                        g.lines.push(l);
-                    }
-                }
-                Some(_) => {}
-                None => g.without_line = true,
-            }
-        }
-        for (code, g) in &groups {
+    for (severity, list) in [
+        ("error", &v.errors),
+        ("warning", &v.warnings),
+        ("info", &v.infos),
+    ] {
+        for g in super::groups::finding_groups(list)? {
             let _ = writeln!(
                 s,
                 "| {severity} | {} | {} | {} | {} | {} |",
-                cell(code),
+                cell(&g.code),
                 g.count,
-                first_lines(g),
+                g.where_found(),
                 cell(g.field.unwrap_or("")),
                 cell(&g.message)
             );
@@ -259,19 +217,6 @@ fn findings(s: &mut String, r: &Report) -> std::io::Result<()> {
     }
     let _ = writeln!(s);
     Ok(())
-}
-
-/// `2, 3, 9 … (40 lines)` (the first lines, and how many when there are more), `report` for
-/// findings about the report rather than a row.
-fn first_lines(g: &FindingGroup) -> String {
-    let mut t: Vec<String> = g.lines.iter().map(u64::to_string).collect();
-    if g.distinct_lines > g.lines.len() as u64 {
-        t.push(format!("… ({} lines)", g.distinct_lines));
-    }
-    if g.without_line {
-        t.push("report".into());
-    }
-    t.join(", ")
 }
 
 /// Every input and reference file with its digest.

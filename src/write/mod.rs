@@ -4,6 +4,7 @@
 //! interrupted run leaves every earlier file untouched. Every key and value from the data is
 //! escaped for the format it goes into (JSON strings, Markdown cells, CSV fields).
 
+mod groups;
 pub mod json_line;
 mod lines;
 mod markdown;
@@ -14,6 +15,7 @@ use crate::report::Report;
 use std::io::Write;
 use std::path::Path;
 
+pub use groups::{finding_groups, FindingGroup};
 pub use lines::write_lines_csv;
 pub use markdown::summary_markdown;
 

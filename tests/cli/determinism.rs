@@ -116,7 +116,7 @@ fn spilled_run(
     dir: &Path,
     budget: Option<&str>,
     threads: &str,
-) -> (i32, Vec<u8>, String) {
+) -> (i32, Vec<u8>, String, String) {
     let out = dir.join(format!("r-{}-{threads}.json", budget.unwrap_or("default")));
     let md = out.with_extension("md");
     let mut c = report_cmd(&inputs[0], &out, &["--threads", threads]);
@@ -133,6 +133,7 @@ fn spilled_run(
         code(&o),
         std::fs::read(&out).unwrap(),
         std::fs::read_to_string(&md).unwrap(),
+        String::from_utf8_lossy(&o.stdout).into_owned(),
     )
 }
 
@@ -169,7 +170,7 @@ fn spilling_findings_to_disk_does_not_change_the_report() {
     for (k, inputs) in cases.iter().enumerate() {
         let dir = d.path().join(k.to_string());
         std::fs::create_dir(&dir).unwrap();
-        let (code0, json0, md0) = spilled_run(inputs, &dir, None, "2");
+        let (code0, json0, md0, out0) = spilled_run(inputs, &dir, None, "2");
         if k == 0 {
             // Thousands of findings: the summary has one line per code, with its count.
             let section = md0
@@ -185,9 +186,12 @@ fn spilling_findings_to_disk_does_not_change_the_report() {
                 .find(|l| l.starts_with("| error | IN001 |"))
                 .unwrap();
             assert!(in001.contains("(3000 lines)"), "{in001}");
+            // And so does the table on stdout: one line per code, not per finding.
+            assert!(out0.lines().count() < 30, "{out0}");
+            assert!(out0.contains("  error IN001 ×"), "{out0}");
         }
         for (budget, threads) in [(Some("64"), "1"), (Some("64"), "2"), (Some("5000"), "2")] {
-            let (c, json, md) = spilled_run(inputs, &dir, budget, threads);
+            let (c, json, md, _) = spilled_run(inputs, &dir, budget, threads);
             assert_eq!(c, code0, "{inputs:?}: exit code");
             assert!(
                 json == json0,
