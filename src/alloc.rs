@@ -20,6 +20,20 @@ pub fn enable() {
     ON.store(true, Relaxed);
 }
 
+/// Runs `f` with counting on from zero and returns its result with the peak bytes allocated
+/// while it ran (the benchmark's memory column; timed runs are made with counting off).
+/// Memory allocated before and freed during `f` is not subtracted below zero.
+pub fn measure<R>(f: impl FnOnce() -> R) -> (R, usize) {
+    let was_on = ON.load(Relaxed);
+    CURRENT.store(0, Relaxed);
+    PEAK.store(0, Relaxed);
+    ON.store(true, Relaxed);
+    let r = f();
+    let peak = PEAK.load(Relaxed);
+    ON.store(was_on, Relaxed);
+    (r, peak)
+}
+
 fn grew(by: usize) {
     if !ON.load(Relaxed) {
         return;

@@ -68,6 +68,26 @@ fn report_args(input: PathBuf, output: PathBuf, details: Details) -> report::Arg
     }
 }
 
+/// Seconds to write `bytes` bytes to `path` and fsync them: what the full report's output
+/// costs the disk alone (its floor), measured beside it.
+fn disk_floor(path: &std::path::Path, bytes: u64) -> anyhow::Result<f64> {
+    use std::io::Write;
+    let block = vec![b'x'; 4 << 20];
+    let t = Instant::now();
+    let mut f = std::fs::File::create(path)?;
+    let mut left = bytes;
+    while left > 0 {
+        let n = left.min(block.len() as u64) as usize;
+        f.write_all(&block[..n])?;
+        left -= n as u64;
+    }
+    f.sync_all()?;
+    let s = t.elapsed().as_secs_f64();
+    drop(f);
+    std::fs::remove_file(path)?;
+    Ok(s)
+}
+
 pub fn bench(a: BenchArgs) -> anyhow::Result<u8> {
     let tmp;
     let dir = match &a.dir {
@@ -88,8 +108,8 @@ pub fn bench(a: BenchArgs) -> anyhow::Result<u8> {
         a.seed
     );
     println!(
-        "{:>10} {:>10} {:>9} {:>9} {:>9} {:>12} {:>10}",
-        "shipments", "input MB", "mode", "min s", "median s", "rows/s", "output MB"
+        "{:>10} {:>10} {:>10} {:>9} {:>9} {:>12} {:>10} {:>10}",
+        "shipments", "input MB", "mode", "min s", "median s", "rows/s", "output MB", "alloc MB"
     );
     for &n in &a.shipments {
         let input = dir.join(format!("shipments-{n}-{}.csv", a.seed));
@@ -113,11 +133,10 @@ pub fn bench(a: BenchArgs) -> anyhow::Result<u8> {
             anyhow::ensure!(rows == n, "tokenizer read {rows} rows, expected {n}");
         }
         println!(
-            "{n:>10} {in_mb:>10.1} {:>9} {floor:>9.3} {:>9} {:>12.0} {:>10}",
+            "{n:>10} {in_mb:>10.1} {:>10} {floor:>9.3} {:>9} {:>12.0}",
             "csv-floor",
             "",
             n as f64 / floor,
-            ""
         );
         for (mode, details) in [("full", Details::Full), ("summary", Details::None)] {
             let output = dir.join(format!("report-{n}-{mode}.json"));
@@ -130,11 +149,25 @@ pub fn bench(a: BenchArgs) -> anyhow::Result<u8> {
             times.sort_by(|x, y| x.total_cmp(y));
             let min = times[0];
             let med = times[times.len() / 2];
-            let out_mb = std::fs::metadata(&output)?.len() as f64 / 1e6;
+            let out_bytes = std::fs::metadata(&output)?.len();
+            let out_mb = out_bytes as f64 / 1e6;
+            // Memory: one more run with the counting allocator on (the timed runs had it off).
+            let (r, peak) = cbam::alloc::measure(|| {
+                report::run(report_args(input.clone(), output.clone(), details))
+            });
+            r?;
             println!(
-                "{n:>10} {in_mb:>10.1} {mode:>9} {min:>9.3} {med:>9.3} {:>12.0} {out_mb:>10.1}",
-                n as f64 / min
+                "{n:>10} {in_mb:>10.1} {mode:>10} {min:>9.3} {med:>9.3} {:>12.0} {out_mb:>10.1} {:>10.1}",
+                n as f64 / min,
+                peak as f64 / 1e6
             );
+            if mode == "full" {
+                let floor = disk_floor(&dir.join("disk-floor.bin"), out_bytes)?;
+                println!(
+                    "{n:>10} {in_mb:>10.1} {:>10} {floor:>9.3} {:>9} {:>12} {out_mb:>10.1}",
+                    "disk-floor", "", ""
+                );
+            }
         }
     }
     if a.dir.is_none() {
