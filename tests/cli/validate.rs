@@ -509,3 +509,39 @@ fn broken_rules_files_name_the_rule_and_line() {
         "{err}"
     );
 }
+
+/// The per-row lists of `validation_results` are skipped, not built into the head: a report
+/// with 300,000 findings validates in little memory (peak allocated, `CBAM_TRACE`), and says
+/// what the same report without them says.
+#[test]
+fn findings_lists_are_not_held_when_validating() {
+    let d = tmp();
+    let clean = clean_report(d.path());
+    let (code0, v0) = validate_value(d.path(), "clean.json", &clean, &[]);
+    let mut heavy = clean.clone();
+    let finding = serde_json::json!({"code": "IN001", "severity": "error", "row": 1, "line": 2,
+        "field": "cn_code", "message": "required field cn_code is empty"});
+    heavy["validation_results"]["errors"] = Value::Array(vec![finding; 300_000]);
+    let p = d.path().join("heavy.json");
+    std::fs::write(&p, serde_json::to_vec(&heavy).unwrap()).unwrap();
+    let mut c = cbam();
+    c.env("CBAM_TRACE", "1")
+        .args(["validate", "--format", "json", "--report"])
+        .arg(&p);
+    let o = run(c);
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(code(&o), code0);
+    assert!(v["findings"].is_array() && v["rules"].is_array());
+    assert_eq!(v["findings"], v0["findings"]);
+    assert_eq!(v["rules"], v0["rules"]);
+    let kb: u64 = stderr(&o)
+        .lines()
+        .find_map(|l| l.strip_prefix("cbam: trace: peak allocated "))
+        .and_then(|v| v.trim_end_matches(" kB").parse().ok())
+        .expect("peak allocated in the trace");
+    let size_kb = std::fs::metadata(&p).unwrap().len() / 1024;
+    assert!(
+        kb < size_kb / 2,
+        "peak allocated {kb} kB for a {size_kb} kB report"
+    );
+}
