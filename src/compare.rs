@@ -12,6 +12,9 @@ pub struct Difference {
     /// JSON text of the value in the first report (None: missing there).
     pub a: Option<String>,
     pub b: Option<String>,
+    /// The path as steps, for document order (keys sorted, indices ascending).
+    #[serde(skip)]
+    pub steps: Vec<(String, Option<usize>)>,
 }
 
 /// Paths to ignore: `report_metadata.generated_at`, or with `[]` for any index.
@@ -121,6 +124,7 @@ fn walk(
                                 path: render(segs),
                                 a: p.map(|v| v.to_string()),
                                 b: q.map(|v| v.to_string()),
+                                steps: segs.clone(),
                             });
                         }
                     }
@@ -141,6 +145,7 @@ fn walk(
                                 path: render(segs),
                                 a: p.map(|v| v.to_string()),
                                 b: q.map(|v| v.to_string()),
+                                steps: segs.clone(),
                             });
                         }
                     }
@@ -157,6 +162,159 @@ fn walk(
                     path: render(segs),
                     a: Some(a.to_string()),
                     b: Some(b.to_string()),
+                    steps: segs.clone(),
+                });
+            }
+        }
+    }
+}
+
+/// Two report files compared: the paths ignored, how many differences, the first ones.
+#[derive(Debug)]
+pub struct FileDiff {
+    pub ignored: Vec<String>,
+    pub count: u64,
+    /// The first differences (at most the `max` asked for), in document order.
+    pub shown: Vec<Difference>,
+}
+
+/// Why two reports could not be compared.
+#[derive(Debug, thiserror::Error)]
+pub enum DiffError {
+    #[error(transparent)]
+    Report(#[from] crate::error::Error),
+    #[error("--ignore: {0}")]
+    Ignore(#[from] BadIgnorePath),
+}
+
+/// Elements per batch handed from a file's reader to the comparison.
+const DIFF_BATCH: usize = 4096;
+
+/// Compares two reports' bytes without holding either as one tree: everything but the
+/// streamed arrays (`detailed_goods`, the per-row lists of `validation_results`) is compared
+/// whole, then each streamed array element by element, the two files read side by side (a
+/// thread each, a bounded queue of batches between). The first `max` differences are kept,
+/// in document order; all are counted. Ignored: the volatile fields either report declares,
+/// and `extra_ignore`.
+pub fn diff_reports(
+    (pa, ba): (&std::path::Path, &[u8]),
+    (pb, bb): (&std::path::Path, &[u8]),
+    extra_ignore: &[String],
+    max: usize,
+) -> Result<FileDiff, DiffError> {
+    use crate::validate::{report_head, ReportArray};
+    let (ha, hb) = (report_head(pa, ba)?, report_head(pb, bb)?);
+    let mut ignored = declared_volatile(&ha);
+    for p in declared_volatile(&hb)
+        .into_iter()
+        .chain(extra_ignore.iter().cloned())
+    {
+        if !ignored.contains(&p) {
+            ignored.push(p);
+        }
+    }
+    let ignore = Ignore::new(&ignored)?;
+    let mut shown = differences(&ha, &hb, &ignore);
+    let mut count = shown.len() as u64;
+    shown.truncate(max);
+    let arrays = std::iter::once(ReportArray::Lines)
+        .chain(crate::model::LIST_KEYS.iter().map(|k| ReportArray::List(k)));
+    for which in arrays {
+        let (n, mut first) = diff_array(which, (pa, ba), (pb, bb), &ignore, max)?;
+        count += n;
+        shown.append(&mut first);
+    }
+    shown.sort_by(|x, y| x.steps.cmp(&y.steps));
+    shown.truncate(max);
+    Ok(FileDiff {
+        ignored,
+        count,
+        shown,
+    })
+}
+
+/// One streamed array of both reports, element by element: (differences, the first `max`).
+fn diff_array(
+    which: crate::validate::ReportArray,
+    (pa, ba): (&std::path::Path, &[u8]),
+    (pb, bb): (&std::path::Path, &[u8]),
+    ignore: &Ignore,
+    max: usize,
+) -> Result<(u64, Vec<Difference>), DiffError> {
+    use crate::validate::ReportArray;
+    let (mut steps, key) = match which {
+        ReportArray::Lines => (Vec::new(), "detailed_goods"),
+        ReportArray::List(name) => (vec![("validation_results".to_string(), None)], name),
+    };
+    let read =
+        |path: &std::path::Path, bytes: &[u8], tx: std::sync::mpsc::SyncSender<Vec<String>>| {
+            let mut batch = Vec::with_capacity(DIFF_BATCH);
+            let r = crate::validate::stream_array(path, bytes, which, &mut |e| {
+                batch.push(e.to_string());
+                if batch.len() == DIFF_BATCH {
+                    // A closed queue: the other side failed; read on to the end, unheard.
+                    let _ = tx.send(std::mem::take(&mut batch));
+                }
+            });
+            if !batch.is_empty() {
+                let _ = tx.send(batch);
+            }
+            r
+        };
+    let (mut count, mut first) = (0u64, Vec::new());
+    let (ra, rb) = std::thread::scope(|s| {
+        let (ta, qa) = std::sync::mpsc::sync_channel(2);
+        let (tb, qb) = std::sync::mpsc::sync_channel(2);
+        let a = s.spawn(move || read(pa, ba, ta));
+        let b = s.spawn(move || read(pb, bb, tb));
+        let (mut ia, mut ib) = (qa.into_iter().flatten(), qb.into_iter().flatten());
+        for i in 0.. {
+            let (x, y) = (ia.next(), ib.next());
+            if x.is_none() && y.is_none() {
+                break;
+            }
+            if x == y {
+                continue;
+            }
+            steps.push((key.to_string(), Some(i)));
+            let mut found = Vec::new();
+            element_differences(x.as_deref(), y.as_deref(), &mut steps, ignore, &mut found);
+            steps.pop();
+            count += found.len() as u64;
+            first.extend(found.into_iter().take(max.saturating_sub(first.len())));
+        }
+        drop((ia, ib));
+        (a.join(), b.join())
+    });
+    for r in [ra, rb] {
+        r.unwrap_or_else(|_| {
+            Err(crate::error::Error::Data {
+                path: pa.to_path_buf(),
+                message: "the report reader stopped unexpectedly".into(),
+            })
+        })?;
+    }
+    Ok((count, first))
+}
+
+/// One element of a streamed array in each report (raw JSON; `None`: missing there).
+fn element_differences(
+    x: Option<&str>,
+    y: Option<&str>,
+    steps: &mut Vec<(String, Option<usize>)>,
+    ignore: &Ignore,
+    out: &mut Vec<Difference>,
+) {
+    let parse = |t: &str| serde_json::from_str::<Value>(t).unwrap_or(Value::Null);
+    match (x, y) {
+        (Some(x), Some(y)) => walk(&parse(x), &parse(y), steps, ignore, out),
+        (x, y) => {
+            if !ignore.matches(steps) {
+                out.push(Difference {
+                    path: render(steps),
+                    a: x.map(|t| parse(t).to_string()),
+                    b: y.map(|t| parse(t).to_string()),
+                    steps: steps.clone(),
                 });
             }
         }

@@ -1,8 +1,7 @@
 //! `cbam diff`: are two reports the same, ignoring only the declared volatile fields?
 
 use super::Format;
-use anyhow::Context;
-use cbam::compare::{declared_volatile, differences, Ignore};
+use cbam::compare::diff_reports;
 use std::io::Write;
 use std::path::PathBuf;
 
@@ -33,18 +32,16 @@ pub fn run(a: Args) -> anyhow::Result<u8> {
         (Some(x), Some(y)) => (x, y),
         _ => anyhow::bail!("expected two reports: cbam diff A B (or --report1 A --report2 B)"),
     };
-    // Each file is read once. Byte-identical files (the usual result of a determinism check
-    // with a pinned time) need no parsing; only a JSON object can be a report, so anything
-    // else goes on to the parser and its error.
-    let read = |p: &PathBuf| {
-        std::fs::read(p).map_err(|source| cbam::Error::Read {
-            path: p.clone(),
-            source,
-        })
-    };
-    let (ba, bb) = (read(&pa)?, read(&pb)?);
+    // Each file is mapped, never read whole, and neither becomes one JSON tree: heads are
+    // compared whole, `detailed_goods` and the findings element by element. Byte-identical
+    // files (the usual result of a determinism check with a pinned time) need no parsing;
+    // only a JSON object can be a report, so anything else goes on to the parser and its error.
+    let (ba, bb) = (
+        cbam::fsio::FileBytes::open(&pa)?,
+        cbam::fsio::FileBytes::open(&pb)?,
+    );
     let starts_as_object = ba.iter().find(|c| !c.is_ascii_whitespace()) == Some(&b'{');
-    if ba == bb && starts_as_object {
+    if *ba == *bb && starts_as_object {
         let mut out = std::io::stdout().lock();
         match a.format {
             Format::Json => writeln!(
@@ -56,36 +53,24 @@ pub fn run(a: Args) -> anyhow::Result<u8> {
         }
         return Ok(0);
     }
-    let (va, _) = cbam::validate::parse_report(&pa, &ba)?;
-    let (vb, _) = cbam::validate::parse_report(&pb, &bb)?;
-    drop((ba, bb));
-    let mut ignored = declared_volatile(&va);
-    for p in declared_volatile(&vb)
-        .into_iter()
-        .chain(a.ignore.iter().cloned())
-    {
-        if !ignored.contains(&p) {
-            ignored.push(p);
-        }
-    }
-    let ignore = Ignore::new(&ignored).context("--ignore")?;
-    let diffs = differences(&va, &vb, &ignore);
+    let d = diff_reports((&pa, &ba), (&pb, &bb), &a.ignore, a.max)?;
+    let (ignored, diffs, count) = (d.ignored, d.shown, d.count);
     let mut out = std::io::stdout().lock();
     match a.format {
         Format::Json => {
             let j = serde_json::json!({
-                "identical": diffs.is_empty(),
+                "identical": count == 0,
                 "ignored": ignored,
-                "difference_count": diffs.len(),
-                "differences": diffs.iter().take(a.max).collect::<Vec<_>>(),
+                "difference_count": count,
+                "differences": diffs,
             });
             writeln!(out, "{}", serde_json::to_string_pretty(&j)?)?;
         }
         Format::Table => {
-            if diffs.is_empty() {
+            if count == 0 {
                 writeln!(out, "identical (ignoring {})", ignored.join(", "))?;
             } else {
-                for d in diffs.iter().take(a.max) {
+                for d in &diffs {
                     let show = |v: &Option<String>| {
                         v.as_deref()
                             .map(|v| {
@@ -102,17 +87,16 @@ pub fn run(a: Args) -> anyhow::Result<u8> {
                         show(&d.b)
                     )?;
                 }
-                if diffs.len() > a.max {
-                    writeln!(out, "… {} more", diffs.len() - a.max)?;
+                if count > diffs.len() as u64 {
+                    writeln!(out, "… {} more", count - diffs.len() as u64)?;
                 }
                 writeln!(
                     out,
-                    "{} difference(s) (ignoring {})",
-                    diffs.len(),
+                    "{count} difference(s) (ignoring {})",
                     ignored.join(", ")
                 )?;
             }
         }
     }
-    Ok(if diffs.is_empty() { 0 } else { 1 })
+    Ok(if count == 0 { 0 } else { 1 })
 }

@@ -365,3 +365,165 @@ mod tests {
         assert_eq!(v["b"], "NaN");
     }
 }
+
+/// The arrays of a report that are streamed rather than held: `detailed_goods`, and the
+/// per-row lists of `validation_results`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReportArray {
+    Lines,
+    /// `validation_results.<name>`, one of `model::LIST_KEYS`.
+    List(&'static str),
+}
+
+/// The report as `validate_file` reads it first: everything but the streamed arrays, which
+/// stand as empty arrays. `bytes` may hold bare `NaN` (read as null).
+pub fn report_head(path: &Path, bytes: &[u8]) -> Result<Value> {
+    let (clean, _) = replace_non_json_numbers(bytes);
+    read_head(&clean).map_err(|e| not_json(path, e))
+}
+
+/// Hands each element of one streamed array to `each`, as raw JSON text borrowed from
+/// `bytes`, in order; nothing else of the report is kept. A value that is not an array has no
+/// elements (the head shows it as it is).
+pub fn stream_array(
+    path: &Path,
+    bytes: &[u8],
+    which: ReportArray,
+    each: &mut dyn FnMut(&str),
+) -> Result<()> {
+    let (clean, _) = replace_non_json_numbers(bytes);
+    let mut de = serde_json::Deserializer::from_slice(&clean);
+    let seed = Elements {
+        outer: match which {
+            ReportArray::Lines => LINES,
+            ReportArray::List(_) => "validation_results",
+        },
+        inner: match which {
+            ReportArray::Lines => None,
+            ReportArray::List(name) => Some(name),
+        },
+        each,
+    };
+    serde::de::DeserializeSeed::deserialize(seed, &mut de).map_err(|e| not_json(path, e))
+}
+
+/// Walks the top-level object to `outer` (and inside it to `inner`), then over that array.
+struct Elements<'f> {
+    outer: &'static str,
+    inner: Option<&'static str>,
+    each: &'f mut dyn FnMut(&str),
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for Elements<'_> {
+    type Value = ();
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> std::result::Result<(), D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for Elements<'_> {
+    type Value = ();
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a JSON object (a CBAM report)")
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(
+        self,
+        mut map: A,
+    ) -> std::result::Result<(), A::Error> {
+        let Elements { outer, inner, each } = self;
+        while let Some(key) = map.next_key::<String>()? {
+            if key != outer {
+                map.next_value::<serde::de::IgnoredAny>()?;
+                continue;
+            }
+            match inner {
+                Some(name) => map.next_value_seed(Elements {
+                    outer: name,
+                    inner: None,
+                    each: &mut *each,
+                })?,
+                None => map.next_value_seed(Each(&mut *each))?,
+            }
+        }
+        Ok(())
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(
+        self,
+        mut seq: A,
+    ) -> std::result::Result<(), A::Error> {
+        while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
+        Ok(())
+    }
+    fn visit_unit<E>(self) -> std::result::Result<(), E> {
+        Ok(())
+    }
+    fn visit_bool<E>(self, _: bool) -> std::result::Result<(), E> {
+        Ok(())
+    }
+    fn visit_str<E>(self, _: &str) -> std::result::Result<(), E> {
+        Ok(())
+    }
+    fn visit_i64<E>(self, _: i64) -> std::result::Result<(), E> {
+        Ok(())
+    }
+    fn visit_u64<E>(self, _: u64) -> std::result::Result<(), E> {
+        Ok(())
+    }
+    fn visit_f64<E>(self, _: f64) -> std::result::Result<(), E> {
+        Ok(())
+    }
+}
+
+/// The elements of the array reached, each as raw text.
+struct Each<'f>(&'f mut dyn FnMut(&str));
+
+impl<'de> serde::de::DeserializeSeed<'de> for Each<'_> {
+    type Value = ();
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> std::result::Result<(), D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for Each<'_> {
+    type Value = ();
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("an array")
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(
+        self,
+        mut seq: A,
+    ) -> std::result::Result<(), A::Error> {
+        while let Some(r) = seq.next_element::<&'de serde_json::value::RawValue>()? {
+            (self.0)(r.get());
+        }
+        Ok(())
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(
+        self,
+        mut map: A,
+    ) -> std::result::Result<(), A::Error> {
+        while map
+            .next_entry::<serde::de::IgnoredAny, serde::de::IgnoredAny>()?
+            .is_some()
+        {}
+        Ok(())
+    }
+    fn visit_unit<E>(self) -> std::result::Result<(), E> {
+        Ok(())
+    }
+    fn visit_bool<E>(self, _: bool) -> std::result::Result<(), E> {
+        Ok(())
+    }
+    fn visit_str<E>(self, _: &str) -> std::result::Result<(), E> {
+        Ok(())
+    }
+    fn visit_i64<E>(self, _: i64) -> std::result::Result<(), E> {
+        Ok(())
+    }
+    fn visit_u64<E>(self, _: u64) -> std::result::Result<(), E> {
+        Ok(())
+    }
+    fn visit_f64<E>(self, _: f64) -> std::result::Result<(), E> {
+        Ok(())
+    }
+}

@@ -163,3 +163,57 @@ fn production_layout_with_nan_is_accepted() {
         .arg(fixture("shipments_2025q4.csv"));
     assert_eq!(code(&run(c)), 2, "a CSV is not a report");
 }
+
+/// Differences in the head, the lines and the findings come in document order (keys sorted,
+/// indices ascending), all counted, the first `--max` shown — the same whether they sit in
+/// the streamed arrays or not.
+#[test]
+fn differences_in_lines_findings_and_head_in_document_order() {
+    let d = tmp();
+    let a = report(d.path(), "a.json", "2026-01-01");
+    let mut v = json(&a);
+    v["emissions_summary"]["total_embedded_emissions_tco2"] = Value::Number("1".parse().unwrap());
+    v["detailed_goods"][5]["origin_iso"] = Value::String("XX".into());
+    v["detailed_goods"][1]["origin_iso"] = Value::String("YY".into());
+    let warnings = v["validation_results"]["warnings"].as_array_mut().unwrap();
+    assert!(!warnings.is_empty());
+    let removed = warnings.remove(0);
+    let n = warnings.len();
+    let b = write(d.path(), "b.json", &v, false);
+    let (c, out) = diff(&a, &b, &["--max", "100"]);
+    assert_eq!(c, 1);
+    let paths: Vec<&str> = out["differences"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["path"].as_str().unwrap())
+        .collect();
+    // Removing the first warning shifts every later one: each index differs, the last is missing.
+    assert_eq!(paths[0], "detailed_goods[1].origin_iso");
+    assert_eq!(paths[1], "detailed_goods[5].origin_iso");
+    assert_eq!(paths[2], "emissions_summary.total_embedded_emissions_tco2");
+    assert!(paths[3..]
+        .iter()
+        .all(|p| p.starts_with("validation_results.warnings[")));
+    assert_eq!(
+        paths.last().copied(),
+        Some(format!("validation_results.warnings[{n}]").as_str())
+    );
+    assert_eq!(out["difference_count"].as_u64(), Some(paths.len() as u64));
+    let last = out["differences"]
+        .as_array()
+        .unwrap()
+        .last()
+        .unwrap()
+        .clone();
+    assert!(last["b"].is_null() && last["a"].is_string(), "{last}");
+    let _ = removed;
+    // --max 2 shows the first two and counts them all.
+    let (_, out2) = diff(&a, &b, &["--max", "2"]);
+    assert_eq!(out2["difference_count"], out["difference_count"]);
+    assert_eq!(out2["differences"].as_array().unwrap().len(), 2);
+    assert_eq!(
+        out2["differences"][1]["path"],
+        "detailed_goods[5].origin_iso"
+    );
+}
