@@ -43,6 +43,9 @@ pub struct ReportRequest {
     pub keep_lines: bool,
     /// Chunk size in bytes (`None`: `CHUNK_BYTES`). Results never depend on it; tests vary it.
     pub chunk_bytes: Option<usize>,
+    /// Bytes each list of findings, rejected rows or lines holds in memory before it spills to
+    /// temporary files (`None`: `fsio::spill::budget()`). Results never depend on it; tests vary it.
+    pub spill_budget: Option<usize>,
 }
 
 impl ReportRequest {
@@ -65,6 +68,7 @@ impl ReportRequest {
             details,
             keep_lines: true,
             chunk_bytes: None,
+            spill_budget: None,
         }
     }
 }
@@ -155,7 +159,12 @@ fn process_chunk(
     let keep = req.details || req.keep_lines;
     let mut checker = enrich::Checker::new(refdata, req.quarter, file, dups).for_year(req.year);
     let mut calculator = calculate::Calculator::new(refdata, file);
-    let mut r = ChunkResult::default();
+    let budget = req.spill_budget.unwrap_or_else(crate::fsio::spill::budget);
+    let mut r = ChunkResult {
+        rows: RowBatches::for_lists_of(budget),
+        kept: Batch::for_lists_of(budget),
+        ..ChunkResult::default()
+    };
     let mut local = LocalIndex::default();
     let mut found = Vec::new();
     let rejected = |mut rej: RejectedRow| {
@@ -270,7 +279,12 @@ fn run_passes(
         tag_file: inputs.len() > 1,
         shared,
     };
-    let mut pass = Pass::default();
+    let budget = req.spill_budget.unwrap_or_else(crate::fsio::spill::budget);
+    let mut pass = Pass {
+        lists: RowLists::with_budget(budget),
+        lines: Listed::with_budget(budget),
+        ..Pass::default()
+    };
     let early = inputs.iter().flat_map(|(s, _)| &s.findings);
     for f in early.chain(&refdata.findings) {
         pass.lists.finding(f)?;

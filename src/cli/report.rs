@@ -153,6 +153,7 @@ fn request(a: &Args) -> anyhow::Result<ReportRequest> {
         details: a.details == Details::Full,
         keep_lines: a.lines.is_some() || a.xml.is_some(),
         chunk_bytes: None,
+        spill_budget: None,
     })
 }
 

@@ -148,26 +148,28 @@ impl<T: Record> Listed<T> {
 
 /// Records encoded where they are found (a chunk's worker), their rows counted from the
 /// chunk's start, to be appended to a list in order once the chunk's place in the file is
-/// known. Past `batch_budget()` bytes they go to an unlinked temporary file, so one chunk of
+/// known. Past its budget they go to an unlinked temporary file, so one chunk of
 /// bad rows — or one file that cannot be split into chunks — never holds its findings whole.
 pub struct Batch<T> {
     buf: Vec<u8>,
     file: Option<std::io::BufWriter<std::fs::File>>,
     len: u64,
+    budget: usize,
     _record: std::marker::PhantomData<fn() -> T>,
-}
-
-/// Bytes a batch holds before it spills (a quarter of the lists' budget, at most 4 MiB).
-fn batch_budget() -> usize {
-    (crate::fsio::spill::budget() / 4).clamp(1, 4 << 20)
 }
 
 impl<T: Record> Batch<T> {
     pub fn new() -> Batch<T> {
+        Batch::for_lists_of(crate::fsio::spill::budget())
+    }
+
+    /// A batch for lists of `budget` bytes: it holds a quarter of that, at most 4 MiB.
+    pub fn for_lists_of(budget: usize) -> Batch<T> {
         Batch {
             buf: Vec::new(),
             file: None,
             len: 0,
+            budget: (budget / 4).clamp(1, 4 << 20),
             _record: std::marker::PhantomData,
         }
     }
@@ -194,7 +196,7 @@ impl<T: Record> Batch<T> {
         self.buf[at..at + 4].copy_from_slice(&k.to_le_bytes());
         self.buf[at + 4..at + 8].copy_from_slice(&p.to_le_bytes());
         self.len += 1;
-        if self.buf.len() >= batch_budget() {
+        if self.buf.len() >= self.budget {
             use std::io::Write;
             let file = match &mut self.file {
                 Some(f) => f,

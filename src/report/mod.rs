@@ -232,6 +232,17 @@ pub struct RowLists {
 }
 
 impl RowLists {
+    /// Lists that hold `budget` bytes each in memory before they spill.
+    pub fn with_budget(budget: usize) -> RowLists {
+        RowLists {
+            errors: Listed::with_budget(budget),
+            warnings: Listed::with_budget(budget),
+            infos: Listed::with_budget(budget),
+            rejected: Listed::with_budget(budget),
+            out_of_scope: 0,
+        }
+    }
+
     pub fn finding(&mut self, f: &Finding) -> crate::error::Result<()> {
         let list = match f.severity {
             Severity::Error => &mut self.errors,
@@ -261,6 +272,17 @@ pub struct RowBatches {
 }
 
 impl RowBatches {
+    /// Batches for lists of `budget` bytes (`Batch::for_lists_of`).
+    pub fn for_lists_of(budget: usize) -> RowBatches {
+        RowBatches {
+            errors: Batch::for_lists_of(budget),
+            warnings: Batch::for_lists_of(budget),
+            infos: Batch::for_lists_of(budget),
+            rejected: Batch::for_lists_of(budget),
+            out_of_scope: 0,
+        }
+    }
+
     pub fn finding(&mut self, f: &Finding) -> std::io::Result<()> {
         match f.severity {
             Severity::Error => self.errors.push(f),

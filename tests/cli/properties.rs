@@ -29,6 +29,7 @@ fn request(input: std::path::PathBuf) -> ReportRequest {
         details: true,
         keep_lines: true,
         chunk_bytes: None,
+        spill_budget: None,
     }
 }
 
@@ -119,6 +120,46 @@ proptest! {
         if dup.is_some() {
             prop_assert!(whole.validation_results.errors.iter().filter(|f| f.as_ref().unwrap().code == "IN010").count() >= 2);
         }
+    }
+
+    /// Spilling the findings, rejected rows and lines to disk at any budget, with any chunk
+    /// size and thread count, writes the same report and summary bytes as holding them all.
+    #[test]
+    fn spill_budget_chunks_and_threads_do_not_change_the_bytes(
+        rows in proptest::collection::vec((0usize..CODES.len(), 0u64..5_000_000, 0u32..1000), 1..60),
+        bad in proptest::collection::vec((0usize..60, 0usize..4), 0..30),
+        chunk in 1usize..3000,
+        budget in 1usize..6000,
+        threads in 1usize..4,
+    ) {
+        let dir = tempfile::tempdir().unwrap();
+        let mut lines: Vec<String> = csv(&rows).lines().map(String::from).collect();
+        for (at, kind) in &bad {
+            // An empty row, a bad date, a bad mass, a repeated id: findings and rejected rows.
+            let row = match kind {
+                0 => ",".repeat(15),
+                1 => format!("B-{at},2025-13-40,2025Q4,72081000,,,CN,,,NL,5,,,NO,,"),
+                2 => format!("B-{at},2025-11-01,2025Q4,72081000,,,CN,,,NL,five,,,NO,,"),
+                _ => lines[1].clone(),
+            };
+            let pos = 1 + at % lines.len();
+            lines.insert(pos.min(lines.len()), row);
+        }
+        let p = dir.path().join("s.csv");
+        std::fs::write(&p, lines.join("\n") + "\n").unwrap();
+        let render = |r: &cbam::report::Report| {
+            let mut json = Vec::new();
+            cbam::write::report_json(r, &mut json).unwrap();
+            (json, cbam::write::summary_markdown(r).unwrap())
+        };
+        let held = render(&build_report(&request(p.clone())).unwrap());
+        let mut req = request(p);
+        req.chunk_bytes = Some(chunk);
+        req.spill_budget = Some(budget);
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+        let spilled = pool.install(|| render(&build_report(&req).unwrap()));
+        prop_assert!(held.0 == spilled.0, "report JSON differs");
+        prop_assert_eq!(held.1, spilled.1);
     }
 
     #[test]
