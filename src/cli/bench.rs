@@ -68,6 +68,52 @@ fn report_args(input: PathBuf, output: PathBuf, details: Details) -> report::Arg
     }
 }
 
+/// `cbam validate` of the full report, and `cbam diff` of it against the same report made
+/// at another time (not byte-identical: every line is compared): (mode, seconds, peak
+/// allocated bytes) of one run each, timed with the counting allocator on.
+fn read_back(
+    input: &std::path::Path,
+    output: &std::path::Path,
+    dir: &std::path::Path,
+) -> anyhow::Result<Vec<(&'static str, f64, usize)>> {
+    let timed = |f: &mut dyn FnMut() -> anyhow::Result<()>| -> anyhow::Result<(f64, usize)> {
+        let t = Instant::now();
+        let (r, peak) = cbam::alloc::measure(f);
+        r?;
+        Ok((t.elapsed().as_secs_f64(), peak))
+    };
+    let (v_s, v_peak) = timed(&mut || {
+        super::validate::run(super::validate::Args {
+            report: output.to_path_buf(),
+            rules: None,
+            suppliers: None,
+            cn_codes: None,
+            only: Vec::new(),
+            skip: Vec::new(),
+            format: Format::Table,
+            quiet: true,
+        })
+        .map(drop)
+    })?;
+    let other = dir.join("report-other-time.json");
+    let mut args = report_args(input.to_path_buf(), other.clone(), Details::Full);
+    args.generated_at = Some("2026-02-15T00:00:00Z".into());
+    report::run(args)?;
+    let (d_s, d_peak) = timed(&mut || {
+        let a = cbam::fsio::FileBytes::open(output)?;
+        let b = cbam::fsio::FileBytes::open(&other)?;
+        let d = cbam::compare::diff_reports((output, &a), (&other, &b), &[], 20)?;
+        anyhow::ensure!(
+            d.count == 0,
+            "the two reports differ: {:?}",
+            d.shown.first()
+        );
+        Ok(())
+    })?;
+    std::fs::remove_file(&other)?;
+    Ok(vec![("validate", v_s, v_peak), ("diff", d_s, d_peak)])
+}
+
 /// Seconds to write `bytes` bytes to `path` and fsync them: what the full report's output
 /// costs the disk alone (its floor), measured beside it.
 fn disk_floor(path: &std::path::Path, bytes: u64) -> anyhow::Result<f64> {
@@ -167,6 +213,14 @@ pub fn bench(a: BenchArgs) -> anyhow::Result<u8> {
                     "{n:>10} {in_mb:>10.1} {:>10} {floor:>9.3} {:>9} {:>12} {out_mb:>10.1}",
                     "disk-floor", "", ""
                 );
+                for (what, secs, peak) in read_back(&input, &output, &dir)? {
+                    println!(
+                        "{n:>10} {in_mb:>10.1} {what:>10} {secs:>9.3} {:>9} {:>12} {out_mb:>10.1} {:>10.1}",
+                        "",
+                        "",
+                        peak as f64 / 1e6
+                    );
+                }
             }
         }
     }
