@@ -81,8 +81,30 @@ const PORTS: &[&str] = &[
     "Piraeus",
 ];
 
-/// Writes `n` shipments of quarter `year`Q`q` as CSV.
+/// What generated shipments look like.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Workload {
+    /// Every row valid, EU default values.
+    Clean,
+    /// Shaped like the production system's exports: 30 % of rows ask for supplier actuals
+    /// (`has_actual_emissions` YES with a supplier id; without a supplier file each gets a
+    /// warning and the default value), 2 % have no mass and 2 % origin `OTHER` (rejected).
+    Production,
+}
+
+/// Writes `n` clean shipments of quarter `year`Q`q` as CSV.
 pub fn generate(w: &mut dyn Write, n: u64, seed: u64, year: i32, q: u8) -> std::io::Result<()> {
+    generate_workload(w, n, seed, (year, q), Workload::Clean)
+}
+
+/// Writes `n` shipments of quarter `year`Q`q` as CSV, shaped as `workload` says.
+pub fn generate_workload(
+    w: &mut dyn Write,
+    n: u64,
+    seed: u64,
+    (year, q): (i32, u8),
+    workload: Workload,
+) -> std::io::Result<()> {
     let mut rng = SplitMix64::new(seed);
     let weights: u32 = GOODS.iter().map(|g| g.3).sum();
     let mut out = std::io::BufWriter::with_capacity(1 << 20, w);
@@ -106,14 +128,25 @@ pub fn generate(w: &mut dyn Write, n: u64, seed: u64, year: i32, q: u8) -> std::
         // 0.100 t … 30 t, in grams precision.
         let grams = 100_000 + rng.below(29_900_000);
         let port = PORTS[rng.below(PORTS.len() as u64) as usize];
+        let mut mass = format!("{}.{:03}", grams / 1000, grams % 1000);
+        let (mut iso, mut actuals, mut supplier) = (iso, "NO", String::new());
+        if workload == Workload::Production {
+            match rng.below(100) {
+                0..=29 => {
+                    actuals = "YES";
+                    supplier = format!("SUP-{:03}", rng.below(40));
+                }
+                30..=31 => mass.clear(),
+                32..=33 => iso = "OTHER",
+                _ => {}
+            }
+        }
         writeln!(
             out,
-            "GEN-{year}Q{q}-{i:08},{year}-{month:02}-{day:02},{year}Q{q},{},{},{},{iso},{country},{imp},{imp_cc},{}.{:03},{port},REF-{:06},NO,,generated seed {seed}",
+            "GEN-{year}Q{q}-{i:08},{year}-{month:02}-{day:02},{year}Q{q},{},{},{},{iso},{country},{imp},{imp_cc},{mass},{port},REF-{:06},{actuals},{supplier},generated seed {seed}",
             good.0,
             good.1,
             good.2,
-            grams / 1000,
-            grams % 1000,
             rng.below(1_000_000)
         )?;
     }

@@ -32,6 +32,10 @@ pub struct BenchArgs {
     /// Working directory for the generated input and reports (default: a temp dir).
     #[arg(long, value_name = "DIR")]
     pub dir: Option<PathBuf>,
+    /// Also the production-shaped workload (30 % supplier-actual requests with warnings, 4 %
+    /// rejected rows), as modes `prod-full` and `prod-summary`.
+    #[arg(long)]
+    pub production: bool,
 }
 
 pub fn generate(a: GenerateArgs) -> anyhow::Result<u8> {
@@ -157,69 +161,80 @@ pub fn bench(a: BenchArgs) -> anyhow::Result<u8> {
         "{:>10} {:>10} {:>10} {:>9} {:>9} {:>12} {:>10} {:>10}",
         "shipments", "input MB", "mode", "min s", "median s", "rows/s", "output MB", "alloc MB"
     );
+    let mut runs = vec![(cbam::bench::Workload::Clean, "")];
+    if a.production {
+        runs.push((cbam::bench::Workload::Production, "prod-"));
+    }
     for &n in &a.shipments {
-        let input = dir.join(format!("shipments-{n}-{}.csv", a.seed));
-        let t = Instant::now();
-        cbam::fsio::atomic_write(&input, |w| cbam::bench::generate(w, n, a.seed, 2025, 4))?;
-        let gen_s = t.elapsed().as_secs_f64();
-        let in_mb = std::fs::metadata(&input)?.len() as f64 / 1e6;
-        eprintln!("generated {n} shipments in {gen_s:.2} s");
-        // The floor: the csv crate's tokenizer alone, one thread, over the same file.
-        let mut floor = f64::MAX;
-        for _ in 0..a.runs.max(1) {
+        for &(workload, prefix) in &runs {
+            let input = dir.join(format!("shipments-{n}-{}-{prefix}.csv", a.seed));
             let t = Instant::now();
-            let bytes = std::fs::read(&input)?;
-            let mut rdr = csv::ReaderBuilder::new().from_reader(&bytes[..]);
-            let mut rec = csv::ByteRecord::new();
-            let mut rows = 0u64;
-            while rdr.read_byte_record(&mut rec)? {
-                rows += 1;
-            }
-            floor = floor.min(t.elapsed().as_secs_f64());
-            anyhow::ensure!(rows == n, "tokenizer read {rows} rows, expected {n}");
-        }
-        println!(
-            "{n:>10} {in_mb:>10.1} {:>10} {floor:>9.3} {:>9} {:>12.0}",
-            "csv-floor",
-            "",
-            n as f64 / floor,
-        );
-        for (mode, details) in [("full", Details::Full), ("summary", Details::None)] {
-            let output = dir.join(format!("report-{n}-{mode}.json"));
-            let mut times = Vec::new();
+            cbam::fsio::atomic_write(&input, |w| {
+                cbam::bench::generate_workload(w, n, a.seed, (2025, 4), workload)
+            })?;
+            let gen_s = t.elapsed().as_secs_f64();
+            let in_mb = std::fs::metadata(&input)?.len() as f64 / 1e6;
+            eprintln!("generated {n} shipments in {gen_s:.2} s");
+            // The floor: the csv crate's tokenizer alone, one thread, over the same file.
+            let mut floor = f64::MAX;
             for _ in 0..a.runs.max(1) {
                 let t = Instant::now();
-                report::run(report_args(input.clone(), output.clone(), details))?;
-                times.push(t.elapsed().as_secs_f64());
+                let bytes = std::fs::read(&input)?;
+                let mut rdr = csv::ReaderBuilder::new().from_reader(&bytes[..]);
+                let mut rec = csv::ByteRecord::new();
+                let mut rows = 0u64;
+                while rdr.read_byte_record(&mut rec)? {
+                    rows += 1;
+                }
+                floor = floor.min(t.elapsed().as_secs_f64());
+                anyhow::ensure!(rows == n, "tokenizer read {rows} rows, expected {n}");
             }
-            times.sort_by(|x, y| x.total_cmp(y));
-            let min = times[0];
-            let med = times[times.len() / 2];
-            let out_bytes = std::fs::metadata(&output)?.len();
-            let out_mb = out_bytes as f64 / 1e6;
-            // Memory: one more run with the counting allocator on (the timed runs had it off).
-            let (r, peak) = cbam::alloc::measure(|| {
-                report::run(report_args(input.clone(), output.clone(), details))
-            });
-            r?;
-            println!(
+            if prefix.is_empty() {
+                println!(
+                    "{n:>10} {in_mb:>10.1} {:>10} {floor:>9.3} {:>9} {:>12.0}",
+                    "csv-floor",
+                    "",
+                    n as f64 / floor,
+                );
+            }
+            for (base, details) in [("full", Details::Full), ("summary", Details::None)] {
+                let mode = format!("{prefix}{base}");
+                let output = dir.join(format!("report-{n}-{mode}.json"));
+                let mut times = Vec::new();
+                for _ in 0..a.runs.max(1) {
+                    let t = Instant::now();
+                    report::run(report_args(input.clone(), output.clone(), details))?;
+                    times.push(t.elapsed().as_secs_f64());
+                }
+                times.sort_by(|x, y| x.total_cmp(y));
+                let min = times[0];
+                let med = times[times.len() / 2];
+                let out_bytes = std::fs::metadata(&output)?.len();
+                let out_mb = out_bytes as f64 / 1e6;
+                // Memory: one more run with the counting allocator on (the timed runs had it off).
+                let (r, peak) = cbam::alloc::measure(|| {
+                    report::run(report_args(input.clone(), output.clone(), details))
+                });
+                r?;
+                println!(
                 "{n:>10} {in_mb:>10.1} {mode:>10} {min:>9.3} {med:>9.3} {:>12.0} {out_mb:>10.1} {:>10.1}",
                 n as f64 / min,
                 peak as f64 / 1e6
             );
-            if mode == "full" {
-                let floor = disk_floor(&dir.join("disk-floor.bin"), out_bytes)?;
-                println!(
-                    "{n:>10} {in_mb:>10.1} {:>10} {floor:>9.3} {:>9} {:>12} {out_mb:>10.1}",
-                    "disk-floor", "", ""
-                );
-                for (what, secs, peak) in read_back(&input, &output, &dir)? {
+                if base == "full" && prefix.is_empty() {
+                    let floor = disk_floor(&dir.join("disk-floor.bin"), out_bytes)?;
                     println!(
+                        "{n:>10} {in_mb:>10.1} {:>10} {floor:>9.3} {:>9} {:>12} {out_mb:>10.1}",
+                        "disk-floor", "", ""
+                    );
+                    for (what, secs, peak) in read_back(&input, &output, &dir)? {
+                        println!(
                         "{n:>10} {in_mb:>10.1} {what:>10} {secs:>9.3} {:>9} {:>12} {out_mb:>10.1} {:>10.1}",
                         "",
                         "",
                         peak as f64 / 1e6
                     );
+                    }
                 }
             }
         }
