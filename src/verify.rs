@@ -84,6 +84,84 @@ pub fn from_json(path: &Path, v: &Value) -> Result<Figures> {
     bounded(path, from_json_unbounded(path, v)?)
 }
 
+/// One `detailed_goods` entry's figures (the `i`th), added to `f`; an id twice is refused.
+fn add_line(path: &Path, f: &mut Figures, i: usize, g: &Value) -> Result<()> {
+    let bad = |m: String| Error::Data {
+        path: path.to_path_buf(),
+        message: m,
+    };
+    let id = g
+        .get("shipment_id")
+        .and_then(|x| x.text())
+        .ok_or_else(|| bad(format!("detailed_goods[{i}]: no shipment_id")))?;
+    let e = g.get("emissions_calculation").ok_or_else(|| {
+        bad(format!(
+            "detailed_goods[{i}] ({id}): no emissions_calculation"
+        ))
+    })?;
+    let t = Triple {
+        direct: dec(e.get("direct_emissions_tco2")).unwrap_or_default(),
+        indirect: dec(e.get("indirect_emissions_tco2")).unwrap_or_default(),
+        total: dec(e.get("total_emissions_tco2")).ok_or_else(|| {
+            bad(format!(
+                "detailed_goods[{i}] ({id}): no total_emissions_tco2"
+            ))
+        })?,
+    };
+    let sector = g
+        .get("_enrichment")
+        .and_then(|x| x.get("product_group"))
+        .or_else(|| g.get("product_group"))
+        .and_then(|x| x.text());
+    let origin = g.get("origin_iso").and_then(|x| x.text());
+    if f.lines.insert(id.clone(), (t, sector, origin)).is_some() {
+        return Err(bad(format!("shipment {id} appears twice")));
+    }
+    Ok(())
+}
+
+/// The report's stated totals (`emissions_summary`), when it states them.
+fn stated_total(v: &Value) -> Option<Triple> {
+    let es = v.get("emissions_summary");
+    let total = dec(es.and_then(|e| e.get("total_embedded_emissions_tco2")))?;
+    Some(Triple {
+        direct: dec(es.and_then(|e| e.get("total_direct_emissions_tco2"))).unwrap_or_default(),
+        indirect: dec(es.and_then(|e| e.get("total_indirect_emissions_tco2"))).unwrap_or_default(),
+        total,
+    })
+}
+
+/// A report's figures read line by line from its mapped bytes (`head`: the report without
+/// its lines), never as one tree.
+fn from_report_stream(path: &Path, bytes: &[u8], head: &Value) -> Result<Figures> {
+    let mut f = Figures::default();
+    let mut failed = None;
+    let mut i = 0usize;
+    crate::validate::stream_array(
+        path,
+        bytes,
+        crate::validate::ReportArray::Lines,
+        &mut |raw| {
+            if failed.is_some() {
+                return;
+            }
+            let r = serde_json::from_str::<Value>(raw)
+                .map_err(|e| Error::Data {
+                    path: path.to_path_buf(),
+                    message: format!("detailed_goods[{i}]: {e}"),
+                })
+                .and_then(|g| add_line(path, &mut f, i, &g));
+            failed = r.err();
+            i += 1;
+        },
+    )?;
+    if let Some(e) = failed {
+        return Err(e);
+    }
+    f.stated_total = stated_total(head);
+    Ok(f)
+}
+
 fn from_json_unbounded(path: &Path, v: &Value) -> Result<Figures> {
     let bad = |m: String| Error::Data {
         path: path.to_path_buf(),
@@ -92,44 +170,9 @@ fn from_json_unbounded(path: &Path, v: &Value) -> Result<Figures> {
     let mut f = Figures::default();
     if let Some(goods) = v.get("detailed_goods").and_then(|g| g.as_array()) {
         for (i, g) in goods.iter().enumerate() {
-            let id = g
-                .get("shipment_id")
-                .and_then(|x| x.text())
-                .ok_or_else(|| bad(format!("detailed_goods[{i}]: no shipment_id")))?;
-            let e = g.get("emissions_calculation").ok_or_else(|| {
-                bad(format!(
-                    "detailed_goods[{i}] ({id}): no emissions_calculation"
-                ))
-            })?;
-            let t = Triple {
-                direct: dec(e.get("direct_emissions_tco2")).unwrap_or_default(),
-                indirect: dec(e.get("indirect_emissions_tco2")).unwrap_or_default(),
-                total: dec(e.get("total_emissions_tco2")).ok_or_else(|| {
-                    bad(format!(
-                        "detailed_goods[{i}] ({id}): no total_emissions_tco2"
-                    ))
-                })?,
-            };
-            let sector = g
-                .get("_enrichment")
-                .and_then(|x| x.get("product_group"))
-                .or_else(|| g.get("product_group"))
-                .and_then(|x| x.text());
-            let origin = g.get("origin_iso").and_then(|x| x.text());
-            if f.lines.insert(id.clone(), (t, sector, origin)).is_some() {
-                return Err(bad(format!("shipment {id} appears twice")));
-            }
+            add_line(path, &mut f, i, g)?;
         }
-        let es = v.get("emissions_summary");
-        if let Some(total) = dec(es.and_then(|e| e.get("total_embedded_emissions_tco2"))) {
-            f.stated_total = Some(Triple {
-                direct: dec(es.and_then(|e| e.get("total_direct_emissions_tco2")))
-                    .unwrap_or_default(),
-                indirect: dec(es.and_then(|e| e.get("total_indirect_emissions_tco2")))
-                    .unwrap_or_default(),
-                total,
-            });
-        }
+        f.stated_total = stated_total(v);
         return Ok(f);
     }
     let obj = v.as_object().ok_or_else(|| {
@@ -357,6 +400,13 @@ pub fn read(path: &Path) -> Result<Figures> {
     if crate::fsio::has_ext(path, "csv") {
         return from_csv(path);
     }
-    let (v, _) = crate::validate::read_report(path)?;
+    // A report is read line by line from the mapped file; a baseline object is read whole.
+    let bytes = crate::fsio::FileBytes::open(path)?;
+    crate::validate::check_keys(path, &bytes)?;
+    let head = crate::validate::report_head(path, &bytes)?;
+    if head.get("detailed_goods").is_some_and(Value::is_array) {
+        return bounded(path, from_report_stream(path, &bytes, &head)?);
+    }
+    let (v, _) = crate::validate::parse_report(path, &bytes)?;
     from_json(path, &v)
 }

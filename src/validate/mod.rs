@@ -15,7 +15,9 @@ pub mod typed;
 
 pub use crate::report::RuleResult;
 pub use finish::{rule_findings, validate_report};
-pub use read::{parse_report, read_report, report_head, stream_array, validate_file, ReportArray};
+pub use read::{
+    check_keys, parse_report, read_report, report_head, stream_array, validate_file, ReportArray,
+};
 pub use stream::{validate_stream, JsonLine, LineItem, BATCH};
 
 use crate::model::Severity;

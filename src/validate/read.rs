@@ -382,6 +382,13 @@ pub fn report_head(path: &Path, bytes: &[u8]) -> Result<Value> {
     read_head(&clean).map_err(|e| not_json(path, e))
 }
 
+/// Refuses a report with a key twice in one object (as `parse_report` does), by a scan of
+/// the bytes, no tree built.
+pub fn check_keys(path: &Path, bytes: &[u8]) -> Result<()> {
+    let (clean, _) = replace_non_json_numbers(bytes);
+    crate::formats::json_strict::check_slice(&clean).map_err(|e| not_json(path, e))
+}
+
 /// Hands each element of one streamed array to `each`, as raw JSON text borrowed from
 /// `bytes`, in order; nothing else of the report is kept. A value that is not an array has no
 /// elements (the head shows it as it is).
