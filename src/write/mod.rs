@@ -20,7 +20,7 @@ pub use lines::write_lines_csv;
 pub use markdown::summary_markdown;
 
 /// Lines rendered per parallel batch (bounded memory: two batches of text at a time).
-const BATCH_LINES: usize = 32_768;
+const BATCH_LINES: usize = 8192;
 
 /// The report as JSON, newline-terminated: the summary sections pretty-printed (2-space
 /// indent, like the production system), and `detailed_goods` with **one shipment per line**
@@ -117,7 +117,7 @@ fn render_lines(batch: &[crate::model::Line], start: usize) -> Vec<Vec<u8>> {
         .enumerate()
         .with_min_len(2048)
         .fold(
-            || Vec::with_capacity(4 << 20),
+            || Vec::with_capacity(1 << 20),
             |mut buf, (i, l)| {
                 if start + i > 0 {
                     buf.push(b',');
