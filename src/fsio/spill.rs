@@ -133,9 +133,10 @@ fn write_record(w: &mut impl Write, key: &[u8], payload: &[u8]) -> io::Result<()
     w.write_all(payload)
 }
 
-/// The next record of a run, or `None` at its end. A run is our own file: a short read in the
-/// middle of a record is an I/O error, not data.
-fn read_record(r: &mut impl Read) -> io::Result<Option<Record>> {
+/// The next record of a run (or of any file written in this format: `report::Batch` spills
+/// the same way), or `None` at its end. A run is our own file: a short read in the middle of a
+/// record is an I/O error, not data.
+pub fn read_record(r: &mut impl Read) -> io::Result<Option<Record>> {
     let mut lens = [0u8; 8];
     match r.read_exact(&mut lens[..1]) {
         Ok(()) => {}
@@ -189,13 +190,6 @@ pub struct Sorted {
 }
 
 impl Sorted {
-    pub fn empty() -> Sorted {
-        Sorted {
-            len: 0,
-            store: Store::Memory(Arc::new(Vec::new())),
-        }
-    }
-
     pub fn len(&self) -> u64 {
         self.len
     }

@@ -12,7 +12,7 @@ use crate::fsio::codec::{
 };
 use crate::fsio::spill::{Sorted, SpillSorter};
 use crate::model::{Finding, RejectedRow, Severity};
-use std::io::{self, Read};
+use std::io;
 
 /// What a list holds: how it sorts and how it is written to bytes and read back.
 pub trait Record: Sized {
@@ -137,12 +137,7 @@ impl<T: Record> Listed<T> {
 
     /// The records in order; an open list reads as one error.
     pub fn iter(&self) -> Box<dyn Iterator<Item = io::Result<T>> + '_> {
-        match &self.state {
-            State::Sealed(s) => Box::new(s.iter().map(|p| p.and_then(|b| T::decode(&b)))),
-            State::Open(_) => Box::new(std::iter::once(Err(io::Error::other(
-                "a list was read before it was sealed",
-            )))),
-        }
+        Box::new(self.iter_encoded().map(|p| p.and_then(|b| T::decode(&b))))
     }
 }
 
@@ -220,7 +215,7 @@ impl<T: Record> Batch<T> {
             let mut f = w.into_inner().map_err(|e| e.into_error())?;
             f.seek(SeekFrom::Start(0))?;
             let mut r = std::io::BufReader::new(f);
-            while let Some((mut k, mut p)) = read_part(&mut r)? {
+            while let Some((mut k, mut p)) = crate::fsio::spill::read_record(&mut r)? {
                 each(&mut k, &mut p)?;
             }
         }
@@ -236,24 +231,6 @@ impl<T: Record> Batch<T> {
         }
         Ok(())
     }
-}
-
-/// One record of a batch's file (as `Batch::push` wrote it), or `None` at its end.
-fn read_part(r: &mut impl Read) -> io::Result<Option<(Vec<u8>, Vec<u8>)>> {
-    let mut lens = [0u8; 8];
-    match r.read_exact(&mut lens[..1]) {
-        Ok(()) => {}
-        Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => return Ok(None),
-        Err(e) => return Err(e),
-    }
-    r.read_exact(&mut lens[1..])?;
-    let klen = u32::from_le_bytes([lens[0], lens[1], lens[2], lens[3]]) as usize;
-    let plen = u32::from_le_bytes([lens[4], lens[5], lens[6], lens[7]]) as usize;
-    let mut k = vec![0u8; klen];
-    r.read_exact(&mut k)?;
-    let mut p = vec![0u8; plen];
-    r.read_exact(&mut p)?;
-    Ok(Some((k, p)))
 }
 
 impl<T: Record> Default for Batch<T> {
