@@ -262,6 +262,19 @@ impl Quarter {
         let year = s[..4].parse().ok()?;
         Some(Quarter { year, q })
     }
+    /// A quarter as people write it on a command line: `2025Q4`, `Q4-2025` (the runbook's
+    /// form) or `2025-Q4`.
+    pub fn parse_flag(s: &str) -> Option<Quarter> {
+        let s = s.trim();
+        if let Some(q) = Quarter::parse(s) {
+            return Some(q);
+        }
+        let (year, q) = match s.split_once('-')? {
+            (q, y) if q.starts_with('Q') => (y, q),
+            (y, q) => (y, q),
+        };
+        Quarter::parse(&format!("{year}{q}"))
+    }
     pub fn of_date(d: Date) -> Quarter {
         Quarter {
             year: d.year,

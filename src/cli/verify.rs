@@ -4,6 +4,7 @@ use super::reference::ReferenceArgs;
 use super::Format;
 use anyhow::Context;
 use cbam::model::printable as shown;
+use cbam::model::{Date, Quarter};
 use cbam::verify;
 use rust_decimal::Decimal;
 use std::io::Write;
@@ -26,12 +27,34 @@ pub struct Args {
     /// The expected figures (same forms as --actual).
     #[arg(long, visible_aliases = ["expected-results", "baseline"], value_name = "FILE")]
     pub expected: PathBuf,
-    /// Absolute tolerance in tCO2e.
-    #[arg(long, default_value = "0.001", value_name = "ABS")]
+    /// `rounding` (the default): a figure may differ by what the two sides' rounding
+    /// explains (an aggregate of n lines rounded to d decimals: n × ½·10^-d per side); or an
+    /// absolute tolerance in tCO2e (`0` = exact).
+    #[arg(long, default_value = "rounding", value_name = "rounding|ABS")]
     pub tolerance: String,
-    /// Relative tolerance (0.001 = 0.1 %); the larger of the two applies.
+    /// Relative tolerance (0.001 = 0.1 % of the expected figure); the larger of it and
+    /// --tolerance applies.
     #[arg(long, default_value = "0", value_name = "REL")]
     pub relative: String,
+    /// Compare only N shipments of the expected side, drawn by --seed (the others are neither
+    /// missing nor extra); the stated summaries are then not compared across sides.
+    #[arg(long, value_name = "N")]
+    pub sample: Option<usize>,
+    /// The sample's seed: the same seed draws the same shipments, whatever the file's order.
+    #[arg(long, default_value_t = 1, value_name = "S", requires = "sample")]
+    pub seed: u64,
+    /// Compare only shipments imported on this day (YYYY-MM-DD), on both sides.
+    #[arg(long, value_name = "DATE", conflicts_with_all = ["quarter", "from", "to"])]
+    pub date: Option<String>,
+    /// Compare only shipments imported in this quarter (2025Q4 or Q4-2025), on both sides.
+    #[arg(long, value_name = "QUARTER", conflicts_with_all = ["from", "to"])]
+    pub quarter: Option<String>,
+    /// Compare only shipments imported on or after this day (with or without --to).
+    #[arg(long, value_name = "DATE")]
+    pub from: Option<String>,
+    /// Compare only shipments imported on or before this day (with or without --from).
+    #[arg(long, value_name = "DATE")]
+    pub to: Option<String>,
     #[command(flatten)]
     pub reference: ReferenceArgs,
     /// Show at most this many deviations.
@@ -42,18 +65,8 @@ pub struct Args {
 }
 
 pub fn run(a: Args) -> anyhow::Result<u8> {
-    let abs = Decimal::from_str(&a.tolerance)
-        .with_context(|| format!("--tolerance: expected a number, found {:?}", a.tolerance))?;
-    // Bounded (0 to 1000) so that `rel × figure` stays inside Decimal's range.
-    let rel = Decimal::from_str(&a.relative)
-        .ok()
-        .filter(|r| *r >= Decimal::ZERO && *r <= Decimal::ONE_THOUSAND)
-        .with_context(|| {
-            format!(
-                "--relative: expected a number from 0 to 1000, found {:?}",
-                a.relative
-            )
-        })?;
+    let tolerance = tolerance(&a)?;
+    let selection = selection(&a)?;
     let actual = match (&a.actual, &a.sample_shipments) {
         (Some(p), _) => verify::read(p)?,
         (None, Some(s)) => {
@@ -67,43 +80,122 @@ pub fn run(a: Args) -> anyhow::Result<u8> {
         (None, None) => anyhow::bail!("give --actual FILE or --sample-shipments FILE"),
     };
     let expected = verify::read(&a.expected)?;
-    let c = verify::compare(&actual, &expected, abs, rel);
+    let c = verify::compare(&actual, &expected, tolerance, &selection, a.max)?;
     let mut out = std::io::stdout().lock();
     match a.format {
-        Format::Json => {
-            let mut j = serde_json::to_value(&c)?;
-            if let Some(d) = j.get_mut("deviations").and_then(|d| d.as_array_mut()) {
-                d.truncate(a.max);
-            }
-            writeln!(out, "{}", serde_json::to_string_pretty(&j)?)?;
-        }
-        Format::Table => print_table(&mut out, &c, a.max, abs, rel)?,
+        Format::Json => writeln!(out, "{}", serde_json::to_string_pretty(&c)?)?,
+        Format::Table => print_table(&mut out, &c)?,
     }
     Ok(if c.ok { 0 } else { 1 })
 }
 
-fn print_table(
-    out: &mut impl Write,
-    c: &verify::Comparison,
-    max: usize,
-    abs: Decimal,
-    rel: Decimal,
-) -> std::io::Result<()> {
+fn tolerance(a: &Args) -> anyhow::Result<verify::Tolerance> {
+    let mode = match a.tolerance.as_str() {
+        "rounding" => verify::ToleranceMode::Rounding,
+        t => verify::ToleranceMode::Absolute(
+            Decimal::from_str(t)
+                .ok()
+                .filter(|d| *d >= Decimal::ZERO && *d <= Decimal::from(verify::MAX_FIGURE_TCO2E))
+                .with_context(|| {
+                    format!("--tolerance: expected `rounding` or a number of tCO2e (0 or more), found {t:?}")
+                })?,
+        ),
+    };
+    // Bounded (0 to 1000) so that `rel × figure` stays inside Decimal's range.
+    let relative = Decimal::from_str(&a.relative)
+        .ok()
+        .filter(|r| *r >= Decimal::ZERO && *r <= Decimal::ONE_THOUSAND)
+        .with_context(|| {
+            format!(
+                "--relative: expected a number from 0 to 1000, found {:?}",
+                a.relative
+            )
+        })?;
+    Ok(verify::Tolerance { mode, relative })
+}
+
+fn date(flag: &str, text: &str) -> anyhow::Result<Date> {
+    Date::parse(text).with_context(|| {
+        format!(
+            "{flag}: expected a date YYYY-MM-DD, found {:?}",
+            shown(text)
+        )
+    })
+}
+
+fn selection(a: &Args) -> anyhow::Result<verify::Selection> {
+    let dates = match (&a.date, &a.quarter, &a.from, &a.to) {
+        (Some(d), ..) => {
+            let d = date("--date", d)?;
+            Some((d, d))
+        }
+        (None, Some(q), ..) => {
+            let q = Quarter::parse_flag(q).with_context(|| {
+                format!(
+                    "--quarter: expected 2025Q4 or Q4-2025, found {:?}",
+                    shown(q)
+                )
+            })?;
+            Some((q.start(), q.end()))
+        }
+        (None, None, None, None) => None,
+        (None, None, from, to) => {
+            let from = from.as_deref().map(|d| date("--from", d)).transpose()?;
+            let to = to.as_deref().map(|d| date("--to", d)).transpose()?;
+            let (lo, hi) = (
+                Date {
+                    year: 0,
+                    month: 1,
+                    day: 1,
+                },
+                Date {
+                    year: 9999,
+                    month: 12,
+                    day: 31,
+                },
+            );
+            let range = (from.unwrap_or(lo), to.unwrap_or(hi));
+            if range.0 > range.1 {
+                anyhow::bail!("--from {} is after --to {}", range.0, range.1);
+            }
+            Some(range)
+        }
+    };
+    Ok(verify::Selection {
+        sample: a.sample.map(|n| (n, a.seed)),
+        dates,
+    })
+}
+
+fn print_table(out: &mut impl Write, c: &verify::Comparison) -> std::io::Result<()> {
     writeln!(
         out,
-        "{:<9}  {:<24}  {:>14}  {:>14}  {:>12}  ok",
-        "level", "key", "actual", "expected", "difference"
+        "{:<9}  {:<24}  {:<8}  {:>14}  {:>14}  {:>12}  {:<8}  ok",
+        "level", "key", "field", "actual", "expected", "difference", "class"
     )?;
-    for d in c.deviations.iter().take(max) {
+    for d in &c.deviations {
         writeln!(
             out,
-            "{:<9}  {:<24}  {:>14}  {:>14}  {:>12}  {}",
+            "{:<9}  {:<24}  {:<8}  {:>14}  {:>14}  {:>12}  {:<8}  {}",
             d.level,
             shown(&d.key),
+            d.field.name(),
             d.actual,
             d.expected,
             d.difference,
+            class_name(d.class),
             if d.within_tolerance { "yes" } else { "NO" }
+        )?;
+    }
+    for i in c
+        .consistency
+        .iter()
+        .filter(|i| i.class == verify::DeviationClass::Real)
+    {
+        writeln!(
+            out,
+            "INCONSISTENT {}: {} states {}, its own lines add up to {} (difference {}, rounding explains {})",
+            i.side, i.stated_at, i.stated, i.from_lines, i.difference, i.rounding_allowance
         )?;
     }
     for (what, ids) in [
@@ -115,14 +207,45 @@ fn print_table(
             writeln!(out, "{what} ({}): {}", ids.len(), first.join(", "))?;
         }
     }
+    if !c.missing_rejected_by_actual.is_empty() {
+        let codes: Vec<String> = c
+            .missing_rejected_by_actual
+            .iter()
+            .map(|(code, n)| format!("{} × {n}", shown(code)))
+            .collect();
+        writeln!(
+            out,
+            "  of the missing, rejected by the actual report: {} (see its validation_results.rejected_rows)",
+            codes.join(", ")
+        )?;
+    }
+    if let Some(s) = &c.selection {
+        writeln!(out, "compared: {s}")?;
+    }
+    let k = &c.classes;
     writeln!(
         out,
-        "{}: {} shipments compared, {} figure(s) outside tolerance (abs {abs}, rel {rel}), {} missing, {} extra",
+        "{}: {} shipments compared, {} figures: {} equal, {} rounding, {} real; {} outside tolerance ({}{}); {} missing, {} extra; {} stated figure(s) inconsistent with their own lines",
         if c.ok { "MATCH" } else { "MISMATCH" },
         c.shipments_compared,
+        c.figures_compared,
+        k.equal,
+        k.rounding,
+        k.real,
         c.outside_tolerance,
-        c.missing_in_actual.len(),
-        c.extra_in_actual.len()
+        if c.tolerance == "rounding" { "rounding-aware".to_string() } else { format!("abs {}", c.tolerance) },
+        if c.relative_tolerance.is_zero() { String::new() } else { format!(", rel {}", c.relative_tolerance) },
+        k.missing,
+        k.extra,
+        k.inconsistent,
     )?;
     Ok(())
+}
+
+fn class_name(c: verify::DeviationClass) -> &'static str {
+    match c {
+        verify::DeviationClass::Equal => "equal",
+        verify::DeviationClass::Rounding => "rounding",
+        verify::DeviationClass::Real => "real",
+    }
 }
