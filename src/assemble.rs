@@ -193,32 +193,26 @@ fn pct(part: Decimal, whole: Decimal, r: &Rounding) -> Decimal {
     crate::reference::policy::fixed(part * Decimal::ONE_HUNDRED / whole, 1, r.mode)
 }
 
-/// The report's quarter: `--quarter`, else the one with most rows (ties: the earliest), with
-/// RP001 when the rows span several and the report is not annual.
+/// The report's quarter: `--quarter`, else the rows' one. Rows of several quarters without
+/// `--quarter` (a quarterly report) are refused: one quarter's totals never hold another's.
 fn report_quarter(
     given: Option<Quarter>,
     annual: bool,
     quarters: &BTreeMap<Quarter, u64>,
-    findings: &mut Vec<Finding>,
-) -> Option<Quarter> {
+) -> crate::error::Result<Option<Quarter>> {
     if given.is_some() {
-        return given;
+        return Ok(given);
     }
     if quarters.len() > 1 && !annual {
-        findings.push(Finding::new(
-            "RP001",
-            Severity::Error,
-            format!(
-                "the calculated rows belong to {} quarters ({}); a report covers one quarter: pass --quarter",
-                quarters.len(),
-                quarters.iter().map(|(q, n)| format!("{q}: {n} rows")).collect::<Vec<_>>().join(", ")
-            ),
-        ));
+        return Err(crate::error::Error::SeveralQuarters {
+            quarters: quarters.iter().map(|(q, n)| (q.to_string(), *n)).collect(),
+        });
     }
-    quarters
+    // One quarter (or an annual report, whose period is its year): the one with most rows.
+    Ok(quarters
         .iter()
         .max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0)))
-        .map(|(q, _)| *q)
+        .map(|(q, _)| *q))
 }
 
 /// Per sector: (shipments, mass, total emissions, CN codes).
@@ -515,6 +509,7 @@ fn validation_results(
         info_count: 0,
         rows,
         rules_checked: Vec::new(),
+        registry: None,
         errors: lists.errors,
         warnings: lists.warnings,
         infos: lists.infos,
@@ -558,7 +553,7 @@ pub fn assemble(mut inp: AssembleInput<'_>) -> crate::error::Result<Report> {
     let mut findings = Vec::new();
     let t = std::mem::take(&mut inp.totals);
     let lines = inp.lines.take();
-    let quarter = report_quarter(inp.quarter, inp.year.is_some(), &t.quarters, &mut findings);
+    let quarter = report_quarter(inp.quarter, inp.year.is_some(), &t.quarters)?;
     if t.lines() == 0 {
         findings.push(Finding::new(
             "RP002",

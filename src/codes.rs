@@ -66,7 +66,6 @@ codes! {
     "DV004", Warning, "calculate", "", "taric_code names a TARIC line the definitive default values do not list: the line the message names is used";
     "DV005", Warning, "calculate", "", "the annex gives a default value of 0 for the good and origin (e.g. Mali, hydrogen): used as published";
     "DV006", Error, "enrich", "", "electricity (CN 2716 00 00) without its quantity in MWh (column quantity_mwh): not calculated from kilograms";
-    "RP001", Error, "assemble", "VAL-003", "rows belong to more than one quarter and no --quarter was given";
     "RP002", Error, "assemble", "", "no row could be calculated: the report has no goods";
     "CO001", Info, "obligation", "", "de minimis: the year's iron and steel, aluminium, fertilisers and cement are at or below 50 t: exempt";
     "CO002", Warning, "obligation", "", "de minimis: the year's counted mass is above 90 % of the 50 t threshold";

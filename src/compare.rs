@@ -17,6 +17,20 @@ pub struct Difference {
     pub steps: Vec<(String, Option<usize>)>,
 }
 
+impl Difference {
+    /// A difference of provenance only: where an input was read from (its file name in
+    /// `provenance`, or in a finding's `file`), not what it held (its SHA-256 and size are
+    /// compared as content). A renamed copy of the input differs only in these.
+    pub fn provenance_only(&self) -> bool {
+        let first = self.steps.first().map(|s| s.0.as_str());
+        let last = self.steps.last().map(|s| s.0.as_str());
+        matches!(
+            (first, last),
+            (Some("provenance"), Some("file_name")) | (Some("validation_results"), Some("file"))
+        )
+    }
+}
+
 /// Paths to ignore: `report_metadata.generated_at`, or with `[]` for any index.
 pub struct Ignore(Vec<Path>);
 
@@ -173,9 +187,46 @@ fn walk(
 #[derive(Debug)]
 pub struct FileDiff {
     pub ignored: Vec<String>,
+    /// Differences of content (with `strict`, provenance-only ones too).
     pub count: u64,
-    /// The first differences (at most the `max` asked for), in document order.
+    /// The first differences of content (at most the `max` asked for), in document order.
     pub shown: Vec<Difference>,
+    /// Differences of provenance only (file names), not counted above unless `strict`.
+    pub provenance_count: u64,
+    pub provenance_shown: Vec<Difference>,
+}
+
+/// Differences counted and the first `max` of each kind kept, as they are found.
+#[derive(Default)]
+struct Found {
+    content: u64,
+    provenance: u64,
+    first_content: Vec<Difference>,
+    first_provenance: Vec<Difference>,
+}
+
+impl Found {
+    fn add(&mut self, found: Vec<Difference>, max: usize, strict: bool) {
+        for d in found {
+            let (n, first) = if !strict && d.provenance_only() {
+                (&mut self.provenance, &mut self.first_provenance)
+            } else {
+                (&mut self.content, &mut self.first_content)
+            };
+            *n += 1;
+            first.push(d);
+            // The first `max` in document order are kept, whichever array they come from:
+            // trimmed now and then, so memory stays at 2 × max differences.
+            if first.len() >= 2 * max.max(1) {
+                in_document_order(first, max);
+            }
+        }
+    }
+}
+
+fn in_document_order(v: &mut Vec<Difference>, max: usize) {
+    v.sort_by(|x, y| x.steps.cmp(&y.steps));
+    v.truncate(max);
 }
 
 /// Why two reports could not be compared.
@@ -201,6 +252,7 @@ pub fn diff_reports(
     (pb, bb): (&std::path::Path, &[u8]),
     extra_ignore: &[String],
     max: usize,
+    strict: bool,
 ) -> Result<FileDiff, DiffError> {
     use crate::validate::{report_head, ReportArray};
     let (ha, hb) = (report_head(pa, ba)?, report_head(pb, bb)?);
@@ -214,33 +266,42 @@ pub fn diff_reports(
         }
     }
     let ignore = Ignore::new(&ignored)?;
-    let mut shown = differences(&ha, &hb, &ignore);
-    let mut count = shown.len() as u64;
-    shown.truncate(max);
+    let mut found = Found::default();
+    found.add(differences(&ha, &hb, &ignore), max, strict);
     let arrays = std::iter::once(ReportArray::Lines)
         .chain(crate::model::LIST_KEYS.iter().map(|k| ReportArray::List(k)));
     for which in arrays {
-        let (n, mut first) = diff_array(which, (pa, ba), (pb, bb), &ignore, max)?;
-        count += n;
-        shown.append(&mut first);
+        diff_array(
+            which,
+            (pa, ba),
+            (pb, bb),
+            &ignore,
+            (max, strict),
+            &mut found,
+        )?;
     }
-    shown.sort_by(|x, y| x.steps.cmp(&y.steps));
-    shown.truncate(max);
+    let in_order = |mut v: Vec<Difference>| {
+        in_document_order(&mut v, max);
+        v
+    };
     Ok(FileDiff {
         ignored,
-        count,
-        shown,
+        count: found.content,
+        shown: in_order(found.first_content),
+        provenance_count: found.provenance,
+        provenance_shown: in_order(found.first_provenance),
     })
 }
 
-/// One streamed array of both reports, element by element: (differences, the first `max`).
+/// One streamed array of both reports, element by element, its differences added to `found`.
 fn diff_array(
     which: crate::validate::ReportArray,
     (pa, ba): (&std::path::Path, &[u8]),
     (pb, bb): (&std::path::Path, &[u8]),
     ignore: &Ignore,
-    max: usize,
-) -> Result<(u64, Vec<Difference>), DiffError> {
+    (max, strict): (usize, bool),
+    found: &mut Found,
+) -> Result<(), DiffError> {
     use crate::validate::ReportArray;
     let (mut steps, key) = match which {
         ReportArray::Lines => (Vec::new(), "detailed_goods"),
@@ -261,7 +322,6 @@ fn diff_array(
             }
             r
         };
-    let (mut count, mut first) = (0u64, Vec::new());
     let (ra, rb) = std::thread::scope(|s| {
         let (ta, qa) = std::sync::mpsc::sync_channel(2);
         let (tb, qb) = std::sync::mpsc::sync_channel(2);
@@ -277,11 +337,10 @@ fn diff_array(
                 continue;
             }
             steps.push((key.to_string(), Some(i)));
-            let mut found = Vec::new();
-            element_differences(x.as_deref(), y.as_deref(), &mut steps, ignore, &mut found);
+            let mut these = Vec::new();
+            element_differences(x.as_deref(), y.as_deref(), &mut steps, ignore, &mut these);
             steps.pop();
-            count += found.len() as u64;
-            first.extend(found.into_iter().take(max.saturating_sub(first.len())));
+            found.add(these, max, strict);
         }
         drop((ia, ib));
         (a.join(), b.join())
@@ -294,7 +353,7 @@ fn diff_array(
             })
         })?;
     }
-    Ok((count, first))
+    Ok(())
 }
 
 /// One element of a streamed array in each report (raw JSON; `None`: missing there).

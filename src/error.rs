@@ -93,6 +93,12 @@ pub enum Error {
     Spill {
         source: std::io::Error,
     },
+    /// Rows of several quarters and no `--quarter`/`--period`: which quarter the report is
+    /// for is the user's to say, never guessed (a guess would drop or mix whole quarters).
+    SeveralQuarters {
+        /// Each quarter with its number of calculated rows, in order.
+        quarters: Vec<(String, u64)>,
+    },
     /// Two outputs of a run that are the same file: refused before anything is written.
     OutputTwice {
         flag: &'static str,
@@ -100,6 +106,26 @@ pub enum Error {
         other_flag: &'static str,
         other: PathBuf,
     },
+}
+
+fn several_quarters(f: &mut fmt::Formatter<'_>, quarters: &[(String, u64)]) -> fmt::Result {
+    let counts: Vec<String> = quarters
+        .iter()
+        .map(|(q, n)| format!("{q}: {n} rows"))
+        .collect();
+    let flags: Vec<String> = quarters
+        .iter()
+        .map(|(q, _)| format!("--quarter {q}"))
+        .collect();
+    write!(
+        f,
+        "the shipments belong to {} quarters ({}) and a report covers one: pass {} (the rows of \
+         the other quarters are then rejected, IN007), or --period YYYY for an annual report \
+         (2026 on); nothing was written",
+        quarters.len(),
+        counts.join(", "),
+        flags.join(" or ")
+    )
 }
 
 // Written by hand rather than derived: `thiserror` makes a field named `source` the error's
@@ -187,6 +213,7 @@ impl fmt::Display for Error {
                 ..
             } => write!(f, "{}: line {line}: {message}", path.display()),
             Error::Data { path, message } => write!(f, "{}: {message}", path.display()),
+            Error::SeveralQuarters { quarters } => several_quarters(f, quarters),
             Error::Spill { source } => write!(
                 f,
                 "{}: cannot hold the report's findings in temporary files: {source} \

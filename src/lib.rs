@@ -6,6 +6,7 @@
 
 pub mod alloc;
 pub mod assemble;
+pub mod audit;
 pub mod backup;
 pub mod bench;
 pub mod calculate;

@@ -558,7 +558,7 @@ pub struct Finding {
     /// A pipeline code (IN0xx, CA0xx, RP0xx) or the id of the rule that found it.
     pub code: std::borrow::Cow<'static, str>,
     pub severity: Severity,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "crate::provenance::absent_or_hidden_in_identity")]
     pub file: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub row: Option<u64>,
@@ -833,7 +833,7 @@ pub struct Line {
 #[derive(Debug, Clone, Serialize)]
 pub struct RejectedRow {
     /// The input file, when a report reads several.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "crate::provenance::absent_or_hidden_in_identity")]
     pub file: Option<String>,
     pub row: u64,
     pub line: u64,

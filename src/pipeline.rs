@@ -46,6 +46,9 @@ pub struct ReportRequest {
     /// Bytes each list of findings, rejected rows or lines holds in memory before it spills to
     /// temporary files (`None`: `fsio::spill::budget()`). Results never depend on it; tests vary it.
     pub spill_budget: Option<usize>,
+    /// `--xml`: the registry checks run on the QReport this report becomes, their verdict
+    /// part of the report's validation (the lines must be kept: `keep_lines`).
+    pub registry_xml: Option<crate::qreport::RegistryXml>,
 }
 
 impl ReportRequest {
@@ -69,6 +72,7 @@ impl ReportRequest {
             keep_lines: true,
             chunk_bytes: None,
             spill_budget: None,
+            registry_xml: None,
         }
     }
 }
@@ -355,9 +359,10 @@ pub fn build_report_with(req: &ReportRequest, refdata: &ReferenceData) -> Result
     // The inputs' SHA-256 run beside the first pass.
     let (digests, pass) = rayon::join(
         || {
-            // Sorted, so the order the files are named in does not change the report.
+            // Sorted by content, so neither the order the files are named in nor their names
+            // change the order (and the report id, which leaves the names out).
             let mut d: Vec<_> = inputs.iter().map(|(s, _)| s.digest()).collect();
-            d.sort_by(|a, b| (&a.file_name, &a.sha256).cmp(&(&b.file_name, &b.sha256)));
+            d.sort_by(|a, b| (&a.sha256, &a.file_name).cmp(&(&b.sha256, &b.file_name)));
             d
         },
         || run_passes(&inputs, refdata, req, &no_dups, &shared),
@@ -410,7 +415,13 @@ pub fn build_report_with(req: &ReportRequest, refdata: &ReferenceData) -> Result
         schema: Some(&schema),
     };
     let v = crate::validate::validate_report(&report, &refdata.rules, &ctx)?;
-    report.finish(crate::validate::rule_findings(v.findings), v.rules)?;
+    let mut findings = crate::validate::rule_findings(v.findings);
+    if let Some(xml) = &req.registry_xml {
+        let (verdict, on_xml) = crate::validate::registry::check(&report, xml, refdata)?;
+        report.validation_results.registry = Some(verdict);
+        findings.extend(on_xml);
+    }
+    report.finish(findings, v.rules)?;
     trace.mark("rules");
     Ok(report)
 }

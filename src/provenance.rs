@@ -12,6 +12,7 @@ pub struct FileDigest {
     pub role: &'static str,
     /// `embedded` (compiled into the binary) or `file`.
     pub origin: &'static str,
+    #[serde(skip_serializing_if = "hidden_in_identity")]
     pub file_name: String,
     pub sha256: String,
     pub size_bytes: u64,
@@ -19,14 +20,10 @@ pub struct FileDigest {
 
 impl FileDigest {
     pub fn of(role: &'static str, path: &Path, bytes: &[u8]) -> FileDigest {
-        let file_name = path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_else(|| path.to_string_lossy().into_owned());
         FileDigest {
             role,
             origin: "file",
-            file_name,
+            file_name: file_name_of(path),
             sha256: sha256_hex(bytes),
             size_bytes: bytes.len() as u64,
         }
@@ -49,6 +46,41 @@ impl FileDigest {
             size_bytes: 0,
         }
     }
+}
+
+/// The name a report records for a file: its last component, never the directories.
+pub fn file_name_of(path: &Path) -> String {
+    path.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| path.to_string_lossy().into_owned())
+}
+
+thread_local! {
+    static IDENTITY_PASS: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Runs `f` (a serialization hashed for the report id) with every file name left out, so
+/// the same bytes under another name or path give the same `report_id`: identity is content.
+pub fn without_file_names<R>(f: impl FnOnce() -> R) -> R {
+    struct Reset(bool);
+    impl Drop for Reset {
+        fn drop(&mut self) {
+            IDENTITY_PASS.with(|c| c.set(self.0));
+        }
+    }
+    let _reset = Reset(IDENTITY_PASS.with(|c| c.replace(true)));
+    f()
+}
+
+/// `skip_serializing_if` for a file name: left out while the report id is hashed.
+pub fn hidden_in_identity<T>(_: &T) -> bool {
+    IDENTITY_PASS.with(|c| c.get())
+}
+
+/// `skip_serializing_if` for an optional file name: left out when absent, and while the
+/// report id is hashed.
+pub fn absent_or_hidden_in_identity(name: &Option<String>) -> bool {
+    name.is_none() || hidden_in_identity(name)
 }
 
 pub fn sha256_hex(bytes: &[u8]) -> String {

@@ -45,6 +45,37 @@ pub struct ShippedRow {
     pub claims_actuals: bool,
 }
 
+/// The shipments of a file as the audit needs them; with `quarter`, only that quarter's
+/// (by the row's quarter column, or its import date when the column is empty).
+pub fn shipped_rows(
+    path: &std::path::Path,
+    quarter: Option<crate::model::Quarter>,
+) -> crate::error::Result<Vec<ShippedRow>> {
+    use crate::model::{Col, Date, Quarter};
+    let src = crate::intake::open_shipments(path, &Default::default())?;
+    let mut rows = Vec::new();
+    for c in src.chunks(usize::MAX) {
+        src.parse_chunk(&c, |r| {
+            let (crate::intake::Record::Row(row) | crate::intake::Record::Broken(row, _)) = &r;
+            let of_row = Quarter::parse(row.get(Col::Quarter))
+                .or_else(|| Date::parse(row.get(Col::ImportDate)).map(Quarter::of_date));
+            if quarter.is_some_and(|q| of_row != Some(q)) {
+                return;
+            }
+            let yes = row.get(Col::HasActualEmissions);
+            rows.push(ShippedRow {
+                shipment_id: row.get(Col::ShipmentId).to_string(),
+                supplier_id: row.get(Col::SupplierId).to_string(),
+                cn: CnCode::normalise(row.get(Col::CnCode)),
+                claims_actuals: ["YES", "Y", "TRUE", "1"]
+                    .iter()
+                    .any(|w| yes.eq_ignore_ascii_case(w)),
+            });
+        });
+    }
+    Ok(rows)
+}
+
 /// Each supplier's summary, sorted by id, and the findings about the profiles and the
 /// shipments that name them.
 pub fn audit(

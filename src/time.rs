@@ -86,6 +86,14 @@ pub fn generated_at(explicit: Option<&str>) -> Result<String, TimeError> {
     Ok(rfc3339_utc(now))
 }
 
+/// Today (UTC): `SOURCE_DATE_EPOCH`'s day when set (reproducible runs), else the clock's.
+pub fn today() -> Result<crate::model::Date, TimeError> {
+    let now = generated_at(None)?;
+    now.get(..10)
+        .and_then(crate::model::Date::parse)
+        .ok_or(TimeError::GeneratedAt(now))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -106,7 +106,7 @@ fn read_back(
     let (d_s, d_peak) = timed(&mut || {
         let a = cbam::fsio::FileBytes::open(output)?;
         let b = cbam::fsio::FileBytes::open(&other)?;
-        let d = cbam::compare::diff_reports((output, &a), (&other, &b), &[], 20)?;
+        let d = cbam::compare::diff_reports((output, &a), (&other, &b), &[], 20, false)?;
         anyhow::ensure!(
             d.count == 0,
             "the two reports differ: {:?}",

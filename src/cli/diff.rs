@@ -20,6 +20,11 @@ pub struct Args {
     /// Also ignore these paths (dotted; `[]` for any index), on top of the declared volatile fields.
     #[arg(long, value_name = "PATH")]
     pub ignore: Vec<String>,
+    /// Count differences of provenance only (an input's file name, in `provenance` and in
+    /// findings) as differences; without it they are listed apart and do not make the reports
+    /// differ (a renamed copy of the same input gives the same report).
+    #[arg(long)]
+    pub strict: bool,
     /// Show at most this many differences.
     #[arg(long, default_value_t = 20)]
     pub max: usize,
@@ -53,50 +58,64 @@ pub fn run(a: Args) -> anyhow::Result<u8> {
         }
         return Ok(0);
     }
-    let d = diff_reports((&pa, &ba), (&pb, &bb), &a.ignore, a.max)?;
-    let (ignored, diffs, count) = (d.ignored, d.shown, d.count);
+    let d = diff_reports((&pa, &ba), (&pb, &bb), &a.ignore, a.max, a.strict)?;
     let mut out = std::io::stdout().lock();
     match a.format {
         Format::Json => {
             let j = serde_json::json!({
-                "identical": count == 0,
-                "ignored": ignored,
-                "difference_count": count,
-                "differences": diffs,
+                "identical": d.count == 0,
+                "ignored": d.ignored,
+                "difference_count": d.count,
+                "differences": d.shown,
+                "provenance_only_count": d.provenance_count,
+                "provenance_only": d.provenance_shown,
             });
             writeln!(out, "{}", serde_json::to_string_pretty(&j)?)?;
         }
-        Format::Table => {
-            if count == 0 {
-                writeln!(out, "identical (ignoring {})", ignored.join(", "))?;
-            } else {
-                for d in &diffs {
-                    let show = |v: &Option<String>| {
-                        v.as_deref()
-                            .map(|v| {
-                                cbam::model::printable(&cbam::model::truncate_for_message(v))
-                                    .into_owned()
-                            })
-                            .unwrap_or_else(|| "(missing)".into())
-                    };
-                    writeln!(
-                        out,
-                        "{}\n  A: {}\n  B: {}",
-                        cbam::model::printable(&d.path),
-                        show(&d.a),
-                        show(&d.b)
-                    )?;
-                }
-                if count > diffs.len() as u64 {
-                    writeln!(out, "… {} more", count - diffs.len() as u64)?;
-                }
-                writeln!(
-                    out,
-                    "{count} difference(s) (ignoring {})",
-                    ignored.join(", ")
-                )?;
-            }
-        }
+        Format::Table => print_table(&mut out, &d)?,
     }
-    Ok(if count == 0 { 0 } else { 1 })
+    Ok(if d.count == 0 { 0 } else { 1 })
+}
+
+fn print_differences(
+    out: &mut impl Write,
+    diffs: &[cbam::compare::Difference],
+    count: u64,
+) -> std::io::Result<()> {
+    let show = |v: &Option<String>| {
+        v.as_deref()
+            .map(|v| cbam::model::printable(&cbam::model::truncate_for_message(v)).into_owned())
+            .unwrap_or_else(|| "(missing)".into())
+    };
+    for d in diffs {
+        writeln!(
+            out,
+            "{}\n  A: {}\n  B: {}",
+            cbam::model::printable(&d.path),
+            show(&d.a),
+            show(&d.b)
+        )?;
+    }
+    if count > diffs.len() as u64 {
+        writeln!(out, "… {} more", count - diffs.len() as u64)?;
+    }
+    Ok(())
+}
+
+fn print_table(out: &mut impl Write, d: &cbam::compare::FileDiff) -> std::io::Result<()> {
+    let ignoring = d.ignored.join(", ");
+    if d.provenance_count > 0 {
+        writeln!(out, "provenance only (not counted; --strict counts them):")?;
+        print_differences(out, &d.provenance_shown, d.provenance_count)?;
+    }
+    if d.count == 0 {
+        let renamed = if d.provenance_count > 0 {
+            format!(", {} provenance-only difference(s)", d.provenance_count)
+        } else {
+            String::new()
+        };
+        return writeln!(out, "identical (ignoring {ignoring}{renamed})");
+    }
+    print_differences(out, &d.shown, d.count)?;
+    writeln!(out, "{} difference(s) (ignoring {ignoring})", d.count)
 }

@@ -1,5 +1,6 @@
 //! Command-line surface: one file per subcommand, each a flags struct and a `run`.
 
+mod audit;
 mod backup;
 mod bench;
 mod cn;
@@ -48,6 +49,8 @@ pub enum Command {
     Export(export::Args),
     /// Database backups: `backup verify`.
     Backup(backup::Args),
+    /// The runbook's audits over a database backup: `audit daily`, `audit quarterly`.
+    Audit(Box<audit::Args>),
     /// Check any CBAM report (ours or the production system's) against the rules.
     Validate(validate::Args),
     /// Compare two reports canonically, ignoring only the declared volatile fields.
@@ -93,6 +96,7 @@ pub fn run() -> anyhow::Result<u8> {
         Command::Report(a) => report::run(*a),
         Command::Export(a) => export::run(a),
         Command::Backup(a) => backup::run(a),
+        Command::Audit(a) => audit::run(*a),
         Command::Validate(a) => validate::run(a),
         Command::Xml(a) => xml::run(*a),
         Command::Cn(a) => cn::run(a),

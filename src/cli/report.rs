@@ -1,11 +1,11 @@
 //! `cbam report`: shipments → report JSON (+ `--summary` Markdown, `--lines` CSV).
 
 use super::reference::ReferenceArgs;
+use super::xml::XmlOutcome;
 use super::Format;
 use anyhow::{bail, Context};
 use cbam::declaration::{self, Period};
 use cbam::intake::{InputFormat, InputOptions};
-use cbam::model::Finding;
 use cbam::pipeline::ReportRequest;
 use cbam::qreport::build::{Declaration, Goods, Header};
 use cbam::reference::ReferenceData;
@@ -154,6 +154,10 @@ fn request(a: &Args) -> anyhow::Result<ReportRequest> {
         keep_lines: a.lines.is_some() || a.xml.is_some(),
         chunk_bytes: None,
         spill_budget: None,
+        registry_xml: a.xml.as_ref().map(|p| cbam::qreport::RegistryXml {
+            file_name: cbam::provenance::file_name_of(p),
+            options: a.xml_flags.options(),
+        }),
     })
 }
 
@@ -183,19 +187,17 @@ pub fn run(a: Args) -> anyhow::Result<u8> {
     let refdata = ReferenceData::load(&req.reference)?;
     let report = cbam::pipeline::build_report_with(&req, &refdata)?;
     let trace = cbam::pipeline::Trace::new();
-    let xml_findings = write_outputs(&a, &report, &refdata)?;
+    let xml = write_outputs(&a, &report, &refdata)?;
     trace.mark("write");
-    let xml_ok = xml_findings
-        .as_deref()
-        .is_none_or(|f| !cbam::model::any_error(f));
     if !a.quiet {
         let mut out = std::io::stdout().lock();
         match a.format {
-            Format::Json => print_json(&mut out, &a, &report, xml_findings.as_deref(), xml_ok)?,
-            Format::Table => print_table(&mut out, &a, &report, xml_findings.as_deref())?,
+            Format::Json => print_json(&mut out, &a, &report, xml.as_ref())?,
+            Format::Table => print_table(&mut out, &a, &report, xml.as_ref())?,
         }
     }
-    Ok(if report.validation_results.is_valid && xml_ok {
+    // The XML's verdict is part of the report's validation (`validation_results.registry`).
+    Ok(if report.validation_results.is_valid {
         0
     } else {
         1
@@ -209,7 +211,7 @@ fn write_outputs(
     a: &Args,
     report: &Report,
     refdata: &ReferenceData,
-) -> anyhow::Result<Option<Vec<Finding>>> {
+) -> anyhow::Result<Option<XmlOutcome>> {
     let mut outputs = cbam::fsio::Outputs::new();
     if let Some(p) = &a.summary {
         let md = write::summary_markdown(report)?;
@@ -229,7 +231,7 @@ fn write_outputs(
                 &declaration_of(a, Some(report)),
                 &a.xml_flags,
                 &goods,
-                suppliers,
+                (suppliers, &refdata.scope),
             )?)
         }
         None => None,
@@ -243,8 +245,7 @@ fn print_json(
     out: &mut impl Write,
     a: &Args,
     report: &Report,
-    xml_findings: Option<&[Finding]>,
-    xml_ok: bool,
+    xml: Option<&XmlOutcome>,
 ) -> anyhow::Result<()> {
     let v = &report.validation_results;
     let e = &report.emissions_summary;
@@ -262,11 +263,12 @@ fn print_json(
         "errors": v.error_count,
         "warnings": v.warning_count,
     });
-    if let Some(p) = &a.xml {
+    if let (Some(p), Some(x)) = (&a.xml, xml) {
         s["xml"] = serde_json::json!({
             "output": p,
-            "written": xml_ok,
-            "findings": xml_findings,
+            "written": x.written,
+            "valid_for_upload": x.valid_for_upload(),
+            "findings": x.findings,
         });
     }
     if let Some(o) = &report.certificate_obligation {
@@ -291,7 +293,7 @@ fn print_table(
     out: &mut impl Write,
     a: &Args,
     report: &Report,
-    xml_findings: Option<&[Finding]>,
+    xml: Option<&XmlOutcome>,
 ) -> anyhow::Result<()> {
     let e = &report.emissions_summary;
     let g = &report.goods_summary;
@@ -322,8 +324,8 @@ fn print_table(
     )?;
     print_certificates(out, report)?;
     print_errors(out, a, report)?;
-    if let (Some(p), Some(f)) = (&a.xml, xml_findings) {
-        super::xml::print_outcome(out, p, f)?;
+    if let (Some(p), Some(x)) = (&a.xml, xml) {
+        super::xml::print_outcome(out, p, x)?;
     }
     Ok(())
 }

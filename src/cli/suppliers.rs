@@ -4,7 +4,7 @@
 use super::Format;
 use anyhow::Context;
 use cbam::model::printable as shown;
-use cbam::suppliers_audit::{audit, ShippedRow};
+use cbam::suppliers_audit::{audit, shipped_rows};
 use std::io::Write;
 use std::path::PathBuf;
 
@@ -20,8 +20,13 @@ pub enum Sub {
     Audit {
         #[arg(long, value_name = "FILE")]
         suppliers: PathBuf,
+        /// Shipments (any input format): which suppliers they name and what they claim.
         #[arg(long, value_name = "FILE")]
         shipments: Option<PathBuf>,
+        /// Only the shipments of this quarter (2025Q4, Q4-2025): the supplier data a quarter's
+        /// report relies on.
+        #[arg(long, value_name = "QUARTER")]
+        quarter: Option<String>,
         /// The day ages are counted from (default: today).
         #[arg(long, value_name = "DATE")]
         today: Option<String>,
@@ -62,10 +67,17 @@ pub fn run(a: Args) -> anyhow::Result<u8> {
         Sub::Audit {
             suppliers,
             shipments,
+            quarter,
             today,
             stale_after_years,
             format,
-        } => run_audit(suppliers, shipments, today, stale_after_years, format),
+        } => run_audit(
+            suppliers,
+            (shipments, quarter),
+            today,
+            stale_after_years,
+            format,
+        ),
     }
 }
 
@@ -218,7 +230,7 @@ fn import(
 
 fn run_audit(
     suppliers: PathBuf,
-    shipments: Option<PathBuf>,
+    (shipments, quarter): (Option<PathBuf>, Option<String>),
     today: Option<String>,
     stale_after_years: u32,
     format: Format,
@@ -234,25 +246,21 @@ fn run_audit(
             .and_then(cbam::model::Date::parse)
             .context("clock")?,
     };
-    let mut rows = Vec::new();
-    if let Some(p) = &shipments {
-        let src = cbam::intake::open_shipments(p, &Default::default())?;
-        for c in src.chunks(usize::MAX) {
-            src.parse_chunk(&c, |r| {
-                use cbam::model::Col;
-                let (cbam::intake::Record::Row(row) | cbam::intake::Record::Broken(row, _)) = &r;
-                let yes = row.get(Col::HasActualEmissions);
-                rows.push(ShippedRow {
-                    shipment_id: row.get(Col::ShipmentId).to_string(),
-                    supplier_id: row.get(Col::SupplierId).to_string(),
-                    cn: cbam::model::CnCode::normalise(row.get(Col::CnCode)),
-                    claims_actuals: ["YES", "Y", "TRUE", "1"]
-                        .iter()
-                        .any(|w| yes.eq_ignore_ascii_case(w)),
-                });
-            });
+    let quarter = match &quarter {
+        Some(q) => Some(cbam::model::Quarter::parse_flag(q).with_context(|| {
+            format!("--quarter: expected a quarter such as 2025Q4 or Q4-2025, found {q:?}")
+        })?),
+        None => None,
+    };
+    let rows = match &shipments {
+        Some(p) => shipped_rows(p, quarter)?,
+        None if quarter.is_some() => {
+            anyhow::bail!(
+                "--quarter: selects the shipments of a quarter; give them with --shipments"
+            )
         }
-    }
+        None => Vec::new(),
+    };
     let (summary, findings) = audit(&book, &rows, today.year, stale_after_years);
     let errors = findings
         .iter()

@@ -46,10 +46,7 @@ fn load_scope(a: &Args) -> anyhow::Result<AnnexScope> {
                 AnnexScope::from_csv(p, &text)?
             }
         }
-        None => {
-            let (name, text) = cbam::embedded::ANNEX_I_SCOPE;
-            AnnexScope::from_csv(std::path::Path::new(name), text)?
-        }
+        None => cbam::reference::embedded_scope()?,
     })
 }
 

@@ -2,7 +2,7 @@
 
 use super::Format;
 use cbam::model::Finding;
-use cbam::qreport::build::{self, Declaration, Goods, Header, Party, XmlOptions};
+use cbam::qreport::build::{Declaration, Goods, Header, Party, XmlOptions};
 use cbam::reference::SupplierBook;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -94,47 +94,96 @@ impl XmlFlags {
     }
 }
 
-/// Builds the QReport and writes it with the run's other `outputs` unless a finding of
-/// severity error stands in the way (then it is not written). Returns the findings.
+/// What became of a QReport: written or not, and every finding on it (`Submission`).
+pub struct XmlOutcome {
+    pub written: bool,
+    pub findings: Vec<Finding>,
+}
+
+impl XmlOutcome {
+    pub fn valid_for_upload(&self) -> bool {
+        self.written && !cbam::model::any_error(&self.findings)
+    }
+}
+
+/// Builds the QReport, checks it as the registry would, and writes it with the run's other
+/// `outputs` unless a finding of the builder (severity error) stands in the way. A QReport
+/// the registry's rules refuse is still written (it is valid XML, to look at and fix), but
+/// never said to be valid for upload.
 pub fn write(
     outputs: &mut cbam::fsio::Outputs,
     path: &Path,
     decl: &Declaration,
     flags: &XmlFlags,
     goods: &Goods,
-    suppliers: Option<&SupplierBook>,
-) -> anyhow::Result<Vec<Finding>> {
+    (suppliers, scope): (Option<&SupplierBook>, &cbam::reference::AnnexScope),
+) -> anyhow::Result<XmlOutcome> {
     let header = Header::new(decl, &flags.options())?;
-    let (tree, findings) = build::build(&header, goods, suppliers);
-    if !cbam::model::any_error(&findings) {
-        let bytes = cbam::qreport::to_xml(&tree);
-        outputs.write(path, |w| w.write_all(&bytes))?;
+    let s = cbam::qreport::Submission::of(&header, goods, suppliers, scope)?;
+    if let Some(bytes) = &s.bytes {
+        outputs.write(path, |w| w.write_all(bytes))?;
     }
-    Ok(findings)
+    Ok(XmlOutcome {
+        written: s.bytes.is_some(),
+        findings: s.findings,
+    })
 }
 
-/// The `xml` line of a run's output: where the file went, or why it was not written; then
-/// the findings.
-pub fn print_outcome(
-    out: &mut impl Write,
-    path: &Path,
-    findings: &[Finding],
-) -> std::io::Result<()> {
-    if cbam::model::any_error(findings) {
+/// The `xml` lines of a run's output: where the file went (or why it was not written), the
+/// one verdict ("valid for upload: yes" or "no, N errors"), then the findings by code.
+pub fn print_outcome(out: &mut impl Write, path: &Path, x: &XmlOutcome) -> std::io::Result<()> {
+    let count = |s: cbam::model::Severity| x.findings.iter().filter(|f| f.severity == s).count();
+    let (errors, warnings) = (
+        count(cbam::model::Severity::Error),
+        count(cbam::model::Severity::Warning),
+    );
+    if x.written {
         writeln!(
             out,
-            "xml         NOT written: {} finding(s)",
-            findings.len()
+            "xml         {} (QReport {})",
+            cbam::model::printable(&path.display().to_string()),
+            cbam::qreport::SCHEMA_VERSION
         )?;
     } else {
         writeln!(
             out,
-            "xml         {} (QReport {})",
-            path.display(),
-            cbam::qreport::SCHEMA_VERSION
+            "xml         NOT written: {} finding(s)",
+            x.findings.len()
         )?;
     }
-    print_findings(out, findings)
+    if x.valid_for_upload() {
+        writeln!(
+            out,
+            "            valid for upload: yes ({warnings} warning(s))"
+        )?;
+    } else {
+        writeln!(
+            out,
+            "            valid for upload: no, {errors} error(s), {warnings} warning(s)"
+        )?;
+    }
+    print_by_code(out, &x.findings)
+}
+
+/// Findings by code, in their order: the first few of each code on a line each, then how
+/// many more (never one line per finding of a large file; every one is in the report).
+pub fn print_by_code(out: &mut impl Write, f: &[Finding]) -> std::io::Result<()> {
+    const SHOWN: usize = 5;
+    let mut codes: Vec<(&str, Vec<&Finding>)> = Vec::new();
+    for x in f {
+        match codes.iter_mut().find(|c| c.0 == x.code) {
+            Some(c) => c.1.push(x),
+            None => codes.push((&x.code, vec![x])),
+        }
+    }
+    for (code, all) in codes {
+        let shown: Vec<Finding> = all.iter().take(SHOWN).map(|x| (*x).clone()).collect();
+        print_findings(out, &shown)?;
+        if all.len() > SHOWN {
+            writeln!(out, "  … {} more {code}", all.len() - SHOWN)?;
+        }
+    }
+    Ok(())
 }
 
 /// One line per finding: `  error XQ003 line 12: QReport/…/Country: message` (the message
@@ -209,31 +258,32 @@ pub fn run(a: Args) -> anyhow::Result<u8> {
     }
     let goods = Goods::from_json(&a.report, &v)?;
     let suppliers = cbam::reference::load_suppliers(a.suppliers.as_deref())?;
+    let scope = cbam::reference::embedded_scope()?;
     let mut outputs = cbam::fsio::Outputs::new();
-    let findings = write(
+    let x = write(
         &mut outputs,
         &a.output,
         &decl,
         &a.xml,
         &goods,
-        suppliers.as_ref(),
+        (suppliers.as_ref(), &scope),
     )?;
     outputs.commit()?;
-    let written = !cbam::model::any_error(&findings);
     if !a.quiet {
         let mut out = std::io::stdout().lock();
         match a.format {
             Format::Json => {
                 let j = serde_json::json!({
                     "output": a.output,
-                    "written": written,
+                    "written": x.written,
+                    "valid_for_upload": x.valid_for_upload(),
                     "schema_version": cbam::qreport::SCHEMA_VERSION,
-                    "findings": findings,
+                    "findings": x.findings,
                 });
                 writeln!(out, "{}", serde_json::to_string_pretty(&j)?)?;
             }
-            Format::Table => print_outcome(&mut out, &a.output, &findings)?,
+            Format::Table => print_outcome(&mut out, &a.output, &x)?,
         }
     }
-    Ok(if written { 0 } else { 1 })
+    Ok(if x.valid_for_upload() { 0 } else { 1 })
 }

@@ -344,6 +344,57 @@ pub fn older_version_marker(root: &Node) -> Option<(&str, u64)> {
     walk(root)
 }
 
+/// `--xml` for a report: the file (its name goes into the findings) and what the XML needs
+/// beyond the report. The report's validation then includes the registry's verdict on it.
+#[derive(Debug, Clone)]
+pub struct RegistryXml {
+    pub file_name: String,
+    pub options: build::XmlOptions,
+}
+
+/// A QReport as it would be submitted: its bytes (`None` when a finding of severity error
+/// stops it from being written) and every finding on it — the builder's (period,
+/// electricity, schema formats and multiplicities on the tree) and the registry's business
+/// rules run on the written XML read back, as `cbam validate` runs them, so the run that
+/// writes an XML and a later `cbam validate` of it give one verdict.
+pub struct Submission {
+    pub bytes: Option<Vec<u8>>,
+    pub findings: Vec<Finding>,
+}
+
+impl Submission {
+    pub fn of(
+        header: &build::Header,
+        goods: &build::Goods,
+        suppliers: Option<&crate::reference::SupplierBook>,
+        scope: &crate::reference::AnnexScope,
+    ) -> Result<Submission> {
+        let (tree, mut findings) = build::build(header, goods, suppliers);
+        if crate::model::any_error(&findings) {
+            return Ok(Submission {
+                bytes: None,
+                findings,
+            });
+        }
+        let bytes = to_xml(&tree);
+        drop(tree);
+        let written = parse(Path::new("QReport"), &bytes)?;
+        findings.extend(rules::check(&written, scope));
+        findings.sort_by(|a, b| {
+            (a.line.unwrap_or(0), &a.path, &a.code).cmp(&(b.line.unwrap_or(0), &b.path, &b.code))
+        });
+        Ok(Submission {
+            bytes: Some(bytes),
+            findings,
+        })
+    }
+
+    /// Valid for upload: written, and no finding of severity error.
+    pub fn valid_for_upload(&self) -> bool {
+        self.bytes.is_some() && !crate::model::any_error(&self.findings)
+    }
+}
+
 /// Everything `cbam validate` checks on a QReport: the version, the schema (order,
 /// multiplicities, formats), then the registry's business rules ([`rules`]).
 pub fn validate(root: &Node, scope: &crate::reference::AnnexScope) -> Vec<Finding> {

@@ -4,9 +4,15 @@ use super::Report;
 
 /// `CBAM-<quarter>-<16 hex>`: a digest of the report's non-volatile content (summaries,
 /// findings, provenance with the digests of every input), so the same inputs give the same id.
+/// File names are left out (`without_file_names`): a renamed copy of an input is the same
+/// input, and an auditor re-running a report from it must get the same id.
 /// Each section's compact JSON is hashed as it is written, never held whole: the findings of a
 /// large file are read back from their temporary files (the one way this can fail).
 pub fn report_id(r: &Report) -> std::io::Result<String> {
+    crate::provenance::without_file_names(|| content_id(r))
+}
+
+fn content_id(r: &Report) -> std::io::Result<String> {
     use sha2::{Digest, Sha256};
     let mut h = Hashing(Sha256::new());
     let mut feed = |v: &dyn erased::Ser| v.json_into(&mut h);
@@ -99,13 +105,17 @@ impl serde::Serialize for WithoutLists<'_> {
         use serde::ser::SerializeStruct;
         let v = self.0;
         let none: [(); 0] = [];
-        let mut m = s.serialize_struct("ValidationResults", 10)?;
+        let mut m = s.serialize_struct("ValidationResults", 11)?;
         m.serialize_field("is_valid", &v.is_valid)?;
         m.serialize_field("error_count", &v.error_count)?;
         m.serialize_field("warning_count", &v.warning_count)?;
         m.serialize_field("info_count", &v.info_count)?;
         m.serialize_field("rows", &v.rows)?;
         m.serialize_field("rules_checked", &v.rules_checked)?;
+        match &v.registry {
+            Some(r) => m.serialize_field("registry", r)?,
+            None => m.skip_field("registry")?,
+        }
         for list in super::LIST_KEYS {
             m.serialize_field(list, &none)?;
         }

@@ -214,10 +214,30 @@ pub struct ValidationResults {
     pub rows: RowCounts,
     /// Every rule of the rules file: passed, failed, not applicable or not run (with why).
     pub rules_checked: Vec<RuleResult>,
+    /// With `--xml`: the registry's verdict on the QReport written beside the report (its
+    /// findings are among `errors`, `warnings` and `infos`, naming the XML as their file).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub registry: Option<RegistryVerdict>,
     pub errors: Listed<Finding>,
     pub warnings: Listed<Finding>,
     pub infos: Listed<Finding>,
     pub rejected_rows: Listed<RejectedRow>,
+}
+
+/// The verdict on a report's QReport XML: what `cbam validate` of that file says.
+#[derive(Debug, Clone, Serialize)]
+pub struct RegistryVerdict {
+    #[serde(skip_serializing_if = "crate::provenance::hidden_in_identity")]
+    pub file: String,
+    /// `QReport 23.00`.
+    pub schema: String,
+    /// False when a finding of severity error stopped it from being written.
+    pub written: bool,
+    /// Written, and no finding of severity error: the registry would accept the upload.
+    pub valid_for_upload: bool,
+    pub error_count: u64,
+    pub warning_count: u64,
+    pub info_count: u64,
 }
 
 /// The four per-row lists of `validation_results` while the pipeline fills them: findings by

@@ -9,6 +9,7 @@
 mod eval;
 mod finish;
 mod read;
+pub mod registry;
 pub mod schema;
 mod stream;
 pub mod typed;

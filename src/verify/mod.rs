@@ -12,7 +12,7 @@ pub use compare::{
     compare, Classes, Comparison, Consistency, Deviation, DeviationClass, Tolerance, ToleranceMode,
 };
 pub use read::{from_csv, from_json, from_report, read, MAX_FIGURE_TCO2E};
-pub use select::{Selection, SelectionError};
+pub use select::{rank as sample_rank, Selection, SelectionError};
 
 use crate::model::Date;
 use rust_decimal::Decimal;

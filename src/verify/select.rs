@@ -61,7 +61,7 @@ impl Chosen {
 
 /// The sample's order: a hash of the seed and the id, so the draw depends on neither the
 /// file's order nor its size, and the same seed draws the same shipments on every machine.
-fn rank(seed: u64, id: &str) -> [u8; 32] {
+pub fn rank(seed: u64, id: &str) -> [u8; 32] {
     let mut h = Sha256::new();
     h.update(seed.to_be_bytes());
     h.update(id.as_bytes());

@@ -76,13 +76,32 @@ fn head(s: &mut String, r: &Report) {
     );
     let _ = writeln!(
         s,
-        "| Status | {} |\n",
+        "| Status | {} |",
         if v.is_valid {
             "valid (no errors)"
         } else {
             "NOT valid: errors below"
         }
     );
+    if let Some(x) = &v.registry {
+        let _ = writeln!(s, "| Registry XML | {} |", registry_verdict(x));
+    }
+    s.push('\n');
+}
+
+/// `report.xml (QReport 23.00): valid for upload: no, 40 errors, 0 warnings`.
+pub fn registry_verdict(x: &crate::report::RegistryVerdict) -> String {
+    let written = if x.written { "" } else { " NOT written," };
+    let verdict = if x.valid_for_upload {
+        format!("yes ({} warnings)", x.warning_count)
+    } else {
+        format!("no, {} errors, {} warnings", x.error_count, x.warning_count)
+    };
+    format!(
+        "{} ({}):{written} valid for upload: {verdict}",
+        cell(&x.file),
+        x.schema
+    )
 }
 
 /// Rows and emissions in total.

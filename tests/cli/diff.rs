@@ -16,10 +16,16 @@ fn diff(a: &Path, b: &Path, extra: &[&str]) -> (i32, Value) {
 }
 
 fn report(dir: &Path, name: &str, time: &str) -> PathBuf {
+    report_from(&fixture("shipments_2025q4.csv"), dir, name, time)
+}
+
+fn report_from(input: &Path, dir: &Path, name: &str, time: &str) -> PathBuf {
     let out = dir.join(name);
     let mut c = cbam();
     c.args(["report", "--input"])
-        .arg(fixture("shipments_2025q4.csv"))
+        .arg(input)
+        .args(["--suppliers"])
+        .arg(fixture("suppliers.yaml"))
         .arg("--output")
         .arg(&out);
     c.args([
@@ -73,6 +79,48 @@ fn same_inputs_at_another_time_are_identical() {
             "importer_declaration.declaration_date"
         ])
     );
+}
+
+#[test]
+fn a_renamed_input_gives_the_same_report_id_and_only_provenance_differences() {
+    let d = tmp();
+    let renamed = d.path().join("copy of the export (2).csv");
+    std::fs::copy(fixture("shipments_2025q4.csv"), &renamed).unwrap();
+    let a = report(d.path(), "a.json", "2026-01-01");
+    let b = report_from(&renamed, d.path(), "b.json", "2026-01-01");
+    let id = |p: &Path| {
+        let v: Value = serde_json::from_slice(&std::fs::read(p).unwrap()).unwrap();
+        v["report_metadata"]["report_id"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    assert_eq!(
+        id(&a),
+        id(&b),
+        "the id depends on content, not on file names"
+    );
+    let (c, v) = diff(&a, &b, &[]);
+    assert_eq!(c, 0, "{v}");
+    assert_eq!(v["identical"], true);
+    assert_eq!(v["difference_count"], 0);
+    // The input's name in the provenance, and in each finding that names its file.
+    let listed = v["provenance_only"].as_array().unwrap();
+    assert!(v["provenance_only_count"].as_u64().unwrap() >= 2, "{v}");
+    assert_eq!(listed[0]["path"], "provenance.inputs[0].file_name");
+    assert_eq!(listed[0]["b"], "\"copy of the export (2).csv\"");
+    assert!(
+        listed[1..]
+            .iter()
+            .all(|d| d["path"].as_str().unwrap().ends_with("].file")),
+        "{v}"
+    );
+    let renamed = v["provenance_only_count"].clone();
+    let (c, v) = diff(&a, &b, &["--strict"]);
+    assert_eq!(c, 1, "--strict counts the renamed file: {v}");
+    assert_eq!(v["difference_count"], renamed);
+    assert_eq!(v["provenance_only_count"], 0);
+    assert_eq!(v["identical"], false);
 }
 
 #[test]

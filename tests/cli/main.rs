@@ -1,6 +1,7 @@
 //! One integration-test binary (links once): runs the built `cbam` on fixtures in temp dirs.
 
 mod annex;
+mod audit;
 mod backups;
 mod bad_input;
 mod bomb_rss;
@@ -79,6 +80,21 @@ pub fn report_cmd(input: &Path, output: &Path, extra: &[&str]) -> Command {
         .args(["--generated-at", "2026-01-15T09:00:00Z"])
         .args(extra);
     c
+}
+
+/// A `--xml` run on Q4 2025 shipments declared with default values: the XML is written and
+/// the run's verdict is the registry's — refused only for the default values after Q2 2024
+/// (XQ013), exit 1.
+pub fn assert_registry_refuses_only_default_values(o: &Output) {
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(code(o), 1, "{out}{}", stderr(o));
+    assert!(out.contains("valid for upload: no"), "{out}");
+    let errors: Vec<&str> = out
+        .lines()
+        .filter(|l| l.trim_start().starts_with("error "))
+        .collect();
+    assert!(!errors.is_empty(), "{out}");
+    assert!(errors.iter().all(|l| l.contains("XQ013")), "{out}");
 }
 
 pub fn run(mut c: Command) -> Output {

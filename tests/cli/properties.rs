@@ -30,6 +30,7 @@ fn request(input: std::path::PathBuf) -> ReportRequest {
         keep_lines: true,
         chunk_bytes: None,
         spill_budget: None,
+        registry_xml: None,
     }
 }
 
@@ -433,7 +434,10 @@ proptest! {
         let p = d.path().join("s.csv");
         std::fs::write(&p, encodings_csv(&rows)).unwrap();
         let mut req = request(p);
-        req.quarter = None;
+        // Rows of 2025Q4 and 2026Q1 (a report covers one quarter: the other's rows are
+        // rejected, IN007): the first row's quarter is the report's, so both are drawn.
+        let q = if rows[0].3 % 2 == 0 { "2025Q4" } else { "2026Q1" };
+        req.quarter = cbam::model::Quarter::parse(q);
         let report = build_report(&req).unwrap();
         // Rows without a default value (e.g. 3102 10 00 in 2026) are rejected and have no line.
         for l in &report.lines().unwrap().read_all().unwrap() {

@@ -457,7 +457,10 @@ fn several_inputs_are_one_set_of_shipments() {
         .iter()
         .map(|i| i["file_name"].as_str().unwrap())
         .collect();
-    assert_eq!(inputs, ["dec.csv", "oct_nov.csv"]);
+    // In the order of their content's SHA-256, whatever their names and the order given.
+    let mut by_digest = [("dec.csv", sha256_of(&b)), ("oct_nov.csv", sha256_of(&a))];
+    by_digest.sort_by(|x, y| x.1.cmp(&y.1));
+    assert_eq!(inputs, [by_digest[0].0, by_digest[1].0]);
     // Named the other way round: the same bytes.
     let swapped = d.path().join("swapped.json");
     let o = run(report_cmd(
@@ -523,4 +526,61 @@ fn several_inputs_are_one_set_of_shipments() {
         "{}",
         r["validation_results"]
     );
+}
+
+#[test]
+fn rows_of_two_quarters_without_quarter_are_refused_naming_both() {
+    let d = tmp();
+    let q3 = d.path().join("q3.csv");
+    let header = "shipment_id,import_date,quarter,cn_code,origin_iso,net_mass_kg\n";
+    std::fs::write(
+        &q3,
+        format!("{header}Q3-1,2025-08-01,2025Q3,72081000,CN,1000\nQ3-2,2025-09-30,2025Q3,72081000,IN,2000\n"),
+    )
+    .unwrap();
+    let out = d.path().join("r.json");
+    let mut c = report_cmd(&fixture("shipments_2025q4.csv"), &out, &[]);
+    c.arg("--input").arg(&q3);
+    let o = run(c);
+    assert_eq!(code(&o), 2, "{}", stderr(&o));
+    let e = stderr(&o);
+    for part in [
+        "2025Q3: 2 rows",
+        "2025Q4: 23 rows",
+        "--quarter 2025Q3",
+        "--quarter 2025Q4",
+        "--period",
+    ] {
+        assert!(e.contains(part), "{part:?} in {e}");
+    }
+    assert!(!out.exists(), "nothing is written");
+    // Naming the quarter: the other quarter's rows are rejected (IN007), never in the totals.
+    let mut c = report_cmd(
+        &fixture("shipments_2025q4.csv"),
+        &out,
+        &["--quarter", "2025Q4"],
+    );
+    c.arg("--input").arg(&q3);
+    let o = run(c);
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    let r = json(&out);
+    assert_eq!(r["report_metadata"]["quarter"], "2025Q4");
+    let rejected = r["validation_results"]["rejected_rows"].as_array().unwrap();
+    let ids: Vec<&str> = rejected
+        .iter()
+        .filter(|x| x["status"] == "rejected")
+        .filter_map(|x| x["shipment_id"].as_str())
+        .collect();
+    assert_eq!(ids, ["Q3-1", "Q3-2"]);
+    assert!(
+        rejected
+            .iter()
+            .filter(|x| x["status"] == "rejected")
+            .all(|x| x["codes"] == serde_json::json!(["IN007"])),
+        "{rejected:?}"
+    );
+}
+
+fn sha256_of(p: &Path) -> String {
+    cbam::provenance::sha256_hex(&std::fs::read(p).unwrap())
 }

@@ -81,7 +81,7 @@ fn json_dec(v: &serde_json::Value) -> Decimal {
 fn fixture_xml_snapshot() {
     let d = tmp();
     let (o, _, xml) = fixture_xml(d.path(), &strs(&with_suppliers()));
-    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert_registry_refuses_only_default_values(&o);
     let text = String::from_utf8(xml).unwrap();
     insta::with_settings!({snapshot_path => "../../snapshots", prepend_module_to_snapshot => false}, {
         insta::assert_snapshot!("fixture_qreport_2025q4", text);
@@ -92,7 +92,7 @@ fn fixture_xml_snapshot() {
 fn fixture_xml_without_suppliers_snapshot() {
     let d = tmp();
     let (o, _, xml) = fixture_xml(d.path(), &[]);
-    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert_registry_refuses_only_default_values(&o);
     insta::with_settings!({snapshot_path => "../../snapshots", prepend_module_to_snapshot => false}, {
         insta::assert_snapshot!("fixture_qreport_2025q4_no_suppliers", String::from_utf8(xml).unwrap());
     });
@@ -103,7 +103,7 @@ fn fixture_xml_without_suppliers_snapshot() {
 fn xml_totals_equal_the_json_report() {
     let d = tmp();
     let (o, r, xml) = fixture_xml(d.path(), &strs(&with_suppliers()));
-    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert_registry_refuses_only_default_values(&o);
     let root = parse(&xml);
     let goods: Vec<&Node> = root.all("ImportedGood").collect();
     let json_goods = r["goods_summary"]["goods"].as_array().unwrap();
@@ -191,7 +191,8 @@ fn xml_from_json_and_reruns_give_identical_bytes() {
     let mut c = xml_cmd(&d.path().join("r.json"), &d.path().join("from_json.xml"));
     c.args(&sup);
     let o = run(c);
-    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    // Written, and refused by the registry's rules as the report's run said (XQ013).
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
     assert_eq!(
         std::fs::read(d.path().join("from_json.xml")).unwrap(),
         first
@@ -248,7 +249,7 @@ fn customs_procedure_column_splits_goods() {
     let input = d.path().join("with_proc.csv");
     std::fs::write(&input, text).unwrap();
     let (o, r, xml) = fixture_xml_from(d.path(), &input, &[]);
-    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert_registry_refuses_only_default_values(&o);
     let root = parse(&xml);
     let goods: std::collections::BTreeSet<(String, String, String)> = root
         .all("ImportedGood")
@@ -289,7 +290,7 @@ fn representative_is_written() {
         "Amsterdam",
     ]);
     let (o, _, xml) = fixture_xml(d.path(), &extra);
-    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert_registry_refuses_only_default_values(&o);
     let root = parse(&xml);
     assert_eq!(
         root.text_at("Representative/IdentificationNumber"),
@@ -655,7 +656,7 @@ fn operator_and_installation_from_supplier_profile() {
     let d = tmp();
     let sup = suppliers_with_installation(d.path());
     let (o, _, xml) = fixture_xml(d.path(), &["--suppliers", sup.to_str().unwrap()]);
-    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert_registry_refuses_only_default_values(&o);
     let root = parse(&xml);
     let op = root
         .all("ImportedGood")
@@ -727,5 +728,93 @@ fn validate_checks_role_and_installation() {
             ("XQ019".to_string(), format!("{ge}/ProductionCountry")),
             ("XQ019".to_string(), format!("{ge}/InstallationOperator")),
         ]
+    );
+}
+
+/// `--xml` gives one verdict: the registry's rules run on the XML written, and their findings
+/// are the report's (JSON, Markdown, stdout, exit code) — the same that `cbam validate` of the
+/// XML gives afterwards.
+#[test]
+fn the_report_and_its_xml_have_one_verdict() {
+    let d = tmp();
+    let out = d.path().join("r.json");
+    let xml = d.path().join("r.xml");
+    let md = d.path().join("r.md");
+    let mut c = report_cmd(&fixture("shipments_2025q4.csv"), &out, &XML_FLAGS);
+    c.args(with_suppliers())
+        .arg("--xml")
+        .arg(&xml)
+        .arg("--summary")
+        .arg(&md);
+    let o = run(c);
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        stdout.contains("valid for upload: no, 40 error(s), 0 warning(s)"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("… 35 more XQ013"), "{stdout}");
+    let r = json(&out);
+    let v = &r["validation_results"];
+    assert_eq!(v["is_valid"], false);
+    assert_eq!(v["error_count"], 40);
+    assert_eq!(
+        v["registry"],
+        serde_json::json!({"file": "r.xml", "schema": "QReport 23.00", "written": true,
+            "valid_for_upload": false, "error_count": 40, "warning_count": 0, "info_count": 0})
+    );
+    let in_report: std::collections::BTreeSet<(String, u64)> = v["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            assert_eq!(f["file"], "r.xml");
+            (
+                f["code"].as_str().unwrap().to_string(),
+                f["line"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    let markdown = std::fs::read_to_string(&md).unwrap();
+    assert!(
+        markdown.contains(
+            "| Registry XML | r.xml (QReport 23.00): valid for upload: no, 40 errors, 0 warnings |"
+        ),
+        "{markdown}"
+    );
+    // `cbam validate` of the written XML: the same findings, at the same lines.
+    let (o, x) = validate_xml(&xml);
+    assert_eq!(code(&o), 1);
+    let by_validate: std::collections::BTreeSet<(String, u64)> = x["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["code"].as_str().unwrap().to_string(),
+                f["line"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(in_report, by_validate);
+
+    // Q2 2024, when default values were still accepted: valid for upload, exit 0.
+    let csv = std::fs::read_to_string(fixture("shipments_2025q4.csv")).unwrap();
+    let q2 = csv
+        .replace("2025-12-31", "2024-06-30")
+        .replace("2025Q4", "2024Q2")
+        .replace("2025-10-", "2024-04-")
+        .replace("2025-11-", "2024-05-")
+        .replace("2025-12-", "2024-06-");
+    let input = d.path().join("q2_2024.csv");
+    std::fs::write(&input, q2).unwrap();
+    let mut c = report_cmd(&input, &out, &XML_FLAGS);
+    c.args(with_suppliers()).arg("--xml").arg(&xml);
+    let o = run(c);
+    assert_eq!(code(&o), 0, "{}", String::from_utf8_lossy(&o.stdout));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("valid for upload: yes"));
+    assert_eq!(
+        json(&out)["validation_results"]["registry"]["valid_for_upload"],
+        true
     );
 }
