@@ -18,6 +18,7 @@ pub enum Sub {
         /// Plain-SQL pg_dump output, gzip or not.
         #[arg(long, value_name = "FILE")]
         backup: PathBuf,
+        /// What stdout shows: `table` for people, `json` for scripts.
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
     },

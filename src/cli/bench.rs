@@ -8,15 +8,21 @@ use std::time::Instant;
 
 #[derive(Debug, clap::Args)]
 pub struct GenerateArgs {
+    /// How many shipments to write.
     #[arg(long, default_value_t = 100_000)]
     pub shipments: u64,
+    /// The generator's seed: the same seed writes the same bytes.
     #[arg(long, default_value_t = 42)]
     pub seed: u64,
     /// Quarter of the generated shipments.
     #[arg(long, default_value = "2025Q4")]
     pub quarter: String,
+    /// The shipments CSV to write (atomically).
     #[arg(long, value_name = "FILE")]
     pub output: PathBuf,
+    /// Print nothing.
+    #[arg(short, long)]
+    pub quiet: bool,
 }
 
 #[derive(Debug, clap::Args)]
@@ -24,6 +30,7 @@ pub struct BenchArgs {
     /// Comma-separated shipment counts.
     #[arg(long, value_delimiter = ',', default_value = "100000,1000000")]
     pub shipments: Vec<u64>,
+    /// The generator's seed (the same seed times the same data).
     #[arg(long, default_value_t = 42)]
     pub seed: u64,
     /// Timed runs per configuration (the minimum and median are reported).
@@ -44,6 +51,15 @@ pub fn generate(a: GenerateArgs) -> anyhow::Result<u8> {
     cbam::fsio::atomic_write(&a.output, |w| {
         cbam::bench::generate(w, a.shipments, a.seed, q.year, q.q)
     })?;
+    if !a.quiet {
+        let bytes = std::fs::metadata(&a.output).map(|m| m.len()).unwrap_or(0);
+        println!(
+            "wrote {} shipments of {q} (seed {}) to {}: {bytes} bytes",
+            a.shipments,
+            a.seed,
+            cbam::model::printable(&a.output.display().to_string())
+        );
+    }
     Ok(0)
 }
 

@@ -13,6 +13,7 @@ pub struct Args {
     /// CN scope table replacing the embedded Annex I scope.
     #[arg(long, global = true, value_name = "FILE")]
     pub cn_codes: Option<PathBuf>,
+    /// What stdout shows: `table` for people, `json` for scripts.
     #[arg(long, global = true, value_enum, default_value_t = Format::Table)]
     pub format: Format,
 }
@@ -21,16 +22,19 @@ pub struct Args {
 pub enum Sub {
     /// Classify codes: scope, sector, gases, indirect counted, default values with sources.
     Lookup {
+        /// CN codes, 8 digits (spaces and dots allowed: 7208 10 00, 7208.10.00).
         #[arg(required = true, value_name = "CODE")]
         codes: Vec<String>,
     },
     /// Check a CN code list (the production system's cn_codes.json, a CSV with cn_code, or one code per line).
     Validate {
+        /// The code list: cn_codes.json, a CSV with a cn_code column, or one code per line.
         #[arg(value_name = "FILE")]
         file: PathBuf,
     },
     /// How the CN codes of a shipments file classify (per code with counts; --each: per shipment).
     Enrich {
+        /// Shipments file (any input format of `report`).
         #[arg(long, visible_alias = "input", value_name = "FILE")]
         shipments: PathBuf,
         /// List every shipment with its code's classification.

@@ -15,6 +15,7 @@ pub struct Args {
     /// Every event, not just the last 90 days and the next year.
     #[arg(long)]
     pub all: bool,
+    /// What stdout shows: `table` for people, `json` for scripts.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
 }

@@ -13,8 +13,10 @@ pub struct Args {
     /// Second report (or --report2).
     #[arg(value_name = "B", required_unless_present = "report2")]
     pub b: Option<PathBuf>,
+    /// First report, as the production system's verify_determinism.py names it (instead of A).
     #[arg(long, value_name = "FILE", conflicts_with = "a")]
     pub report1: Option<PathBuf>,
+    /// Second report (instead of B).
     #[arg(long, value_name = "FILE", conflicts_with = "b")]
     pub report2: Option<PathBuf>,
     /// Also ignore these paths (dotted; `[]` for any index), on top of the declared volatile fields.
@@ -28,6 +30,7 @@ pub struct Args {
     /// Show at most this many differences.
     #[arg(long, default_value_t = 20)]
     pub max: usize,
+    /// What stdout shows: `table` for people, `json` for scripts.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
 }

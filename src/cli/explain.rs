@@ -23,6 +23,7 @@ pub struct Args {
     /// … with the reference data the report was made with.
     #[command(flatten)]
     pub reference: ReferenceArgs,
+    /// What stdout shows: `table` for people, `json` for scripts.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
 }

@@ -19,6 +19,7 @@ pub struct Args {
     /// the table; a dump cut inside the table's data still fails).
     #[arg(long)]
     pub allow_incomplete: bool,
+    /// What stdout shows: `table` for people, `json` for scripts.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
 }

@@ -29,11 +29,11 @@ pub const MAX_THREADS: u64 = 1024;
 )]
 pub struct Cli {
     /// Worker threads, 1 to 1024 (default: all cores). Results do not depend on it.
-    #[arg(long, global = true, value_parser = clap::value_parser!(u64).range(1..=MAX_THREADS))]
+    #[arg(long, global = true, value_parser = clap::value_parser!(u64).range(1..=MAX_THREADS), help_heading = "Performance and limits")]
     pub threads: Option<u64>,
     /// Most that gzip input (.csv.gz, .json.gz, .sql.gz) may decompress to, e.g. 512M, 4G
     /// (default: 64 times the compressed file, at least 16 MiB); past it the file is refused.
-    #[arg(long, global = true, value_name = "SIZE", value_parser = parse_size)]
+    #[arg(long, global = true, value_name = "SIZE", value_parser = parse_size, help_heading = "Performance and limits")]
     pub max_decompressed: Option<u64>,
     #[command(subcommand)]
     pub command: Command,
@@ -42,35 +42,78 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Shipments file → CBAM report JSON (+ Markdown summary, per-line CSV).
+    #[command(after_help = EXAMPLES_REPORT)]
     Report(Box<report::Args>),
     /// Report JSON → the EU registry's quarterly report XML (QReport 23.00).
+    #[command(after_help = EXAMPLES_XML)]
     Xml(Box<xml::Args>),
     /// One table of a pg_dump backup (.sql, .sql.gz) → CSV in the intake format.
+    #[command(after_help = EXAMPLES_EXPORT)]
     Export(export::Args),
     /// Database backups: `backup verify`.
+    #[command(after_help = EXAMPLES_BACKUP)]
     Backup(backup::Args),
     /// The runbook's audits over a database backup: `audit daily`, `audit quarterly`.
+    #[command(after_help = EXAMPLES_AUDIT)]
     Audit(Box<audit::Args>),
     /// Check any CBAM report (ours or the production system's) against the rules.
+    #[command(after_help = EXAMPLES_VALIDATE)]
     Validate(validate::Args),
     /// Compare two reports canonically, ignoring only the declared volatile fields.
+    #[command(after_help = EXAMPLES_DIFF)]
     Diff(diff::Args),
     /// CN codes against Annex I: lookup, validate a code list, classify a shipments file.
+    #[command(after_help = EXAMPLES_CN)]
     Cn(cn::Args),
     /// Recomputed figures against expected ones (report, baseline or CSV), within a tolerance.
+    #[command(after_help = EXAMPLES_VERIFY)]
     Verify(verify::Args),
     /// The calculation trail of one shipment: inputs, scope, factor and why, arithmetic, rounding.
+    #[command(after_help = EXAMPLES_EXPLAIN)]
     Explain(explain::Args),
-    /// Supplier profiles: `suppliers audit`.
+    /// Supplier profiles: `suppliers audit` (data quality, against shipments) and
+    /// `suppliers import` (EU Communication templates → profiles).
+    #[command(after_help = EXAMPLES_SUPPLIERS)]
     Suppliers(suppliers::Args),
     /// Reporting, modification, declaration and surrender dates around a day.
+    #[command(after_help = EXAMPLES_DEADLINES)]
     Deadlines(deadlines::Args),
     /// Write N generated shipments (seeded) as CSV, for benchmarks and load tests.
+    #[command(after_help = EXAMPLES_GENERATE)]
     Generate(bench::GenerateArgs),
+    /// Shell completions for bash, zsh, fish or PowerShell, on stdout.
+    #[command(
+        after_help = "Examples:\n  cbam completions bash > /etc/bash_completion.d/cbam\n  cbam completions zsh > \"${fpath[1]}/_cbam\"\n  cbam completions fish > ~/.config/fish/completions/cbam.fish"
+    )]
+    Completions {
+        /// bash, zsh, fish or powershell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// The manual page (roff), on stdout.
+    #[command(after_help = "Examples:\n  cbam man > cbam.1 && man ./cbam.1")]
+    Man,
     /// Generate N shipments and time whole `report` runs (full and summary-only).
+    #[command(after_help = EXAMPLES_BENCH)]
     Bench(bench::BenchArgs),
 }
 
+const EXAMPLES_REPORT: &str = "Examples:\n  cbam report --input fixtures/shipments_2025q4.csv --suppliers fixtures/suppliers.yaml \\\n      --output report.json --summary report.md --lines lines.csv \\\n      --importer-name \"Noordzee Staal Import BV\" --importer-country NL --importer-eori NL123456789012 \\\n      --declarant-name \"Jan de Vries\" --declarant-position \"Customs Compliance Officer\"\n  cbam report --input fixtures/shipments_2026.csv --period 2026 --output annual.json …   (annual, definitive period)\n  cbam report --input backup.sql.gz --output r.json --xml r.xml --declarant-city Rotterdam --confirm …";
+const EXAMPLES_XML: &str = "Examples:\n  cbam xml --report report.json --output report.xml --declarant-city Rotterdam --confirm";
+const EXAMPLES_EXPORT: &str = "Examples:\n  cbam export --database-backup fixtures/pgdump/greenlang.sql.gz --output shipments.csv";
+const EXAMPLES_BACKUP: &str =
+    "Examples:\n  cbam backup verify --backup fixtures/pgdump/greenlang.sql.gz";
+const EXAMPLES_AUDIT: &str = "Examples:\n  cbam audit daily --backup fixtures/pgdump/production_audit.sql.gz --date 2025-12-01\n  cbam audit quarterly --backup fixtures/pgdump/production_audit.sql.gz --quarter Q4-2025 --sample 5 --summary audit.md";
+const EXAMPLES_VALIDATE: &str = "Examples:\n  cbam validate --report report.json\n  cbam validate --report report.xml --format json";
+const EXAMPLES_DIFF: &str = "Examples:\n  cbam diff a.json b.json\n  cbam diff a.json b.json --strict --max 5 --format json";
+const EXAMPLES_CN: &str = "Examples:\n  cbam cn lookup 7208 10 00\n  cbam cn validate cn_codes.json\n  cbam cn enrich --shipments fixtures/shipments_2025q4.csv";
+const EXAMPLES_VERIFY: &str = "Examples:\n  cbam verify --actual new.json --expected baseline.json\n  cbam verify --actual new.json --expected old.json --sample 1000 --seed 7 --quarter Q4-2025";
+const EXAMPLES_EXPLAIN: &str = "Examples:\n  cbam explain --input fixtures/shipments_2025q4.csv --shipment FX-2025Q4-0003 --suppliers fixtures/suppliers.yaml";
+const EXAMPLES_SUPPLIERS: &str = "Examples:\n  cbam suppliers audit --suppliers fixtures/suppliers.yaml --shipments fixtures/shipments_2025q4.csv --quarter Q4-2025\n  cbam suppliers import template.xlsx --output suppliers_imported.yaml";
+const EXAMPLES_DEADLINES: &str = "Examples:\n  cbam deadlines --today 2026-12-04 --days-ahead 60";
+const EXAMPLES_GENERATE: &str =
+    "Examples:\n  cbam generate --shipments 1000000 --seed 42 --output gen.csv";
+const EXAMPLES_BENCH: &str = "Examples:\n  cbam bench --shipments 100000,1000000 --production";
 /// Returns the process exit code.
 pub fn run() -> anyhow::Result<u8> {
     let cli = match Cli::try_parse() {
@@ -107,6 +150,21 @@ pub fn run() -> anyhow::Result<u8> {
         Command::Diff(a) => diff::run(a),
         Command::Generate(a) => bench::generate(a),
         Command::Bench(a) => bench::bench(a),
+        Command::Completions { shell } => {
+            use clap::CommandFactory;
+            // Rendered whole first: the generator panics on a failed write (a closed pipe).
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "cbam", &mut script);
+            std::io::Write::write_all(&mut std::io::stdout(), &script)?;
+            Ok(0)
+        }
+        Command::Man => {
+            use clap::CommandFactory;
+            let mut page = Vec::new();
+            clap_mangen::Man::new(Cli::command()).render(&mut page)?;
+            std::io::Write::write_all(&mut std::io::stdout(), &page)?;
+            Ok(0)
+        }
     }
 }
 
@@ -122,4 +180,39 @@ fn parse_size(s: &str) -> Result<u64, String> {
 pub enum Format {
     Table,
     Json,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Cli;
+    use clap::CommandFactory;
+
+    /// Every subcommand and every flag of every command says what it is for.
+    #[test]
+    fn every_flag_has_help_text() {
+        let mut missing = Vec::new();
+        fn walk(cmd: &clap::Command, path: String, missing: &mut Vec<String>) {
+            for a in cmd.get_arguments() {
+                let id = a.get_id().as_str();
+                if ["help", "version"].contains(&id) {
+                    continue;
+                }
+                if a.get_help().is_none() && a.get_long_help().is_none() {
+                    missing.push(format!("{path} --{}", a.get_long().unwrap_or(id)));
+                }
+            }
+            for sub in cmd.get_subcommands() {
+                if sub.get_about().is_none() && sub.get_name() != "help" {
+                    missing.push(format!("{path} {} (no about)", sub.get_name()));
+                }
+                walk(sub, format!("{path} {}", sub.get_name()), missing);
+            }
+        }
+        walk(&Cli::command(), "cbam".into(), &mut missing);
+        assert!(
+            missing.is_empty(),
+            "flags without help:\n{}",
+            missing.join("\n")
+        );
+    }
 }

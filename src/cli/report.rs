@@ -27,60 +27,73 @@ pub struct Args {
     /// Shipments: CSV or TSV in the production export format, a plain-SQL pg_dump backup
     /// (.sql, .sql.gz), a workbook (.xlsx, .xls, .ods) or JSON. Several files (`--input a b`
     /// or `--input a --input b`) are read as one set of shipments.
-    #[arg(long, visible_alias = "shipments", value_name = "FILE", num_args = 1.., required = true)]
+    #[arg(long, visible_alias = "shipments", value_name = "FILE", num_args = 1.., required = true, help_heading = "Input")]
     pub input: Vec<PathBuf>,
     /// Override the format the extension implies: csv, tsv, sql, xlsx, xls, ods, json.
-    #[arg(long, value_name = "FORMAT")]
+    #[arg(long, value_name = "FORMAT", help_heading = "Input")]
     pub input_format: Option<String>,
     /// Workbook sheet holding the shipments (default: the first sheet).
-    #[arg(long, value_name = "NAME")]
+    #[arg(long, value_name = "NAME", help_heading = "Input")]
     pub sheet: Option<String>,
     /// Table of a database backup holding the shipments (`name` or `schema.name`).
-    #[arg(long, value_name = "NAME", default_value = "shipments")]
+    #[arg(
+        long,
+        value_name = "NAME",
+        default_value = "shipments",
+        help_heading = "Input"
+    )]
     pub table: String,
     /// Report JSON to write (atomically).
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", help_heading = "Outputs")]
     pub output: PathBuf,
     /// Also write a Markdown summary.
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", help_heading = "Outputs")]
     pub summary: Option<PathBuf>,
     /// Also write one CSV row per calculated shipment.
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", help_heading = "Outputs")]
     pub lines: Option<PathBuf>,
     /// Also write the EU registry's quarterly report XML (QReport 23.00); needs --declarant-city.
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", help_heading = "Outputs")]
     pub xml: Option<PathBuf>,
     #[command(flatten)]
     pub xml_flags: super::xml::XmlFlags,
     #[command(flatten)]
     pub reference: ReferenceArgs,
-    #[arg(long)]
+    /// The importer's name, as registered with its EORI.
+    #[arg(long, value_name = "NAME", help_heading = "Declaration")]
     pub importer_name: String,
     /// EU member state of the importer (ISO 3166-1 alpha-2).
-    #[arg(long)]
+    #[arg(long, value_name = "CC", help_heading = "Declaration")]
     pub importer_country: String,
     /// Importer EORI number (two letters, then up to 15 letters or digits).
-    #[arg(long)]
+    #[arg(long, value_name = "EORI", help_heading = "Declaration")]
     pub importer_eori: String,
-    #[arg(long)]
+    /// Who makes the declaration (the XML's Signature).
+    #[arg(long, value_name = "NAME", help_heading = "Declaration")]
     pub declarant_name: String,
-    #[arg(long)]
+    /// The declarant's position (e.g. "Customs Compliance Officer").
+    #[arg(long, value_name = "TEXT", help_heading = "Declaration")]
     pub declarant_position: String,
     /// The report's quarter (YYYYQn), or a year from 2026 (YYYY: an annual report); rows of other
     /// periods are rejected. Default: the rows' quarter.
-    #[arg(long, visible_alias = "period", value_name = "YYYYQn|YYYY")]
+    #[arg(
+        long,
+        visible_alias = "period",
+        value_name = "YYYYQn|YYYY",
+        help_heading = "Declaration"
+    )]
     pub quarter: Option<String>,
     /// Pin report_metadata.generated_at (YYYY-MM-DD, YYYY-MM-DDTHH:MM:SSZ, @EPOCH); else SOURCE_DATE_EPOCH, else now.
-    #[arg(long, value_name = "TIME")]
+    #[arg(long, value_name = "TIME", help_heading = "Declaration")]
     pub generated_at: Option<String>,
     /// Per-shipment detail in the JSON.
-    #[arg(long, value_enum, default_value_t = Details::Full)]
+    #[arg(long, value_enum, default_value_t = Details::Full, help_heading = "Outputs")]
     pub details: Details,
     /// What to print on stdout.
-    #[arg(long, value_enum, default_value_t = Format::Table)]
+    #[arg(long, value_enum, default_value_t = Format::Table, help_heading = "Outputs")]
     pub format: Format,
     /// Print nothing on success.
-    #[arg(short, long)]
+    #[arg(short, long, help_heading = "Outputs")]
     pub quiet: bool,
 }
 

@@ -18,6 +18,7 @@ pub struct Args {
 pub enum Sub {
     /// Data quality, vintage, verification, CN coverage; with --shipments, the shipments that rely on each supplier.
     Audit {
+        /// Supplier profiles (the production system's YAML, or `suppliers import` output).
         #[arg(long, value_name = "FILE")]
         suppliers: PathBuf,
         /// Shipments (any input format): which suppliers they name and what they claim.
@@ -33,6 +34,7 @@ pub enum Sub {
         /// Data older than this many years is stale.
         #[arg(long, default_value_t = 2)]
         stale_after_years: u32,
+        /// What stdout shows: `table` for people, `json` for scripts.
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
     },
@@ -50,6 +52,7 @@ pub enum Sub {
         /// Merge into the existing --output file: suppliers with the same id are replaced, others kept.
         #[arg(long)]
         merge: bool,
+        /// What stdout shows: `table` for people, `json` for scripts.
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
     },

@@ -29,6 +29,7 @@ pub struct Args {
     /// Skip these rules.
     #[arg(long, value_delimiter = ',', value_name = "RULE")]
     pub skip: Vec<String>,
+    /// What stdout shows: `table` for people, `json` for scripts.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
     /// Print nothing; the exit code tells.

@@ -60,6 +60,7 @@ pub struct Args {
     /// Show at most this many deviations.
     #[arg(long, default_value_t = 20)]
     pub max: usize,
+    /// What stdout shows: `table` for people, `json` for scripts.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
 }

@@ -11,40 +11,86 @@ use std::path::{Path, PathBuf};
 #[derive(Debug, Clone, clap::Args)]
 pub struct XmlFlags {
     /// Declarant EORI (default: the importer's).
-    #[arg(long, value_name = "EORI")]
+    #[arg(
+        long,
+        value_name = "EORI",
+        help_heading = "Registry XML (--xml, cbam xml)"
+    )]
     pub declarant_eori: Option<String>,
     /// Declarant's city (required for the XML).
-    #[arg(long, value_name = "CITY")]
+    #[arg(
+        long,
+        value_name = "CITY",
+        help_heading = "Registry XML (--xml, cbam xml)"
+    )]
     pub declarant_city: Option<String>,
     /// Declarant role: 01 importer, 02 indirect customs representative, 03 both (some goods).
-    #[arg(long, value_name = "CODE", default_value = "01")]
+    #[arg(
+        long,
+        value_name = "CODE",
+        default_value = "01",
+        help_heading = "Registry XML (--xml, cbam xml)"
+    )]
     pub declarant_role: String,
     /// Importer's city (default: the declarant's city when the declarant is the importer).
-    #[arg(long, value_name = "CITY")]
+    #[arg(
+        long,
+        value_name = "CITY",
+        help_heading = "Registry XML (--xml, cbam xml)"
+    )]
     pub importer_city: Option<String>,
     /// A representative's name (with its EORI, country and city).
-    #[arg(long, value_name = "NAME", requires_all = ["representative_eori", "representative_country", "representative_city"])]
+    #[arg(long, value_name = "NAME", requires_all = ["representative_eori", "representative_country", "representative_city"], help_heading = "Registry XML (--xml, cbam xml)")]
     pub representative_name: Option<String>,
     /// The representative's EORI.
-    #[arg(long, value_name = "EORI", requires = "representative_name")]
+    #[arg(
+        long,
+        value_name = "EORI",
+        requires = "representative_name",
+        help_heading = "Registry XML (--xml, cbam xml)"
+    )]
     pub representative_eori: Option<String>,
     /// The representative's country (ISO 3166-1 alpha-2).
-    #[arg(long, value_name = "CC", requires = "representative_name")]
+    #[arg(
+        long,
+        value_name = "CC",
+        requires = "representative_name",
+        help_heading = "Registry XML (--xml, cbam xml)"
+    )]
     pub representative_country: Option<String>,
     /// The representative's city.
-    #[arg(long, value_name = "CITY", requires = "representative_name")]
+    #[arg(
+        long,
+        value_name = "CITY",
+        requires = "representative_name",
+        help_heading = "Registry XML (--xml, cbam xml)"
+    )]
     pub representative_city: Option<String>,
     /// Place of signature (default: the declarant's city).
-    #[arg(long, value_name = "PLACE")]
+    #[arg(
+        long,
+        value_name = "PLACE",
+        help_heading = "Registry XML (--xml, cbam xml)"
+    )]
     pub signature_place: Option<String>,
     /// The declarant confirms the report's data and its use (written as true; else false).
-    #[arg(long)]
+    #[arg(long, help_heading = "Registry XML (--xml, cbam xml)")]
     pub confirm: bool,
     /// Requested customs procedure for goods without a `customs_procedure` column value.
-    #[arg(long, value_name = "CODE", default_value = "40")]
+    #[arg(
+        long,
+        value_name = "CODE",
+        default_value = "40",
+        help_heading = "Registry XML (--xml, cbam xml)"
+    )]
     pub customs_procedure: String,
     /// Import area: EU (customs import declaration) or EUOTH.
-    #[arg(long, value_name = "AREA", default_value = "EU")]
+    #[arg(
+        long,
+        value_name = "AREA",
+        default_value = "EU",
+        help_heading = "Registry XML (--xml, cbam xml)"
+    )]
     pub import_area: String,
 }
 
@@ -230,6 +276,7 @@ pub struct Args {
     pub declarant_position: Option<String>,
     #[command(flatten)]
     pub xml: XmlFlags,
+    /// What stdout shows: `table` for people, `json` for scripts.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
     /// Print nothing; the exit code tells.

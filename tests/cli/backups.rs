@@ -504,3 +504,69 @@ fn an_empty_backup_is_damaged_and_says_so() {
     let o = export(&p, &d.path().join("o.csv"), &[]);
     assert_eq!(code(&o), 2);
 }
+
+/// A file that is not a dump at all is exit 2 naming what it is (never "DAMAGED … truncated",
+/// exit 1, and never a flag `backup verify` does not have); a cut dump is still damage.
+#[test]
+fn a_file_that_is_not_a_dump_is_refused_for_what_it_is() {
+    let d = tmp();
+    let gz_text = d.path().join("notes.sql.gz");
+    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    std::io::Write::write_all(&mut e, b"shipment_id,import_date\nA,2025-10-01\n").unwrap();
+    std::fs::write(&gz_text, e.finish().unwrap()).unwrap();
+    let cases = [
+        (
+            fixture("shipments_2025q4.csv"),
+            "not a plain-SQL dump: line 1 starts \"shipment_id,",
+        ),
+        (
+            fixture("sheets/shipments_2025q4.xlsx"),
+            "this is a spreadsheet workbook",
+        ),
+        (
+            gz_text,
+            "not a plain-SQL dump: line 1 starts \"shipment_id,",
+        ),
+    ];
+    for (path, says) in cases {
+        let mut c = cbam();
+        c.args(["backup", "verify", "--backup"]).arg(&path);
+        let o = run(c);
+        assert_eq!(code(&o), 2, "{}: {}", path.display(), stderr(&o));
+        assert!(stderr(&o).contains(says), "{}", stderr(&o));
+        assert!(!stderr(&o).contains("--input-format"), "{}", stderr(&o));
+        assert!(o.stdout.is_empty());
+    }
+    // A real dump cut short: damage, exit 1.
+    let text = std::fs::read(fixture("pgdump/greenlang.sql")).unwrap();
+    let cut = d.path().join("cut.sql");
+    std::fs::write(&cut, &text[..text.len() * 2 / 3]).unwrap();
+    let mut c = cbam();
+    c.args(["backup", "verify", "--backup"]).arg(&cut);
+    let o = run(c);
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("DAMAGED"));
+}
+
+#[test]
+fn generate_says_what_it_wrote() {
+    let d = tmp();
+    let out = d.path().join("gen.csv");
+    let mut c = cbam();
+    c.args(["generate", "--shipments", "10", "--output"])
+        .arg(&out);
+    let o = run(c);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let bytes = std::fs::metadata(&out).unwrap().len();
+    assert_eq!(
+        String::from_utf8_lossy(&o.stdout),
+        format!(
+            "wrote 10 shipments of 2025Q4 (seed 42) to {}: {bytes} bytes\n",
+            out.display()
+        )
+    );
+    let mut c = cbam();
+    c.args(["generate", "-q", "--shipments", "10", "--output"])
+        .arg(&out);
+    assert!(run(c).stdout.is_empty());
+}

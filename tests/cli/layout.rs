@@ -79,3 +79,31 @@ fn imports_flow_one_way_and_files_stay_short() {
     assert!(rooms.len() > 20, "rooms: {rooms:?}");
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 }
+
+/// Every file the README's example commands (its `sh` blocks) write into the checkout is
+/// ignored by `.gitignore` (an exact `/name` line), so running them leaves `git status` clean.
+#[test]
+fn readme_examples_write_only_ignored_files() {
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    let ignore = std::fs::read_to_string(root().join(".gitignore")).unwrap();
+    let ignored: Vec<&str> = ignore.lines().filter_map(|l| l.strip_prefix('/')).collect();
+    let flag = regex::Regex::new(r"(?:--output|--summary|--lines|--xml|--html|-o|>)\s+([^\s;|&]+)")
+        .unwrap();
+    let mut missing = Vec::new();
+    for block in readme.split("```sh\n").skip(1) {
+        let block = block.split("```").next().unwrap().replace("\\\n", " ");
+        for m in flag.captures_iter(&block) {
+            let path = &m[1];
+            // Files under a directory the example makes, or outside the checkout, stay there.
+            if path.contains('/') || path.starts_with('$') || path == "/dev/null" {
+                continue;
+            }
+            if !ignored.contains(&path) {
+                missing.push(path.to_string());
+            }
+        }
+    }
+    missing.sort();
+    missing.dedup();
+    assert!(missing.is_empty(), "add to .gitignore: {missing:?}");
+}

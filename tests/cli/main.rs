@@ -16,6 +16,7 @@ mod diff;
 mod escaping;
 mod explain;
 mod fuzz_replay;
+mod help;
 mod intake;
 mod layout;
 mod lost_rows;

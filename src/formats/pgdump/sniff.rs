@@ -82,7 +82,7 @@ pub(super) fn sniff_gzipped(path: &Path, head: &[u8]) -> Result<()> {
             ),
         });
     }
-    Ok(())
+    refuse_non_sql(path, &inner)
 }
 
 /// Where the advised `pg_restore` writes: a new name beside the archive (`X.dump` →
@@ -109,8 +109,9 @@ pub(super) fn sniff(path: &Path, head: &[u8]) -> Result<Sniff> {
     if head.starts_with(b"PK\x03\x04") || head.starts_with(b"\xD0\xCF\x11\xE0") {
         return Err(Error::Data {
             path: path.to_path_buf(),
-            message: "this is a spreadsheet (zip or OLE file), not an SQL dump; \
-                      use --input-format xlsx, xls or ods"
+            message: "this is a spreadsheet workbook (zip or OLE file), not an SQL dump; a \
+                      workbook of shipments is read by `cbam report` under its own name \
+                      (.xlsx, .xls, .ods)"
                 .into(),
         });
     }
@@ -124,7 +125,53 @@ pub(super) fn sniff(path: &Path, head: &[u8]) -> Result<Sniff> {
                 .into(),
         });
     }
+    refuse_non_sql(path, head)?;
     Ok(Sniff::Plain)
+}
+
+/// SQL words a plain-SQL dump's first statement can start with (pg_dump, pg_dumpall, and
+/// hand-written loads), compared without case; `\` starts a psql meta-command.
+const SQL_STARTS: [&str; 18] = [
+    "SET", "SELECT", "CREATE", "COPY", "INSERT", "ALTER", "BEGIN", "START", "COMMENT", "DROP",
+    "GRANT", "REVOKE", "RESET", "DO", "UPDATE", "DELETE", "COMMIT", "TRUNCATE",
+];
+
+/// A file whose first line that is not blank or a `--` comment does not start an SQL
+/// statement is not a dump at all (a CSV export, a JSON file, text): refused for what it is,
+/// naming that line, rather than read to its end and called truncated.
+fn refuse_non_sql(path: &Path, head: &[u8]) -> Result<()> {
+    let text = String::from_utf8_lossy(head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head));
+    let mut lines = text.lines().enumerate().peekable();
+    while let Some((i, line)) = lines.next() {
+        let t = line.trim();
+        if t.is_empty() || t.starts_with("--") {
+            continue;
+        }
+        // The last line of the head may be cut: too little to judge.
+        if lines.peek().is_none() && head.len() >= 512 {
+            return Ok(());
+        }
+        let word: String = t
+            .chars()
+            .take_while(|c| c.is_ascii_alphabetic())
+            .collect::<String>()
+            .to_ascii_uppercase();
+        if t.starts_with('\\') || SQL_STARTS.contains(&word.as_str()) {
+            return Ok(());
+        }
+        // Shown with `{:?}`: quoted, control characters escaped.
+        let shown: String = t.chars().take(60).collect();
+        return Err(Error::Data {
+            path: path.to_path_buf(),
+            message: format!(
+                "not a plain-SQL dump: line {} starts {shown:?}, not an SQL statement \
+                 (a pg_dump file starts with \"-- PostgreSQL database dump\" and SET \
+                 statements)",
+                i + 1
+            ),
+        });
+    }
+    Ok(())
 }
 
 /// A directory is a `pg_dump -Fd` archive (it has a `toc.dat`) or simply not a dump.
