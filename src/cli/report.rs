@@ -44,6 +44,9 @@ pub struct Args {
     /// Also write a Markdown summary.
     #[arg(long, value_name = "FILE")]
     pub summary: Option<PathBuf>,
+    /// Also write the report as one self-contained HTML page (charts inline, prints on A4).
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
     /// Also write one CSV row per calculated shipment.
     #[arg(long, value_name = "FILE")]
     pub lines: Option<PathBuf>,
@@ -165,6 +168,7 @@ fn check_files(a: &Args) -> cbam::error::Result<()> {
     let mut outputs = vec![("--output", a.output.as_path())];
     for (flag, p) in [
         ("--summary", &a.summary),
+        ("--html", &a.html),
         ("--lines", &a.lines),
         ("--xml", &a.xml),
     ] {
@@ -234,6 +238,15 @@ fn write_outputs(
         }
         None => None,
     };
+    if let Some(p) = &a.html {
+        // After the XML: the page shows its verdict.
+        let registry = match (&a.xml, &xml_findings) {
+            (Some(x), Some(f)) => Some(cbam::html::Registry::of_findings(x, f)),
+            _ => None,
+        };
+        let html = cbam::html::render(&cbam::html::Page::of_report(report, registry)?);
+        outputs.write(p, |w| w.write_all(html.as_bytes()))?;
+    }
     outputs.write(&a.output, |w| write::report_json(report, w))?;
     outputs.commit()?;
     Ok(xml_findings)

@@ -15,6 +15,9 @@ mod diff;
 mod escaping;
 mod explain;
 mod fuzz_replay;
+mod html;
+#[cfg(feature = "shared-reference")]
+mod html_browser;
 mod intake;
 mod layout;
 mod lost_rows;
