@@ -79,7 +79,7 @@ const CSS: &str = r#"
 :root{--ink:#14202b;--mute:#4a5865;--line:#b8c2cc;--band:#eef2f5;--accent:#1f3f5f}
 *{box-sizing:border-box}
 body{margin:0;font-family:system-ui,-apple-system,"Segoe UI",Roboto,"Noto Sans","DejaVu Sans",Arial,sans-serif;color:var(--ink);background:#fff;font-size:14px;line-height:1.4}
-table.frame{width:100%;border-collapse:collapse}
+table.frame{width:100%;border-collapse:collapse;table-layout:fixed}
 table.frame>tbody>tr>td{padding:0 24px 24px}
 thead.run th{position:sticky;top:0;z-index:2;background:var(--accent);color:#fff;font-weight:600;text-align:left;padding:6px 24px;font-size:12px}
 thead.run span{margin-right:1.6em;white-space:nowrap}
@@ -92,7 +92,7 @@ h3{font-size:15px;margin:14px 0 6px}
 .kpi b{display:block;font-size:20px;font-variant-numeric:tabular-nums}
 .kpi span{color:var(--mute);font-size:12px}
 table.data{border-collapse:collapse;width:100%;margin:6px 0 12px;font-size:12.5px}
-table.data th,table.data td{border:1px solid var(--line);padding:3px 6px;vertical-align:top;text-align:left}
+table.data th,table.data td{border:1px solid var(--line);padding:3px 6px;vertical-align:top;text-align:left;overflow-wrap:anywhere}
 table.data th{background:var(--band)}
 table.data tbody tr:nth-child(even) td{background:#f7f9fb}
 table.data td.n,table.data th.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
@@ -173,7 +173,7 @@ fn running_header(s: &mut String, h: &Value) {
     let d = at(h, &["importer_declaration"]);
     let _ = write!(
         s,
-        "<span>CBAM report {}</span><span>Period {}</span><span>Importer {} ({}), EORI {}</span>",
+        "<span>CBAM report {}</span> <span>Period {}</span> <span>Importer {} ({}), EORI {}</span>",
         t(at(h, &["report_metadata", "report_id"])),
         esc(&period(h)),
         t(d.and_then(|d| d.get("importer_name"))),
