@@ -62,60 +62,166 @@ enum Walk {
     Open { min: i64, end: i64, in_str: bool },
 }
 
-/// Walks `b[from..to]` from outside any string at `depth`: one pass over the positions of
-/// quotes and backslashes (`memchr2_iter`, no call per string), brackets counted only in the
-/// stretches between strings. With `stop`, returns where the depth first comes back to 0.
-fn walk(b: &[u8], from: usize, to: usize, mut depth: i64, stop: bool) -> Walk {
-    let mut min = depth;
-    let mut in_str = false;
-    // Where the current stretch outside strings starts, and the byte an escape covers.
-    let (mut outside, mut escaped) = (from, usize::MAX);
-    let count = |lo: usize, hi: usize, depth: &mut i64, min: &mut i64| -> Option<usize> {
-        for (k, &c) in b[lo..hi].iter().enumerate() {
-            match c {
-                b'{' | b'[' => *depth += 1,
-                b'}' | b']' => {
-                    *depth -= 1;
-                    *min = (*min).min(*depth);
-                    if stop && *depth == 0 {
-                        return Some(lo + k + 1);
-                    }
-                }
-                _ => {}
+/// The walk's state between bytes.
+struct State {
+    depth: i64,
+    min: i64,
+    in_str: bool,
+    /// The previous byte was a backslash inside a string.
+    esc: bool,
+}
+
+/// Byte by byte (a block with a backslash, and the last bytes).
+fn bytes(b: &[u8], lo: usize, hi: usize, st: &mut State, stop: bool) -> Option<usize> {
+    for (k, &c) in b[lo..hi].iter().enumerate() {
+        if st.in_str {
+            if st.esc {
+                st.esc = false;
+            } else if c == b'\\' {
+                st.esc = true;
+            } else if c == b'"' {
+                st.in_str = false;
             }
-        }
-        None
-    };
-    for p in memchr::memchr2_iter(b'"', b'\\', &b[from..to]) {
-        let p = from + p;
-        if p == escaped {
             continue;
         }
-        match (in_str, b[p]) {
-            (true, b'\\') => escaped = p + 1,
-            (true, _) => {
-                in_str = false;
-                outside = p + 1;
-            }
-            (false, b'"') => {
-                if let Some(end) = count(outside, p, &mut depth, &mut min) {
-                    return Walk::Closed(end);
+        match c {
+            b'"' => st.in_str = true,
+            b'{' | b'[' => st.depth += 1,
+            b'}' | b']' => {
+                st.depth -= 1;
+                st.min = st.min.min(st.depth);
+                if stop && st.depth == 0 {
+                    return Some(lo + k + 1);
                 }
-                in_str = true;
             }
             // A backslash outside a string is not JSON; the parse of the member says so.
-            (false, _) => {}
+            _ => {}
         }
     }
-    if !in_str {
-        if let Some(end) = count(outside, to, &mut depth, &mut min) {
+    None
+}
+
+/// 64 bytes as bit masks (bit j = byte j): quotes, backslashes, `{`/`[` and `}`/`]`.
+#[derive(Default)]
+struct Masks {
+    quote: u64,
+    backslash: u64,
+    open: u64,
+    close: u64,
+}
+
+impl Masks {
+    /// SSE2 (every x86_64): sixteen bytes compared at a time, `movemask` to bits.
+    #[cfg(target_arch = "x86_64")]
+    fn of(blk: &[u8; 64]) -> Masks {
+        use std::arch::x86_64::*;
+        let mut m = Masks::default();
+        for (k, part) in blk.chunks_exact(16).enumerate() {
+            // SAFETY: `part` is 16 readable bytes (chunks_exact); the load is unaligned; SSE2
+            // is part of the x86_64 baseline.
+            let (q, bs, open, close) = unsafe {
+                let v = _mm_loadu_si128(part.as_ptr().cast::<__m128i>());
+                let folded = _mm_or_si128(v, _mm_set1_epi8(0x20));
+                let bits = |x: __m128i| u64::from(_mm_movemask_epi8(x) as u16);
+                (
+                    bits(_mm_cmpeq_epi8(v, _mm_set1_epi8(b'"' as i8))),
+                    bits(_mm_cmpeq_epi8(v, _mm_set1_epi8(b'\\' as i8))),
+                    bits(_mm_cmpeq_epi8(folded, _mm_set1_epi8(b'{' as i8))),
+                    bits(_mm_cmpeq_epi8(folded, _mm_set1_epi8(b'}' as i8))),
+                )
+            };
+            let at = 16 * k;
+            m.quote |= q << at;
+            m.backslash |= bs << at;
+            m.open |= open << at;
+            m.close |= close << at;
+        }
+        m
+    }
+
+    /// Elsewhere: byte by byte.
+    #[cfg(not(target_arch = "x86_64"))]
+    fn of(blk: &[u8; 64]) -> Masks {
+        let mut m = Masks::default();
+        for (j, &c) in blk.iter().enumerate() {
+            m.quote |= u64::from(c == b'"') << j;
+            m.backslash |= u64::from(c == b'\\') << j;
+            // `[` 0x5B and `{` 0x7B differ only in 0x20; so do `]` and `}`.
+            m.open |= u64::from(c | 0x20 == b'{') << j;
+            m.close |= u64::from(c | 0x20 == b'}') << j;
+        }
+        m
+    }
+}
+
+/// Bit j set when an odd number of bits at or below j are set: inside a string, from the
+/// opening quote up to (not including) the closing one.
+fn prefix_xor(mut x: u64) -> u64 {
+    for k in [1, 2, 4, 8, 16, 32] {
+        x ^= x << k;
+    }
+    x
+}
+
+/// A block of 64 bytes without a backslash, from its masks: brackets outside strings counted
+/// by popcount, one by one only where the depth may reach a new low (or 0, with `stop`).
+fn block(m: &Masks, pos: usize, st: &mut State, stop: bool) -> Option<usize> {
+    let inside = prefix_xor(m.quote) ^ if st.in_str { u64::MAX } else { 0 };
+    st.in_str = inside >> 63 == 1;
+    let (open, close) = (m.open & !inside, m.close & !inside);
+    let low = st.depth - i64::from(close.count_ones());
+    if low >= st.min && (!stop || low > 0) {
+        st.depth = low + i64::from(open.count_ones());
+        return None;
+    }
+    let mut bits = open | close;
+    while bits != 0 {
+        let j = bits.trailing_zeros();
+        bits &= bits - 1;
+        if open >> j & 1 == 1 {
+            st.depth += 1;
+        } else {
+            st.depth -= 1;
+            st.min = st.min.min(st.depth);
+            if stop && st.depth == 0 {
+                return Some(pos + j as usize + 1);
+            }
+        }
+    }
+    None
+}
+
+/// Walks `b[from..to]` from outside any string at `depth`, 64 bytes at a time (bit masks;
+/// a block with a backslash byte by byte). With `stop`, returns where the depth first comes
+/// back to 0.
+fn walk(b: &[u8], from: usize, to: usize, depth: i64, stop: bool) -> Walk {
+    let mut st = State {
+        depth,
+        min: depth,
+        in_str: false,
+        esc: false,
+    };
+    let mut pos = from;
+    while pos + 64 <= to {
+        let blk: &[u8; 64] = b[pos..pos + 64].try_into().expect("64 bytes");
+        let m = Masks::of(blk);
+        let closed = if m.backslash != 0 || st.esc {
+            bytes(b, pos, pos + 64, &mut st, stop)
+        } else {
+            block(&m, pos, &mut st, stop)
+        };
+        if let Some(end) = closed {
             return Walk::Closed(end);
         }
+        pos += 64;
+    }
+    if let Some(end) = bytes(b, pos, to, &mut st, stop) {
+        return Walk::Closed(end);
     }
     Walk::Open {
-        min,
-        end: depth,
-        in_str,
+        min: st.min,
+        end: st.depth,
+        in_str: st.in_str,
     }
 }
 
@@ -296,6 +402,57 @@ mod tests {
             serde_json::from_str::<serde_json::Value>(v).expect("valid JSON");
             let doc = format!("{{\"a\": {v}, \"b\": 1}}");
             assert_eq!(keys(&doc)[0].1, v, "{v}");
+        }
+    }
+
+    #[test]
+    fn random_documents_split_as_serde_reads_them() {
+        // A seeded generator of nested values with strings full of quotes, backslashes and
+        // brackets, long enough to cross 64-byte blocks at every offset.
+        let mut seed = 0x9E37_79B9_7F4A_7C15u64;
+        let mut next = move |n: u64| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed % n
+        };
+        fn value(next: &mut dyn FnMut(u64) -> u64, depth: u32) -> serde_json::Value {
+            let pieces = ["a", "\\", "\"", "[", "]", "{", "}", "\\\"", " ", "é"];
+            match if depth > 4 { next(3) } else { next(6) } {
+                0 => serde_json::Value::from(next(1000)),
+                1 | 2 => {
+                    let n = next(12);
+                    serde_json::Value::from(
+                        (0..n)
+                            .map(|_| pieces[next(10) as usize])
+                            .collect::<String>(),
+                    )
+                }
+                3 | 4 => (0..next(5)).map(|_| value(next, depth + 1)).collect(),
+                _ => (0..next(5))
+                    .map(|i| {
+                        (
+                            format!("k{i}{}", pieces[next(10) as usize]),
+                            value(next, depth + 1),
+                        )
+                    })
+                    .collect::<serde_json::Map<_, _>>()
+                    .into(),
+            }
+        }
+        for _ in 0..300 {
+            let members: serde_json::Map<String, serde_json::Value> = (0..4)
+                .map(|i| (format!("m{i}"), value(&mut next, 0)))
+                .collect();
+            let doc = serde_json::Value::Object(members.clone());
+            for text in [doc.to_string(), serde_json::to_string_pretty(&doc).unwrap()] {
+                let got = keys(&text);
+                assert_eq!(got.len(), members.len());
+                for ((k, v), (mk, mv)) in got.iter().zip(&members) {
+                    assert_eq!(serde_json::from_str::<String>(k).unwrap(), *mk);
+                    assert_eq!(serde_json::from_str::<serde_json::Value>(v).unwrap(), *mv);
+                }
+            }
         }
     }
 
