@@ -47,7 +47,8 @@ pub struct Group {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FirstRow {
-    pub line: Option<String>,
+    /// Where: `line FILE:N`, `line N`, or a JSON path for a finding about the report.
+    pub place: Option<String>,
     pub shipment_id: Option<String>,
     pub field: Option<String>,
     pub message: String,
@@ -151,9 +152,10 @@ impl Grouper {
             });
             let line = text(f.get("line")).or_else(|| text(f.get("row")));
             g.first.push(FirstRow {
-                line: match (text(f.get("file")), line) {
-                    (Some(file), Some(l)) => Some(format!("{file}:{l}")),
-                    (_, l) => l.or_else(|| text(f.get("path"))),
+                place: match (text(f.get("file")), line) {
+                    (Some(file), Some(l)) => Some(format!("line {file}:{l}")),
+                    (None, Some(l)) => Some(format!("line {l}")),
+                    (_, None) => text(f.get("path")),
                 },
                 shipment_id: shipment,
                 field: text(f.get("field")),

@@ -92,7 +92,7 @@ h3{font-size:15px;margin:14px 0 6px}
 .kpi b{display:block;font-size:20px;font-variant-numeric:tabular-nums}
 .kpi span{color:var(--mute);font-size:12px}
 table.data{border-collapse:collapse;width:100%;margin:6px 0 12px;font-size:12.5px}
-table.data th,table.data td{border:1px solid var(--line);padding:3px 6px;vertical-align:top;text-align:left;overflow-wrap:anywhere}
+table.data th,table.data td{border:1px solid var(--line);padding:3px 6px;vertical-align:top;text-align:left;overflow-wrap:break-word}
 table.data th{background:var(--band)}
 table.data tbody tr:nth-child(even) td{background:#f7f9fb}
 table.data td.n,table.data th.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
@@ -421,13 +421,13 @@ fn by_method(s: &mut String, p: &Page) {
         ),
         marker.as_ref(),
     ));
-    let _ = write!(
+    let _ = writeln!(
         s,
         "<table class=\"data\"><thead><tr><th>Method</th><th class=\"n\">Lines</th></tr></thead><tbody>\
          <tr><td>Supplier actual data</td><td class=\"n\">{}</td></tr>\
          <tr><td>Default values</td><td class=\"n\">{}</td></tr>\
          <tr><td>Complex goods</td><td class=\"n\">{}</td></tr>\
-         <tr><td>Estimation</td><td class=\"n\">{}</td></tr></tbody></table>\n",
+         <tr><td>Estimation</td><td class=\"n\">{}</td></tr></tbody></table>",
         t(actual),
         t(default),
         t(c.get("complex_goods_count")),
@@ -442,9 +442,9 @@ fn by_method(s: &mut String, p: &Page) {
     }
     for g in p.findings.iter().filter(|g| g.code == "CBAM-070") {
         if let Some(f) = g.first.first() {
-            let _ = write!(
+            let _ = writeln!(
                 s,
-                "<p><b>CBAM-070</b> ({}): {}</p>\n",
+                "<p><b>CBAM-070</b> ({}): {}</p>",
                 esc(g.severity),
                 esc(&f.message)
             );
@@ -465,11 +465,11 @@ fn top_goods(s: &mut String, h: &Value) {
         .map(|g| (dec_of(g.get("total_emissions_tco2")), g))
         .collect();
     // Largest first; ties in report order (a stable sort).
-    order.sort_by(|a, b| b.0.cmp(&a.0));
+    order.sort_by_key(|g| std::cmp::Reverse(g.0));
     let top = &order[..order.len().min(TOP_GOODS)];
-    let _ = write!(
+    let _ = writeln!(
         s,
-        "<p class=\"sub\">The {} largest of {} goods by embedded emissions.</p>\n",
+        "<p class=\"sub\">The {} largest of {} goods by embedded emissions.</p>",
         top.len(),
         goods.len()
     );
@@ -583,10 +583,10 @@ fn obligation(s: &mut String, o: &Value) {
                 t(q.get("holding_requirement_certificates")),
             );
         }
-        let _ = write!(
+        let _ = writeln!(
             s,
             "<tr class=\"sum\"><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td>\
-             <td class=\"n\">{}</td><td class=\"n\"></td><td class=\"n\">{}</td><td class=\"n\"></td></tr></tbody></table>\n",
+             <td class=\"n\">{}</td><td class=\"n\"></td><td class=\"n\">{}</td><td class=\"n\"></td></tr></tbody></table>",
             esc(&yr),
             t(y.get("gross_emissions_tco2")),
             t(y.get("free_allocation_adjustment_tco2")),
@@ -599,9 +599,9 @@ fn obligation(s: &mut String, o: &Value) {
     if !decl.is_empty() {
         s.push_str("<h3>Annual declaration summary</h3>\n");
         if decl.len() > DECLARATION_ROWS {
-            let _ = write!(
+            let _ = writeln!(
                 s,
-                "<p class=\"note\">The first {DECLARATION_ROWS} of {} entries; the report holds every one.</p>\n",
+                "<p class=\"note\">The first {DECLARATION_ROWS} of {} entries; the report holds every one.</p>",
                 decl.len()
             );
         }
@@ -643,8 +643,8 @@ fn first_rows(s: &mut String, g: &Group) {
     s.push_str("<ul class=\"first\">");
     for f in &g.first {
         let mut bits = Vec::new();
-        if let Some(l) = &f.line {
-            bits.push(format!("line {}", esc(l)));
+        if let Some(l) = &f.place {
+            bits.push(esc(l));
         }
         if let Some(id) = &f.shipment_id {
             bits.push(esc(id));
@@ -652,7 +652,11 @@ fn first_rows(s: &mut String, g: &Group) {
         if let Some(fl) = &f.field {
             bits.push(format!("({})", esc(fl)));
         }
-        let _ = write!(s, "<li>{}: {}</li>", bits.join(" "), esc(&f.message));
+        if bits.is_empty() {
+            let _ = write!(s, "<li>{}</li>", esc(&f.message));
+        } else {
+            let _ = write!(s, "<li>{}: {}</li>", bits.join(" "), esc(&f.message));
+        }
     }
     s.push_str("</ul>");
 }
@@ -744,9 +748,9 @@ fn registry(s: &mut String, p: &Page) {
              <code>cbam validate --report FILE.xml</code>).</p>\n",
         ),
         Some(r) => {
-            let _ = write!(
+            let _ = writeln!(
                 s,
-                "<p>{}: {}</p>\n",
+                "<p>{}: {}</p>",
                 esc(&r.file_name),
                 if r.written {
                     "<span class=\"ok\">written: the QReport XML passed its checks (schema and registry rules)</span>"
@@ -789,9 +793,9 @@ fn provenance(s: &mut String, h: &Value) {
     let pv = at(h, &["provenance"]).unwrap_or(&Value::Null);
     s.push_str("<section class=\"sec\" id=\"provenance\">\n<h2>Provenance</h2>\n");
     if let Some(tool) = pv.get("tool") {
-        let _ = write!(
+        let _ = writeln!(
             s,
-            "<p class=\"sub\">Calculated by {} {}; every input and reference table with its SHA-256.</p>\n",
+            "<p class=\"sub\">Calculated by {} {}; every input and reference table with its SHA-256.</p>",
             t(tool.get("name")),
             t(tool.get("version"))
         );

@@ -293,9 +293,13 @@ fn container_end(b: &[u8], i: usize) -> Result<usize, NotAnObject> {
     Err(not_closed())
 }
 
+/// One member of an object: its key (as JSON text, quotes included) and its value, as byte
+/// ranges.
+pub type Member = (Range<usize>, Range<usize>);
+
 /// The top-level object's members in order: each key (as JSON text, quotes included) and the
 /// byte range of its value.
-pub fn members(b: &[u8]) -> Result<Vec<(Range<usize>, Range<usize>)>, NotAnObject> {
+pub fn members(b: &[u8]) -> Result<Vec<Member>, NotAnObject> {
     let mut i = ws(b, 0);
     // A UTF-8 byte-order mark, as some editors write.
     if b[i..].starts_with(b"\xEF\xBB\xBF") {
