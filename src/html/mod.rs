@@ -120,7 +120,45 @@ fn text(v: Option<&Value>) -> Option<String> {
     }
 }
 
+/// A finding's code fields only, borrowed: all that is read of a finding once its code has
+/// its first rows (serde skips the rest without building it).
+#[derive(serde::Deserialize)]
+struct Code<'a> {
+    #[serde(borrow, default)]
+    code: Option<std::borrow::Cow<'a, str>>,
+    #[serde(borrow, default)]
+    error_code: Option<std::borrow::Cow<'a, str>>,
+    #[serde(borrow, default)]
+    warning_code: Option<std::borrow::Cow<'a, str>>,
+    #[serde(borrow, default)]
+    info_code: Option<std::borrow::Cow<'a, str>>,
+    #[serde(borrow, default)]
+    rule_id: Option<std::borrow::Cow<'a, str>>,
+}
+
 impl Grouper {
+    /// Counts the finding in `raw` when its code's first rows are full (true); false when it
+    /// must be read whole (a first row, or a shape the quick read does not take).
+    fn count_quickly(&mut self, raw: &[u8]) -> bool {
+        let Ok(c) = serde_json::from_slice::<Code<'_>>(raw) else {
+            return false;
+        };
+        let Some(code) = [c.code, c.error_code, c.warning_code, c.info_code, c.rule_id]
+            .into_iter()
+            .flatten()
+            .next()
+        else {
+            return false;
+        };
+        match self.0.get_mut(code.as_ref()) {
+            Some(g) if g.first.len() >= FIRST_ROWS => {
+                g.count += 1;
+                true
+            }
+            _ => false,
+        }
+    }
+
     /// One finding: ours (`code`) or the production system's (`error_code`, `warning_code`,
     /// `affected_shipments`).
     fn add(&mut self, severity: &'static str, f: &Value) {
@@ -296,11 +334,11 @@ fn validation_results(path: &Path, b: &[u8], findings: &mut Vec<Group>) -> Resul
                 .into_iter()
                 .enumerate()
             {
-                let what = format!("validation_results.{name}[{i}]");
-                g.add(
-                    severity,
-                    &parse(path, &what, &b[v.start + e.start..v.start + e.end])?,
-                );
+                let raw = &b[v.start + e.start..v.start + e.end];
+                if !g.count_quickly(raw) {
+                    let what = format!("validation_results.{name}[{i}]");
+                    g.add(severity, &parse(path, &what, raw)?);
+                }
             }
             continue;
         }

@@ -306,7 +306,11 @@ fn production_shaped_report_renders() {
   "validation_results": {"is_valid": true, "validation_timestamp": "2025-12-01T10:00:00Z",
     "errors": [],
     "warnings": [{"warning_code": "W002", "message": "Supplier data stale", "affected_shipments": ["S-1", "S-2"]},
-                 {"warning_code": "W002", "message": "Supplier data stale", "affected_shipments": ["S-3"]}]},
+                 {"warning_code": "W002", "message": "Supplier data stale", "affected_shipments": ["S-3"]},
+                 {"warning_code": "W002", "message": "Supplier data stale", "affected_shipments": ["S-4"]},
+                 {"warning_code": "W002", "message": "past the first rows", "affected_shipments": ["S-5"]},
+                 {"warning_code": "W002", "message": "with NaN", "x": NaN},
+                 {"message": "W002 again", "warning_code": "W002"}]},
   "provenance": {"input_files": [{"file_path": "demo_shipments.csv", "file_hash_sha256": "ab12cd34"}]}
 }
 "#,
@@ -316,12 +320,14 @@ fn production_shaped_report_renders() {
     let o = html_cmd(&p, &out);
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     let page = read(&out);
+    assert!(page.contains("S-4") && !page.contains("S-5") && !page.contains("W002 again"));
     for s in [
         "<b>663.91</b>",
         "<b>408.70</b>",
         "<b>255.21</b>",
         "Demo Importer GmbH",
-        "<td>W002</td><td class=\"n\">2</td>",
+        // Six findings of one code: one row, counted, the first three shown.
+        "<td>W002</td><td class=\"n\">6</td>",
         "S-1, S-2",
         "demo_shipments.csv",
         "ab12cd34",
