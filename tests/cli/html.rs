@@ -336,3 +336,28 @@ fn production_shaped_report_renders() {
         assert!(page.contains(s), "{s}");
     }
 }
+
+#[test]
+fn with_xml_the_page_shows_the_registry_verdict() {
+    let d = tmp();
+    let json = d.path().join("r.json");
+    let xml = d.path().join("r.xml");
+    let html = d.path().join("r.html");
+    let mut c = report_cmd(
+        &fixture("shipments_2025q4.csv"),
+        &json,
+        &["--declarant-city", "Rotterdam", "--confirm"],
+    );
+    c.arg("--xml").arg(&xml).arg("--html").arg(&html);
+    let o = run(c);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let page = read(&html);
+    assert!(
+        page.contains("<p>r.xml: <span class=\"ok\">written: the QReport XML passed its checks"),
+        "{page}"
+    );
+    // A report JSON does not record the XML's checks: `cbam html` says so.
+    let again = d.path().join("again.html");
+    assert_eq!(code(&html_cmd(&json, &again)), 0);
+    assert!(read(&again).contains("does not record a registry XML validation"));
+}
