@@ -22,6 +22,7 @@ pub mod explain;
 pub mod formats;
 pub mod fsio;
 pub mod fuzzing;
+pub mod html;
 pub mod intake;
 pub mod model;
 pub mod obligation;

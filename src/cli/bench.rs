@@ -71,6 +71,7 @@ fn report_args(input: PathBuf, output: PathBuf, details: Details) -> report::Arg
         table: "shipments".into(),
         output,
         summary: None,
+        html: None,
         lines: None,
         xml: None,
         xml_flags: Default::default(),

@@ -8,6 +8,7 @@ mod deadlines;
 mod diff;
 mod explain;
 mod export;
+mod html;
 mod reference;
 mod report;
 mod suppliers;
@@ -47,6 +48,8 @@ pub enum Command {
     /// Report JSON → the EU registry's quarterly report XML (QReport 23.00).
     #[command(after_help = EXAMPLES_XML)]
     Xml(Box<xml::Args>),
+    /// Report JSON (ours or the production system's) → one self-contained HTML page.
+    Html(html::Args),
     /// One table of a pg_dump backup (.sql, .sql.gz) → CSV in the intake format.
     #[command(after_help = EXAMPLES_EXPORT)]
     Export(export::Args),
@@ -142,6 +145,7 @@ pub fn run() -> anyhow::Result<u8> {
         Command::Audit(a) => audit::run(*a),
         Command::Validate(a) => validate::run(a),
         Command::Xml(a) => xml::run(*a),
+        Command::Html(a) => html::run(a),
         Command::Cn(a) => cn::run(a),
         Command::Deadlines(a) => deadlines::run(a),
         Command::Suppliers(a) => suppliers::run(a),

@@ -49,6 +49,9 @@ pub struct Args {
     /// Also write a Markdown summary.
     #[arg(long, value_name = "FILE", help_heading = "Outputs")]
     pub summary: Option<PathBuf>,
+    /// Also write the report as one self-contained HTML page (charts inline, prints on A4).
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
     /// Also write one CSV row per calculated shipment.
     #[arg(long, value_name = "FILE", help_heading = "Outputs")]
     pub lines: Option<PathBuf>,
@@ -182,6 +185,7 @@ fn check_files(a: &Args) -> cbam::error::Result<()> {
     let mut outputs = vec![("--output", a.output.as_path())];
     for (flag, p) in [
         ("--summary", &a.summary),
+        ("--html", &a.html),
         ("--lines", &a.lines),
         ("--xml", &a.xml),
     ] {
@@ -249,6 +253,11 @@ fn write_outputs(
         }
         None => None,
     };
+    if let Some(p) = &a.html {
+        // The XML's verdict is the report's (`validation_results.registry`): the page shows it.
+        let html = cbam::html::render(&cbam::html::Page::of_report(report)?);
+        outputs.write(p, |w| w.write_all(html.as_bytes()))?;
+    }
     outputs.write(&a.output, |w| write::report_json(report, w))?;
     outputs.commit()?;
     Ok(xml_findings)

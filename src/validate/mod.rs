@@ -16,6 +16,7 @@ pub mod typed;
 
 pub use crate::report::RuleResult;
 pub use finish::{rule_findings, validate_report};
+pub(crate) use read::replace_non_json_numbers;
 pub use read::{
     check_keys, parse_report, read_report, report_head, stream_array, validate_file, ReportArray,
 };

@@ -75,7 +75,7 @@ fn not_json(path: &Path, e: serde_json::Error) -> Error {
 }
 
 /// `NaN`, `Infinity`, `-Infinity` outside strings → `null` (same length is not needed).
-fn replace_non_json_numbers(b: &[u8]) -> (Cow<'_, [u8]>, u64) {
+pub(crate) fn replace_non_json_numbers(b: &[u8]) -> (Cow<'_, [u8]>, u64) {
     if memchr::memmem::find(b, b"NaN").is_none() && memchr::memmem::find(b, b"Infinity").is_none() {
         return (Cow::Borrowed(b), 0);
     }

@@ -17,6 +17,9 @@ mod escaping;
 mod explain;
 mod fuzz_replay;
 mod help;
+mod html;
+#[cfg(feature = "shared-reference")]
+mod html_browser;
 mod intake;
 mod layout;
 mod lost_rows;
