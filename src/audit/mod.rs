@@ -4,6 +4,7 @@
 //! total and validation status), with the deadlines, the supplier data and a sample of
 //! shipments recomputed alone. One result document; any inconsistency makes it fail.
 
+pub mod html;
 pub mod markdown;
 mod quarterly;
 pub mod recompute;

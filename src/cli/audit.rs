@@ -29,6 +29,9 @@ pub struct Common {
     /// Write the result as Markdown here (atomically).
     #[arg(long, value_name = "FILE")]
     pub summary: Option<PathBuf>,
+    /// Write the result as a self-contained HTML page here (the report page's layout).
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
     /// What is printed on stdout.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
@@ -124,7 +127,11 @@ pub fn run(a: Args) -> anyhow::Result<u8> {
 
 fn load(c: &Common) -> anyhow::Result<ReferenceData> {
     let mut outputs = Vec::new();
-    for (flag, p) in [("--output", &c.output), ("--summary", &c.summary)] {
+    for (flag, p) in [
+        ("--output", &c.output),
+        ("--summary", &c.summary),
+        ("--html", &c.html),
+    ] {
         if let Some(p) = p {
             outputs.push((flag, p.as_path()));
         }
@@ -140,6 +147,10 @@ fn write_outputs(c: &Common, r: &AuditResult) -> anyhow::Result<()> {
     if let Some(p) = &c.summary {
         let md = cbam::audit::markdown::render(r);
         outputs.write(p, |w| w.write_all(md.as_bytes()))?;
+    }
+    if let Some(p) = &c.html {
+        let page = cbam::audit::html::render(r);
+        outputs.write(p, |w| w.write_all(page.as_bytes()))?;
     }
     if let Some(p) = &c.output {
         let json = serde_json::to_vec_pretty(r)?;

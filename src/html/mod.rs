@@ -12,7 +12,7 @@ mod render;
 mod scan;
 mod svg;
 
-pub use render::render;
+pub use render::{esc, frame, render};
 
 use crate::error::{Error, Result};
 use serde_json::{Map, Value};

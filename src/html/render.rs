@@ -121,6 +121,30 @@ ul.first{margin:0;padding-left:16px}
 }
 "#;
 
+/// The page around a body: doctype, the one stylesheet, the running header (repeated on every
+/// printed page). `title` and `header` are text (escaped here); `body` is HTML.
+pub fn frame(title: &str, header: &[String], body: &str) -> String {
+    let mut s = String::with_capacity(body.len() + 8 * 1024);
+    let _ = write!(
+        s,
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+         <meta name=\"generator\" content=\"cbam html\">\n\
+         <title>{}</title>\n<style>{CSS}</style>\n</head>\n<body>\n",
+        esc(title)
+    );
+    s.push_str("<table class=\"frame\">\n<thead class=\"run\"><tr><th>");
+    let spans: Vec<String> = header
+        .iter()
+        .map(|h| format!("<span>{}</span>", esc(h)))
+        .collect();
+    s.push_str(&spans.join(" "));
+    s.push_str("</th></tr></thead>\n<tbody><tr><td>\n");
+    s.push_str(body);
+    s.push_str("</td></tr></tbody>\n</table>\n</body>\n</html>\n");
+    s
+}
+
 /// The page's HTML: deterministic (the same page gives the same bytes).
 pub fn render(p: &Page) -> String {
     let h = &p.head;

@@ -215,3 +215,41 @@ fn suppliers_audit_of_one_quarter_counts_only_its_shipments() {
     assert!(run_for("Q4-2025") > 0);
     assert_eq!(run_for("2025Q3"), 0);
 }
+
+/// The audit as an HTML page: the report page's frame, the verdict, every check, escaped.
+#[test]
+fn the_audit_renders_as_a_page() {
+    let d = tmp();
+    let page = d.path().join("audit.html");
+    let (o, _) = audit(&[
+        "quarterly",
+        "--quarter",
+        "2025Q3",
+        "--today",
+        "2026-12-04",
+        "--html",
+        page.to_str().unwrap(),
+    ]);
+    assert_eq!(code(&o), 1);
+    let html = std::fs::read_to_string(&page).unwrap();
+    assert!(html.starts_with("<!DOCTYPE html>"));
+    assert!(
+        html.contains("<h1>CBAM quarterly audit 2025Q3</h1>"),
+        "{html}"
+    );
+    assert!(html.contains("<span class=\"bad\">INCONSISTENT</span>: 1 inconsistency"));
+    assert!(html.contains("<td>total_emissions_tco2</td><td><span class=\"bad\">inconsistent</span></td><td class=\"n\">103.290</td><td class=\"n\">102.29</td><td class=\"n\">-1.000</td>"), "{html}");
+    assert!(!html.contains("<script"), "no script");
+    // The same audit gives the same page.
+    let again = d.path().join("again.html");
+    audit(&[
+        "quarterly",
+        "--quarter",
+        "2025Q3",
+        "--today",
+        "2026-12-04",
+        "--html",
+        again.to_str().unwrap(),
+    ]);
+    assert_eq!(std::fs::read(&again).unwrap(), html.as_bytes());
+}

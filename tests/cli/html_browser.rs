@@ -169,3 +169,37 @@ fn fixture_pages_load_render_and_print_in_headless_chromium() {
         assert!(pages >= 3, "{name}: {pages} pages");
     }
 }
+
+/// The quarterly audit of the production-shaped backup (its Q3 report 1 t off) as a page: it
+/// loads without a console message and the DOM says the verdict and the difference.
+#[test]
+fn the_audit_page_loads_in_headless_chromium() {
+    let d = tmp();
+    let page = d.path().join("audit.html");
+    let mut c = cbam();
+    c.args([
+        "audit",
+        "quarterly",
+        "--quarter",
+        "2025Q3",
+        "--today",
+        "2026-12-04",
+        "-q",
+    ])
+    .arg("--backup")
+    .arg(fixture("pgdump/production_audit.sql.gz"))
+    .arg("--html")
+    .arg(&page);
+    let o = run(c);
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    let (dom, log) = headless(&page, &d.path().join("profile"), &["--dump-dom".into()]);
+    assert!(page_errors(&log).is_empty(), "{:?}", page_errors(&log));
+    for s in [
+        "INCONSISTENT",
+        "CBAM-2025Q3-NOORDZEE S-20251010080000",
+        "-1.000",
+        "103.290",
+    ] {
+        assert!(dom.contains(s), "{s} in the audit page");
+    }
+}
