@@ -35,7 +35,11 @@ fn exit_code(outcome: anyhow::Result<u8>) -> ExitCode {
             // Every library message quotes its own cause and has no `source()` (the rule in
             // `cbam::error`), so the chain is printed as it stands: each context, then the
             // error under it.
-            eprintln!("cbam: error: {err:#}");
+            // One line, control characters escaped: a message may quote the input's bytes.
+            eprintln!(
+                "cbam: error: {}",
+                cbam::model::printable(&format!("{err:#}"))
+            );
             ExitCode::from(2)
         }
     }

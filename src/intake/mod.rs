@@ -1,6 +1,7 @@
 //! Intake: a shipments file → `ShipmentRow`s (text only) plus layout findings.
 //! Nothing is interpreted here except the file's layout; field checks live in `enrich`.
 
+mod content;
 pub mod convert;
 pub mod delimited;
 pub mod json;
@@ -155,10 +156,7 @@ pub use delimited::Layout;
 /// workbook or JSON file is first converted to CSV in a temporary file (deleted on drop);
 /// findings still name the original file, and its line or sheet row.
 pub fn open_shipments(path: &Path, opts: &InputOptions) -> Result<Source> {
-    let format = match opts.format {
-        Some(f) => f,
-        None => InputFormat::from_path(path)?,
-    };
+    let format = content::format_of(path, opts.format)?;
     let file_name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())

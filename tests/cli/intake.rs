@@ -348,3 +348,89 @@ fn a_stray_quote_names_the_lines_it_swallowed() {
     std::fs::write(&p, ok + "\n").unwrap();
     assert_eq!(report_of(&p).0, 0);
 }
+
+/// Formats are told by content before by name: a workbook, a dump or a JSON file under a
+/// `.csv` name is refused saying what it is (never its ZIP bytes quoted as a header), and read
+/// when named for what it is; a name without an extension is read by its content.
+#[test]
+fn the_content_says_what_a_file_is_before_its_name() {
+    let d = tmp();
+    let cases = [
+        (
+            "sheets/shipments_2025q4.xlsx",
+            "x.csv",
+            "this is an xlsx workbook",
+            "xlsx",
+        ),
+        (
+            "sheets/shipments_2025q4.ods",
+            "x.xlsx",
+            "this is an ods workbook",
+            "ods",
+        ),
+        (
+            "sheets/shipments_2025q4.xls",
+            "x.csv",
+            "this is an xls workbook",
+            "xls",
+        ),
+        (
+            "pgdump/greenlang.sql.gz",
+            "x.csv",
+            "this is a plain-SQL database dump",
+            "sql",
+        ),
+        (
+            "sheets/shipments_2025q4.json",
+            "x.tsv",
+            "this is a JSON file",
+            "json",
+        ),
+    ];
+    for (from, name, says, format) in cases {
+        let p = d.path().join(name);
+        std::fs::copy(fixture(from), &p).unwrap();
+        let out = d.path().join("r.json");
+        let o = run(report_cmd(&p, &out, &[]));
+        assert_eq!(code(&o), 2, "{from}");
+        let e = stderr(&o);
+        assert!(e.contains(says), "{from}: {e}");
+        assert!(e.contains(&format!("--input-format {format}")), "{e}");
+        assert!(
+            e.bytes().all(|b| b >= 0x20 || b == b'\n'),
+            "{from}: control bytes on the terminal: {e:?}"
+        );
+        assert!(!out.exists());
+        let mut flags = vec!["--input-format", format];
+        if format == "ods" {
+            flags.extend(["--sheet", "Shipments"]); // its first sheet is a cover page
+        }
+        let o = run(report_cmd(&p, &out, &flags));
+        assert!(
+            out.exists(),
+            "{from} read with --input-format {format}: {}",
+            stderr(&o)
+        );
+        std::fs::remove_file(&out).unwrap();
+    }
+    let bare = d.path().join("shipments");
+    std::fs::copy(fixture("sheets/shipments_2025q4.xlsx"), &bare).unwrap();
+    let out = d.path().join("r.json");
+    let o = run(report_cmd(&bare, &out, &[]));
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+}
+
+/// Text from a file that reaches an error message is printed with its control characters
+/// escaped, on one line.
+#[test]
+fn an_error_quoting_the_input_escapes_control_characters() {
+    let d = tmp();
+    let p = d.path().join("ctl.csv");
+    std::fs::write(&p, b"a\x1b[31m,b\x07\rc\n1,2\n").unwrap();
+    let o = run(report_cmd(&p, &d.path().join("r.json"), &[]));
+    assert_eq!(code(&o), 2);
+    let e = stderr(&o);
+    assert!(e.contains("\\u{1b}"), "{e:?}");
+    assert!(e.bytes().all(|b| b >= 0x20 || b == b'\n'), "{e:?}");
+    assert_eq!(e.lines().count(), 1, "{e:?}");
+}
