@@ -111,7 +111,15 @@ pub fn generate_workload(
     out.write_all(crate::model::SHIPMENT_COLUMNS.join(",").as_bytes())?;
     out.write_all(b"\n")?;
     let first_month = (q - 1) * 3 + 1;
+    let progress = crate::fsio::progress::begin(
+        "generating shipments",
+        Some(n),
+        crate::fsio::progress::Unit::Rows,
+    );
     for i in 0..n {
+        if i % 65_536 == 0 && i > 0 {
+            progress.add(65_536);
+        }
         let mut pick = rng.below(weights as u64) as u32;
         let mut good = &GOODS[0];
         for g in GOODS {

@@ -245,11 +245,18 @@ fn run_pass(
         converted.then_some(&fix_stored as &dyn Fn(&mut StoredLine) -> std::io::Result<()>);
     let window = 2 * rayon::current_num_threads().max(1);
     let mut file_rows = 0u64;
+    let total: usize = chunks.iter().map(|c| c.end - c.start).sum();
+    let progress = crate::fsio::progress::begin(
+        &format!("calculating {}", src.file_name),
+        Some(total as u64),
+        crate::fsio::progress::Unit::Bytes,
+    );
     for group in chunks.chunks(window) {
         let results: Vec<ChunkResult> = group
             .par_iter()
             .map(|c| process_chunk((src, file_index), c, cx))
             .collect();
+        progress.add(group.iter().map(|c| (c.end - c.start) as u64).sum());
         for mut r in results {
             if let Some(source) = r.error {
                 return Err(crate::report::spill(source));

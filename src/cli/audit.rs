@@ -73,6 +73,14 @@ pub enum Sub {
     },
 }
 
+impl Args {
+    pub fn quiet(&self) -> bool {
+        match &self.command {
+            Sub::Daily { common, .. } | Sub::Quarterly { common, .. } => common.quiet,
+        }
+    }
+}
+
 pub fn run(a: Args) -> anyhow::Result<u8> {
     let threads = rayon::current_num_threads().max(2);
     let (result, common) = match a.command {

@@ -9,6 +9,7 @@ mod diff;
 mod explain;
 mod export;
 mod html;
+mod progress;
 mod reference;
 mod report;
 mod suppliers;
@@ -36,6 +37,9 @@ pub struct Cli {
     /// (default: 64 times the compressed file, at least 16 MiB); past it the file is refused.
     #[arg(long, global = true, value_name = "SIZE", value_parser = parse_size, help_heading = "Performance and limits")]
     pub max_decompressed: Option<u64>,
+    /// No progress bars (they are drawn on stderr only when it is a terminal, and never with -q).
+    #[arg(long, global = true, help_heading = "Performance and limits")]
+    pub no_progress: bool,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -138,6 +142,7 @@ pub fn run() -> anyhow::Result<u8> {
     if let Some(n) = cli.max_decompressed {
         cbam::fsio::set_max_decompressed(n);
     }
+    progress::install(cli.no_progress || cli.command.quiet());
     match cli.command {
         Command::Report(a) => report::run(*a),
         Command::Export(a) => export::run(a),
@@ -168,6 +173,21 @@ pub fn run() -> anyhow::Result<u8> {
             clap_mangen::Man::new(Cli::command()).render(&mut page)?;
             std::io::Write::write_all(&mut std::io::stdout(), &page)?;
             Ok(0)
+        }
+    }
+}
+
+impl Command {
+    /// `-q`: the exit code tells, nothing is printed — progress neither.
+    fn quiet(&self) -> bool {
+        match self {
+            Command::Report(a) => a.quiet,
+            Command::Xml(a) => a.quiet,
+            Command::Validate(a) => a.quiet,
+            Command::Audit(a) => a.quiet(),
+            Command::Html(a) => a.quiet,
+            Command::Generate(a) => a.quiet,
+            _ => false,
         }
     }
 }

@@ -97,6 +97,7 @@ fn new_path(path: &Path) -> PathBuf {
 pub mod codec;
 mod gzip;
 mod outputs;
+pub mod progress;
 pub mod spill;
 pub use gzip::*;
 pub use outputs::*;

@@ -48,8 +48,17 @@ pub fn validate_file(
     let (clean, replaced) = replace_non_json_numbers(&bytes);
     let head = read_head(&clean).map_err(|e| not_json(path, e))?;
     let mut failure = None;
+    let progress = crate::fsio::progress::begin(
+        &format!("validating {}", crate::provenance::file_name_of(path)),
+        None,
+        crate::fsio::progress::Unit::Rows,
+    );
     let v = validate_stream(set, &head, ctx, only, skip, |feed| {
-        if let Err(e) = read_lines(&clean, feed) {
+        let mut counted = |batch: Vec<(usize, JsonLine)>| {
+            progress.add(batch.len() as u64);
+            feed(batch)
+        };
+        if let Err(e) = read_lines(&clean, &mut counted) {
             failure = Some(e);
         }
     });
@@ -400,6 +409,15 @@ pub fn stream_array(
 ) -> Result<()> {
     let (clean, _) = replace_non_json_numbers(bytes);
     let mut de = serde_json::Deserializer::from_slice(&clean);
+    let progress = crate::fsio::progress::begin(
+        &format!("reading {}", crate::provenance::file_name_of(path)),
+        None,
+        crate::fsio::progress::Unit::Bytes,
+    );
+    let each = &mut |e: &str| {
+        progress.add(e.len() as u64);
+        each(e)
+    };
     let seed = Elements {
         outer: match which {
             ReportArray::Lines => LINES,

@@ -96,9 +96,15 @@ fn detailed_goods(lines: &crate::report::Lines, w: &mut (dyn Write + Send)) -> s
     let write = |w: &mut (dyn Write + Send), parts: &[Vec<u8>]| -> std::io::Result<()> {
         parts.iter().try_for_each(|p| w.write_all(p))
     };
+    let progress = crate::fsio::progress::begin(
+        "writing detailed_goods",
+        Some(lines.len()),
+        crate::fsio::progress::Unit::Rows,
+    );
     lines.batches(BATCH_LINES, |batch| {
         let start = first;
         first += batch.len();
+        progress.add(batch.len() as u64);
         let (written, rendered) =
             rayon::join(|| write(&mut *w, &pending), || render_lines(&batch, start));
         written?;

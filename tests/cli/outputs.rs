@@ -364,3 +364,55 @@ fn an_interrupted_run_exits_130_and_leaves_no_temporary_file() {
         );
     }
 }
+
+/// Progress bars: drawn on stderr when it is a terminal (a pseudo-terminal made by `script`),
+/// never when it is a pipe, never with `-q`; and they never change an output file.
+#[test]
+fn progress_is_drawn_on_a_terminal_only() {
+    let d = tmp();
+    let input = d.path().join("big.csv");
+    let mut c = cbam();
+    c.args(["generate", "-q", "--shipments", "200000", "--output"])
+        .arg(&input);
+    assert_eq!(code(&run(c)), 0);
+    let cmd = |out: &Path, quiet: bool| {
+        format!(
+            "{} report --input {} --output {} --importer-name N --importer-country NL \
+             --importer-eori NL123456789012 --declarant-name D --declarant-position P \
+             --generated-at 2026-01-01{}",
+            env!("CARGO_BIN_EXE_cbam"),
+            input.display(),
+            out.display(),
+            if quiet { " -q" } else { "" }
+        )
+    };
+    let on_tty = |out: &Path, quiet: bool| {
+        let o = Command::new("script")
+            .args(["-qec", &cmd(out, quiet), "/dev/null"])
+            .output()
+            .expect("script (util-linux) runs");
+        String::from_utf8_lossy(&o.stdout).into_owned()
+    };
+    let (tty_json, piped_json, quiet_json) = (
+        d.path().join("tty.json"),
+        d.path().join("piped.json"),
+        d.path().join("quiet.json"),
+    );
+    let seen = on_tty(&tty_json, false);
+    assert!(seen.contains("cbam: calculating big.csv"), "{seen}");
+    assert!(seen.contains("rows/s") || seen.contains("/s"), "{seen}");
+    let quiet = on_tty(&quiet_json, true);
+    assert!(!quiet.contains("cbam: "), "-q draws nothing: {quiet}");
+    let piped = std::process::Command::new("sh")
+        .args(["-c", &cmd(&piped_json, false)])
+        .output()
+        .unwrap();
+    assert!(
+        piped.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&piped.stderr)
+    );
+    let bytes = std::fs::read(&tty_json).unwrap();
+    assert_eq!(bytes, std::fs::read(&piped_json).unwrap());
+    assert_eq!(bytes, std::fs::read(&quiet_json).unwrap());
+}

@@ -172,45 +172,31 @@ impl DumpVisitor for CountOnly {
     }
 }
 
-/// Progress on stderr, only when stderr is a terminal, at most a few times a second.
+/// Progress of a dump's reading, in compressed bytes of the file (`fsio::progress`: drawn
+/// by the binary on a terminal only).
 struct Progress {
-    on: bool,
-    total: u64,
-    last: std::time::Instant,
-    name: String,
-    shown: bool,
+    task: crate::fsio::progress::Task,
+    done: u64,
 }
 
 impl Progress {
     fn new(name: &str, total: u64) -> Progress {
-        use std::io::IsTerminal;
         Progress {
-            on: total >= 16 << 20 && std::io::stderr().is_terminal(),
-            total,
-            last: std::time::Instant::now(),
-            name: name.to_string(),
-            shown: false,
+            task: crate::fsio::progress::begin(
+                &format!("reading {name}"),
+                Some(total),
+                crate::fsio::progress::Unit::Bytes,
+            ),
+            done: 0,
         }
     }
-    fn tick(&mut self, read: u64, lines: u64) {
-        if !self.on || self.last.elapsed().as_millis() < 250 {
-            return;
-        }
-        self.last = std::time::Instant::now();
-        self.shown = true;
-        let pct = read as f64 * 100.0 / self.total.max(1) as f64;
-        eprint!(
-            "\rcbam: reading {}: {} of {} MiB ({pct:.0}%), line {lines}   ",
-            self.name,
-            read >> 20,
-            self.total >> 20
-        );
-    }
-    fn done(&self) {
-        if self.shown {
-            eprint!("\r{:width$}\r", "", width = self.name.len() + 64);
+    fn tick(&mut self, read: u64, _lines: u64) {
+        if read > self.done {
+            self.task.add(read - self.done);
+            self.done = read;
         }
     }
+    fn done(&self) {}
 }
 
 /// Reads a whole dump, handing tables and rows to `visitor`. Errors: `Error::Read` when the
