@@ -81,8 +81,13 @@ impl Args {
     }
 }
 
-pub fn run(a: Args) -> anyhow::Result<u8> {
+pub fn run(mut a: Args) -> anyhow::Result<u8> {
     let threads = rayon::current_num_threads().max(2);
+    let mut stdin = super::Stdin::default();
+    let common = match &mut a.command {
+        Sub::Daily { common, .. } | Sub::Quarterly { common, .. } => common,
+    };
+    common.backup = stdin.resolve(&common.backup)?;
     let (result, common) = match a.command {
         Sub::Daily { date, common } => {
             let day = Date::parse(date.trim())
@@ -124,7 +129,12 @@ pub fn run(a: Args) -> anyhow::Result<u8> {
     };
     write_outputs(&common, &result)?;
     if !common.quiet {
-        let mut out = std::io::stdout().lock();
+        let outputs: Vec<&std::path::Path> = [&common.output, &common.summary, &common.html]
+            .into_iter()
+            .flatten()
+            .map(PathBuf::as_path)
+            .collect();
+        let mut out = super::status_out(&outputs);
         match common.format {
             Format::Json => writeln!(out, "{}", serde_json::to_string_pretty(&result)?)?,
             Format::Table => print_table(&mut out, &result)?,

@@ -26,6 +26,8 @@ pub enum Sub {
 
 pub fn run(a: Args) -> anyhow::Result<u8> {
     let Sub::Verify { backup, format } = a.command;
+    let mut stdin = super::Stdin::default();
+    let backup = stdin.resolve(&backup)?;
     let check = verify_backup(&backup)?;
     let mut out = std::io::stdout().lock();
     match format {

@@ -53,12 +53,13 @@ pub fn generate(a: GenerateArgs) -> anyhow::Result<u8> {
     })?;
     if !a.quiet {
         let bytes = std::fs::metadata(&a.output).map(|m| m.len()).unwrap_or(0);
-        println!(
+        writeln!(
+            super::status_out(&[&a.output]),
             "wrote {} shipments of {q} (seed {}) to {}: {bytes} bytes",
             a.shipments,
             a.seed,
             cbam::model::printable(&a.output.display().to_string())
-        );
+        )?;
     }
     Ok(0)
 }

@@ -52,7 +52,11 @@ pub fn run(a: Args) -> anyhow::Result<u8> {
     match &a.command {
         Sub::Lookup { codes } => lookup(&mut out, a.format, codes, &refdata),
         Sub::Validate { file } => validate(&mut out, a.format, file, &refdata),
-        Sub::Enrich { shipments, each } => enrich(&mut out, a.format, shipments, *each, &refdata),
+        Sub::Enrich { shipments, each } => {
+            let mut stdin = super::Stdin::default();
+            let shipments = stdin.resolve(shipments)?;
+            enrich(&mut out, a.format, &shipments, *each, &refdata)
+        }
     }
 }
 

@@ -40,6 +40,8 @@ pub fn run(a: Args) -> anyhow::Result<u8> {
         (Some(x), Some(y)) => (x, y),
         _ => anyhow::bail!("expected two reports: cbam diff A B (or --report1 A --report2 B)"),
     };
+    let mut stdin = super::Stdin::default();
+    let (pa, pb) = (stdin.resolve(&pa)?, stdin.resolve(&pb)?);
     // Each file is mapped, never read whole, and neither becomes one JSON tree: heads are
     // compared whole, `detailed_goods` and the findings element by element. Byte-identical
     // files (the usual result of a determinism check with a pinned time) need no parsing;

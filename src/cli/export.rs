@@ -24,11 +24,13 @@ pub struct Args {
     pub format: Format,
 }
 
-pub fn run(a: Args) -> anyhow::Result<u8> {
+pub fn run(mut a: Args) -> anyhow::Result<u8> {
     cbam::fsio::check_outputs(
         &[("--database-backup", a.database_backup.as_path())],
         &[("--output", a.output.as_path())],
     )?;
+    let mut stdin = super::Stdin::default();
+    a.database_backup = stdin.resolve(&a.database_backup)?;
     let started = std::time::Instant::now();
     let export = cbam::intake::convert::export_database_backup(
         &a.database_backup,
@@ -37,7 +39,7 @@ pub fn run(a: Args) -> anyhow::Result<u8> {
         a.allow_incomplete,
     )?;
     let secs = started.elapsed().as_secs_f64();
-    let mut out = std::io::stdout().lock();
+    let mut out = super::status_out(&[&a.output]);
     match a.format {
         Format::Json => {
             serde_json::to_writer_pretty(&mut out, &export)?;

@@ -15,21 +15,24 @@ pub struct Args {
     pub quiet: bool,
 }
 
-pub fn run(a: Args) -> anyhow::Result<u8> {
+pub fn run(mut a: Args) -> anyhow::Result<u8> {
     cbam::fsio::check_outputs(
         &[("REPORT", a.report.as_path())],
         &[("--output", a.output.as_path())],
     )?;
+    let mut stdin = super::Stdin::default();
+    a.report = stdin.resolve(&a.report)?;
     let page = cbam::html::read(&a.report)?;
     let html = cbam::html::render(&page);
     cbam::fsio::atomic_write(&a.output, |w| w.write_all(html.as_bytes()))?;
     if !a.quiet {
-        println!(
+        writeln!(
+            super::status_out(&[&a.output]),
             "html        {} ({} bytes) from {}",
             a.output.display(),
             html.len(),
             a.report.display()
-        );
+        )?;
     }
     Ok(0)
 }

@@ -177,6 +177,38 @@ pub fn run() -> anyhow::Result<u8> {
     }
 }
 
+/// `-` as an input: standard input, copied once to a temporary file named `<stdin>` (kept
+/// while this lives), so readers that map or reread their input can take it and a report
+/// names it `<stdin>`. Standard input can be read once: one `-` input per run.
+#[derive(Default)]
+pub struct Stdin(Option<cbam::fsio::StdinCopy>);
+
+impl Stdin {
+    pub fn resolve(&mut self, p: &std::path::Path) -> anyhow::Result<std::path::PathBuf> {
+        if !cbam::fsio::is_stdio(p) {
+            return Ok(p.to_path_buf());
+        }
+        anyhow::ensure!(
+            self.0.is_none(),
+            "-: standard input can be read once; name at most one input `-`"
+        );
+        let copy = cbam::fsio::copy_stdin()?;
+        let path = copy.path.clone();
+        self.0 = Some(copy);
+        Ok(path)
+    }
+}
+
+/// Where a command says what it did: stdout, unless one of its outputs went there (`-`);
+/// then stderr, so the output stays what it is.
+pub fn status_out(outputs: &[&std::path::Path]) -> Box<dyn std::io::Write> {
+    if outputs.iter().any(|p| cbam::fsio::is_stdio(p)) {
+        Box::new(std::io::stderr().lock())
+    } else {
+        Box::new(std::io::stdout().lock())
+    }
+}
+
 impl Command {
     /// `-q`: the exit code tells, nothing is printed — progress neither.
     fn quiet(&self) -> bool {

@@ -177,6 +177,14 @@ fn request(a: &Args) -> anyhow::Result<ReportRequest> {
     })
 }
 
+/// Whether one of the run's outputs is standard output (`-`).
+fn written_to_stdout(a: &Args) -> bool {
+    std::iter::once(Some(&a.output))
+        .chain([&a.summary, &a.lines, &a.xml, &a.html].map(Option::as_ref))
+        .flatten()
+        .any(|p| cbam::fsio::is_stdio(p))
+}
+
 /// No output may overwrite an input or another output (checked before anything is read).
 fn check_files(a: &Args) -> cbam::error::Result<()> {
     let mut inputs: Vec<(&'static str, &std::path::Path)> =
@@ -196,8 +204,12 @@ fn check_files(a: &Args) -> cbam::error::Result<()> {
     cbam::fsio::check_outputs(&inputs, &outputs)
 }
 
-pub fn run(a: Args) -> anyhow::Result<u8> {
+pub fn run(mut a: Args) -> anyhow::Result<u8> {
     check_files(&a)?;
+    let mut stdin = super::Stdin::default();
+    for p in &mut a.input {
+        *p = stdin.resolve(p)?;
+    }
     let req = request(&a)?;
     // The reference data is kept: the XML needs the same supplier book the report used
     // (profiles and imported templates), not a second reading of the profiles file.
@@ -207,7 +219,12 @@ pub fn run(a: Args) -> anyhow::Result<u8> {
     let xml = write_outputs(&a, &report, &refdata)?;
     trace.mark("write");
     if !a.quiet {
-        let mut out = std::io::stdout().lock();
+        // With an output on stdout (`-`), what is said about the run goes to stderr.
+        let mut out: Box<dyn Write> = if written_to_stdout(&a) {
+            Box::new(std::io::stderr().lock())
+        } else {
+            Box::new(std::io::stdout().lock())
+        };
         match a.format {
             Format::Json => print_json(&mut out, &a, &report, xml.as_ref())?,
             Format::Table => print_table(&mut out, &a, &report, xml.as_ref())?,

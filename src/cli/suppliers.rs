@@ -255,8 +255,9 @@ fn run_audit(
         })?),
         None => None,
     };
+    let mut stdin = super::Stdin::default();
     let rows = match &shipments {
-        Some(p) => shipped_rows(p, quarter)?,
+        Some(p) => shipped_rows(&stdin.resolve(p)?, quarter)?,
         None if quarter.is_some() => {
             anyhow::bail!(
                 "--quarter: selects the shipments of a quarter; give them with --shipments"

@@ -149,7 +149,9 @@ fn print_xml_table(
     Ok(())
 }
 
-pub fn run(a: Args) -> anyhow::Result<u8> {
+pub fn run(mut a: Args) -> anyhow::Result<u8> {
+    let mut stdin = super::Stdin::default();
+    a.report = stdin.resolve(&a.report)?;
     let read_err = |source| cbam::Error::Read {
         path: a.report.clone(),
         source,

@@ -65,9 +65,14 @@ pub struct Args {
     pub format: Format,
 }
 
-pub fn run(a: Args) -> anyhow::Result<u8> {
+pub fn run(mut a: Args) -> anyhow::Result<u8> {
     let tolerance = tolerance(&a)?;
     let selection = selection(&a)?;
+    let mut stdin = super::Stdin::default();
+    a.expected = stdin.resolve(&a.expected)?;
+    if let Some(p) = &a.actual {
+        a.actual = Some(stdin.resolve(p)?);
+    }
     let actual = match (&a.actual, &a.sample_shipments) {
         (Some(p), _) => verify::read(p)?,
         (None, Some(s)) => {

@@ -284,12 +284,15 @@ pub struct Args {
     pub quiet: bool,
 }
 
-pub fn run(a: Args) -> anyhow::Result<u8> {
+pub fn run(mut a: Args) -> anyhow::Result<u8> {
+    let mut stdin = super::Stdin::default();
+    let report = stdin.resolve(&a.report)?;
     let mut inputs = vec![("--report", a.report.as_path())];
     if let Some(s) = &a.suppliers {
         inputs.push(("--suppliers", s.as_path()));
     }
     cbam::fsio::check_outputs(&inputs, &[("--output", a.output.as_path())])?;
+    a.report = report;
     let (v, _) = cbam::validate::read_report(&a.report)?;
     let mut decl = Declaration::of_json(&v);
     for (slot, flag) in [
@@ -317,7 +320,7 @@ pub fn run(a: Args) -> anyhow::Result<u8> {
     )?;
     outputs.commit()?;
     if !a.quiet {
-        let mut out = std::io::stdout().lock();
+        let mut out = super::status_out(&[&a.output]);
         match a.format {
             Format::Json => {
                 let j = serde_json::json!({

@@ -18,10 +18,27 @@ pub fn check_outputs(
     inputs: &[(&'static str, &Path)],
     outputs: &[(&'static str, &Path)],
 ) -> Result<()> {
+    // `-`: standard input or output, never a file of the run; stdout can take one output.
+    let mut stdout = outputs.iter().filter(|(_, p)| is_stdio(p));
+    if let (Some(first), Some(second)) = (stdout.next(), stdout.next()) {
+        return Err(Error::OutputTwice {
+            flag: second.0,
+            path: second.1.to_path_buf(),
+            other_flag: first.0,
+            other: first.1.to_path_buf(),
+        });
+    }
     let inputs: Vec<_> = inputs
         .iter()
+        .filter(|(_, p)| !is_stdio(p))
         .filter_map(|&(flag, path)| Some((flag, path, file_id(path)?)))
         .collect();
+    let outputs: Vec<_> = outputs
+        .iter()
+        .filter(|(_, p)| !is_stdio(p))
+        .copied()
+        .collect();
+    let outputs = &outputs[..];
     let outputs: Vec<_> = outputs
         .iter()
         .filter_map(|&(flag, path)| Some((flag, path, file_id(path)?)))
@@ -46,6 +63,36 @@ pub fn check_outputs(
         }
     }
     Ok(())
+}
+
+/// `-` on the command line: standard input (for an input) or standard output (an output).
+pub fn is_stdio(p: &Path) -> bool {
+    p.as_os_str() == "-"
+}
+
+/// The name a report gives standard input (`provenance.inputs[].file_name`, findings).
+pub const STDIN_NAME: &str = "<stdin>";
+
+/// Standard input copied to a temporary file named `<stdin>` (removed when dropped), for the
+/// readers that map or reread their input: the report then names it `<stdin>`.
+pub struct StdinCopy {
+    _dir: tempfile::TempDir,
+    pub path: PathBuf,
+}
+
+pub fn copy_stdin() -> Result<StdinCopy> {
+    let io = |source| Error::Read {
+        path: PathBuf::from(STDIN_NAME),
+        source,
+    };
+    let dir = tempfile::Builder::new()
+        .prefix("cbam-stdin-")
+        .tempdir()
+        .map_err(io)?;
+    let path = dir.path().join(STDIN_NAME);
+    let mut file = std::fs::File::create(&path).map_err(io)?;
+    std::io::copy(&mut std::io::stdin().lock(), &mut file).map_err(io)?;
+    Ok(StdinCopy { _dir: dir, path })
 }
 
 /// What makes two paths the same file (see `check_outputs`).

@@ -29,6 +29,9 @@ pub fn atomic_write(
 pub struct Outputs {
     /// Temporary file and target, in the order written.
     staged: Vec<(PathBuf, PathBuf)>,
+    /// The output that goes to standard output (`-`): written to an unlinked temporary file
+    /// and copied to stdout after the files are in place, so stdout too gets all or nothing.
+    to_stdout: Option<std::fs::File>,
 }
 
 impl Outputs {
@@ -47,6 +50,23 @@ impl Outputs {
             path: path.to_path_buf(),
             source,
         };
+        if super::is_stdio(path) {
+            let staged = tempfile::tempfile().and_then(|file| {
+                let mut w = BufWriter::new(file);
+                f(&mut w)?;
+                w.into_inner().map_err(|e| e.into_error())
+            });
+            return match staged {
+                Ok(file) => {
+                    self.to_stdout = Some(file);
+                    Ok(())
+                }
+                Err(e) => {
+                    self.discard();
+                    Err(werr(e))
+                }
+            };
+        }
         if let Ok(meta) = std::fs::metadata(path) {
             if !meta.is_file() && !meta.is_dir() {
                 return write_in_place(path, f).map_err(|e| {
@@ -84,7 +104,23 @@ impl Outputs {
             pending.retain(|p| p != tmp);
         }
         drop(pending);
-        result
+        result?;
+        if let Some(mut file) = self.to_stdout.take() {
+            use std::io::Seek;
+            let werr = |source| Error::Write {
+                path: PathBuf::from("-"),
+                source,
+            };
+            file.rewind().map_err(werr)?;
+            let mut out = std::io::stdout().lock();
+            let copied = std::io::copy(&mut file, &mut out).and_then(|_| out.flush());
+            match copied {
+                // The reader closed the pipe (`cbam … --output - | head`): its choice.
+                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
+                other => other.map_err(werr)?,
+            }
+        }
+        Ok(())
     }
 
     /// Removes every temporary file written so far.

@@ -20,6 +20,10 @@ pub fn format_of(path: &Path, given: Option<InputFormat>) -> Result<InputFormat>
         None => InputFormat::from_path(path),
     };
     let Some(found) = sniff(path)? else {
+        // Standard input has no name to go by: text is read as CSV.
+        if named.is_err() && path.file_name() == Some(crate::fsio::STDIN_NAME.as_ref()) {
+            return Ok(InputFormat::Csv);
+        }
         return named;
     };
     match named {

@@ -416,3 +416,96 @@ fn progress_is_drawn_on_a_terminal_only() {
     assert_eq!(bytes, std::fs::read(&piped_json).unwrap());
     assert_eq!(bytes, std::fs::read(&quiet_json).unwrap());
 }
+
+fn piped(args: &[&str], input: &[u8]) -> Output {
+    use std::io::Write as _;
+    let mut child = cbam()
+        .args(args)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(input).unwrap();
+    drop(stdin);
+    child.wait_with_output().unwrap()
+}
+
+const IMPORTER: [&str; 12] = [
+    "--importer-name",
+    "N",
+    "--importer-country",
+    "NL",
+    "--importer-eori",
+    "NL123456789012",
+    "--declarant-name",
+    "D",
+    "--declarant-position",
+    "P",
+    "--generated-at",
+    "2026-01-01",
+];
+
+/// `-` is standard input for an input and standard output for an output: a report from a
+/// pipe into a pipe is the report of the file (its input named `<stdin>`, the same id), the
+/// run's own lines go to stderr then, and stdin/stdout are each taken once.
+#[test]
+fn dash_is_standard_input_and_output() {
+    let d = tmp();
+    let csv = std::fs::read(fixture("shipments_2025q4.csv")).unwrap();
+    let mut args = vec!["report", "--input", "-", "--output", "-"];
+    args.extend(IMPORTER);
+    let o = piped(&args, &csv);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(
+        stderr(&o).starts_with("report      CBAM-2025Q4-"),
+        "{}",
+        stderr(&o)
+    );
+    let from_pipe: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let file = d.path().join("r.json");
+    let mut c = cbam();
+    c.args(["report", "--input"])
+        .arg(fixture("shipments_2025q4.csv"))
+        .arg("--output")
+        .arg(&file)
+        .args(IMPORTER);
+    assert_eq!(code(&run(c)), 0);
+    let from_file = json(&file);
+    assert_eq!(from_pipe["provenance"]["inputs"][0]["file_name"], "<stdin>");
+    assert_eq!(
+        from_pipe["report_metadata"]["report_id"],
+        from_file["report_metadata"]["report_id"]
+    );
+    assert_eq!(
+        from_pipe["emissions_summary"],
+        from_file["emissions_summary"]
+    );
+    // A workbook on stdin is told by its content.
+    let xlsx = std::fs::read(fixture("sheets/shipments_2025q4.xlsx")).unwrap();
+    let o = piped(&args, &xlsx);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    // export to stdout, that into report, and validate from stdin.
+    let mut c = cbam();
+    c.args(["export", "--database-backup"])
+        .arg(fixture("pgdump/greenlang.sql.gz"))
+        .args(["--output", "-"]);
+    let exported = run(c);
+    assert_eq!(code(&exported), 0, "{}", stderr(&exported));
+    let o = piped(&args, &exported.stdout);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let o = piped(&["validate", "--report", "-"], &o.stdout);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    // Once each.
+    let mut two_out = vec!["report", "--input", "-", "--output", "-", "--summary", "-"];
+    two_out.extend(IMPORTER);
+    assert_eq!(code(&piped(&two_out, &csv)), 2);
+    let o = piped(&["diff", "-", "-"], &csv);
+    assert_eq!(code(&o), 2);
+    assert!(
+        stderr(&o).contains("standard input can be read once"),
+        "{}",
+        stderr(&o)
+    );
+}
