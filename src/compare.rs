@@ -26,7 +26,9 @@ impl Difference {
         let last = self.steps.last().map(|s| s.0.as_str());
         matches!(
             (first, last),
-            (Some("provenance"), Some("file_name")) | (Some("validation_results"), Some("file"))
+            (Some("provenance"), Some("file_name"))
+                | (Some("validation_results"), Some("file"))
+                | (Some("detailed_goods"), Some("_file"))
         )
     }
 }

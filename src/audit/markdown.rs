@@ -3,11 +3,9 @@
 use super::{AuditResult, Check};
 use std::fmt::Write;
 
-/// A table cell: pipes and line breaks escaped, control characters shown.
+/// A table cell or inline text from the backup, as the report's Markdown escapes it.
 fn cell(s: &str) -> String {
-    crate::model::printable(s)
-        .replace('|', "\\|")
-        .replace(['\n', '\r'], " ")
+    crate::write::markdown::cell(s)
 }
 
 pub fn render(r: &AuditResult) -> String {

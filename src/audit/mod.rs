@@ -132,8 +132,11 @@ pub struct AuditFinding {
 pub fn total_check(stored: Option<&str>, r: &Recomputed) -> Check {
     let ours = r.total_embedded_emissions_tco2;
     let Some(text) = stored else {
-        let mut c = Check::new("total_emissions_tco2", false, "no stored total".into());
-        c.status = "not_comparable";
+        let mut c = Check::new(
+            "total_emissions_tco2",
+            false,
+            "the report has no stored total (NULL): lost, or never stored".into(),
+        );
         c.recomputed = Some(ours.to_string());
         return c;
     };
@@ -243,6 +246,37 @@ pub fn determinism_check(r: &Recomputed) -> Check {
     )
 }
 
+/// What is wrong with the stored reports themselves: an id stored twice, a quarter that is
+/// not one. Both are inconsistencies (a second row for one report, a report no quarterly
+/// audit can select).
+fn reports_table_findings(reports: &[StoredReport]) -> Vec<AuditFinding> {
+    let mut out = Vec::new();
+    let mut seen: std::collections::HashMap<&str, u64> = std::collections::HashMap::new();
+    for r in reports {
+        if let Some(first) = seen.insert(&r.report_id, r.line) {
+            out.push(AuditFinding {
+                severity: Severity::Error,
+                check: "reports",
+                message: format!(
+                    "report id {:?} is stored twice (backup lines {first} and {})",
+                    r.report_id, r.line
+                ),
+            });
+        }
+        if Quarter::parse_flag(&r.quarter).is_none() {
+            out.push(AuditFinding {
+                severity: Severity::Error,
+                check: "reports",
+                message: format!(
+                    "report {:?} (backup line {}): quarter {:?} is not a quarter (2025Q4, Q4-2025)",
+                    r.report_id, r.line, r.quarter
+                ),
+            });
+        }
+    }
+    out
+}
+
 /// Counts the inconsistent checks and the error findings, and sets `consistent`.
 fn conclude(mut r: AuditResult) -> AuditResult {
     let checks = r
@@ -319,7 +353,17 @@ pub fn daily(
     let select = DayAndReports(Day(day.clone()), &small.touched_reports);
     let groups = tables::shipment_groups(backup, &select)?;
     let mut out = Vec::new();
-    let mut findings = Vec::new();
+    let mut findings = reports_table_findings(&small.reports);
+    if let (n @ 1.., Some(line)) = small.unreadable_created {
+        findings.push(AuditFinding {
+            severity: Severity::Error,
+            check: "shipments",
+            message: format!(
+                "{n} shipment(s) have no readable created_at (the first at backup line {line}): \
+                 the day's shipments cannot be told from them"
+            ),
+        });
+    }
     for (key, csv) in &groups {
         if let Some(q) = key.strip_prefix("day:") {
             out.push(day_group(q, csv, refdata, threads, &mut findings)?);

@@ -15,8 +15,9 @@ use std::path::{Path, PathBuf};
 const AUDIT_COLUMNS: [&str; 2] = ["report_id", "created_at"];
 /// The extra column each recomputed row carries: the line of the backup it was read from.
 pub const BACKUP_LINE: &str = "backup_line";
-/// Stored reports (or runs) past this many are refused: the audit holds these tables.
-const MAX_SMALL_ROWS: usize = 1_000_000;
+/// Stored reports (or runs) past this many are refused: the audit holds these tables, and
+/// recomputes every report of a quarter (an importer has one per quarter, and amendments).
+pub const MAX_SMALL_ROWS: usize = 100_000;
 
 /// A row of the `reports` table (every column as the dump holds it; `None`: NULL).
 #[derive(Debug, Clone, serde::Serialize)]
@@ -61,6 +62,9 @@ pub struct SmallTables {
     pub pipeline_runs: Vec<StoredRow>,
     pub schema_migrations: Vec<StoredRow>,
     pub touched_reports: BTreeSet<String>,
+    /// Shipments whose `created_at` is not a timestamp (NULL, empty, garbage): how many, and
+    /// the backup line of the first. A day's selection by creation date cannot see them.
+    pub unreadable_created: (u64, Option<u64>),
     pub summary: Option<DumpSummary>,
 }
 
@@ -107,6 +111,12 @@ impl DumpVisitor for FirstPass<'_> {
     fn row(&mut self, t: &Table, f: &Fields, line: u64) -> Result<()> {
         if t.matches("shipments") {
             let k = keys(t, f);
+            let readable = k.created_on.and_then(crate::model::Date::parse).is_some();
+            if column(t, "created_at").is_some() && !readable {
+                let u = &mut self.out.unreadable_created;
+                u.0 += 1;
+                u.1.get_or_insert(line);
+            }
             self.scratch.clear();
             self.touched.groups(&k, &mut self.scratch);
             if let (false, Some(id)) = (self.scratch.is_empty(), k.report_id) {

@@ -60,8 +60,8 @@ pub enum Sub {
         quarter: String,
         /// Recompute N shipments of the quarter alone (drawn by --seed) and compare them with
         /// the full recomputation.
-        #[arg(long, value_name = "N")]
-        sample: Option<usize>,
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+        sample: Option<u64>,
         /// The sample's seed.
         #[arg(long, default_value_t = 1, value_name = "S", requires = "sample")]
         seed: u64,
@@ -90,7 +90,9 @@ pub fn run(mut a: Args) -> anyhow::Result<u8> {
     common.backup = stdin.resolve(&common.backup)?;
     let (result, common) = match a.command {
         Sub::Daily { date, common } => {
-            let day = Date::parse(date.trim())
+            let day = Some(date.trim())
+                .filter(|d| d.len() == 10)
+                .and_then(Date::parse)
                 .with_context(|| format!("--date: expected YYYY-MM-DD, found {date:?}"))?;
             let refdata = load(&common)?;
             (
@@ -119,7 +121,7 @@ pub fn run(mut a: Args) -> anyhow::Result<u8> {
             let o = QuarterlyOptions {
                 threads,
                 today,
-                sample: sample.map(|n| (n, seed)),
+                sample: sample.map(|n| (usize::try_from(n).unwrap_or(usize::MAX), seed)),
             };
             (
                 cbam::audit::quarterly(&common.backup, q, &refdata, &o)?,

@@ -29,7 +29,7 @@ pub fn run(a: Args) -> anyhow::Result<u8> {
     let mut stdin = super::Stdin::default();
     let backup = stdin.resolve(&backup)?;
     let check = verify_backup(&backup)?;
-    let mut out = std::io::stdout().lock();
+    let mut out = super::stdout();
     match format {
         Format::Json => {
             serde_json::to_writer_pretty(&mut out, &check)?;

@@ -3,6 +3,7 @@
 use super::report::{self, Details};
 use super::Format;
 use anyhow::Context;
+use std::io::Write;
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -169,16 +170,25 @@ pub fn bench(a: BenchArgs) -> anyhow::Result<u8> {
             tmp
         }
     };
-    println!(
+    writeln!(
+        super::stdout(),
         "threads: {}  runs: {}  seed: {}",
         rayon::current_num_threads(),
         a.runs,
         a.seed
-    );
-    println!(
+    )?;
+    writeln!(
+        super::stdout(),
         "{:>10} {:>10} {:>10} {:>9} {:>9} {:>12} {:>10} {:>10}",
-        "shipments", "input MB", "mode", "min s", "median s", "rows/s", "output MB", "alloc MB"
-    );
+        "shipments",
+        "input MB",
+        "mode",
+        "min s",
+        "median s",
+        "rows/s",
+        "output MB",
+        "alloc MB"
+    )?;
     let mut runs = vec![(cbam::bench::Workload::Clean, "")];
     if a.production {
         runs.push((cbam::bench::Workload::Production, "prod-"));
@@ -208,12 +218,13 @@ pub fn bench(a: BenchArgs) -> anyhow::Result<u8> {
                 anyhow::ensure!(rows == n, "tokenizer read {rows} rows, expected {n}");
             }
             if prefix.is_empty() {
-                println!(
+                writeln!(
+                    super::stdout(),
                     "{n:>10} {in_mb:>10.1} {:>10} {floor:>9.3} {:>9} {:>12.0}",
                     "csv-floor",
                     "",
                     n as f64 / floor,
-                );
+                )?;
             }
             for (base, details) in [("full", Details::Full), ("summary", Details::None)] {
                 let mode = format!("{prefix}{base}");
@@ -234,24 +245,27 @@ pub fn bench(a: BenchArgs) -> anyhow::Result<u8> {
                     report::run(report_args(input.clone(), output.clone(), details))
                 });
                 r?;
-                println!(
+                writeln!(super::stdout(),
                 "{n:>10} {in_mb:>10.1} {mode:>10} {min:>9.3} {med:>9.3} {:>12.0} {out_mb:>10.1} {:>10.1}",
                 n as f64 / min,
                 peak as f64 / 1e6
-            );
+            )?;
                 if base == "full" && prefix.is_empty() {
                     let floor = disk_floor(&dir.join("disk-floor.bin"), out_bytes)?;
-                    println!(
+                    writeln!(
+                        super::stdout(),
                         "{n:>10} {in_mb:>10.1} {:>10} {floor:>9.3} {:>9} {:>12} {out_mb:>10.1}",
-                        "disk-floor", "", ""
-                    );
+                        "disk-floor",
+                        "",
+                        ""
+                    )?;
                     for (what, secs, peak) in read_back(&input, &output, &dir)? {
-                        println!(
+                        writeln!(super::stdout(),
                         "{n:>10} {in_mb:>10.1} {what:>10} {secs:>9.3} {:>9} {:>12} {out_mb:>10.1} {:>10.1}",
                         "",
                         "",
                         peak as f64 / 1e6
-                    );
+                    )?;
                     }
                 }
             }

@@ -48,7 +48,7 @@ pub fn run(a: Args) -> anyhow::Result<u8> {
         cn_codes: a.cn_codes.clone(),
         ..Default::default()
     })?;
-    let mut out = std::io::stdout().lock();
+    let mut out = super::stdout();
     match &a.command {
         Sub::Lookup { codes } => lookup(&mut out, a.format, codes, &refdata),
         Sub::Validate { file } => validate(&mut out, a.format, file, &refdata),

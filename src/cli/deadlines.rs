@@ -35,7 +35,7 @@ pub fn run(a: Args) -> anyhow::Result<u8> {
         .into_iter()
         .filter(|e| a.all || (-90..=365).contains(&e.days))
         .collect();
-    let mut out = std::io::stdout().lock();
+    let mut out = super::stdout();
     match a.format {
         Format::Json => {
             let j = serde_json::json!({"today": today.to_string(), "days_ahead": a.days_ahead, "events": events});

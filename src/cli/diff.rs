@@ -52,7 +52,7 @@ pub fn run(a: Args) -> anyhow::Result<u8> {
     );
     let starts_as_object = ba.iter().find(|c| !c.is_ascii_whitespace()) == Some(&b'{');
     if *ba == *bb && starts_as_object {
-        let mut out = std::io::stdout().lock();
+        let mut out = super::stdout();
         match a.format {
             Format::Json => writeln!(
                 out,
@@ -64,7 +64,7 @@ pub fn run(a: Args) -> anyhow::Result<u8> {
         return Ok(0);
     }
     let d = diff_reports((&pa, &ba), (&pb, &bb), &a.ignore, a.max, a.strict)?;
-    let mut out = std::io::stdout().lock();
+    let mut out = super::stdout();
     match a.format {
         Format::Json => {
             let j = serde_json::json!({

@@ -50,7 +50,7 @@ fn report_json(a: &Args) -> anyhow::Result<Value> {
 pub fn run(a: Args) -> anyhow::Result<u8> {
     let report = report_json(&a)?;
     let x = cbam::explain::explain(&report, &a.shipment_id)?;
-    let mut out = std::io::stdout().lock();
+    let mut out = super::stdout();
     if a.format == Format::Json {
         let j = serde_json::json!({"shipment_id": x.shipment_id, "line": x.line, "rejected": x.rejected, "findings": x.findings});
         writeln!(out, "{}", serde_json::to_string_pretty(&j)?)?;

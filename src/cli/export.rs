@@ -22,6 +22,9 @@ pub struct Args {
     /// What stdout shows: `table` for people, `json` for scripts.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
+    /// Print nothing; the exit code tells.
+    #[arg(short, long)]
+    pub quiet: bool,
 }
 
 pub fn run(mut a: Args) -> anyhow::Result<u8> {
@@ -39,6 +42,9 @@ pub fn run(mut a: Args) -> anyhow::Result<u8> {
         a.allow_incomplete,
     )?;
     let secs = started.elapsed().as_secs_f64();
+    if a.quiet {
+        return Ok(0);
+    }
     let mut out = super::status_out(&[&a.output]);
     match a.format {
         Format::Json => {

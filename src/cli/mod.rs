@@ -164,14 +164,14 @@ pub fn run() -> anyhow::Result<u8> {
             // Rendered whole first: the generator panics on a failed write (a closed pipe).
             let mut script = Vec::new();
             clap_complete::generate(shell, &mut Cli::command(), "cbam", &mut script);
-            std::io::Write::write_all(&mut std::io::stdout(), &script)?;
+            std::io::Write::write_all(&mut stdout(), &script)?;
             Ok(0)
         }
         Command::Man => {
             use clap::CommandFactory;
             let mut page = Vec::new();
             clap_mangen::Man::new(Cli::command()).render(&mut page)?;
-            std::io::Write::write_all(&mut std::io::stdout(), &page)?;
+            std::io::Write::write_all(&mut stdout(), &page)?;
             Ok(0)
         }
     }
@@ -199,13 +199,37 @@ impl Stdin {
     }
 }
 
+/// Standard output for what a command prints. A reader that closes the pipe early (`| head`)
+/// ends the printing, not the verdict: writes after that are dropped and the command still
+/// returns its exit code (an INCONSISTENT audit is 1 whether or not all of it was read).
+pub fn stdout() -> QuietPipe<std::io::StdoutLock<'static>> {
+    QuietPipe(std::io::stdout().lock())
+}
+
+pub struct QuietPipe<W>(W);
+
+impl<W: std::io::Write> std::io::Write for QuietPipe<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        match self.0.write(buf) {
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(buf.len()),
+            other => other,
+        }
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        match self.0.flush() {
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+            other => other,
+        }
+    }
+}
+
 /// Where a command says what it did: stdout, unless one of its outputs went there (`-`);
 /// then stderr, so the output stays what it is.
 pub fn status_out(outputs: &[&std::path::Path]) -> Box<dyn std::io::Write> {
     if outputs.iter().any(|p| cbam::fsio::is_stdio(p)) {
         Box::new(std::io::stderr().lock())
     } else {
-        Box::new(std::io::stdout().lock())
+        Box::new(stdout())
     }
 }
 
@@ -219,6 +243,7 @@ impl Command {
             Command::Audit(a) => a.quiet(),
             Command::Html(a) => a.quiet,
             Command::Generate(a) => a.quiet,
+            Command::Export(a) => a.quiet,
             _ => false,
         }
     }

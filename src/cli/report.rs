@@ -223,7 +223,7 @@ pub fn run(mut a: Args) -> anyhow::Result<u8> {
         let mut out: Box<dyn Write> = if written_to_stdout(&a) {
             Box::new(std::io::stderr().lock())
         } else {
-            Box::new(std::io::stdout().lock())
+            Box::new(super::stdout())
         };
         match a.format {
             Format::Json => print_json(&mut out, &a, &report, xml.as_ref())?,

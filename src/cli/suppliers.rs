@@ -134,7 +134,7 @@ fn import(
         .iter()
         .filter(|f| f.severity == cbam::model::Severity::Error)
         .count();
-    let mut out = std::io::stdout().lock();
+    let mut out = super::stdout();
     match format {
         Format::Json => {
             let files: Vec<serde_json::Value> = imported
@@ -270,7 +270,7 @@ fn run_audit(
         .iter()
         .filter(|f| f.severity == cbam::model::Severity::Error)
         .count();
-    let mut out = std::io::stdout().lock();
+    let mut out = super::stdout();
     match format {
         Format::Json => {
             let j = serde_json::json!({"today": today.to_string(), "suppliers": summary, "findings": findings, "errors": errors});

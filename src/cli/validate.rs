@@ -85,7 +85,7 @@ fn run_xml(a: &Args, bytes: &[u8]) -> anyhow::Result<u8> {
         count(Severity::Info),
     );
     if !a.quiet {
-        let mut out = std::io::stdout().lock();
+        let mut out = super::stdout();
         match a.format {
             Format::Json => {
                 let j = serde_json::json!({
@@ -196,7 +196,7 @@ pub fn run(mut a: Args) -> anyhow::Result<u8> {
     };
     let (v, nan) = validate::validate_file(&a.report, &rules, &ctx, &a.only, &a.skip)?;
     if !a.quiet {
-        let mut out = std::io::stdout().lock();
+        let mut out = super::stdout();
         match a.format {
             Format::Json => print_json(&mut out, &a, &rules, &v, nan)?,
             Format::Table => print_table(&mut out, &v, nan)?,

@@ -87,7 +87,7 @@ pub fn run(mut a: Args) -> anyhow::Result<u8> {
     };
     let expected = verify::read(&a.expected)?;
     let c = verify::compare(&actual, &expected, tolerance, &selection, a.max)?;
-    let mut out = std::io::stdout().lock();
+    let mut out = super::stdout();
     match a.format {
         Format::Json => writeln!(out, "{}", serde_json::to_string_pretty(&c)?)?,
         Format::Table => print_table(&mut out, &c)?,

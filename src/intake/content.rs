@@ -26,8 +26,12 @@ pub fn format_of(path: &Path, given: Option<InputFormat>) -> Result<InputFormat>
         }
         return named;
     };
+    let text = |f| !matches!(f, InputFormat::Xlsx | InputFormat::Xls | InputFormat::Ods);
     match named {
         Ok(n) if same_kind(n, found) => Ok(n),
+        // Text that looks like JSON or SQL but is said to be another text format by the flag:
+        // the flag decides (a CSV may start with `{`); a workbook's bytes are never text.
+        Ok(n) if given.is_some() && text(n) && text(found) => Ok(n),
         Ok(n) => Err(mismatch(path, found, n, given.is_some())),
         // A name without a known extension: the content decides.
         Err(Error::UnsupportedFormat { .. }) => Ok(found),

@@ -10,7 +10,9 @@ use std::fmt::Write as _;
 /// word means nothing and stays), and a control character (a newline would end the row) or
 /// a blank at either end (a table trims those) is written as a numeric character reference
 /// (`&#10;`).
-fn cell(s: &str) -> String {
+/// A Markdown table cell (or inline text) that cannot break the table or inject markup:
+/// pipes, backticks, emphasis, links and HTML escaped, control characters shown.
+pub fn cell(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     let mut prev: Option<char> = None;
     let inner = s.trim();

@@ -7,7 +7,7 @@
 mod groups;
 pub mod json_line;
 mod lines;
-mod markdown;
+pub mod markdown;
 
 use crate::error::Result;
 use crate::fsio::atomic_write;

@@ -253,3 +253,140 @@ fn the_audit_renders_as_a_page() {
     ]);
     assert_eq!(std::fs::read(&again).unwrap(), html.as_bytes());
 }
+
+/// The fixture backup as text, changed by `edit`, written plain into `dir`.
+fn edited_backup(dir: &Path, name: &str, edit: impl Fn(String) -> String) -> PathBuf {
+    use std::io::Read as _;
+    let mut text = String::new();
+    flate2::read::GzDecoder::new(std::fs::File::open(backup()).unwrap())
+        .read_to_string(&mut text)
+        .unwrap();
+    let p = dir.join(name);
+    std::fs::write(&p, edit(text)).unwrap();
+    p
+}
+
+fn audit_of(path: &Path, args: &[&str]) -> (Output, Value) {
+    let mut c = cbam();
+    c.arg("audit")
+        .args(args)
+        .arg("--backup")
+        .arg(path)
+        .args(["--format", "json"]);
+    let o = run(c);
+    let v = serde_json::from_slice(&o.stdout).unwrap_or(Value::Null);
+    (o, v)
+}
+
+/// What hostile backups taught: a report id stored twice, a lost (NULL) total, a quarter that
+/// is not one, an unreadable created_at, markup in a report id — each an inconsistency or
+/// escaped, never CONSISTENT by omission.
+#[test]
+fn a_damaged_reports_table_is_never_consistent() {
+    let d = tmp();
+    let q4 = "CBAM-2025Q4-NOORDZEE S-20260110091500\t2025Q4\t";
+    let twice = edited_backup(d.path(), "twice.sql", |t| {
+        let row = t.lines().find(|l| l.starts_with(q4)).unwrap().to_string();
+        t.replacen(&format!("{row}\n"), &format!("{row}\n{row}\n"), 1)
+    });
+    let (o, v) = audit_of(
+        &twice,
+        &["quarterly", "--quarter", "2025Q4", "--today", "2026-12-04"],
+    );
+    assert_eq!(code(&o), 1, "{v}");
+    assert_eq!(v["groups"].as_array().unwrap().len(), 1, "recomputed once");
+    assert!(
+        v["findings"]
+            .to_string()
+            .contains("is stored twice (backup lines"),
+        "{v}"
+    );
+
+    let null_total = edited_backup(d.path(), "null.sql", |t| {
+        t.replace(
+            "2026-01-12 14:02:00+00\t978.620",
+            "2026-01-12 14:02:00+00\t\\N",
+        )
+    });
+    let (o, v) = audit_of(
+        &null_total,
+        &["quarterly", "--quarter", "2025Q4", "--today", "2026-12-04"],
+    );
+    assert_eq!(code(&o), 1, "{v}");
+    assert_eq!(v["groups"][0]["checks"][0]["status"], "inconsistent");
+
+    let bad_quarter = edited_backup(d.path(), "q9.sql", |t| {
+        t.replace(q4, &q4.replace("\t2025Q4\t", "\t2025Q9\t"))
+    });
+    let (o, v) = audit_of(
+        &bad_quarter,
+        &["quarterly", "--quarter", "2025Q4", "--today", "2026-12-04"],
+    );
+    assert_eq!(code(&o), 1);
+    assert!(
+        v["findings"]
+            .to_string()
+            .contains("quarter \\\"2025Q9\\\" is not a quarter"),
+        "{v}"
+    );
+
+    let garbage_time = edited_backup(d.path(), "created.sql", |t| {
+        t.replacen("\t2025-12-01 09:15:00+00\n", "\tgarbage\n", 1)
+    });
+    let (o, v) = audit_of(&garbage_time, &["daily", "--date", "2025-12-01"]);
+    assert_eq!(code(&o), 1, "{v}");
+    assert!(
+        v["findings"].to_string().contains("no readable created_at"),
+        "{v}"
+    );
+
+    let markup = edited_backup(d.path(), "markup.sql", |t| {
+        t.replace(
+            "CBAM-2025Q3-NOORDZEE S-20251010080000",
+            "Q3 <script>alert(1)</script> `x` **b**",
+        )
+    });
+    let md = d.path().join("markup.md");
+    let mut c = cbam();
+    c.args([
+        "audit",
+        "quarterly",
+        "--quarter",
+        "2025Q3",
+        "--today",
+        "2026-12-04",
+        "-q",
+        "--backup",
+    ])
+    .arg(&markup)
+    .arg("--summary")
+    .arg(&md);
+    assert_eq!(code(&run(c)), 1);
+    let text = std::fs::read_to_string(&md).unwrap();
+    assert!(!text.contains("<script>"), "{text}");
+    assert!(!text.contains("**b**"), "{text}");
+}
+
+#[test]
+fn audit_flags_are_checked_and_a_closed_pipe_keeps_the_verdict() {
+    let (o, _) = audit(&["quarterly", "--quarter", "2025Q4", "--sample", "0"]);
+    assert_eq!(code(&o), 2);
+    let (o, _) = audit(&["daily", "--date", "2025-12-01T00:00:00Z"]);
+    assert_eq!(code(&o), 2);
+    // An INCONSISTENT audit read by `head`: still exit 1.
+    let mut c = cbam();
+    c.args([
+        "audit",
+        "quarterly",
+        "--quarter",
+        "2025Q3",
+        "--today",
+        "2026-12-04",
+        "--backup",
+    ])
+    .arg(backup())
+    .stdout(std::process::Stdio::piped());
+    let mut child = c.spawn().unwrap();
+    drop(child.stdout.take());
+    assert_eq!(child.wait().unwrap().code(), Some(1));
+}

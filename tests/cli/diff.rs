@@ -265,3 +265,33 @@ fn differences_in_lines_findings_and_head_in_document_order() {
         "detailed_goods[5].origin_iso"
     );
 }
+
+/// Several inputs renamed (and so in another order of names): the same report id, and the
+/// only differences — each line's `_file` — are provenance, not counted.
+#[test]
+fn renamed_inputs_of_a_multi_file_report_differ_only_in_provenance() {
+    let d = tmp();
+    let text = std::fs::read_to_string(fixture("shipments_2025q4.csv")).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    let write = |name: &str, rows: &[&str]| {
+        let p = d.path().join(name);
+        std::fs::write(&p, format!("{}\n{}\n", lines[0], rows.join("\n"))).unwrap();
+        p
+    };
+    let (a, b) = (write("a.csv", &lines[1..13]), write("b.csv", &lines[13..]));
+    let (z, y) = (
+        write("zz.csv", &lines[1..13]),
+        write("aa.csv", &lines[13..]),
+    );
+    let run_two = |x: &Path, y: &Path, out: &str| {
+        let out = d.path().join(out);
+        let mut c = report_cmd(x, &out, &[]);
+        c.arg("--input").arg(y);
+        assert!(code(&run(c)) <= 1);
+        out
+    };
+    let (first, renamed) = (run_two(&a, &b, "ab.json"), run_two(&z, &y, "zy.json"));
+    let (c, v) = diff(&first, &renamed, &[]);
+    assert_eq!(c, 0, "{v}");
+    assert!(v["provenance_only_count"].as_u64().unwrap() >= 23, "{v}");
+}

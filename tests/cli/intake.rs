@@ -434,3 +434,25 @@ fn an_error_quoting_the_input_escapes_control_characters() {
     assert!(e.bytes().all(|b| b >= 0x20 || b == b'\n'), "{e:?}");
     assert_eq!(e.lines().count(), 1, "{e:?}");
 }
+
+/// A CSV whose first cell starts with `{` is JSON to the content check, but `--input-format
+/// csv` says otherwise and decides (text is text); a workbook's bytes never pass as text.
+#[test]
+fn the_flag_decides_between_text_formats() {
+    let d = tmp();
+    let csv = std::fs::read_to_string(fixture("shipments_2025q4.csv")).unwrap();
+    let p = d.path().join("brace.csv");
+    std::fs::write(&p, format!("{{note}}\n{csv}")).unwrap();
+    let out = d.path().join("r.json");
+    let o = run(report_cmd(&p, &out, &[]));
+    assert_eq!(code(&o), 2, "the name alone: refused as JSON");
+    assert!(stderr(&o).contains("this is a JSON file"), "{}", stderr(&o));
+    // With the flag the CSV reader reads it (and finds the title line where the header goes).
+    let o = run(report_cmd(&p, &out, &["--input-format", "csv"]));
+    assert!(
+        !stderr(&o).contains("this is a JSON file"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(stderr(&o).contains("line 1 (header)"), "{}", stderr(&o));
+}
