@@ -263,6 +263,8 @@ pub fn to_csv(path: &Path, format: InputFormat, opts: &super::InputOptions) -> R
                 file_name: export.dump.file,
                 sha256: export.dump.sha256,
                 size_bytes: export.dump.bytes,
+                delimiter: None,
+                decimal_mark: None,
             };
             (origins.unwrap_or_default(), digest)
         }
