@@ -5,7 +5,7 @@
 use super::delimited::{Layout, MAX_FIELD_BYTES};
 use crate::error::{Error, Result};
 use crate::formats::csvread::{BoundedRecords, Record as CsvRecord};
-use crate::formats::dialect::DecimalMark;
+use crate::formats::dialect::{self, DecimalMark};
 use crate::formats::lines;
 use crate::model::{Col, Finding, Severity};
 use std::path::Path;
@@ -46,13 +46,15 @@ fn numeric_columns(layout: &Layout) -> Vec<(usize, &'static str)> {
     cols
 }
 
-/// The rule. A value holding a `,` cannot be a number with a decimal point (the intake has no
-/// thousands separator there): it shows a decimal comma. A value holding a `.` and no `,`
-/// (`1.5`, `1.234`) may be a decimal point, or a thousands separator with a decimal comma.
-/// So: some values with a comma and none with only a point → decimal comma (IN021, naming
-/// the first); otherwise decimal point — unless both kinds occur, which is refused (exit 2)
-/// naming one of each: `1.234` would be 1.234 or 1234, and only the user knows which.
-/// Values with neither (`24560`) read the same either way.
+/// The rule. A value holding a `,` cannot be a number with a decimal point (that mode has no
+/// thousands separator): it shows a decimal comma (C). A value holding a `.` and no `,` that a
+/// decimal comma would reject (`1.5`, `12450.75`) shows a decimal point (P). One whose dots
+/// group three digits (`1.234`, `0.125`) is either (A): 1.234, or 1234 with a decimal comma.
+/// C alone → decimal comma (IN021, naming the first); P (with or without A) → decimal point;
+/// no value with a mark → decimal point (whole numbers read the same either way); C with P or
+/// A, or A alone → refused (exit 2) naming the values, for `--decimal-comma` or
+/// `--decimal-point` to say. A mark is chosen only when the other would reject a value of the
+/// file or read every value the same: never a silent reading of an ambiguous number.
 pub fn decimal_mark(
     path: &Path,
     display: &str,
@@ -73,42 +75,55 @@ pub fn decimal_mark(
         max_fields,
     );
     let mut record = CsvRecord::default();
-    let (mut comma, mut point): (Option<Witness>, Option<Witness>) = (None, None);
+    let mut seen: [Option<Witness>; 3] = [None, None, None];
+    const C: usize = 0;
+    const P: usize = 1;
+    const A: usize = 2;
     while rdr.read(&mut record) {
         for &(i, column) in &cols {
             let Some(v) = record.get(i) else { continue };
-            let slot = if v.contains(&b',') {
-                &mut comma
-            } else if v.contains(&b'.') {
-                &mut point
-            } else {
+            let kind = if v.contains(&b',') {
+                C
+            } else if !v.contains(&b'.') {
                 continue;
+            } else if dialect::comma_to_point(&String::from_utf8_lossy(v)).is_ok() {
+                A
+            } else {
+                P
             };
-            if slot.is_none() {
-                *slot = Some(Witness {
+            if seen[kind].is_none() {
+                seen[kind] = Some(Witness {
                     line: lines::line_of(data, lines::skip_blank(data, record.start)),
                     column,
                     value: String::from_utf8_lossy(v).into_owned(),
                 });
             }
         }
-        if comma.is_some() && point.is_some() {
+        if seen[C].is_some() && (seen[P].is_some() || seen[A].is_some()) {
             break;
         }
     }
-    match (comma, point) {
-        (Some(c), Some(p)) => Err(Error::Parse {
-            path: path.to_path_buf(),
-            line: c.line.max(p.line),
-            message: format!(
-                "the decimal mark is ambiguous: {} has a decimal comma, {} a '.' and no ',' \
-                 (a decimal point, or a thousands separator with a decimal comma: 1.234 is \
-                 1.234 or 1234); say which with --decimal-comma or --decimal-point",
+    let [comma, point, grouped] = seen;
+    let refuse = |line: u64, what: String| Error::Parse {
+        path: path.to_path_buf(),
+        line,
+        message: format!(
+            "the decimal mark is ambiguous: {what}; say which with --decimal-comma or \
+             --decimal-point"
+        ),
+    };
+    let proven_point = point.is_some();
+    match (comma, point.or(grouped.clone()), grouped) {
+        (Some(c), Some(p), _) => Err(refuse(
+            c.line.max(p.line),
+            format!(
+                "{} has a decimal comma, {} a '.' and no ',' (a decimal point, or with a \
+                 decimal comma a thousands separator)",
                 c.text(),
                 p.text()
             ),
-        }),
-        (Some(c), None) => {
+        )),
+        (Some(c), None, _) => {
             let mut f = Finding::new(
                 "IN021",
                 Severity::Info,
@@ -125,6 +140,16 @@ pub fn decimal_mark(
             f.line = Some(c.line);
             Ok((DecimalMark::Comma, Some(f)))
         }
+        (None, Some(_), Some(a)) if !proven_point => Err(refuse(
+            a.line,
+            format!(
+                "{} is {} with a decimal point and {} with a decimal comma (a thousands \
+                 separator), and no value of the file shows which mark it uses",
+                a.text(),
+                a.value.trim(),
+                dialect::comma_to_point(&a.value).unwrap_or_default()
+            ),
+        )),
         _ => Ok((DecimalMark::Point, None)),
     }
 }

@@ -251,6 +251,24 @@ fn an_ambiguous_decimal_mark_is_refused_unless_given() {
     let r = r.unwrap();
     assert_eq!(mass_of(&r, "S2").as_deref(), Some("1234"));
     assert_eq!(mass_of(&r, "S1").as_deref(), Some("2.5"));
+    // A comma and a point that a decimal comma would reject: refused too.
+    let p = semicolon_file(d.path(), &["2,5", "1.5"]);
+    let (o, _, _d) = report_of(&p, &[]);
+    assert_eq!(code(&o), 2, "{}", stderr(&o));
+    // Only a value with groups of three: 1.234 or 1234, nothing shows which: refused.
+    let p = semicolon_file(d.path(), &["100", "1.234"]);
+    let (o, _, _d) = report_of(&p, &[]);
+    let err = stderr(&o);
+    assert_eq!(code(&o), 2, "{err}");
+    assert!(
+        err.contains("line 3 net_mass_kg \"1.234\" is 1.234 with a decimal point and 1234"),
+        "{err}"
+    );
+    // … unless a value proves the point (a decimal comma would reject 12450.75).
+    let p = semicolon_file(d.path(), &["1.234", "12450.75"]);
+    let (o, r, _d) = report_of(&p, &[]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert_eq!(mass_of(&r.unwrap(), "S0").as_deref(), Some("1.234"));
     // Only points (or only whole numbers): a decimal point, nothing noted.
     let p = semicolon_file(d.path(), &["100", "2.5"]);
     let (o, r, _d) = report_of(&p, &[]);
