@@ -676,6 +676,49 @@ mod tests {
     }
 
     #[test]
+    fn semicolon_files_are_detected_and_chunked_outside_quotes() {
+        let header = SHIPMENT_COLUMNS.join(";");
+        let mut data = format!("{header}\n").into_bytes();
+        for i in 0..50 {
+            let row = format!("S{i};;;;;\"a;b\nc\";;;;;;;;;;\"x, y\"\n");
+            data.extend_from_slice(row.as_bytes());
+        }
+        let l = layout(Path::new("t.csv"), &data, InputFormat::Csv, false, None).unwrap();
+        assert_eq!((l.delimiter, l.detected), (b';', true));
+        let one = chunks(&data, l.body_start, usize::MAX, b';');
+        let many = chunks(&data, l.body_start, 64, b';');
+        assert!(many.len() > 1, "{many:?}");
+        let rows = |cs: &[Chunk]| {
+            let mut ids = Vec::new();
+            for c in cs {
+                parse_chunk(&data, c, &l, "t.csv", true, |r| {
+                    let Record::Row(row) = r else {
+                        panic!("broken row")
+                    };
+                    ids.push((row.get(crate::model::Col::ShipmentId).to_string(), row.line));
+                });
+            }
+            ids
+        };
+        assert_eq!(rows(&one), rows(&many));
+        assert_eq!(rows(&one).len(), 50);
+        // Given: a delimiter that does not split the header is refused, naming the one that does.
+        let e = layout(
+            Path::new("t.csv"),
+            &data,
+            InputFormat::Csv,
+            false,
+            Some(b'|'),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            e.contains("--delimiter '|'") && e.contains("split by ';'"),
+            "{e}"
+        );
+    }
+
+    #[test]
     fn stray_quote_falls_back_to_one_chunk() {
         let mut data = b"a,b\n".to_vec();
         for i in 0..100 {
