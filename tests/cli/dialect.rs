@@ -91,6 +91,21 @@ fn the_libreoffice_semicolon_export_reports_like_the_csv() {
         .iter()
         .all(|i| i.get("delimiter").is_none() && i.get("decimal_mark").is_none()));
 
+    // The summary's provenance says it too.
+    let d = tmp();
+    let md = d.path().join("s.md");
+    let o = run(report_cmd(
+        &fixture(SEMICOLON),
+        &d.path().join("r.json"),
+        &["--summary", md.to_str().unwrap()],
+    ));
+    assert!(code(&o) < 2, "{}", stderr(&o));
+    let text = std::fs::read_to_string(&md).unwrap();
+    assert!(
+        text.contains("shipments_2025q4_semicolon.csv (delimiter ';', decimal mark ',')"),
+        "{text}"
+    );
+
     // Given explicitly: the same numbers, nothing detected, so nothing noted.
     let (o3, r3, _d3) = report_of(
         &fixture(SEMICOLON),
