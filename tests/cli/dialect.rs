@@ -389,3 +389,34 @@ fn export_in_the_eu_dialect_reads_back_to_the_same_numbers() {
     );
     assert!(!out.exists());
 }
+
+#[test]
+fn quantity_mwh_is_read_with_the_decimal_comma_too() {
+    let d = tmp();
+    let total = |text: &str, name: &str| {
+        let p = d.path().join(name);
+        std::fs::write(&p, text).unwrap();
+        let (o, r, _d) = report_of(&p, &[]);
+        let r = r.unwrap();
+        (code(&o), r)
+    };
+    let (c, eu) = total(
+        "shipment_id;import_date;quarter;cn_code;origin_iso;net_mass_kg;quantity_mwh\n\
+         E1;2026-01-15;2026Q1;27160000;RS;;1.250,5\nE2;2026-01-15;2026Q1;27160000;RS;;1,2,3\n",
+        "eu.csv",
+    );
+    assert_eq!(c, 1);
+    let (c, plain) = total(
+        "shipment_id,import_date,quarter,cn_code,origin_iso,net_mass_kg,quantity_mwh\n\
+         E1,2026-01-15,2026Q1,27160000,RS,,1250.5\n",
+        "plain.csv",
+    );
+    assert_eq!(c, 0);
+    let t = |r: &serde_json::Value| r["detailed_goods"][0]["emissions_calculation"].clone();
+    assert_eq!(t(&eu), t(&plain));
+    let e2 = rejection(&eu, "E2");
+    assert!(
+        e2.contains("DV006") && e2.contains("more than one comma"),
+        "{e2}"
+    );
+}
