@@ -38,6 +38,8 @@ codes! {
     "IN017", Error, "intake", "", "import_date is before the CBAM reporting obligation began (2023-10-01)";
     "IN018", Warning, "intake", "", "origin is an EU member state or an Annex III exempt country (IS, LI, NO, CH): not a CBAM import; row excluded";
     "IN019", Error, "intake", "", "a quoted field spans lines in a column where a line break does not belong (all but product_description and notes): a quote left open?; row rejected";
+    "IN020", Info, "intake", "", "delimiter detected from the header: not the one the extension implies (',' for .csv, tab for .tsv), but the one that splits the header into the most shipment columns";
+    "IN021", Info, "intake", "", "decimal comma detected in a ';'-separated file: some numeric field has a ',' and none a '.' without a ','; numbers read as with --decimal-comma";
     "CA001", Warning, "calculate", "", "actuals requested (has_actual_emissions=YES) but supplier_id is empty; default used";
     "CA002", Warning, "calculate", "E007", "supplier not found in the supplier profiles; default used";
     "CA003", Warning, "calculate", "VAL-030", "supplier has no actual emissions data; default used";

@@ -1,6 +1,7 @@
 //! Enrich: interpret and check every field of every row; classify the CN code against
 //! Annex I. A row comes out as a `Shipment` or as a rejection listing *every* reason.
 
+use crate::formats::dialect::{self, DecimalMark};
 use crate::model::{
     is_eu27, CnCode, Col, Date, Finding, Quarter, RejectedRow, ScopeStatus, Sector, Severity,
     Shipment, ShipmentRow, ANNEX_III,
@@ -72,12 +73,20 @@ pub struct Checker<'a> {
     dups: &'a DuplicateIds,
     /// Annex I classification per CN code: a file has few distinct codes.
     scope_memo: rustc_hash::FxHashMap<CnCode, ScopeStatus>,
+    /// How the file writes the decimal mark of `net_mass_kg` and `quantity_mwh`.
+    decimal: DecimalMark,
 }
 
 impl<'a> Checker<'a> {
     /// An annual report: rows of another calendar year are rejected (IN007).
     pub fn for_year(mut self, year: Option<i32>) -> Self {
         self.report_year = year;
+        self
+    }
+
+    /// Numbers of a file written with a decimal comma (`--decimal-comma`, or detected).
+    pub fn with_decimal_mark(mut self, mark: DecimalMark) -> Self {
+        self.decimal = mark;
         self
     }
 
@@ -94,6 +103,7 @@ impl<'a> Checker<'a> {
             file,
             dups,
             scope_memo: Default::default(),
+            decimal: DecimalMark::Point,
         }
     }
 
@@ -351,26 +361,31 @@ impl RowFindings<'_> {
         }
     }
 
-    fn mass(&mut self) -> Option<Decimal> {
+    fn mass(&mut self, mark: DecimalMark) -> Option<Decimal> {
         let mass_text = self.row.get(Col::NetMassKg);
         if mass_text.is_empty() {
             return None;
         }
-        let (msg, expected) = match parse_mass(mass_text) {
+        let (msg, expected) = match parse_number(mass_text, mark) {
             // A single shipment above a million tonnes is a typo or an attack; bounding it keeps
             // every sum far inside Decimal's range (no overflow, no panic, on any number of rows).
-            Some(m) if m > Decimal::from(MAX_MASS_KG) => (
+            Ok(m) if m > Decimal::from(MAX_MASS_KG) => (
                 format!("net_mass_kg {mass_text} is more than {MAX_MASS_KG} kg (a million tonnes) for one shipment"),
                 "a realistic mass in kilograms",
             ),
-            Some(m) if m > Decimal::ZERO => return Some(m),
-            Some(_) => (
+            Ok(m) if m > Decimal::ZERO => return Some(m),
+            Ok(_) => (
                 format!("net_mass_kg {mass_text} is not positive"),
                 "a positive number of kilograms",
             ),
-            None => (
-                format!("net_mass_kg {mass_text:?} is not a number"),
-                "a decimal number of kilograms, e.g. 12450.5",
+            Err(why) => (
+                format!("net_mass_kg {mass_text:?} is not a number{why}"),
+                match mark {
+                    DecimalMark::Point => "a decimal number of kilograms, e.g. 12450.5",
+                    DecimalMark::Comma => {
+                        "a decimal number of kilograms with a decimal comma, e.g. 12450,5 or 12.450,5"
+                    }
+                },
             ),
         };
         self.push("IN008", Severity::Error, Col::NetMassKg, msg, expected);
@@ -547,11 +562,11 @@ fn check_row(row: &ShipmentRow, checker: &mut Checker<'_>, is_dup: bool) -> Outc
     let (quantity_mwh, mass) = if electricity {
         // Never calculated from kilograms: the quantity is quantity_mwh (DV006 without it).
         (
-            electricity_mwh(row, &mut f.found, file),
+            electricity_mwh(row, &mut f.found, file, checker.decimal),
             Some(Decimal::ZERO),
         )
     } else {
-        (None, f.mass())
+        (None, f.mass(checker.decimal))
     };
     let origin_exempt = f.origin();
     f.importer_country();
@@ -605,7 +620,12 @@ pub const MAX_MWH: u64 = 1_000_000_000;
 
 /// The energy of an electricity row (extra column `quantity_mwh`), or DV006 when it is missing
 /// or not a positive number of MWh: electricity is declared in MWh, never from kilograms.
-fn electricity_mwh(row: &ShipmentRow, f: &mut Vec<Finding>, file: &str) -> Option<Decimal> {
+fn electricity_mwh(
+    row: &ShipmentRow,
+    f: &mut Vec<Finding>,
+    file: &str,
+    mark: DecimalMark,
+) -> Option<Decimal> {
     let text = row.extra_value("quantity_mwh").unwrap_or("");
     let finding = |msg: String| {
         Finding::new("DV006", Severity::Error, msg)
@@ -627,12 +647,13 @@ fn electricity_mwh(row: &ShipmentRow, f: &mut Vec<Finding>, file: &str) -> Optio
         )));
         return None;
     }
-    match parse_mass(text) {
-        Some(m) if m > Decimal::ZERO && m <= Decimal::from(MAX_MWH) => Some(m),
-        _ => {
+    match parse_number(text, mark) {
+        Ok(m) if m > Decimal::ZERO && m <= Decimal::from(MAX_MWH) => Some(m),
+        parsed => {
             f.push(finding(format!(
-                "quantity_mwh {:?} is not a positive number of MWh (at most {MAX_MWH})",
-                crate::model::truncate_for_message(text)
+                "quantity_mwh {:?} is not a positive number of MWh (at most {MAX_MWH}){}",
+                crate::model::truncate_for_message(text),
+                parsed.err().unwrap_or_default()
             )));
             None
         }
@@ -651,4 +672,23 @@ pub fn parse_mass(s: &str) -> Option<Decimal> {
         return None;
     }
     Decimal::from_str(t).ok()
+}
+
+/// A number of a numeric field as the file writes it: `parse_mass` of the text, or with a
+/// decimal comma of its rewriting with a point (`dialect::comma_to_point`: `12.450,5` is
+/// 12450.5, `1,2,3` is refused with its reason). The error is the reason, as a message tail.
+pub fn parse_number(s: &str, mark: DecimalMark) -> Result<Decimal, String> {
+    let text = match mark {
+        DecimalMark::Point => std::borrow::Cow::Borrowed(s),
+        DecimalMark::Comma => std::borrow::Cow::Owned(
+            dialect::comma_to_point(s)
+                .map_err(|why| format!(" (read with a decimal comma: {why})"))?,
+        ),
+    };
+    parse_mass(&text).ok_or_else(|| match mark {
+        DecimalMark::Point if s.contains(',') => {
+            " (a ',' in a number: pass --decimal-comma if the file writes decimal commas)".into()
+        }
+        _ => String::new(),
+    })
 }

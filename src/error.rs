@@ -34,6 +34,9 @@ pub enum Error {
         line: u64,
         missing: String,
         found: String,
+        /// A CSV/TSV file: the delimiter the header was split by (no delimiter among
+        /// `, ; tab |` gave the required columns).
+        delimiter: Option<String>,
     },
     /// Two header cells name one column (after trimming, ignoring case); `line` is `None`
     /// for a converted input (workbook), whose header line is not the file's.
@@ -51,12 +54,15 @@ pub enum Error {
         /// The keys the report adds to every entry (from the model, which this floor is below).
         reserved: String,
     },
+    /// `--delimiter` does not split the header into the required columns.
     WrongDelimiter {
         path: PathBuf,
         line: u64,
-        expected: &'static str,
-        found: &'static str,
-        hint: &'static str,
+        /// The delimiter given, as messages name it (`';'`, `tab`).
+        given: String,
+        missing: String,
+        /// The delimiter that gives the required columns, if one does.
+        works: Option<String>,
     },
     UnsupportedFormat {
         path: PathBuf,
@@ -152,11 +158,22 @@ impl fmt::Display for Error {
                 line,
                 missing,
                 found,
-            } => write!(
-                f,
-                "{}: line {line} (header): missing required column(s) {missing}; found columns: {found}",
-                path.display()
-            ),
+                delimiter,
+            } => {
+                write!(
+                    f,
+                    "{}: line {line} (header): missing required column(s) {missing}; found columns: {found}",
+                    path.display()
+                )?;
+                match delimiter {
+                    Some(d) => write!(
+                        f,
+                        " (split by {d}; no delimiter among ',' ';' tab '|' splits the header \
+                         into the required columns)"
+                    ),
+                    None => Ok(()),
+                }
+            }
             Error::DuplicateColumn {
                 path,
                 line,
@@ -183,15 +200,28 @@ impl fmt::Display for Error {
             Error::WrongDelimiter {
                 path,
                 line,
-                expected,
-                found,
-                hint,
-            } => write!(
-                f,
-                "{}: line {line} (header): expected {expected}-separated columns, found one column containing {found:?}; \
-                 wrong delimiter? (use --input-format {hint})",
-                path.display()
-            ),
+                given,
+                missing,
+                works,
+            } => {
+                write!(
+                    f,
+                    "{}: line {line} (header): split by --delimiter {given} the header lacks the \
+                     required column(s) {missing}",
+                    path.display()
+                )?;
+                match works {
+                    Some(w) => write!(
+                        f,
+                        "; split by {w} it has them: pass --delimiter {w} or leave --delimiter out \
+                         to detect it"
+                    ),
+                    None => write!(
+                        f,
+                        "; no delimiter among ',' ';' tab '|' gives them"
+                    ),
+                }
+            }
             Error::UnsupportedFormat {
                 path,
                 found,

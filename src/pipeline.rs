@@ -161,7 +161,9 @@ fn process_chunk(
     let file_tag: Option<(std::sync::Arc<str>, String)> =
         tag_file.then(|| (std::sync::Arc::from("_file"), file.to_string()));
     let keep = req.details || req.keep_lines;
-    let mut checker = enrich::Checker::new(refdata, req.quarter, file, dups).for_year(req.year);
+    let mut checker = enrich::Checker::new(refdata, req.quarter, file, dups)
+        .for_year(req.year)
+        .with_decimal_mark(src.decimal_mark);
     let mut calculator = calculate::Calculator::new(refdata, file);
     let budget = req.spill_budget.unwrap_or_else(crate::fsio::spill::budget);
     let mut r = ChunkResult {

@@ -16,6 +16,12 @@ pub struct FileDigest {
     pub file_name: String,
     pub sha256: String,
     pub size_bytes: u64,
+    /// A CSV/TSV input read with another delimiter than `,` or another decimal mark than
+    /// `.`: the delimiter (`;`, a tab, `|`) and the decimal mark (`.` or `,`) it was read with.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub delimiter: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub decimal_mark: Option<&'static str>,
 }
 
 impl FileDigest {
@@ -26,6 +32,8 @@ impl FileDigest {
             file_name: file_name_of(path),
             sha256: sha256_hex(bytes),
             size_bytes: bytes.len() as u64,
+            delimiter: None,
+            decimal_mark: None,
         }
     }
     pub fn embedded(role: &'static str, name: &str, bytes: &[u8]) -> FileDigest {
@@ -35,6 +43,8 @@ impl FileDigest {
             file_name: name.to_string(),
             sha256: sha256_hex(bytes),
             size_bytes: bytes.len() as u64,
+            delimiter: None,
+            decimal_mark: None,
         }
     }
     pub fn placeholder() -> FileDigest {
@@ -44,6 +54,17 @@ impl FileDigest {
             file_name: String::new(),
             sha256: String::new(),
             size_bytes: 0,
+            delimiter: None,
+            decimal_mark: None,
+        }
+    }
+
+    /// The digest of a delimited input, with the delimiter and decimal mark it was read with.
+    pub fn with_dialect(self, delimiter: &'static str, decimal_mark: &'static str) -> FileDigest {
+        FileDigest {
+            delimiter: Some(delimiter),
+            decimal_mark: Some(decimal_mark),
+            ..self
         }
     }
 }

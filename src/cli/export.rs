@@ -19,6 +19,8 @@ pub struct Args {
     /// the table; a dump cut inside the table's data still fails).
     #[arg(long)]
     pub allow_incomplete: bool,
+    #[command(flatten)]
+    pub dialect: super::dialect::OutputDialect,
     /// What stdout shows: `table` for people, `json` for scripts.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
@@ -40,6 +42,7 @@ pub fn run(mut a: Args) -> anyhow::Result<u8> {
         &a.table,
         &a.output,
         a.allow_incomplete,
+        a.dialect.options(),
     )?;
     let secs = started.elapsed().as_secs_f64();
     if a.quiet {

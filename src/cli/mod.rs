@@ -5,6 +5,7 @@ mod backup;
 mod bench;
 mod cn;
 mod deadlines;
+mod dialect;
 mod diff;
 mod explain;
 mod export;

@@ -43,6 +43,8 @@ pub struct Args {
         help_heading = "Input"
     )]
     pub table: String,
+    #[command(flatten)]
+    pub input_dialect: super::dialect::InputDialect,
     /// Report JSON to write (atomically).
     #[arg(long, value_name = "FILE", help_heading = "Outputs")]
     pub output: PathBuf,
@@ -55,6 +57,8 @@ pub struct Args {
     /// Also write one CSV row per calculated shipment.
     #[arg(long, value_name = "FILE", help_heading = "Outputs")]
     pub lines: Option<PathBuf>,
+    #[command(flatten)]
+    pub lines_dialect: super::dialect::OutputDialect,
     /// Also write the EU registry's quarterly report XML (QReport 23.00); needs --declarant-city.
     #[arg(long, value_name = "FILE", help_heading = "Outputs")]
     pub xml: Option<PathBuf>,
@@ -154,6 +158,8 @@ fn request(a: &Args) -> anyhow::Result<ReportRequest> {
             format: input_format,
             sheet: a.sheet.clone(),
             table: Some(a.table.clone()),
+            delimiter: a.input_dialect.delimiter,
+            decimal_mark: a.input_dialect.decimal_mark(),
         },
         reference: a.reference.paths(),
         importer: Importer {
@@ -252,7 +258,8 @@ fn write_outputs(
         outputs.write(p, |w| w.write_all(md.as_bytes()))?;
     }
     if let Some(p) = &a.lines {
-        outputs.write(p, |w| write::write_lines_csv(report, w))?;
+        let dialect = a.lines_dialect.options();
+        outputs.write(p, |w| write::write_lines_csv(report, w, &dialect))?;
     }
     let xml_findings = match &a.xml {
         Some(p) => {

@@ -3,6 +3,7 @@
 
 pub mod cells;
 pub mod csvread;
+pub mod dialect;
 pub mod json_strict;
 pub mod jsonpath;
 pub mod lines;

@@ -10,6 +10,8 @@ pub struct CsvSink<'w> {
     pub rows: u64,
     /// For each data row, the line (dump) or sheet row it came from; 0 when unknown.
     pub origins: Option<Vec<u64>>,
+    /// The field delimiter (`,` unless `with_delimiter`).
+    delimiter: u8,
 }
 
 impl<'w> CsvSink<'w> {
@@ -18,7 +20,14 @@ impl<'w> CsvSink<'w> {
             out,
             rows: 0,
             origins: keep_origins.then(Vec::new),
+            delimiter: b',',
         }
+    }
+
+    /// Fields separated by `d` (`;`, a tab, `|`) instead of a comma; a field holding it is quoted.
+    pub fn with_delimiter(mut self, d: u8) -> CsvSink<'w> {
+        self.delimiter = d;
+        self
     }
 
     pub fn header<'a>(&mut self, names: impl IntoIterator<Item = &'a str>) -> std::io::Result<()> {
@@ -43,22 +52,23 @@ impl<'w> CsvSink<'w> {
     ) -> std::io::Result<()> {
         for (i, f) in fields.into_iter().enumerate() {
             if i > 0 {
-                self.out.write_all(b",")?;
+                self.out.write_all(&[self.delimiter])?;
             }
             if let Some(v) = f {
-                write_field(self.out, v)?;
+                write_field(self.out, v, self.delimiter)?;
             }
         }
         self.out.write_all(b"\n")
     }
 }
 
-/// One CSV field: quoted when empty (so it is not NULL), when it holds a delimiter, quote or
-/// line break, or when it starts or ends with whitespace (so no reader trims it).
-fn write_field(out: &mut dyn Write, v: &str) -> std::io::Result<()> {
+/// One CSV field: quoted when empty (so it is not NULL), when it holds the delimiter, a quote
+/// or a line break, or when it starts or ends with whitespace (so no reader trims it).
+fn write_field(out: &mut dyn Write, v: &str, delimiter: u8) -> std::io::Result<()> {
     let b = v.as_bytes();
     let needs = b.is_empty()
-        || b.iter().any(|&c| matches!(c, b',' | b'"' | b'\n' | b'\r'))
+        || b.iter()
+            .any(|&c| matches!(c, b'"' | b'\n' | b'\r') || c == delimiter)
         || b[0].is_ascii_whitespace()
         || b[b.len() - 1].is_ascii_whitespace();
     if !needs {
@@ -110,6 +120,16 @@ mod tests {
             text,
             "a,b\n\"1,5\",\"say \"\"hi\"\"\"\n\"two\nlines\",\" padded\"\n\"trail \",in side\n"
         );
+        Ok(())
+    }
+
+    #[test]
+    fn another_delimiter_separates_and_is_quoted() -> std::io::Result<()> {
+        let mut out = Vec::new();
+        let mut sink = CsvSink::new(&mut out, false).with_delimiter(b';');
+        sink.header(["a", "b"])?;
+        sink.row([Some("x;y"), None], 1)?;
+        assert_eq!(String::from_utf8_lossy(&out), "a;b\n\"x;y\";\n");
         Ok(())
     }
 

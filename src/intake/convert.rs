@@ -6,6 +6,7 @@
 
 use super::InputFormat;
 use crate::error::{Error, Result};
+use crate::formats::dialect::{self, CsvDialect, DecimalMark};
 use crate::formats::pgcsv::CsvSink;
 use crate::formats::pgdump::{self, DumpSummary, DumpVisitor, Fields, Table};
 use crate::model::REQUIRED_COLUMNS;
@@ -30,6 +31,9 @@ struct TableToCsv<'a, 'w> {
     require_shipment_columns: bool,
     path: &'a Path,
     io_error: Option<std::io::Error>,
+    /// `export --output-decimal-comma`: the columns whose numbers are rewritten (see
+    /// `super::numbers::NUMERIC_COLUMNS`), by position.
+    decimal_comma: Option<Vec<usize>>,
 }
 
 impl DumpVisitor for TableToCsv<'_, '_> {
@@ -44,6 +48,9 @@ impl DumpVisitor for TableToCsv<'_, '_> {
         if self.require_shipment_columns {
             self.has_shipment_columns(table)?;
         }
+        if let Some(cols) = self.decimal_comma.as_mut() {
+            *cols = numeric_positions(&table.columns);
+        }
         self.sink
             .header(table.columns.iter().map(String::as_str))
             .map_err(|e| self.io(e))?;
@@ -51,10 +58,39 @@ impl DumpVisitor for TableToCsv<'_, '_> {
         Ok(true)
     }
 
-    fn row(&mut self, _: &Table, fields: &Fields, line: u64) -> Result<()> {
-        self.sink
-            .row((0..fields.len()).map(|i| fields.get(i)), line)
-            .map_err(|e| self.io(e))
+    fn row(&mut self, table: &Table, fields: &Fields, line: u64) -> Result<()> {
+        let Some(cols) = self.decimal_comma.as_ref().filter(|c| !c.is_empty()) else {
+            return self
+                .sink
+                .row((0..fields.len()).map(|i| fields.get(i)), line)
+                .map_err(|e| self.io(e));
+        };
+        let mut rewritten: Vec<Option<String>> = Vec::with_capacity(cols.len());
+        for &i in cols {
+            rewritten.push(match fields.get(i) {
+                Some(v) if !v.is_empty() => Some(dialect::point_to_comma(v.trim()).ok_or_else(
+                    || Error::Parse {
+                        path: self.path.to_path_buf(),
+                        line,
+                        message: format!(
+                            "table {} column {} holds {:?}, not a number with a decimal point: \
+                             written with a decimal comma it would read as another number \
+                             (export it without --output-decimal-comma)",
+                            table.qualified(),
+                            table.columns[i],
+                            crate::model::truncate_for_message(v)
+                        ),
+                    },
+                )?),
+                _ => None,
+            });
+        }
+        let field = |i: usize| match cols.iter().position(|&c| c == i) {
+            Some(k) if rewritten[k].is_some() => rewritten[k].as_deref(),
+            _ => fields.get(i),
+        };
+        let out: Vec<Option<&str>> = (0..fields.len()).map(field).collect();
+        self.sink.row(out, line).map_err(|e| self.io(e))
     }
 }
 
@@ -125,7 +161,22 @@ impl TableToCsv<'_, '_> {
     }
 }
 
-/// Reads `table` from a dump into `out` as CSV. Fails when the dump is damaged, when the table
+/// The positions of the numeric shipment columns among a table's columns (any case).
+fn numeric_positions(columns: &[String]) -> Vec<usize> {
+    columns
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| {
+            super::numbers::NUMERIC_COLUMNS
+                .iter()
+                .any(|n| c.trim().eq_ignore_ascii_case(n))
+        })
+        .map(|(i, _)| i)
+        .collect()
+}
+
+/// Reads `table` from a dump into `out` as CSV (in `dialect`: the intake's own for `report`).
+/// Fails when the dump is damaged, when the table
 /// is not in it, and — unless `allow_incomplete` — when pg_dump's completion line is missing
 /// (an `--inserts` dump cut between statements would otherwise lose rows silently).
 pub fn dump_table_to_csv(
@@ -134,14 +185,16 @@ pub fn dump_table_to_csv(
     out: &mut dyn Write,
     allow_incomplete: bool,
     require_shipment_columns: bool,
+    dialect: CsvDialect,
 ) -> Result<(Export, Option<Vec<u64>>)> {
     let mut v = TableToCsv {
         wanted: table,
-        sink: CsvSink::new(out, require_shipment_columns),
+        sink: CsvSink::new(out, require_shipment_columns).with_delimiter(dialect.delimiter),
         found: None,
         require_shipment_columns,
         path,
         io_error: None,
+        decimal_comma: (dialect.decimal_mark == DecimalMark::Comma).then(Vec::new),
     };
     let summary = match pgdump::read_dump(path, &mut v) {
         Ok(s) => s,
@@ -202,17 +255,19 @@ fn no_such_table(path: &Path, table: &str, summary: &DumpSummary) -> Error {
     }
 }
 
-/// `cbam export`: one table of a dump written atomically as CSV (no file on failure).
+/// `cbam export`: one table of a dump written atomically as CSV in `dialect` (no file on
+/// failure).
 pub fn export_database_backup(
     backup: &Path,
     table: &str,
     output: &Path,
     allow_incomplete: bool,
+    dialect: CsvDialect,
 ) -> Result<Export> {
     let mut result = None;
     let mut failure = None;
     let written = crate::fsio::atomic_write(output, |w| {
-        match dump_table_to_csv(backup, table, w, allow_incomplete, false) {
+        match dump_table_to_csv(backup, table, w, allow_incomplete, false, dialect) {
             Ok((e, _)) => {
                 result = Some(e);
                 Ok(())
@@ -256,13 +311,16 @@ pub fn to_csv(path: &Path, format: InputFormat, opts: &super::InputOptions) -> R
     let (origins, digest) = match format {
         InputFormat::PgDump => {
             let table = opts.table.as_deref().unwrap_or("shipments");
-            let (export, origins) = dump_table_to_csv(path, table, &mut w, false, true)?;
+            let (export, origins) =
+                dump_table_to_csv(path, table, &mut w, false, true, CsvDialect::default())?;
             let digest = crate::provenance::FileDigest {
                 role: "shipments",
                 origin: "file",
                 file_name: export.dump.file,
                 sha256: export.dump.sha256,
                 size_bytes: export.dump.bytes,
+                delimiter: None,
+                decimal_mark: None,
             };
             (origins.unwrap_or_default(), digest)
         }

@@ -4,7 +4,7 @@
 use super::{InputFormat, Record};
 use crate::error::{Error, Result};
 use crate::formats::csvread::{BoundedRecords, Record as CsvRecord};
-use crate::formats::lines;
+use crate::formats::{dialect, lines};
 use crate::model::{Finding, Severity, ShipmentRow, REQUIRED_COLUMNS, SHIPMENT_COLUMNS};
 use std::path::Path;
 use std::sync::Arc;
@@ -24,13 +24,113 @@ pub struct Layout {
     pub body_start: usize,
     /// Line number (1-based) of that first data record.
     pub first_data_line: u64,
+    /// The field delimiter the file is read with (given, or detected from the header).
+    pub delimiter: u8,
+    /// The delimiter was detected from the header and is not the one the format implies
+    /// (`,` for CSV, tab for TSV): the intake says so in a note (IN020).
+    pub detected: bool,
+    /// The line of the header.
+    pub header_line: u64,
 }
 
-fn delimiter(format: InputFormat) -> u8 {
+/// The delimiter a format implies: tab for TSV, else comma.
+pub fn format_delimiter(format: InputFormat) -> u8 {
     match format {
         InputFormat::Tsv => b'\t',
         // Everything else reaches the parser converted to CSV.
         _ => b',',
+    }
+}
+
+/// How a delimiter splits the first line of a header: how many distinct shipment columns it
+/// names, and whether they include every required one.
+fn split_score(line: &[u8], delim: u8) -> (usize, bool) {
+    let mut rdr = BoundedRecords::new(line, 0, line.len(), delim, MAX_FIELD_BYTES, MAX_COLUMNS + 1);
+    let mut header = CsvRecord::default();
+    if !rdr.read(&mut header) {
+        return (0, false);
+    }
+    let names: Vec<String> = header
+        .iter()
+        .map(|h| normalised(&String::from_utf8_lossy(h)))
+        .collect();
+    let known = SHIPMENT_COLUMNS
+        .iter()
+        .filter(|c| names.iter().any(|n| n == *c))
+        .count();
+    let required = REQUIRED_COLUMNS
+        .iter()
+        .all(|c| names.iter().any(|n| n == c));
+    (known, required)
+}
+
+/// The delimiter to read a file with: among `, ; tab |`, the one whose split of the header's
+/// first line names the most shipment columns, all required ones among them; a tie goes to
+/// the format's own delimiter, then to the order above. `None`: no delimiter gives the
+/// required columns.
+fn detect_delimiter(line: &[u8], default: u8) -> Option<u8> {
+    let mut order = vec![default];
+    order.extend(dialect::DELIMITERS.iter().filter(|&&d| d != default));
+    let mut best: Option<(u8, usize)> = None;
+    for d in order {
+        let (known, required) = split_score(line, d);
+        if required && best.is_none_or(|(_, k)| known > k) {
+            best = Some((d, known));
+        }
+    }
+    best.map(|(d, _)| d)
+}
+
+/// The first physical line of the header (from `start`): what the delimiters are tried on.
+fn first_line(data: &[u8], start: usize) -> &[u8] {
+    let end = memchr::memchr2(b'\n', b'\r', &data[start..]).map_or(data.len(), |i| start + i);
+    &data[start..end]
+}
+
+/// The delimiter to read with: the one given (`--delimiter`), refused when its split of the
+/// header lacks a required column (naming the one that would work), or the one detected.
+fn choose_delimiter(
+    path: &Path,
+    data: &[u8],
+    format: InputFormat,
+    given: Option<u8>,
+    header_line: u64,
+) -> Result<(u8, bool)> {
+    let default = format_delimiter(format);
+    let line = first_line(data, lines::skip_blank(data, 0));
+    let detected = detect_delimiter(line, default);
+    match given {
+        Some(d) => {
+            if split_score(line, d).1 {
+                return Ok((d, false));
+            }
+            let missing: Vec<&str> = {
+                let mut rdr =
+                    BoundedRecords::new(line, 0, line.len(), d, MAX_FIELD_BYTES, MAX_COLUMNS + 1);
+                let mut header = CsvRecord::default();
+                rdr.read(&mut header);
+                let names: Vec<String> = header
+                    .iter()
+                    .map(|h| normalised(&String::from_utf8_lossy(h)))
+                    .collect();
+                REQUIRED_COLUMNS
+                    .iter()
+                    .filter(|c| !names.iter().any(|n| n == *c))
+                    .copied()
+                    .collect()
+            };
+            Err(Error::WrongDelimiter {
+                path: path.to_path_buf(),
+                line: header_line,
+                given: dialect::delimiter_name(d),
+                missing: missing.join(", "),
+                works: detected.map(dialect::delimiter_name),
+            })
+        }
+        None => Ok(match detected {
+            Some(d) => (d, d != default),
+            None => (default, false),
+        }),
     }
 }
 
@@ -58,13 +158,27 @@ pub fn normalised(name: &str) -> String {
 
 /// The header of `data` mapped onto the shipment columns. `converted`: the CSV a workbook,
 /// dump or JSON file was turned into (its line numbers are not the file's).
-pub fn layout(path: &Path, data: &[u8], format: InputFormat, converted: bool) -> Result<Layout> {
+/// `given`: the delimiter of `--delimiter` (else detected, see `detect_delimiter`; a
+/// converted input is always comma-separated).
+pub fn layout(
+    path: &Path,
+    data: &[u8],
+    format: InputFormat,
+    converted: bool,
+    given: Option<u8>,
+) -> Result<Layout> {
     if data.iter().all(|b| b.is_ascii_whitespace()) {
         return Err(Error::Empty {
             path: path.to_path_buf(),
         });
     }
-    let delim = delimiter(format);
+    // Blank lines before the header are stepped over (and counted).
+    let header_line = lines::line_of(data, lines::skip_blank(data, 0));
+    let (delim, detected) = if converted {
+        (b',', false)
+    } else {
+        choose_delimiter(path, data, format, given, header_line)?
+    };
     if let Some(open) = unterminated_quote(data, delim) {
         return Err(Error::Parse {
             path: path.to_path_buf(),
@@ -74,8 +188,6 @@ pub fn layout(path: &Path, data: &[u8], format: InputFormat, converted: bool) ->
                 .into(),
         });
     }
-    // Blank lines before the header are stepped over (and counted).
-    let header_line = lines::line_of(data, lines::skip_blank(data, 0));
     let mut rdr = BoundedRecords::new(data, 0, data.len(), delim, MAX_FIELD_BYTES, MAX_COLUMNS + 1);
     let mut header = CsvRecord::default();
     if !rdr.read(&mut header) {
@@ -95,11 +207,20 @@ pub fn layout(path: &Path, data: &[u8], format: InputFormat, converted: bool) ->
         .copied()
         .collect();
     if !missing.is_empty() {
-        return Err(missing_columns(path, header_line, &names, &missing, delim));
+        return Err(Error::MissingColumns {
+            path: path.to_path_buf(),
+            line: header_line,
+            missing: missing.join(", "),
+            found: names.join(", "),
+            delimiter: (!converted).then(|| dialect::delimiter_name(delim)),
+        });
     }
     Ok(Layout {
         body_start,
         first_data_line: lines::line_of(data, body_start),
+        delimiter: delim,
+        detected,
+        header_line,
         ..columns
     })
 }
@@ -193,46 +314,6 @@ fn map_columns(
     })
 }
 
-/// Required columns are missing: most often because the file is split by another delimiter,
-/// which the one column the header then is shows.
-fn missing_columns(path: &Path, line: u64, names: &[String], missing: &[&str], delim: u8) -> Error {
-    if names.len() == 1 {
-        let h = &names[0];
-        let (found, hint) = if h.contains(';') {
-            (
-                Some("';'"),
-                "csv after converting, or re-export with commas",
-            )
-        } else if h.contains('\t') {
-            (Some("tab"), "tsv")
-        } else if h.contains(',') {
-            (Some("','"), "csv")
-        } else if h.contains('|') {
-            (
-                Some("'|'"),
-                "csv after converting, or re-export with commas",
-            )
-        } else {
-            (None, "")
-        };
-        if let Some(found) = found {
-            return Error::WrongDelimiter {
-                path: path.to_path_buf(),
-                line,
-                expected: if delim == b',' { "comma" } else { "tab" },
-                found,
-                hint,
-            };
-        }
-    }
-    Error::MissingColumns {
-        path: path.to_path_buf(),
-        line,
-        missing: missing.join(", "),
-        found: names.join(", "),
-    }
-}
-
 /// The offset of a quote that opens a field and is never closed, read as the `csv` reader
 /// reads: a quote opens a quoted field only at the start of a field (after a delimiter or a
 /// line break, or at the start of the file), `""` inside is one quote, and any other quote
@@ -271,12 +352,12 @@ pub struct Chunk {
 
 /// Quoted spans `(open, close)` of the data, or `None` if a quote appears where RFC 4180 does
 /// not allow one (inside an unquoted field): then only a sequential parse is safe.
-fn quoted_spans(data: &[u8], from: usize) -> Option<Vec<(usize, usize)>> {
+fn quoted_spans(data: &[u8], from: usize, delim: u8) -> Option<Vec<(usize, usize)>> {
     let mut spans = Vec::new();
     let mut it = memchr::memchr_iter(b'"', &data[from..]).map(|i| i + from);
     while let Some(open) = it.next() {
         let prev = if open == from { b'\n' } else { data[open - 1] };
-        if !matches!(prev, b'\n' | b'\r' | b',' | b'\t') {
+        if !matches!(prev, b'\n' | b'\r') && prev != delim {
             return None;
         }
         // Find the closing quote, skipping doubled quotes.
@@ -288,10 +369,9 @@ fn quoted_spans(data: &[u8], from: usize) -> Option<Vec<(usize, usize)>> {
             }
             break q;
         };
-        if !matches!(
-            data.get(close + 1),
-            None | Some(b'\n') | Some(b'\r') | Some(b',') | Some(b'\t')
-        ) {
+        if !matches!(data.get(close + 1), None | Some(b'\n') | Some(b'\r'))
+            && data.get(close + 1) != Some(&delim)
+        {
             return None;
         }
         spans.push((open, close));
@@ -299,7 +379,7 @@ fn quoted_spans(data: &[u8], from: usize) -> Option<Vec<(usize, usize)>> {
     Some(spans)
 }
 
-pub fn chunks(data: &[u8], body_start: usize, target: usize) -> Vec<Chunk> {
+pub fn chunks(data: &[u8], body_start: usize, target: usize, delim: u8) -> Vec<Chunk> {
     let whole = |first_line| {
         vec![Chunk {
             start: body_start,
@@ -311,7 +391,7 @@ pub fn chunks(data: &[u8], body_start: usize, target: usize) -> Vec<Chunk> {
     if data.len() - body_start <= target {
         return whole(first_line);
     }
-    let Some(spans) = quoted_spans(data, body_start) else {
+    let Some(spans) = quoted_spans(data, body_start, delim) else {
         return whole(first_line);
     };
     let mut out = Vec::new();
@@ -371,7 +451,6 @@ pub(super) fn parse_chunk(
     data: &[u8],
     chunk: &Chunk,
     layout: &Layout,
-    format: InputFormat,
     display: &str,
     check_line_breaks: bool,
     mut each: impl FnMut(Record),
@@ -381,7 +460,7 @@ pub(super) fn parse_chunk(
         data,
         chunk.start,
         chunk.end,
-        delimiter(format),
+        layout.delimiter,
         MAX_FIELD_BYTES,
         max_fields,
     );
@@ -398,7 +477,7 @@ pub(super) fn parse_chunk(
         let span = lines.span(record.start, record.end);
         let (row, mut problems) = lay_out(&record, layout, row_no, span);
         if check_line_breaks {
-            problems.extend(line_breaks(&record, layout, delimiter(format), span));
+            problems.extend(line_breaks(&record, layout, layout.delimiter, span));
         }
         if problems.is_empty() {
             each(Record::Row(row));
@@ -571,7 +650,7 @@ mod tests {
     fn records(data: &[u8], target: usize) -> Vec<Vec<String>> {
         let layout_start = memchr::memchr(b'\n', data).unwrap() + 1;
         let mut out = Vec::new();
-        for c in chunks(data, layout_start, target) {
+        for c in chunks(data, layout_start, target, b',') {
             let mut rdr = csv::ReaderBuilder::new()
                 .has_headers(false)
                 .flexible(true)
@@ -597,12 +676,55 @@ mod tests {
     }
 
     #[test]
+    fn semicolon_files_are_detected_and_chunked_outside_quotes() {
+        let header = SHIPMENT_COLUMNS.join(";");
+        let mut data = format!("{header}\n").into_bytes();
+        for i in 0..50 {
+            let row = format!("S{i};;;;;\"a;b\nc\";;;;;;;;;;\"x, y\"\n");
+            data.extend_from_slice(row.as_bytes());
+        }
+        let l = layout(Path::new("t.csv"), &data, InputFormat::Csv, false, None).unwrap();
+        assert_eq!((l.delimiter, l.detected), (b';', true));
+        let one = chunks(&data, l.body_start, usize::MAX, b';');
+        let many = chunks(&data, l.body_start, 64, b';');
+        assert!(many.len() > 1, "{many:?}");
+        let rows = |cs: &[Chunk]| {
+            let mut ids = Vec::new();
+            for c in cs {
+                parse_chunk(&data, c, &l, "t.csv", true, |r| {
+                    let Record::Row(row) = r else {
+                        panic!("broken row")
+                    };
+                    ids.push((row.get(crate::model::Col::ShipmentId).to_string(), row.line));
+                });
+            }
+            ids
+        };
+        assert_eq!(rows(&one), rows(&many));
+        assert_eq!(rows(&one).len(), 50);
+        // Given: a delimiter that does not split the header is refused, naming the one that does.
+        let e = layout(
+            Path::new("t.csv"),
+            &data,
+            InputFormat::Csv,
+            false,
+            Some(b'|'),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            e.contains("--delimiter '|'") && e.contains("split by ';'"),
+            "{e}"
+        );
+    }
+
+    #[test]
     fn stray_quote_falls_back_to_one_chunk() {
         let mut data = b"a,b\n".to_vec();
         for i in 0..100 {
             data.extend_from_slice(format!("{i},12\" pipe\n").as_bytes());
         }
-        assert_eq!(chunks(&data, 4, 10).len(), 1);
+        assert_eq!(chunks(&data, 4, 10, b',').len(), 1);
     }
 
     #[test]
@@ -622,19 +744,19 @@ mod tests {
     #[test]
     fn chunk_lines_are_global() {
         let data = b"h\nr1\nr2\n\"q\nq\"\nr4\n";
-        let cs = chunks(data, 2, 1);
+        let cs = chunks(data, 2, 1, b',');
         let lines: Vec<u64> = cs.iter().map(|c| c.first_line).collect();
         assert_eq!(lines, vec![2, 3, 4, 6]);
     }
 
     /// Row lines from every chunking of `data`, each list the same as the one-chunk parse.
     fn row_lines(data: &[u8]) -> Vec<u64> {
-        let l = layout(Path::new("t.csv"), data, InputFormat::Csv, false).unwrap();
+        let l = layout(Path::new("t.csv"), data, InputFormat::Csv, false, None).unwrap();
         let mut per_target = Vec::new();
         for target in [usize::MAX, 1, 5, 17, 40] {
             let mut lines = Vec::new();
-            for c in chunks(data, l.body_start, target) {
-                parse_chunk(data, &c, &l, InputFormat::Csv, "t.csv", true, |r| {
+            for c in chunks(data, l.body_start, target, l.delimiter) {
+                parse_chunk(data, &c, &l, "t.csv", true, |r| {
                     let (Record::Row(row) | Record::Broken(row, _)) = r;
                     lines.push(row.line);
                 });
@@ -675,6 +797,7 @@ mod tests {
             header.as_bytes(),
             InputFormat::Csv,
             false,
+            None,
         )
         .unwrap();
         let names: Vec<&str> = l.extra.iter().map(|(_, n)| &**n).collect();

@@ -506,7 +506,8 @@ mod tests {
         let p = Path::new("t.json");
         to_csv(p, json, &mut csv).unwrap();
         let l =
-            super::super::delimited::layout(p, &csv, super::super::InputFormat::Csv, true).unwrap();
+            super::super::delimited::layout(p, &csv, super::super::InputFormat::Csv, true, None)
+                .unwrap();
         let names: Vec<&str> = l.extra.iter().map(|(_, n)| &**n).collect();
         // Surrounding spaces and line ends are trimmed, as for a CSV header; the rest is kept.
         assert_eq!(names, vec!["x\":\"injected\",\"y", "a\nb", "c\u{1}d,"]);

@@ -5,10 +5,12 @@ mod content;
 pub mod convert;
 pub mod delimited;
 pub mod json;
+pub mod numbers;
 pub mod sheet;
 mod text;
 
 use crate::error::{Error, Result};
+use crate::formats::dialect::{self, DecimalMark};
 use crate::fsio::{self, FileBytes};
 use crate::model::{Finding, ShipmentRow};
 use crate::provenance::FileDigest;
@@ -107,12 +109,16 @@ impl InputFormat {
 }
 
 /// How to read a shipments input: its format (else from the extension), the sheet of a
-/// workbook (else the first), the table of a database dump (else `shipments`).
+/// workbook (else the first), the table of a database dump (else `shipments`), and for CSV
+/// and TSV the delimiter (else detected from the header) and the decimal mark (else the
+/// point, but for a `;`-separated file detected from its numbers: see `numbers`).
 #[derive(Debug, Clone, Default)]
 pub struct InputOptions {
     pub format: Option<InputFormat>,
     pub sheet: Option<String>,
     pub table: Option<String>,
+    pub delimiter: Option<u8>,
+    pub decimal_mark: Option<DecimalMark>,
 }
 
 /// A shipments file read into memory: the bytes the chunks are parsed from.
@@ -129,8 +135,10 @@ pub struct Source {
     /// File-level findings (encoding fallback).
     pub findings: Vec<Finding>,
     pub format: InputFormat,
-    /// How the file's header maps onto the shipment columns.
+    /// How the file's header maps onto the shipment columns (and its delimiter).
     pub layout: Layout,
+    /// How the numeric fields (`numbers::NUMERIC_COLUMNS`) write their decimal mark.
+    pub decimal_mark: DecimalMark,
     /// The digest of the file as given, when the bytes parsed are not that file (a converted
     /// dump, workbook or JSON, or a decompressed CSV/TSV).
     digest_of_original: Option<FileDigest>,
@@ -190,11 +198,13 @@ pub fn open_shipments(path: &Path, opts: &InputOptions) -> Result<Source> {
         findings,
         format,
         layout: Layout::default(),
+        decimal_mark: DecimalMark::Point,
         digest_of_original,
         origins: None,
         sheet: None,
     };
-    src.layout = delimited::layout(path, src.body(), format, false)?;
+    src.layout = delimited::layout(path, src.body(), format, false, opts.delimiter)?;
+    src.read_dialect(opts)?;
     Ok(src)
 }
 
@@ -211,7 +221,7 @@ impl Source {
             path: std::env::temp_dir(),
             source,
         })?;
-        let layout = delimited::layout(path, &raw, InputFormat::Csv, true)?;
+        let layout = delimited::layout(path, &raw, InputFormat::Csv, true, None)?;
         Ok(Source {
             path: path.to_path_buf(),
             raw,
@@ -221,10 +231,46 @@ impl Source {
             findings: Vec::new(),
             format: InputFormat::Csv,
             layout,
+            decimal_mark: DecimalMark::Point,
             digest_of_original: Some(digest),
             origins: Some(origins),
             sheet: None,
         })
+    }
+
+    /// The delimiter (IN020 when detected and not the format's) and the decimal mark: given,
+    /// else for a `;`-separated file detected from its numbers (IN021), else the point.
+    fn read_dialect(&mut self, opts: &InputOptions) -> Result<()> {
+        if self.layout.detected {
+            let mut f = Finding::new(
+                "IN020",
+                crate::model::Severity::Info,
+                format!(
+                    "delimiter detected from the header: {} (it splits the header into the \
+                     shipment columns; pass --delimiter to say so)",
+                    dialect::delimiter_name(self.layout.delimiter)
+                ),
+            )
+            .file(&self.file_name)
+            .expected(format!(
+                "{}-separated columns, as the extension says",
+                dialect::delimiter_name(delimited::format_delimiter(self.format))
+            ))
+            .found(&dialect::delimiter_name(self.layout.delimiter));
+            f.line = Some(self.layout.header_line);
+            self.findings.push(f);
+        }
+        self.decimal_mark = match opts.decimal_mark {
+            Some(m) => m,
+            None if self.layout.delimiter == b';' => {
+                let (mark, note) =
+                    numbers::decimal_mark(&self.path, &self.file_name, self.body(), &self.layout)?;
+                self.findings.extend(note);
+                mark
+            }
+            None => DecimalMark::Point,
+        };
+        Ok(())
     }
 
     /// The decoded file without its byte-order mark: always valid UTF-8.
@@ -237,10 +283,20 @@ impl Source {
 
     /// SHA-256 and size of the file as it is on disk.
     pub fn digest(&self) -> FileDigest {
-        match &self.digest_of_original {
+        let d = match &self.digest_of_original {
             Some(d) => d.clone(),
             None => FileDigest::of("shipments", &self.path, &self.raw),
+        };
+        // The dialect is recorded when it is not the comma and point of the intake format.
+        if self.is_converted()
+            || (self.layout.delimiter == b',' && self.decimal_mark == DecimalMark::Point)
+        {
+            return d;
         }
+        d.with_dialect(
+            dialect::delimiter_text(self.layout.delimiter),
+            self.decimal_mark.as_str(),
+        )
     }
 
     /// For a converted input, the dump line, sheet row or JSON line of data row `row`
@@ -268,7 +324,12 @@ impl Source {
     /// record boundaries. A newline ends a record only outside quotes; with RFC 4180 quoting
     /// ("" inside quotes) that is exactly where the count of quote characters so far is even.
     pub fn chunks(&self, target: usize) -> Vec<delimited::Chunk> {
-        delimited::chunks(self.body(), self.layout.body_start, target)
+        delimited::chunks(
+            self.body(),
+            self.layout.body_start,
+            target,
+            self.layout.delimiter,
+        )
     }
 
     /// Parses one chunk, handing each record to `each`; returns the number of records.
@@ -278,7 +339,6 @@ impl Source {
             self.body(),
             chunk,
             &self.layout,
-            self.format,
             &self.file_name,
             !self.is_converted(),
             each,

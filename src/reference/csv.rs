@@ -78,6 +78,7 @@ pub fn csv_records(path: &Path, text: &str, required: &[&str]) -> Result<Vec<Rec
                 line: 1,
                 missing: r.to_string(),
                 found: headers.join(", "),
+                delimiter: None,
             });
         }
     }

@@ -304,6 +304,8 @@ fn template_digest(i: &template_import::ImportedTemplate) -> FileDigest {
         file_name: i.template.file_name.clone(),
         sha256: i.template.sha256.clone(),
         size_bytes: i.size_bytes,
+        delimiter: None,
+        decimal_mark: None,
     }
 }
 

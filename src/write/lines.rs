@@ -1,5 +1,6 @@
 //! `--lines`: one CSV row per calculated shipment with its numbers and factor source.
 
+use crate::formats::dialect::{write_decimal, CsvDialect};
 use crate::model::Col;
 use crate::report::Report;
 use std::io::Write;
@@ -24,11 +25,23 @@ pub const LINE_COLUMNS: [&str; 17] = [
     "total_emissions_tco2",
 ];
 
-pub fn write_lines_csv(report: &Report, w: &mut dyn Write) -> std::io::Result<()> {
-    let mut c = csv::Writer::from_writer(w);
+/// The lines, in `dialect`: its delimiter, and its decimal mark in every number but `row`
+/// (`Decimal` prints plain decimal text, which `write_decimal` rewrites digit for digit).
+pub fn write_lines_csv(
+    report: &Report,
+    w: &mut dyn Write,
+    dialect: &CsvDialect,
+) -> std::io::Result<()> {
+    let mut c = csv::WriterBuilder::new()
+        .delimiter(dialect.delimiter)
+        .from_writer(w);
     c.write_record(LINE_COLUMNS)?;
     let Some(lines) = report.lines() else {
         return c.flush();
+    };
+    let number = |d: &rust_decimal::Decimal| {
+        let text = d.to_string();
+        write_decimal(&text, dialect.decimal_mark).unwrap_or(text)
     };
     lines.for_each(|l| {
         let s = &l.shipment;
@@ -40,16 +53,16 @@ pub fn write_lines_csv(report: &Report, w: &mut dyn Write) -> std::io::Result<()
             s.cn.as_str(),
             s.origin_iso(),
             s.supplier_id.as_deref().unwrap_or(""),
-            &s.net_mass_kg.to_string(),
-            &l.mass_tonnes.to_string(),
+            &number(&s.net_mass_kg),
+            &number(&l.mass_tonnes),
             l.method.as_str(),
             &l.factor.id,
-            &l.factor.direct.to_string(),
-            &l.factor.indirect.to_string(),
-            &l.factor.total.to_string(),
-            &l.direct.to_string(),
-            &l.indirect.to_string(),
-            &l.total.to_string(),
+            &number(&l.factor.direct),
+            &number(&l.factor.indirect),
+            &number(&l.factor.total),
+            &number(&l.direct),
+            &number(&l.indirect),
+            &number(&l.total),
         ])?;
         Ok(())
     })?;

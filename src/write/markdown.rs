@@ -250,12 +250,24 @@ fn provenance(s: &mut String, r: &Report) {
         .iter()
         .chain(&r.provenance.reference_data)
     {
+        // A CSV/TSV read in another dialect than `,` and `.` says which.
+        let dialect = match (fd.delimiter, fd.decimal_mark) {
+            (Some(d), Some(m)) => {
+                let d = if d == "\t" {
+                    "tab".to_string()
+                } else {
+                    format!("'{d}'")
+                };
+                format!(" (delimiter {d}, decimal mark '{m}')")
+            }
+            _ => String::new(),
+        };
         let _ = writeln!(
             s,
             "| {} | {} | {} | `{}` |",
             cell(fd.role),
             cell(fd.origin),
-            cell(&fd.file_name),
+            cell(&format!("{}{dialect}", fd.file_name)),
             fd.sha256
         );
     }

@@ -39,9 +39,26 @@ fn header_only() {
     unusable(&fixture("bad/header_only.csv"), "no shipment rows");
 }
 
+/// A `;`-separated file is read with the delimiter its header shows (IN020 says so); a
+/// `--delimiter` that does not split the header into the required columns is refused.
 #[test]
 fn wrong_delimiter() {
-    unusable(&fixture("bad/semicolon_delimited.csv"), "wrong delimiter");
+    let d = tmp();
+    let out = d.path().join("r.json");
+    let input = fixture("bad/semicolon_delimited.csv");
+    let o = run(report_cmd(&input, &out, &[]));
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let r = json(&out);
+    assert_eq!(r["goods_summary"]["rows"]["calculated"], 3);
+    assert_eq!(r["validation_results"]["infos"][0]["code"], "IN020");
+    let o = run(report_cmd(&input, &out, &["--delimiter", ","]));
+    let err = stderr(&o);
+    assert_eq!(code(&o), 2, "{err}");
+    assert!(err.contains("semicolon_delimited.csv: line 1"), "{err}");
+    assert!(
+        err.contains("--delimiter ','") && err.contains("split by ';'"),
+        "{err}"
+    );
 }
 
 #[test]

@@ -396,7 +396,7 @@ proptest! {
 
         // Lines CSV: the id as written.
         let mut csv_out = Vec::new();
-        cbam::write::write_lines_csv(&report, &mut csv_out).unwrap();
+        cbam::write::write_lines_csv(&report, &mut csv_out, &Default::default()).unwrap();
         let mut rd = csv::Reader::from_reader(&csv_out[..]);
         let recs: Vec<csv::StringRecord> = rd.records().map(|r| r.unwrap()).collect();
         prop_assert_eq!(recs.len(), 1);

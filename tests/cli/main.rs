@@ -12,6 +12,7 @@ mod deadlines;
 mod default_values_workbook;
 mod definitive;
 mod determinism;
+mod dialect;
 mod diff;
 mod escaping;
 mod explain;

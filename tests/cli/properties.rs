@@ -291,7 +291,8 @@ proptest! {
             let dump = dir.path().join(format!("d{inserts}.sql"));
             std::fs::write(&dump, dump_text(&rows, inserts, pick)).unwrap();
             let out = dir.path().join(format!("d{inserts}.csv"));
-            let e = cbam::intake::convert::export_database_backup(&dump, "t", &out, false).unwrap();
+            let e = cbam::intake::convert::export_database_backup(&dump, "t", &out, false, Default::default())
+                .unwrap();
             prop_assert_eq!(e.rows, rows.len() as u64);
             let text = std::fs::read_to_string(&out).unwrap();
             let got = crate::pg_csv(&text);
