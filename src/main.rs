@@ -36,11 +36,25 @@ fn exit_code(outcome: anyhow::Result<u8>) -> ExitCode {
             // `cbam::error`), so the chain is printed as it stands: each context, then the
             // error under it.
             // One line, control characters escaped: a message may quote the input's bytes.
-            eprintln!(
-                "cbam: error: {}",
-                cbam::model::printable(&format!("{err:#}"))
-            );
+            let text = stdin_named(&format!("{err:#}"));
+            eprintln!("cbam: error: {}", cbam::model::printable(&text));
             ExitCode::from(2)
         }
     }
+}
+
+/// Standard input is read from a temporary copy named `<stdin>`: an error names it so, not by
+/// the copy's random directory.
+fn stdin_named(message: &str) -> String {
+    let mut out = String::with_capacity(message.len());
+    for (i, word) in message.split(' ').enumerate() {
+        if i > 0 {
+            out.push(' ');
+        }
+        match word.find("cbam-stdin-").zip(word.find("/<stdin>")) {
+            Some((_, end)) if word.starts_with('/') => out.push_str(&word[end + 1..]),
+            _ => out.push_str(word),
+        }
+    }
+    out
 }

@@ -98,9 +98,15 @@ pub enum Command {
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
-    /// The manual page (roff), on stdout.
-    #[command(after_help = "Examples:\n  cbam man > cbam.1 && man ./cbam.1")]
-    Man,
+    /// The manual page (roff): cbam(1) on stdout, or with --dir one page per command.
+    #[command(
+        after_help = "Examples:\n  cbam man > cbam.1 && man ./cbam.1\n  cbam man --dir /usr/local/share/man/man1   (cbam.1, cbam-report.1, …)"
+    )]
+    Man {
+        /// Write cbam.1 and a page for every command (cbam-report.1, cbam-audit-daily.1, …) here.
+        #[arg(long, value_name = "DIR")]
+        dir: Option<std::path::PathBuf>,
+    },
     /// Generate N shipments and time whole `report` runs (full and summary-only).
     #[command(after_help = EXAMPLES_BENCH)]
     Bench(bench::BenchArgs),
@@ -168,14 +174,35 @@ pub fn run() -> anyhow::Result<u8> {
             std::io::Write::write_all(&mut stdout(), &script)?;
             Ok(0)
         }
-        Command::Man => {
+        Command::Man { dir } => {
             use clap::CommandFactory;
-            let mut page = Vec::new();
-            clap_mangen::Man::new(Cli::command()).render(&mut page)?;
-            std::io::Write::write_all(&mut stdout(), &page)?;
+            let cmd = Cli::command();
+            match dir {
+                None => {
+                    let mut page = Vec::new();
+                    clap_mangen::Man::new(cmd).render(&mut page)?;
+                    std::io::Write::write_all(&mut stdout(), &page)?;
+                }
+                Some(dir) => man_pages(cmd, "cbam", &dir)?,
+            }
             Ok(0)
         }
     }
+}
+
+/// `NAME.1` for `cmd` and, recursively, `NAME-SUB.1` for each subcommand (as cargo's pages).
+fn man_pages(cmd: clap::Command, name: &str, dir: &std::path::Path) -> anyhow::Result<()> {
+    // clap names are `&'static str`: a page name lives for the rest of this short command.
+    let cmd = cmd.name(&*Box::leak(name.to_string().into_boxed_str()));
+    let mut page = Vec::new();
+    clap_mangen::Man::new(cmd.clone()).render(&mut page)?;
+    cbam::fsio::atomic_write(&dir.join(format!("{name}.1")), |w| {
+        std::io::Write::write_all(w, &page)
+    })?;
+    for sub in cmd.get_subcommands().filter(|s| s.get_name() != "help") {
+        man_pages(sub.clone(), &format!("{name}-{}", sub.get_name()), dir)?;
+    }
+    Ok(())
 }
 
 /// `-` as an input: standard input, copied once to a temporary file named `<stdin>` (kept

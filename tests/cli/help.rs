@@ -88,3 +88,54 @@ fn completions_for_every_shell_and_a_man_page() {
         "{status:?}"
     );
 }
+
+#[test]
+fn man_dir_writes_a_page_for_every_command() {
+    let d = tmp();
+    let mut c = cbam();
+    c.args(["man", "--dir"]).arg(d.path());
+    assert_eq!(code(&run(c)), 0);
+    for page in [
+        "cbam.1",
+        "cbam-report.1",
+        "cbam-audit-daily.1",
+        "cbam-suppliers-import.1",
+    ] {
+        let text = std::fs::read_to_string(d.path().join(page)).unwrap_or_default();
+        assert!(text.contains(".TH"), "{page}");
+    }
+    let report = std::fs::read_to_string(d.path().join("cbam-report.1")).unwrap();
+    assert!(
+        report.contains("importer\\-eori"),
+        "the flags are in the page"
+    );
+}
+
+/// Standard input is named `<stdin>` in an error, not by its temporary copy's path.
+#[test]
+fn an_error_about_standard_input_names_it_stdin() {
+    use std::io::Write as _;
+    let mut child = cbam()
+        .args(["report", "--input", "-", "--output"])
+        .arg(tmp().path().join("r.json"))
+        .args([
+            "--importer-name",
+            "N",
+            "--importer-country",
+            "NL",
+            "--importer-eori",
+            "NL123456789012",
+        ])
+        .args(["--declarant-name", "D", "--declarant-position", "P"])
+        .stdin(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(b"").unwrap();
+    let o = child.wait_with_output().unwrap();
+    let e = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        e.starts_with("cbam: error: <stdin>: the file is empty"),
+        "{e}"
+    );
+}
