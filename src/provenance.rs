@@ -104,6 +104,35 @@ pub fn absent_or_hidden_in_identity(name: &Option<String>) -> bool {
     name.is_none() || hidden_in_identity(name)
 }
 
+/// A `Write` that only hashes: the SHA-256 of what a writer would have written, without
+/// holding it (the report id, the audit's determinism check).
+pub struct Sha256Writer(Sha256);
+
+impl Sha256Writer {
+    pub fn new() -> Sha256Writer {
+        Sha256Writer(Sha256::new())
+    }
+    pub fn finish(self) -> [u8; 32] {
+        self.0.finalize().into()
+    }
+}
+
+impl Default for Sha256Writer {
+    fn default() -> Self {
+        Sha256Writer::new()
+    }
+}
+
+impl std::io::Write for Sha256Writer {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.update(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
 pub fn sha256_hex(bytes: &[u8]) -> String {
     hex(&Sha256::digest(bytes))
 }

@@ -9,12 +9,12 @@ use std::fmt::Write;
 pub fn render(r: &AuditResult) -> String {
     let mut s = String::with_capacity(16 * 1024);
     let verdict = if r.consistent {
-        "<span class=\"ok\">CONSISTENT</span>".to_string()
+        format!("<span class=\"ok\">{}</span>", r.verdict())
     } else {
         format!(
-            "<span class=\"bad\">INCONSISTENT</span>: {} inconsistenc{}",
-            r.inconsistencies,
-            if r.inconsistencies == 1 { "y" } else { "ies" }
+            "<span class=\"bad\">{}</span>: {}",
+            r.verdict(),
+            r.inconsistencies_text()
         )
     };
     let _ = write!(
@@ -76,16 +76,15 @@ pub fn render(r: &AuditResult) -> String {
     if let Some(x) = &r.sample {
         let _ = writeln!(
             s,
-            "<section class=\"sec\">\n<h2>Sample</h2>\n<p>{} of {} shipments (seed {}) recomputed alone: \
-             {} equal to the full recomputation{}.</p>\n</section>",
-            x.shipments.len(),
-            x.requested,
-            x.seed,
-            x.equal,
+            "<section class=\"sec\">\n<h2>Sample</h2>\n<p>{}{}.</p>\n</section>",
+            esc(&x.summary()),
             if x.different.is_empty() {
                 String::new()
             } else {
-                format!(", <span class=\"bad\">different</span>: {}", esc(&x.different.join(", ")))
+                format!(
+                    ", <span class=\"bad\">different</span>: {}",
+                    esc(&x.different.join(", "))
+                )
             }
         );
     }
@@ -108,11 +107,7 @@ pub fn render(r: &AuditResult) -> String {
         &[
             format!("CBAM {} audit {}", r.audit, r.period),
             format!("backup {}", r.backup.file),
-            if r.consistent {
-                "CONSISTENT".into()
-            } else {
-                "INCONSISTENT".into()
-            },
+            r.verdict().to_string(),
         ],
         &s,
     )

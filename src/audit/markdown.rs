@@ -3,25 +3,13 @@
 use super::{AuditResult, Check};
 use std::fmt::Write;
 
-/// A table cell or inline text from the backup, as the report's Markdown escapes it.
-fn cell(s: &str) -> String {
-    crate::write::markdown::cell(s)
-}
+/// Text from the backup, escaped as the report's Markdown escapes it.
+use crate::write::markdown::cell;
 
 pub fn render(r: &AuditResult) -> String {
     let mut s = String::new();
     let _ = writeln!(s, "# CBAM {} audit: {}\n", r.audit, cell(&r.period));
-    let _ = writeln!(
-        s,
-        "**{}** — {} inconsistenc{}.\n",
-        if r.consistent {
-            "CONSISTENT"
-        } else {
-            "INCONSISTENT"
-        },
-        r.inconsistencies,
-        if r.inconsistencies == 1 { "y" } else { "ies" }
-    );
+    let _ = writeln!(s, "**{}** — {}.\n", r.verdict(), r.inconsistencies_text());
     let b = &r.backup;
     let _ = writeln!(
         s,
@@ -67,11 +55,8 @@ pub fn render(r: &AuditResult) -> String {
     if let Some(x) = &r.sample {
         let _ = writeln!(
             s,
-            "## Sample\n\n{} of {} shipments (seed {}) recomputed alone: {} equal to the full recomputation{}.\n",
-            x.shipments.len(),
-            x.requested,
-            x.seed,
-            x.equal,
+            "## Sample\n\n{}{}.\n",
+            x.summary(),
             if x.different.is_empty() {
                 String::new()
             } else {

@@ -50,6 +50,23 @@ pub struct AuditResult {
     pub findings: Vec<AuditFinding>,
 }
 
+impl AuditResult {
+    /// `CONSISTENT` or `INCONSISTENT`.
+    pub fn verdict(&self) -> &'static str {
+        if self.consistent {
+            "CONSISTENT"
+        } else {
+            "INCONSISTENT"
+        }
+    }
+
+    /// `1 inconsistency`, `0 inconsistencies`.
+    pub fn inconsistencies_text(&self) -> String {
+        let n = self.inconsistencies;
+        format!("{n} inconsistenc{}", if n == 1 { "y" } else { "ies" })
+    }
+}
+
 #[derive(Debug, Serialize)]
 pub struct BackupInfo {
     pub file: String,
@@ -117,6 +134,20 @@ pub struct Sample {
     pub shipments: Vec<String>,
     pub equal: u64,
     pub different: Vec<String>,
+}
+
+impl Sample {
+    /// `5 of 5 shipments (seed 7) recomputed alone: 5 equal to the full recomputation` (the
+    /// shipments that differ are the caller's to list, escaped for its format).
+    pub fn summary(&self) -> String {
+        format!(
+            "{} of {} shipments (seed {}) recomputed alone: {} equal to the full recomputation",
+            self.shipments.len(),
+            self.requested,
+            self.seed,
+            self.equal
+        )
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -113,19 +113,9 @@ fn digest(r: &Report) -> std::io::Result<String> {
 }
 
 fn json_digest(r: &Report) -> std::io::Result<String> {
-    struct Hashing(sha2::Sha256);
-    impl std::io::Write for Hashing {
-        fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
-            sha2::Digest::update(&mut self.0, b);
-            Ok(b.len())
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
-    let mut h = Hashing(<sha2::Sha256 as sha2::Digest>::new());
+    let mut h = crate::provenance::Sha256Writer::new();
     crate::write::report_json(r, &mut h)?;
-    Ok(crate::provenance::hex(&sha2::Digest::finalize(h.0)))
+    Ok(crate::provenance::hex(&h.finish()))
 }
 
 /// How many lines, and the finest decimals among their direct, indirect and total figures.

@@ -183,16 +183,11 @@ fn write_outputs(c: &Common, r: &AuditResult) -> anyhow::Result<()> {
 fn print_table(out: &mut impl Write, r: &AuditResult) -> std::io::Result<()> {
     writeln!(
         out,
-        "{} audit {}: {} ({} inconsistenc{})",
+        "{} audit {}: {} ({})",
         r.audit,
         r.period,
-        if r.consistent {
-            "CONSISTENT"
-        } else {
-            "INCONSISTENT"
-        },
-        r.inconsistencies,
-        if r.inconsistencies == 1 { "y" } else { "ies" }
+        r.verdict(),
+        r.inconsistencies_text()
     )?;
     writeln!(
         out,

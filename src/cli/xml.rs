@@ -223,8 +223,7 @@ pub fn print_by_code(out: &mut impl Write, f: &[Finding]) -> std::io::Result<()>
         }
     }
     for (code, all) in codes {
-        let shown: Vec<Finding> = all.iter().take(SHOWN).map(|x| (*x).clone()).collect();
-        print_findings(out, &shown)?;
+        print_findings(out, all.iter().copied().take(SHOWN))?;
         if all.len() > SHOWN {
             writeln!(out, "  … {} more {code}", all.len() - SHOWN)?;
         }
@@ -234,7 +233,10 @@ pub fn print_by_code(out: &mut impl Write, f: &[Finding]) -> std::io::Result<()>
 
 /// One line per finding: `  error XQ003 line 12: QReport/…/Country: message` (the message
 /// starts with the element path).
-pub fn print_findings(out: &mut impl Write, f: &[Finding]) -> std::io::Result<()> {
+pub fn print_findings<'a>(
+    out: &mut impl Write,
+    f: impl IntoIterator<Item = &'a Finding>,
+) -> std::io::Result<()> {
     for x in f {
         let line = x.line.map(|l| format!(" line {l}:")).unwrap_or_default();
         writeln!(

@@ -201,9 +201,16 @@ fn walk(b: &[u8], from: usize, to: usize, depth: i64, stop: bool) -> Walk {
         in_str: false,
         esc: false,
     };
+    let to = to.min(b.len());
     let mut pos = from;
     while pos + 64 <= to {
-        let blk: &[u8; 64] = b[pos..pos + 64].try_into().expect("64 bytes");
+        // Always 64 bytes (`to` is within `b`): taken without a panic path all the same.
+        let Some(blk) = b
+            .get(pos..pos + 64)
+            .and_then(|s| <&[u8; 64]>::try_from(s).ok())
+        else {
+            break;
+        };
         let m = Masks::of(blk);
         let closed = if m.backslash != 0 || st.esc {
             bytes(b, pos, pos + 64, &mut st, stop)

@@ -13,8 +13,7 @@ pub fn report_id(r: &Report) -> std::io::Result<String> {
 }
 
 fn content_id(r: &Report) -> std::io::Result<String> {
-    use sha2::{Digest, Sha256};
-    let mut h = Hashing(Sha256::new());
+    let mut h = Hashing::new();
     let mut feed = |v: &dyn erased::Ser| v.json_into(&mut h);
     feed(&r.report_metadata.quarter)?;
     feed(&r.importer_declaration.importer_eori)?;
@@ -29,7 +28,7 @@ fn content_id(r: &Report) -> std::io::Result<String> {
     }
     feed(&r.validation_results)?;
     feed(&r.provenance)?;
-    let d = h.0.finalize();
+    let d = h.finish();
     Ok(format!(
         "CBAM-{}-{}",
         if r.report_metadata.quarter.is_empty() {
@@ -41,18 +40,7 @@ fn content_id(r: &Report) -> std::io::Result<String> {
     ))
 }
 
-/// A `Write` that only hashes.
-struct Hashing(sha2::Sha256);
-
-impl std::io::Write for Hashing {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        sha2::Digest::update(&mut self.0, buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
+use crate::provenance::Sha256Writer as Hashing;
 
 mod erased {
     /// `Serialize` as a trait object (one `feed` closure for every section's type).

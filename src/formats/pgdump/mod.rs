@@ -190,13 +190,13 @@ impl Progress {
             done: 0,
         }
     }
-    fn tick(&mut self, read: u64, _lines: u64) {
+    /// `read`: the file's bytes read so far (the task counts the increments).
+    fn tick(&mut self, read: u64) {
         if read > self.done {
             self.task.add(read - self.done);
             self.done = read;
         }
     }
-    fn done(&self) {}
 }
 
 /// Reads a whole dump, handing tables and rows to `visitor`. Errors: `Error::Read` when the
@@ -228,10 +228,10 @@ pub fn read_dump_outcome(path: &Path, visitor: &mut dyn DumpVisitor) -> Result<D
     parser.gzip_bound = dump.bound;
     let mut progress = Progress::new(&dump.file_name, dump.size);
     let read = &dump.digest;
-    let result = parser.run(&mut *dump.input, visitor, &mut |lines| {
-        progress.tick(read.bytes(), lines)
+    let result = parser.run(&mut *dump.input, visitor, &mut |_lines| {
+        progress.tick(read.bytes())
     });
-    progress.done();
+    drop(progress);
     let damage = match result {
         Ok(()) => None,
         Err(e @ Error::Damaged { .. }) => Some(gzip_behind(e, dump.gzip, &mut *dump.input)),
