@@ -18,6 +18,7 @@ use rayon::prelude::*;
 use std::path::PathBuf;
 
 mod stored;
+use crate::validate::inline::{ChunkChecks, LineChecks, LinePass};
 use stored::{LocalIndex, SharedTables, StoredLine, StoredLines};
 
 /// Bytes per chunk: big enough that per-chunk overhead vanishes, small enough to balance.
@@ -95,6 +96,8 @@ struct ChunkResult {
     /// Findings and rejected rows, encoded as found (bounded memory: they spill past a budget).
     rows: RowBatches,
     fingerprints: Vec<u64>,
+    /// What the lines gave the rules (when the rules run in the chunk pass).
+    checks: Option<ChunkChecks>,
     /// The first failure to hold the findings (a temporary file that could not be written).
     error: Option<std::io::Error>,
 }
@@ -132,16 +135,20 @@ struct PassContext<'a> {
     tag_file: bool,
     /// The factors, scope entries and trails the kept lines name by index.
     shared: &'a SharedTables,
+    /// The rules run on each line as it is calculated (`detailed_goods` only), and what
+    /// they consult.
+    checks: Option<(&'a LineChecks<'a>, &'a crate::validate::Context<'a>)>,
 }
 
 /// What the passes over every input produced, merged in file order.
 #[derive(Default)]
-struct Pass {
+struct Pass<'a> {
     rows_read: u64,
     lines: Listed<StoredLine>,
     totals: Totals,
     lists: RowLists,
     fingerprints: Vec<u64>,
+    checks: Option<LinePass<'a>>,
 }
 
 fn process_chunk(
@@ -155,6 +162,7 @@ fn process_chunk(
         dups,
         tag_file,
         shared,
+        checks,
     } = *cx;
     let file = src.file_name.as_str();
     // With several input files each row carries its file, as the extra column `_file`.
@@ -169,6 +177,7 @@ fn process_chunk(
     let mut r = ChunkResult {
         rows: RowBatches::for_lists_of(budget),
         kept: Batch::for_lists_of(budget),
+        checks: checks.map(|(c, _)| c.chunk()),
         ..ChunkResult::default()
     };
     let mut local = LocalIndex::default();
@@ -202,6 +211,9 @@ fn process_chunk(
         match outcome {
             Ok(line) => {
                 r.totals.add(&line);
+                if let (Some(c), Some((checks, ctx))) = (&mut r.checks, checks) {
+                    c.line(checks, ctx, &line, file_index);
+                }
                 if keep {
                     r.keep_line(&line, file_index, shared, &mut local);
                 }
@@ -267,6 +279,9 @@ fn run_pass(
             pass.lines
                 .append(r.kept, file_rows, fix_stored)
                 .map_err(crate::report::spill)?;
+            if let (Some(p), Some(c)) = (&mut pass.checks, r.checks) {
+                p.append(c, file_rows).map_err(crate::report::spill)?;
+            }
             file_rows += r.rows_read;
             pass.rows_read += r.rows_read;
             pass.totals.merge(r.totals);
@@ -278,24 +293,29 @@ fn run_pass(
 
 /// One pass over every input file, merged in the order given (row numbers stay per file),
 /// after the findings that came before any row: the inputs' own and the reference data's.
-fn run_passes(
+fn run_passes<'a>(
     inputs: &[(Source, Vec<Chunk>)],
     refdata: &ReferenceData,
     req: &ReportRequest,
     dups: &DuplicateIds,
-    shared: &SharedTables,
-) -> Result<Pass> {
+    (shared, checks): (
+        &SharedTables,
+        Option<(&'a LineChecks<'a>, &'a crate::validate::Context<'a>)>,
+    ),
+) -> Result<Pass<'a>> {
     let cx = PassContext {
         refdata,
         req,
         dups,
         tag_file: inputs.len() > 1,
         shared,
+        checks,
     };
     let budget = req.spill_budget.unwrap_or_else(crate::fsio::spill::budget);
     let mut pass = Pass {
         lists: RowLists::with_budget(budget),
         lines: Listed::with_budget(budget),
+        checks: checks.map(|(c, _)| LinePass::new(c)),
         ..Pass::default()
     };
     let early = inputs.iter().flat_map(|(s, _)| &s.findings);
@@ -365,6 +385,23 @@ pub fn build_report_with(req: &ReportRequest, refdata: &ReferenceData) -> Result
     trace.mark("open (read, UTF-8 check, header) + chunk");
     let no_dups = DuplicateIds::default();
     let shared = SharedTables::default();
+    let schema = crate::validate::schema::ReportSchema::embedded()?;
+    let ctx = crate::validate::Context {
+        scope: &refdata.scope,
+        suppliers: refdata
+            .suppliers
+            .file_name
+            .is_some()
+            .then_some(&refdata.suppliers),
+        schema: Some(&schema),
+    };
+    // The line rules run where each line is calculated, unless a rule needs what only the
+    // whole file knows (`LineChecks::new` says): then they read the stored lines afterwards.
+    let line_checks = req
+        .details
+        .then(|| LineChecks::new(&refdata.rules, req.quarter, req.year))
+        .flatten();
+    let checks = line_checks.as_ref().map(|c| (c, &ctx));
     // The inputs' SHA-256 run beside the first pass.
     let (digests, pass) = rayon::join(
         || {
@@ -374,7 +411,7 @@ pub fn build_report_with(req: &ReportRequest, refdata: &ReferenceData) -> Result
             d.sort_by(|a, b| (&a.sha256, &a.file_name).cmp(&(&b.sha256, &b.file_name)));
             d
         },
-        || run_passes(&inputs, refdata, req, &no_dups, &shared),
+        || run_passes(&inputs, refdata, req, &no_dups, (&shared, checks)),
     );
     let mut pass = pass?;
     trace.mark("parse + check + calculate (+ SHA-256)");
@@ -386,11 +423,18 @@ pub fn build_report_with(req: &ReportRequest, refdata: &ReferenceData) -> Result
     let dups = duplicate_ids(&inputs, std::mem::take(&mut pass.fingerprints));
     if !dups.is_empty() {
         // Rare: some ids repeat. Every row with such an id is rejected, so run again knowing them.
-        pass = run_passes(&inputs, refdata, req, &dups, &shared)?;
+        pass = run_passes(&inputs, refdata, req, &dups, (&shared, checks))?;
     }
     trace.mark("duplicates");
     let mut stored = pass.lines;
     stored.seal().map_err(crate::report::spill)?;
+    let checked = match pass.checks {
+        Some(c) => Some(
+            c.resolve(|keys| stored::ranks(&stored, keys))
+                .map_err(crate::report::spill)?,
+        ),
+        None => None,
+    };
     let lines = StoredLines {
         lines: stored,
         tables: shared.into_tables(),
@@ -413,17 +457,12 @@ pub fn build_report_with(req: &ReportRequest, refdata: &ReferenceData) -> Result
     })?;
     trace.mark("assemble");
     let mut report = report;
-    let schema = crate::validate::schema::ReportSchema::embedded()?;
-    let ctx = crate::validate::Context {
-        scope: &refdata.scope,
-        suppliers: refdata
-            .suppliers
-            .file_name
-            .is_some()
-            .then_some(&refdata.suppliers),
-        schema: Some(&schema),
+    let v = match checked {
+        Some(lines) => {
+            crate::validate::validate_report_checked(&report, &refdata.rules, &ctx, lines)?
+        }
+        None => crate::validate::validate_report(&report, &refdata.rules, &ctx)?,
     };
-    let v = crate::validate::validate_report(&report, &refdata.rules, &ctx)?;
     let mut findings = crate::validate::rule_findings(v.findings);
     if let Some(xml) = &req.registry_xml {
         let (verdict, on_xml) = crate::validate::registry::check(&report, xml, refdata)?;

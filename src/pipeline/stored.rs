@@ -5,12 +5,12 @@
 //! Reading them back decodes batch by batch, in parallel: no line is held for the whole file,
 //! and a million lines cost their bytes on disk, not 800 bytes each in memory.
 
-use crate::fsio::codec::{corrupt, key_str, put_opt_str, put_u64, Decoder};
+use crate::fsio::codec::{corrupt, put_opt_str, put_u64, Decoder};
 use crate::model::{
     CnCode, Col, Date, EmissionFactor, Line, Method, Quarter, ScopeEntryRef, ScopeStatus, Shipment,
     ShipmentRow,
 };
-use crate::report::{LineSource, Listed, Record};
+use crate::report::{line_key, LineSource, Listed, Record};
 use rayon::prelude::*;
 use rust_decimal::Decimal;
 use std::io;
@@ -72,9 +72,12 @@ pub(super) struct StoredLine {
 impl StoredLine {
     pub fn new(l: &Line, file: u32, shared: &SharedTables, local: &mut LocalIndex) -> StoredLine {
         let mut key = Vec::with_capacity(32);
-        key_str(&mut key, l.shipment.row.get(Col::ShipmentId));
-        key.extend_from_slice(&l.shipment.row.row.to_be_bytes());
-        key.extend_from_slice(&file.to_be_bytes());
+        line_key(
+            &mut key,
+            l.shipment.row.get(Col::ShipmentId),
+            l.shipment.row.row,
+            file,
+        );
         let mut b = Vec::with_capacity(256);
         let s = &l.shipment;
         s.row.encode(&mut b);
@@ -326,5 +329,33 @@ impl StoredLines {
                 .line()
             })
             .collect()
+    }
+}
+
+/// Each of `keys` (ascending, distinct) its index among the lines in report order: one walk
+/// over the sorted lines, decoding only each line's place (for the findings the rules made in
+/// the chunk pass, which knew a line's place but not yet its index).
+pub(super) fn ranks(lines: &Listed<StoredLine>, keys: &[Vec<u8>]) -> io::Result<Vec<u64>> {
+    let mut out = Vec::with_capacity(keys.len());
+    let mut key = Vec::new();
+    for (i, bytes) in lines.iter_encoded().enumerate() {
+        if out.len() == keys.len() {
+            break;
+        }
+        let bytes = bytes?;
+        let mut d = Decoder(&bytes);
+        let row = ShipmentRow::decode(&mut d)?;
+        let file = u32::try_from(d.u64()?).map_err(|_| corrupt())?;
+        key.clear();
+        line_key(&mut key, row.get(Col::ShipmentId), row.row, file);
+        if keys[out.len()] == key {
+            out.push(i as u64);
+        }
+    }
+    // Every key is a line's: one that is not means the stored lines are not what was kept.
+    if out.len() == keys.len() {
+        Ok(out)
+    } else {
+        Err(corrupt())
     }
 }

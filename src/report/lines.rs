@@ -20,6 +20,15 @@ pub trait LineSource: Send + Sync {
 /// The report's lines.
 pub struct Lines(pub Box<dyn LineSource>);
 
+/// A line's place in report order, the key the stored lines are sorted by: its shipment id,
+/// then its row, then its input file's index (ids are unique, so row and file only order
+/// the rejected duplicates' kin, and make every key distinct).
+pub fn line_key(out: &mut Vec<u8>, shipment_id: &str, row: u64, file: u32) {
+    crate::fsio::codec::key_str(out, shipment_id);
+    out.extend_from_slice(&row.to_be_bytes());
+    out.extend_from_slice(&file.to_be_bytes());
+}
+
 /// Lines per batch when a reader does not need another size.
 pub const LINE_BATCH: usize = 8192;
 

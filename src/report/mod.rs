@@ -11,7 +11,7 @@ pub mod obligation;
 pub use crate::model::LIST_KEYS;
 pub use detailed::{DetailedGood, DetailedGoods};
 pub use id::{report_id, ReportHead};
-pub use lines::{LineSource, Lines, LINE_BATCH};
+pub use lines::{line_key, LineSource, Lines, LINE_BATCH};
 pub use listed::{Batch, Listed, Record};
 pub use obligation::*;
 

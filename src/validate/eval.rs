@@ -275,21 +275,33 @@ fn pattern_matches<'a, N: Node<'a>>(
     })
 }
 
-/// One value at `at` for `range`: a number within the bounds.
-fn check_bounds<'a, N: Node<'a>>(out: &mut Out<'_>, bounds: &Bounds, at: String, v: N) {
+/// One value for `range`: a number within the bounds. `at` renders where it is, called only
+/// for a finding (a million lines pass; their paths are never rendered).
+fn check_bounds<'a, N: Node<'a>>(
+    out: &mut Out<'_>,
+    bounds: &Bounds,
+    at: impl FnOnce() -> String,
+    v: N,
+) {
     match decimal(v) {
-        None => out.add(
-            at.clone(),
-            shown(Some(v)),
-            Some("a number".into()),
-            format!("{at} is not a number"),
-        ),
-        Some(d) if bounds.excludes(d) => out.add(
-            at.clone(),
-            Some(d.to_string()),
-            Some(bounds.expected()),
-            format!("{at} is {d}, expected {}", bounds.expected()),
-        ),
+        None => {
+            let at = at();
+            out.add(
+                at.clone(),
+                shown(Some(v)),
+                Some("a number".into()),
+                format!("{at} is not a number"),
+            )
+        }
+        Some(d) if bounds.excludes(d) => {
+            let at = at();
+            out.add(
+                at.clone(),
+                Some(d.to_string()),
+                Some(bounds.expected()),
+                format!("{at} is {d}, expected {}", bounds.expected()),
+            )
+        }
         Some(_) => {}
     }
 }
@@ -298,7 +310,7 @@ fn check_bounds<'a, N: Node<'a>>(out: &mut Out<'_>, bounds: &Bounds, at: String,
 fn range<'a, N: Node<'a>>(out: &mut Out<'_>, report: N, path: &Path, bounds: &Bounds) {
     path.visit(report, &mut |idx, v| {
         if let Some(v) = v {
-            check_bounds(out, bounds, path.render(idx), v)
+            check_bounds(out, bounds, || path.render(idx), v)
         }
     })
 }
@@ -319,7 +331,7 @@ fn range_unless<'a, N: Node<'a>>(
         }
         inner.visit(el, &mut |idx2, v| {
             if let Some(v) = v {
-                let at = format!("{}.{}", elements.render(idx), inner.render(idx2));
+                let at = || format!("{}.{}", elements.render(idx), inner.render(idx2));
                 check_bounds(out, bounds, at, v)
             }
         })
@@ -420,12 +432,12 @@ fn line_sum<'a, N: Node<'a>>(
 ) {
     each.visit(report, &mut |idx, el| {
         let Some(el) = el else { return };
-        let vals: Option<Vec<Decimal>> =
-            terms.iter().map(|t| t.get(el).and_then(decimal)).collect();
-        let (Some(vals), Some(target)) = (vals, equals.get(el).and_then(decimal)) else {
+        let sum: Option<Decimal> = terms.iter().try_fold(Decimal::ZERO, |acc, t| {
+            Some(acc + t.get(el).and_then(decimal)?)
+        });
+        let (Some(sum), Some(target)) = (sum, equals.get(el).and_then(decimal)) else {
             return;
         };
-        let sum: Decimal = vals.iter().sum();
         if (sum - target).abs() > tolerance {
             let at = format!("{}.{}", each.render(idx), equals.text);
             out.add(
@@ -509,7 +521,17 @@ pub(super) fn de_minimis_mass<'a, N: Node<'a>>(check: &Check, el: N) -> Decimal 
     else {
         return Decimal::ZERO;
     };
-    let code = cn.get(el).and_then(text).unwrap_or_default();
+    let owned;
+    let code = match cn.get(el) {
+        Some(v) => match v.as_str() {
+            Some(s) => s,
+            None => {
+                owned = text(v).unwrap_or_default();
+                owned.as_str()
+            }
+        },
+        None => "",
+    };
     if exclude_prefixes
         .iter()
         .any(|p| code.starts_with(p.as_str()))
@@ -541,8 +563,16 @@ fn date_within<'a, N: Node<'a>>(
     lo: Option<Date>,
     hi: Option<Date>,
 ) {
+    let outside = |d: Date| lo.is_some_and(|l| d < l) || hi.is_some_and(|h| d > h);
     path.visit(report, &mut |idx, v| {
         let Some(v) = v else { return };
+        // A date within the bounds, read without copying it (the case of every line).
+        if v.as_str()
+            .and_then(Date::parse)
+            .is_some_and(|d| !outside(d))
+        {
+            return;
+        }
         let t = text(v).unwrap_or_default();
         let exp = format!(
             "{} … {}",
@@ -556,7 +586,7 @@ fn date_within<'a, N: Node<'a>>(
                 Some("a date YYYY-MM-DD".into()),
                 format!("{} is not a date", path.render(idx)),
             ),
-            Some(d) if lo.is_some_and(|l| d < l) || hi.is_some_and(|h| d > h) => out.add(
+            Some(d) if outside(d) => out.add(
                 path.render(idx),
                 Some(t),
                 Some(exp.clone()),
@@ -641,7 +671,12 @@ fn supplier_matches<'a, N: Node<'a>>(
 ) {
     m.each.visit(report, &mut |idx, el| {
         let Some(el) = el else { return };
-        if m.method.get(el).and_then(text).as_deref() == Some("actual_data") {
+        let method = m.method.get(el);
+        let actual = match method.and_then(|v| v.as_str()) {
+            Some(s) => s == "actual_data",
+            None => method.and_then(text).as_deref() == Some("actual_data"),
+        };
+        if actual {
             supplier_line(out, &m.each.render(idx), el, m, book);
         }
     });

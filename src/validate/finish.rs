@@ -3,7 +3,8 @@
 //!
 //! The outcome is data: `Report::finish` (the report's single finishing step) records it.
 
-use super::stream::{validate_stream, BATCH, LINES};
+use super::inline::CheckedLines;
+use super::stream::{validate_precomputed, validate_stream, BATCH, LINES};
 use super::{Context, Validation};
 use crate::model::{Finding, Line};
 use crate::reference::rules::RuleSet;
@@ -17,6 +18,28 @@ pub fn validate_report(
     set: &RuleSet,
     ctx: &Context<'_>,
 ) -> crate::error::Result<Validation> {
+    validate_lines(report, set, ctx, &head_of(report))
+}
+
+/// The rules over the report as built, its lines already checked where they were made
+/// (`inline`): the lines are not read again — unless their outcome does not hold for this
+/// report's head, then as `validate_report`.
+pub fn validate_report_checked(
+    report: &Report,
+    set: &RuleSet,
+    ctx: &Context<'_>,
+    lines: CheckedLines,
+) -> crate::error::Result<Validation> {
+    let head = head_of(report);
+    match lines.for_head(&head) {
+        Some(pre) => Ok(validate_precomputed(set, &head, ctx, pre)),
+        None => validate_lines(report, set, ctx, &head),
+    }
+}
+
+/// The head as the rules see it: without the per-row lists, and with an empty
+/// `detailed_goods` when the report has lines.
+fn head_of(report: &Report) -> Value {
     let head = ReportHead {
         report,
         lists: false,
@@ -27,11 +50,20 @@ pub fn validate_report(
             o.insert(LINES.to_string(), Value::Array(Vec::new()));
         }
     }
+    head
+}
+
+fn validate_lines(
+    report: &Report,
+    set: &RuleSet,
+    ctx: &Context<'_>,
+    head: &Value,
+) -> crate::error::Result<Validation> {
     let Some(goods) = &report.detailed_goods else {
-        return Ok(validate_stream::<Line>(set, &head, ctx, &[], &[], |_| {}));
+        return Ok(validate_stream::<Line>(set, head, ctx, &[], &[], |_| {}));
     };
     let mut read = Ok(());
-    let v = validate_stream(set, &head, ctx, &[], &[], |feed| {
+    let v = validate_stream(set, head, ctx, &[], &[], |feed| {
         let mut first = 0usize;
         read = goods.0.batches(BATCH, |batch| {
             let n = batch.len();

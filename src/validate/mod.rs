@@ -8,6 +8,7 @@
 
 mod eval;
 mod finish;
+pub mod inline;
 mod read;
 pub mod registry;
 pub mod schema;
@@ -15,7 +16,7 @@ mod stream;
 pub mod typed;
 
 pub use crate::report::RuleResult;
-pub use finish::{rule_findings, validate_report};
+pub use finish::{rule_findings, validate_report, validate_report_checked};
 pub(crate) use read::replace_non_json_numbers;
 pub use read::{
     check_keys, parse_report, read_report, report_head, stream_array, validate_file, ReportArray,

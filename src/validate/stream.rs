@@ -58,7 +58,7 @@ impl LineItem for JsonLine {
 }
 
 /// How a rule meets a report whose lines (`detailed_goods`) arrive in batches.
-enum Plan {
+pub(super) enum Plan {
     /// Reads only the report outside the lines.
     Head,
     /// Reads each line on its own (the rule's line paths, evaluated per line).
@@ -67,11 +67,11 @@ enum Plan {
     Across,
 }
 
-fn is_line_path(p: &Path) -> bool {
+pub(super) fn is_line_path(p: &Path) -> bool {
     p.segments.first().is_some_and(|s| s.key == LINES && s.each)
 }
 
-fn plan(rule: &Rule) -> Plan {
+pub(super) fn plan(rule: &Rule) -> Plan {
     let on_lines = |p: &Path, plan: Plan| if is_line_path(p) { plan } else { Plan::Head };
     match &rule.check {
         Check::Required { paths } => {
@@ -249,11 +249,13 @@ impl<'s> Selected<'s> {
 }
 
 /// Running state of an `Across` rule.
-enum Acc {
+pub(super) enum Acc {
     Sum(Decimal),
     Ratio(Decimal, Decimal),
     Unique(Box<UniqueAcc>),
     Total(Decimal),
+    /// A `unique` rule's findings, found where the lines were made (`inline`).
+    Found(Vec<RuleFinding>),
 }
 
 /// The rules that accumulate over the lines: their running state, and the relative paths they
@@ -261,6 +263,8 @@ enum Acc {
 struct Across {
     accs: Vec<Option<Acc>>,
     rel_paths: Vec<Option<Path>>,
+    /// A relative path without `[]`, rendered once (it is the same at every line).
+    plain: Vec<Option<String>>,
 }
 
 impl Across {
@@ -281,7 +285,7 @@ impl Across {
                 })
             })
             .collect();
-        let rel_paths = sel
+        let rel_paths: Vec<Option<Path>> = sel
             .rules
             .iter()
             .map(|r| match &r.check {
@@ -293,16 +297,28 @@ impl Across {
                 _ => None,
             })
             .collect();
-        Across { accs, rel_paths }
+        let plain = rel_paths
+            .iter()
+            .map(|p: &Option<Path>| {
+                let p = p.as_ref()?;
+                (!p.segments.iter().any(|s| s.each)).then(|| p.render(&[]))
+            })
+            .collect();
+        Across {
+            accs,
+            rel_paths,
+            plain,
+        }
     }
 
     /// A batch of lines, in order; each rule's sum on its own core.
     fn add<T: LineItem>(&mut self, rules: &[&Rule], docs: &[(usize, T)]) {
-        let rel_paths = &self.rel_paths;
+        let (rel_paths, plain) = (&self.rel_paths, &self.plain);
         self.accs.par_iter_mut().enumerate().for_each(|(k, acc)| {
             let Some(acc) = acc else { return };
             for (i, doc) in docs {
-                add_line(rules[k], acc, rel_paths[k].as_ref(), *i, doc.line());
+                let rel = (rel_paths[k].as_ref(), plain[k].as_deref());
+                add_line(rules[k], acc, rel, *i, doc.line());
             }
         });
     }
@@ -331,6 +347,7 @@ impl Across {
                     out.decide_ratio(each, num, den, *max)
                 }
                 (Check::Unique { .. }, Acc::Unique(u)) => out.findings = u.findings(rule),
+                (Check::Unique { .. }, Acc::Found(f)) => out.findings = f,
                 (
                     Check::DeMinimis {
                         each, threshold, ..
@@ -345,7 +362,13 @@ impl Across {
 }
 
 /// Line `i` (`el`) into the running state of an `Across` rule (`rel`: its path in a line).
-fn add_line<'a, N: Node<'a>>(rule: &Rule, acc: &mut Acc, rel: Option<&Path>, i: usize, el: N) {
+pub(super) fn add_line<'a, N: Node<'a>>(
+    rule: &Rule,
+    acc: &mut Acc,
+    (rel, plain): (Option<&Path>, Option<&str>),
+    i: usize,
+    el: N,
+) {
     match (&rule.check, acc) {
         (Check::SumEquals { .. }, Acc::Sum(sum)) => {
             let Some(r) = rel else { return };
@@ -361,8 +384,21 @@ fn add_line<'a, N: Node<'a>>(rule: &Rule, acc: &mut Acc, rel: Option<&Path>, i: 
         (Check::Unique { .. }, Acc::Unique(u)) => {
             let Some(r) = rel else { return };
             r.visit(el, &mut |idx, v| {
-                if let Some(t) = v.and_then(text) {
-                    u.add(&t, i, &r.render(idx));
+                let Some(v) = v else { return };
+                let owned;
+                let t = match v.as_str() {
+                    Some(s) => s,
+                    None => match text(v) {
+                        Some(t) => {
+                            owned = t;
+                            owned.as_str()
+                        }
+                        None => return,
+                    },
+                };
+                match plain {
+                    Some(p) => u.add(t, i, p),
+                    None => u.add(t, i, &r.render(idx)),
                 }
             });
         }
@@ -375,7 +411,7 @@ fn add_line<'a, N: Node<'a>>(rule: &Rule, acc: &mut Acc, rel: Option<&Path>, i: 
 /// (bounded memory whatever the number of lines), read once at the end: a value's first line
 /// is the smallest, every later one a finding, in the order the lines came.
 #[derive(Default)]
-struct UniqueAcc {
+pub(super) struct UniqueAcc {
     sorter: crate::fsio::spill::SpillSorter,
     seen: u64,
     key: Vec<u8>,
@@ -443,7 +479,7 @@ fn repeats(
 }
 
 /// A `unique` finding across the lines: the value `t` at `here` was first seen on line `at`.
-fn repeated(rule: &Rule, here: String, t: String, at: usize) -> RuleFinding {
+pub(super) fn repeated(rule: &Rule, here: String, t: String, at: usize) -> RuleFinding {
     RuleFinding {
         rule: rule.id.clone(),
         name: rule.name.clone(),
@@ -456,7 +492,7 @@ fn repeated(rule: &Rule, here: String, t: String, at: usize) -> RuleFinding {
 }
 
 /// `detailed_goods[0]…` as rendered on a one-line document → the line's real index.
-fn reindex(mut f: RuleFinding, i: usize) -> RuleFinding {
+pub(super) fn reindex(mut f: RuleFinding, i: usize) -> RuleFinding {
     let from = format!("{LINES}[0]");
     let to = format!("{LINES}[{i}]");
     if f.path.starts_with(&from) {
@@ -467,7 +503,7 @@ fn reindex(mut f: RuleFinding, i: usize) -> RuleFinding {
 }
 
 /// The relative path of a line path (`detailed_goods[].a.b` → `a.b`).
-fn rel(p: &Path) -> Path {
+pub(super) fn rel(p: &Path) -> Path {
     Path {
         text: p.segments[1..]
             .iter()
@@ -568,12 +604,58 @@ pub fn validate_stream<T: LineItem>(
     };
     produce(&mut feed);
     across.decide(&mut sel, head);
+    let schema_findings = schema.is_some().then_some(schema_findings);
+    validation(set, sel, schema_findings, only, skip)
+}
 
+/// The rules over a report whose line rules and sums already ran where its lines were made
+/// (`inline`): the head rules run here, the lines' outcomes join them, and the sums are
+/// decided against the head. The result is what `validate_stream` gives over the same lines.
+pub(super) fn validate_precomputed(
+    set: &RuleSet,
+    head: &Value,
+    ctx: &Context<'_>,
+    mut lines: Precomputed,
+) -> Validation {
+    let mut sel = Selected::new(set, head, &[], &[]);
+    sel.run_head_rules(head, ctx);
+    for (k, _) in sel.line_rules(ctx) {
+        let found = std::mem::replace(&mut lines.line_findings[k], Ok(Vec::new()));
+        sel.record(k, found);
+    }
+    let mut across = Across::new(&sel);
+    for (k, acc) in across.accs.iter_mut().enumerate() {
+        if acc.is_some() {
+            *acc = lines.accs[k].take();
+        }
+    }
+    across.decide(&mut sel, head);
+    // Typed lines are well-formed by construction: the schema checks the head.
+    let schema = ctx.schema.map(|s| s.check_head(head));
+    validation(set, sel, schema, &[], &[])
+}
+
+/// What the lines gave each rule (indexed as `set.rules`) when they were checked as made.
+pub(super) struct Precomputed {
+    /// A line rule's findings, in line order (or why it could not run).
+    pub line_findings: Vec<Result<Vec<RuleFinding>, Lacking>>,
+    /// An `Across` rule's state after every line.
+    pub accs: Vec<Option<Acc>>,
+}
+
+/// The outcome of every rule and the findings, the JSON Schema's first (`None`: not checked).
+fn validation(
+    set: &RuleSet,
+    sel: Selected<'_>,
+    schema_findings: Option<Vec<RuleFinding>>,
+    only: &[String],
+    skip: &[String],
+) -> Validation {
     let mut results = Vec::new();
     let mut all = Vec::new();
-    if schema.is_some() {
-        results.push(schema_result(schema_findings.len()));
-        all.append(&mut schema_findings);
+    if let Some(mut found) = schema_findings {
+        results.push(schema_result(found.len()));
+        all.append(&mut found);
     }
     let (rule_results, rule_findings) = sel.outcomes();
     results.extend(rule_results);
