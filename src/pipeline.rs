@@ -147,7 +147,8 @@ struct Pass<'a> {
     lines: Listed<StoredLine>,
     totals: Totals,
     lists: RowLists,
-    fingerprints: Vec<u64>,
+    /// Every row's id fingerprint (bounded memory: they spill past the budget).
+    fingerprints: crate::fsio::repeats::Repeats,
     checks: Option<LinePass<'a>>,
 }
 
@@ -271,7 +272,7 @@ fn run_pass(
             .map(|c| process_chunk((src, file_index), c, cx))
             .collect();
         progress.add(group.iter().map(|c| (c.end - c.start) as u64).sum());
-        for mut r in results {
+        for r in results {
             if let Some(source) = r.error {
                 return Err(crate::report::spill(source));
             }
@@ -285,7 +286,9 @@ fn run_pass(
             file_rows += r.rows_read;
             pass.rows_read += r.rows_read;
             pass.totals.merge(r.totals);
-            pass.fingerprints.append(&mut r.fingerprints);
+            pass.fingerprints
+                .extend(&r.fingerprints)
+                .map_err(crate::report::spill)?;
         }
     }
     Ok(())
@@ -334,17 +337,15 @@ fn run_passes<'a>(
 
 /// Ids on more than one row. Fingerprints find candidates without keeping every id; only
 /// when two fingerprints collide are the ids themselves compared.
-fn duplicate_ids(inputs: &[(Source, Vec<Chunk>)], mut fingerprints: Vec<u64>) -> DuplicateIds {
-    fingerprints.par_sort_unstable();
-    let mut candidates = rustc_hash::FxHashSet::default();
-    for w in fingerprints.windows(2) {
-        if w[0] == w[1] {
-            candidates.insert(w[0]);
-        }
+fn duplicate_ids(
+    inputs: &[(Source, Vec<Chunk>)],
+    fingerprints: crate::fsio::repeats::Repeats,
+) -> Result<DuplicateIds> {
+    let repeated = fingerprints.repeated().map_err(crate::report::spill)?;
+    if repeated.is_empty() {
+        return Ok(DuplicateIds::default());
     }
-    if candidates.is_empty() {
-        return DuplicateIds::default();
-    }
+    let candidates: rustc_hash::FxHashSet<u64> = repeated.into_iter().collect();
     let mut counts: rustc_hash::FxHashMap<String, u32> = rustc_hash::FxHashMap::default();
     let found: Vec<Vec<String>> = inputs
         .iter()
@@ -366,11 +367,11 @@ fn duplicate_ids(inputs: &[(Source, Vec<Chunk>)], mut fingerprints: Vec<u64>) ->
     for id in found.into_iter().flatten() {
         *counts.entry(id).or_insert(0) += 1;
     }
-    counts
+    Ok(counts
         .into_iter()
         .filter(|(_, n)| *n > 1)
         .map(|(id, _)| id)
-        .collect()
+        .collect())
 }
 
 /// Same as `build_report`, with reference data already loaded (the benchmark reuses it).
@@ -420,7 +421,7 @@ pub fn build_report_with(req: &ReportRequest, refdata: &ReferenceData) -> Result
             path: req.input.clone(),
         });
     }
-    let dups = duplicate_ids(&inputs, std::mem::take(&mut pass.fingerprints));
+    let dups = duplicate_ids(&inputs, std::mem::take(&mut pass.fingerprints))?;
     if !dups.is_empty() {
         // Rare: some ids repeat. Every row with such an id is rejected, so run again knowing them.
         pass = run_passes(&inputs, refdata, req, &dups, (&shared, checks))?;

@@ -145,6 +145,7 @@ pub mod codec;
 mod gzip;
 mod outputs;
 pub mod progress;
+pub mod repeats;
 pub mod spill;
 pub use gzip::*;
 pub use outputs::*;

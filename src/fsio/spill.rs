@@ -1,8 +1,11 @@
 //! An external sort for records that may not fit in memory: (key, payload) byte strings kept in
 //! memory up to a budget, past it sorted into runs in temporary files that are unlinked as they
 //! are created (nothing is left behind, whatever ends the process), and read back in key order
-//! as often as needed by merging the runs as they are read (never written out merged: the
-//! runs are read twice rather than written twice; past `MAX_RUNS` they are merged into one).
+//! as often as needed by merging the runs as they are read. A run whose keys all follow the
+//! last run's is written on at that run's end (input already in key order — ids ascending in
+//! file order — stays one run, whatever its size); otherwise runs are merged `FAN` at a time
+//! when that many of one level pile up (each record is rewritten about log_FAN(runs) times,
+//! not once per `MAX_RUNS` runs), and past `MAX_RUNS` all into one.
 //!
 //! Keys must be unique (callers end them with a sequence number), so the order is total and the
 //! result does not depend on where the budget cut the runs.
@@ -34,6 +37,9 @@ const READ_BUFFER: usize = 64 << 10;
 /// Runs open at once: past this many, they are merged into one before the next is written,
 /// so a tiny budget or a huge input never runs out of file descriptors.
 const MAX_RUNS: usize = 64;
+/// Runs of one level merged into one of the next (16 MiB runs: 16 of them are 256 MiB, 256
+/// are 4 GiB, so a 1 TB spill keeps under 64 runs open).
+const FAN: usize = 16;
 /// A record's key or payload longer than this is refused (the length is a u32 on disk).
 const MAX_PART: usize = u32::MAX as usize;
 
@@ -45,8 +51,16 @@ pub struct SpillSorter {
     budget: usize,
     held: usize,
     buf: Vec<Record>,
-    runs: Vec<File>,
+    runs: Vec<Run>,
     len: u64,
+}
+
+/// A sorted temporary file: how many merges made it (`level`), and its last key (a spill
+/// whose first key comes after it is written on at its end).
+struct Run {
+    file: File,
+    level: u32,
+    last: Box<[u8]>,
 }
 
 impl SpillSorter {
@@ -87,17 +101,67 @@ impl SpillSorter {
 
     fn spill(&mut self) -> io::Result<()> {
         self.buf.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-        let mut w = BufWriter::new(tempfile::tempfile()?);
+        let (Some(first), Some(last)) = (self.buf.first(), self.buf.last()) else {
+            return Ok(());
+        };
+        let last = last.0.clone();
+        let follows = self.runs.last().is_some_and(|r| r.last < first.0);
+        let file = match self.runs.pop() {
+            Some(mut run) if follows => {
+                use std::io::Seek;
+                run.file.seek(io::SeekFrom::End(0))?;
+                run.last = last.clone();
+                self.runs.push(run);
+                None
+            }
+            run => {
+                self.runs.extend(run);
+                Some(tempfile::tempfile()?)
+            }
+        };
+        let target = match &file {
+            Some(f) => f,
+            None => &self.runs[self.runs.len() - 1].file,
+        };
+        let mut w = BufWriter::new(target);
         for (k, v) in self.buf.drain(..) {
             write_record(&mut w, &k, &v)?;
         }
-        self.runs.push(w.into_inner().map_err(|e| e.into_error())?);
-        if self.runs.len() >= MAX_RUNS {
-            let merged = merge(std::mem::take(&mut self.runs))?;
-            self.runs.push(merged);
+        w.flush()?;
+        drop(w);
+        if let Some(file) = file {
+            self.runs.push(Run {
+                file,
+                level: 0,
+                last,
+            });
+            self.compact()?;
         }
         self.buf.shrink_to(0);
         self.held = 0;
+        Ok(())
+    }
+
+    /// Merges the last `FAN` runs while they are of one level, and every run into one past
+    /// `MAX_RUNS`.
+    fn compact(&mut self) -> io::Result<()> {
+        loop {
+            let n = self.runs.len();
+            let level = match self.runs.last() {
+                Some(r) if n >= FAN => r.level,
+                _ => break,
+            };
+            if !self.runs[n - FAN..].iter().all(|r| r.level == level) {
+                break;
+            }
+            let group = self.runs.split_off(n - FAN);
+            self.runs.push(merge_runs(group, level + 1)?);
+        }
+        if self.runs.len() >= MAX_RUNS {
+            let level = self.runs.iter().map(|r| r.level).max().unwrap_or(0);
+            let all = std::mem::take(&mut self.runs);
+            self.runs.push(merge_runs(all, level + 1)?);
+        }
         Ok(())
     }
 
@@ -115,7 +179,7 @@ impl SpillSorter {
         }
         Ok(Sorted {
             len: self.len,
-            store: Store::Runs(self.runs.into_iter().map(Arc::new).collect()),
+            store: Store::Runs(self.runs.into_iter().map(|r| Arc::new(r.file)).collect()),
         })
     }
 }
@@ -151,6 +215,17 @@ pub fn read_record(r: &mut impl Read) -> io::Result<Option<Record>> {
     let mut val = vec![0u8; vlen];
     r.read_exact(&mut val)?;
     Ok(Some((key.into(), val.into())))
+}
+
+/// Runs merged into one of `level` (its last key: the greatest of theirs).
+fn merge_runs(runs: Vec<Run>, level: u32) -> io::Result<Run> {
+    let last = runs
+        .iter()
+        .map(|r| r.last.clone())
+        .max()
+        .unwrap_or_default();
+    let file = merge(runs.into_iter().map(|r| r.file).collect())?;
+    Ok(Run { file, level, last })
 }
 
 /// The runs merged into one sorted file (a k-way merge; each run is already sorted).
@@ -337,6 +412,43 @@ mod tests {
         // 60 bytes per record: a run every few records, hundreds of runs.
         assert_eq!(sorted_payloads(600, &keys), want);
         assert_eq!(sorted_payloads(1, &keys), want);
+    }
+
+    #[test]
+    fn keys_in_order_stay_one_run_and_any_order_stays_under_max_runs() {
+        // Ascending keys (ids ascending in file order): every spill is written on at the end
+        // of the one run, however many there are.
+        let mut s = SpillSorter::with_budget(100);
+        for k in 0..20_000u32 {
+            s.push(&k.to_be_bytes(), &k.to_le_bytes()).unwrap();
+        }
+        assert_eq!(s.runs.len(), 1);
+        let sorted = s.finish().unwrap();
+        let got: Vec<u32> = sorted
+            .iter()
+            .map(|p| u32::from_le_bytes(p.unwrap()[..4].try_into().unwrap()))
+            .collect();
+        assert_eq!(got, (0..20_000).collect::<Vec<_>>());
+
+        // Scattered keys, a run every two records: merged by levels, never MAX_RUNS open.
+        let mut s = SpillSorter::with_budget(100);
+        let mut most = 0;
+        for i in 0..20_000u32 {
+            let k = i.wrapping_mul(2654435761);
+            s.push(&k.to_be_bytes(), &k.to_le_bytes()).unwrap();
+            most = most.max(s.runs.len());
+        }
+        assert!(most < MAX_RUNS, "{most} runs open");
+        assert!(s.runs.iter().any(|r| r.level >= 2));
+        let got: Vec<u32> = s
+            .finish()
+            .unwrap()
+            .iter()
+            .map(|p| u32::from_le_bytes(p.unwrap()[..4].try_into().unwrap()))
+            .collect();
+        let mut want: Vec<u32> = (0..20_000u32).map(|i| i.wrapping_mul(2654435761)).collect();
+        want.sort();
+        assert_eq!(got, want);
     }
 
     #[test]
