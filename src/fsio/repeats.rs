@@ -20,13 +20,18 @@ pub struct Repeats {
 }
 
 impl Repeats {
-    /// Adds values (in any order).
-    pub fn extend(&mut self, values: &[u64]) -> io::Result<()> {
+    /// Adds values (in any order). Never more than `cap` are held: a `Vec` grown past it
+    /// would double its capacity (and hold both while it moves).
+    pub fn extend(&mut self, mut values: &[u64]) -> io::Result<()> {
         if self.cap == 0 {
-            self.cap = (super::spill::budget() / 8).max(1);
+            // A quarter of the budget: 512Ki fingerprints (4 MiB) at the default.
+            self.cap = (super::spill::budget() / 32).max(1);
         }
-        for chunk in values.chunks(self.cap) {
-            self.held.extend_from_slice(chunk);
+        while !values.is_empty() {
+            let room = self.cap - self.held.len();
+            let (now, later) = values.split_at(room.min(values.len()));
+            self.held.extend_from_slice(now);
+            values = later;
             if self.held.len() >= self.cap {
                 self.spill()?;
             }
@@ -49,7 +54,6 @@ impl Repeats {
             self.runs
                 .push(out.into_inner().map_err(|e| e.into_error())?);
         }
-        self.held.shrink_to(0);
         Ok(())
     }
 
