@@ -106,13 +106,7 @@ fn merge(runs: Vec<File>, mut each: impl FnMut(u64) -> io::Result<()>) -> io::Re
 /// A run's next value; a run ends only between values (it is our own file).
 fn next(r: &mut impl Read) -> io::Result<Option<u64>> {
     let mut b = [0u8; 8];
-    match r.read_exact(&mut b[..1]) {
-        Ok(()) => {}
-        Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => return Ok(None),
-        Err(e) => return Err(e),
-    }
-    r.read_exact(&mut b[1..])?;
-    Ok(Some(u64::from_le_bytes(b)))
+    Ok(super::spill::read_or_end(r, &mut b)?.then(|| u64::from_le_bytes(b)))
 }
 
 #[cfg(test)]

@@ -202,12 +202,9 @@ fn write_record(w: &mut impl Write, key: &[u8], payload: &[u8]) -> io::Result<()
 /// record is an I/O error, not data.
 pub fn read_record(r: &mut impl Read) -> io::Result<Option<Record>> {
     let mut lens = [0u8; 8];
-    match r.read_exact(&mut lens[..1]) {
-        Ok(()) => {}
-        Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => return Ok(None),
-        Err(e) => return Err(e),
+    if !read_or_end(r, &mut lens)? {
+        return Ok(None);
     }
-    r.read_exact(&mut lens[1..])?;
     let klen = u32::from_le_bytes([lens[0], lens[1], lens[2], lens[3]]) as usize;
     let vlen = u32::from_le_bytes([lens[4], lens[5], lens[6], lens[7]]) as usize;
     let mut key = vec![0u8; klen];
@@ -215,6 +212,21 @@ pub fn read_record(r: &mut impl Read) -> io::Result<Option<Record>> {
     let mut val = vec![0u8; vlen];
     r.read_exact(&mut val)?;
     Ok(Some((key.into(), val.into())))
+}
+
+/// Fills `buf`, or says `false` at the very end of the file; an end inside `buf` is an I/O
+/// error (our own files end only between records).
+pub fn read_or_end(r: &mut impl Read, buf: &mut [u8]) -> io::Result<bool> {
+    let Some((first, rest)) = buf.split_first_mut() else {
+        return Ok(true);
+    };
+    match r.read_exact(std::slice::from_mut(first)) {
+        Ok(()) => {}
+        Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => return Ok(false),
+        Err(e) => return Err(e),
+    }
+    r.read_exact(rest)?;
+    Ok(true)
 }
 
 /// Runs merged into one of `level` (its last key: the greatest of theirs).
